@@ -1,0 +1,150 @@
+"""The wasmhost core ABI v1 (guest_sdk/ABI.md): bytes in, bytes out.
+
+The guest exports ``memory``, ``wasmhost_alloc(len) -> ptr`` and
+``wasmhost_handle(ptr, len) -> i64`` (``out_ptr << 32 | out_len``), and optionally
+``wasmhost_init()``. ``make_invoke`` is the hot path: per call it sets fuel and the
+epoch deadline, calls alloc, copies the event in, calls handle, copies the result
+out and reads the fuel counter, through prebuilt ctypes buffers and a cached view
+of linear memory, with no wasmtime-py objects on the way.
+"""
+
+from __future__ import annotations
+
+import wasmtime
+from ctypes import c_int32, c_uint32, c_uint64, c_void_p
+
+from ..engine import ffi
+from ..errors import InvalidResult
+from .imports import check_exports, check_imports, check_memory, link
+from .sandbox import Sandbox, adopt
+
+I32, I64 = "i32", "i64"
+REQUIRED = {
+    "memory": "memory",
+    "wasmhost_alloc": ((I32,), (I32,)),
+    "wasmhost_handle": ((I32, I32), (I64,)),
+}
+OPTIONAL = {
+    "_initialize": ((), ()),  # WASI reactors (C/Rust/Go with libc) must run it first
+    "wasmhost_init": ((), ()),
+}
+
+
+def is_core(module: wasmtime.Module) -> bool:
+    names = {e.name for e in module.exports}
+    return "wasmhost_handle" in names or "wasmhost_alloc" in names
+
+
+class CoreABI:
+    """A deployed core module: checked, linked, ready to instantiate."""
+
+    kind = "core"
+
+    def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str]) -> None:
+        self.engine = engine
+        self.exports = check_exports(module, REQUIRED, OPTIONAL, "wasmhost core module")
+        self.uses_wasi = check_imports(module)
+        check_memory(module, memory_mb)
+        self.memory_limit = memory_mb << 20
+        self.env = env
+        self.pre = link(engine, module, self.uses_wasi)
+
+    def instantiate(self, fuel: int, ticks: int, meta: dict) -> Sandbox:
+        """A new sandbox, initialised (``_initialize``, ``wasmhost_init``), with its
+        ``invoke`` bound. Raises the typed invocation errors if init fails."""
+        sb = Sandbox(self.engine, self.pre, memory_limit=self.memory_limit, fuel=fuel, ticks=ticks,
+                     exports=self.exports, meta=meta, wasi=self._wasi if self.uses_wasi else None)
+        try:
+            for name in ("_initialize", "wasmhost_init"):
+                if name in sb.externs:
+                    sb.call0(name, name)
+        except BaseException:
+            sb.close()
+            raise
+        sb.invoke = make_invoke(sb, fuel, ticks)
+        return sb
+
+    def _wasi(self, sb: Sandbox) -> wasmtime.WasiConfig:
+        """WASI for a core module: its environment, and stdout/stderr into the log."""
+        wasi = wasmtime.WasiConfig()
+        wasi.env = list(self.env.items())
+        wasi.stdout_custom = sb.log_sink
+        wasi.stderr_custom = sb.log_sink
+        return wasi
+
+
+def make_invoke(sb: Sandbox, fuel: int, ticks: int):
+    """The per-sandbox hot path, as a closure over everything it touches.
+
+    ``invoke(payload) -> (result bytes, fuel used, memory bytes)``; a trap, timeout
+    or out-of-fuel raises the typed error (the sandbox must then be discarded).
+    """
+    ctx = sb.ctx
+    args = (ffi.ValRaw * 2)()
+    args_p = ffi.ptr(args)
+    a0 = c_int32.from_buffer(args)  # from_buffer keeps ``args`` alive; args_p alone would not
+    a1 = c_int32.from_buffer(args, 16)
+    a0u = c_uint32.from_buffer(args)
+    r64 = c_uint64.from_buffer(args)
+    trap = c_void_p()
+    trap_p = ffi.ptr(trap)
+    f_alloc = ffi.ptr(sb.externs["wasmhost_alloc"].of.func)
+    f_handle = ffi.ptr(sb.externs["wasmhost_handle"].of.func)
+    mem_p = sb.memory_p
+    fuel_c, ticks_c = c_uint64(fuel), c_uint64(ticks)
+    fuel_out, fuel_out_p = sb.fuel_out, sb.fuel_out_p
+    call, set_fuel, set_deadline = ffi.func_call, ffi.set_fuel, ffi.set_epoch_deadline
+    get_fuel, mem_size = ffi.get_fuel, ffi.memory_data_size
+    limit = sb.memory_limit
+
+    def fail(err, what):
+        raise sb.failure(adopt(err, trap.value), what)
+
+    def invoke(payload):
+        n = len(payload)
+        set_fuel(ctx, fuel_c)
+        set_deadline(ctx, ticks_c)
+        a0.value = n
+        err = call(ctx, f_alloc, args_p, 2, trap_p)
+        if err or trap.value:
+            fail(err, "wasmhost_alloc")
+        p = a0u.value
+        view = sb.view
+        if p + n > len(view):
+            view = sb.refresh_view()
+            if p + n > len(view):
+                raise _bad_alloc(sb, p, n, limit)
+        if not p and n:
+            raise _bad_alloc(sb, p, n, limit)
+        view[p:p + n] = payload
+        a0.value = p
+        a1.value = n
+        err = call(ctx, f_handle, args_p, 2, trap_p)
+        if err or trap.value:
+            fail(err, "wasmhost_handle")
+        r = r64.value
+        size = mem_size(ctx, mem_p)
+        if size != len(view):
+            view = sb.refresh_view()
+        op = r >> 32
+        end = op + (r & 0xFFFFFFFF)
+        if end > size:
+            exc = InvalidResult(f"wasmhost_handle returned a result outside linear memory "
+                                f"(ptr {op}, len {r & 0xFFFFFFFF}, memory {size} bytes)")
+            exc.fuel_used, exc.memory_bytes = None, size  # type: ignore[attr-defined]
+            raise exc
+        get_fuel(ctx, fuel_out_p)
+        return bytes(view[op:end]), fuel - fuel_out.value, size
+
+    return invoke
+
+
+def _bad_alloc(sb: Sandbox, p: int, n: int, limit: int) -> Exception:
+    from ..errors import MemoryLimitExceeded
+    size = sb.memory_size()
+    if size + n > limit or size + 65536 > limit:
+        exc: Exception = MemoryLimitExceeded(f"wasmhost_alloc({n}) failed at the memory limit ({limit >> 20} MB)")
+    else:
+        exc = InvalidResult(f"wasmhost_alloc({n}) returned an unusable buffer (ptr {p}, memory {size} bytes)")
+    exc.fuel_used, exc.memory_bytes = sb.fuel_used(), size  # type: ignore[attr-defined]
+    return exc

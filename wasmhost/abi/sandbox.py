@@ -1,0 +1,204 @@
+"""One guest instance in its own store: creation through the raw C API, memory
+access, per-invocation log and error state, and turning traps into typed errors.
+
+A sandbox is used by one invocation at a time. Its store carries the memory cap
+(store limiter), the fuel budget and the epoch deadline; nothing in it is shared
+with another sandbox, so a trap here never touches another invocation.
+"""
+
+from __future__ import annotations
+
+from ctypes import c_size_t, c_ubyte, c_uint64, c_void_p
+from typing import Callable
+
+import wasmtime
+from wasmtime import ExitTrap, Trap, TrapCode
+
+from .. import capabilities
+from ..engine import ffi
+from ..engine.engine import WASM_PAGE
+from ..errors import FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded
+
+MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
+
+
+class Sandbox:
+    """A store, an instance in it, and the state host imports read and write."""
+
+    def __init__(self, engine, pre: wasmtime.InstancePre, *, memory_limit: int, fuel: int, ticks: int,
+                 exports: dict[str, int], meta: dict | None = None,
+                 wasi: "Callable[[Sandbox], wasmtime.WasiConfig] | None" = None) -> None:
+        self._store = None
+        self.logs: list[str] | None = None
+        self._log_bytes = 0
+        self.error: tuple[str, str] | None = None
+        self.meta: dict = meta or {}
+        self.seq = 0  # the current invocation's request sequence number
+        self.t0 = 0  # ... and its start (perf_counter_ns)
+        self.timeout_ns = 0
+        self.fuel_budget = fuel
+        self.memory_limit = memory_limit
+        self.last_used = 0
+        self._store = c_void_p(ffi.store_new(ffi.engine_ptr(engine.wasmtime), None, None))
+        self.ctx = c_void_p(ffi.store_context(self._store))
+        self.ctx_addr = self.ctx.value
+        capabilities.LIVE[self.ctx_addr] = self
+        try:
+            ffi.store_limiter(self._store, memory_limit, -1, -1, -1, -1)
+            if wasi is not None:
+                ffi.set_wasi(self.ctx, wasi(self))
+            self.fuel_out = c_uint64()
+            self.fuel_out_p = ffi.ptr(self.fuel_out)
+            self.set_limits(fuel, ticks)
+            inst = ffi.InstanceRaw()
+            trap = c_void_p()
+            err = ffi.instance_pre_instantiate(ffi.instance_pre_ptr(pre), self.ctx, ffi.ptr(inst), ffi.ptr(trap))
+            if err or trap.value:
+                raise self.failure(adopt(err, trap.value), "instantiation")
+            self.externs: dict[str, ffi.Extern] = {}
+            name_p, name_len = c_void_p(), c_size_t()
+            for name, index in exports.items():
+                ext = ffi.Extern()
+                if not ffi.instance_export_nth(self.ctx, ffi.ptr(inst), index, ffi.ptr(name_p), ffi.ptr(name_len),
+                                               ffi.ptr(ext)):
+                    raise RuntimeError(f"export {name} missing from instance")
+                self.externs[name] = ext
+            self._instance = inst
+            self.memory_p = ffi.ptr(self.externs["memory"].of.memory)
+            self.view = memoryview(b"")
+            self.refresh_view()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- memory ---------------------------------------------------------------------
+    def memory_size(self) -> int:
+        return ffi.memory_data_size(self.ctx, self.memory_p)
+
+    def refresh_view(self) -> memoryview:
+        """Linear memory as a memoryview. The engine never moves memories
+        (``memory_may_move=False``), so a view stays valid until the memory grows,
+        and then only needs widening."""
+        size = self.memory_size()
+        base = ffi.memory_data(self.ctx, self.memory_p)
+        self.view = memoryview((c_ubyte * size).from_address(base)).cast("B") if size else memoryview(b"")
+        return self.view
+
+    def read(self, ptr: int, n: int) -> bytes:
+        view = self.view
+        if ptr + n > len(view):
+            view = self.refresh_view()
+            if ptr < 0 or n < 0 or ptr + n > len(view):
+                raise InvalidResult(f"guest passed an out-of-bounds buffer ({ptr}, {n})")
+        return bytes(view[ptr:ptr + n])
+
+    def write(self, ptr: int, data: bytes) -> None:
+        view = self.view
+        if ptr + len(data) > len(view):
+            view = self.refresh_view()
+            if ptr < 0 or ptr + len(data) > len(view):
+                raise InvalidResult(f"guest passed an out-of-bounds buffer ({ptr}, {len(data)})")
+        view[ptr:ptr + len(data)] = data
+
+    # -- per-invocation state -------------------------------------------------------
+    def log(self, text: str) -> None:
+        if self.logs is None:
+            self.logs = []
+            self._log_bytes = 0
+        if self._log_bytes >= MAX_LOG_BYTES:
+            return
+        self._log_bytes += len(text)
+        if self._log_bytes >= MAX_LOG_BYTES:
+            text = text[:max(0, len(text) - (self._log_bytes - MAX_LOG_BYTES))] + "\n[log truncated at 256 KiB]"
+        self.logs.append(text)
+
+    def log_sink(self, data: bytes) -> None:
+        """WASI stdout/stderr callback."""
+        self.log(data.decode("utf-8", "replace"))
+
+    def take_logs(self) -> str:
+        logs, self.logs = self.logs, None
+        if not logs:
+            return ""
+        return "".join(s if s.endswith("\n") else s + "\n" for s in logs)
+
+    def context(self) -> dict:
+        """The msgpack context map (see capabilities/context.py)."""
+        from ..metering import request_id, wall_ms
+        return {"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta}
+
+    @property
+    def deadline_ns(self) -> int:
+        return self.t0 + self.timeout_ns
+
+    def set_limits(self, fuel: int, ticks: int) -> None:
+        err = ffi.set_fuel(self.ctx, c_uint64(fuel))
+        if err:
+            raise ffi.take_error(err)
+        self.fuel_budget = fuel
+        ffi.set_epoch_deadline(self.ctx, c_uint64(ticks))
+
+    def fuel_used(self) -> int:
+        ffi.get_fuel(self.ctx, self.fuel_out_p)
+        return self.fuel_budget - self.fuel_out.value
+
+    # -- calls ----------------------------------------------------------------------
+    def call0(self, name: str, what: str) -> None:
+        """Call an exported ``() -> ()`` function (init, _initialize, _start)."""
+        args = (ffi.ValRaw * 1)()
+        trap = c_void_p()
+        err = ffi.func_call(self.ctx, ffi.ptr(self.externs[name].of.func), ffi.ptr(args), 1, ffi.ptr(trap))
+        if err or trap.value:
+            raise self.failure(adopt(err, trap.value), what)
+
+    def failure(self, obj: Exception, what: str) -> InvocationError:
+        """Turn a trap or error into the typed exception users see. The fuel used
+        and the memory size travel with it for the report."""
+        try:
+            code = obj.trap_code if isinstance(obj, Trap) else None
+            message = str(obj) if not isinstance(obj, ExitTrap) else f"exit status {obj.code}"
+        except Exception as e:  # never let a broken trap object take the host down
+            code, message = None, f"unknown failure: {e}"
+        size = self.memory_size() if hasattr(self, "memory_p") else 0
+        fuel_used: int | None = self.fuel_used()
+        if isinstance(obj, ExitTrap):
+            exc: InvocationError = _exit_error(obj.code)
+        elif code == TrapCode.INTERRUPT:
+            exc = InvocationTimeout(f"{what} timed out")
+            fuel_used = None  # not flushed on an epoch interrupt; see metering.Report
+        elif code == TrapCode.OUT_OF_FUEL:
+            exc = FuelExhausted(f"{what} ran out of fuel ({self.fuel_budget} units)")
+            fuel_used = self.fuel_budget
+        elif size + WASM_PAGE > self.memory_limit:
+            exc = MemoryLimitExceeded(f"{what} failed at its memory limit ({self.memory_limit >> 20} MB): "
+                                      f"{_first_line(message)}")
+        else:
+            exc = GuestTrap(f"{what} trapped: {_first_line(message)}")
+        exc.fuel_used = fuel_used  # type: ignore[attr-defined]
+        exc.memory_bytes = size  # type: ignore[attr-defined]
+        exc.trap_detail = message  # type: ignore[attr-defined]
+        return exc
+
+    def close(self) -> None:
+        if self._store:
+            capabilities.LIVE.pop(self.ctx_addr, None)
+            self.view = memoryview(b"")
+            ffi.store_delete(self._store)
+            self._store = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def adopt(err: int | None, trap: int | None) -> Exception:
+    """The wasmtime-py object for a raw ``wasm_trap_t*`` or ``wasmtime_error_t*``."""
+    return ffi.take_trap(trap) if trap else ffi.take_error(err)
+
+
+def _exit_error(code: int) -> InvocationError:
+    from ..errors import FunctionError
+    return FunctionError("Runtime.ExitError", f"guest exited with status {code}")
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "trap"

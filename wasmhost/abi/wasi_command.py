@@ -1,0 +1,95 @@
+"""WASI command modules: the event on stdin, the result on stdout, ``_start``.
+
+Any language that targets wasm32-wasi works with no SDK. A command runs once and
+exits, so every invocation gets a fresh instance (``isolation`` is always strict
+here). stderr goes to the invocation's log; a non-zero exit status is a function
+error (``Runtime.ExitError``) carrying stderr's last line.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import wasmtime
+from wasmtime import ExitTrap
+from wasmtime import _ffi as _wffi
+
+from ..engine import ffi
+from ..errors import FunctionError, InvalidResult
+from .imports import check_exports, check_imports, check_memory, link
+from .sandbox import Sandbox, adopt
+
+REQUIRED = {"memory": "memory", "_start": ((), ())}
+
+
+def is_command(module: wasmtime.Module) -> bool:
+    return any(e.name == "_start" for e in module.exports)
+
+
+class CommandABI:
+    kind = "wasi_command"
+
+    def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str],
+                 max_output: int) -> None:
+        self.engine = engine
+        self.exports = check_exports(module, REQUIRED, {}, "WASI command module")
+        check_imports(module)
+        check_memory(module, memory_mb)
+        self.memory_limit = memory_mb << 20
+        self.env = env
+        self.max_output = max_output
+        self.pre = link(engine, module, uses_wasi=True)
+
+    def run(self, payload: bytes, fuel: int, ticks: int, meta: dict, seq: int, t0: int,
+            timeout_ns: int) -> tuple[Sandbox, bytes, int, int]:
+        """Instantiate with ``payload`` as stdin and run ``_start``. Returns the spent
+        sandbox (for its logs; the caller closes it), stdout, fuel used and memory size."""
+        out = bytearray()
+        overflow = []
+
+        def stdout(data: bytes) -> None:
+            if len(out) + len(data) > self.max_output:
+                overflow.append(len(data))
+            else:
+                out.extend(data)
+
+        def wasi(sb: Sandbox) -> wasmtime.WasiConfig:
+            cfg = wasmtime.WasiConfig()
+            cfg.env = list(self.env.items())
+            cfg.argv = [meta.get("function_name", "function")]
+            cfg.stdout_custom = stdout
+            cfg.stderr_custom = sb.log_sink
+            _set_stdin(cfg, bytes(payload))
+            return cfg
+
+        sb = Sandbox(self.engine, self.pre, memory_limit=self.memory_limit, fuel=fuel, ticks=ticks,
+                     exports=self.exports, meta=meta, wasi=wasi)
+        sb.seq, sb.t0, sb.timeout_ns = seq, t0, timeout_ns
+        try:
+            args = (_wffi.wasmtime_val_raw * 1)()
+            trap = ctypes.c_void_p()
+            err = ffi.func_call(sb.ctx, ffi.ptr(sb.externs["_start"].of.func), ffi.ptr(args), 1, ffi.ptr(trap))
+            if err or trap.value:
+                obj = adopt(err, trap.value)
+                if not (isinstance(obj, ExitTrap) and obj.code == 0):
+                    exc = sb.failure(obj, "_start")
+                    if isinstance(obj, ExitTrap):
+                        last = (sb.take_logs().strip().splitlines() or [""])[-1]
+                        exc = FunctionError("Runtime.ExitError", f"exit status {obj.code}" + (f": {last}" if last else ""))
+                        exc.fuel_used, exc.memory_bytes = sb.fuel_used(), sb.memory_size()  # type: ignore[attr-defined]
+                    raise exc
+            if overflow:
+                exc2 = InvalidResult(f"stdout exceeded the {self.max_output}-byte result limit")
+                exc2.fuel_used, exc2.memory_bytes = sb.fuel_used(), sb.memory_size()  # type: ignore[attr-defined]
+                raise exc2
+            return sb, bytes(out), sb.fuel_used(), sb.memory_size()
+        except BaseException as e:
+            e.sandbox = sb  # type: ignore[attr-defined]  # the caller still wants its logs
+            raise
+
+
+def _set_stdin(cfg: wasmtime.WasiConfig, data: bytes) -> None:
+    vec = _wffi.wasm_byte_vec_t()
+    buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
+    _wffi.wasm_byte_vec_new(ctypes.byref(vec), len(data), buf)
+    _wffi.wasi_config_set_stdin_bytes(cfg.ptr(), ctypes.byref(vec))

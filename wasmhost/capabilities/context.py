@@ -1,0 +1,29 @@
+"""The invocation context, as Lambda's ``context`` object gives it.
+
+``wasmhost.context(ptr, cap) -> len`` writes a msgpack map (request_id,
+function_name, function_version, memory_limit_in_mb, deadline_ms, env) into
+``[ptr, ptr+cap)`` when it fits and always returns its full length, so a guest can
+ask with ``cap = 0`` first. ``wasmhost.remaining_ms() -> i64`` is the live
+``get_remaining_time_in_millis()``.
+"""
+
+import time
+
+import msgpack
+
+
+def _context(sandbox, ptr: int, cap: int) -> int:
+    data = msgpack.packb(sandbox.context())
+    if len(data) <= cap:
+        sandbox.write(ptr, data)
+    return len(data)
+
+
+def _remaining_ms(sandbox) -> int:
+    return max(0, (sandbox.deadline_ns - time.perf_counter_ns()) // 1_000_000)
+
+
+IMPORTS = {
+    "context": (("i32", "i32"), ("i32",), _context),
+    "remaining_ms": ((), ("i64",), _remaining_ms),
+}

@@ -1,0 +1,56 @@
+"""Per-function settings: what a function may use, and how it is kept warm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_MEMORY_MB = 4096  # a 32-bit linear memory
+ISOLATIONS = ("warm", "strict")
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """Defaults follow Lambda where Lambda has one (128 MB, 3 s).
+
+    ``fuel``: instructions-ish budget per invocation (Wasmtime fuel); ``None`` means
+    unlimited, but fuel is metered either way. ``min_warm``: instances created at
+    deploy and kept ready (Lambda's provisioned concurrency). ``max_concurrency``:
+    invocations in flight at once; more are throttled. ``isolation``: ``"warm"``
+    reuses instances (module state survives between calls, like Lambda's warm
+    environments); ``"strict"`` gives every invocation a fresh instance.
+    ``idle_ttl_s``: instances beyond ``min_warm`` idle this long are dropped.
+    """
+
+    memory_mb: int = 128
+    timeout_ms: int = 3000
+    fuel: int | None = None
+    min_warm: int = 0
+    max_concurrency: int = 100
+    isolation: str = "warm"
+    idle_ttl_s: float = 300.0
+    env: dict[str, str] = field(default_factory=dict)
+    handler: str | None = None
+
+    def __post_init__(self) -> None:
+        def bad(msg: str) -> None:
+            from .errors import DeployError
+            raise DeployError(msg)
+
+        if not isinstance(self.memory_mb, int) or not 1 <= self.memory_mb <= MAX_MEMORY_MB:
+            bad(f"memory_mb must be an integer from 1 to {MAX_MEMORY_MB}, not {self.memory_mb!r}")
+        if not isinstance(self.timeout_ms, int) or not 1 <= self.timeout_ms <= 900_000:
+            bad(f"timeout_ms must be an integer from 1 to 900000 (15 minutes), not {self.timeout_ms!r}")
+        if self.fuel is not None and (not isinstance(self.fuel, int) or not 1 <= self.fuel < 2**63):
+            bad(f"fuel must be None or a positive integer below 2**63, not {self.fuel!r}")
+        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
+            bad(f"max_concurrency must be a positive integer, not {self.max_concurrency!r}")
+        if not isinstance(self.min_warm, int) or not 0 <= self.min_warm <= self.max_concurrency:
+            bad(f"min_warm must be an integer from 0 to max_concurrency ({self.max_concurrency}), not {self.min_warm!r}")
+        if self.isolation not in ISOLATIONS:
+            bad(f"isolation must be one of {ISOLATIONS}, not {self.isolation!r}")
+        if not self.idle_ttl_s > 0:
+            bad(f"idle_ttl_s must be positive, not {self.idle_ttl_s!r}")
+
+    @property
+    def fuel_budget(self) -> int:
+        return self.fuel if self.fuel is not None else 2**63 - 1

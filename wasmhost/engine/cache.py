@@ -1,0 +1,96 @@
+"""Compiled artifacts on disk, so a module is compiled once per engine setting.
+
+The key is the module's sha256, the engine fingerprint (settings and the wasmtime
+version) and nothing else. Each artifact has a sidecar holding its own sha256: a
+truncated or bit-flipped file would otherwise be mapped as machine code. A file that
+fails the check or that Wasmtime refuses (built by another version or configuration)
+is deleted and rebuilt. Writes go to a temporary name and are renamed into place, so
+a crash mid-write never leaves a half file under the real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import wasmtime
+
+from .engine import Engine
+
+log = logging.getLogger("wasmhost.cache")
+
+
+def _digest_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+class ArtifactCache:
+    """``load_or_compile`` returns a module and says whether it came from disk."""
+
+    def __init__(self, directory: Path | str | None, engine: Engine) -> None:
+        self.engine = engine
+        self.dir = Path(directory) if directory is not None else None
+        if self.dir is not None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self.rebuilt = 0  # artifacts found bad and rebuilt (for tests and metrics)
+
+    def path_for(self, module_sha256: str) -> Path | None:
+        if self.dir is None:
+            return None
+        return self.dir / f"{module_sha256[:32]}-{self.engine.fingerprint}.cwasm"
+
+    def load_or_compile(self, wasm: bytes, module_sha256: str) -> tuple[wasmtime.Module, bool]:
+        path = self.path_for(module_sha256)
+        if path is not None:
+            module = self._load(path)
+            if module is not None:
+                return module, True
+        module = wasmtime.Module(self.engine.wasmtime, wasm)
+        if path is not None:
+            self._store(path, module)
+        return module, False
+
+    def _load(self, path: Path) -> wasmtime.Module | None:
+        sidecar = path.with_suffix(".sha256")
+        if not path.exists():
+            return None
+        try:
+            expected = sidecar.read_text().strip()
+            if _digest_file(path) != expected:
+                raise ValueError("checksum mismatch (truncated or corrupt)")
+            return wasmtime.Module.deserialize_file(self.engine.wasmtime, str(path))
+        except (OSError, ValueError, wasmtime.WasmtimeError) as e:
+            log.warning("discarding cached artifact %s: %s", path.name, e)
+            self.rebuilt += 1
+            for p in (path, sidecar):
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+            return None
+
+    def _store(self, path: Path, module: wasmtime.Module) -> None:
+        try:
+            data = module.serialize()
+            _write_atomic(path, data)
+            _write_atomic(path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest().encode())
+        except OSError as e:  # a read-only or full disk costs speed, never correctness
+            log.warning("could not cache artifact %s: %s", path.name, e)

@@ -1,0 +1,104 @@
+"""One Wasmtime engine per Host, configured for metering and limits.
+
+Fuel and epoch interruption are always on: every invocation is metered and every
+invocation can be stopped. The settings that change generated code are part of
+``fingerprint`` so compiled artifacts are never loaded into an engine they were not
+built for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import platform
+from dataclasses import dataclass
+
+import wasmtime
+from wasmtime import _ffi as _wffi
+
+from .ffi import WASMTIME_VERSION
+
+GiB = 1 << 30
+MiB = 1 << 20
+WASM_PAGE = 64 * 1024
+
+MEMORY_RESERVATION = 4 * GiB  # every 32-bit memory fits: its base never moves
+MEMORY_GUARD = 32 * MiB
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How the engine allocates instances.
+
+    ``allocator``: ``"pooling"`` pre-reserves ``pool_slots`` instance slots (fastest
+    fresh instantiation), ``"ondemand"`` maps memory per instance, ``"auto"`` takes
+    pooling when the address space for it can be reserved here.
+    """
+
+    allocator: str = "auto"
+    pool_slots: int = 1000
+    max_wasm_stack: int = 512 * 1024
+    wasm_exceptions: bool = True
+
+    def __post_init__(self) -> None:
+        if self.allocator not in ("auto", "pooling", "ondemand"):
+            raise ValueError(f"allocator must be 'auto', 'pooling' or 'ondemand', not {self.allocator!r}")
+        if self.pool_slots < 1:
+            raise ValueError("pool_slots must be at least 1")
+
+
+def _pool_fits(slots: int) -> bool:
+    """Can the pooling allocator reserve its address space? Wasmtime aborts the whole
+    process when it cannot, so ask the kernel first with a reservation of the same size."""
+    size = slots * (MEMORY_RESERVATION + MEMORY_GUARD) + MEMORY_GUARD
+    size += size // 4  # tables, stacks, slack
+    try:
+        m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0),
+                      prot=0)
+    except (OSError, OverflowError, ValueError):
+        return False
+    m.close()
+    return True
+
+
+class Engine:
+    """A configured ``wasmtime.Engine`` and the facts about it the host needs."""
+
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        s = self.settings
+        self.pooling = s.allocator == "pooling" or (s.allocator == "auto" and _pool_fits(s.pool_slots))
+        if s.allocator == "pooling" and not _pool_fits(s.pool_slots):
+            raise RuntimeError(f"cannot reserve address space for a pool of {s.pool_slots} instances; "
+                               "use allocator='ondemand' or fewer pool_slots")
+        cfg = wasmtime.Config()
+        cfg.consume_fuel = True
+        cfg.epoch_interruption = True
+        cfg.memory_may_move = False  # the hot path caches a view of linear memory
+        cfg.memory_reservation = MEMORY_RESERVATION
+        cfg.memory_guard_size = MEMORY_GUARD
+        cfg.max_wasm_stack = s.max_wasm_stack
+        cfg.wasm_exceptions = s.wasm_exceptions
+        cfg.parallel_compilation = True
+        if self.pooling:
+            pc = _wffi.wasmtime_pooling_allocation_config_new()
+            try:
+                _wffi.wasmtime_pooling_allocation_config_total_core_instances_set(pc, s.pool_slots)
+                _wffi.wasmtime_pooling_allocation_config_total_memories_set(pc, s.pool_slots)
+                _wffi.wasmtime_pooling_allocation_config_total_tables_set(pc, s.pool_slots)
+                _wffi.wasmtime_pooling_allocation_config_max_memory_size_set(pc, MEMORY_RESERVATION)
+                _wffi.wasmtime_pooling_allocation_strategy_set(cfg.ptr(), pc)
+            finally:
+                _wffi.wasmtime_pooling_allocation_config_delete(pc)
+        self.wasmtime = wasmtime.Engine(cfg)
+        parts = [
+            f"wasmtime={WASMTIME_VERSION}", f"arch={platform.machine()}", "fuel=1", "epoch=1",
+            f"reservation={MEMORY_RESERVATION}", f"guard={MEMORY_GUARD}", "may_move=0",
+            f"stack={s.max_wasm_stack}", f"exceptions={int(s.wasm_exceptions)}",
+            f"allocator={'pooling' if self.pooling else 'ondemand'}",
+        ]
+        self.description = ";".join(parts)
+        self.fingerprint = hashlib.sha256(self.description.encode()).hexdigest()[:16]
+
+    def increment_epoch(self) -> None:
+        self.wasmtime.increment_epoch()

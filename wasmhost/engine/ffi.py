@@ -1,0 +1,103 @@
+"""The raw Wasmtime C API, bound once for the hot path.
+
+wasmtime-py's public call path rebuilds function types and converts values on every
+call (~80 µs per warm echo here); calling the C API directly with prebuilt argument
+buffers costs ~2 µs. Everything private to wasmtime-py that wasmhost touches is in
+this one module, so a wasmtime upgrade is checked in one place (the version is
+pinned in pyproject.toml, and tests/engine/test_ffi.py compares this path with the
+public one).
+
+The library is loaded through ``ctypes.CDLL``, so the GIL is released while guest
+code runs: other Python threads (other invocations, the epoch ticker that enforces
+wall-clock timeouts) keep running. ``PyDLL`` would save ~0.1 µs per call but would
+freeze every other thread while a guest spins; see guest_sdk/ABI.md and
+bench/bench_core.py for the measurement.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, c_int32, c_int64, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p, cast
+
+import wasmtime
+from wasmtime import Trap, WasmtimeError
+from wasmtime import _ffi as _wffi
+
+WASMTIME_VERSION = "50.0.1"
+
+lib = ctypes.CDLL(_wffi.dll._name)  # same library, GIL released during calls
+glib = ctypes.PyDLL(_wffi.dll._name)  # GIL held: for calls that never run guest code
+
+
+def _fn(name: str, restype, dll=lib):
+    f = getattr(dll, name)
+    f.restype = restype  # no argtypes: arguments are passed prebuilt as c_void_p / ints
+    return f
+
+
+# Guest code runs only inside these, so only they release the GIL.
+func_call = _fn("wasmtime_func_call_unchecked", c_void_p)
+instance_pre_instantiate = _fn("wasmtime_instance_pre_instantiate", c_void_p)
+func_call_gil = _fn("wasmtime_func_call_unchecked", c_void_p, glib)  # for bench/ only
+# Bookkeeping calls return in nanoseconds; keeping the GIL saves ~0.1 µs each.
+set_fuel = _fn("wasmtime_context_set_fuel", c_void_p, glib)
+get_fuel = _fn("wasmtime_context_get_fuel", c_void_p, glib)
+set_epoch_deadline = _fn("wasmtime_context_set_epoch_deadline", None, glib)
+memory_data = _fn("wasmtime_memory_data", c_void_p, glib)
+memory_data_size = _fn("wasmtime_memory_data_size", c_size_t, glib)
+store_new = _fn("wasmtime_store_new", c_void_p)
+store_context = _fn("wasmtime_store_context", c_void_p)
+store_delete = _fn("wasmtime_store_delete", None)
+store_limiter = _fn("wasmtime_store_limiter", None)
+instance_export_nth = _fn("wasmtime_instance_export_nth", ctypes.c_bool)
+context_set_wasi = _fn("wasmtime_context_set_wasi", c_void_p)
+engine_increment_epoch = _fn("wasmtime_engine_increment_epoch", None)
+
+store_limiter.argtypes = [c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64]
+
+ValRaw = _wffi.wasmtime_val_raw
+Func = _wffi.wasmtime_func
+Memory = _wffi.wasmtime_memory
+Extern = _wffi.wasmtime_extern
+InstanceRaw = _wffi.wasmtime_instance
+EXTERN_FUNC = _wffi.WASMTIME_EXTERN_FUNC.value
+EXTERN_MEMORY = _wffi.WASMTIME_EXTERN_MEMORY.value
+
+
+def ptr(obj) -> c_void_p:
+    """A prebuilt pointer argument to a ctypes object that must be kept alive by the caller."""
+    return c_void_p(ctypes.addressof(obj))
+
+
+def addr(p) -> int:
+    """The integer address behind a wasmtime-py pointer object."""
+    return cast(p, c_void_p).value or 0
+
+
+def take_trap(address: int) -> Trap:
+    """Adopt a raw ``wasm_trap_t*`` (wasmtime-py frees it)."""
+    return Trap._from_ptr(cast(address, POINTER(_wffi.wasm_trap_t)))
+
+
+def take_error(address: int) -> WasmtimeError:
+    """Adopt a raw ``wasmtime_error_t*``; an exit status becomes ``wasmtime.ExitTrap``."""
+    return WasmtimeError._from_ptr(cast(address, POINTER(_wffi.wasmtime_error_t)))
+
+
+def engine_ptr(engine: wasmtime.Engine) -> c_void_p:
+    return c_void_p(addr(engine.ptr()))
+
+
+def instance_pre_ptr(pre: wasmtime.InstancePre) -> c_void_p:
+    return c_void_p(addr(pre.ptr()))
+
+
+def set_wasi(ctx: c_void_p, wasi: wasmtime.WasiConfig) -> None:
+    err = context_set_wasi(ctx, c_void_p(addr(wasi._consume())))
+    if err:
+        raise take_error(err)
+
+
+__all__ = [
+    "c_int32", "c_int64", "c_uint8", "c_uint32", "c_uint64", "c_void_p",
+]

@@ -1,0 +1,67 @@
+"""Drives the engine's epoch, which is how wall-clock timeouts stop a guest.
+
+Each invocation sets its store's epoch deadline to ``ceil(timeout / tick) + 1``
+ticks; this thread advances the epoch once per elapsed tick, catching up after a
+late wake-up so that the timeout does not stretch with scheduler delays. It only
+runs while an invocation could still be inside its deadline, so an idle host (an
+edge device on battery) does not wake up a thousand times a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from .ffi import engine_increment_epoch, engine_ptr
+
+
+class EpochTicker:
+    def __init__(self, engine, tick_ms: float = 1.0) -> None:
+        if tick_ms <= 0:
+            raise ValueError("tick_ms must be positive")
+        self.tick_ns = int(tick_ms * 1_000_000)
+        self.until = 0  # perf_counter ns; the hot path reads it without the lock
+        self._engine = engine  # keep the engine alive as long as we tick it
+        self._eptr = engine_ptr(engine.wasmtime)
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="wasmhost-epoch", daemon=True)
+        self._thread.start()
+
+    def ticks_for(self, timeout_ms: float) -> int:
+        return -(-int(timeout_ms * 1_000_000) // self.tick_ns) + 1
+
+    def extend(self, deadline_ns: int) -> None:
+        """Keep ticking until ``deadline_ns`` (perf_counter). Called at most about once per
+        second under steady load: it extends one second past what was asked."""
+        with self._cond:
+            if deadline_ns > self.until:
+                self.until = deadline_ns + 1_000_000_000
+                self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        inc, eptr, tick = engine_increment_epoch, self._eptr, self.tick_ns
+        cond = self._cond
+        while True:
+            with cond:
+                while not self._stopped and time.perf_counter_ns() >= self.until:
+                    cond.wait()
+                if self._stopped:
+                    return
+            start = time.perf_counter_ns()
+            done = 0
+            while not self._stopped:
+                time.sleep(tick / 1e9)
+                now = time.perf_counter_ns()
+                due = (now - start) // tick
+                while done < due:
+                    inc(eptr)
+                    done += 1
+                if now >= self.until:
+                    break

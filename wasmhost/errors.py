@@ -1,0 +1,98 @@
+"""Every error wasmhost raises derives from ``WasmhostError``.
+
+Invocation failures carry the invocation's ``report`` (it was metered and billed
+like any other) and render as Lambda's ``{"errorType", "errorMessage"}`` document,
+so a front end can answer with them without knowing each kind.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .metering import Report
+
+
+class WasmhostError(Exception):
+    """Base class of every wasmhost error."""
+
+
+class DeployError(WasmhostError, ValueError):
+    """The module or its configuration cannot run here; raised by ``deploy``, never at invoke."""
+
+
+class FunctionNotFound(WasmhostError, LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"function not found: {name!r}")
+        self.name = name
+
+
+class PayloadTooLarge(WasmhostError):
+    """The event is larger than the host accepts (Lambda: 6 MB synchronous)."""
+
+
+class Throttled(WasmhostError):
+    """The function is at its ``max_concurrency`` (or the host is out of instance slots)."""
+
+    def __init__(self, message: str, reason: str = "ReservedFunctionConcurrentInvocationLimitExceeded") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class InvocationError(WasmhostError):
+    """An invocation ran and failed. ``report`` is its metering report."""
+
+    error_type = "Runtime.Error"
+
+    def __init__(self, message: str, report: "Report | None" = None, logs: str = "") -> None:
+        super().__init__(message)
+        self.error_message = message
+        self.report = report
+        self.logs = logs
+
+    def to_lambda(self) -> dict[str, Any]:
+        return {"errorType": self.error_type, "errorMessage": self.error_message}
+
+    @property
+    def payload(self) -> bytes:
+        """The Lambda-style error document as the response body."""
+        return json.dumps(self.to_lambda()).encode()
+
+
+class FunctionError(InvocationError):
+    """The guest reported an error of its own (``wasmhost.error`` import or a WASI exit status)."""
+
+    def __init__(self, error_type: str, message: str, report: "Report | None" = None, logs: str = "") -> None:
+        super().__init__(message, report, logs)
+        self.error_type = error_type
+
+
+class InvocationTimeout(InvocationError):
+    """Wall-clock ``timeout_ms`` passed; the guest was interrupted and its instance discarded."""
+
+    error_type = "Sandbox.Timedout"
+
+
+class FuelExhausted(InvocationError):
+    """The invocation used its whole ``fuel`` budget."""
+
+    error_type = "Sandbox.FuelExhausted"
+
+
+class MemoryLimitExceeded(InvocationError):
+    """The guest failed while its linear memory was at ``memory_mb``."""
+
+    error_type = "Runtime.OutOfMemory"
+
+
+class GuestTrap(InvocationError):
+    """The guest trapped (unreachable, out-of-bounds access, stack overflow, ...)."""
+
+    error_type = "Runtime.Trap"
+
+
+class InvalidResult(InvocationError):
+    """The guest returned something the host cannot use (a bad pointer, an oversized result)."""
+
+    error_type = "Runtime.InvalidResult"

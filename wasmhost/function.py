@@ -1,0 +1,207 @@
+"""A deployed function: its module, its pool, and the invocation path that meters it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import msgpack
+
+from .abi import CommandABI, CoreABI
+from .config import FunctionConfig
+from .errors import (FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout,
+                     MemoryLimitExceeded)
+from .metering import Report
+from .pool import Pool
+
+perf_ns = time.perf_counter_ns
+new_tuple = tuple.__new__
+
+_STATUS = {
+    FunctionError: "error", InvocationTimeout: "timeout", FuelExhausted: "fuel",
+    MemoryLimitExceeded: "oom", GuestTrap: "trap", InvalidResult: "invalid",
+}
+
+
+class InvokeResult(tuple):
+    """``payload`` is the result bytes; ``value`` decodes them with the codec the event
+    was encoded with (raw bytes stay bytes); ``logs`` is what the guest logged;
+    ``report`` is the invocation's metering ``Report``. A tuple, so that building
+    one on the hot path is a single step."""
+
+    __slots__ = ()
+
+    def __new__(cls, payload: bytes, report: Report, logs: str = "", codec: str = "raw") -> "InvokeResult":
+        return tuple.__new__(cls, (payload, report, logs, codec))
+
+    payload = property(itemgetter(0))
+    report = property(itemgetter(1))
+    logs = property(itemgetter(2))
+    codec = property(itemgetter(3))
+
+    @property
+    def value(self) -> Any:
+        if self[3] == "json":
+            return json.loads(self[0])
+        if self[3] == "msgpack":
+            return msgpack.unpackb(self[0])
+        return self[0]
+
+    def json(self) -> Any:
+        return json.loads(self[0])
+
+    def __repr__(self) -> str:
+        return f"InvokeResult(payload={self[0][:64]!r}, report={self[1]!r})"
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    version: str
+    kind: str
+    sha256: str
+    size: int
+    config: FunctionConfig
+    warm: int
+    busy: int
+    from_cache: bool
+
+
+class Function:
+    def __init__(self, host, name: str, version: str, abi: CoreABI | CommandABI, config: FunctionConfig,
+                 sha256: str, size: int, from_cache: bool) -> None:
+        self.name, self.version, self.abi, self.config = name, version, abi, config
+        self.sha256, self.size, self.from_cache = sha256, size, from_cache
+        self.timeout_ns = config.timeout_ms * 1_000_000
+        self.memory_mb = config.memory_mb
+        self.ticks = host.ticker.ticks_for(config.timeout_ms)
+        self.meta = {"function_name": name, "function_version": version,
+                     "memory_limit_in_mb": config.memory_mb, "env": dict(config.env)}
+        self._host = host
+        self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
+                         idle_ttl_s=config.idle_ttl_s, strict=config.isolation == "strict" or abi.kind != "core")
+        self.invoke = make_warm_path(self) if abi.kind == "core" else self._invoke_command
+
+    def _new_sandbox(self):
+        self._host.ticker.extend(perf_ns() + self.timeout_ns)  # init has the same deadline
+        return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.meta)
+
+    def info(self) -> FunctionInfo:
+        return FunctionInfo(self.name, self.version, self.abi.kind, self.sha256, self.size, self.config,
+                            len(self.pool.free), self.pool.busy, self.from_cache)
+
+    def _invoke_command(self, payload: bytes, seq: int, codec: str = "raw") -> InvokeResult:
+        host = self._host
+        if len(payload) > host.max_payload:
+            host.payload_too_large(payload)
+        t0 = perf_ns()
+        host.ticker.extend(t0 + self.timeout_ns)
+        self.pool.take_slot()
+        sb = None
+        try:
+            sb, out, fuel_used, mem = self.abi.run(payload, self.config.fuel_budget, self.ticks, self.meta,
+                                                   seq, t0, self.timeout_ns)
+            t1 = perf_ns()
+            logs = sb.take_logs()
+        except InvocationError as e:
+            t1 = perf_ns()
+            sb = getattr(e, "sandbox", None)
+            logs = sb.take_logs() if sb is not None else ""
+            raise self._failed(e, seq, t0, t1 - t0, None, logs) from None
+        finally:
+            if sb is not None:
+                sb.close()
+            self.pool.give_slot()
+        report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True)
+        if logs:
+            host.ledger_record((seq, self.name, t0, logs))
+        if len(out) > host.max_response:
+            raise self._result_error(None, len(out), report, logs)
+        host.ledger_record(report)
+        return InvokeResult(out, report, logs, codec)
+
+    def _result_error(self, error: tuple[str, str] | None, size: int, report: Report,
+                      logs: str) -> InvocationError:
+        """The handler returned, but with its own error or an oversized result."""
+        if error is not None:
+            return self._fail_report(FunctionError(error[0], error[1]), report, logs)
+        exc = InvalidResult(f"Response payload size ({size} bytes) exceeded the maximum "
+                            f"allowed payload size ({self._host.max_response} bytes)")
+        exc.error_type = "Function.ResponseSizeTooLarge"
+        return self._fail_report(exc, report, logs)
+
+    def _failed(self, e: InvocationError, seq: int, t0: int, dur: int, init_ns: int | None,
+                logs: str) -> InvocationError:
+        report = Report(seq, self.name, self.version, t0, dur, init_ns, getattr(e, "fuel_used", None),
+                        getattr(e, "memory_bytes", 0), self.memory_mb, init_ns is not None)
+        if logs:
+            self._host.ledger_record((seq, self.name, t0, logs))
+        return self._fail_report(e, report, logs)
+
+    def _fail_report(self, e: InvocationError, report: Report, logs: str) -> InvocationError:
+        if isinstance(e, InvocationTimeout):
+            e.error_message = f"Task timed out after {self.config.timeout_ms / 1000:.2f} seconds"
+            e.args = (e.error_message,)
+        report = report.failed(_STATUS.get(type(e), "error"), e.error_type)
+        e.report, e.logs = report, logs
+        self._host.ledger_record(report)
+        return e
+
+
+def make_warm_path(fn: Function):
+    """The invocation path of a core-module function, as a closure over everything
+    it reads (a local is cheaper than an attribute; ~1 µs per call here). It runs
+    on every invocation: measure it (bench/bench_core.py) before and after any
+    change."""
+    host, pool = fn._host, fn.pool
+    free, ticker = pool.free, host.ticker
+    record, max_payload, max_response = host.ledger_record, host.max_payload, host.max_response
+    name, version, memory_mb, timeout_ns = fn.name, fn.version, fn.memory_mb, fn.timeout_ns
+
+    def invoke(payload: bytes, seq: int, codec: str = "raw") -> InvokeResult:
+        if len(payload) > max_payload:
+            host.payload_too_large(payload)
+        t0 = perf_ns()
+        if t0 + timeout_ns > ticker.until:
+            ticker.extend(t0 + timeout_ns)
+        try:
+            sb = free.pop()
+            init_ns = None
+        except IndexError:
+            try:
+                sb, init_ns = pool.grow()
+            except InvocationError as e:  # init failed: a cold start that never ran the handler
+                raise fn._failed(e, seq, t0, perf_ns() - t0, None, "") from None
+            t0 = perf_ns()
+        sb.seq = seq
+        sb.t0 = t0
+        try:
+            out, fuel_used, mem = sb.invoke(payload)
+        except InvocationError as e:
+            t1 = perf_ns()
+            logs = sb.take_logs()
+            pool.discard(sb)
+            raise fn._failed(e, seq, t0, t1 - t0, init_ns, logs) from None
+        t1 = perf_ns()
+        report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
+                                    init_ns is not None, "ok", None))
+        logs = ""
+        if sb.logs is not None:
+            logs = sb.take_logs()
+            record((seq, name, t0, logs))
+        error = sb.error
+        if pool.strict or pool.closed:
+            pool.discard(sb)
+        else:
+            sb.last_used = t1
+            free.append(sb)
+        if error is not None or len(out) > max_response:
+            sb.error = None
+            raise fn._result_error(error, len(out), report, logs)
+        record(report)
+        return new_tuple(InvokeResult, (out, report, logs, codec))
+
+    return invoke

@@ -1,0 +1,224 @@
+"""``Host``: deploy WebAssembly functions and invoke them, metered and limited.
+
+This is the product's core. The HTTP server, the CLI and the triggers are thin
+front ends over it; an edge device uses it directly, with no server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import os
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import wasmtime
+
+from . import abi
+from .config import FunctionConfig
+from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
+from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge
+from .function import Function, FunctionInfo, InvokeResult
+from .metering import Ledger
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous request and response limit
+CODECS = ("raw", "json", "msgpack")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("WASMHOST_HOME") or Path.home() / ".wasmhost")
+
+
+class Host:
+    """Deployed functions, their warm pools, the engine and the metering ledger.
+
+    ``data_dir`` holds the compiled-artifact cache (``cache/``) and the ledger
+    (``ledger.sqlite``); ``data_dir=None`` uses ``$WASMHOST_HOME`` or ``~/.wasmhost``.
+    ``persist=False`` keeps both in memory (nothing written to disk).
+    Thread-safe: invoke from any number of threads; guests run with the GIL released.
+    """
+
+    def __init__(self, data_dir: str | Path | None = None, *, persist: bool = True,
+                 engine: EngineSettings | None = None, tick_ms: float = 1.0,
+                 max_payload: int = MAX_SYNC_PAYLOAD, max_response: int = MAX_SYNC_PAYLOAD,
+                 flush_interval_s: float = 0.25, workers: int = 32) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        if persist:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = Engine(engine)
+        self.cache = ArtifactCache(self.data_dir / "cache" if persist else None, self.engine)
+        self.ledger = Ledger(self.data_dir / "ledger.sqlite" if persist else None)
+        self.ledger_record = self.ledger.record
+        self.ticker = EpochTicker(self.engine, tick_ms)
+        self.max_payload = max_payload
+        self.max_response = max_response
+        self._functions: dict[str, Function] = {}
+        self._deploy_lock = threading.Lock()
+        self._seq = itertools.count(1).__next__
+        self._workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = threading.Event()
+        self._flush_interval = flush_interval_s
+        self._janitor = threading.Thread(target=self._maintain, name="wasmhost-janitor", daemon=True)
+        self._janitor.start()
+
+    # -- deploy ---------------------------------------------------------------------
+    def deploy(self, name: str, source: str | Path | bytes, config: FunctionConfig | None = None, *,
+               version: str = "$LATEST") -> FunctionInfo:
+        """Check, compile (or load from the artifact cache), link and pre-warm a
+        function. Everything that could be wrong with the module fails here, with
+        ``DeployError``; replacing a function lets its in-flight invocations finish."""
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise DeployError(f"function name must match [A-Za-z0-9_-]{{1,64}}, not {name!r}")
+        config = config or FunctionConfig()
+        wasm = _read_module(source)
+        sha = hashlib.sha256(wasm).hexdigest()
+        try:
+            module, from_cache = self.cache.load_or_compile(wasm, sha)
+        except wasmtime.WasmtimeError as e:
+            raise DeployError(f"invalid WebAssembly module: {_first_line(str(e))}") from None
+        guest = abi.for_module(self.engine, module, config.memory_mb, dict(config.env), self.max_response)
+        fn = Function(self, name, version, guest, config, sha, len(wasm), from_cache)
+        try:
+            fn.pool.prewarm()
+        except InvocationError as e:
+            fn.pool.close()
+            raise DeployError(f"pre-warming {config.min_warm} instance(s) failed: {e}") from None
+        with self._deploy_lock:
+            old = self._functions.get(name)
+            self._functions[name] = fn
+        if old is not None:
+            old.pool.close()
+        return fn.info()
+
+    def remove(self, name: str) -> None:
+        with self._deploy_lock:
+            fn = self._functions.pop(name, None)
+        if fn is None:
+            raise FunctionNotFound(name)
+        fn.pool.close()
+
+    def functions(self) -> list[FunctionInfo]:
+        return [fn.info() for fn in list(self._functions.values())]
+
+    def function(self, name: str) -> FunctionInfo:
+        return self._get(name).info()
+
+    # -- invoke ---------------------------------------------------------------------
+    def invoke(self, name: str, event: Any = b"", *, codec: str = "json") -> InvokeResult:
+        """Run the function on ``event``. Bytes pass through untouched; a ``str`` is
+        UTF-8; anything else is encoded with ``codec`` ("json" or "msgpack"), and
+        ``result.value`` decodes the result the same way. Failures raise a subclass
+        of ``InvocationError`` carrying the report (``FunctionError`` for the
+        guest's own errors), or ``Throttled`` / ``PayloadTooLarge``."""
+        fn = self._functions.get(name)
+        if fn is None:
+            raise FunctionNotFound(name)
+        if type(event) is bytes:
+            return fn.invoke(event, self._seq())
+        payload, codec = _encode(event, codec)
+        return fn.invoke(payload, self._seq(), codec)
+
+    async def ainvoke(self, name: str, event: Any = b"", *, codec: str = "json") -> InvokeResult:
+        """``invoke`` on a worker thread: the event loop never waits on a guest."""
+        if self._executor is None:
+            with self._deploy_lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="wasmhost-invoke")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: self.invoke(name, event, codec=codec))
+
+    def payload_too_large(self, payload: bytes) -> None:
+        raise PayloadTooLarge(f"Request payload size ({len(payload)} bytes) exceeded the maximum allowed "
+                              f"payload size ({self.max_payload} bytes)")
+
+    def _get(self, name: str) -> Function:
+        fn = self._functions.get(name)
+        if fn is None:
+            raise FunctionNotFound(name)
+        return fn
+
+    # -- lifecycle ------------------------------------------------------------------
+    def _maintain(self) -> None:
+        """Flush the ledger every ``flush_interval``; reap idle instances every second."""
+        last_reap = 0.0
+        while not self._closed.wait(self._flush_interval):
+            try:
+                self.ledger.flush()
+                now = time.monotonic()
+                if now - last_reap >= 1.0:
+                    last_reap = now
+                    t = time.perf_counter_ns()
+                    for fn in list(self._functions.values()):
+                        fn.pool.reap(t)
+            except Exception:  # the janitor must outlive a full disk or a closed db
+                import logging
+                logging.getLogger("wasmhost").exception("maintenance failed")
+
+    def close(self) -> None:
+        """Stop background threads, drop all instances, write the ledger."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._janitor.join(timeout=5)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        with self._deploy_lock:
+            fns, self._functions = list(self._functions.values()), {}
+        for fn in fns:
+            fn.pool.close()
+        self.ticker.close()
+        self.ledger.close()
+
+    def __enter__(self) -> "Host":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_module(source: str | Path | bytes) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DeployError(f"cannot read module {path}: {e.strerror or e}") from None
+    if data[:4] == b"\0asm":
+        if data[4:8] != b"\x01\x00\x00\x00":
+            raise DeployError("WebAssembly components are not supported by this host yet; "
+                              "build a core module (guest_sdk/ABI.md) or a WASI command")
+        return data
+    if b"(module" in data[:4096]:  # WebAssembly text, handy for small guests and tests
+        try:
+            return wasmtime.wat2wasm(data.decode("utf-8"))
+        except (wasmtime.WasmtimeError, UnicodeDecodeError) as e:
+            raise DeployError(f"invalid WebAssembly text: {_first_line(str(e))}") from None
+    raise DeployError("not a WebAssembly module (no \\0asm header)")
+
+
+def _encode(event: Any, codec: str) -> tuple[bytes, str]:
+    if isinstance(event, (bytearray, memoryview)):
+        return bytes(event), "raw"
+    if isinstance(event, str):
+        return event.encode("utf-8"), "raw"
+    if codec == "json":
+        return json.dumps(event, separators=(",", ":")).encode(), "json"
+    if codec == "msgpack":
+        return msgpack.packb(event), "msgpack"
+    raise ValueError(f"codec must be one of {CODECS}, not {codec!r}")
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else text

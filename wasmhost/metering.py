@@ -1,0 +1,271 @@
+"""What every invocation costs: its report, the Lambda REPORT line, and the ledger.
+
+A report is built on the hot path, so it stores raw integers (nanoseconds, bytes, a
+sequence number) and derives milliseconds, megabytes and the request id only when
+read. The ledger takes reports in a deque and writes them to SQLite in batches from
+the host's maintenance thread, never from the invocation itself.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from operator import itemgetter
+from typing import Any
+
+import msgpack
+
+_RID_PREFIX = os.urandom(10).hex()  # per process; the sequence number makes each id unique
+_RID_HEAD = f"{_RID_PREFIX[0:8]}-{_RID_PREFIX[8:12]}-{_RID_PREFIX[12:16]}-{_RID_PREFIX[16:20]}-"
+_PERF0 = time.perf_counter_ns()
+_WALL0 = time.time_ns()
+MiB = 1 << 20
+
+
+def request_id(seq: int) -> str:
+    """A UUID-shaped id (as Lambda's) built from a per-process prefix and a counter."""
+    return f"{_RID_HEAD}{seq & 0xFFFFFFFFFFFF:012x}"
+
+
+def wall_ms(perf_ns: int) -> int:
+    """Unix time in ms of a ``perf_counter_ns`` reading taken in this process."""
+    return (_WALL0 + (perf_ns - _PERF0)) // 1_000_000
+
+
+class Report(tuple):
+    """The metering report of one invocation.
+
+    A tuple of raw readings (sequence number, nanoseconds, bytes), built on the hot
+    path in one step and written to SQLite as it is; milliseconds, megabytes and
+    the request id are derived when read. ``duration_ms`` has microsecond
+    resolution; ``billed_ms`` rounds init plus duration up to the next whole
+    millisecond, at least 1 (Lambda's rule since 2020, with init billed as it is
+    since 2025). ``max_memory_mb`` is the peak linear memory: Wasm memory only
+    grows, so its size after the call is its peak. ``fuel_used`` is ``None`` after a
+    timeout: Wasmtime does not flush the fuel counter when an epoch interrupt stops
+    a guest, so the true figure is unknown.
+    """
+
+    __slots__ = ()
+    FIELDS = ("seq", "function", "version", "start_ns", "duration_ns", "init_ns", "fuel_used",
+              "memory_bytes", "memory_mb", "cold", "status", "error_type")
+
+    def __new__(cls, seq: int, function: str, version: str, start_ns: int, duration_ns: int,
+                init_ns: int | None, fuel_used: int | None, memory_bytes: int, memory_mb: int,
+                cold: bool, status: str = "ok", error_type: str | None = None) -> "Report":
+        return tuple.__new__(cls, (seq, function, version, start_ns, duration_ns, init_ns, fuel_used,
+                                   memory_bytes, memory_mb, cold, status, error_type))
+
+    seq = property(itemgetter(0))
+    function = property(itemgetter(1))
+    version = property(itemgetter(2))
+    start_ns = property(itemgetter(3))
+    duration_ns = property(itemgetter(4))
+    init_ns = property(itemgetter(5))
+    fuel_used = property(itemgetter(6))
+    memory_bytes = property(itemgetter(7))
+    memory_mb = property(itemgetter(8))
+    cold = property(itemgetter(9))
+    status = property(itemgetter(10))
+    error_type = property(itemgetter(11))
+
+    @property
+    def request_id(self) -> str:
+        return request_id(self[0])
+
+    @property
+    def duration_ms(self) -> float:
+        return round(self[4] / 1e6, 3)
+
+    @property
+    def init_ms(self) -> float | None:
+        return None if self[5] is None else round(self[5] / 1e6, 3)
+
+    @property
+    def billed_ms(self) -> int:
+        return max(1, math.ceil((self[4] + (self[5] or 0)) / 1e6))
+
+    @property
+    def max_memory_mb(self) -> int:
+        return math.ceil(self[7] / MiB)
+
+    @property
+    def started_at(self) -> float:
+        """Unix time (seconds) the invocation started."""
+        return wall_ms(self[3]) / 1000
+
+    def failed(self, status: str, error_type: str) -> "Report":
+        return tuple.__new__(Report, (*self[:10], status, error_type))
+
+    def line(self) -> str:
+        """The Lambda ``REPORT`` log line (tab-separated, trailing tab)."""
+        s = (f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ns / 1e6:.2f} ms\t"
+             f"Billed Duration: {self.billed_ms} ms\tMemory Size: {self.memory_mb} MB\t"
+             f"Max Memory Used: {self.max_memory_mb} MB\t")
+        if self.init_ns is not None:
+            s += f"Init Duration: {self.init_ns / 1e6:.2f} ms\t"
+        if self.fuel_used is not None:
+            s += f"Fuel Used: {self.fuel_used}\t"
+        if self.status != "ok":
+            s += f"Status: {self.status}\t"
+            if self.error_type:
+                s += f"Error Type: {self.error_type}\t"
+        return s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id, "function": self.function, "version": self.version,
+            "started_at": self.started_at, "duration_ms": self.duration_ms, "billed_ms": self.billed_ms,
+            "init_ms": self.init_ms, "fuel_used": self.fuel_used, "max_memory_mb": self.max_memory_mb,
+            "memory_mb": self.memory_mb, "cold": self.cold, "status": self.status, "error_type": self.error_type,
+        }
+
+    def __repr__(self) -> str:
+        return f"Report({self.to_dict()!r})"
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY, function TEXT NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+    rid_head TEXT NOT NULL, offset_ns INTEGER NOT NULL, n INTEGER NOT NULL, reports BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_fn_time ON batches (function, last_ms);
+CREATE TABLE IF NOT EXISTS logs (
+    request_id TEXT PRIMARY KEY, function TEXT NOT NULL, started_ms INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_fn_time ON logs (function, started_ms);
+"""
+_OFFSET_NS = _WALL0 - _PERF0
+_start = itemgetter(3)
+_INSERT_LOG = f"""INSERT OR REPLACE INTO logs VALUES (
+    '{_RID_HEAD}' || printf('%012x', ?1), ?2, (?3 + {_OFFSET_NS}) / 1000000, ?4)"""
+
+
+def _row(r: list, head: str, offset_ns: int, function: str) -> dict[str, Any]:
+    seq, _, version, start, dur, init, fuel, mem, memory_mb, cold, status, etype = r
+    return {"request_id": f"{head}{seq & 0xFFFFFFFFFFFF:012x}", "function": function, "version": version,
+            "started_at": (start + offset_ns) // 1_000_000 / 1000, "duration_ms": round(dur / 1e6, 3),
+            "billed_ms": max(1, math.ceil((dur + (init or 0)) / 1e6)),
+            "init_ms": None if init is None else round(init / 1e6, 3), "fuel_used": fuel,
+            "max_memory_mb": math.ceil(mem / MiB), "memory_mb": memory_mb, "cold": bool(cold),
+            "status": status, "error_type": etype}
+
+
+class Ledger:
+    """Invocation reports and guest logs in SQLite (``path=None``: in memory).
+
+    ``record`` is all the hot path does (a deque append). ``flush`` packs what is
+    pending into one msgpack blob per function and writes them in one transaction:
+    ~0.3 µs per report, where a row per report cost 5–8 µs here (measured), more
+    than the invocation itself. Queries unpack the batches that overlap their time
+    range. The host flushes every ``flush_interval`` and on close; at most that
+    interval of reports is lost if the process dies.
+    """
+
+    def __init__(self, path: Path | str | None) -> None:
+        self.path = str(path) if path is not None else ":memory:"
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._pending: deque = deque()
+        self._lock = threading.Lock()
+        self.record = self._pending.append  # a Report, or a (seq, function, start_ns, text) log entry
+
+    def flush(self) -> int:
+        """Write what is pending; returns how many reports were written."""
+        pending = self._pending
+        groups: dict[str, list] = {}
+        logs = []
+        while pending:
+            try:
+                item = pending.popleft()
+            except IndexError:
+                break
+            if type(item) is Report:
+                groups.setdefault(item[1], []).append(item)
+            else:
+                logs.append(item)
+        rows = [(fn, wall_ms(min(map(_start, reps))), wall_ms(max(map(_start, reps))), _RID_HEAD, _OFFSET_NS,
+                 len(reps), msgpack.packb(reps)) for fn, reps in groups.items()]
+        if not rows and not logs:
+            return 0
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO batches (function, first_ms, last_ms, rid_head, offset_ns, n, reports)"
+                                 " VALUES (?,?,?,?,?,?,?)", rows)
+            if logs:
+                self._db.executemany(_INSERT_LOG, logs)
+            self._db.execute("COMMIT")
+        return sum(r[5] for r in rows)
+
+    def _reports(self, function: str | None, since: float | None, until: float | None):
+        clauses, args = [], []
+        if function is not None:
+            clauses.append("function = ?")
+            args.append(function)
+        if since is not None:
+            clauses.append("last_ms >= ?")
+            args.append(int(since * 1000))
+        if until is not None:
+            clauses.append("first_ms < ?")
+            args.append(int(until * 1000))
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        lo = None if since is None else int(since * 1000)
+        hi = None if until is None else int(until * 1000)
+        with self._lock:
+            batches = self._db.execute(
+                f"SELECT function, rid_head, offset_ns, reports FROM batches{where} ORDER BY last_ms", args).fetchall()
+        for fn, head, offset, blob in batches:
+            for r in msgpack.unpackb(blob, use_list=True):
+                ms = (r[3] + offset) // 1_000_000
+                if (lo is None or ms >= lo) and (hi is None or ms < hi):
+                    yield r, head, offset, fn
+
+    def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
+              limit: int = 1000) -> list[dict[str, Any]]:
+        """Reports as dicts, newest first; ``since``/``until`` are Unix times in seconds."""
+        out = [_row(r, head, offset, fn) for r, head, offset, fn in self._reports(function, since, until)]
+        out.sort(key=lambda d: d["started_at"], reverse=True)
+        return out[:limit]
+
+    def totals(self, function: str | None = None, since: float | None = None,
+               until: float | None = None) -> dict[str, Any]:
+        """Invocations, errors, cold starts, billed ms, fuel and GB-seconds (billed
+        seconds times configured GB, as Lambda prices)."""
+        n = errors = cold = billed = fuel = mb_ms = 0
+        for r, _, _, _ in self._reports(function, since, until):
+            b = max(1, -(-(r[4] + (r[5] or 0)) // 1_000_000))
+            n += 1
+            errors += r[10] != "ok"
+            cold += bool(r[9])
+            billed += b
+            fuel += r[6] or 0
+            mb_ms += b * r[8]
+        return {"invocations": n, "errors": errors, "cold_starts": cold, "billed_ms": billed,
+                "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024}
+
+    def logs(self, function: str | None = None, since: float | None = None, until: float | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+        clauses, args = [], []
+        for cond, val in (("function = ?", function), ("started_ms >= ?", since and int(since * 1000)),
+                          ("started_ms < ?", until and int(until * 1000))):
+            if val is not None:
+                clauses.append(cond)
+                args.append(val)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        with self._lock:
+            cur = self._db.execute(f"SELECT request_id, function, started_ms, text FROM logs{where}"
+                                   " ORDER BY started_ms DESC LIMIT ?", [*args, limit])
+            return [dict(zip(("request_id", "function", "started_ms", "text"), row)) for row in cur.fetchall()]
+
+    def close(self) -> None:
+        self.flush()
+        with self._lock:
+            self._db.close()

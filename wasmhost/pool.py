@@ -1,0 +1,101 @@
+"""Instances of one deployed function, kept warm between invocations.
+
+The free list is a plain list used as a stack: ``pop()`` and ``append()`` are atomic
+under the GIL, so the warm path takes no lock, and the most recently used instance
+(the one with hot caches) is reused first. Growing, discarding and reaping take
+the lock, because they change the count that ``max_concurrency`` bounds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from .abi import Sandbox
+from .errors import Throttled
+
+
+class Pool:
+    def __init__(self, factory: Callable[[], Sandbox], *, max_concurrency: int, min_warm: int,
+                 idle_ttl_s: float, strict: bool) -> None:
+        self.factory = factory
+        self.max_concurrency = max_concurrency
+        self.min_warm = 0 if strict else min_warm
+        self.idle_ttl_ns = int(idle_ttl_s * 1e9)
+        self.strict = strict
+        self.free: list[Sandbox] = []
+        self.total = 0  # live sandboxes, busy or free
+        self.closed = False
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> int:
+        return self.total - len(self.free)
+
+    def take_slot(self) -> None:
+        """Count one more live instance, or throttle at ``max_concurrency``."""
+        with self._lock:
+            if self.closed:
+                raise Throttled("function is being replaced or removed", reason="FunctionRemoved")
+            if self.total >= self.max_concurrency:
+                raise Throttled(f"Rate Exceeded: {self.max_concurrency} concurrent invocations is this function's limit")
+            self.total += 1
+
+    def give_slot(self) -> None:
+        with self._lock:
+            self.total -= 1
+
+    def grow(self) -> tuple[Sandbox, int]:
+        """A new sandbox for an invocation that found none free (a cold start);
+        returns it with the nanoseconds its creation and init took."""
+        self.take_slot()
+        t = time.perf_counter_ns()
+        try:
+            sb = self.factory()
+        except BaseException:
+            self.give_slot()
+            raise
+        return sb, time.perf_counter_ns() - t
+
+    def release(self, sb: Sandbox, now_ns: int) -> None:
+        if self.strict or self.closed:
+            self.discard(sb)
+        else:
+            sb.last_used = now_ns
+            self.free.append(sb)
+
+    def discard(self, sb: Sandbox) -> None:
+        sb.close()
+        self.give_slot()
+
+    def prewarm(self, n: int | None = None) -> None:
+        """Create instances ahead of requests (Lambda's provisioned concurrency)."""
+        want = self.min_warm if n is None else n
+        while len(self.free) < want:
+            sb, _ = self.grow()
+            self.release(sb, time.perf_counter_ns())
+
+    def reap(self, now_ns: int) -> int:
+        """Drop free instances idle longer than the TTL, keeping ``min_warm``."""
+        dropped = 0
+        for sb in list(self.free):  # oldest first
+            if self.total <= self.min_warm or now_ns - sb.last_used < self.idle_ttl_ns:
+                break
+            try:
+                self.free.remove(sb)
+            except ValueError:  # an invocation took it meanwhile
+                continue
+            self.discard(sb)
+            dropped += 1
+        return dropped
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+        while self.free:
+            try:
+                sb = self.free.pop()
+            except IndexError:
+                break
+            self.discard(sb)
