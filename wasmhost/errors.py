@@ -8,10 +8,20 @@ so a front end can answer with them without knowing each kind.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .metering import Report
+
+
+def cause(message: str) -> str:
+    """The innermost cause of a Wasmtime error, without its backtrace."""
+    if "Caused by:" not in message:
+        lines = message.strip().splitlines()
+        return lines[0] if lines else message
+    lines = [ln.strip() for ln in message.split("Caused by:")[-1].splitlines() if ln.strip()]
+    return re.sub(r"^\d+: ", "", lines[-1]) if lines else message.strip()
 
 
 class WasmhostError(Exception):

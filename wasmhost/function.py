@@ -87,7 +87,7 @@ class Function:
 
     def _new_sandbox(self):
         self._host.ticker.extend(perf_ns() + self.timeout_ns)  # init has the same deadline
-        return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.meta)
+        return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.timeout_ns, self.meta)
 
     def info(self) -> FunctionInfo:
         return FunctionInfo(self.name, self.version, self.abi.kind, self.sha256, self.size, self.config,
@@ -137,6 +137,9 @@ class Function:
                 logs: str) -> InvocationError:
         report = Report(seq, self.name, self.version, t0, dur, init_ns, getattr(e, "fuel_used", None),
                         getattr(e, "memory_bytes", 0), self.memory_mb, init_ns is not None)
+        detail = getattr(e, "trap_detail", "")
+        if detail:  # the backtrace belongs in the log, as a runtime's stack trace would be
+            logs += detail if detail.endswith("\n") else detail + "\n"
         if logs:
             self._host.ledger_record((seq, self.name, t0, logs))
         return self._fail_report(e, report, logs)

@@ -24,7 +24,7 @@ import wasmtime
 from . import abi
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
-from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge
+from .errors import cause, DeployError, FunctionNotFound, InvocationError, PayloadTooLarge
 from .function import Function, FunctionInfo, InvokeResult
 from .metering import Ledger
 
@@ -84,7 +84,7 @@ class Host:
         try:
             module, from_cache = self.cache.load_or_compile(wasm, sha)
         except wasmtime.WasmtimeError as e:
-            raise DeployError(f"invalid WebAssembly module: {_first_line(str(e))}") from None
+            raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
         guest = abi.for_module(self.engine, module, config.memory_mb, dict(config.env), self.max_response)
         fn = Function(self, name, version, guest, config, sha, len(wasm), from_cache)
         try:
@@ -203,7 +203,7 @@ def _read_module(source: str | Path | bytes) -> bytes:
         try:
             return wasmtime.wat2wasm(data.decode("utf-8"))
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as e:
-            raise DeployError(f"invalid WebAssembly text: {_first_line(str(e))}") from None
+            raise DeployError(f"invalid WebAssembly text: {cause(str(e))}") from None
     raise DeployError("not a WebAssembly module (no \\0asm header)")
 
 
@@ -217,8 +217,3 @@ def _encode(event: Any, codec: str) -> tuple[bytes, str]:
     if codec == "msgpack":
         return msgpack.packb(event), "msgpack"
     raise ValueError(f"codec must be one of {CODECS}, not {codec!r}")
-
-
-def _first_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[0] if lines else text

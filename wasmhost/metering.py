@@ -231,9 +231,8 @@ class Ledger:
     def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
               limit: int = 1000) -> list[dict[str, Any]]:
         """Reports as dicts, newest first; ``since``/``until`` are Unix times in seconds."""
-        out = [_row(r, head, offset, fn) for r, head, offset, fn in self._reports(function, since, until)]
-        out.sort(key=lambda d: d["started_at"], reverse=True)
-        return out[:limit]
+        found = sorted(self._reports(function, since, until), key=lambda x: x[0][3] + x[2], reverse=True)
+        return [_row(r, head, offset, fn) for r, head, offset, fn in found[:limit]]
 
     def totals(self, function: str | None = None, since: float | None = None,
                until: float | None = None) -> dict[str, Any]:

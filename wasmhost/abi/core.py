@@ -49,11 +49,11 @@ class CoreABI:
         self.env = env
         self.pre = link(engine, module, self.uses_wasi)
 
-    def instantiate(self, fuel: int, ticks: int, meta: dict) -> Sandbox:
+    def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> Sandbox:
         """A new sandbox, initialised (``_initialize``, ``wasmhost_init``), with its
         ``invoke`` bound. Raises the typed invocation errors if init fails."""
         sb = Sandbox(self.engine, self.pre, memory_limit=self.memory_limit, fuel=fuel, ticks=ticks,
-                     exports=self.exports, meta=meta, wasi=self._wasi if self.uses_wasi else None)
+                     timeout_ns=timeout_ns, exports=self.exports, meta=meta, wasi=self._wasi if self.uses_wasi else None)
         try:
             for name in ("_initialize", "wasmhost_init"):
                 if name in sb.externs:

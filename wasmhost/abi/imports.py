@@ -8,7 +8,7 @@ import wasmtime
 
 from .. import capabilities
 from ..engine.engine import WASM_PAGE
-from ..errors import DeployError
+from ..errors import DeployError, cause
 
 WASI_MODULE = "wasi_snapshot_preview1"
 
@@ -83,4 +83,4 @@ def link(engine, module: wasmtime.Module, uses_wasi: bool) -> wasmtime.InstanceP
     try:
         return linker.instantiate_pre(module)
     except wasmtime.WasmtimeError as e:
-        raise DeployError(f"module cannot be linked: {str(e).strip().splitlines()[0]}") from None
+        raise DeployError(f"module cannot be linked: {cause(str(e))}") from None

@@ -8,6 +8,7 @@ with another sandbox, so a trap here never touches another invocation.
 
 from __future__ import annotations
 
+import time
 from ctypes import c_size_t, c_ubyte, c_uint64, c_void_p
 from typing import Callable
 
@@ -17,7 +18,7 @@ from wasmtime import ExitTrap, Trap, TrapCode
 from .. import capabilities
 from ..engine import ffi
 from ..engine.engine import WASM_PAGE
-from ..errors import FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded
+from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded
 
 MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
 
@@ -26,7 +27,7 @@ class Sandbox:
     """A store, an instance in it, and the state host imports read and write."""
 
     def __init__(self, engine, pre: wasmtime.InstancePre, *, memory_limit: int, fuel: int, ticks: int,
-                 exports: dict[str, int], meta: dict | None = None,
+                 timeout_ns: int, exports: dict[str, int], meta: dict | None = None,
                  wasi: "Callable[[Sandbox], wasmtime.WasiConfig] | None" = None) -> None:
         self._store = None
         self.logs: list[str] | None = None
@@ -34,8 +35,8 @@ class Sandbox:
         self.error: tuple[str, str] | None = None
         self.meta: dict = meta or {}
         self.seq = 0  # the current invocation's request sequence number
-        self.t0 = 0  # ... and its start (perf_counter_ns)
-        self.timeout_ns = 0
+        self.t0 = time.perf_counter_ns()  # ... and its start (init counts from creation)
+        self.timeout_ns = timeout_ns
         self.fuel_budget = fuel
         self.memory_limit = memory_limit
         self.last_used = 0
@@ -171,9 +172,9 @@ class Sandbox:
             fuel_used = self.fuel_budget
         elif size + WASM_PAGE > self.memory_limit:
             exc = MemoryLimitExceeded(f"{what} failed at its memory limit ({self.memory_limit >> 20} MB): "
-                                      f"{_first_line(message)}")
+                                      f"{cause(message)}")
         else:
-            exc = GuestTrap(f"{what} trapped: {_first_line(message)}")
+            exc = GuestTrap(f"{what} trapped: {cause(message)}")
         exc.fuel_used = fuel_used  # type: ignore[attr-defined]
         exc.memory_bytes = size  # type: ignore[attr-defined]
         exc.trap_detail = message  # type: ignore[attr-defined]
@@ -198,7 +199,3 @@ def adopt(err: int | None, trap: int | None) -> Exception:
 def _exit_error(code: int) -> InvocationError:
     from ..errors import FunctionError
     return FunctionError("Runtime.ExitError", f"guest exited with status {code}")
-
-
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else "trap"

@@ -63,8 +63,8 @@ class CommandABI:
             return cfg
 
         sb = Sandbox(self.engine, self.pre, memory_limit=self.memory_limit, fuel=fuel, ticks=ticks,
-                     exports=self.exports, meta=meta, wasi=wasi)
-        sb.seq, sb.t0, sb.timeout_ns = seq, t0, timeout_ns
+                     timeout_ns=timeout_ns, exports=self.exports, meta=meta, wasi=wasi)
+        sb.seq, sb.t0 = seq, t0
         try:
             args = (_wffi.wasmtime_val_raw * 1)()
             trap = ctypes.c_void_p()

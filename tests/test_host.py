@@ -1,0 +1,182 @@
+"""Host: deploy / invoke / ainvoke / remove / functions, codecs, concurrency."""
+
+import asyncio
+import threading
+import time
+
+import msgpack
+import pytest
+
+from conftest import guest
+from wasmhost import DeployError, FunctionConfig, FunctionNotFound, Host, PayloadTooLarge
+
+
+def test_invoke_echo_bytes_and_report(host):
+    info = host.deploy("echo", guest("echo"))
+    assert info.kind == "core" and info.name == "echo" and len(info.sha256) == 64
+    res = host.invoke("echo", b"hello")
+    assert res.payload == b"hello"
+    r = res.report
+    assert r.status == "ok" and r.cold and r.init_ms is not None and r.init_ms > 0
+    assert r.memory_mb == 128 and r.max_memory_mb == 1 and r.fuel_used > 0
+    assert r.billed_ms == max(1, -(-(r.duration_ns + r.init_ns) // 1_000_000))
+    again = host.invoke("echo", b"hello").report
+    assert not again.cold and again.init_ms is None
+    assert again.request_id != r.request_id and len(again.request_id) == 36
+
+
+def test_python_objects_via_codecs(host):
+    host.deploy("echo", guest("echo"))
+    assert host.invoke("echo", {"a": [1, 2]}).value == {"a": [1, 2]}
+    res = host.invoke("echo", {"a": 1}, codec="msgpack")
+    assert msgpack.unpackb(res.payload) == {"a": 1} and res.value == {"a": 1}
+    assert host.invoke("echo", "text é").payload == "text é".encode()
+    with pytest.raises(ValueError, match="codec"):
+        host.invoke("echo", {"a": 1}, codec="yaml")
+
+
+def test_large_payload_grows_memory_and_is_copied_exactly(host):
+    host.deploy("echo", guest("echo"))
+    big = bytes(range(256)) * 4096  # 1 MiB
+    res = host.invoke("echo", big)
+    assert res.payload == big
+    assert res.report.max_memory_mb >= 2
+
+
+def test_payload_limit(tmp_path):
+    with Host(tmp_path, max_payload=1000) as h:
+        h.deploy("echo", guest("echo"))
+        with pytest.raises(PayloadTooLarge, match="1001 bytes"):
+            h.invoke("echo", b"x" * 1001)
+        assert h.invoke("echo", b"x" * 1000).payload == b"x" * 1000
+
+
+def test_oversized_response_is_an_error(tmp_path):
+    with Host(tmp_path, max_response=100) as h:
+        h.deploy("echo", guest("echo"))
+        from wasmhost import InvalidResult
+        with pytest.raises(InvalidResult) as e:
+            h.invoke("echo", b"x" * 101)
+        assert e.value.error_type == "Function.ResponseSizeTooLarge"
+        assert h.invoke("echo", b"y").payload == b"y"
+
+
+def test_unknown_function(host):
+    with pytest.raises(FunctionNotFound):
+        host.invoke("nope", b"")
+
+
+def test_bad_names_and_configs(host):
+    with pytest.raises(DeployError, match="name"):
+        host.deploy("bad name!", guest("echo"))
+    with pytest.raises(DeployError, match="memory_mb"):
+        FunctionConfig(memory_mb=0)
+    with pytest.raises(DeployError, match="isolation"):
+        FunctionConfig(isolation="loose")
+    with pytest.raises(DeployError, match="min_warm"):
+        FunctionConfig(min_warm=5, max_concurrency=2)
+    with pytest.raises(DeployError, match="cannot read"):
+        host.deploy("x", "/nonexistent/module.wasm")
+
+
+def test_remove_and_functions(host):
+    host.deploy("a", guest("echo"))
+    host.deploy("b", guest("counter"), FunctionConfig(min_warm=2))
+    infos = {f.name: f for f in host.functions()}
+    assert set(infos) == {"a", "b"} and infos["b"].warm == 2
+    host.remove("a")
+    assert [f.name for f in host.functions()] == ["b"]
+    with pytest.raises(FunctionNotFound):
+        host.invoke("a", b"")
+    with pytest.raises(FunctionNotFound):
+        host.remove("a")
+
+
+def test_redeploy_replaces_code(host):
+    host.deploy("f", guest("echo"))
+    assert host.invoke("f", b"abc").payload == b"abc"
+    host.deploy("f", guest("counter"))
+    assert host.invoke("f", b"abc").payload == (1).to_bytes(4, "little")
+
+
+def test_ainvoke_does_not_block_the_event_loop(host):
+    host.deploy("spin", guest("spin"), FunctionConfig(timeout_ms=300))
+    host.deploy("echo", guest("echo"))
+
+    async def main():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        t = asyncio.create_task(ticker())
+        slow = asyncio.create_task(host.ainvoke("spin", b""))
+        fast = await host.ainvoke("echo", b"quick")
+        assert fast.payload == b"quick"
+        with pytest.raises(Exception) as e:
+            await slow
+        t.cancel()
+        return ticks, e.value
+
+    ticks, err = asyncio.run(main())
+    assert type(err).__name__ == "InvocationTimeout"
+    assert ticks >= 10  # the loop kept running for the whole 300 ms guest spin
+
+
+def test_threads_run_guests_in_parallel_and_isolated(host):
+    """Eight threads hammer two functions; every result is its own event."""
+    host.deploy("echo", guest("echo"), FunctionConfig(max_concurrency=8))
+    host.deploy("counter", guest("counter"), FunctionConfig(max_concurrency=8))
+    errors = []
+
+    def worker(i):
+        try:
+            for j in range(300):
+                ev = f"{i}-{j}".encode() * (1 + j % 7)
+                assert host.invoke("echo", ev).payload == ev
+                assert host.invoke("counter", b"").payload
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    info = host.function("counter")
+    assert info.busy == 0 and 1 <= info.warm <= 8
+
+
+def test_guests_overlap_in_time_with_the_gil_released(host):
+    """Two spinning guests, each stopped by its 400 ms timeout, on two threads:
+    if guest code held the GIL they would run one after the other (~800 ms)."""
+    host.deploy("spin", guest("spin"), FunctionConfig(timeout_ms=400))
+    done = []
+
+    def run():
+        try:
+            host.invoke("spin", b"")
+        except Exception as e:
+            done.append(type(e).__name__)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    assert done == ["InvocationTimeout", "InvocationTimeout"]
+    assert elapsed < 0.75, elapsed
+
+
+def test_persist_false_writes_nothing(tmp_path):
+    d = tmp_path / "none"
+    with Host(d, persist=False) as h:
+        h.deploy("echo", guest("echo"))
+        assert h.invoke("echo", b"x").payload == b"x"
+    assert not d.exists()

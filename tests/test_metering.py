@@ -1,0 +1,78 @@
+"""Reports, the REPORT line, and the SQLite ledger."""
+
+import time
+
+import pytest
+
+from conftest import guest
+from wasmhost import FunctionConfig, Host, InvocationError, Ledger, Report
+
+
+def test_report_line_format():
+    r = Report(7, "fn", "$LATEST", time.perf_counter_ns(), 24_670_000, 181_920_000, 1234, 75 << 20, 128, True)
+    line = r.line()
+    assert line.startswith(f"REPORT RequestId: {r.request_id}\tDuration: 24.67 ms\t")
+    assert "\tBilled Duration: 207 ms\tMemory Size: 128 MB\tMax Memory Used: 75 MB\tInit Duration: 181.92 ms\t" in line
+    assert line.endswith("\t") and "Fuel Used: 1234" in line
+    warm = Report(8, "fn", "1", 0, 1_000, None, 1, 1, 128, False)
+    assert warm.billed_ms == 1 and "Init Duration" not in warm.line()
+    assert Report(9, "f", "1", 0, 2_000_001, None, 1, 1, 128, False).billed_ms == 3
+
+
+def test_ledger_query_and_totals(tmp_path):
+    with Host(tmp_path) as h:
+        h.deploy("echo", guest("echo"), FunctionConfig(memory_mb=256))
+        h.deploy("trap", guest("trap"))
+        results = [h.invoke("echo", b"x" * 64) for _ in range(50)]
+        with pytest.raises(InvocationError):
+            h.invoke("trap", b"")
+        h.ledger.flush()
+        rows = h.ledger.query("echo")
+        assert len(rows) == 50
+        assert {r["request_id"] for r in rows} == {r.report.request_id for r in results}
+        newest = results[-1].report
+        assert rows[0]["request_id"] == newest.request_id
+        assert rows[0]["duration_ms"] == newest.duration_ms and rows[0]["fuel_used"] == newest.fuel_used
+        t = h.ledger.totals("echo")
+        assert t["invocations"] == 50 and t["errors"] == 0 and t["cold_starts"] == 1
+        billed = sum(r.report.billed_ms for r in results)
+        assert t["billed_ms"] == billed
+        assert t["gb_seconds"] == pytest.approx(billed / 1000 * 256 / 1024)
+        assert t["fuel_used"] == sum(r.report.fuel_used for r in results)
+        all_t = h.ledger.totals()
+        assert all_t["invocations"] == 51 and all_t["errors"] == 1
+        trap_row = h.ledger.query("trap")[0]
+        assert trap_row["status"] == "trap" and trap_row["error_type"] == "Runtime.Trap"
+        # the trap's backtrace is in its log
+        assert "unreachable" in h.ledger.logs("trap")[0]["text"]
+
+
+def test_ledger_time_ranges_and_persistence(tmp_path):
+    with Host(tmp_path) as h:
+        h.deploy("echo", guest("echo"))
+        h.invoke("echo", b"a")
+        h.ledger.flush()
+        mid = time.time() + 0.001
+        time.sleep(0.02)
+        h.invoke("echo", b"b")
+        h.invoke("echo", b"c")
+    # a new process-lifetime (new Host) reads what the old one wrote at close
+    led = Ledger(tmp_path / "ledger.sqlite")
+    assert led.totals("echo")["invocations"] == 3
+    assert led.totals("echo", since=mid)["invocations"] == 2
+    assert led.totals("echo", until=mid)["invocations"] == 1
+    assert led.totals("nope")["invocations"] == 0
+    assert len(led.query(since=mid)) == 2
+    led.close()
+
+
+def test_ledger_is_written_in_the_background(tmp_path):
+    with Host(tmp_path, flush_interval_s=0.05) as h:
+        h.deploy("h", guest("host_imports"))
+        res = h.invoke("h", b"log")
+        deadline = time.time() + 5
+        while not h.ledger.logs("h") and time.time() < deadline:
+            time.sleep(0.02)
+        (entry,) = h.ledger.logs("h")
+        assert entry["request_id"] == res.report.request_id and entry["text"] == "first line\nsecond line\n"
+        assert h.ledger.totals("h")["invocations"] == 1

@@ -1,0 +1,98 @@
+"""Warm pools: pre-warming, reuse, growth to max_concurrency, throttling, idle
+reaping, strict isolation, and discarding failed instances."""
+
+import threading
+import time
+
+import pytest
+
+from conftest import guest
+from wasmhost import FunctionConfig, Host, InvocationTimeout, Throttled
+
+N = lambda n: n.to_bytes(4, "little")  # noqa: E731
+
+
+def test_min_warm_instances_exist_before_the_first_request(host):
+    host.deploy("init", guest("init"), FunctionConfig(min_warm=3))
+    assert host.function("init").warm == 3
+    res = host.invoke("init", b"")
+    assert res.payload == bytes([42, 1])  # init ran exactly once in that instance
+    assert not res.report.cold and res.report.init_ms is None  # provisioned: no cold start
+
+
+def test_warm_reuse_keeps_module_state(host):
+    host.deploy("counter", guest("counter"))
+    assert [host.invoke("counter", b"").payload for _ in range(3)] == [N(1), N(2), N(3)]
+    assert host.function("counter").warm == 1
+
+
+def test_strict_isolation_gives_a_fresh_instance_each_time(host):
+    host.deploy("counter", guest("counter"), FunctionConfig(isolation="strict"))
+    results = [host.invoke("counter", b"") for _ in range(3)]
+    assert [r.payload for r in results] == [N(1)] * 3
+    assert all(r.report.cold for r in results)
+    assert host.function("counter").warm == 0 and host.function("counter").busy == 0
+
+
+def test_grows_on_demand_and_throttles_past_max_concurrency(host):
+    host.deploy("spin", guest("spin"), FunctionConfig(timeout_ms=300, max_concurrency=2))
+    results = []
+
+    def run():
+        try:
+            host.invoke("spin", b"")
+        except Exception as e:
+            results.append(type(e))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    assert host.function("spin").busy == 2
+    with pytest.raises(Throttled) as e:
+        host.invoke("spin", b"")
+    assert e.value.reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    for t in threads:
+        t.join()
+    assert results == [InvocationTimeout, InvocationTimeout]
+    # failed instances were discarded, so the slots are free again
+    assert host.function("spin").busy == 0 and host.function("spin").warm == 0
+
+
+def test_idle_instances_are_reaped_down_to_min_warm(tmp_path):
+    with Host(tmp_path, flush_interval_s=0.05) as h:
+        h.deploy("echo", guest("echo"), FunctionConfig(min_warm=1, idle_ttl_s=0.2, max_concurrency=4))
+        fn = h._functions["echo"]
+        extra = [fn.pool.grow()[0] for _ in range(2)]
+        for sb in extra:
+            fn.pool.release(sb, time.perf_counter_ns())
+        assert h.function("echo").warm == 3
+        deadline = time.time() + 5
+        while h.function("echo").warm > 1 and time.time() < deadline:
+            time.sleep(0.05)
+        assert h.function("echo").warm == 1  # min_warm survives the TTL
+        assert h.invoke("echo", b"x").payload == b"x"
+
+
+def test_scale_to_zero(tmp_path):
+    with Host(tmp_path, flush_interval_s=0.05) as h:
+        h.deploy("echo", guest("echo"), FunctionConfig(idle_ttl_s=0.1))
+        h.invoke("echo", b"x")
+        assert h.function("echo").warm == 1
+        deadline = time.time() + 5
+        while h.function("echo").warm and time.time() < deadline:
+            time.sleep(0.05)
+        assert h.function("echo").warm == 0
+        assert h.invoke("echo", b"y").report.cold
+
+
+def test_replacing_a_function_lets_in_flight_invocations_finish(host):
+    host.deploy("f", guest("spin"), FunctionConfig(timeout_ms=200))
+    out = []
+    t = threading.Thread(target=lambda: out.append(pytest.raises(InvocationTimeout, host.invoke, "f", b"")))
+    t.start()
+    time.sleep(0.05)
+    host.deploy("f", guest("echo"))
+    assert host.invoke("f", b"new").payload == b"new"
+    t.join()
+    assert out
