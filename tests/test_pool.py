@@ -29,9 +29,20 @@ def test_warm_reuse_keeps_module_state(host):
 def test_strict_isolation_gives_a_fresh_instance_each_time(host):
     host.deploy("counter", guest("counter"), FunctionConfig(isolation="strict"))
     results = [host.invoke("counter", b"") for _ in range(3)]
-    assert [r.payload for r in results] == [N(1)] * 3
-    assert all(r.report.cold for r in results)
-    assert host.function("counter").warm == 0 and host.function("counter").busy == 0
+    assert [r.payload for r in results] == [N(1)] * 3  # no state ever carries over
+    # the first had to instantiate; each later one found a fresh instance made ready
+    # when the previous invocation finished
+    assert [r.report.cold for r in results] == [True, False, False]
+    assert host.function("counter").warm == 1 and host.function("counter").busy == 0
+
+
+def test_strict_min_warm_and_init_per_instance(host):
+    host.deploy("init", guest("init"), FunctionConfig(isolation="strict", min_warm=2))
+    assert host.function("init").warm == 2
+    for _ in range(4):
+        res = host.invoke("init", b"")
+        assert res.payload == bytes([42, 1]) and not res.report.cold  # init ran once, in a new instance
+    assert host.function("init").warm == 2
 
 
 def test_grows_on_demand_and_throttles_past_max_concurrency(host):

@@ -81,13 +81,22 @@ class Function:
         self.meta = {"function_name": name, "function_version": version,
                      "memory_limit_in_mb": config.memory_mb, "env": dict(config.env)}
         self._host = host
+        strict = config.isolation == "strict" and abi.kind == "core"
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
-                         idle_ttl_s=config.idle_ttl_s, strict=config.isolation == "strict" or abi.kind != "core")
+                         idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
         self.invoke = make_warm_path(self) if abi.kind == "core" else self._invoke_command
 
     def _new_sandbox(self):
-        self._host.ticker.extend(perf_ns() + self.timeout_ns)  # init has the same deadline
+        deadline = perf_ns() + self.timeout_ns  # init has the same deadline as an invocation
+        if deadline > self._host.ticker.until:
+            self._host.ticker.extend(deadline)
         return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.timeout_ns, self.meta)
+
+    def _renew_sandbox(self, sb) -> None:
+        deadline = perf_ns() + self.timeout_ns
+        if deadline > self._host.ticker.until:
+            self._host.ticker.extend(deadline)
+        self.abi.renew(sb, self.config.fuel_budget, self.ticks)
 
     def info(self) -> FunctionInfo:
         return FunctionInfo(self.name, self.version, self.abi.kind, self.sha256, self.size, self.config,
@@ -163,6 +172,7 @@ def make_warm_path(fn: Function):
     free, ticker = pool.free, host.ticker
     record, max_payload, max_response = host.ledger_record, host.max_payload, host.max_response
     name, version, memory_mb, timeout_ns = fn.name, fn.version, fn.memory_mb, fn.timeout_ns
+    strict, tells_context = pool.strict, fn.abi.uses_context
 
     def invoke(payload: bytes, seq: int, codec: str = "raw") -> InvokeResult:
         if len(payload) > max_payload:
@@ -179,8 +189,9 @@ def make_warm_path(fn: Function):
             except InvocationError as e:  # init failed: a cold start that never ran the handler
                 raise fn._failed(e, seq, t0, perf_ns() - t0, None, "") from None
             t0 = perf_ns()
-        sb.seq = seq
-        sb.t0 = t0
+        if tells_context:  # only the context imports read these
+            sb.seq = seq
+            sb.t0 = t0
         try:
             out, fuel_used, mem = sb.invoke(payload)
         except InvocationError as e:
@@ -196,13 +207,14 @@ def make_warm_path(fn: Function):
             logs = sb.take_logs()
             record((seq, name, t0, logs))
         error = sb.error
-        if pool.strict or pool.closed:
-            pool.discard(sb)
+        if error is not None:
+            sb.error = None  # before the sandbox is free for another invocation
+        if strict or pool.closed:
+            pool.release(sb, t1)  # strict: a fresh instance replaces this one
         else:
             sb.last_used = t1
             free.append(sb)
         if error is not None or len(out) > max_response:
-            sb.error = None
             raise fn._result_error(error, len(out), report, logs)
         record(report)
         return new_tuple(InvokeResult, (out, report, logs, codec))

@@ -18,12 +18,16 @@ from .errors import Throttled
 
 class Pool:
     def __init__(self, factory: Callable[[], Sandbox], *, max_concurrency: int, min_warm: int,
-                 idle_ttl_s: float, strict: bool) -> None:
+                 idle_ttl_s: float, renew: Callable[[Sandbox], None] | None = None) -> None:
+        """``renew`` set means strict isolation: a used sandbox gets a fresh
+        instance before it goes back on the free list, so no instance ever serves
+        two invocations, and the next one still finds an instance ready."""
         self.factory = factory
+        self.renew = renew
+        self.strict = renew is not None
         self.max_concurrency = max_concurrency
-        self.min_warm = 0 if strict else min_warm
+        self.min_warm = min_warm
         self.idle_ttl_ns = int(idle_ttl_s * 1e9)
-        self.strict = strict
         self.free: list[Sandbox] = []
         self.total = 0  # live sandboxes, busy or free
         self.closed = False
@@ -59,11 +63,17 @@ class Pool:
         return sb, time.perf_counter_ns() - t
 
     def release(self, sb: Sandbox, now_ns: int) -> None:
-        if self.strict or self.closed:
+        if self.closed:
             self.discard(sb)
-        else:
-            sb.last_used = now_ns
-            self.free.append(sb)
+            return
+        if self.renew is not None:
+            try:
+                self.renew(sb)
+            except Exception:  # its init failed: the next invocation grows and reports it
+                self.give_slot()
+                return
+        sb.last_used = now_ns
+        self.free.append(sb)
 
     def discard(self, sb: Sandbox) -> None:
         sb.close()
@@ -74,7 +84,8 @@ class Pool:
         want = self.min_warm if n is None else n
         while len(self.free) < want:
             sb, _ = self.grow()
-            self.release(sb, time.perf_counter_ns())
+            sb.last_used = time.perf_counter_ns()
+            self.free.append(sb)
 
     def reap(self, now_ns: int) -> int:
         """Drop free instances idle longer than the TTL, keeping ``min_warm``."""

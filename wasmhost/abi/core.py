@@ -16,7 +16,7 @@ from ctypes import c_int32, c_uint32, c_uint64, c_void_p
 from ..engine import ffi
 from ..errors import InvalidResult
 from .imports import check_exports, check_imports, check_memory, link
-from .sandbox import Sandbox, adopt
+from .sandbox import Sandbox, Template
 
 I32, I64 = "i32", "i64"
 REQUIRED = {
@@ -44,16 +44,29 @@ class CoreABI:
         self.engine = engine
         self.exports = check_exports(module, REQUIRED, OPTIONAL, "wasmhost core module")
         self.uses_wasi = check_imports(module)
+        self.uses_context = any(i.module == "wasmhost" and i.name in ("context", "remaining_ms")
+                                for i in module.imports)
         check_memory(module, memory_mb)
-        self.memory_limit = memory_mb << 20
         self.env = env
-        self.pre = link(engine, module, self.uses_wasi)
+        self.template = Template(engine, link(engine, module, self.uses_wasi), self.exports, memory_mb << 20)
 
     def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> Sandbox:
         """A new sandbox, initialised (``_initialize``, ``wasmhost_init``), with its
         ``invoke`` bound. Raises the typed invocation errors if init fails."""
-        sb = Sandbox(self.engine, self.pre, memory_limit=self.memory_limit, fuel=fuel, ticks=ticks,
-                     timeout_ns=timeout_ns, exports=self.exports, meta=meta, wasi=self._wasi if self.uses_wasi else None)
+        sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta,
+                     wasi=self._wasi if self.uses_wasi else None)
+        self._init(sb)
+        sb.invoke = make_invoke(sb, fuel, ticks)
+        return sb
+
+    def renew(self, sb: Sandbox, fuel: int, ticks: int) -> None:
+        """A fresh instance in an existing sandbox (strict isolation); its bound
+        ``invoke`` stays valid."""
+        sb.renew(fuel, ticks)
+        self._init(sb)
+
+    @staticmethod
+    def _init(sb: Sandbox) -> None:
         try:
             for name in ("_initialize", "wasmhost_init"):
                 if name in sb.externs:
@@ -61,8 +74,6 @@ class CoreABI:
         except BaseException:
             sb.close()
             raise
-        sb.invoke = make_invoke(sb, fuel, ticks)
-        return sb
 
     def _wasi(self, sb: Sandbox) -> wasmtime.WasiConfig:
         """WASI for a core module: its environment, and stdout/stderr into the log."""
@@ -86,8 +97,7 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int):
     a1 = c_int32.from_buffer(args, 16)
     a0u = c_uint32.from_buffer(args)
     r64 = c_uint64.from_buffer(args)
-    trap = c_void_p()
-    trap_p = ffi.ptr(trap)
+    trap, trap_p = sb._trap, sb._trap_p
     f_alloc = ffi.ptr(sb.externs["wasmhost_alloc"].of.func)
     f_handle = ffi.ptr(sb.externs["wasmhost_handle"].of.func)
     mem_p = sb.memory_p
@@ -98,7 +108,7 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int):
     limit = sb.memory_limit
 
     def fail(err, what):
-        raise sb.failure(adopt(err, trap.value), what)
+        raise sb.failure(sb.adopt(err), what)
 
     def invoke(payload):
         n = len(payload)

@@ -8,6 +8,7 @@ with another sandbox, so a trap here never touches another invocation.
 
 from __future__ import annotations
 
+import ctypes
 import time
 from ctypes import c_size_t, c_ubyte, c_uint64, c_void_p
 from typing import Callable
@@ -23,50 +24,83 @@ from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationE
 MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
 
 
+class Template:
+    """What every sandbox of one module shares, worked out once at deploy: raw
+    pointers to the engine and the pre-linked module, and where the exports are."""
+
+    def __init__(self, engine, pre: wasmtime.InstancePre, exports: dict[str, int], memory_limit: int) -> None:
+        self.engine, self.pre = engine, pre  # keep both alive as long as the raw pointers are used
+        self.eptr = ffi.engine_ptr(engine.wasmtime)
+        self.preptr = ffi.instance_pre_ptr(pre)
+        self.exports = tuple(exports.items())
+        self.extern_array = ffi.Extern * len(exports)
+        self.memory_limit = memory_limit
+
+
+_NAME_P, _NAME_LEN = c_void_p(), c_size_t()  # export_nth's name outputs, never read
+_NAME_PP, _NAME_LEN_P = ffi.ptr(_NAME_P), ffi.ptr(_NAME_LEN)
+_EXTERN_SIZE = ctypes.sizeof(ffi.Extern)
+
+
 class Sandbox:
     """A store, an instance in it, and the state host imports read and write."""
 
-    def __init__(self, engine, pre: wasmtime.InstancePre, *, memory_limit: int, fuel: int, ticks: int,
-                 timeout_ns: int, exports: dict[str, int], meta: dict | None = None,
+    _store = None
+    logs: "list[str] | None" = None
+    _log_bytes = 0
+    error: "tuple[str, str] | None" = None
+    seq = 0  # the current invocation's request sequence number
+    last_used = 0
+
+    def __init__(self, tpl: Template, *, fuel: int, ticks: int, timeout_ns: int, meta: dict,
                  wasi: "Callable[[Sandbox], wasmtime.WasiConfig] | None" = None) -> None:
-        self._store = None
-        self.logs: list[str] | None = None
-        self._log_bytes = 0
-        self.error: tuple[str, str] | None = None
-        self.meta: dict = meta or {}
-        self.seq = 0  # the current invocation's request sequence number
-        self.t0 = time.perf_counter_ns()  # ... and its start (init counts from creation)
+        # The buffers the C API fills and the hot path reads are allocated once per
+        # sandbox; ``renew`` puts a fresh store and instance into the same buffers,
+        # so a hot path bound to them stays valid (strict isolation relies on it).
+        self._tpl, self._wasi = tpl, wasi
+        self.meta = meta
         self.timeout_ns = timeout_ns
-        self.fuel_budget = fuel
-        self.memory_limit = memory_limit
-        self.last_used = 0
-        self._store = c_void_p(ffi.store_new(ffi.engine_ptr(engine.wasmtime), None, None))
-        self.ctx = c_void_p(ffi.store_context(self._store))
-        self.ctx_addr = self.ctx.value
+        self.memory_limit = tpl.memory_limit
+        self.ctx = c_void_p()
+        self.fuel_out = c_uint64()
+        self.fuel_out_p = ffi.ptr(self.fuel_out)
+        self._instance = ffi.InstanceRaw()
+        self._instance_p = ffi.ptr(self._instance)
+        self._trap = c_void_p()
+        self._trap_p = ffi.ptr(self._trap)
+        self._externs = arr = tpl.extern_array()
+        base = ctypes.addressof(arr)
+        self._extern_ps = [c_void_p(base + i * _EXTERN_SIZE) for i in range(len(tpl.exports))]
+        self.externs: dict[str, ffi.Extern] = {name: arr[i] for i, (name, _) in enumerate(tpl.exports)}
+        self.memory_p = ffi.ptr(self.externs["memory"].of.memory)
+        self.view = memoryview(b"")
+        self._instantiate(fuel, ticks)
+
+    def renew(self, fuel: int, ticks: int) -> None:
+        """Drop this store and instantiate afresh: nothing of the old instance survives."""
+        self.close()
+        self.logs, self.error = None, None
+        self._instantiate(fuel, ticks)
+
+    def _instantiate(self, fuel: int, ticks: int) -> None:
+        tpl, ctx = self._tpl, self.ctx
+        self.t0 = time.perf_counter_ns()  # the current invocation's start; init counts from creation
+        self._store = store = c_void_p(ffi.store_new(tpl.eptr, None, None))
+        ctx.value = ffi.store_context(store)
+        self.ctx_addr = ctx.value
         capabilities.LIVE[self.ctx_addr] = self
         try:
-            ffi.store_limiter(self._store, memory_limit, -1, -1, -1, -1)
-            if wasi is not None:
-                ffi.set_wasi(self.ctx, wasi(self))
-            self.fuel_out = c_uint64()
-            self.fuel_out_p = ffi.ptr(self.fuel_out)
+            ffi.store_limiter(store, tpl.memory_limit, -1, -1, -1, -1)
+            if self._wasi is not None:
+                ffi.set_wasi(ctx, self._wasi(self))
             self.set_limits(fuel, ticks)
-            inst = ffi.InstanceRaw()
-            trap = c_void_p()
-            err = ffi.instance_pre_instantiate(ffi.instance_pre_ptr(pre), self.ctx, ffi.ptr(inst), ffi.ptr(trap))
-            if err or trap.value:
-                raise self.failure(adopt(err, trap.value), "instantiation")
-            self.externs: dict[str, ffi.Extern] = {}
-            name_p, name_len = c_void_p(), c_size_t()
-            for name, index in exports.items():
-                ext = ffi.Extern()
-                if not ffi.instance_export_nth(self.ctx, ffi.ptr(inst), index, ffi.ptr(name_p), ffi.ptr(name_len),
-                                               ffi.ptr(ext)):
+            inst_p = self._instance_p
+            err = ffi.instance_pre_instantiate(tpl.preptr, ctx, inst_p, self._trap_p)
+            if err or self._trap.value:
+                raise self.failure(self.adopt(err), "instantiation")
+            for (name, index), ext_p in zip(tpl.exports, self._extern_ps):
+                if not ffi.instance_export_nth(ctx, inst_p, index, _NAME_PP, _NAME_LEN_P, ext_p):
                     raise RuntimeError(f"export {name} missing from instance")
-                self.externs[name] = ext
-            self._instance = inst
-            self.memory_p = ffi.ptr(self.externs["memory"].of.memory)
-            self.view = memoryview(b"")
             self.refresh_view()
         except BaseException:
             self.close()
@@ -147,10 +181,17 @@ class Sandbox:
     def call0(self, name: str, what: str) -> None:
         """Call an exported ``() -> ()`` function (init, _initialize, _start)."""
         args = (ffi.ValRaw * 1)()
-        trap = c_void_p()
-        err = ffi.func_call(self.ctx, ffi.ptr(self.externs[name].of.func), ffi.ptr(args), 1, ffi.ptr(trap))
-        if err or trap.value:
-            raise self.failure(adopt(err, trap.value), what)
+        err = ffi.func_call(self.ctx, ffi.ptr(self.externs[name].of.func), ffi.ptr(args), 1, self._trap_p)
+        if err or self._trap.value:
+            raise self.failure(self.adopt(err), what)
+
+    def adopt(self, err: int | None) -> Exception:
+        """Take ownership of the trap (or error) the last call left, and clear the
+        slot: the C API does not clear it on success, so a stale pointer would be
+        freed twice."""
+        obj = adopt(err, self._trap.value)
+        self._trap.value = None
+        return obj
 
     def failure(self, obj: Exception, what: str) -> InvocationError:
         """Turn a trap or error into the typed exception users see. The fuel used

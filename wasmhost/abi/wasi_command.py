@@ -17,7 +17,7 @@ from wasmtime import _ffi as _wffi
 from ..engine import ffi
 from ..errors import FunctionError, InvalidResult
 from .imports import check_exports, check_imports, check_memory, link
-from .sandbox import Sandbox, adopt
+from .sandbox import Sandbox, Template
 
 REQUIRED = {"memory": "memory", "_start": ((), ())}
 
@@ -35,10 +35,9 @@ class CommandABI:
         self.exports = check_exports(module, REQUIRED, {}, "WASI command module")
         check_imports(module)
         check_memory(module, memory_mb)
-        self.memory_limit = memory_mb << 20
         self.env = env
         self.max_output = max_output
-        self.pre = link(engine, module, uses_wasi=True)
+        self.template = Template(engine, link(engine, module, uses_wasi=True), self.exports, memory_mb << 20)
 
     def run(self, payload: bytes, fuel: int, ticks: int, meta: dict, seq: int, t0: int,
             timeout_ns: int) -> tuple[Sandbox, bytes, int, int]:
@@ -62,15 +61,13 @@ class CommandABI:
             _set_stdin(cfg, bytes(payload))
             return cfg
 
-        sb = Sandbox(self.engine, self.pre, memory_limit=self.memory_limit, fuel=fuel, ticks=ticks,
-                     timeout_ns=timeout_ns, exports=self.exports, meta=meta, wasi=wasi)
+        sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta, wasi=wasi)
         sb.seq, sb.t0 = seq, t0
         try:
             args = (_wffi.wasmtime_val_raw * 1)()
-            trap = ctypes.c_void_p()
-            err = ffi.func_call(sb.ctx, ffi.ptr(sb.externs["_start"].of.func), ffi.ptr(args), 1, ffi.ptr(trap))
-            if err or trap.value:
-                obj = adopt(err, trap.value)
+            err = ffi.func_call(sb.ctx, ffi.ptr(sb.externs["_start"].of.func), ffi.ptr(args), 1, sb._trap_p)
+            if err or sb._trap.value:
+                obj = sb.adopt(err)
                 if not (isinstance(obj, ExitTrap) and obj.code == 0):
                     exc = sb.failure(obj, "_start")
                     if isinstance(obj, ExitTrap):
