@@ -6,7 +6,6 @@ front ends over it; an edge device uses it directly, with no server.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import itertools
 import json
@@ -14,7 +13,6 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +62,7 @@ class Host:
         self._deploy_lock = threading.Lock()
         self._seq = itertools.count(1).__next__
         self._workers = workers
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor = None  # a ThreadPoolExecutor, made on the first ainvoke
         self._closed = threading.Event()
         self._flush_interval = flush_interval_s
         self._janitor = threading.Thread(target=self._maintain, name="wasmhost-janitor", daemon=True)
@@ -129,7 +127,10 @@ class Host:
 
     async def ainvoke(self, name: str, event: Any = b"", *, codec: str = "json") -> InvokeResult:
         """``invoke`` on a worker thread: the event loop never waits on a guest."""
+        import asyncio  # here, not at the top: edge users who never await should not pay for it
+
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
             with self._deploy_lock:
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="wasmhost-invoke")
