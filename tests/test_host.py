@@ -180,3 +180,21 @@ def test_persist_false_writes_nothing(tmp_path):
         h.deploy("echo", guest("echo"))
         assert h.invoke("echo", b"x").payload == b"x"
     assert not d.exists()
+
+
+def test_close_drains_in_flight_invocations_and_refuses_new_ones(tmp_path):
+    h = Host(tmp_path)
+    h.deploy("spin", guest("spin"), FunctionConfig(timeout_ms=200))
+    h.deploy("echo", guest("echo"))
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(pytest.raises(Exception, h.invoke, "spin", b"").type))
+    t.start()
+    time.sleep(0.05)
+    h.close()  # must not hang, and must not leave the spinning guest unstoppable
+    t.join(timeout=5)
+    assert not t.is_alive() and seen and seen[0].__name__ == "InvocationTimeout"
+    from wasmhost import WasmhostError
+    with pytest.raises(WasmhostError, match="closed"):
+        h.invoke("echo", b"x")
+    with Host(tmp_path) as again:
+        assert again.ledger.totals()["invocations"] == 1  # the drained one was written

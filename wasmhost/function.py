@@ -103,6 +103,8 @@ class Function:
                             len(self.pool.free), self.pool.busy, self.from_cache)
 
     def _invoke_command(self, payload: bytes, seq: int, codec: str = "raw") -> InvokeResult:
+        """A WASI command: a fresh instance per invocation, whose stdout (bounded by
+        the response limit in the ABI) is the result."""
         host = self._host
         if len(payload) > host.max_payload:
             host.payload_too_large(payload)
@@ -115,22 +117,19 @@ class Function:
                                                    seq, t0, self.timeout_ns)
             t1 = perf_ns()
             logs = sb.take_logs()
+            report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True)
+            if logs:
+                host.ledger_record((seq, self.name, t0, logs))
+            host.ledger_record(report)  # recorded before the slot frees (see Host.close)
+            return InvokeResult(out, report, logs, codec)
         except InvocationError as e:
-            t1 = perf_ns()
             sb = getattr(e, "sandbox", None)
             logs = sb.take_logs() if sb is not None else ""
-            raise self._failed(e, seq, t0, t1 - t0, None, logs) from None
+            raise self._failed(e, seq, t0, perf_ns() - t0, None, logs) from None
         finally:
             if sb is not None:
                 sb.close()
             self.pool.give_slot()
-        report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True)
-        if logs:
-            host.ledger_record((seq, self.name, t0, logs))
-        if len(out) > host.max_response:
-            raise self._result_error(None, len(out), report, logs)
-        host.ledger_record(report)
-        return InvokeResult(out, report, logs, codec)
 
     def _result_error(self, error: tuple[str, str] | None, size: int, report: Report,
                       logs: str) -> InvocationError:
@@ -196,9 +195,9 @@ def make_warm_path(fn: Function):
             out, fuel_used, mem = sb.invoke(payload)
         except InvocationError as e:
             t1 = perf_ns()
-            logs = sb.take_logs()
-            pool.discard(sb)
-            raise fn._failed(e, seq, t0, t1 - t0, init_ns, logs) from None
+            exc = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs())  # recorded before the
+            pool.discard(sb)  # slot frees, so a draining Host.close never misses it
+            raise exc from None
         t1 = perf_ns()
         report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
                                     init_ns is not None, "ok", None))
@@ -207,16 +206,19 @@ def make_warm_path(fn: Function):
             logs = sb.take_logs()
             record((seq, name, t0, logs))
         error = sb.error
-        if error is not None:
+        exc = None
+        if error is not None or len(out) > max_response:
             sb.error = None  # before the sandbox is free for another invocation
+            exc = fn._result_error(error, len(out), report, logs)  # records the failed report
+        else:
+            record(report)  # before the release, so a draining Host.close never misses it
         if strict or pool.closed:
             pool.release(sb, t1)  # strict: a fresh instance replaces this one
         else:
             sb.last_used = t1
             free.append(sb)
-        if error is not None or len(out) > max_response:
-            raise fn._result_error(error, len(out), report, logs)
-        record(report)
+        if exc is not None:
+            raise exc
         return new_tuple(InvokeResult, (out, report, logs, codec))
 
     return invoke

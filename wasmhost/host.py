@@ -22,7 +22,7 @@ import wasmtime
 from . import abi
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
-from .errors import cause, DeployError, FunctionNotFound, InvocationError, PayloadTooLarge
+from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
 from .function import Function, FunctionInfo, InvokeResult
 from .metering import Ledger
 
@@ -119,7 +119,7 @@ class Host:
         guest's own errors), or ``Throttled`` / ``PayloadTooLarge``."""
         fn = self._functions.get(name)
         if fn is None:
-            raise FunctionNotFound(name)
+            raise self._missing(name)
         if type(event) is bytes:
             return fn.invoke(event, self._seq())
         payload, codec = _encode(event, codec)
@@ -129,6 +129,8 @@ class Host:
         """``invoke`` on a worker thread: the event loop never waits on a guest."""
         import asyncio  # here, not at the top: edge users who never await should not pay for it
 
+        if self._closed.is_set():
+            raise WasmhostError("host is closed")
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
             with self._deploy_lock:
@@ -144,8 +146,11 @@ class Host:
     def _get(self, name: str) -> Function:
         fn = self._functions.get(name)
         if fn is None:
-            raise FunctionNotFound(name)
+            raise self._missing(name)
         return fn
+
+    def _missing(self, name: str) -> WasmhostError:
+        return WasmhostError("host is closed") if self._closed.is_set() else FunctionNotFound(name)
 
     # -- lifecycle ------------------------------------------------------------------
     def _maintain(self) -> None:
@@ -165,17 +170,24 @@ class Host:
                 logging.getLogger("wasmhost").exception("maintenance failed")
 
     def close(self) -> None:
-        """Stop background threads, drop all instances, write the ledger."""
+        """Refuse new invocations, let the ones in flight finish (each is bounded by
+        its timeout: the epoch ticker runs until they are done), drop all instances,
+        then write the ledger."""
         if self._closed.is_set():
             return
         self._closed.set()
         self._janitor.join(timeout=5)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
         with self._deploy_lock:
             fns, self._functions = list(self._functions.values()), {}
         for fn in fns:
             fn.pool.close()
+        drain_until = time.monotonic() + max((fn.config.timeout_ms for fn in fns), default=0) / 1000 + 1
+        while any(fn.pool.total for fn in fns) and time.monotonic() < drain_until:
+            time.sleep(0.005)
+            for fn in fns:
+                fn.pool.close()  # an invocation that finished meanwhile may have put its sandbox back
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         self.ticker.close()
         self.ledger.close()
 

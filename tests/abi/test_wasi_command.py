@@ -35,3 +35,12 @@ def test_command_timeout(host):
     with pytest.raises(InvocationTimeout):
         host.invoke("loop", b"")
     assert host.function("loop").busy == 0
+
+
+def test_stdout_beyond_the_response_limit(tmp_path):
+    from wasmhost import Host, InvalidResult
+    with Host(tmp_path, max_response=10) as h:
+        h.deploy("cmd", guest("cmd"))
+        with pytest.raises(InvalidResult, match="10-byte result limit"):
+            h.invoke("cmd", b"x" * 20)
+        assert h.invoke("cmd", b"ok").payload == b"cmd:ok"

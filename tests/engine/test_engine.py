@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import guest
-from wasmhost import EngineSettings, FunctionConfig, Host
+from wasmhost import EngineSettings, FunctionConfig, Host, Throttled
 from wasmhost.engine.engine import Engine, _pool_fits
 
 
@@ -29,3 +29,16 @@ def test_bad_settings():
         EngineSettings(allocator="magic")
     with pytest.raises(ValueError):
         EngineSettings(pool_slots=0)
+
+
+def test_exhausted_instance_slots_throttle_instead_of_crashing(tmp_path):
+    with Host(tmp_path, engine=EngineSettings(allocator="pooling", pool_slots=2)) as h:
+        h.deploy("a", guest("echo"), FunctionConfig(min_warm=2))
+        h.deploy("b", guest("echo"))
+        with pytest.raises(Throttled, match="pool_slots") as e:
+            h.invoke("b", b"x")
+        assert e.value.reason == "ConcurrentInvocationLimitExceeded"
+        assert h.function("b").busy == 0
+        assert h.invoke("a", b"still fine").payload == b"still fine"
+        h.remove("a")  # frees both slots
+        assert h.invoke("b", b"now").payload == b"now"

@@ -19,7 +19,7 @@ from wasmtime import ExitTrap, Trap, TrapCode
 from .. import capabilities
 from ..engine import ffi
 from ..engine.engine import WASM_PAGE
-from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded
+from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
 
 MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
 
@@ -51,6 +51,7 @@ class Sandbox:
     error: "tuple[str, str] | None" = None
     seq = 0  # the current invocation's request sequence number
     last_used = 0
+    live = False  # an instance is in the store: its exports (memory) may be touched
 
     def __init__(self, tpl: Template, *, fuel: int, ticks: int, timeout_ns: int, meta: dict,
                  wasi: "Callable[[Sandbox], wasmtime.WasiConfig] | None" = None) -> None:
@@ -97,10 +98,15 @@ class Sandbox:
             inst_p = self._instance_p
             err = ffi.instance_pre_instantiate(tpl.preptr, ctx, inst_p, self._trap_p)
             if err or self._trap.value:
-                raise self.failure(self.adopt(err), "instantiation")
+                obj = self.adopt(err)
+                if not isinstance(obj, Trap) and "concurrent limit" in str(obj):
+                    raise Throttled(f"no free instance slot in this host: {cause(str(obj))} (EngineSettings.pool_slots)",
+                                    reason="ConcurrentInvocationLimitExceeded")
+                raise self.failure(obj, "instantiation")
             for (name, index), ext_p in zip(tpl.exports, self._extern_ps):
                 if not ffi.instance_export_nth(ctx, inst_p, index, _NAME_PP, _NAME_LEN_P, ext_p):
                     raise RuntimeError(f"export {name} missing from instance")
+            self.live = True
             self.refresh_view()
         except BaseException:
             self.close()
@@ -201,7 +207,7 @@ class Sandbox:
             message = str(obj) if not isinstance(obj, ExitTrap) else f"exit status {obj.code}"
         except Exception as e:  # never let a broken trap object take the host down
             code, message = None, f"unknown failure: {e}"
-        size = self.memory_size() if hasattr(self, "memory_p") else 0
+        size = self.memory_size() if self.live else 0  # a stale export aborts the process
         fuel_used: int | None = self.fuel_used()
         if isinstance(obj, ExitTrap):
             exc: InvocationError = _exit_error(obj.code)
@@ -222,6 +228,7 @@ class Sandbox:
         return exc
 
     def close(self) -> None:
+        self.live = False
         if self._store:
             capabilities.LIVE.pop(self.ctx_addr, None)
             self.view = memoryview(b"")
