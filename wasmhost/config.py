@@ -29,7 +29,6 @@ class FunctionConfig:
     isolation: str = "warm"
     idle_ttl_s: float = 300.0
     env: dict[str, str] = field(default_factory=dict)
-    handler: str | None = None
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:

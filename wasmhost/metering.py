@@ -9,10 +9,8 @@ the host's maintenance thread, never from the invocation itself.
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import threading
-import time
 from collections import deque
 from pathlib import Path
 from operator import itemgetter
@@ -20,21 +18,9 @@ from typing import Any
 
 import msgpack
 
-_RID_PREFIX = os.urandom(10).hex()  # per process; the sequence number makes each id unique
-_RID_HEAD = f"{_RID_PREFIX[0:8]}-{_RID_PREFIX[8:12]}-{_RID_PREFIX[12:16]}-{_RID_PREFIX[16:20]}-"
-_PERF0 = time.perf_counter_ns()
-_WALL0 = time.time_ns()
+from .clock import OFFSET_NS, RID_HEAD, request_id, wall_ms
+
 MiB = 1 << 20
-
-
-def request_id(seq: int) -> str:
-    """A UUID-shaped id (as Lambda's) built from a per-process prefix and a counter."""
-    return f"{_RID_HEAD}{seq & 0xFFFFFFFFFFFF:012x}"
-
-
-def wall_ms(perf_ns: int) -> int:
-    """Unix time in ms of a ``perf_counter_ns`` reading taken in this process."""
-    return (_WALL0 + (perf_ns - _PERF0)) // 1_000_000
 
 
 class Report(tuple):
@@ -140,10 +126,9 @@ CREATE TABLE IF NOT EXISTS logs (
 );
 CREATE INDEX IF NOT EXISTS logs_fn_time ON logs (function, started_ms);
 """
-_OFFSET_NS = _WALL0 - _PERF0
 _start = itemgetter(3)
 _INSERT_LOG = f"""INSERT OR REPLACE INTO logs VALUES (
-    '{_RID_HEAD}' || printf('%012x', ?1), ?2, (?3 + {_OFFSET_NS}) / 1000000, ?4)"""
+    '{RID_HEAD}' || printf('%012x', ?1), ?2, (?3 + {OFFSET_NS}) / 1000000, ?4)"""
 
 
 def _row(r: list, head: str, offset_ns: int, function: str) -> dict[str, Any]:
@@ -192,7 +177,7 @@ class Ledger:
                 groups.setdefault(item[1], []).append(item)
             else:
                 logs.append(item)
-        rows = [(fn, wall_ms(min(map(_start, reps))), wall_ms(max(map(_start, reps))), _RID_HEAD, _OFFSET_NS,
+        rows = [(fn, wall_ms(min(map(_start, reps))), wall_ms(max(map(_start, reps))), RID_HEAD, OFFSET_NS,
                  len(reps), msgpack.packb(reps)) for fn, reps in groups.items()]
         if not rows and not logs:
             return 0
@@ -205,18 +190,17 @@ class Ledger:
             self._db.execute("COMMIT")
         return sum(r[5] for r in rows)
 
+    @staticmethod
+    def _where(function: str | None, since: float | None, until: float | None,
+               first: str, last: str) -> tuple[str, list]:
+        """A WHERE clause for rows spanning ``[first, last]`` ms that overlap the range."""
+        conds = (("function = ?", function), (f"{last} >= ?", None if since is None else int(since * 1000)),
+                 (f"{first} < ?", None if until is None else int(until * 1000)))
+        clauses = [(c, v) for c, v in conds if v is not None]
+        return (" WHERE " + " AND ".join(c for c, _ in clauses)) if clauses else "", [v for _, v in clauses]
+
     def _reports(self, function: str | None, since: float | None, until: float | None):
-        clauses, args = [], []
-        if function is not None:
-            clauses.append("function = ?")
-            args.append(function)
-        if since is not None:
-            clauses.append("last_ms >= ?")
-            args.append(int(since * 1000))
-        if until is not None:
-            clauses.append("first_ms < ?")
-            args.append(int(until * 1000))
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        where, args = self._where(function, since, until, "first_ms", "last_ms")
         lo = None if since is None else int(since * 1000)
         hi = None if until is None else int(until * 1000)
         with self._lock:
@@ -252,13 +236,7 @@ class Ledger:
 
     def logs(self, function: str | None = None, since: float | None = None, until: float | None = None,
              limit: int = 100) -> list[dict[str, Any]]:
-        clauses, args = [], []
-        for cond, val in (("function = ?", function), ("started_ms >= ?", since and int(since * 1000)),
-                          ("started_ms < ?", until and int(until * 1000))):
-            if val is not None:
-                clauses.append(cond)
-                args.append(val)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        where, args = self._where(function, since, until, "started_ms", "started_ms")
         with self._lock:
             cur = self._db.execute(f"SELECT request_id, function, started_ms, text FROM logs{where}"
                                    " ORDER BY started_ms DESC LIMIT ?", [*args, limit])

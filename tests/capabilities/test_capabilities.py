@@ -43,3 +43,19 @@ def test_guest_error_is_lambda_style_and_keeps_the_instance(host):
     assert err.report.status == "error" and err.report.error_type == "ValidationError"
     assert host.function("h").warm == 1  # a function error is not a trap: the instance stays
     assert host.invoke("h", b"log").payload == b"ok"
+
+
+def test_import_called_with_a_bad_buffer_fails_only_that_invocation(host):
+    from wasmhost import InvalidResult
+    host.deploy("badlog", b"""(module
+        (import "wasmhost" "log" (func $log (param i32 i32)))
+        (memory (export "memory") 1)
+        (func (export "wasmhost_alloc") (param i32) (result i32) i32.const 1024)
+        (func (export "wasmhost_handle") (param i32 i32) (result i64)
+            (call $log (i32.const 65000) (i32.const 100000)) (i64.const 0)))""")
+    host.deploy("echo", guest("echo"))
+    with pytest.raises(InvalidResult, match="out-of-bounds buffer"):
+        host.invoke("badlog", b"")
+    assert host.invoke("echo", b"fine").payload == b"fine"
+    with pytest.raises(InvalidResult):  # and again: nothing stale left behind
+        host.invoke("badlog", b"")

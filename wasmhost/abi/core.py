@@ -11,7 +11,7 @@ of linear memory, with no wasmtime-py objects on the way.
 from __future__ import annotations
 
 import wasmtime
-from ctypes import c_int32, c_uint32, c_uint64, c_void_p
+from ctypes import c_int32, c_uint32, c_uint64
 
 from ..engine import ffi
 from ..errors import InvalidResult

@@ -15,8 +15,10 @@ from typing import Callable
 
 import wasmtime
 from wasmtime import ExitTrap, Trap, TrapCode
+from wasmtime import _func as wasmtime_func
 
 from .. import capabilities
+from ..clock import request_id, wall_ms
 from ..engine import ffi
 from ..engine.engine import WASM_PAGE
 from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
@@ -165,7 +167,6 @@ class Sandbox:
 
     def context(self) -> dict:
         """The msgpack context map (see capabilities/context.py)."""
-        from ..metering import request_id, wall_ms
         return {"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta}
 
     @property
@@ -202,6 +203,10 @@ class Sandbox:
     def failure(self, obj: Exception, what: str) -> InvocationError:
         """Turn a trap or error into the typed exception users see. The fuel used
         and the memory size travel with it for the report."""
+        raised = _take_host_exception()
+        if isinstance(raised, InvocationError):  # a host import refused the guest's arguments
+            raised.fuel_used, raised.memory_bytes = self.fuel_used(), self.memory_size() if self.live else 0
+            return raised
         try:
             code = obj.trap_code if isinstance(obj, Trap) else None
             message = str(obj) if not isinstance(obj, ExitTrap) else f"exit status {obj.code}"
@@ -237,6 +242,14 @@ class Sandbox:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _take_host_exception() -> BaseException | None:
+    """The exception a host import raised, if the trap came from one. wasmtime-py
+    keeps it in a module global for its own call path, which wasmhost does not
+    use; left there it would resurface in some later, unrelated call."""
+    exc, wasmtime_func.LAST_EXCEPTION = wasmtime_func.LAST_EXCEPTION, None
+    return exc
 
 
 def adopt(err: int | None, trap: int | None) -> Exception:

@@ -17,7 +17,7 @@ bench/bench_core.py for the measurement.
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, c_int32, c_int64, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p, cast
+from ctypes import POINTER, c_int64, c_size_t, c_void_p, cast
 
 import wasmtime
 from wasmtime import Trap, WasmtimeError
@@ -96,8 +96,3 @@ def set_wasi(ctx: c_void_p, wasi: wasmtime.WasiConfig) -> None:
     err = context_set_wasi(ctx, c_void_p(addr(wasi._consume())))
     if err:
         raise take_error(err)
-
-
-__all__ = [
-    "c_int32", "c_int64", "c_uint8", "c_uint32", "c_uint64", "c_void_p",
-]
