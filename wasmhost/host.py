@@ -83,7 +83,7 @@ class Host:
             module, from_cache = self.cache.load_or_compile(wasm, sha)
         except wasmtime.WasmtimeError as e:
             raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
-        guest = abi.for_module(self.engine, module, config.memory_mb, dict(config.env), self.max_response)
+        guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env), self.max_response)
         fn = Function(self, name, version, guest, config, sha, len(wasm), from_cache)
         try:
             fn.pool.prewarm()

@@ -10,11 +10,11 @@ from .sandbox import Sandbox
 from .wasi_command import CommandABI, is_command
 
 
-def for_module(engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str],
+def for_module(engine, ticker, module: wasmtime.Module, memory_mb: int, env: dict[str, str],
                max_output: int) -> CoreABI | CommandABI:
     """The ABI a module speaks, checked completely; ``DeployError`` says what is wrong."""
     if is_core(module):
-        return CoreABI(engine, module, memory_mb, env)
+        return CoreABI(engine, module, memory_mb, env, ticker)
     if is_command(module):
         return CommandABI(engine, module, memory_mb, env, max_output)
     names = ", ".join(sorted(e.name for e in module.exports)) or "none"

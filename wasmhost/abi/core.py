@@ -40,8 +40,9 @@ class CoreABI:
 
     kind = "core"
 
-    def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str]) -> None:
+    def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str], ticker) -> None:
         self.engine = engine
+        self.ticker = ticker
         self.exports = check_exports(module, REQUIRED, OPTIONAL, "wasmhost core module")
         self.uses_wasi = check_imports(module)
         self.uses_context = any(i.module == "wasmhost" and i.name in ("context", "remaining_ms")
@@ -56,7 +57,7 @@ class CoreABI:
         sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta,
                      wasi=self._wasi if self.uses_wasi else None)
         self._init(sb)
-        sb.invoke = make_invoke(sb, fuel, ticks)
+        sb.invoke = make_invoke(sb, fuel, ticks, self.ticker)
         return sb
 
     def renew(self, sb: Sandbox, fuel: int, ticks: int) -> None:
@@ -84,7 +85,7 @@ class CoreABI:
         return wasi
 
 
-def make_invoke(sb: Sandbox, fuel: int, ticks: int):
+def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
     """The per-sandbox hot path, as a closure over everything it touches.
 
     ``invoke(payload) -> (result bytes, fuel used, memory bytes)``; a trap, timeout
@@ -106,14 +107,18 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int):
     call, set_fuel, set_deadline = ffi.func_call, ffi.set_fuel, ffi.set_epoch_deadline
     get_fuel, mem_size = ffi.get_fuel, ffi.memory_data_size
     limit = sb.memory_limit
+    deadline_epoch = -1  # ticker.epoch when this store's deadline was last set
 
     def fail(err, what):
         raise sb.failure(sb.adopt(err), what)
 
     def invoke(payload):
+        nonlocal deadline_epoch
         n = len(payload)
         set_fuel(ctx, fuel_c)
-        set_deadline(ctx, ticks_c)
+        if ticker.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
+            deadline_epoch = ticker.epoch
+            set_deadline(ctx, ticks_c)
         a0.value = n
         err = call(ctx, f_alloc, args_p, 2, trap_p)
         if err or trap.value:

@@ -21,6 +21,10 @@ class EpochTicker:
             raise ValueError("tick_ms must be positive")
         self.tick_ns = int(tick_ms * 1_000_000)
         self.until = 0  # perf_counter ns; the hot path reads it without the lock
+        # How many times this ticker advanced the engine's epoch. A store whose
+        # deadline was set while ``epoch`` had the same value still has its whole
+        # budget, so the hot path can skip setting it again (see abi/core.py).
+        self.epoch = 0
         self._engine = engine  # keep the engine alive as long as we tick it
         self._eptr = engine_ptr(engine.wasmtime)
         self._cond = threading.Condition()
@@ -29,6 +33,8 @@ class EpochTicker:
         self._thread.start()
 
     def ticks_for(self, timeout_ms: float) -> int:
+        """Ticks for a timeout: rounded up, plus one for the tick already under way
+        (and for a deadline set against an ``epoch`` reading one tick stale)."""
         return -(-int(timeout_ms * 1_000_000) // self.tick_ns) + 1
 
     def extend(self, deadline_ns: int) -> None:
@@ -61,6 +67,7 @@ class EpochTicker:
                 now = time.perf_counter_ns()
                 due = (now - start) // tick
                 while done < due:
+                    self.epoch += 1  # first: a reader may then be one tick early, never late
                     inc(eptr)
                     done += 1
                 if now >= self.until:
