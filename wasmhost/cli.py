@@ -70,6 +70,53 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import wasmtime
+    from aiohttp import web
+
+    from .registry import Registry
+    from .server import AuthConfig, make_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    keys = dict(k.split(":", 1) for k in args.access_key)
+    auth = AuthConfig(required=not _is_loopback(args.host) or args.require_auth, keys=keys, api_keys=set(args.api_key))
+    if auth.required and not keys and not auth.api_keys:
+        print(f"wasmhost: refusing to serve on {args.host} without credentials: pass --access-key AKID:SECRET "
+              "(SigV4, as boto3 and the aws CLI sign) and/or --api-key KEY, or bind to 127.0.0.1", file=sys.stderr)
+        return 2
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    host = Host(data_dir)
+    registry = Registry(host.data_dir)
+    app = make_app(host, registry, auth=auth, retry_base_s=args.retry_base_s,
+                   async_max_payload=args.async_max_payload)
+    if args.examples:
+        async def deploy_examples(app: web.Application) -> None:
+            import base64
+            service = app["service"]
+            for path in sorted(Path(args.examples).glob("*.wat")):
+                if registry.get_function(path.stem) is None:
+                    wasm = wasmtime.wat2wasm(path.read_text())
+                    service.create_function({"FunctionName": path.stem, "Runtime": "wasm32",
+                                             "Handler": f"{path.stem}.wasm", "Role": "local",
+                                             "Code": {"ZipFile": base64.b64encode(wasm).decode()}})
+                    print(f"deployed example {path.stem}", file=sys.stderr)
+        app.on_startup.append(deploy_examples)
+    try:
+        import uvloop  # optional: ~10-15 % more requests per second
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
+    print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="wasmhost", description="Serverless functions as WebAssembly modules.")
     ap.add_argument("--data-dir", default=None, help="artifact cache and ledger (default: $WASMHOST_HOME or ~/.wasmhost)")
@@ -86,6 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("examples", help="deploy and run every example")
     p.add_argument("dir", nargs="?", default=str(Path(__file__).resolve().parent.parent / "examples"))
     p.set_defaults(func=cmd_examples)
+    p = sub.add_parser("serve", help="run the HTTP server (Lambda REST API, /invoke, HTTP triggers, /metrics)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=9000)
+    p.add_argument("--examples", nargs="?", const=str(Path(__file__).resolve().parent.parent / "examples"),
+                   default=None, help="deploy the examples (or the .wat files of DIR) at start")
+    p.add_argument("--access-key", action="append", default=[], metavar="AKID:SECRET",
+                   help="a key SigV4 signatures are checked against (repeatable)")
+    p.add_argument("--api-key", action="append", default=[], help="a Bearer key for /invoke, /http, /metrics")
+    p.add_argument("--require-auth", action="store_true", help="ask for credentials even on loopback")
+    p.add_argument("--retry-base-s", type=float, default=60.0,
+                   help="async retry backoff: base * 2^(attempt-1) seconds (Lambda waits about 1, then 2 minutes)")
+    p.add_argument("--async-max-payload", type=int, default=256 * 1024)
+    p.set_defaults(func=cmd_serve)
     args = ap.parse_args(argv)
     try:
         return args.func(args)

@@ -27,6 +27,7 @@ from .function import Function, FunctionInfo, InvokeResult
 from .metering import Ledger
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+VERSION_RE = re.compile(r"^(\$LATEST|[0-9]{1,10})$")
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous request and response limit
 CODECS = ("raw", "json", "msgpack")
 
@@ -73,9 +74,14 @@ class Host:
                version: str = "$LATEST") -> FunctionInfo:
         """Check, compile (or load from the artifact cache), link and pre-warm a
         function. Everything that could be wrong with the module fails here, with
-        ``DeployError``; replacing a function lets its in-flight invocations finish."""
+        ``DeployError``; replacing a function lets its in-flight invocations finish.
+        A numbered ``version`` is a separate function, invoked as ``"name:version"``
+        (Lambda's qualified name); ``$LATEST`` is just ``"name"``."""
         if not isinstance(name, str) or not NAME_RE.match(name):
             raise DeployError(f"function name must match [A-Za-z0-9_-]{{1,64}}, not {name!r}")
+        if not isinstance(version, str) or not VERSION_RE.match(version):
+            raise DeployError(f"version must be $LATEST or a number, not {version!r}")
+        key = name if version == "$LATEST" else f"{name}:{version}"
         config = config or FunctionConfig()
         wasm = _read_module(source)
         sha = hashlib.sha256(wasm).hexdigest()
@@ -91,8 +97,8 @@ class Host:
             fn.pool.close()
             raise DeployError(f"pre-warming {config.min_warm} instance(s) failed: {e}") from None
         with self._deploy_lock:
-            old = self._functions.get(name)
-            self._functions[name] = fn
+            old = self._functions.get(key)
+            self._functions[key] = fn
         if old is not None:
             old.pool.close()
         return fn.info()

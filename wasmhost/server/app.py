@@ -1,0 +1,65 @@
+"""The aiohttp application: every front end over one ``Service``."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from aiohttp import web
+
+from .. import Host
+from ..registry import Registry
+from . import http_trigger, invoke, lambda_api, metrics
+from .auth import AuthConfig, middleware as auth_middleware
+from .errors import ApiError
+from .service import Service
+
+log = logging.getLogger("wasmhost.server")
+MAX_REQUEST = 70 * 1024 * 1024  # a 50 MB zip is ~67 MB of base64 JSON
+
+
+@web.middleware
+async def errors(request: web.Request, handler):
+    """Every error is a JSON body with ``x-amzn-ErrorType``: botocore and plain
+    clients both get a code and a message, never an HTML page."""
+    try:
+        return await handler(request)
+    except ApiError as e:
+        return e.response()
+    except web.HTTPRequestEntityTooLarge as e:
+        return ApiError(413, "RequestEntityTooLargeException", e.text or "Request too large").response()
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        code = {404: "ResourceNotFoundException", 405: "MethodNotAllowed"}.get(e.status, "InvalidRequestException")
+        return ApiError(e.status, code, e.reason).response()
+    except Exception:
+        rid = str(uuid.uuid4())
+        log.exception("unhandled error, request %s", rid)
+        return ApiError(500, "ServiceException", f"Internal error in the host (request {rid})").response()
+
+
+def make_app(host: Host, registry: Registry, *, auth: AuthConfig | None = None, **service_opts) -> web.Application:
+    service = Service(host, registry, **service_opts)
+    app = web.Application(client_max_size=MAX_REQUEST, middlewares=[errors, auth_middleware(auth or AuthConfig())])
+    app["service"] = service
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "functions": len(host.functions())})
+
+    app.add_routes(lambda_api.routes(service) + http_trigger.handler(service)
+                   + [invoke.handler(service), metrics.handler(service.metrics, service), web.get("/healthz", healthz)])
+
+    async def start(app: web.Application) -> None:
+        n = service.restore()
+        log.info("restored %d function versions", n)
+        service.start_worker()
+
+    async def stop(app: web.Application) -> None:
+        await service.stop_worker()
+        host.close()
+        registry.close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app

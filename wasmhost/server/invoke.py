@@ -1,0 +1,56 @@
+"""``POST /invoke/{name}``: the plain endpoint. The body goes to the function as it
+is (JSON, msgpack or raw bytes: the Content-Type comes back with the result); the
+metering report comes back in ``X-Wasmhost-*`` headers."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from ..errors import InvocationError, PayloadTooLarge, Throttled
+from ..metering import Report
+from .errors import ApiError
+from .service import Service
+
+
+def report_headers(report: Report) -> dict[str, str]:
+    h = {"X-Wasmhost-Request-Id": report.request_id, "X-Wasmhost-Duration-Ms": f"{report.duration_ms:.3f}",
+         "X-Wasmhost-Billed-Ms": str(report.billed_ms), "X-Wasmhost-Max-Memory-Mb": str(report.max_memory_mb),
+         "X-Wasmhost-Memory-Mb": str(report.memory_mb), "X-Wasmhost-Cold": "true" if report.cold else "false",
+         "X-Wasmhost-Status": report.status, "X-Wasmhost-Version": report.version}
+    if report.init_ns is not None:
+        h["X-Wasmhost-Init-Ms"] = f"{report.init_ms:.3f}"
+    if report.fuel_used is not None:
+        h["X-Wasmhost-Fuel-Used"] = str(report.fuel_used)
+    return h
+
+
+async def run(service: Service, raw_name: str, payload: bytes, qualifier: str | None = None):
+    """Invoke for the plain front ends; returns the result, or raises ApiError, or
+    returns the InvocationError (a function failure is an answer, not an exception)."""
+    r = service.resolve(raw_name, qualifier)
+    try:
+        return await service.invoke(r, payload)
+    except Throttled as e:
+        raise ApiError(429, "TooManyRequestsException", str(e), Reason=e.reason) from None
+    except PayloadTooLarge as e:
+        raise ApiError(413, "RequestEntityTooLargeException", str(e)) from None
+    except InvocationError as e:
+        return e
+
+
+def handler(service: Service) -> web.RouteDef:
+    async def post(request: web.Request) -> web.Response:
+        payload = await request.read()
+        ctype = request.headers.get("Content-Type", "application/octet-stream")
+        res = await run(service, request.match_info["name"], payload, request.query.get("qualifier"))
+        if isinstance(res, InvocationError):
+            headers = report_headers(res.report) if res.report is not None else {}
+            return web.Response(status=500 if res.error_type != "Sandbox.Timedout" else 504,
+                                body=json.dumps(res.to_lambda()).encode(), content_type="application/json",
+                                headers={**headers, "X-Wasmhost-Function-Error": res.error_type})
+        resp = web.Response(status=200, body=res.payload, headers=report_headers(res.report))
+        resp.content_type = ctype.split(";")[0]
+        return resp
+    return web.post("/invoke/{name}", post)

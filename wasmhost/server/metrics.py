@@ -1,0 +1,90 @@
+"""``/metrics`` in the Prometheus text format, and the counters behind it."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from aiohttp import web
+
+from ..metering import Report
+
+BUCKETS_MS = (0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000, 30000)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.invocations: dict[str, int] = defaultdict(int)
+        self.errors: dict[tuple[str, str], int] = defaultdict(int)
+        self.throttles: dict[str, int] = defaultdict(int)
+        self.cold: dict[str, int] = defaultdict(int)
+        self.fuel: dict[str, int] = defaultdict(int)
+        self.duration_sum: dict[str, float] = defaultdict(float)
+        self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS_MS) + 1))
+
+    def observe(self, report: Report) -> None:
+        fn = report.function
+        ms = report.duration_ns / 1e6
+        with self._lock:
+            self.invocations[fn] += 1
+            if report.status != "ok":
+                self.errors[(fn, report.status)] += 1
+            if report.cold:
+                self.cold[fn] += 1
+            self.fuel[fn] += report.fuel_used or 0
+            self.duration_sum[fn] += ms
+            b = self.buckets[fn]
+            for i, edge in enumerate(BUCKETS_MS):
+                if ms <= edge:
+                    b[i] += 1
+            b[-1] += 1
+
+    def throttle(self, fn: str) -> None:
+        with self._lock:
+            self.throttles[fn] += 1
+
+    def render(self, warm: dict[str, tuple[int, int]], pending_events: int) -> str:
+        out = []
+
+        def family(name: str, kind: str, help_: str) -> None:
+            out.append(f"# HELP {name} {help_}\n# TYPE {name} {kind}")
+
+        with self._lock:
+            family("wasmhost_invocations_total", "counter", "Invocations that ran, by function.")
+            out += [f'wasmhost_invocations_total{{function="{f}"}} {n}' for f, n in sorted(self.invocations.items())]
+            family("wasmhost_errors_total", "counter", "Failed invocations, by function and status.")
+            out += [f'wasmhost_errors_total{{function="{f}",status="{s}"}} {n}'
+                    for (f, s), n in sorted(self.errors.items())]
+            family("wasmhost_throttles_total", "counter", "Invocations refused at the concurrency limit.")
+            out += [f'wasmhost_throttles_total{{function="{f}"}} {n}' for f, n in sorted(self.throttles.items())]
+            family("wasmhost_cold_starts_total", "counter", "Invocations that had to create an instance.")
+            out += [f'wasmhost_cold_starts_total{{function="{f}"}} {n}' for f, n in sorted(self.cold.items())]
+            family("wasmhost_fuel_used_total", "counter", "Wasmtime fuel used.")
+            out += [f'wasmhost_fuel_used_total{{function="{f}"}} {n}' for f, n in sorted(self.fuel.items())]
+            family("wasmhost_duration_milliseconds", "histogram", "Invocation duration.")
+            for f, b in sorted(self.buckets.items()):
+                out += [f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="{edge}"}} {b[i]}'
+                        for i, edge in enumerate(BUCKETS_MS)]
+                out.append(f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="+Inf"}} {b[-1]}')
+                out.append(f'wasmhost_duration_milliseconds_sum{{function="{f}"}} {self.duration_sum[f]:.3f}')
+                out.append(f'wasmhost_duration_milliseconds_count{{function="{f}"}} {b[-1]}')
+        family("wasmhost_warm_instances", "gauge", "Instances ready for an invocation.")
+        out += [f'wasmhost_warm_instances{{function="{f}"}} {w}' for f, (w, _) in sorted(warm.items())]
+        family("wasmhost_busy_instances", "gauge", "Instances running an invocation.")
+        out += [f'wasmhost_busy_instances{{function="{f}"}} {b}' for f, (_, b) in sorted(warm.items())]
+        family("wasmhost_async_pending_events", "gauge", "Accepted asynchronous events not yet finished.")
+        out.append(f"wasmhost_async_pending_events {pending_events}")
+        return "\n".join(out) + "\n"
+
+
+def handler(metrics: Metrics, service) -> web.RouteDef:
+    async def get(request: web.Request) -> web.Response:
+        warm = {}
+        for info in service.host.functions():
+            key = info.name if info.version == "$LATEST" else f"{info.name}:{info.version}"
+            warm[key] = (info.warm, info.busy)
+        text = metrics.render(warm, service.registry.pending_events())
+        return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                            headers={"X-Content-Type-Options": "nosniff"})
+    return web.get("/metrics", get)
