@@ -7,7 +7,7 @@ import time
 import msgpack
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import DeployError, FunctionConfig, FunctionNotFound, Host, PayloadTooLarge
 
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import (FuelExhausted, FunctionConfig, GuestTrap, InvalidResult, InvocationError,
                       InvocationTimeout, MemoryLimitExceeded, WasmhostError)
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import FunctionConfig, Host, InvocationError, Ledger, Report
 
 

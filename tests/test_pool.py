@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import FunctionConfig, Host, InvocationTimeout, Throttled
 
 N = lambda n: n.to_bytes(4, "little")  # noqa: E731

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import DeployError, FunctionConfig
 
 ALLOC = '(func (export "wasmhost_alloc") (param i32) (result i32) i32.const 0)'

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import FunctionConfig, FunctionError, InvocationTimeout
 
 

@@ -3,7 +3,7 @@
 import msgpack
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import FunctionConfig, FunctionError
 
 

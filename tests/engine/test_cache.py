@@ -3,7 +3,7 @@ detected and rebuilt without crashing the host."""
 
 import wasmtime
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import EngineSettings, Host
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import EngineSettings, FunctionConfig, Host, Throttled
 from wasmhost.engine.engine import Engine, _pool_fits
 

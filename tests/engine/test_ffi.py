@@ -3,7 +3,7 @@ same results, same fuel, same memory effects."""
 
 import wasmtime
 
-from conftest import guest
+from guestlib import guest
 from wasmhost import Host
 
 

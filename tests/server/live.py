@@ -1,0 +1,96 @@
+"""A real ``wasmhost serve`` process on 127.0.0.1, and real clients for it (helpers)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import wasmtime
+
+from guestlib import GUESTS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.data_dir, self.extra = data_dir, extra
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = data_dir.parent / f"server-{self.port}.log"
+
+    def start(self) -> "Server":
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "wasmhost.cli", "--data-dir", str(self.data_dir), "serve",
+             "--port", str(self.port), "--retry-base-s", "0.3", *self.extra],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start: " + self.log.read_text()[-2000:])
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no flush, as a crash."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def metric(self, line_start: str) -> float:
+        with urllib.request.urlopen(self.url + "/metrics", timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(line_start + " "):
+                    return float(line.split()[-1])
+        return 0.0
+
+
+def lambda_client(url: str, key: str = "x", secret: str = "x"):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("lambda", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
+                        aws_secret_access_key=secret,
+                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+
+
+def wasm(name: str) -> bytes:
+    return wasmtime.wat2wasm((GUESTS / f"{name}.wat").read_text())
+
+
+def zipped(name: str, member: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(member or f"{name}.wasm", wasm(name))
+    return buf.getvalue()
+
+
+def create(client, name: str, guest: str, **kw):
+    return client.create_function(FunctionName=name, Runtime="wasm32", Role="arn:aws:iam::000000000000:role/any",
+                                  Handler=f"{guest}.wasm", Code={"ZipFile": zipped(guest)}, **kw)
