@@ -1,15 +1,17 @@
 """The ``wasmhost`` command: a thin front end over ``Host``.
 
-``wasmhost invoke MODULE [EVENT]`` deploys a module into a host and runs it once:
-the result on stdout, the guest's log and the REPORT line on stderr, exit status 1
-with Lambda's error document when the invocation fails. ``wasmhost examples``
-runs every example once. The HTTP server (``serve``) comes as its own front end.
+``wasmhost serve`` runs the HTTP server; ``deploy | invoke | ls | rm | logs | dlq``
+talk to it. ``wasmhost invoke FILE [EVENT]`` runs a module once in-process (no
+server): the result on stdout, the guest's log and the REPORT line on stderr, exit
+status 1 with Lambda's error document when the invocation fails. ``wasmhost
+examples`` runs every example once in-process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +41,14 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     event = args.event.encode()
     if args.event.startswith("@"):
         event = Path(args.event[1:]).read_bytes()
+    if not Path(args.module).exists():  # a function name: invoke it on the server
+        status, headers, body = _remote(args).call("POST", f"/invoke/{args.module}", event)
+        sys.stdout.buffer.write(body + b"\n")
+        report = {k[11:]: v for k, v in headers.items() if k.lower().startswith("x-wasmhost-")}
+        print("  ".join(f"{k}: {v}" for k, v in report.items()), file=sys.stderr)
+        if status >= 400:
+            return 1
+        return 0
     with Host(args.data_dir) as host:
         try:
             host.deploy(args.name or "function", args.module, _config(args))
@@ -68,6 +78,113 @@ def cmd_examples(args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"{path.stem}: FAILED: {e}")
     return 1 if failed else 0
+
+
+class Remote:
+    """Just enough of a client for a running ``wasmhost serve`` (urllib, no SDK)."""
+
+    def __init__(self, endpoint: str, api_key: str | None) -> None:
+        self.endpoint, self.api_key = endpoint.rstrip("/"), api_key
+
+    def call(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(self.endpoint + path, data=body, method=method, headers=headers or {})
+        if self.api_key:
+            req.add_header("Authorization", f"Bearer {self.api_key}")
+        try:
+            with urllib.request.urlopen(req, timeout=900) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+        except urllib.error.URLError as e:
+            raise WasmhostError(f"cannot reach {self.endpoint} ({e.reason}): is `wasmhost serve` running? "
+                                "(--endpoint or $WASMHOST_ENDPOINT)") from None
+
+    def json(self, method: str, path: str, data: dict | None = None) -> dict:
+        status, _, body = self.call(method, path, json.dumps(data).encode() if data is not None else None,
+                                    {"Content-Type": "application/json"})
+        doc = json.loads(body) if body else {}
+        if status >= 400:
+            raise WasmhostError(f"{doc.get('message') or doc.get('Message') or body.decode(errors='replace')} "
+                                f"(HTTP {status})")
+        return doc
+
+
+def _remote(args: argparse.Namespace) -> Remote:
+    return Remote(args.endpoint, args.api_key)
+
+
+def _module_bytes(path: str) -> bytes:
+    data = Path(path).read_bytes()
+    if data[:4] == b"\0asm" or data[:2] == b"PK":
+        return data
+    import wasmtime
+    return wasmtime.wat2wasm(data.decode("utf-8"))
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    import base64
+    import time
+    remote = _remote(args)
+    code = _module_bytes(args.module)
+    zip_b64 = base64.b64encode(code).decode()
+    t = time.perf_counter()
+    print(f"deploying {args.name} ({len(code) / 1024:.1f} KB) to {remote.endpoint} ... ", end="", file=sys.stderr,
+          flush=True)
+    status, _, _ = remote.call("GET", f"/2015-03-31/functions/{args.name}")
+    cfg = {k: v for k, v in (("MemorySize", args.memory_mb), ("Timeout", args.timeout_s)) if v is not None}
+    if status == 404:
+        remote.json("POST", "/2015-03-31/functions", {"FunctionName": args.name, "Runtime": "wasm32", "Role": "local",
+                                                      "Handler": Path(args.module).stem + ".wasm",
+                                                      "Code": {"ZipFile": zip_b64}, **cfg})
+    else:
+        remote.json("PUT", f"/2015-03-31/functions/{args.name}/code", {"ZipFile": zip_b64})
+        if cfg:
+            remote.json("PUT", f"/2015-03-31/functions/{args.name}/configuration", cfg)
+    print(f"ok ({time.perf_counter() - t:.2f} s)", file=sys.stderr)
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    fns = _remote(args).json("GET", "/2015-03-31/functions")["Functions"]
+    print(f"{'NAME':24} {'RUNTIME':12} {'MEMORY':>7} {'TIMEOUT':>8} {'SIZE':>9}  LAST MODIFIED")
+    for f in fns:
+        print(f"{f['FunctionName']:24} {f['Runtime']:12} {f['MemorySize']:>5}MB {f['Timeout']:>7}s "
+              f"{f['CodeSize']:>8}B  {f['LastModified']}")
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    status, _, body = _remote(args).call("DELETE", f"/2015-03-31/functions/{args.name}")
+    if status >= 400:
+        raise WasmhostError(json.loads(body).get("message", body.decode()))
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from urllib.parse import quote
+    doc = _remote(args).json("GET", f"/wasmhost/logs?function={quote(args.name)}&limit={args.limit}")
+    logs = {entry["request_id"]: entry["text"] for entry in doc["logs"]}
+    for r in reversed(doc["reports"]):
+        print(f"START RequestId: {r['request_id']} Version: {r['version']}")
+        sys.stdout.write(logs.get(r["request_id"], ""))
+        print(f"REPORT RequestId: {r['request_id']}  Duration: {r['duration_ms']:.2f} ms  Billed Duration: "
+              f"{r['billed_ms']} ms  Memory Size: {r['memory_mb']} MB  Max Memory Used: {r['max_memory_mb']} MB"
+              + (f"  Init Duration: {r['init_ms']:.2f} ms" if r["init_ms"] is not None else "")
+              + (f"  Status: {r['status']}" if r["status"] != "ok" else ""))
+    return 0
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    remote = _remote(args)
+    if args.replay is not None:
+        print(json.dumps(remote.json("POST", f"/wasmhost/dead-letters/{args.replay}/replay")))
+        return 0
+    path = "/wasmhost/dead-letters" + (f"?function={args.function}" if args.function else "")
+    for d in remote.json("GET", path)["deadLetters"]:
+        print(f"{d['id']:>5} {d['function']:20} attempts={d['attempts']} {d['error']}")
+    return 0
 
 
 def _is_loopback(host: str) -> bool:
@@ -120,9 +237,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="wasmhost", description="Serverless functions as WebAssembly modules.")
     ap.add_argument("--data-dir", default=None, help="artifact cache and ledger (default: $WASMHOST_HOME or ~/.wasmhost)")
+    ap.add_argument("--endpoint", default=os.environ.get("WASMHOST_ENDPOINT", "http://127.0.0.1:9000"),
+                    help="a running `wasmhost serve`, for deploy / ls / rm / logs / dlq and remote invoke")
+    ap.add_argument("--api-key", default=os.environ.get("WASMHOST_API_KEY"), help="Bearer key for the server")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("invoke", help="deploy a module and run it once")
-    p.add_argument("module", help="a .wasm or .wat file")
+    p = sub.add_parser("invoke", help="run a module file once, locally; or invoke a function on the server")
+    p.add_argument("module", help="a .wasm or .wat file (local run), or a deployed function's name")
     p.add_argument("event", nargs="?", default="", help="the event as text, or @FILE")
     p.add_argument("--name", default=None)
     p.add_argument("--memory-mb", type=int, default=128)
@@ -133,6 +253,24 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("examples", help="deploy and run every example")
     p.add_argument("dir", nargs="?", default=str(Path(__file__).resolve().parent.parent / "examples"))
     p.set_defaults(func=cmd_examples)
+    p = sub.add_parser("deploy", help="create or update a function on the server")
+    p.add_argument("name")
+    p.add_argument("module", help="a .wasm, .wat or .zip file")
+    p.add_argument("--memory-mb", type=int, default=None)
+    p.add_argument("--timeout-s", type=int, default=None)
+    p.set_defaults(func=cmd_deploy)
+    sub.add_parser("ls", help="list the server's functions").set_defaults(func=cmd_ls)
+    p = sub.add_parser("rm", help="delete a function from the server")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_rm)
+    p = sub.add_parser("logs", help="recent invocations of a function: logs and REPORT lines")
+    p.add_argument("name")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_logs)
+    p = sub.add_parser("dlq", help="list asynchronous events that failed for good, or replay one")
+    p.add_argument("--function", default=None)
+    p.add_argument("--replay", type=int, default=None, metavar="ID")
+    p.set_defaults(func=cmd_dlq)
     p = sub.add_parser("serve", help="run the HTTP server (Lambda REST API, /invoke, HTTP triggers, /metrics)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9000)

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from .. import Host
 from ..registry import Registry
-from . import http_trigger, invoke, lambda_api, metrics
+from . import admin, http_trigger, invoke, lambda_api, metrics
 from .auth import AuthConfig, middleware as auth_middleware
 from .errors import ApiError
 from .service import Service
@@ -47,7 +47,7 @@ def make_app(host: Host, registry: Registry, *, auth: AuthConfig | None = None, 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "functions": len(host.functions())})
 
-    app.add_routes(lambda_api.routes(service) + http_trigger.handler(service)
+    app.add_routes(lambda_api.routes(service) + http_trigger.handler(service) + admin.routes(service)
                    + [invoke.handler(service), metrics.handler(service.metrics, service), web.get("/healthz", healthz)])
 
     async def start(app: web.Application) -> None:

@@ -20,7 +20,7 @@ _CRED = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)
                    r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})")
 MAX_SKEW = dt.timedelta(minutes=15)
 OPEN_PATHS = ("/healthz",)
-PLAIN_PREFIXES = ("/invoke/", "/http/", "/metrics")
+PLAIN_PREFIXES = ("/invoke/", "/http/", "/metrics", "/wasmhost/")
 
 
 @dataclass

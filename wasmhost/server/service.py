@@ -61,7 +61,7 @@ class Service:
         self.default_concurrency = default_concurrency
         self.async_max_payload = async_max_payload
         self.retry_base_s = retry_base_s
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # set when there may be an event to run
         self._worker: asyncio.Task | None = None
         self.async_stats = {"accepted": 0, "succeeded": 0, "retried": 0, "failed": 0}
         self.metrics = Metrics()
@@ -524,6 +524,9 @@ class Service:
         qualifier = None if r.key == r.name else r.version  # throttles are retried by the worker
         self.registry.enqueue(r.name, qualifier, payload, request_id)
         self.async_stats["accepted"] += 1
+        self._wake.set()
+
+    def wake(self) -> None:
         self._wake.set()
 
     def start_worker(self) -> None:

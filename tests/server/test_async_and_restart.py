@@ -1,0 +1,96 @@
+"""Asynchronous invocation (retries, dead letters, destinations) and state that
+survives a restart, including a SIGKILL between accept and execution."""
+
+import json
+import time
+
+from live import Server, create, lambda_client
+
+
+def wait_for(predicate, timeout=20.0, step=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def test_event_invocations_run(client, server):
+    create(client, "echo", "echo")
+    for i in range(5):
+        res = client.invoke(FunctionName="echo", InvocationType="Event", Payload=json.dumps({"i": i}).encode())
+        assert res["StatusCode"] == 202
+    assert wait_for(lambda: server.metric('wasmhost_invocations_total{function="echo"}') == 5)
+    assert wait_for(lambda: server.metric("wasmhost_async_pending_events") == 0)
+
+
+def test_failing_events_are_retried_then_dead_lettered(client, server):
+    create(client, "trap", "trap")
+    client.put_function_event_invoke_config(FunctionName="trap", MaximumRetryAttempts=1,
+                                            MaximumEventAgeInSeconds=60)
+    cfg = client.get_function_event_invoke_config(FunctionName="trap")
+    assert cfg["MaximumRetryAttempts"] == 1
+    client.invoke(FunctionName="trap", InvocationType="Event", Payload=b'{"job": 7}')
+    # one attempt plus one retry, then the dead-letter store
+    assert wait_for(lambda: server.metric('wasmhost_errors_total{function="trap",status="trap"}') == 2)
+    from wasmhost.registry import Registry
+    assert wait_for(lambda: len(Registry(server.data_dir).dead_letters("trap")) == 1)
+    (dl,) = Registry(server.data_dir).dead_letters("trap")
+    assert dl["payload"] == b'{"job": 7}' and dl["attempts"] == 2 and "Runtime.Trap" in dl["error"]
+    time.sleep(1.0)
+    assert server.metric('wasmhost_errors_total{function="trap",status="trap"}') == 2  # no more retries
+
+
+def test_on_failure_destination_gets_a_lambda_record(client, server):
+    create(client, "trap", "trap")
+    create(client, "sink", "counter")
+    client.put_function_event_invoke_config(
+        FunctionName="trap", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:lambda:us-east-1:000000000000:function:sink"}})
+    client.invoke(FunctionName="trap", InvocationType="Event", Payload=b'{"job": 1}')
+    assert wait_for(lambda: server.metric('wasmhost_invocations_total{function="sink"}') == 1)
+    # the sink counted one record; no dead letter was needed
+    from wasmhost.registry import Registry
+    assert Registry(server.data_dir).dead_letters() == []
+
+
+def test_state_survives_a_restart(tmp_path):
+    s = Server(tmp_path / "data").start()
+    c = lambda_client(s.url)
+    create(c, "echo", "echo", MemorySize=192)
+    c.publish_version(FunctionName="echo")
+    c.create_alias(FunctionName="echo", Name="prod", FunctionVersion="1")
+    c.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=7)
+    s.stop()
+    s.start()
+    c = lambda_client(s.url)
+    try:
+        assert c.get_function_configuration(FunctionName="echo")["MemorySize"] == 192
+        assert c.get_alias(FunctionName="echo", Name="prod")["FunctionVersion"] == "1"
+        assert c.get_function_concurrency(FunctionName="echo")["ReservedConcurrentExecutions"] == 7
+        res = c.invoke(FunctionName="echo", Qualifier="prod", Payload=b'"back"')
+        assert res["Payload"].read() == b'"back"' and res["ExecutedVersion"] == "1"
+    finally:
+        s.stop()
+
+
+def test_accepted_events_survive_a_crash(tmp_path):
+    """Events accepted (202) and then the server SIGKILLed before it could run them:
+    after a restart every one of them runs."""
+    s = Server(tmp_path / "data").start()
+    c = lambda_client(s.url)
+    create(c, "echo", "echo")
+    c.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=0)  # hold them back
+    for i in range(6):
+        assert c.invoke(FunctionName="echo", InvocationType="Event", Payload=b'{"n": %d}' % i)["StatusCode"] == 202
+    s.kill()
+    s.start()
+    try:
+        c = lambda_client(s.url)
+        assert s.metric('wasmhost_invocations_total{function="echo"}') == 0
+        c.delete_function_concurrency(FunctionName="echo")
+        assert wait_for(lambda: s.metric('wasmhost_invocations_total{function="echo"}') == 6)
+        assert wait_for(lambda: s.metric("wasmhost_async_pending_events") == 0)
+    finally:
+        s.stop()
