@@ -198,3 +198,44 @@ def test_close_drains_in_flight_invocations_and_refuses_new_ones(tmp_path):
         h.invoke("echo", b"x")
     with Host(tmp_path) as again:
         assert again.ledger.totals()["invocations"] == 1  # the drained one was written
+
+
+def test_ainvoke_runs_fast_guests_inline_and_hands_slow_ones_to_a_thread(tmp_path):
+    """A warm, fast function runs on the loop; one that overruns the inline budget
+    is abandoned unrecorded and runs in full on a worker thread, with the loop
+    held for no more than the budget."""
+    with Host(tmp_path, inline_budget_ms=2) as h:
+        h.deploy("echo", guest("echo"), FunctionConfig(min_warm=1))
+        h.deploy("spin", guest("spin"), FunctionConfig(min_warm=1, timeout_ms=300))
+        h.deploy("burn", guest("burn"), FunctionConfig(min_warm=1))
+
+        async def main():
+            gaps = []
+
+            async def watch():
+                last = time.perf_counter()
+                while True:
+                    await asyncio.sleep(0.001)
+                    now = time.perf_counter()
+                    gaps.append(now - last)
+                    last = now
+
+            w = asyncio.create_task(watch())
+            await asyncio.sleep(0.01)
+            res = await h.ainvoke("echo", b"fast")
+            with pytest.raises(Exception) as e:
+                await h.ainvoke("spin", b"")
+            # ~200 ms of CPU on a worker thread after the budget ran out
+            burned = await h.ainvoke("burn", (30_000_000).to_bytes(4, "little"))
+            w.cancel()
+            return res, e.value, burned, max(gaps)
+
+        res, err, burned, worst_gap = asyncio.run(main())
+        assert res.payload == b"fast"
+        assert type(err).__name__ == "InvocationTimeout" and err.report.duration_ms >= 295
+        assert burned.report.status == "ok"
+        assert worst_gap < 0.05, worst_gap  # the loop never stalled on the 300 ms spin or the burn
+        assert h._functions["spin"].skip_speculation > 0 and h._functions["burn"].skip_speculation > 0
+        h.ledger.flush()
+        assert h.ledger.totals("spin")["invocations"] == 1  # the abandoned run was not recorded
+        assert h.ledger.totals("burn")["invocations"] == 1

@@ -26,6 +26,11 @@ _STATUS = {
 }
 
 
+class Overrun(Exception):
+    """A speculative inline run went past its budget and was abandoned unrecorded;
+    the invocation must run again, in full, on a worker thread."""
+
+
 class InvokeResult(tuple):
     """``payload`` is the result bytes; ``value`` decodes them with the codec the event
     was encoded with (raw bytes stay bytes); ``logs`` is what the guest logged;
@@ -85,12 +90,22 @@ class Function:
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
         self.invoke = make_warm_path(self) if abi.kind == "core" else self._invoke_command
+        # Speculative inline runs (Host.ainvoke): only core modules, whose guests can
+        # do nothing but compute and log, so an abandoned run has no effect outside.
+        self.speculate = abi.kind == "core"
+        self.skip_speculation = 0  # worker-thread runs left before trying inline again
+        self.overruns = 0
 
     def _new_sandbox(self):
         deadline = perf_ns() + self.timeout_ns  # init has the same deadline as an invocation
         if deadline > self._host.ticker.until:
             self._host.ticker.extend(deadline)
         return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.timeout_ns, self.meta)
+
+    def overran(self) -> None:
+        """Stop speculating for a while after an overrun, longer each time in a row."""
+        self.overruns += 1
+        self.skip_speculation = min(100 * 2 ** min(self.overruns, 7), 10_000)
 
     def _renew_sandbox(self, sb) -> None:
         deadline = perf_ns() + self.timeout_ns
@@ -173,7 +188,7 @@ def make_warm_path(fn: Function):
     name, version, memory_mb, timeout_ns = fn.name, fn.version, fn.memory_mb, fn.timeout_ns
     strict, tells_context = pool.strict, fn.abi.uses_context
 
-    def invoke(payload: bytes, seq: int, codec: str = "raw") -> InvokeResult:
+    def invoke(payload: bytes, seq: int, codec: str = "raw", budget: int | None = None) -> InvokeResult:
         if len(payload) > max_payload:
             host.payload_too_large(payload)
         t0 = perf_ns()
@@ -183,6 +198,8 @@ def make_warm_path(fn: Function):
             sb = free.pop()
             init_ns = None
         except IndexError:
+            if budget is not None:  # a speculative run never pays for a cold start
+                raise Overrun from None
             try:
                 sb, init_ns = pool.grow()
             except InvocationError as e:  # init failed: a cold start that never ran the handler
@@ -192,8 +209,12 @@ def make_warm_path(fn: Function):
             sb.seq = seq
             sb.t0 = t0
         try:
-            out, fuel_used, mem = sb.invoke(payload)
+            out, fuel_used, mem = sb.invoke(payload, budget)
         except InvocationError as e:
+            if budget is not None and type(e) is InvocationTimeout:  # over budget: not an invocation yet
+                sb.take_logs()
+                pool.discard(sb)
+                raise Overrun from None
             t1 = perf_ns()
             exc = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs())  # recorded before the
             pool.discard(sb)  # slot frees, so a draining Host.close never misses it

@@ -41,6 +41,7 @@ class Registry:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
+        self._functions: dict[str, dict] | None = None
 
     def _q(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -60,15 +61,28 @@ class Registry:
         return self.dir / "code" / f"{sha}.wasm"
 
     # -- functions, versions, aliases -----------------------------------------------
+    # Function records are read on every invocation, so they are also kept in memory
+    # (this process is the only writer). Treat what ``get_function`` returns as
+    # read-only: copy before changing, then ``put_function``.
+    def _function_cache(self) -> dict[str, dict]:
+        if self._functions is None:
+            rows = self._db.execute("SELECT name, doc FROM functions").fetchall()
+            self._functions = {name: json.loads(doc) for name, doc in rows}
+        return self._functions
+
     def put_function(self, name: str, doc: dict) -> None:
-        self._q("INSERT OR REPLACE INTO functions VALUES (?, ?)", (name, json.dumps(doc)))
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO functions VALUES (?, ?)", (name, json.dumps(doc)))
+            self._function_cache()[name] = doc
 
     def get_function(self, name: str) -> dict | None:
-        rows = self._q("SELECT doc FROM functions WHERE name = ?", (name,))
-        return json.loads(rows[0][0]) if rows else None
+        with self._lock:
+            return self._function_cache().get(name)
 
     def list_functions(self) -> list[dict]:
-        return [json.loads(r[0]) for r in self._q("SELECT doc FROM functions ORDER BY name")]
+        with self._lock:
+            cache = self._function_cache()
+            return [cache[k] for k in sorted(cache)]
 
     def delete_function(self, name: str) -> None:
         with self._lock:
@@ -76,6 +90,7 @@ class Registry:
             for table in ("functions", "versions", "aliases"):
                 self._db.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
             self._db.execute("COMMIT")
+            self._function_cache().pop(name, None)
 
     def put_version(self, name: str, version: int, doc: dict) -> None:
         self._q("INSERT OR REPLACE INTO versions VALUES (?, ?, ?)", (name, version, json.dumps(doc)))

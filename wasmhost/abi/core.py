@@ -88,7 +88,7 @@ class CoreABI:
 def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
     """The per-sandbox hot path, as a closure over everything it touches.
 
-    ``invoke(payload) -> (result bytes, fuel used, memory bytes)``; a trap, timeout
+    ``invoke(payload, budget=None) -> (result bytes, fuel used, memory bytes)``; a trap, timeout
     or out-of-fuel raises the typed error (the sandbox must then be discarded).
     """
     ctx = sb.ctx
@@ -112,11 +112,16 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
     def fail(err, what):
         raise sb.failure(sb.adopt(err), what)
 
-    def invoke(payload):
+    def invoke(payload, budget=None):
+        """``budget``: a shorter deadline, in ticks, for a speculative run (see
+        Host.ainvoke); running past it raises InvocationTimeout like a timeout."""
         nonlocal deadline_epoch
         n = len(payload)
         set_fuel(ctx, fuel_c)
-        if ticker.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
+        if budget is not None:
+            set_deadline(ctx, budget)
+            deadline_epoch = -1  # the next normal run sets the full deadline again
+        elif ticker.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
             deadline_epoch = ticker.epoch
             set_deadline(ctx, ticks_c)
         a0.value = n

@@ -1,10 +1,14 @@
 """Drives the engine's epoch, which is how wall-clock timeouts stop a guest.
 
 Each invocation sets its store's epoch deadline to ``ceil(timeout / tick) + 1``
-ticks; this thread advances the epoch once per elapsed tick, catching up after a
-late wake-up so that the timeout does not stretch with scheduler delays. It only
-runs while an invocation could still be inside its deadline, so an idle host (an
-edge device on battery) does not wake up a thousand times a second.
+ticks; this thread advances the epoch by one per tick. It never catches up after a
+late wake-up (a Python thread can wait up to the 5 ms GIL switch interval): a
+burst of increments would cut short runs with tight deadlines (the speculative
+inline runs of Host.ainvoke) that had used a fraction of their time. A late tick
+stretches a timeout instead, and only while other Python threads hog the GIL: a
+spinning guest itself runs with the GIL released. The thread only runs while an
+invocation could still be inside its deadline, so an idle host (an edge device on
+battery) does not wake up a thousand times a second.
 """
 
 from __future__ import annotations
@@ -60,15 +64,12 @@ class EpochTicker:
                     cond.wait()
                 if self._stopped:
                     return
-            start = time.perf_counter_ns()
-            done = 0
+            next_tick = time.perf_counter_ns() + tick
             while not self._stopped:
-                time.sleep(tick / 1e9)
+                time.sleep(max(0, next_tick - time.perf_counter_ns()) / 1e9)
+                self.epoch += 1  # first: a reader may then be one tick early, never late
+                inc(eptr)
                 now = time.perf_counter_ns()
-                due = (now - start) // tick
-                while done < due:
-                    self.epoch += 1  # first: a reader may then be one tick early, never late
-                    inc(eptr)
-                    done += 1
+                next_tick = max(next_tick + tick, now + tick // 2)  # keep the period; never burst
                 if now >= self.until:
                     break

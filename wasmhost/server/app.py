@@ -41,14 +41,17 @@ async def errors(request: web.Request, handler):
 
 def make_app(host: Host, registry: Registry, *, auth: AuthConfig | None = None, **service_opts) -> web.Application:
     service = Service(host, registry, **service_opts)
-    app = web.Application(client_max_size=MAX_REQUEST, middlewares=[errors, auth_middleware(auth or AuthConfig())])
+    auth = auth or AuthConfig()
+    app = web.Application(client_max_size=MAX_REQUEST,
+                          middlewares=[errors] + ([auth_middleware(auth)] if auth.required else []))
     app["service"] = service
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "functions": len(host.functions())})
 
-    app.add_routes(lambda_api.routes(service) + http_trigger.handler(service) + admin.routes(service)
-                   + [invoke.handler(service), metrics.handler(service.metrics, service), web.get("/healthz", healthz)])
+    # the invoke routes first: aiohttp tries dynamic routes in order
+    app.add_routes([invoke.handler(service)] + lambda_api.routes(service) + http_trigger.handler(service)
+                   + admin.routes(service) + [metrics.handler(service.metrics, service), web.get("/healthz", healthz)])
 
     async def start(app: web.Application) -> None:
         n = service.restore()

@@ -179,6 +179,7 @@ def routes(service: Service) -> list[web.RouteDef]:
         return _json(s.get_event_invoke_config(request.match_info["fn"]))
 
     return [
+        web.post(fn + "/invocations", invoke),  # first: the hot route
         web.post("/2015-03-31/functions", create_function),
         web.post("/2015-03-31/functions/", create_function),
         web.get("/2015-03-31/functions", list_functions),
@@ -188,7 +189,6 @@ def routes(service: Service) -> list[web.RouteDef]:
         web.get(fn + "/configuration", get_configuration),
         web.put(fn + "/configuration", update_configuration),
         web.put(fn + "/code", update_code),
-        web.post(fn + "/invocations", invoke),
         web.post("/2014-11-13/functions/{fn}/invoke-async", invoke_async),
         web.post("/2014-11-13/functions/{fn}/invoke-async/", invoke_async),
         web.post(fn + "/versions", publish_version),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
+from itertools import accumulate
 from collections import defaultdict
 
 from aiohttp import web
@@ -34,11 +36,7 @@ class Metrics:
                 self.cold[fn] += 1
             self.fuel[fn] += report.fuel_used or 0
             self.duration_sum[fn] += ms
-            b = self.buckets[fn]
-            for i, edge in enumerate(BUCKETS_MS):
-                if ms <= edge:
-                    b[i] += 1
-            b[-1] += 1
+            self.buckets[fn][bisect_left(BUCKETS_MS, ms)] += 1  # per bucket; cumulated in render
 
     def throttle(self, fn: str) -> None:
         with self._lock:
@@ -64,11 +62,12 @@ class Metrics:
             out += [f'wasmhost_fuel_used_total{{function="{f}"}} {n}' for f, n in sorted(self.fuel.items())]
             family("wasmhost_duration_milliseconds", "histogram", "Invocation duration.")
             for f, b in sorted(self.buckets.items()):
-                out += [f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="{edge}"}} {b[i]}'
+                cumulative = list(accumulate(b))
+                out += [f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="{edge}"}} {cumulative[i]}'
                         for i, edge in enumerate(BUCKETS_MS)]
-                out.append(f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="+Inf"}} {b[-1]}')
+                out.append(f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="+Inf"}} {cumulative[-1]}')
                 out.append(f'wasmhost_duration_milliseconds_sum{{function="{f}"}} {self.duration_sum[f]:.3f}')
-                out.append(f'wasmhost_duration_milliseconds_count{{function="{f}"}} {b[-1]}')
+                out.append(f'wasmhost_duration_milliseconds_count{{function="{f}"}} {cumulative[-1]}')
         family("wasmhost_warm_instances", "gauge", "Instances ready for an invocation.")
         out += [f'wasmhost_warm_instances{{function="{f}"}} {w}' for f, (w, _) in sorted(warm.items())]
         family("wasmhost_busy_instances", "gauge", "Instances running an invocation.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import hashlib
 import io
 import json
@@ -88,8 +89,11 @@ class Service:
             raise invalid("The derived qualifier from the function name does not match the specified qualifier.")
         return name, qual or qualifier
 
-    def function_doc(self, name: str) -> dict:
+    def function_doc(self, name: str, *, for_update: bool = False) -> dict:
+        """The stored record; ``for_update`` gives a private copy to change."""
         doc = self.registry.get_function(name)
+        if doc is not None and for_update:
+            doc = copy.deepcopy(doc)
         if doc is None:
             raise not_found(f"Function not found: {self.arn(name)}")
         return doc
@@ -421,7 +425,7 @@ class Service:
 
     def put_concurrency(self, raw: str, body: dict) -> dict:
         name, _ = self.parse_name(raw)
-        doc = self.function_doc(name)
+        doc = self.function_doc(name, for_update=True)
         n = body.get("ReservedConcurrentExecutions")
         if not isinstance(n, int) or not 0 <= n <= 1000:
             raise validation(n, "reservedConcurrentExecutions", "Member must be between 0 and 1000")
@@ -437,7 +441,7 @@ class Service:
 
     def delete_concurrency(self, raw: str) -> None:
         name, _ = self.parse_name(raw)
-        doc = self.function_doc(name)
+        doc = self.function_doc(name, for_update=True)
         doc.pop("_reserved", None)
         self._redeploy_all(name, doc)
         self.registry.put_function(name, doc)
@@ -452,7 +456,7 @@ class Service:
         n = body.get("ProvisionedConcurrentExecutions")
         if not isinstance(n, int) or n < 1:
             raise validation(n, "provisionedConcurrentExecutions", "Member must have value greater than or equal to 1")
-        doc = self.function_doc(name)
+        doc = self.function_doc(name, for_update=True)
         reserved = doc.get("_reserved")
         if n > (reserved if reserved is not None else self.default_concurrency):
             raise invalid(f"Requested Provisioned Concurrency should not be greater than the reserved concurrency "
@@ -466,7 +470,7 @@ class Service:
 
     def put_event_invoke_config(self, raw: str, qualifier: str | None, body: dict) -> dict:
         name, _ = self.parse_name(raw, qualifier)
-        doc = self.function_doc(name)
+        doc = self.function_doc(name, for_update=True)
         retries = body.get("MaximumRetryAttempts", 2)
         age = body.get("MaximumEventAgeInSeconds", 21600)
         if not isinstance(retries, int) or not 0 <= retries <= 2:
@@ -495,7 +499,8 @@ class Service:
 
     # -- invocation -----------------------------------------------------------------
     def check_throttle(self, r: Resolved) -> None:
-        if self.function_doc(r.name).get("_reserved") == 0:
+        doc = r.doc if r.version == "$LATEST" else self.function_doc(r.name)
+        if doc.get("_reserved") == 0:
             raise ApiError(429, "TooManyRequestsException", "Rate Exceeded.",
                            Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
 
