@@ -25,8 +25,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, *extra: str) -> None:
-        self.data_dir, self.extra = data_dir, extra
+    def __init__(self, data_dir: Path, *extra: str, bind: str = "127.0.0.1") -> None:
+        self.data_dir, self.extra, self.bind = data_dir, extra, bind
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -36,7 +36,7 @@ class Server:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wasmhost.cli", "--data-dir", str(self.data_dir), "serve",
-             "--port", str(self.port), "--retry-base-s", "0.3", *self.extra],
+             "--host", self.bind, "--port", str(self.port), "--retry-base-s", "0.3", *self.extra],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:

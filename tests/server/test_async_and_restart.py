@@ -94,3 +94,33 @@ def test_accepted_events_survive_a_crash(tmp_path):
         assert wait_for(lambda: s.metric("wasmhost_async_pending_events") == 0)
     finally:
         s.stop()
+
+
+def test_async_payload_limit(client):
+    from botocore.exceptions import ClientError
+    import pytest
+    create(client, "echo", "echo")
+    with pytest.raises(ClientError) as e:
+        client.invoke(FunctionName="echo", InvocationType="Event", Payload=b'"' + b"x" * (256 * 1024) + b'"')
+    assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert client.invoke(FunctionName="echo", InvocationType="Event", Payload=b'"small"')["StatusCode"] == 202
+
+
+def test_concurrency_settings_of_versions_survive_a_restart(tmp_path):
+    s = Server(tmp_path / "data").start()
+    c = lambda_client(s.url)
+    create(c, "echo", "echo")
+    c.publish_version(FunctionName="echo")
+    c.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=5)
+    c.put_provisioned_concurrency_config(FunctionName="echo", Qualifier="1", ProvisionedConcurrentExecutions=2)
+    s.stop()
+    s.start()
+    try:
+        assert s.metric('wasmhost_warm_instances{function="echo:1"}') == 2
+        c = lambda_client(s.url)
+        c.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=0)
+        import pytest
+        with pytest.raises(c.exceptions.TooManyRequestsException):
+            c.invoke(FunctionName="echo", Qualifier="1", Payload=b"{}")
+    finally:
+        s.stop()

@@ -151,12 +151,13 @@ def test_provisioned_concurrency_keeps_instances_warm(client, server):
     assert res["StatusCode"] == 200
 
 
-def test_signed_requests_are_checked_off_loopback_rules(tmp_path):
-    """With --require-auth (what binding beyond loopback implies), unsigned or
-    wrongly signed requests are refused; boto3 with the configured key works."""
+def test_bound_beyond_loopback_every_request_must_authenticate(tmp_path):
+    """Bound to 0.0.0.0 (requests still sent only to 127.0.0.1): unsigned or wrongly
+    signed requests are refused; boto3 and a Bearer key with configured keys work."""
     from live import Server
+    import urllib.error
     import urllib.request
-    s = Server(tmp_path / "d", "--require-auth", "--access-key", "AKIDTEST:s3cret", "--api-key", "tok").start()
+    s = Server(tmp_path / "d", "--access-key", "AKIDTEST:s3cret", "--api-key", "tok", bind="0.0.0.0").start()
     try:
         good = lambda_client(s.url, "AKIDTEST", "s3cret")
         create(good, "echo", "echo")
@@ -172,6 +173,13 @@ def test_signed_requests_are_checked_off_loopback_rules(tmp_path):
         assert he.value.code == 403
         req.add_header("Authorization", "Bearer tok")
         assert urllib.request.urlopen(req).read() == b"x"
+        wrong = urllib.request.Request(s.url + "/invoke/echo", data=b"x", method="POST",
+                                       headers={"Authorization": "Bearer nope"})
+        with pytest.raises(urllib.error.HTTPError) as he:
+            urllib.request.urlopen(wrong)
+        assert he.value.code == 403
+        # healthz stays open for load balancers
+        assert urllib.request.urlopen(s.url + "/healthz").status == 200
     finally:
         s.stop()
 

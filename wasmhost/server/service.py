@@ -121,10 +121,12 @@ class Service:
         return self.resolve(name, version)
 
     # -- configuration --------------------------------------------------------------
-    def _host_config(self, doc: dict, qualifier: str) -> FunctionConfig:
+    def _host_config(self, doc: dict, version: str, settings: dict) -> FunctionConfig:
+        """``doc``: the version's code and configuration; ``settings``: the function
+        record, which holds concurrency for all versions."""
         tags = doc.get("Tags") or {}
-        reserved = doc.get("_reserved")
-        provisioned = (doc.get("_provisioned") or {}).get(qualifier, 0)
+        reserved = settings.get("_reserved")
+        provisioned = (settings.get("_provisioned") or {}).get(version, 0)
         max_conc = reserved if reserved is not None else self.default_concurrency
         try:
             return FunctionConfig(
@@ -136,11 +138,12 @@ class Service:
         except (ValueError, DeployError) as e:
             raise invalid(str(e)) from None
 
-    def _deploy(self, doc: dict, version: str) -> None:
+    def _deploy(self, doc: dict, version: str, settings: dict | None = None) -> None:
         """(Re)deploy one version into the host. Reserved concurrency 0 keeps the
         function deployed but every invocation throttles (checked at invoke)."""
-        qualifier_for_provisioned = version
-        cfg = self._host_config(doc, qualifier_for_provisioned)
+        if settings is None:
+            settings = self.registry.get_function(doc["FunctionName"]) or doc
+        cfg = self._host_config(doc, version, settings)
         path = self.registry.code_path(doc["_wasm_sha256"])
         try:
             self.host.deploy(doc["FunctionName"], path, cfg, version=version)
@@ -245,7 +248,7 @@ class Service:
             "RevisionId": str(uuid.uuid4()), "LastModified": now_str(), "Tags": body.get("Tags") or {},
             "_wasm_sha256": self.registry.put_code(wasm), "_next_version": 1,
         }
-        self._deploy(doc, "$LATEST")  # a module that cannot run fails here, before it is stored
+        self._deploy(doc, "$LATEST", doc)  # a module that cannot run fails here, before it is stored
         self.registry.put_function(name, doc)
         if body.get("Publish"):
             return self.publish_version(name, {})
@@ -271,7 +274,7 @@ class Service:
                    RevisionId=str(uuid.uuid4()), LastModified=now_str())
         if body.get("DryRun"):
             return self.configuration(new)
-        self._deploy(new, "$LATEST")
+        self._deploy(new, "$LATEST", new)
         self.registry.put_function(name, new)
         if body.get("Publish"):
             return self.publish_version(name, {})
@@ -288,7 +291,7 @@ class Service:
                 new[key] = body[key]
         if "Environment" in body:
             new["Environment"] = {"Variables": (body["Environment"] or {}).get("Variables") or {}}
-        self._deploy(new, "$LATEST")
+        self._deploy(new, "$LATEST", new)
         self.registry.put_function(name, new)
         return self.configuration(new)
 
@@ -418,10 +421,10 @@ class Service:
 
     # -- concurrency and async settings --------------------------------------------
     def _redeploy_all(self, name: str, doc: dict) -> None:
-        self._deploy(doc, "$LATEST")
+        """After a concurrency change (``doc`` is the changed, not yet stored record)."""
+        self._deploy(doc, "$LATEST", doc)
         for v in self.registry.list_versions(name):
-            v = dict(v, _reserved=doc.get("_reserved"), _provisioned=doc.get("_provisioned"))
-            self._deploy(v, str(v["Version"]))
+            self._deploy(v, str(v["Version"]), doc)
 
     def put_concurrency(self, raw: str, body: dict) -> dict:
         name, _ = self.parse_name(raw)
@@ -462,9 +465,8 @@ class Service:
             raise invalid(f"Requested Provisioned Concurrency should not be greater than the reserved concurrency "
                           f"({reserved if reserved is not None else self.default_concurrency})")
         doc.setdefault("_provisioned", {})[r.version] = n
+        self._deploy(r.doc, r.version, doc)
         self.registry.put_function(name, doc)
-        vdoc = dict(r.doc, _reserved=reserved, _provisioned=doc["_provisioned"])
-        self._deploy(vdoc, r.version)
         return {"RequestedProvisionedConcurrentExecutions": n, "AvailableProvisionedConcurrentExecutions": n,
                 "AllocatedProvisionedConcurrentExecutions": n, "Status": "READY", "LastModified": now_str()}
 
