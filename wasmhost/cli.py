@@ -116,11 +116,27 @@ def _remote(args: argparse.Namespace) -> Remote:
 
 
 def _module_bytes(path: str) -> bytes:
-    data = Path(path).read_bytes()
+    """A module, a zip, or a source file that ``wasmhost build`` turns into a module."""
+    from .build import LANGUAGES, build
+    p = Path(path)
+    if p.is_dir() or (p.suffix in LANGUAGES and p.suffix != ".wat"):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            return build(p, Path(tmp) / "out.wasm", progress=lambda m: print(m, file=sys.stderr)).read_bytes()
+    data = p.read_bytes()
     if data[:4] == b"\0asm" or data[:2] == b"PK":
         return data
     import wasmtime
     return wasmtime.wat2wasm(data.decode("utf-8"))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    import time
+    from .build import build
+    t = time.perf_counter()
+    out = build(args.source, args.output, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"{out} ({out.stat().st_size} bytes, {time.perf_counter() - t:.2f} s)", file=sys.stderr)
+    return 0
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -253,9 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("examples", help="deploy and run every example")
     p.add_argument("dir", nargs="?", default=str(Path(__file__).resolve().parent.parent / "examples"))
     p.set_defaults(func=cmd_examples)
+    p = sub.add_parser("build", help="build a C, Zig, Rust, AssemblyScript or WAT source into a .wasm")
+    p.add_argument("source", help="a source file, or a folder with one handler.<ext>")
+    p.add_argument("-o", "--output", default=None, help="the .wasm to write (default: next to the source)")
+    p.set_defaults(func=cmd_build)
     p = sub.add_parser("deploy", help="create or update a function on the server")
     p.add_argument("name")
-    p.add_argument("module", help="a .wasm, .wat or .zip file")
+    p.add_argument("module", help="a .wasm, .wat or .zip file, or a source file to build first")
     p.add_argument("--memory-mb", type=int, default=None)
     p.add_argument("--timeout-s", type=int, default=None)
     p.set_defaults(func=cmd_deploy)

@@ -1,0 +1,177 @@
+//! wasmhost: the guest SDK for Rust (core ABI v1, see ../ABI.md). One file, no crates.
+//!
+//! ```ignore
+//! fn handle(event: &[u8]) -> Result<Vec<u8>, wasmhost::Error> {
+//!     wasmhost::log("got an event");
+//!     Ok(event.to_vec())
+//! }
+//! wasmhost::handler!(handle);
+//! ```
+//!
+//! Build: `wasmhost build handler.rs` (Debian `rustc` + `libstd-rust-dev-wasm32`):
+//!   rustc --edition 2021 --crate-type rlib --crate-name wasmhost --target wasm32-unknown-unknown -O wasmhost.rs
+//!   rustc --edition 2021 --crate-type cdylib --target wasm32-unknown-unknown -O -C strip=symbols \
+//!         --extern wasmhost=libwasmhost.rlib handler.rs
+
+#[link(wasm_import_module = "wasmhost")]
+extern "C" {
+    #[link_name = "log"]
+    fn host_log(ptr: *const u8, len: i32);
+    #[link_name = "error"]
+    fn host_error(tptr: *const u8, tlen: i32, mptr: *const u8, mlen: i32);
+    #[link_name = "context"]
+    fn host_context(ptr: *mut u8, cap: i32) -> i32;
+    #[link_name = "remaining_ms"]
+    fn host_remaining_ms() -> i64;
+}
+
+/// A function error: comes back as Lambda's `{"errorType", "errorMessage"}`.
+#[derive(Debug)]
+pub struct Error {
+    pub error_type: String,
+    pub message: String,
+}
+
+pub fn fail(error_type: &str, message: &str) -> Error {
+    Error { error_type: error_type.to_string(), message: message.to_string() }
+}
+
+/// A line in the invocation's log.
+pub fn log(text: &str) {
+    unsafe { host_log(text.as_ptr(), text.len() as i32) }
+}
+
+/// Milliseconds left before the invocation's timeout.
+pub fn remaining_ms() -> i64 {
+    unsafe { host_remaining_ms() }
+}
+
+/// The invocation context as msgpack bytes (see ABI.md for its keys).
+pub fn context_raw() -> Vec<u8> {
+    unsafe {
+        let n = host_context(core::ptr::null_mut(), 0);
+        let mut buf = vec![0u8; n as usize];
+        host_context(buf.as_mut_ptr(), n);
+        buf
+    }
+}
+
+/// A string field of the context map (`request_id`, `function_name`, ...).
+pub fn context_str(ctx: &[u8], key: &str) -> Option<String> {
+    let (mut i, mut items) = match ctx.first()? {
+        c if c & 0xf0 == 0x80 => (1, (c & 0x0f) as usize),
+        0xde => (3, u16::from_be_bytes([ctx[1], ctx[2]]) as usize),
+        _ => return None,
+    };
+    while items > 0 && i < ctx.len() {
+        let k = read_str(ctx, i)?;
+        let value = skip(ctx, i)?;
+        if k.0 == key.as_bytes() {
+            return read_str(ctx, value).map(|(s, _)| String::from_utf8_lossy(s).into_owned());
+        }
+        i = skip(ctx, value)?;
+        items -= 1;
+    }
+    None
+}
+
+fn read_str(b: &[u8], i: usize) -> Option<(&[u8], usize)> {
+    let c = *b.get(i)?;
+    let (start, len) = match c {
+        c if c & 0xe0 == 0xa0 => (i + 1, (c & 0x1f) as usize),
+        0xd9 => (i + 2, *b.get(i + 1)? as usize),
+        0xda => (i + 3, u16::from_be_bytes([b[i + 1], b[i + 2]]) as usize),
+        _ => return None,
+    };
+    Some((b.get(start..start + len)?, start + len))
+}
+
+fn skip(b: &[u8], i: usize) -> Option<usize> {
+    let c = *b.get(i)?;
+    let be = |at: usize, n: usize| -> Option<usize> {
+        Some(b.get(at..at + n)?.iter().fold(0usize, |acc, x| (acc << 8) | *x as usize))
+    };
+    Some(match c {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => i + 1,
+        0xa0..=0xbf => i + 1 + (c & 0x1f) as usize,
+        0x80..=0x9f => {
+            let mut n = (c & 0x0f) as usize * if c < 0x90 { 2 } else { 1 };
+            let mut j = i + 1;
+            while n > 0 {
+                j = skip(b, j)?;
+                n -= 1;
+            }
+            j
+        }
+        0xcc | 0xd0 => i + 2,
+        0xcd | 0xd1 => i + 3,
+        0xce | 0xd2 | 0xca => i + 5,
+        0xcf | 0xd3 | 0xcb => i + 9,
+        0xd9 | 0xc4 => i + 2 + be(i + 1, 1)?,
+        0xda | 0xc5 => i + 3 + be(i + 1, 2)?,
+        0xdb | 0xc6 => i + 5 + be(i + 1, 4)?,
+        0xdc | 0xde => {
+            let mut n = be(i + 1, 2)? * if c == 0xde { 2 } else { 1 };
+            let mut j = i + 3;
+            while n > 0 {
+                j = skip(b, j)?;
+                n -= 1;
+            }
+            j
+        }
+        _ => return None,
+    })
+}
+
+// The event and the result live here between the host's calls.
+static mut INPUT: Vec<u8> = Vec::new();
+static mut OUTPUT: Vec<u8> = Vec::new();
+
+#[doc(hidden)]
+pub fn __alloc(n: i32) -> *mut u8 {
+    unsafe {
+        INPUT = vec![0u8; n.max(0) as usize];
+        INPUT.as_mut_ptr()
+    }
+}
+
+#[doc(hidden)]
+pub fn __handle(f: fn(&[u8]) -> Result<Vec<u8>, Error>, ptr: *const u8, len: i32) -> i64 {
+    let event = unsafe { core::slice::from_raw_parts(ptr, len.max(0) as usize) };
+    unsafe {
+        OUTPUT = match f(event) {
+            Ok(out) => out,
+            Err(e) => {
+                host_error(e.error_type.as_ptr(), e.error_type.len() as i32, e.message.as_ptr(), e.message.len() as i32);
+                Vec::new()
+            }
+        };
+        ((OUTPUT.as_ptr() as u64) << 32 | OUTPUT.len() as u64) as i64
+    }
+}
+
+/// Export `fn(&[u8]) -> Result<Vec<u8>, wasmhost::Error>` as the function's handler.
+#[macro_export]
+macro_rules! handler {
+    ($f:path) => {
+        #[no_mangle]
+        pub extern "C" fn wasmhost_alloc(n: i32) -> *mut u8 {
+            $crate::__alloc(n)
+        }
+        #[no_mangle]
+        pub extern "C" fn wasmhost_handle(ptr: *const u8, len: i32) -> i64 {
+            $crate::__handle($f, ptr, len)
+        }
+    };
+}
+
+/// Export `fn()` as `wasmhost_init`, run once per instance before its first invocation.
+#[macro_export]
+macro_rules! init {
+    ($f:path) => {
+        #[no_mangle]
+        pub extern "C" fn wasmhost_init() {
+            $f()
+        }
+    };
+}
