@@ -48,8 +48,17 @@ static inline void *wasmhost_malloc(size_t n) {
     return (void *)p;
 }
 
+/* No libc here: the two memory helpers an SDK user needs. */
 static inline void *wh_memcpy(void *dst, const void *src, size_t n) {
-    return __builtin_memcpy(dst, src, n);
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+static inline int wh_memeq(const void *a, const void *b, size_t n) {
+    const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+    while (n--) if (*x++ != *y++) return 0;
+    return 1;
 }
 
 /* ---- host imports --------------------------------------------------------------- */
@@ -122,7 +131,7 @@ static inline size_t wh_mp_find(wh_bytes map, const char *key) {
         if ((c & 0xe0) == 0xa0) slen = c & 0x1f;
         else if (c == 0xd9) { slen = p[i + 1]; start = i + 2; }
         size_t value = wh_mp_skip(p, n, i);
-        if (slen == klen && __builtin_memcmp(p + start, key, klen) == 0) return value;
+        if (slen == klen && wh_memeq(p + start, key, klen)) return value;
         i = wh_mp_skip(p, n, value);
     }
     return 0;
