@@ -94,3 +94,18 @@ def test_init_failure_is_reported_as_a_cold_start_failure(host):
         host.invoke("inittrap", b"")
     assert host.function("inittrap").warm == 0 and host.function("inittrap").busy == 0
     assert e.value.report.status == "trap"
+
+
+def test_init_is_bounded_by_the_timeout_not_by_the_fuel_budget(host):
+    """A runtime's start-up (wasmhost_init) may cost more than a small per-invocation
+    budget; it runs, and each invocation still gets exactly its budget."""
+    host.deploy("heavyinit", b"""(module (memory (export "memory") 1)
+        (global $g (mut i32) (i32.const 0))
+        (func (export "wasmhost_init") (local $i i32)
+            (local.set $i (i32.const 1000000))
+            (loop $l (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br_if $l (local.get $i))))
+        (func (export "wasmhost_alloc") (param i32) (result i32) i32.const 0)
+        (func (export "wasmhost_handle") (param i32 i32) (result i64) i64.const 0))""",
+                FunctionConfig(fuel=10_000))
+    res = host.invoke("heavyinit", b"")
+    assert res.report.cold and res.report.fuel_used < 10_000

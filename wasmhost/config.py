@@ -19,6 +19,7 @@ class FunctionConfig:
     reuses instances (module state survives between calls, like Lambda's warm
     environments); ``"strict"`` gives every invocation a fresh instance.
     ``idle_ttl_s``: instances beyond ``min_warm`` idle this long are dropped.
+    ``handler``: for Python functions, the ``module.function`` to call.
     """
 
     memory_mb: int = 128
@@ -29,6 +30,7 @@ class FunctionConfig:
     isolation: str = "warm"
     idle_ttl_s: float = 300.0
     env: dict[str, str] = field(default_factory=dict)
+    handler: str | None = None  # Python functions: "module.function" (default: <module>.handler)
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -47,6 +49,9 @@ class FunctionConfig:
             bad(f"min_warm must be an integer from 0 to max_concurrency ({self.max_concurrency}), not {self.min_warm!r}")
         if self.isolation not in ISOLATIONS:
             bad(f"isolation must be one of {ISOLATIONS}, not {self.isolation!r}")
+        if self.handler is not None and (not isinstance(self.handler, str) or "." not in self.handler
+                                         or not all(p.isidentifier() for p in self.handler.split("."))):
+            bad(f"handler must look like 'module.function', not {self.handler!r}")
         if not self.idle_ttl_s > 0:
             bad(f"idle_ttl_s must be positive, not {self.idle_ttl_s!r}")
 

@@ -86,13 +86,14 @@ class Function:
         self.meta = {"function_name": name, "function_version": version,
                      "memory_limit_in_mb": config.memory_mb, "env": dict(config.env)}
         self._host = host
-        strict = config.isolation == "strict" and abi.kind == "core"
+        strict = config.isolation == "strict" and abi.kind in ("core", "python")
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
-        self.invoke = make_warm_path(self) if abi.kind == "core" else self._invoke_command
-        # Speculative inline runs (Host.ainvoke): only core modules, whose guests can
-        # do nothing but compute and log, so an abandoned run has no effect outside.
-        self.speculate = abi.kind == "core"
+        self.invoke = self._invoke_command if abi.kind == "wasi_command" else make_warm_path(self)
+        # Speculative inline runs (Host.ainvoke): only guests that can do nothing but
+        # compute and log (core modules; Python with no network or writable files),
+        # so an abandoned run has no effect outside.
+        self.speculate = abi.kind in ("core", "python")
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0
 

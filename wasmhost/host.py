@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import threading
@@ -26,6 +27,7 @@ from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLa
 from .function import Function, FunctionInfo, InvokeResult, Overrun
 from .metering import Ledger
 
+log = logging.getLogger("wasmhost")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VERSION_RE = re.compile(r"^(\$LATEST|[0-9]{1,10})$")
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous request and response limit
@@ -64,6 +66,9 @@ class Host:
         self.max_payload = max_payload
         self.max_response = max_response
         self._functions: dict[str, Function] = {}
+        self._components: dict = {}  # runtime path -> (compiled component, from cache)
+        self._code_dir: Path | None = None
+        self._persist = persist
         self._deploy_lock = threading.Lock()
         self._seq = itertools.count(1).__next__
         self._workers = workers
@@ -87,14 +92,19 @@ class Host:
             raise DeployError(f"version must be $LATEST or a number, not {version!r}")
         key = name if version == "$LATEST" else f"{name}:{version}"
         config = config or FunctionConfig()
-        wasm = _read_module(source)
-        sha = hashlib.sha256(wasm).hexdigest()
-        try:
-            module, from_cache = self.cache.load_or_compile(wasm, sha)
-        except wasmtime.WasmtimeError as e:
-            raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
-        guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env), self.max_response)
-        fn = Function(self, name, version, guest, config, sha, len(wasm), from_cache)
+        path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
+        if path is not None and (path.suffix == ".py" or path.is_dir()):
+            guest, sha, size, from_cache = self._python(path, config)
+        else:
+            wasm = _read_module(source)
+            sha, size = hashlib.sha256(wasm).hexdigest(), len(wasm)
+            try:
+                module, from_cache = self.cache.load_or_compile(wasm, sha)
+            except wasmtime.WasmtimeError as e:
+                raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
+            guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env),
+                                   self.max_response)
+        fn = Function(self, name, version, guest, config, sha, size, from_cache)
         try:
             fn.pool.prewarm()
         except InvocationError as e:
@@ -106,6 +116,47 @@ class Host:
         if old is not None:
             old.pool.close()
         return fn.info()
+
+    def _python(self, path: Path, config: FunctionConfig):
+        """A Python function: the shared runtime component plus a copy of the code."""
+        import tempfile
+
+        from .abi.component import PythonABI
+        from .build import BuildError
+        from .runtimes import python
+        try:
+            runtime = python.runtime_path(progress=log.info)
+            with tempfile.TemporaryDirectory(dir=self._code_root()) as tmp:
+                module = python.package(path, Path(tmp) / "code", progress=log.info)
+                files = sorted(p for p in (Path(tmp) / "code").rglob("*") if p.is_file())
+                digest = hashlib.sha256()
+                for f in files:
+                    digest.update(str(f.relative_to(Path(tmp) / "code")).encode() + b"\0" + f.read_bytes())
+                sha = digest.hexdigest()
+                code_dir = self._code_root() / sha[:32]
+                if not code_dir.exists():
+                    (Path(tmp) / "code").rename(code_dir)
+        except BuildError as e:
+            raise DeployError(str(e)) from None
+        with self._deploy_lock:
+            cached = self._components.get(runtime)
+        if cached is None:
+            data = runtime.read_bytes()
+            cached = self.cache.load_or_compile(data, hashlib.sha256(data).hexdigest(), component=True)
+            with self._deploy_lock:
+                self._components[runtime] = cached
+        component, from_cache = cached
+        handler = config.handler or f"{module}.handler"
+        return (PythonABI(self.engine, component, code_dir, handler, config.memory_mb, dict(config.env)),
+                sha, sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file()), from_cache)
+
+    def _code_root(self) -> Path:
+        if self._code_dir is None:
+            import tempfile
+            root = self.data_dir / "pycode" if self._persist else Path(tempfile.mkdtemp(prefix="wasmhost-code-"))
+            root.mkdir(parents=True, exist_ok=True)
+            self._code_dir = root
+        return self._code_dir
 
     def remove(self, name: str) -> None:
         with self._deploy_lock:

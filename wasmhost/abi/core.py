@@ -57,6 +57,7 @@ class CoreABI:
         sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta,
                      wasi=self._wasi if self.uses_wasi else None)
         self._init(sb)
+        sb.fuel_budget = fuel  # from here on each invocation has this budget (init had its own)
         sb.invoke = make_invoke(sb, fuel, ticks, self.ticker)
         return sb
 
@@ -65,6 +66,7 @@ class CoreABI:
         ``invoke`` stays valid."""
         sb.renew(fuel, ticks)
         self._init(sb)
+        sb.fuel_budget = fuel
 
     @staticmethod
     def _init(sb: Sandbox) -> None:

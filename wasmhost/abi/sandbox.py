@@ -24,6 +24,9 @@ from ..engine.engine import WASM_PAGE
 from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
 
 MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
+# Instantiation and init (Lambda's INIT phase) are not charged to an invocation's fuel
+# budget: a language runtime's start-up would exhaust small budgets. The timeout bounds them.
+INIT_FUEL = 2**63 - 1
 
 
 class Template:
@@ -44,15 +47,56 @@ _NAME_PP, _NAME_LEN_P = ffi.ptr(_NAME_P), ffi.ptr(_NAME_LEN)
 _EXTERN_SIZE = ctypes.sizeof(ffi.Extern)
 
 
-class Sandbox:
-    """A store, an instance in it, and the state host imports read and write."""
+class GuestState:
+    """What every guest kind keeps per invocation: the log, a reported function
+    error, the request it serves and its deadline (for the context)."""
 
-    _store = None
     logs: "list[str] | None" = None
     _log_bytes = 0
     error: "tuple[str, str] | None" = None
     seq = 0  # the current invocation's request sequence number
+    t0 = 0  # ... and its start (perf_counter_ns)
+    timeout_ns = 0
     last_used = 0
+    meta: dict = {}
+
+    def log(self, text: str) -> None:
+        if self.logs is None:
+            self.logs = []
+            self._log_bytes = 0
+        if self._log_bytes >= MAX_LOG_BYTES:
+            return
+        self._log_bytes += len(text)
+        if self._log_bytes >= MAX_LOG_BYTES:
+            text = text[:max(0, len(text) - (self._log_bytes - MAX_LOG_BYTES))] + "\n[log truncated at 256 KiB]"
+        self.logs.append(text)
+
+    def log_sink(self, data: bytes) -> None:
+        """WASI stdout/stderr callback."""
+        self.log(data.decode("utf-8", "replace"))
+
+    def take_logs(self) -> str:
+        """The invocation's log text (WASI output arrives in arbitrary pieces:
+        joined as written, with a final newline)."""
+        logs, self.logs = self.logs, None
+        if not logs:
+            return ""
+        text = "".join(logs)
+        return text if text.endswith("\n") else text + "\n"
+
+    def context(self) -> dict:
+        """The invocation context (the msgpack map of capabilities/context.py)."""
+        return {"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta}
+
+    @property
+    def deadline_ns(self) -> int:
+        return self.t0 + self.timeout_ns
+
+
+class Sandbox(GuestState):
+    """A store, an instance in it, and the state host imports read and write."""
+
+    _store = None
     live = False  # an instance is in the store: its exports (memory) may be touched
 
     def __init__(self, tpl: Template, *, fuel: int, ticks: int, timeout_ns: int, meta: dict,
@@ -96,7 +140,7 @@ class Sandbox:
             ffi.store_limiter(store, tpl.memory_limit, -1, -1, -1, -1)
             if self._wasi is not None:
                 ffi.set_wasi(ctx, self._wasi(self))
-            self.set_limits(fuel, ticks)
+            self.set_limits(INIT_FUEL, ticks)  # init is bounded by the timeout, not by fuel
             inst_p = self._instance_p
             err = ffi.instance_pre_instantiate(tpl.preptr, ctx, inst_p, self._trap_p)
             if err or self._trap.value:
@@ -143,36 +187,7 @@ class Sandbox:
                 raise InvalidResult(f"guest passed an out-of-bounds buffer ({ptr}, {len(data)})")
         view[ptr:ptr + len(data)] = data
 
-    # -- per-invocation state -------------------------------------------------------
-    def log(self, text: str) -> None:
-        if self.logs is None:
-            self.logs = []
-            self._log_bytes = 0
-        if self._log_bytes >= MAX_LOG_BYTES:
-            return
-        self._log_bytes += len(text)
-        if self._log_bytes >= MAX_LOG_BYTES:
-            text = text[:max(0, len(text) - (self._log_bytes - MAX_LOG_BYTES))] + "\n[log truncated at 256 KiB]"
-        self.logs.append(text)
-
-    def log_sink(self, data: bytes) -> None:
-        """WASI stdout/stderr callback."""
-        self.log(data.decode("utf-8", "replace"))
-
-    def take_logs(self) -> str:
-        logs, self.logs = self.logs, None
-        if not logs:
-            return ""
-        return "".join(s if s.endswith("\n") else s + "\n" for s in logs)
-
-    def context(self) -> dict:
-        """The msgpack context map (see capabilities/context.py)."""
-        return {"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta}
-
-    @property
-    def deadline_ns(self) -> int:
-        return self.t0 + self.timeout_ns
-
+    # -- limits ---------------------------------------------------------------------
     def set_limits(self, fuel: int, ticks: int) -> None:
         err = ffi.set_fuel(self.ctx, c_uint64(fuel))
         if err:
@@ -204,33 +219,11 @@ class Sandbox:
         """Turn a trap or error into the typed exception users see. The fuel used
         and the memory size travel with it for the report."""
         raised = _take_host_exception()
-        if isinstance(raised, InvocationError):  # a host import refused the guest's arguments
-            raised.fuel_used, raised.memory_bytes = self.fuel_used(), self.memory_size() if self.live else 0
-            return raised
-        try:
-            code = obj.trap_code if isinstance(obj, Trap) else None
-            message = str(obj) if not isinstance(obj, ExitTrap) else f"exit status {obj.code}"
-        except Exception as e:  # never let a broken trap object take the host down
-            code, message = None, f"unknown failure: {e}"
         size = self.memory_size() if self.live else 0  # a stale export aborts the process
-        fuel_used: int | None = self.fuel_used()
-        if isinstance(obj, ExitTrap):
-            exc: InvocationError = _exit_error(obj.code)
-        elif code == TrapCode.INTERRUPT:
-            exc = InvocationTimeout(f"{what} timed out")
-            fuel_used = None  # not flushed on an epoch interrupt; see metering.Report
-        elif code == TrapCode.OUT_OF_FUEL:
-            exc = FuelExhausted(f"{what} ran out of fuel ({self.fuel_budget} units)")
-            fuel_used = self.fuel_budget
-        elif size + WASM_PAGE > self.memory_limit:
-            exc = MemoryLimitExceeded(f"{what} failed at its memory limit ({self.memory_limit >> 20} MB): "
-                                      f"{cause(message)}")
-        else:
-            exc = GuestTrap(f"{what} trapped: {cause(message)}")
-        exc.fuel_used = fuel_used  # type: ignore[attr-defined]
-        exc.memory_bytes = size  # type: ignore[attr-defined]
-        exc.trap_detail = message  # type: ignore[attr-defined]
-        return exc
+        if isinstance(raised, InvocationError):  # a host import refused the guest's arguments
+            raised.fuel_used, raised.memory_bytes = self.fuel_used(), size
+            return raised
+        return classify(obj, what, self.fuel_used(), size, self.fuel_budget, self.memory_limit)
 
     def close(self) -> None:
         self.live = False
@@ -242,6 +235,37 @@ class Sandbox:
 
     def __del__(self) -> None:
         self.close()
+
+
+def classify(obj: Exception, what: str, fuel_used: int | None, size: int, fuel_budget: int,
+             memory_limit: int) -> InvocationError:
+    """The typed error for a trap or error from any guest kind."""
+    try:
+        code = obj.trap_code if isinstance(obj, Trap) else None
+        message = str(obj) if not isinstance(obj, ExitTrap) else f"exit status {obj.code}"
+    except Exception as e:  # never let a broken trap object take the host down
+        code, message = None, f"unknown failure: {e}"
+    if code is None:  # the component API wraps traps in errors: read the cause
+        if "wasm trap: interrupt" in message:
+            code = TrapCode.INTERRUPT
+        elif "all fuel consumed" in message:
+            code = TrapCode.OUT_OF_FUEL
+    if isinstance(obj, ExitTrap):
+        exc: InvocationError = _exit_error(obj.code)
+    elif code == TrapCode.INTERRUPT:
+        exc = InvocationTimeout(f"{what} timed out")
+        fuel_used = None  # not flushed on an epoch interrupt; see metering.Report
+    elif code == TrapCode.OUT_OF_FUEL:
+        exc = FuelExhausted(f"{what} ran out of fuel ({fuel_budget} units)")
+        fuel_used = fuel_budget
+    elif size + WASM_PAGE > memory_limit:
+        exc = MemoryLimitExceeded(f"{what} failed at its memory limit ({memory_limit >> 20} MB): {cause(message)}")
+    else:
+        exc = GuestTrap(f"{what} trapped: {cause(message)}")
+    exc.fuel_used = fuel_used  # type: ignore[attr-defined]
+    exc.memory_bytes = size  # type: ignore[attr-defined]
+    exc.trap_detail = message  # type: ignore[attr-defined]
+    return exc
 
 
 def _take_host_exception() -> BaseException | None:

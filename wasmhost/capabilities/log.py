@@ -2,7 +2,8 @@
 
 
 def _log(sandbox, ptr: int, length: int) -> None:
-    sandbox.log(sandbox.read(ptr, length).decode("utf-8", "replace"))
+    text = sandbox.read(ptr, length).decode("utf-8", "replace")
+    sandbox.log(text if text.endswith("\n") else text + "\n")  # one call, one line
 
 
 IMPORTS = {"log": (("i32", "i32"), (), _log)}

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import wasmtime
+import wasmtime.component
 
 from .engine import Engine
 
@@ -52,23 +53,28 @@ class ArtifactCache:
             self.dir.mkdir(parents=True, exist_ok=True)
         self.rebuilt = 0  # artifacts found bad and rebuilt (for tests and metrics)
 
-    def path_for(self, module_sha256: str) -> Path | None:
+    def path_for(self, module_sha256: str, component: bool = False) -> Path | None:
         if self.dir is None:
             return None
-        return self.dir / f"{module_sha256[:32]}-{self.engine.fingerprint}.cwasm"
+        return self.dir / f"{module_sha256[:32]}-{self.engine.fingerprint}.{'ccomp' if component else 'cwasm'}"
 
-    def load_or_compile(self, wasm: bytes, module_sha256: str) -> tuple[wasmtime.Module, bool]:
-        path = self.path_for(module_sha256)
+    def load_or_compile(self, wasm: bytes, module_sha256: str, component: bool = False) -> tuple[object, bool]:
+        """A ``wasmtime.Module`` (or ``wasmtime.component.Component``) and whether it
+        came from disk. Compiling a large component takes seconds: it is logged."""
+        kind = wasmtime.component.Component if component else wasmtime.Module
+        path = self.path_for(module_sha256, component)
         if path is not None:
-            module = self._load(path)
+            module = self._load(path, kind)
             if module is not None:
                 return module, True
-        module = wasmtime.Module(self.engine.wasmtime, wasm)
+        if len(wasm) > 1 << 20:
+            log.info("compiling %.1f MB of WebAssembly (once; cached afterwards)", len(wasm) / 2**20)
+        module = kind(self.engine.wasmtime, wasm)
         if path is not None:
             self._store(path, module)
         return module, False
 
-    def _load(self, path: Path) -> wasmtime.Module | None:
+    def _load(self, path: Path, kind) -> object | None:
         sidecar = path.with_suffix(".sha256")
         if not path.exists():
             return None
@@ -76,7 +82,7 @@ class ArtifactCache:
             expected = sidecar.read_text().strip()
             if _digest_file(path) != expected:
                 raise ValueError("checksum mismatch (truncated or corrupt)")
-            return wasmtime.Module.deserialize_file(self.engine.wasmtime, str(path))
+            return kind.deserialize_file(self.engine.wasmtime, str(path))
         except (OSError, ValueError, wasmtime.WasmtimeError) as e:
             log.warning("discarding cached artifact %s: %s", path.name, e)
             self.rebuilt += 1
@@ -87,7 +93,7 @@ class ArtifactCache:
                     pass
             return None
 
-    def _store(self, path: Path, module: wasmtime.Module) -> None:
+    def _store(self, path: Path, module) -> None:
         try:
             data = module.serialize()
             _write_atomic(path, data)

@@ -1,0 +1,1 @@
+"""Language runtimes built once and shared by every function written in that language."""
