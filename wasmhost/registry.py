@@ -48,17 +48,18 @@ class Registry:
             return self._db.execute(sql, args).fetchall()
 
     # -- code -----------------------------------------------------------------------
-    def put_code(self, wasm: bytes) -> str:
-        sha = hashlib.sha256(wasm).hexdigest()
+    def put_code(self, data: bytes) -> str:
+        """Store a function's code (a module, or a zip of Python sources) by its sha256."""
+        sha = hashlib.sha256(data).hexdigest()
         path = self.code_path(sha)
         if not path.exists():
             tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(wasm)
+            tmp.write_bytes(data)
             tmp.replace(path)
         return sha
 
     def code_path(self, sha: str) -> Path:
-        return self.dir / "code" / f"{sha}.wasm"
+        return self.dir / "code" / sha
 
     # -- functions, versions, aliases -----------------------------------------------
     # Function records are read on every invocation, so they are also kept in memory

@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import dataclasses
 import hashlib
 import io
 import json
 import logging
 import random
+import tempfile
 import time
 import uuid
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .. import FunctionConfig, Host
@@ -33,7 +36,9 @@ from .metrics import Metrics
 log = logging.getLogger("wasmhost.server")
 
 ACCOUNT = "000000000000"
-RUNTIMES = ("wasm32", "wasm32-wasi", "provided", "provided.al2", "provided.al2023")
+WASM_RUNTIMES = ("wasm32", "wasm32-wasi", "provided", "provided.al2", "provided.al2023")
+PYTHON_RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")  # CPython 3.14 in the sandbox
+RUNTIMES = WASM_RUNTIMES + PYTHON_RUNTIMES
 RESERVED_ENV = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
                 "AWS_EXECUTION_ENV", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -144,11 +149,18 @@ class Service:
         if settings is None:
             settings = self.registry.get_function(doc["FunctionName"]) or doc
         cfg = self._host_config(doc, version, settings)
-        path = self.registry.code_path(doc["_wasm_sha256"])
+        path = self.registry.code_path(doc["_code_sha256"])
         try:
-            self.host.deploy(doc["FunctionName"], path, cfg, version=version)
+            if doc.get("Runtime", "").startswith("python"):  # a zip of sources: unpack, then deploy
+                with tempfile.TemporaryDirectory() as tmp:
+                    with zipfile.ZipFile(path) as zf:
+                        zf.extractall(tmp)
+                    cfg = dataclasses.replace(cfg, handler=doc.get("Handler") or "lambda_function.lambda_handler")
+                    self.host.deploy(doc["FunctionName"], Path(tmp), cfg, version=version)
+            else:
+                self.host.deploy(doc["FunctionName"], path, cfg, version=version)
         except DeployError as e:
-            raise invalid(f"Could not deploy the module: {e}") from None
+            raise invalid(f"Could not deploy the function: {e}") from None
 
     def restore(self) -> int:
         """Deploy every stored function and version; a broken one is logged, not fatal."""
@@ -162,6 +174,21 @@ class Service:
                 except (ApiError, WasmhostError) as e:
                     log.error("could not restore %s:%s: %s", doc["FunctionName"], version, e)
         return n
+
+    @classmethod
+    def code_from_zip(cls, data: bytes, runtime: str, handler: str | None) -> bytes:
+        """What to store: the module for Wasm runtimes, the checked zip for Python."""
+        if not runtime.startswith("python"):
+            return cls.module_from_zip(data, handler)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED:
+                    raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+                if any(n.startswith("/") or ".." in n.split("/") for n in zf.namelist()):
+                    raise invalid("The zip file has paths outside its root")
+        except zipfile.BadZipFile:
+            raise invalid("Could not unzip uploaded file. Please check your file, then try to upload again.") from None
+        return data
 
     @staticmethod
     def module_from_zip(data: bytes, handler: str | None) -> bytes:
@@ -238,7 +265,7 @@ class Service:
         if "ZipFile" not in code:
             raise invalid("Only Code.ZipFile is supported by this host (no S3 or container images)")
         zip_bytes = _b64(code["ZipFile"])
-        wasm = self.module_from_zip(zip_bytes, body.get("Handler"))
+        wasm = self.code_from_zip(zip_bytes, body.get("Runtime", "wasm32"), body.get("Handler"))
         doc = {
             "FunctionName": name, "Runtime": body.get("Runtime", "wasm32"), "Role": body.get("Role", ""),
             "Handler": body.get("Handler", ""), "Description": body.get("Description", ""),
@@ -246,7 +273,7 @@ class Service:
             "Environment": {"Variables": (body.get("Environment") or {}).get("Variables") or {}},
             "CodeSize": len(zip_bytes), "CodeSha256": base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode(),
             "RevisionId": str(uuid.uuid4()), "LastModified": now_str(), "Tags": body.get("Tags") or {},
-            "_wasm_sha256": self.registry.put_code(wasm), "_next_version": 1,
+            "_code_sha256": self.registry.put_code(wasm), "_next_version": 1,
         }
         self._deploy(doc, "$LATEST", doc)  # a module that cannot run fails here, before it is stored
         self.registry.put_function(name, doc)
@@ -268,8 +295,8 @@ class Service:
         if "ZipFile" not in body:
             raise invalid("Only ZipFile is supported by this host (no S3 or container images)")
         zip_bytes = _b64(body["ZipFile"])
-        wasm = self.module_from_zip(zip_bytes, doc.get("Handler"))
-        new = dict(doc, CodeSize=len(zip_bytes), _wasm_sha256=self.registry.put_code(wasm),
+        wasm = self.code_from_zip(zip_bytes, doc.get("Runtime", "wasm32"), doc.get("Handler"))
+        new = dict(doc, CodeSize=len(zip_bytes), _code_sha256=self.registry.put_code(wasm),
                    CodeSha256=base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode(),
                    RevisionId=str(uuid.uuid4()), LastModified=now_str())
         if body.get("DryRun"):
@@ -330,7 +357,7 @@ class Service:
         if body.get("CodeSha256") and body["CodeSha256"] != doc["CodeSha256"]:
             raise invalid("CodeSha256 does not match the function's current code")
         for v in self.registry.list_versions(name):  # unchanged code and config: the existing version
-            if all(v.get(k) == doc.get(k) for k in ("_wasm_sha256", "Timeout", "MemorySize", "Environment",
+            if all(v.get(k) == doc.get(k) for k in ("_code_sha256", "Timeout", "MemorySize", "Environment",
                                                     "Handler", "Runtime")):
                 return self.configuration(v, str(v["Version"]))
         n = doc.get("_next_version", 1)
