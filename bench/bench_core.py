@@ -167,6 +167,40 @@ def naive_echo_once(store, inst):
     return ex["memory"].read(store, r >> 32, (r >> 32) + (r & 0xFFFFFFFF))
 
 
+def python_tiers(results: dict, tmp: Path, iters: int, cold_iters: int) -> None:
+    """First response of a new Python function from the cached runtime, and warm calls."""
+    try:
+        from wasmhost.runtimes import python
+        python.componentize_py()
+    except Exception as e:
+        results["python.missing"] = {"reason": str(e)}
+        return
+    app = tmp / "pyapp" / "app.py"
+    app.parent.mkdir(parents=True, exist_ok=True)
+    app.write_text("def handler(event, context):\n    return event\n")
+    data = tmp / "pyhost"
+    with Host(data) as h:  # builds the runtime if needed and puts its compiled artifact on disk
+        h.deploy("warmup", app)
+        h.invoke("warmup", b"{}")
+    counter = iter(range(10**9))
+
+    def new_host_first_response():
+        with Host(data) as h:  # the compiled runtime comes from the artifact cache on disk
+            h.deploy("f", app)
+            assert h.invoke("f", b'{"a": 1}').payload == b'{"a": 1}'
+    results["python.first_response_new_host_cached_runtime"] = measure(new_host_first_response, cold_iters, 1)
+    with Host(data) as h:
+        h.deploy("warm", app)
+
+        def same_host_new_function():
+            name = f"p{next(counter)}"
+            h.deploy(name, app)
+            assert h.invoke(name, b'{"a": 1}').payload == b'{"a": 1}'
+            h.remove(name)
+        results["python.first_response_same_host"] = measure(same_host_new_function, cold_iters, 2)
+        results["python.warm_invoke"] = measure(lambda: h.invoke("warm", b'{"a": 1}'), iters, 50)
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -178,6 +212,7 @@ def main() -> None:
     ap.add_argument("--cold-iters", type=int, default=300)
     ap.add_argument("--warm-instances", type=int, default=1000)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--no-python", action="store_true", help="skip the Python runtime tiers")
     args = ap.parse_args()
     it, warm = args.iters, max(200, args.iters // 10)
     results: dict[str, dict] = {}
@@ -248,6 +283,10 @@ def main() -> None:
 
     results["cold.first_invoke_cached_artifact"] = measure(first_invoke(True), ci, 10)
     results["cold.first_invoke_uncached"] = measure(first_invoke(False), ci, 10)
+
+    # ---- Python functions (CPython runtime component) ---------------------------------
+    if not args.no_python:
+        python_tiers(results, tmp, max(100, it // 20), max(10, ci // 10))
 
     # ---- 1,000 warm instances ---------------------------------------------------------
     n = args.warm_instances

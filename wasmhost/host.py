@@ -140,9 +140,9 @@ class Host:
             raise DeployError(str(e)) from None
         with self._deploy_lock:
             cached = self._components.get(runtime)
-        if cached is None:
-            data = runtime.read_bytes()
-            cached = self.cache.load_or_compile(data, hashlib.sha256(data).hexdigest(), component=True)
+        if cached is None:  # the runtime's file name carries the hash of what built it
+            key = hashlib.sha256(runtime.name.encode()).hexdigest()
+            cached = self.cache.load_or_compile(runtime.read_bytes, key, component=True)
             with self._deploy_lock:
                 self._components[runtime] = cached
         component, from_cache = cached

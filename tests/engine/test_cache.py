@@ -5,6 +5,7 @@ import wasmtime
 
 from guestlib import guest
 from wasmhost import EngineSettings, Host
+from wasmhost.engine.cache import checksum, sidecar
 
 
 def _artifacts(h):
@@ -48,28 +49,26 @@ def test_bit_flipped_artifact_is_rebuilt(tmp_path):
 
 
 def test_missing_checksum_is_rebuilt(tmp_path):
-    _damage_and_redeploy(tmp_path, lambda p: p.with_suffix(".sha256").unlink())
+    _damage_and_redeploy(tmp_path, lambda p: sidecar(p).unlink())
 
 
 def test_foreign_artifact_with_valid_checksum_is_rebuilt(tmp_path):
     """An artifact from an engine with other settings, put under our key with a
     matching checksum: Wasmtime refuses it, and we rebuild."""
-    import hashlib
     other = wasmtime.Engine()  # no fuel, no epochs: incompatible code
     foreign = wasmtime.Module(other, wasmtime.wat2wasm(guest("echo").read_text())).serialize()
 
     def swap(p):
         p.write_bytes(foreign)
-        p.with_suffix(".sha256").write_text(hashlib.sha256(foreign).hexdigest())
+        sidecar(p).write_text(checksum(foreign))
     _damage_and_redeploy(tmp_path, swap)
 
 
 def test_garbage_artifact_is_rebuilt(tmp_path):
-    import hashlib
 
     def garbage(p):
         p.write_bytes(b"\x7fELF" + b"\0" * 4000)
-        p.with_suffix(".sha256").write_text(hashlib.sha256(b"\x7fELF" + b"\0" * 4000).hexdigest())
+        sidecar(p).write_text(checksum(b"\x7fELF" + b"\0" * 4000))
     _damage_and_redeploy(tmp_path, garbage)
 
 
