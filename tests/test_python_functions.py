@@ -144,3 +144,18 @@ def test_strict_isolation_for_python(phost, tmp_path):
     phost.deploy("strict", app, FunctionConfig(isolation="strict"))
     assert [phost.invoke("strict", i).value for i in range(3)] == [1, 1, 1]
     assert json.loads(phost.invoke("strict", "x").payload) == 1
+
+
+def test_examples(phost):
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent / "examples" / "python"
+    phost.deploy("hello_py", root / "hello.py")
+    res = phost.invoke("hello_py", {"name": "ada"})
+    assert res.value == "Hello, ada!" and res.logs == "greeting ada from hello_py\n"
+    phost.deploy("orders", root / "transform")
+    out = phost.invoke("orders", {"orders": [
+        {"customer": " ada ", "amount": "12.5", "date": "2026-11-02"},
+        {"customer": "ADA", "amount": 7, "date": "2026-11-03"},
+        {"customer": "bob", "amount": "x", "date": "2026-11-03"}]}).value
+    assert out["customers"] == [{"customer": "Ada", "total": "19.50"}] and out["grand_total"] == "19.50"
+    assert out["rejected"][0]["index"] == 2 and out["rejected"][0]["reason"].startswith("InvalidOperation")

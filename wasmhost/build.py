@@ -2,7 +2,8 @@
 
 The language is read from the file name: C (``.c``, built with PyPI's ``ziglang``),
 Zig (``.zig``), Rust (``.rs``, Debian's ``rustc`` with ``libstd-rust-dev-wasm32``),
-AssemblyScript (``.ts``, npm ``assemblyscript``), and WebAssembly text (``.wat``).
+AssemblyScript (``.ts``, npm ``assemblyscript``), WebAssembly text (``.wat``), and
+Python (``.py``) and JavaScript (``.js``), whose shared runtimes it builds once.
 Each build links the matching SDK from ``guest_sdk/``. Results are cached by the
 hash of the sources, the SDK and the command, so a rebuild of unchanged code is
 instant (CI relies on that). A missing toolchain is reported with the exact
@@ -24,7 +25,9 @@ from typing import Callable
 from .errors import WasmhostError
 
 SDK = Path(os.environ.get("WASMHOST_SDK") or Path(__file__).resolve().parent.parent / "guest_sdk")
-LANGUAGES = {".c": "c", ".zig": "zig", ".rs": "rust", ".ts": "assemblyscript", ".wat": "wat"}
+LANGUAGES = {".c": "c", ".zig": "zig", ".rs": "rust", ".ts": "assemblyscript", ".wat": "wat",
+             ".py": "python", ".js": "javascript"}
+RUNTIME_LANGUAGES = ("python", "javascript")  # deployed as source on a shared runtime
 RUSTC = "/usr/bin/rustc"  # Debian's: it has the wasm32 std; a rustup toolchain may not
 
 
@@ -85,11 +88,13 @@ def detect(path: Path) -> tuple[Path, str]:
     """The source file and its language; a folder needs one ``handler.*`` or one source."""
     if path.is_dir():
         sources = [p for p in sorted(path.iterdir()) if p.suffix in LANGUAGES]
-        handlers = [p for p in sources if p.stem == "handler"]
+        if any(p.suffix == ".py" for p in sources):  # a Python function is its whole folder
+            return path.resolve(), "python"
+        handlers = [p for p in sources if p.stem in ("handler", "index")]
         if len(handlers) == 1 or len(sources) == 1:
             path = (handlers or sources)[0]
         else:
-            raise BuildError(f"{path}: cannot tell which file to build; name it handler.<ext> "
+            raise BuildError(f"{path}: cannot tell which file to build; name it handler.<ext> (or index.js) "
                              f"(found: {', '.join(p.name for p in sources) or 'no source files'})")
     if not path.exists():
         raise BuildError(f"{path}: no such file")
@@ -102,9 +107,20 @@ def detect(path: Path) -> tuple[Path, str]:
 
 def build(path: str | Path, out: str | Path | None = None,
           progress: Callable[[str], None] | None = None) -> Path:
-    """Build ``path`` into a ``.wasm`` (next to it unless ``out`` is given)."""
+    """Build ``path`` into a ``.wasm`` (next to it unless ``out`` is given). Python
+    and JavaScript are deployed as source on a runtime shared by every function of
+    the language: for them this builds (once) and checks that runtime, checks the
+    source, and returns the source path."""
     say = progress or (lambda _msg: None)
     src, lang = detect(Path(path))
+    if lang in RUNTIME_LANGUAGES:
+        from .runtimes import javascript, python
+        runtime = (python if lang == "python" else javascript).runtime_path(progress=say)
+        if lang == "python":
+            with tempfile.TemporaryDirectory() as tmp:
+                python.package(src if Path(path).is_file() else Path(path).resolve(), Path(tmp) / "code")
+        say(f"{src.name}: deploy it as it is; the {lang} runtime is ready ({runtime.name})")
+        return src if Path(path).is_file() else Path(path).resolve()
     out = Path(out) if out is not None else src.with_suffix(".wasm")
     if lang == "wat":
         import wasmtime

@@ -119,6 +119,7 @@ def _module_bytes(path: str) -> bytes:
     """A module, a zip, or a source file that ``wasmhost build`` turns into a module."""
     from .build import LANGUAGES, build
     p = Path(path)
+
     if p.is_dir() or (p.suffix in LANGUAGES and p.suffix != ".wat"):
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
@@ -135,15 +136,39 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
     t = time.perf_counter()
     out = build(args.source, args.output, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    print(f"{out} ({out.stat().st_size} bytes, {time.perf_counter() - t:.2f} s)", file=sys.stderr)
+    if out.suffix == ".wasm":
+        print(f"{out} ({out.stat().st_size} bytes, {time.perf_counter() - t:.2f} s)", file=sys.stderr)
     return 0
+
+
+def _source_zip(path: Path) -> tuple[bytes, str, str] | None:
+    """Python or JavaScript sources as Lambda wants them: a zip, a runtime, a handler."""
+    import io
+    import zipfile
+    if path.suffix in (".py", ".js"):
+        files, runtime = [path], ("python3.12" if path.suffix == ".py" else "nodejs20.x")
+        handler, root = f"{path.stem}.handler", path.parent
+    elif path.is_dir() and any(path.glob("*.py")):
+        files = [f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts]
+        runtime, root = "python3.12", path
+        handler = next((f"{m}.{fn}" for m, fn in (("app", "handler"), ("lambda_function", "lambda_handler"))
+                        if (path / f"{m}.py").exists()), "handler.handler")
+    else:
+        return None
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in files:
+            z.write(f, str(f.relative_to(root)))
+    return buf.getvalue(), runtime, handler
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     import base64
     import time
     remote = _remote(args)
-    code = _module_bytes(args.module)
+    source = _source_zip(Path(args.module))
+    code, runtime, handler = source if source else (_module_bytes(args.module), "wasm32",
+                                                    Path(args.module).stem + ".wasm")
     zip_b64 = base64.b64encode(code).decode()
     t = time.perf_counter()
     print(f"deploying {args.name} ({len(code) / 1024:.1f} KB) to {remote.endpoint} ... ", end="", file=sys.stderr,
@@ -151,9 +176,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     status, _, _ = remote.call("GET", f"/2015-03-31/functions/{args.name}")
     cfg = {k: v for k, v in (("MemorySize", args.memory_mb), ("Timeout", args.timeout_s)) if v is not None}
     if status == 404:
-        remote.json("POST", "/2015-03-31/functions", {"FunctionName": args.name, "Runtime": "wasm32", "Role": "local",
-                                                      "Handler": Path(args.module).stem + ".wasm",
-                                                      "Code": {"ZipFile": zip_b64}, **cfg})
+        remote.json("POST", "/2015-03-31/functions", {"FunctionName": args.name, "Runtime": runtime, "Role": "local",
+                                                      "Handler": handler, "Code": {"ZipFile": zip_b64}, **cfg})
     else:
         remote.json("PUT", f"/2015-03-31/functions/{args.name}/code", {"ZipFile": zip_b64})
         if cfg:
@@ -269,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("examples", help="deploy and run every example")
     p.add_argument("dir", nargs="?", default=str(Path(__file__).resolve().parent.parent / "examples"))
     p.set_defaults(func=cmd_examples)
-    p = sub.add_parser("build", help="build a C, Zig, Rust, AssemblyScript or WAT source into a .wasm")
+    p = sub.add_parser("build", help="build a C, Zig, Rust, AssemblyScript or WAT source into a .wasm "
+                                     "(Python and JavaScript: prepare their runtime)")
     p.add_argument("source", help="a source file, or a folder with one handler.<ext>")
     p.add_argument("-o", "--output", default=None, help="the .wasm to write (default: next to the source)")
     p.set_defaults(func=cmd_build)

@@ -86,14 +86,14 @@ class Function:
         self.meta = {"function_name": name, "function_version": version,
                      "memory_limit_in_mb": config.memory_mb, "env": dict(config.env)}
         self._host = host
-        strict = config.isolation == "strict" and abi.kind in ("core", "python")
+        strict = config.isolation == "strict" and abi.kind in ("core", "python", "javascript")
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
         self.invoke = self._invoke_command if abi.kind == "wasi_command" else make_warm_path(self)
         # Speculative inline runs (Host.ainvoke): only guests that can do nothing but
-        # compute and log (core modules; Python with no network or writable files),
-        # so an abandoned run has no effect outside.
-        self.speculate = abi.kind in ("core", "python")
+        # compute and log (core modules; Python and JavaScript with no network or
+        # writable files), so an abandoned run has no effect outside.
+        self.speculate = abi.kind in ("core", "python", "javascript")
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0
 

@@ -93,8 +93,8 @@ class Host:
         key = name if version == "$LATEST" else f"{name}:{version}"
         config = config or FunctionConfig()
         path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
-        if path is not None and (path.suffix == ".py" or path.is_dir()):
-            guest, sha, size, from_cache = self._python(path, config)
+        if path is not None and (path.suffix in (".py", ".js", ".mjs") or path.is_dir()):
+            guest, sha, size, from_cache = self._runtime_function(path, config)
         else:
             wasm = _read_module(source)
             sha, size = hashlib.sha256(wasm).hexdigest(), len(wasm)
@@ -117,25 +117,39 @@ class Host:
             old.pool.close()
         return fn.info()
 
-    def _python(self, path: Path, config: FunctionConfig):
-        """A Python function: the shared runtime component plus a copy of the code."""
+    def _runtime_function(self, path: Path, config: FunctionConfig):
+        """A Python or JavaScript function: its language's shared runtime component
+        (built once, compiled once) plus the user's code."""
         import tempfile
 
-        from .abi.component import PythonABI
+        from .abi.component import RuntimeABI
         from .build import BuildError
-        from .runtimes import python
+        from .runtimes import javascript, python
+        is_js = path.suffix in (".js", ".mjs") or (path.is_dir() and not any(path.glob("*.py"))
+                                                    and any(path.glob("*.js")))
         try:
-            runtime = python.runtime_path(progress=log.info)
-            with tempfile.TemporaryDirectory(dir=self._code_root()) as tmp:
-                module = python.package(path, Path(tmp) / "code", progress=log.info)
-                files = sorted(p for p in (Path(tmp) / "code").rglob("*") if p.is_file())
-                digest = hashlib.sha256()
-                for f in files:
-                    digest.update(str(f.relative_to(Path(tmp) / "code")).encode() + b"\0" + f.read_bytes())
-                sha = digest.hexdigest()
-                code_dir = self._code_root() / sha[:32]
-                if not code_dir.exists():
-                    (Path(tmp) / "code").rename(code_dir)
+            if is_js:
+                if path.is_dir():
+                    candidates = [path / n for n in ("index.js", "index.mjs", "handler.js", "app.js")]
+                    path = next((c for c in candidates if c.exists()), None) or sorted(path.glob("*.js"))[0]
+                runtime = javascript.runtime_path(progress=log.info)
+                source = path.read_text()
+                sha, size, code_dir = hashlib.sha256(source.encode()).hexdigest(), len(source), None
+                handler = config.handler or f"{path.stem}.handler"
+            else:
+                runtime = python.runtime_path(progress=log.info)
+                with tempfile.TemporaryDirectory(dir=self._code_root()) as tmp:
+                    staged = Path(tmp) / "code"
+                    module = python.package(path, staged, progress=log.info)
+                    digest = hashlib.sha256()
+                    for f in sorted(p for p in staged.rglob("*") if p.is_file()):
+                        digest.update(str(f.relative_to(staged)).encode() + b"\0" + f.read_bytes())
+                    sha = digest.hexdigest()
+                    code_dir = self._code_root() / sha[:32]
+                    if not code_dir.exists():
+                        staged.rename(code_dir)
+                size = sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file())
+                handler, source = config.handler or f"{module}.handler", None
         except BuildError as e:
             raise DeployError(str(e)) from None
         with self._deploy_lock:
@@ -146,9 +160,9 @@ class Host:
             with self._deploy_lock:
                 self._components[runtime] = cached
         component, from_cache = cached
-        handler = config.handler or f"{module}.handler"
-        return (PythonABI(self.engine, component, code_dir, handler, config.memory_mb, dict(config.env)),
-                sha, sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file()), from_cache)
+        guest = RuntimeABI("javascript" if is_js else "python", self.engine, component, handler, config.memory_mb,
+                           dict(config.env), code_dir=code_dir, source=source)
+        return guest, sha, size, from_cache
 
     def _code_root(self) -> Path:
         if self._code_dir is None:

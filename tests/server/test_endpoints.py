@@ -140,6 +140,10 @@ def test_wasmhost_cli_against_the_server(server, tmp_path):
     assert "first line\nsecond line\n" in logs and "REPORT RequestId:" in logs
     cli("rm", "echo")
     assert "not found" in cli("rm", "echo", ok=False).stderr.lower()
+    # Python sources deploy directly (zipped, runtime python3.12)
+    examples = guest("echo").parent.parent.parent / "examples"
+    cli("deploy", "hello_py", str(examples / "python" / "hello.py"))
+    assert cli("invoke", "hello_py", '{"name": "cli"}').stdout == '"Hello, cli!"\n'
     bad = subprocess.run([sys.executable, "-m", "wasmhost.cli", "--endpoint", "http://127.0.0.1:9", "ls"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "is `wasmhost serve` running?" in bad.stderr

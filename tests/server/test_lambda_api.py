@@ -101,7 +101,7 @@ def test_error_paths(client):
         client.create_function(FunctionName="badzip", Runtime="wasm32", Role="r", Handler="x.wasm",
                                Code={"ZipFile": b"PK\x03\x04 not really"})
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="runtime"):
-        client.create_function(FunctionName="js", Runtime="nodejs20.x", Role="r", Handler="x.wasm",
+        client.create_function(FunctionName="java", Runtime="java21", Role="r", Handler="x.wasm",
                                Code={"ZipFile": zipped("echo", "x.wasm")})
     with pytest.raises(ClientError) as e:
         client.create_function(FunctionName="slow", Runtime="wasm32", Role="r", Handler="x.wasm", Timeout=1000,

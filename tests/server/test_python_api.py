@@ -38,3 +38,19 @@ def test_python_function_via_boto3(client):
             z.writestr("lambda_function.py", "def lambda_handler(e, c)\n  pass\n")
         client.update_function_code(FunctionName="pyfn", ZipFile=bad.getvalue())
     assert client.invoke(FunctionName="pyfn", Payload=b'{"name": "x"}')["StatusCode"] == 200  # the old code stays
+
+
+def test_node_function_via_boto3(client):
+    from wasmhost.runtimes import javascript
+    try:
+        javascript.componentize_js()
+    except Exception as e:
+        pytest.skip(f"{e} (.ci/run installs it)")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("index.js", "export function handler(event, context) {\n"
+                   "  return { hello: event.name, fn: context.functionName };\n}\n")
+    client.create_function(FunctionName="nodefn", Runtime="nodejs20.x", Role="r", Handler="index.handler",
+                           Code={"ZipFile": buf.getvalue()}, Timeout=10)
+    res = client.invoke(FunctionName="nodefn", Payload=b'{"name": "ada"}')
+    assert json.loads(res["Payload"].read()) == {"hello": "ada", "fn": "nodefn"}

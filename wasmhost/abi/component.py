@@ -1,8 +1,9 @@
-"""Functions that run inside a language runtime component (Python, via componentize-py).
+"""Functions that run inside a language runtime component: Python (componentize-py)
+and JavaScript (componentize-js).
 
-The runtime exports ``init(handler)`` and ``handle(event, context) -> result<string,
-string>`` (guest_sdk/wit/python-runtime.wit); the user's code is a read-only directory
-preopened at ``/code``. Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
+A runtime exports ``init(...)`` and ``handle(event, context) -> result<string, string>``
+(guest_sdk/wit/); Python's ``init(handler)`` imports the user's code from a read-only
+directory preopened at ``/code``, JavaScript's ``init(source, handler)`` evaluates it. Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
 one byte at a time. Calls go through wasmtime-py's component API (~0.3 ms per call for
 CPython anyway, so the raw fast path of core modules would not show).
 """
@@ -36,7 +37,7 @@ class ComponentSandbox(GuestState):
 
     live = False
 
-    def __init__(self, abi: "PythonABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
+    def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
         self.memory_limit = abi.memory_limit
         self._instantiate(fuel, ticks)
@@ -51,23 +52,26 @@ class ComponentSandbox(GuestState):
         wasi.env = list(abi.env.items())
         wasi.stdout_custom = self.log_sink
         wasi.stderr_custom = self.log_sink
-        wasi.preopen_dir(str(abi.code_dir), "/code", fs_mutable=False)
+        if abi.code_dir is not None:
+            wasi.preopen_dir(str(abi.code_dir), "/code", fs_mutable=False)
         store.set_wasi(wasi)
         self.fuel_budget, self.ticks = INIT_FUEL, ticks
         self._limits(ticks)
         try:
             inst = _linker(abi.engine).instantiate(store, abi.component)
             self._init, self._handle = inst.get_func(store, "init"), inst.get_func(store, "handle")
-            err = self._call(self._init, abi.handler)
+            err = self._call(self._init, *abi.init_args)
             self.fuel_budget = fuel
         except InvocationError:
             self.close()
             raise
-        if err is not None:  # the user's module failed to import: a function error, as in Lambda
+        if err is not None:  # the user's code failed to load: a function error, as in Lambda
             self.close()
             doc = json.loads(err)
             module = abi.handler.rpartition(".")[0]
-            exc = FunctionError("Runtime.ImportModuleError", f"Unable to import module '{module}': "
+            etype = "Runtime.UserCodeSyntaxError" if doc.get("errorType") == "SyntaxError" else (
+                "Runtime.ImportModuleError" if abi.kind == "python" else "Runtime.HandlerNotFound")
+            exc = FunctionError(etype, f"Unable to import module '{module}': "
                                 f"{doc.get('errorType')}: {doc.get('errorMessage')}")
             exc.fuel_used, exc.memory_bytes = None, 0  # type: ignore[attr-defined]
             exc.trap_detail = "".join(doc.get("stackTrace", []))  # type: ignore[attr-defined]
@@ -102,8 +106,9 @@ class ComponentSandbox(GuestState):
         if out.tag == "err":
             doc = json.loads(out.payload)
             self.error = (doc.get("errorType", "Error"), doc.get("errorMessage", ""))
-            if doc.get("stackTrace"):
-                self.log("Traceback (most recent call last):\n" + "".join(doc["stackTrace"]))
+            trace = doc.get("stackTrace")
+            if trace:
+                self.log(self.abi.format_trace(doc, trace))
             return b"", self.fuel_used(), 0
         return out.payload.encode(), self.fuel_used(), 0
 
@@ -124,16 +129,24 @@ def _bad(message: str) -> InvalidResult:
     return exc
 
 
-class PythonABI:
-    """A deployed Python function: the shared runtime component and the user's code."""
+class RuntimeABI:
+    """A deployed function of a language runtime: the shared runtime component, the
+    user's code (a directory for Python, source text for JavaScript) and its handler."""
 
-    kind = "python"
     uses_context = True
 
-    def __init__(self, engine, component, code_dir: Path, handler: str, memory_mb: int, env: dict[str, str]) -> None:
-        self.engine, self.component, self.code_dir, self.handler = engine, component, code_dir, handler
+    def __init__(self, kind: str, engine, component, handler: str, memory_mb: int, env: dict[str, str], *,
+                 code_dir: Path | None = None, source: str | None = None) -> None:
+        self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
+        self.code_dir = code_dir
+        self.init_args = (handler,) if kind == "python" else (source or "", handler.rpartition(".")[2])
         self.memory_limit = memory_mb << 20
         self.env = env
+
+    def format_trace(self, doc: dict, trace: list[str]) -> str:
+        if self.kind == "python":
+            return "Traceback (most recent call last):\n" + "".join(trace)
+        return f"{doc.get('errorType')}: {doc.get('errorMessage')}\n" + "".join(f"    at {t}\n" for t in trace)
 
     def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> ComponentSandbox:
         return ComponentSandbox(self, fuel, ticks, timeout_ns, meta)

@@ -38,7 +38,13 @@ log = logging.getLogger("wasmhost.server")
 ACCOUNT = "000000000000"
 WASM_RUNTIMES = ("wasm32", "wasm32-wasi", "provided", "provided.al2", "provided.al2023")
 PYTHON_RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")  # CPython 3.14 in the sandbox
-RUNTIMES = WASM_RUNTIMES + PYTHON_RUNTIMES
+NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x", "nodejs22.x")  # StarlingMonkey (componentize-js) in the sandbox
+RUNTIMES = WASM_RUNTIMES + PYTHON_RUNTIMES + NODE_RUNTIMES
+
+
+def is_source_runtime(runtime: str) -> bool:
+    """Python and Node.js functions arrive as a zip of sources, not as a module."""
+    return runtime.startswith(("python", "nodejs"))
 RESERVED_ENV = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
                 "AWS_EXECUTION_ENV", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -151,12 +157,19 @@ class Service:
         cfg = self._host_config(doc, version, settings)
         path = self.registry.code_path(doc["_code_sha256"])
         try:
-            if doc.get("Runtime", "").startswith("python"):  # a zip of sources: unpack, then deploy
+            runtime = doc.get("Runtime", "")
+            if is_source_runtime(runtime):  # a zip of sources: unpack, then deploy
+                default = "lambda_function.lambda_handler" if runtime.startswith("python") else "index.handler"
+                handler = doc.get("Handler") or default
                 with tempfile.TemporaryDirectory() as tmp:
                     with zipfile.ZipFile(path) as zf:
                         zf.extractall(tmp)
-                    cfg = dataclasses.replace(cfg, handler=doc.get("Handler") or "lambda_function.lambda_handler")
-                    self.host.deploy(doc["FunctionName"], Path(tmp), cfg, version=version)
+                    cfg = dataclasses.replace(cfg, handler=handler)
+                    target = Path(tmp)
+                    if runtime.startswith("nodejs"):  # the handler's module is the file to load
+                        target = next((Path(tmp) / f"{handler.rpartition('.')[0]}{ext}" for ext in (".js", ".mjs")
+                                       if (Path(tmp) / f"{handler.rpartition('.')[0]}{ext}").exists()), target)
+                    self.host.deploy(doc["FunctionName"], target, cfg, version=version)
             else:
                 self.host.deploy(doc["FunctionName"], path, cfg, version=version)
         except DeployError as e:
@@ -177,8 +190,8 @@ class Service:
 
     @classmethod
     def code_from_zip(cls, data: bytes, runtime: str, handler: str | None) -> bytes:
-        """What to store: the module for Wasm runtimes, the checked zip for Python."""
-        if not runtime.startswith("python"):
+        """What to store: the module for Wasm runtimes, the checked zip for Python and Node.js."""
+        if not is_source_runtime(runtime):
             return cls.module_from_zip(data, handler)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
