@@ -97,8 +97,8 @@ def test_sdk_context_reader_against_the_host_map(host, tmp_path):
 
 def test_build_errors_are_clear(tmp_path):
     with pytest.raises(BuildError, match="unknown language"):
-        (tmp_path / "x.py").write_text("print(1)")
-        build(tmp_path / "x.py")
+        (tmp_path / "x.go").write_text("package main")
+        build(tmp_path / "x.go")
     with pytest.raises(BuildError, match="no such file"):
         build(tmp_path / "missing.c")
     (tmp_path / "bad.c").write_text("this is not C")
