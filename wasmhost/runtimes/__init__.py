@@ -1,1 +1,36 @@
 """Language runtimes built once and shared by every function written in that language."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from ..build import BuildError, cache_dir
+
+
+def cached_runtime(name: str, tool: str, inputs: list[Path], command: Callable[[Path], list[str]],
+                   progress: Callable[[str], None] | None, seconds: int) -> Path:
+    """Build a runtime component once per ``tool`` version and ``inputs``; the file
+    name carries the hash of both (the artifact cache keys on it)."""
+    key = hashlib.sha256(tool.encode())
+    for f in inputs:
+        key.update(f.name.encode() + f.read_bytes())
+    path = cache_dir() / f"{name}-runtime-{key.hexdigest()[:24]}.wasm"
+    if path.exists():
+        return path
+    if progress:
+        progress(f"building the {name} runtime with {tool} (once, ~{seconds} s) ...")
+    with tempfile.TemporaryDirectory(prefix=f"wasmhost-{name}-") as tmp:
+        out = Path(tmp) / "runtime.wasm"
+        proc = subprocess.run(command(out), capture_output=True, text=True, cwd=tmp,
+                              env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"})
+        if proc.returncode != 0 or not out.exists():
+            raise BuildError(f"building the {name} runtime failed:\n{proc.stderr or proc.stdout}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out, path)
+    return path

@@ -5,14 +5,12 @@ runtime plus the user's source text, evaluated at instance init."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
-from ..build import SDK, BuildError, cache_dir
+from ..build import SDK, BuildError
+from . import cached_runtime
 
 RUNTIME = SDK / "javascript" / "runtime" / "runtime.js"
 WIT = SDK / "wit" / "js-runtime.wit"
@@ -31,19 +29,7 @@ def componentize_js() -> tuple[str, str]:
 def runtime_path(progress=None) -> Path:
     """The runtime component, built on first use."""
     exe, version = componentize_js()
-    key = hashlib.sha256(version.encode() + RUNTIME.read_bytes() + WIT.read_bytes())
-    path = cache_dir() / f"js-runtime-{key.hexdigest()[:24]}.wasm"
-    if path.exists():
-        return path
-    if progress:
-        progress(f"building the JavaScript runtime with componentize-js {version} (once, ~15 s) ...")
-    with tempfile.TemporaryDirectory(prefix="wasmhost-jsrt-") as tmp:
-        out = Path(tmp) / "runtime.wasm"
-        proc = subprocess.run([exe, "--wit", str(WIT), "--world-name", "javascript", "-d", "http", "-d",
-                               "fetch-event", "--out", str(out), str(RUNTIME)], capture_output=True, text=True,
-                              cwd=tmp)
-        if proc.returncode != 0 or not out.exists():
-            raise BuildError(f"building the JavaScript runtime failed:\n{proc.stderr or proc.stdout}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out, path)
-    return path
+    return cached_runtime(
+        "javascript", f"componentize-js {version}", [RUNTIME, WIT],
+        lambda out: [exe, "--wit", str(WIT), "--world-name", "javascript", "-d", "http", "-d", "fetch-event",
+                     "--out", str(out), str(RUNTIME)], progress, 15)

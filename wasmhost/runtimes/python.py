@@ -5,16 +5,14 @@ user's code directory, imported at instance init."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from ..build import SDK, BuildError, cache_dir
+from ..build import SDK, BuildError
+from . import cached_runtime
 
 RUNTIME_DIR = SDK / "python" / "runtime"
 WIT = SDK / "wit" / "python-runtime.wit"
@@ -32,24 +30,10 @@ def runtime_path(progress=None) -> Path:
     """The runtime component, built on first use."""
     exe = componentize_py()
     version = importlib.metadata.version("componentize-py")
-    key = hashlib.sha256(version.encode())
-    for f in sorted(RUNTIME_DIR.glob("*.py")) + [WIT]:
-        key.update(f.name.encode() + f.read_bytes())
-    path = cache_dir() / f"python-runtime-{key.hexdigest()[:24]}.wasm"
-    if path.exists():
-        return path
-    if progress:
-        progress(f"building the Python runtime with componentize-py {version} (once, ~10 s) ...")
-    with tempfile.TemporaryDirectory(prefix="wasmhost-pyrt-") as tmp:
-        out = Path(tmp) / "runtime.wasm"
-        proc = subprocess.run([exe, "-d", str(WIT), "-w", "python", "componentize", "-p", str(RUNTIME_DIR),
-                               "wasmhost_runtime", "-o", str(out)], capture_output=True, text=True, cwd=tmp,
-                              env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"})
-        if proc.returncode != 0:
-            raise BuildError(f"building the Python runtime failed:\n{proc.stderr or proc.stdout}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out, path)
-    return path
+    return cached_runtime(
+        "python", f"componentize-py {version}", sorted(RUNTIME_DIR.glob("*.py")) + [WIT],
+        lambda out: [exe, "-d", str(WIT), "-w", "python", "componentize", "-p", str(RUNTIME_DIR),
+                     "wasmhost_runtime", "-o", str(out)], progress, 10)
 
 
 def package(source: Path, dest: Path, progress=None) -> str:
