@@ -287,6 +287,9 @@ class Host:
             self._executor.shutdown(wait=True)
         self.ticker.close()
         self.ledger.close()
+        if not self._persist and self._code_dir is not None:  # Python code copied to a temp dir
+            import shutil
+            shutil.rmtree(self._code_dir, ignore_errors=True)
 
     def __enter__(self) -> "Host":
         return self
