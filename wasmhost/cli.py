@@ -227,6 +227,36 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """The cold-start benchmark suite (bench/suite.py): it lives in the repository."""
+    bench_dir = Path(__file__).resolve().parent.parent / "bench"
+    if not (bench_dir / "suite.py").exists():
+        raise WasmhostError(f"the benchmark suite is not here ({bench_dir}); run from a wasmhost checkout")
+    sys.path.insert(0, str(bench_dir))
+    import report  # bench/report.py
+    if args.compare:
+        old, new = (json.loads(Path(p).read_text()) for p in args.compare)
+        table, regressions = report.compare(old, new, args.threshold)
+        print(table)
+        return 1 if regressions else 0
+    import suite  # bench/suite.py
+    kinds = args.kinds.split(",") if args.kinds else None
+    unknown = set(kinds or []) - set(suite.KINDS)
+    if unknown:
+        raise WasmhostError(f"unknown guest kinds {sorted(unknown)}; choose from {', '.join(suite.KINDS)}")
+    doc = suite.run(quick=args.quick, kinds=kinds, http=not args.no_http)
+    if args.json:
+        Path(args.json).write_text(json.dumps(doc, indent=1))
+    out_dir = Path(args.report) if args.report else None
+    charts = report.charts(doc, out_dir) if out_dir else {}
+    text = report.markdown(doc, charts)
+    if out_dir:
+        (out_dir / "README.md").write_text(text)
+        print(f"report: {out_dir / 'README.md'}", file=sys.stderr)
+    print(text)
+    return 0
+
+
 def _is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
@@ -316,6 +346,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--function", default=None)
     p.add_argument("--replay", type=int, default=None, metavar="ID")
     p.set_defaults(func=cmd_dlq)
+    p = sub.add_parser("bench", help="cold-start benchmark: every tier per guest kind, beside peers")
+    p.add_argument("--quick", action="store_true", help="fewer iterations: about a minute")
+    p.add_argument("--json", default=None, metavar="FILE", help="write the results (bench/schema.json)")
+    p.add_argument("--report", default=None, metavar="DIR", help="write a Markdown report with PNG charts")
+    p.add_argument("--kinds", default=None, help="comma-separated guest kinds (default: all)")
+    p.add_argument("--no-http", action="store_true", help="skip the wrk HTTP tier")
+    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="show each regression or gain")
+    p.add_argument("--threshold", type=float, default=10.0, help="percent change that counts (with --compare)")
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("serve", help="run the HTTP server (Lambda REST API, /invoke, HTTP triggers, /metrics)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9000)

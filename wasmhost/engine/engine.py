@@ -24,6 +24,9 @@ WASM_PAGE = 64 * 1024
 
 MEMORY_RESERVATION = 4 * GiB  # every 32-bit memory fits: its base never moves
 MEMORY_GUARD = 32 * MiB
+# Per-instance metadata (the VMContext) grows with a module's functions; Wasmtime's
+# default 1 MiB cap refuses modules of ~40k functions (a 5 MB module has 190k).
+MAX_INSTANCE_SIZE = 16 * MiB
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class EngineSettings:
 def _pool_fits(slots: int) -> bool:
     """Can the pooling allocator reserve its address space? Wasmtime aborts the whole
     process when it cannot, so ask the kernel first with a reservation of the same size."""
-    size = slots * (MEMORY_RESERVATION + MEMORY_GUARD) + MEMORY_GUARD
+    size = slots * (MEMORY_RESERVATION + MEMORY_GUARD + MAX_INSTANCE_SIZE) + MEMORY_GUARD
     size += size // 4  # tables, stacks, slack
     try:
         m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0),
@@ -87,6 +90,7 @@ class Engine:
                 _wffi.wasmtime_pooling_allocation_config_total_memories_set(pc, s.pool_slots)
                 _wffi.wasmtime_pooling_allocation_config_total_tables_set(pc, s.pool_slots)
                 _wffi.wasmtime_pooling_allocation_config_max_memory_size_set(pc, MEMORY_RESERVATION)
+                _wffi.wasmtime_pooling_allocation_config_max_core_instance_size_set(pc, MAX_INSTANCE_SIZE)
                 _wffi.wasmtime_pooling_allocation_strategy_set(cfg.ptr(), pc)
             finally:
                 _wffi.wasmtime_pooling_allocation_config_delete(pc)
