@@ -86,6 +86,21 @@ def measure(fn, iters: int, warmup: int, repeats: int) -> dict:
     return stats(runs)
 
 
+def measure_instantiate(factory, iters: int, repeats: int) -> dict:
+    """New sandboxes (instantiate and init), dropped after each repeat, not timed."""
+    runs = []
+    for _ in range(repeats):
+        live, samples = [], []
+        for _ in range(iters + 2):
+            t = perf()
+            live.append(factory())
+            samples.append(perf() - t)
+        for sb in live:
+            sb.close()
+        runs.append(samples[2:])  # the first two warm up
+    return stats(runs)
+
+
 def machine_info() -> dict:
     model = ""
     try:
@@ -166,22 +181,18 @@ def kind_tiers(kind: str, source, host: Host, ondemand: Host, it: int, cold_it: 
         from wasmhost.runtimes import javascript, python
         comp_bytes = (python if kind == "python" else javascript).runtime_path().read_bytes()
         out["compile"] = measure(lambda: kind_cls(host.engine.wasmtime, comp_bytes), 1, 0, 1)
-    else:
-        out["compile"] = measure(lambda: wasmtime.Module(host.engine.wasmtime, unique()), max(3, cold_it // 4), 1, rep)
+    else:  # the large module compiles for half a second: a few samples are enough
+        n = 3 if kind == "large" else max(3, cold_it // 4)
+        out["compile"] = measure(lambda: wasmtime.Module(host.engine.wasmtime, unique()), n, 1, rep)
     progress.step(f"{kind}: compile")
     out["load_cached"] = measure(lambda: kind_cls.deserialize_file(host.engine.wasmtime, str(art)), cold_it, 2, rep)
     progress.step(f"{kind}: load from cache")
-    sbs = []
+    # a runtime component holds several core instances: keep well inside the pool's 1,000 slots
+    n_inst = min(cold_it, 50) if runtime else cold_it
     if host.engine.pooling:  # else the on-demand figure below is the only one
-        out["instantiate_pooling"] = measure(lambda: sbs.append(fn._new_sandbox()), cold_it, 2, rep)
-    for sb in sbs:
-        sb.close()
-    sbs.clear()
+        out["instantiate_pooling"] = measure_instantiate(fn._new_sandbox, n_inst, rep)
     ondemand.deploy(f"{kind}-od", source)
-    fn2 = ondemand._functions[f"{kind}-od"]
-    out["instantiate_ondemand"] = measure(lambda: sbs.append(fn2._new_sandbox()), cold_it, 2, rep)
-    for sb in sbs:
-        sb.close()
+    out["instantiate_ondemand"] = measure_instantiate(ondemand._functions[f"{kind}-od"]._new_sandbox, n_inst, rep)
     progress.step(f"{kind}: instantiate")
 
     def first_invoke():
@@ -189,7 +200,7 @@ def kind_tiers(kind: str, source, host: Host, ondemand: Host, it: int, cold_it: 
         host.deploy(name, source)
         host.invoke(name, PAYLOAD)
         host.remove(name)
-    out["first_invoke"] = measure(first_invoke, cold_it, 2, rep)
+    out["first_invoke"] = measure(first_invoke, max(5, cold_it // 10) if kind == "large" else cold_it, 2, rep)
     progress.step(f"{kind}: first invoke")
     out["warm_invoke"] = measure(lambda: host.invoke(f"{kind}-warm", PAYLOAD), it, it // 10, rep)
     progress.step(f"{kind}: warm invoke")
