@@ -19,7 +19,6 @@ import gc
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -34,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 from wasmhost import EngineSettings, FunctionConfig, Host  # noqa: E402
 from wasmhost.engine import ffi  # noqa: E402
 
+import suite  # noqa: E402  (bench/suite.py)
+
 ECHO_WAT = (ROOT / "tests/guests/echo.wat").read_text()
 PAYLOAD = b"x" * 64
 CFG = dict(memory_mb=64, timeout_ms=500, fuel=50_000_000)
@@ -41,21 +42,8 @@ perf = time.perf_counter_ns
 
 
 def measure(fn, iters: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    gc.disable()
-    try:
-        for _ in range(iters):
-            t = perf()
-            fn()
-            samples.append(perf() - t)
-    finally:
-        gc.enable()
-    samples.sort()
-    q = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] / 1000  # noqa: E731
-    return {"p50_us": q(0.50), "p90_us": q(0.90), "p99_us": q(0.99), "max_us": samples[-1] / 1000,
-            "mean_us": statistics.fmean(samples) / 1000, "n": len(samples)}
+    """One repeat of suite.measure: per-call samples after a warm-up, GC off."""
+    return suite.measure(fn, iters, warmup, 1)
 
 
 # -- floors: the raw C API with nothing of wasmhost around it ------------------------
