@@ -66,6 +66,19 @@ def deploy(url: str, name: str) -> None:
     urllib.request.urlopen(req, timeout=30).read()
 
 
+WORKERD = ROOT / "bench/peers/node_modules/@cloudflare/workerd-linux-64/bin/workerd"
+
+
+def start_workerd(port: int) -> subprocess.Popen:
+    """Cloudflare's workerd serving the same echo guest (npm install --prefix bench/peers)."""
+    import wasmtime
+    cfg_dir = ROOT / "bench/peers/workerd"
+    (cfg_dir / "echo.wasm").write_bytes(wasmtime.wat2wasm(ECHO_WAT.read_text()))
+    return subprocess.Popen(taskset(0) + [str(WORKERD), "serve", "config.capnp", "--socket-addr",
+                                          f"http=127.0.0.1:{port}"], cwd=cfg_dir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def wrk(url: str, conns: int, duration: int) -> dict:
     cmd = taskset(1) + ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "-s", str(ROOT / "bench/post.lua"), url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -92,11 +105,20 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wasmhost-http-"))
     runs: dict[str, list[dict]] = {}
     startup = []
+    targets = ["floor_aiohttp_echo", "wasmhost_invoke", "wasmhost_lambda_api"]
+    if WORKERD.exists():
+        targets.append("workerd_wasm_echo")
+    else:
+        print(f"workerd: missing (npm install --prefix {ROOT / 'bench/peers'})", file=sys.stderr)
     for rep in range(args.reps):
-        for target in ("floor_aiohttp_echo", "wasmhost_invoke", "wasmhost_lambda_api"):
+        for target in targets:
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            if target == "floor_aiohttp_echo":
+            if target == "workerd_wasm_echo":
+                proc = start_workerd(port)
+                wait_ok(url + "/")
+                path = "/"
+            elif target == "floor_aiohttp_echo":
                 proc = subprocess.Popen(taskset(0) + [PY, str(ROOT / "bench/aiohttp_echo.py"), str(port)])
                 wait_ok(url + "/healthz")
                 path = "/echo"
@@ -140,9 +162,9 @@ def main() -> None:
               + (f"  non-2xx: {v['non2xx']:.0f}" if v["non2xx"] else ""))
     print(f"\nprocess start to first invoke, ten functions deployed: "
           f"median {statistics.median(startup):.0f} ms (all: {', '.join(f'{s:.0f}' for s in startup)})")
-    print("reference, same machine (shared/research/peers.md): workerd wasm echo ~2.8k req/s, 321 µs p50 at c=1")
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "startup_ms": startup}, indent=2))
+        args.json.write_text(json.dumps({"results": results, "startup_ms": startup,
+                                         "workerd": "measured" if WORKERD.exists() else "missing"}, indent=2))
 
 
 if __name__ == "__main__":

@@ -246,15 +246,13 @@ def peer_tiers(host: Host, it: int, cold_it: int, rep: int, progress: Progress, 
     peers["process_per_invocation"] = measure(
         lambda: subprocess.run(cmd, input=PAYLOAD, capture_output=True, check=True), max(5, cold_it // 5), 1, rep)
     progress.step("peers: process per invocation")
-    doc["missing"].append({"peer": "workerd", "reason": "not measured by `wasmhost bench` yet; "
-                           "shared/research/peers.md has this machine's figures (HTTP, ~2.8k req/s at c=1)",
-                           "install": "npm install workerd@1.20261117.1"})
 
 
 def http_tiers(doc: dict, duration: int, progress: Progress) -> None:
     import shutil
     if not shutil.which("wrk"):
-        doc["missing"].append({"peer": "http (wrk)", "reason": "wrk is not installed", "install": "apt-get install wrk"})
+        doc["missing"].append({"peer": "http (wrk), with workerd", "reason": "wrk is not installed",
+                               "install": "apt-get install wrk"})
         return
     proc = subprocess.run([sys.executable, str(ROOT / "bench/bench_http.py"), "--duration", str(duration),
                            "--reps", "1", "--json", str(Path(tempfile.mkdtemp()) / "http.json")],
@@ -265,6 +263,9 @@ def http_tiers(doc: dict, duration: int, progress: Progress) -> None:
         return
     path = Path(proc.args[-1])
     doc["http"] = json.loads(path.read_text())
+    if doc["http"].get("workerd") != "measured":
+        doc["missing"].append({"peer": "workerd", "reason": "its npm package is not installed",
+                               "install": f"npm install --prefix {ROOT / 'bench/peers'}"})
 
 
 def run(quick: bool = False, kinds: list[str] | None = None, http: bool = True, quiet: bool = False) -> dict:
@@ -276,8 +277,11 @@ def run(quick: bool = False, kinds: list[str] | None = None, http: bool = True, 
                               "payload_bytes": len(PAYLOAD)},
                  "kinds": {}, "peers": {}, "missing": [], "ratios": {}}
     work = Path(tempfile.mkdtemp(prefix="wasmhost-bench-"))
-    host = Host(work / "pooled", engine=EngineSettings(allocator="auto"))
-    ondemand = Host(work / "ondemand", engine=EngineSettings(allocator="ondemand"))
+    # Deploys load the runtimes compiled by earlier runs (the compile tier always compiles).
+    from wasmhost.build import cache_dir
+    artifacts = cache_dir().parent / "bench-artifacts"
+    host = Host(work / "pooled", engine=EngineSettings(allocator="auto"), cache_dir=artifacts)
+    ondemand = Host(work / "ondemand", engine=EngineSettings(allocator="ondemand"), cache_dir=artifacts)
     doc["meta"]["pooling"] = host.engine.pooling
     try:
         peer_tiers(host, it, cold_it, rep, progress, doc)
@@ -291,6 +295,9 @@ def run(quick: bool = False, kinds: list[str] | None = None, http: bool = True, 
             doc["kinds"][kind] = kind_tiers(kind, source, host, ondemand, it, cold_it, rep, progress)
         if http:
             http_tiers(doc, 1 if quick else 5, progress)
+        else:
+            doc["missing"].append({"peer": "http tier (aiohttp floor, wasmhost, workerd)",
+                                   "reason": "skipped (--no-http)", "install": ""})
     finally:
         progress.close()
         host.close()

@@ -32,8 +32,8 @@ def test_numbers_are_sane(result):
     assert tiers["strict_invoke"]["p50_us"] > tiers["warm_invoke"]["p50_us"]
     assert result["peers"]["naive_wasmtime_py"]["p50_us"] > tiers["warm_invoke"]["p50_us"]
     assert result["ratios"]["wat.warm_invoke/raw_c_api_floor"] > 1
-    missing = {m["peer"] for m in result["missing"]}
-    assert "workerd" in missing  # reported, never dropped in silence
+    # the HTTP tier (with workerd) was not run: reported, never dropped in silence
+    assert any("workerd" in m["peer"] for m in result["missing"]) or "http" in result
 
 
 def test_report_and_compare(result, tmp_path):

@@ -46,18 +46,21 @@ class Host:
     ``persist=False`` keeps both in memory (nothing written to disk).
     Thread-safe: invoke from any number of threads; guests run with the GIL released.
     ``inline_budget_ms``: how long ``ainvoke`` may run a guest on the event loop
-    before handing it to a worker thread (0: never run on the loop).
+    before handing it to a worker thread (0: never run on the loop). ``cache_dir``
+    puts the compiled-artifact cache elsewhere, e.g. shared by several hosts.
     """
 
     def __init__(self, data_dir: str | Path | None = None, *, persist: bool = True,
                  engine: EngineSettings | None = None, tick_ms: float = 1.0,
                  max_payload: int = MAX_SYNC_PAYLOAD, max_response: int = MAX_SYNC_PAYLOAD,
-                 flush_interval_s: float = 0.25, workers: int = 32, inline_budget_ms: float = 2.0) -> None:
+                 flush_interval_s: float = 0.25, workers: int = 32, inline_budget_ms: float = 2.0,
+                 cache_dir: str | Path | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         if persist:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = Engine(engine)
-        self.cache = ArtifactCache(self.data_dir / "cache" if persist else None, self.engine)
+        self.cache = ArtifactCache((Path(cache_dir) if cache_dir else self.data_dir / "cache") if persist else None,
+                                   self.engine)
         self.ledger = Ledger(self.data_dir / "ledger.sqlite" if persist else None)
         self.ledger_record = self.ledger.record
         self.ticker = EpochTicker(self.engine, tick_ms)
