@@ -41,7 +41,7 @@ class Registry:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._functions: dict[str, dict] | None = None
+        self._mirror: dict[str, dict[tuple, dict]] = {}
 
     def _q(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -62,62 +62,83 @@ class Registry:
         return self.dir / "code" / sha
 
     # -- functions, versions, aliases -----------------------------------------------
-    # Function records are read on every invocation, so they are also kept in memory
-    # (this process is the only writer). Treat what ``get_function`` returns as
-    # read-only: copy before changing, then ``put_function``.
-    def _function_cache(self) -> dict[str, dict]:
-        if self._functions is None:
-            rows = self._db.execute("SELECT name, doc FROM functions").fetchall()
-            self._functions = {name: json.loads(doc) for name, doc in rows}
-        return self._functions
+    # These records are read on every invocation (an alias or a version on each
+    # qualified one), so each table is mirrored in memory; this process is its only
+    # writer. Treat returned records as read-only: copy, change, then put.
+    _KEYS = {"functions": ("name",), "versions": ("name", "version"), "aliases": ("name", "alias")}
+
+    def _table(self, table: str) -> dict[tuple, dict]:
+        cache = self._mirror.get(table)
+        if cache is None:
+            cols = ", ".join(self._KEYS[table])
+            rows = self._db.execute(f"SELECT {cols}, doc FROM {table}").fetchall()
+            cache = self._mirror[table] = {tuple(r[:-1]): json.loads(r[-1]) for r in rows}
+        return cache
+
+    def _put(self, table: str, key: tuple, doc: dict) -> None:
+        with self._lock:
+            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * (len(key) + 1))})",
+                             (*key, json.dumps(doc)))
+            self._table(table)[key] = doc
+
+    def _get(self, table: str, key: tuple) -> dict | None:
+        with self._lock:
+            return self._table(table).get(key)
+
+    def _list(self, table: str, name: str) -> list[dict]:
+        with self._lock:
+            return [doc for key, doc in sorted(self._table(table).items()) if key[0] == name]
+
+    def _delete(self, table: str, key: tuple) -> None:
+        with self._lock:
+            where = " AND ".join(f"{c} = ?" for c in self._KEYS[table])
+            self._db.execute(f"DELETE FROM {table} WHERE {where}", key)
+            self._table(table).pop(key, None)
 
     def put_function(self, name: str, doc: dict) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO functions VALUES (?, ?)", (name, json.dumps(doc)))
-            self._function_cache()[name] = doc
+        self._put("functions", (name,), doc)
 
     def get_function(self, name: str) -> dict | None:
-        with self._lock:
-            return self._function_cache().get(name)
+        return self._get("functions", (name,))
 
     def list_functions(self) -> list[dict]:
         with self._lock:
-            cache = self._function_cache()
-            return [cache[k] for k in sorted(cache)]
+            return [doc for _, doc in sorted(self._table("functions").items())]
 
     def delete_function(self, name: str) -> None:
+        """The function, its versions and its aliases, in one transaction."""
         with self._lock:
             self._db.execute("BEGIN")
-            for table in ("functions", "versions", "aliases"):
+            for table in self._KEYS:
                 self._db.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
+                cache = self._table(table)
+                for key in [k for k in cache if k[0] == name]:
+                    del cache[key]
             self._db.execute("COMMIT")
-            self._function_cache().pop(name, None)
 
     def put_version(self, name: str, version: int, doc: dict) -> None:
-        self._q("INSERT OR REPLACE INTO versions VALUES (?, ?, ?)", (name, version, json.dumps(doc)))
+        self._put("versions", (name, version), doc)
 
     def get_version(self, name: str, version: int) -> dict | None:
-        rows = self._q("SELECT doc FROM versions WHERE name = ? AND version = ?", (name, version))
-        return json.loads(rows[0][0]) if rows else None
+        return self._get("versions", (name, version))
 
     def list_versions(self, name: str) -> list[dict]:
-        return [json.loads(r[0]) for r in self._q("SELECT doc FROM versions WHERE name = ? ORDER BY version", (name,))]
+        return self._list("versions", name)
 
     def delete_version(self, name: str, version: int) -> None:
-        self._q("DELETE FROM versions WHERE name = ? AND version = ?", (name, version))
+        self._delete("versions", (name, version))
 
     def put_alias(self, name: str, alias: str, doc: dict) -> None:
-        self._q("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)", (name, alias, json.dumps(doc)))
+        self._put("aliases", (name, alias), doc)
 
     def get_alias(self, name: str, alias: str) -> dict | None:
-        rows = self._q("SELECT doc FROM aliases WHERE name = ? AND alias = ?", (name, alias))
-        return json.loads(rows[0][0]) if rows else None
+        return self._get("aliases", (name, alias))
 
     def list_aliases(self, name: str) -> list[dict]:
-        return [json.loads(r[0]) for r in self._q("SELECT doc FROM aliases WHERE name = ? ORDER BY alias", (name,))]
+        return self._list("aliases", name)
 
     def delete_alias(self, name: str, alias: str) -> None:
-        self._q("DELETE FROM aliases WHERE name = ? AND alias = ?", (name, alias))
+        self._delete("aliases", (name, alias))
 
     # -- asynchronous events --------------------------------------------------------
     def enqueue(self, function: str, qualifier: str | None, payload: bytes, request_id: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from itertools import accumulate
 from collections import defaultdict
@@ -15,8 +14,10 @@ BUCKETS_MS = (0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000, 30000)
 
 
 class Metrics:
+    """Updated and read on the event loop's thread only (Service.invoke runs there,
+    whichever thread ran the guest), so no lock."""
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self.invocations: dict[str, int] = defaultdict(int)
         self.errors: dict[tuple[str, str], int] = defaultdict(int)
         self.throttles: dict[str, int] = defaultdict(int)
@@ -28,19 +29,17 @@ class Metrics:
     def observe(self, report: Report) -> None:
         fn = report.function
         ms = report.duration_ns / 1e6
-        with self._lock:
-            self.invocations[fn] += 1
-            if report.status != "ok":
-                self.errors[(fn, report.status)] += 1
-            if report.cold:
-                self.cold[fn] += 1
-            self.fuel[fn] += report.fuel_used or 0
-            self.duration_sum[fn] += ms
-            self.buckets[fn][bisect_left(BUCKETS_MS, ms)] += 1  # per bucket; cumulated in render
+        self.invocations[fn] += 1
+        if report.status != "ok":
+            self.errors[(fn, report.status)] += 1
+        if report.cold:
+            self.cold[fn] += 1
+        self.fuel[fn] += report.fuel_used or 0
+        self.duration_sum[fn] += ms
+        self.buckets[fn][bisect_left(BUCKETS_MS, ms)] += 1  # per bucket; cumulated in render
 
     def throttle(self, fn: str) -> None:
-        with self._lock:
-            self.throttles[fn] += 1
+        self.throttles[fn] += 1
 
     def render(self, warm: dict[str, tuple[int, int]], pending_events: int) -> str:
         out = []
@@ -48,26 +47,25 @@ class Metrics:
         def family(name: str, kind: str, help_: str) -> None:
             out.append(f"# HELP {name} {help_}\n# TYPE {name} {kind}")
 
-        with self._lock:
-            family("wasmhost_invocations_total", "counter", "Invocations that ran, by function.")
-            out += [f'wasmhost_invocations_total{{function="{f}"}} {n}' for f, n in sorted(self.invocations.items())]
-            family("wasmhost_errors_total", "counter", "Failed invocations, by function and status.")
-            out += [f'wasmhost_errors_total{{function="{f}",status="{s}"}} {n}'
-                    for (f, s), n in sorted(self.errors.items())]
-            family("wasmhost_throttles_total", "counter", "Invocations refused at the concurrency limit.")
-            out += [f'wasmhost_throttles_total{{function="{f}"}} {n}' for f, n in sorted(self.throttles.items())]
-            family("wasmhost_cold_starts_total", "counter", "Invocations that had to create an instance.")
-            out += [f'wasmhost_cold_starts_total{{function="{f}"}} {n}' for f, n in sorted(self.cold.items())]
-            family("wasmhost_fuel_used_total", "counter", "Wasmtime fuel used.")
-            out += [f'wasmhost_fuel_used_total{{function="{f}"}} {n}' for f, n in sorted(self.fuel.items())]
-            family("wasmhost_duration_milliseconds", "histogram", "Invocation duration.")
-            for f, b in sorted(self.buckets.items()):
-                cumulative = list(accumulate(b))
-                out += [f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="{edge}"}} {cumulative[i]}'
-                        for i, edge in enumerate(BUCKETS_MS)]
-                out.append(f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="+Inf"}} {cumulative[-1]}')
-                out.append(f'wasmhost_duration_milliseconds_sum{{function="{f}"}} {self.duration_sum[f]:.3f}')
-                out.append(f'wasmhost_duration_milliseconds_count{{function="{f}"}} {cumulative[-1]}')
+        family("wasmhost_invocations_total", "counter", "Invocations that ran, by function.")
+        out += [f'wasmhost_invocations_total{{function="{f}"}} {n}' for f, n in sorted(self.invocations.items())]
+        family("wasmhost_errors_total", "counter", "Failed invocations, by function and status.")
+        out += [f'wasmhost_errors_total{{function="{f}",status="{s}"}} {n}'
+                for (f, s), n in sorted(self.errors.items())]
+        family("wasmhost_throttles_total", "counter", "Invocations refused at the concurrency limit.")
+        out += [f'wasmhost_throttles_total{{function="{f}"}} {n}' for f, n in sorted(self.throttles.items())]
+        family("wasmhost_cold_starts_total", "counter", "Invocations that had to create an instance.")
+        out += [f'wasmhost_cold_starts_total{{function="{f}"}} {n}' for f, n in sorted(self.cold.items())]
+        family("wasmhost_fuel_used_total", "counter", "Wasmtime fuel used.")
+        out += [f'wasmhost_fuel_used_total{{function="{f}"}} {n}' for f, n in sorted(self.fuel.items())]
+        family("wasmhost_duration_milliseconds", "histogram", "Invocation duration.")
+        for f, b in sorted(self.buckets.items()):
+            cumulative = list(accumulate(b))
+            out += [f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="{edge}"}} {cumulative[i]}'
+                    for i, edge in enumerate(BUCKETS_MS)]
+            out.append(f'wasmhost_duration_milliseconds_bucket{{function="{f}",le="+Inf"}} {cumulative[-1]}')
+            out.append(f'wasmhost_duration_milliseconds_sum{{function="{f}"}} {self.duration_sum[f]:.3f}')
+            out.append(f'wasmhost_duration_milliseconds_count{{function="{f}"}} {cumulative[-1]}')
         family("wasmhost_warm_instances", "gauge", "Instances ready for an invocation.")
         out += [f'wasmhost_warm_instances{{function="{f}"}} {w}' for f, (w, _) in sorted(warm.items())]
         family("wasmhost_busy_instances", "gauge", "Instances running an invocation.")
