@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Callable
 
 import wasmtime
-import wasmtime.component
 
 from .engine import Engine
 
@@ -75,7 +74,9 @@ class ArtifactCache:
         came from disk. ``wasm`` may be a callable, read only when there is no
         artifact (a 20 MB runtime need not be read to be found). Compiling a large
         component takes seconds: it is logged."""
-        kind = wasmtime.component.Component if component else wasmtime.Module
+        if component:
+            from wasmtime.component import Component  # only runtimes need it (~27 ms to import)
+        kind = Component if component else wasmtime.Module
         path = self.path_for(module_sha256, component)
         if path is not None:
             module = self._load(path, kind)
