@@ -208,11 +208,3 @@ class Registry:
         with self._lock:
             self._db.close()
 
-
-def iter_pages(items: list, marker: str | None, max_items: int) -> tuple[list, str | None]:
-    """One page of ``items`` after the opaque ``marker`` (an index), and the next marker."""
-    start = int(marker) if marker and marker.isdigit() else 0
-    page = items[start:start + max_items]
-    nxt = str(start + max_items) if start + max_items < len(items) else None
-    return page, nxt
-

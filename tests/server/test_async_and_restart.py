@@ -23,6 +23,8 @@ def test_event_invocations_run(client, server):
         assert res["StatusCode"] == 202
     assert wait_for(lambda: server.metric('wasmhost_invocations_total{function="echo"}') == 5)
     assert wait_for(lambda: server.metric("wasmhost_async_pending_events") == 0)
+    assert server.metric('wasmhost_async_events_total{outcome="accepted"}') == 5
+    assert server.metric('wasmhost_async_events_total{outcome="succeeded"}') == 5
 
 
 def test_failing_events_are_retried_then_dead_lettered(client, server):
@@ -40,6 +42,8 @@ def test_failing_events_are_retried_then_dead_lettered(client, server):
     assert dl["payload"] == b'{"job": 7}' and dl["attempts"] == 2 and "Runtime.Trap" in dl["error"]
     time.sleep(1.0)
     assert server.metric('wasmhost_errors_total{function="trap",status="trap"}') == 2  # no more retries
+    assert server.metric('wasmhost_async_events_total{outcome="retried"}') == 1
+    assert server.metric('wasmhost_async_events_total{outcome="failed"}') == 1
 
 
 def test_on_failure_destination_gets_a_lambda_record(client, server):

@@ -41,7 +41,7 @@ class Metrics:
     def throttle(self, fn: str) -> None:
         self.throttles[fn] += 1
 
-    def render(self, warm: dict[str, tuple[int, int]], pending_events: int) -> str:
+    def render(self, warm: dict[str, tuple[int, int]], pending_events: int, async_stats: dict[str, int]) -> str:
         out = []
 
         def family(name: str, kind: str, help_: str) -> None:
@@ -72,6 +72,8 @@ class Metrics:
         out += [f'wasmhost_busy_instances{{function="{f}"}} {b}' for f, (_, b) in sorted(warm.items())]
         family("wasmhost_async_pending_events", "gauge", "Accepted asynchronous events not yet finished.")
         out.append(f"wasmhost_async_pending_events {pending_events}")
+        family("wasmhost_async_events_total", "counter", "Asynchronous events by outcome since start.")
+        out += [f'wasmhost_async_events_total{{outcome="{k}"}} {v}' for k, v in sorted(async_stats.items())]
         return "\n".join(out) + "\n"
 
 
@@ -81,7 +83,7 @@ def handler(metrics: Metrics, service) -> web.RouteDef:
         for info in service.host.functions():
             key = info.name if info.version == "$LATEST" else f"{info.name}:{info.version}"
             warm[key] = (info.warm, info.busy)
-        text = metrics.render(warm, service.registry.pending_events())
+        text = metrics.render(warm, service.registry.pending_events(), service.async_stats)
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
     return web.get("/metrics", get)
