@@ -159,3 +159,15 @@ def test_examples(phost):
         {"customer": "bob", "amount": "x", "date": "2026-11-03"}]}).value
     assert out["customers"] == [{"customer": "Ada", "total": "19.50"}] and out["grand_total"] == "19.50"
     assert out["rejected"][0]["index"] == 2 and out["rejected"][0]["reason"].startswith("InvalidOperation")
+
+
+def test_strict_python_functions_never_renew_on_the_event_loop(phost, tmp_path):
+    """Renewing a Python instance takes milliseconds: strict Python functions skip
+    the speculative inline run of ainvoke, so the loop never waits for it."""
+    app = write(tmp_path, "app.py", "def handler(event, context):\n    return event\n")
+    phost.deploy("strict_async", app, FunctionConfig(isolation="strict", min_warm=1))
+    phost.deploy("warm_async", app, FunctionConfig(min_warm=1))
+    assert not phost._functions["strict_async"].speculate
+    assert phost._functions["warm_async"].speculate
+    import asyncio
+    assert asyncio.run(phost.ainvoke("strict_async", {"a": 1})).value == {"a": 1}

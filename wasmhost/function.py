@@ -92,8 +92,9 @@ class Function:
         self.invoke = self._invoke_command if abi.kind == "wasi_command" else make_warm_path(self)
         # Speculative inline runs (Host.ainvoke): only guests that can do nothing but
         # compute and log (core modules; Python and JavaScript with no network or
-        # writable files), so an abandoned run has no effect outside.
-        self.speculate = abi.kind in ("core", "python", "javascript")
+        # writable files), so an abandoned run has no effect outside. Not for strict
+        # runtime functions: renewing their instance (~5 ms) would then hold the loop.
+        self.speculate = abi.kind == "core" or (abi.kind in ("python", "javascript") and not strict)
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0
 
