@@ -98,10 +98,15 @@ class Function:
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0
 
-    def _new_sandbox(self):
-        deadline = perf_ns() + self.timeout_ns  # init has the same deadline as an invocation
+    def _arm_ticker(self) -> None:
+        """Keep the epoch ticking for a run starting now (init has the same deadline
+        as an invocation)."""
+        deadline = perf_ns() + self.timeout_ns
         if deadline > self._host.ticker.until:
             self._host.ticker.extend(deadline)
+
+    def _new_sandbox(self):
+        self._arm_ticker()
         return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.timeout_ns, self.meta)
 
     def overran(self) -> None:
@@ -110,9 +115,7 @@ class Function:
         self.skip_speculation = min(100 * 2 ** min(self.overruns, 7), 10_000)
 
     def _renew_sandbox(self, sb) -> None:
-        deadline = perf_ns() + self.timeout_ns
-        if deadline > self._host.ticker.until:
-            self._host.ticker.extend(deadline)
+        self._arm_ticker()
         self.abi.renew(sb, self.config.fuel_budget, self.ticks)
 
     def info(self) -> FunctionInfo:
@@ -126,7 +129,7 @@ class Function:
         if len(payload) > host.max_payload:
             host.payload_too_large(payload)
         t0 = perf_ns()
-        host.ticker.extend(t0 + self.timeout_ns)
+        self._arm_ticker()
         self.pool.take_slot()
         sb = None
         try:
