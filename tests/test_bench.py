@@ -48,3 +48,15 @@ def test_report_and_compare(result, tmp_path):
     table, regressions = report.compare(result, slower)
     assert regressions == 1 and "kinds.wat.warm_invoke" in table and "+50.0%" in table
     assert report.compare(result, result)[1] == 0
+
+
+def test_cli_compare_exit_status(result, tmp_path, capsys):
+    from wasmhost.cli import main
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(result))
+    slower = json.loads(json.dumps(result))
+    slower["kinds"]["wat"]["strict_invoke"]["p50_us"] *= 2
+    new.write_text(json.dumps(slower))
+    assert main(["bench", "--compare", str(old), str(new)]) == 1  # a regression fails a CI step
+    assert "kinds.wat.strict_invoke" in capsys.readouterr().out
+    assert main(["bench", "--compare", str(old), str(old)]) == 0
