@@ -299,6 +299,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
+    import socket
+    try:  # a clear word about a busy port, not a traceback from deep inside the event loop
+        with socket.create_server((args.host, args.port), reuse_port=False):
+            pass
+    except OSError as e:
+        print(f"wasmhost: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        host.close()
+        registry.close()
+        return 2
     print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0

@@ -172,3 +172,10 @@ def test_dead_letters_can_be_listed_and_replayed(client, server):
 def test_unknown_routes_are_json_errors(server, path):
     status, h, body = http(server.url + path)
     assert status in (404, 405) and h["x-amzn-ErrorType"] and "message" in json.loads(body)
+
+
+def test_busy_port_is_a_clear_error(server, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "wasmhost.cli", "--data-dir", str(tmp_path / "other"), "serve",
+                           "--port", str(server.port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and f"cannot listen on 127.0.0.1:{server.port}" in proc.stderr
+    assert "Traceback" not in proc.stderr
