@@ -51,15 +51,25 @@ class Throttled(WasmhostError):
 
 
 class InvocationError(WasmhostError):
-    """An invocation ran and failed. ``report`` is its metering report."""
+    """An invocation ran and failed. ``report`` is its metering report.
+
+    The sandbox that raised it fills ``fuel_used`` and ``memory_bytes`` (for the
+    report) and ``trap_detail`` (a backtrace, for the log) with ``usage``."""
 
     error_type = "Runtime.Error"
+    fuel_used: "int | None" = None
+    memory_bytes = 0
+    trap_detail = ""
 
     def __init__(self, message: str, report: "Report | None" = None, logs: str = "") -> None:
         super().__init__(message)
         self.error_message = message
         self.report = report
         self.logs = logs
+
+    def usage(self, fuel_used: "int | None", memory_bytes: int, trap_detail: str = "") -> "InvocationError":
+        self.fuel_used, self.memory_bytes, self.trap_detail = fuel_used, memory_bytes, trap_detail
+        return self
 
     def to_lambda(self) -> dict[str, Any]:
         return {"errorType": self.error_type, "errorMessage": self.error_message}

@@ -163,9 +163,9 @@ class Function:
 
     def _failed(self, e: InvocationError, seq: int, t0: int, dur: int, init_ns: int | None,
                 logs: str) -> InvocationError:
-        report = Report(seq, self.name, self.version, t0, dur, init_ns, getattr(e, "fuel_used", None),
-                        getattr(e, "memory_bytes", 0), self.memory_mb, init_ns is not None)
-        detail = getattr(e, "trap_detail", "")
+        report = Report(seq, self.name, self.version, t0, dur, init_ns, e.fuel_used, e.memory_bytes,
+                        self.memory_mb, init_ns is not None)
+        detail = e.trap_detail
         if detail:  # the backtrace belongs in the log, as a runtime's stack trace would be
             logs += detail if detail.endswith("\n") else detail + "\n"
         if logs:
@@ -183,10 +183,10 @@ class Function:
 
 
 def make_warm_path(fn: Function):
-    """The invocation path of a core-module function, as a closure over everything
-    it reads (a local is cheaper than an attribute; ~1 µs per call here). It runs
-    on every invocation: measure it (bench/bench_core.py) before and after any
-    change."""
+    """The invocation path of a pooled function (core module or language runtime),
+    as a closure over everything it reads (a local is cheaper than an attribute;
+    ~1 µs per call here). It runs on every invocation: measure it
+    (bench/bench_core.py) before and after any change."""
     host, pool = fn._host, fn.pool
     free, ticker = pool.free, host.ticker
     record, max_payload, max_response = host.ledger_record, host.max_payload, host.max_response

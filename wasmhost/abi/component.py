@@ -11,6 +11,7 @@ CPython anyway, so the raw fast path of core modules would not show).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import wasmtime
@@ -18,18 +19,15 @@ from wasmtime import component as wc
 
 from ..clock import request_id, wall_ms
 from ..errors import FunctionError, InvalidResult, InvocationError
+from .imports import linker_for
 from .sandbox import INIT_FUEL, GuestState, _take_host_exception, classify
 
-_LINKERS: dict[int, wc.Linker] = {}
-
-
 def _linker(engine) -> wc.Linker:
-    key = id(engine)
-    if key not in _LINKERS:
+    def build() -> wc.Linker:
         linker = wc.Linker(engine.wasmtime)
         linker.add_wasip2()
-        _LINKERS[key] = linker
-    return _LINKERS[key]
+        return linker
+    return linker_for(engine, "component-wasip2", build)
 
 
 class ComponentSandbox(GuestState):
@@ -43,7 +41,6 @@ class ComponentSandbox(GuestState):
         self._instantiate(fuel, ticks)
 
     def _instantiate(self, fuel: int, ticks: int) -> None:
-        import time
         abi = self.abi
         self.t0 = time.perf_counter_ns()
         self.store = store = wasmtime.Store(abi.engine.wasmtime)
@@ -73,9 +70,7 @@ class ComponentSandbox(GuestState):
                 "Runtime.ImportModuleError" if abi.kind == "python" else "Runtime.HandlerNotFound")
             exc = FunctionError(etype, f"Unable to import module '{module}': "
                                 f"{doc.get('errorType')}: {doc.get('errorMessage')}")
-            exc.fuel_used, exc.memory_bytes = None, 0  # type: ignore[attr-defined]
-            exc.trap_detail = "".join(doc.get("stackTrace", []))  # type: ignore[attr-defined]
-            raise exc
+            raise exc.usage(None, 0, "".join(doc.get("stackTrace", [])))
         self.live = True
 
     def _limits(self, ticks: int) -> None:
@@ -89,8 +84,8 @@ class ComponentSandbox(GuestState):
             return out
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
             _take_host_exception()
-            raise classify(e, "the Python runtime", self.fuel_used(), 0, self.fuel_budget, self.memory_limit) \
-                from None
+            raise classify(e, f"the {self.abi.kind} runtime", self.fuel_used(), 0, self.fuel_budget,
+                           self.memory_limit) from None
 
     def fuel_used(self) -> int:
         return self.fuel_budget - self.store.get_fuel()
@@ -100,7 +95,8 @@ class ComponentSandbox(GuestState):
         try:
             event = payload.decode("utf-8")
         except UnicodeDecodeError:
-            raise _bad("a Python function's event must be UTF-8 (JSON) text") from None
+            raise InvalidResult(f"a {self.abi.kind} function's event must be UTF-8 (JSON) text").usage(None, 0) \
+                from None
         ctx = json.dumps({"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta})
         out = self._call(self._handle, event, ctx)
         if out.tag == "err":
@@ -121,12 +117,6 @@ class ComponentSandbox(GuestState):
         self.live = False
         self.store = None
         self._init = self._handle = None
-
-
-def _bad(message: str) -> InvalidResult:
-    exc = InvalidResult(message)
-    exc.fuel_used, exc.memory_bytes = None, 0  # type: ignore[attr-defined]
-    return exc
 
 
 class RuntimeABI:

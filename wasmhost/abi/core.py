@@ -14,7 +14,7 @@ import wasmtime
 from ctypes import c_int32, c_uint32, c_uint64
 
 from ..engine import ffi
-from ..errors import InvalidResult
+from ..errors import InvalidResult, InvocationError, MemoryLimitExceeded
 from .imports import check_exports, check_imports, check_memory, link
 from .sandbox import Sandbox, Template
 
@@ -56,8 +56,7 @@ class CoreABI:
         ``invoke`` bound. Raises the typed invocation errors if init fails."""
         sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta,
                      wasi=self._wasi if self.uses_wasi else None)
-        self._init(sb)
-        sb.fuel_budget = fuel  # from here on each invocation has this budget (init had its own)
+        self._init(sb, fuel)
         sb.invoke = make_invoke(sb, fuel, ticks, self.ticker)
         return sb
 
@@ -65,11 +64,12 @@ class CoreABI:
         """A fresh instance in an existing sandbox (strict isolation); its bound
         ``invoke`` stays valid."""
         sb.renew(fuel, ticks)
-        self._init(sb)
-        sb.fuel_budget = fuel
+        self._init(sb, fuel)
 
     @staticmethod
-    def _init(sb: Sandbox) -> None:
+    def _init(sb: Sandbox, fuel: int) -> None:
+        """Run the module's initialisers (with init's own fuel), then give the sandbox
+        the per-invocation budget."""
         try:
             for name in ("_initialize", "wasmhost_init"):
                 if name in sb.externs:
@@ -77,6 +77,7 @@ class CoreABI:
         except BaseException:
             sb.close()
             raise
+        sb.fuel_budget = fuel
 
     def _wasi(self, sb: Sandbox) -> wasmtime.WasiConfig:
         """WASI for a core module: its environment, and stdout/stderr into the log."""
@@ -151,22 +152,18 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
         op = r >> 32
         end = op + (r & 0xFFFFFFFF)
         if end > size:
-            exc = InvalidResult(f"wasmhost_handle returned a result outside linear memory "
-                                f"(ptr {op}, len {r & 0xFFFFFFFF}, memory {size} bytes)")
-            exc.fuel_used, exc.memory_bytes = None, size  # type: ignore[attr-defined]
-            raise exc
+            raise InvalidResult(f"wasmhost_handle returned a result outside linear memory "
+                                f"(ptr {op}, len {r & 0xFFFFFFFF}, memory {size} bytes)").usage(None, size)
         get_fuel(ctx, fuel_out_p)
         return bytes(view[op:end]), fuel - fuel_out.value, size
 
     return invoke
 
 
-def _bad_alloc(sb: Sandbox, p: int, n: int, limit: int) -> Exception:
-    from ..errors import MemoryLimitExceeded
+def _bad_alloc(sb: Sandbox, p: int, n: int, limit: int) -> InvocationError:
     size = sb.memory_size()
     if size + n > limit or size + 65536 > limit:
-        exc: Exception = MemoryLimitExceeded(f"wasmhost_alloc({n}) failed at the memory limit ({limit >> 20} MB)")
+        exc: InvocationError = MemoryLimitExceeded(f"wasmhost_alloc({n}) failed at the memory limit ({limit >> 20} MB)")
     else:
         exc = InvalidResult(f"wasmhost_alloc({n}) returned an unusable buffer (ptr {p}, memory {size} bytes)")
-    exc.fuel_used, exc.memory_bytes = sb.fuel_used(), size  # type: ignore[attr-defined]
-    return exc
+    return exc.usage(sb.fuel_used(), size)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Callable
 
 import wasmtime
 
@@ -78,26 +79,31 @@ def check_memory(module: wasmtime.Module, memory_mb: int) -> None:
                               f"more than its memory_mb={memory_mb}")
 
 
-_LINKERS: "weakref.WeakKeyDictionary[object, dict[bool, wasmtime.Linker]]" = weakref.WeakKeyDictionary()
+_LINKERS: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 _LINKERS_LOCK = threading.Lock()
 
 
-def _linker(engine, uses_wasi: bool) -> wasmtime.Linker:
-    """One linker per engine (with and without WASI), built on first use: defining
-    the host imports costs ~0.3 ms, a third of a small function's deploy."""
+def linker_for(engine, kind: str, build: "Callable[[], object]"):
+    """One linker per engine and kind, built on first use and dropped with the
+    engine: defining the host imports costs ~0.3 ms, a third of a small function's
+    deploy."""
     with _LINKERS_LOCK:
         per_engine = _LINKERS.setdefault(engine, {})
-        if uses_wasi not in per_engine:
-            linker = wasmtime.Linker(engine.wasmtime)
-            capabilities.define(linker)
-            if uses_wasi:
-                linker.define_wasi()
-            per_engine[uses_wasi] = linker
-        return per_engine[uses_wasi]
+        if kind not in per_engine:
+            per_engine[kind] = build()
+        return per_engine[kind]
+
+
+def _core_linker(engine, uses_wasi: bool) -> wasmtime.Linker:
+    linker = wasmtime.Linker(engine.wasmtime)
+    capabilities.define(linker)
+    if uses_wasi:
+        linker.define_wasi()
+    return linker
 
 
 def link(engine, module: wasmtime.Module, uses_wasi: bool) -> wasmtime.InstancePre:
-    linker = _linker(engine, uses_wasi)
+    linker = linker_for(engine, f"core-wasi={uses_wasi}", lambda: _core_linker(engine, uses_wasi))
     try:
         return linker.instantiate_pre(module)
     except wasmtime.WasmtimeError as e:

@@ -21,7 +21,7 @@ from .. import capabilities
 from ..clock import request_id, wall_ms
 from ..engine import ffi
 from ..engine.engine import WASM_PAGE
-from ..errors import cause, FuelExhausted, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
+from ..errors import cause, FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
 
 MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
 # Instantiation and init (Lambda's INIT phase) are not charged to an invocation's fuel
@@ -221,8 +221,7 @@ class Sandbox(GuestState):
         raised = _take_host_exception()
         size = self.memory_size() if self.live else 0  # a stale export aborts the process
         if isinstance(raised, InvocationError):  # a host import refused the guest's arguments
-            raised.fuel_used, raised.memory_bytes = self.fuel_used(), size
-            return raised
+            return raised.usage(self.fuel_used(), size)
         return classify(obj, what, self.fuel_used(), size, self.fuel_budget, self.memory_limit)
 
     def close(self) -> None:
@@ -262,10 +261,7 @@ def classify(obj: Exception, what: str, fuel_used: int | None, size: int, fuel_b
         exc = MemoryLimitExceeded(f"{what} failed at its memory limit ({memory_limit >> 20} MB): {cause(message)}")
     else:
         exc = GuestTrap(f"{what} trapped: {cause(message)}")
-    exc.fuel_used = fuel_used  # type: ignore[attr-defined]
-    exc.memory_bytes = size  # type: ignore[attr-defined]
-    exc.trap_detail = message  # type: ignore[attr-defined]
-    return exc
+    return exc.usage(fuel_used, size, message)
 
 
 def _take_host_exception() -> BaseException | None:
@@ -282,5 +278,4 @@ def adopt(err: int | None, trap: int | None) -> Exception:
 
 
 def _exit_error(code: int) -> InvocationError:
-    from ..errors import FunctionError
     return FunctionError("Runtime.ExitError", f"guest exited with status {code}")

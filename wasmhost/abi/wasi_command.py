@@ -73,12 +73,11 @@ class CommandABI:
                     if isinstance(obj, ExitTrap):
                         last = (sb.take_logs().strip().splitlines() or [""])[-1]
                         exc = FunctionError("Runtime.ExitError", f"exit status {obj.code}" + (f": {last}" if last else ""))
-                        exc.fuel_used, exc.memory_bytes = sb.fuel_used(), sb.memory_size()  # type: ignore[attr-defined]
+                        exc.usage(sb.fuel_used(), sb.memory_size())
                     raise exc
             if overflow:
-                exc2 = InvalidResult(f"stdout exceeded the {self.max_output}-byte result limit")
-                exc2.fuel_used, exc2.memory_bytes = sb.fuel_used(), sb.memory_size()  # type: ignore[attr-defined]
-                raise exc2
+                raise InvalidResult(f"stdout exceeded the {self.max_output}-byte result limit").usage(
+                    sb.fuel_used(), sb.memory_size())
             return sb, bytes(out), sb.fuel_used(), sb.memory_size()
         except BaseException as e:
             e.sandbox = sb  # type: ignore[attr-defined]  # the caller still wants its logs
