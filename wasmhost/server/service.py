@@ -167,8 +167,9 @@ class Service:
                     cfg = dataclasses.replace(cfg, handler=handler)
                     target = Path(tmp)
                     if runtime.startswith("nodejs"):  # the handler's module is the file to load
-                        target = next((Path(tmp) / f"{handler.rpartition('.')[0]}{ext}" for ext in (".js", ".mjs")
-                                       if (Path(tmp) / f"{handler.rpartition('.')[0]}{ext}").exists()), target)
+                        module = str(target / handler.rpartition(".")[0])
+                        target = next((Path(module + ext) for ext in (".js", ".mjs") if Path(module + ext).exists()),
+                                      target)
                     self.host.deploy(doc["FunctionName"], target, cfg, version=version)
             else:
                 self.host.deploy(doc["FunctionName"], path, cfg, version=version)
@@ -188,32 +189,33 @@ class Service:
                     log.error("could not restore %s:%s: %s", doc["FunctionName"], version, e)
         return n
 
-    @classmethod
-    def code_from_zip(cls, data: bytes, runtime: str, handler: str | None) -> bytes:
-        """What to store: the module for Wasm runtimes, the checked zip for Python and Node.js."""
-        if not is_source_runtime(runtime):
-            return cls.module_from_zip(data, handler)
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED:
-                    raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
-                if any(n.startswith("/") or ".." in n.split("/") for n in zf.namelist()):
-                    raise invalid("The zip file has paths outside its root")
-        except zipfile.BadZipFile:
-            raise invalid("Could not unzip uploaded file. Please check your file, then try to upload again.") from None
-        return data
-
     @staticmethod
-    def module_from_zip(data: bytes, handler: str | None) -> bytes:
-        if data[:4] == b"\0asm":  # a bare module is accepted as the "zip"
-            return data
+    def _open_zip(data: bytes) -> zipfile.ZipFile:
+        """An uploaded zip, checked as Lambda checks it: its size zipped and unzipped,
+        and (ours) that no member would land outside the folder it is unpacked into."""
         if len(data) > MAX_ZIP:
             raise ApiError(413, "RequestEntityTooLargeException", f"Zipped size must be smaller than {MAX_ZIP} bytes")
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            raise invalid("Could not unzip uploaded file. Please check your file, then try to upload again.") from None
+        if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED:
+            raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+        if any(n.startswith("/") or ".." in n.split("/") for n in zf.namelist()):
+            raise invalid("The zip file has paths outside its root")
+        return zf
+
+    @classmethod
+    def code_from_zip(cls, data: bytes, runtime: str, handler: str | None) -> bytes:
+        """What to store: the module for Wasm runtimes (a bare ``.wasm`` is accepted
+        as the "zip"), the checked zip itself for Python and Node.js."""
+        if is_source_runtime(runtime):
+            cls._open_zip(data).close()
+            return data
+        if data[:4] == b"\0asm":
+            return data
+        with cls._open_zip(data) as zf:
             names = zf.namelist()
-            if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED:
-                raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
             if handler and handler in names:
                 member = handler
             else:
@@ -222,9 +224,11 @@ class Service:
                     raise invalid(f"The handler '{handler}' names no .wasm file in the zip (it has: "
                                   f"{', '.join(names) or 'nothing'})")
                 member = wasm[0]
-            return zf.read(member)
-        except zipfile.BadZipFile:
-            raise invalid("Could not unzip uploaded file. Please check your file, then try to upload again.") from None
+            try:
+                return zf.read(member)
+            except zipfile.BadZipFile:
+                raise invalid("Could not unzip uploaded file. Please check your file, then try to upload "
+                              "again.") from None
 
     def _validate(self, body: dict, creating: bool) -> None:
         if creating:
