@@ -26,7 +26,7 @@ from .errors import WasmhostError
 
 SDK = Path(os.environ.get("WASMHOST_SDK") or Path(__file__).resolve().parent.parent / "guest_sdk")
 LANGUAGES = {".c": "c", ".zig": "zig", ".rs": "rust", ".ts": "assemblyscript", ".wat": "wat",
-             ".py": "python", ".js": "javascript"}
+             ".py": "python", ".js": "javascript", ".mjs": "javascript"}
 RUNTIME_LANGUAGES = ("python", "javascript")  # deployed as source on a shared runtime
 RUSTC = "/usr/bin/rustc"  # Debian's: it has the wasm32 std; a rustup toolchain may not
 
@@ -85,12 +85,14 @@ def _command(lang: str, src: Path, out: Path, work: Path) -> tuple[list[list[str
 
 
 def detect(path: Path) -> tuple[Path, str]:
-    """The source file and its language; a folder needs one ``handler.*`` or one source."""
+    """The source file and its language (a Python function is its whole folder);
+    otherwise a folder needs one source, or one named handler, index or app."""
     if path.is_dir():
         sources = [p for p in sorted(path.iterdir()) if p.suffix in LANGUAGES]
-        if any(p.suffix == ".py" for p in sources):  # a Python function is its whole folder
+        if (any(p.suffix == ".py" for p in sources) or (path / "requirements.txt").exists()
+                or (not sources and any(path.rglob("*.py")))):  # a Python function is its whole folder
             return path.resolve(), "python"
-        handlers = [p for p in sources if p.stem in ("handler", "index")]
+        handlers = [p for p in sources if p.stem in ("handler", "index", "app")]
         if len(handlers) == 1 or len(sources) == 1:
             path = (handlers or sources)[0]
         else:

@@ -145,16 +145,22 @@ def _source_zip(path: Path) -> tuple[bytes, str, str] | None:
     """Python or JavaScript sources as Lambda wants them: a zip, a runtime, a handler."""
     import io
     import zipfile
-    if path.suffix in (".py", ".js"):
-        files, runtime = [path], ("python3.12" if path.suffix == ".py" else "nodejs20.x")
+
+    from .build import BuildError, detect
+    from .runtimes.python import default_handler
+    try:
+        path, lang = detect(path)
+    except BuildError:
+        return None
+    if lang not in ("python", "javascript"):
+        return None
+    if path.is_file():
+        files, runtime = [path], ("python3.12" if lang == "python" else "nodejs20.x")
         handler, root = f"{path.stem}.handler", path.parent
-    elif path.is_dir() and any(path.glob("*.py")):
+    else:
         files = [f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts]
         runtime, root = "python3.12", path
-        handler = next((f"{m}.{fn}" for m, fn in (("app", "handler"), ("lambda_function", "lambda_handler"))
-                        if (path / f"{m}.py").exists()), "handler.handler")
-    else:
-        return None
+        handler = default_handler(path)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for f in files:

@@ -126,15 +126,14 @@ class Host:
         import tempfile
 
         from .abi.component import RuntimeABI
-        from .build import BuildError
+        from .build import BuildError, detect
         from .runtimes import javascript, python
-        is_js = path.suffix in (".js", ".mjs") or (path.is_dir() and not any(path.glob("*.py"))
-                                                    and any(path.glob("*.js")))
         try:
+            path, lang = detect(path)
+            if lang not in ("python", "javascript"):
+                raise BuildError(f"{path}: a {lang} source is built into a module first: wasmhost build {path}")
+            is_js = lang == "javascript"
             if is_js:
-                if path.is_dir():
-                    candidates = [path / n for n in ("index.js", "index.mjs", "handler.js", "app.js")]
-                    path = next((c for c in candidates if c.exists()), None) or sorted(path.glob("*.js"))[0]
                 runtime = javascript.runtime_path(progress=log.info)
                 source = path.read_text()
                 sha, size, code_dir = hashlib.sha256(source.encode()).hexdigest(), len(source), None
@@ -143,7 +142,7 @@ class Host:
                 runtime = python.runtime_path(progress=log.info)
                 with tempfile.TemporaryDirectory(dir=self._code_root()) as tmp:
                     staged = Path(tmp) / "code"
-                    module = python.package(path, staged, progress=log.info)
+                    python.package(path, staged, progress=log.info)
                     digest = hashlib.sha256()
                     for f in sorted(p for p in staged.rglob("*") if p.is_file()):
                         digest.update(str(f.relative_to(staged)).encode() + b"\0" + f.read_bytes())
@@ -152,7 +151,7 @@ class Host:
                     if not code_dir.exists():
                         staged.rename(code_dir)
                 size = sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file())
-                handler, source = config.handler or f"{module}.handler", None
+                handler, source = config.handler or python.default_handler(path), None
         except BuildError as e:
             raise DeployError(str(e)) from None
         with self._deploy_lock:

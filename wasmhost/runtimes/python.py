@@ -36,21 +36,30 @@ def runtime_path(progress=None) -> Path:
                      "wasmhost_runtime", "-o", str(out)], progress, 10)
 
 
-def package(source: Path, dest: Path, progress=None) -> str:
+def default_handler(source: Path) -> str:
+    """The handler when none is named: ``<file>.handler`` for a file; in a folder,
+    ``app.handler``, else Lambda's ``lambda_function.lambda_handler``, else
+    ``handler.handler``."""
+    if source.is_file():
+        return f"{source.stem}.handler"
+    if (source / "app.py").exists():
+        return "app.handler"
+    if (source / "lambda_function.py").exists():
+        return "lambda_function.lambda_handler"
+    return "handler.handler"
+
+
+def package(source: Path, dest: Path, progress=None) -> None:
     """Copy a function's code (a .py file or a folder) to ``dest`` and install the
-    pure-Python packages of its requirements.txt into ``dest/.deps``. Returns the
-    module a default handler lives in."""
+    pure-Python packages of its requirements.txt into ``dest/.deps``."""
     if source.is_file():
         if source.suffix != ".py":
             raise BuildError(f"{source}: not a Python file")
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest / source.name)
-        module = source.stem
     else:
         shutil.copytree(source, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc", ".deps"))
-        module = "app" if (source / "app.py").exists() else (
-            "lambda_function" if (source / "lambda_function.py").exists() else "handler")
     for f in dest.rglob("*.py"):  # a syntax error fails the deploy, not the first invocation
         if ".deps" in f.parts:
             continue
@@ -72,4 +81,3 @@ def package(source: Path, dest: Path, progress=None) -> str:
         for p in (dest / ".deps").rglob("*"):
             if p.suffix in (".so", ".pyd", ".dylib"):
                 p.unlink()
-    return module
