@@ -8,10 +8,9 @@ import json
 
 from aiohttp import web
 
-from ..errors import InvocationError, PayloadTooLarge, Throttled
+from ..errors import InvocationError
 from ..clock import request_id
 from ..metering import MiB, Report
-from .errors import ApiError
 from .service import Service
 
 
@@ -31,13 +30,8 @@ def report_headers(report: Report) -> dict[str, str]:
 async def run(service: Service, raw_name: str, payload: bytes, qualifier: str | None = None):
     """Invoke for the plain front ends; returns the result, or raises ApiError, or
     returns the InvocationError (a function failure is an answer, not an exception)."""
-    r = service.resolve(raw_name, qualifier)
     try:
-        return await service.invoke(r, payload)
-    except Throttled as e:
-        raise ApiError(429, "TooManyRequestsException", str(e), Reason=e.reason) from None
-    except PayloadTooLarge as e:
-        raise ApiError(413, "RequestEntityTooLargeException", str(e)) from None
+        return await service.invoke(service.resolve(raw_name, qualifier), payload)
     except InvocationError as e:
         return e
 

@@ -9,7 +9,7 @@ import uuid
 
 from aiohttp import web
 
-from ..errors import InvocationError, PayloadTooLarge, Throttled
+from ..errors import InvocationError
 from .errors import ApiError, invalid
 from .service import Service
 
@@ -114,10 +114,6 @@ def routes(service: Service) -> list[web.RouteDef]:
         try:
             res = await s.invoke(r, payload)
             body, logs, report = res.payload, res.logs, res.report
-        except Throttled as e:
-            raise ApiError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=e.reason) from None
-        except PayloadTooLarge as e:
-            raise ApiError(413, "RequestEntityTooLargeException", str(e)) from None
         except InvocationError as e:  # a function error is a 200: botocore retries 5xx
             err = e.to_lambda()
             if e.report is not None:

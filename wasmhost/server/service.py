@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import FunctionConfig, Host
-from ..errors import DeployError, FunctionNotFound, InvocationError, Throttled, WasmhostError
+from ..errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge, Throttled, WasmhostError
 from ..function import InvokeResult
 from ..registry import Registry
 from .errors import ApiError, invalid, not_found, validation
@@ -551,7 +551,9 @@ class Service:
                            Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
 
     async def invoke(self, r: Resolved, payload: bytes) -> InvokeResult:
-        """Every front end's invocation goes through here, so the metrics see them all."""
+        """Every front end's invocation goes through here, so the metrics see them all
+        and the host's refusals become Lambda's errors in one place. A function's
+        failure stays an InvocationError: it is an answer, not an API error."""
         try:
             self.check_throttle(r)
             res = await self.host.ainvoke(r.key, payload)
@@ -561,8 +563,13 @@ class Service:
             if e.report is not None:
                 self.metrics.observe(e.report)
             raise
-        except (Throttled, ApiError) as e:
-            if isinstance(e, Throttled) or e.status == 429:
+        except Throttled as e:
+            self.metrics.throttle(r.name)
+            raise ApiError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=e.reason) from None
+        except PayloadTooLarge as e:
+            raise ApiError(413, "RequestEntityTooLargeException", str(e)) from None
+        except ApiError as e:
+            if e.status == 429:
                 self.metrics.throttle(r.name)
             raise
         self.metrics.observe(res.report)
@@ -689,7 +696,7 @@ def _quietly(fn, *args) -> None:
 
 
 def _throttled(e: Exception) -> bool:
-    return isinstance(e, Throttled) or (isinstance(e, ApiError) and e.status == 429)
+    return isinstance(e, ApiError) and e.status == 429  # Service.invoke turns Throttled into this
 
 
 def _permanent(e: Exception) -> bool:
