@@ -74,7 +74,7 @@ class Report(tuple):
 
     @property
     def billed_ms(self) -> int:
-        return max(1, math.ceil((self[4] + (self[5] or 0)) / 1e6))
+        return max(1, -(-(self[4] + (self[5] or 0)) // 1_000_000))  # ceil, in integers
 
     @property
     def max_memory_mb(self) -> int:
@@ -103,10 +103,13 @@ class Report(tuple):
                 s += f"Error Type: {self.error_type}\t"
         return s
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, rid_head: str = RID_HEAD, offset_ns: int = OFFSET_NS) -> dict[str, Any]:
+        """As a dict; ``rid_head`` and ``offset_ns`` are the recording process's (the
+        ledger keeps them per batch), this one's by default."""
         return {
-            "request_id": self.request_id, "function": self.function, "version": self.version,
-            "started_at": self.started_at, "duration_ms": self.duration_ms, "billed_ms": self.billed_ms,
+            "request_id": request_id(self[0], rid_head), "function": self.function, "version": self.version,
+            "started_at": wall_ms(self[3], offset_ns) / 1000, "duration_ms": self.duration_ms,
+            "billed_ms": self.billed_ms,
             "init_ms": self.init_ms, "fuel_used": self.fuel_used, "max_memory_mb": self.max_memory_mb,
             "memory_mb": self.memory_mb, "cold": self.cold, "status": self.status, "error_type": self.error_type,
         }
@@ -129,16 +132,6 @@ CREATE INDEX IF NOT EXISTS logs_fn_time ON logs (function, started_ms);
 _start = itemgetter(3)
 _INSERT_LOG = f"""INSERT OR REPLACE INTO logs VALUES (
     '{RID_HEAD}' || printf('%012x', ?1), ?2, (?3 + {OFFSET_NS}) / 1000000, ?4)"""
-
-
-def _row(r: list, head: str, offset_ns: int, function: str) -> dict[str, Any]:
-    seq, _, version, start, dur, init, fuel, mem, memory_mb, cold, status, etype = r
-    return {"request_id": f"{head}{seq & 0xFFFFFFFFFFFF:012x}", "function": function, "version": version,
-            "started_at": (start + offset_ns) // 1_000_000 / 1000, "duration_ms": round(dur / 1e6, 3),
-            "billed_ms": max(1, math.ceil((dur + (init or 0)) / 1e6)),
-            "init_ms": None if init is None else round(init / 1e6, 3), "fuel_used": fuel,
-            "max_memory_mb": math.ceil(mem / MiB), "memory_mb": memory_mb, "cold": bool(cold),
-            "status": status, "error_type": etype}
 
 
 class Ledger:
@@ -216,7 +209,7 @@ class Ledger:
               limit: int = 1000) -> list[dict[str, Any]]:
         """Reports as dicts, newest first; ``since``/``until`` are Unix times in seconds."""
         found = sorted(self._reports(function, since, until), key=lambda x: x[0][3] + x[2], reverse=True)
-        return [_row(r, head, offset, fn) for r, head, offset, fn in found[:limit]]
+        return [Report(*r).to_dict(head, offset) for r, head, offset, _ in found[:limit]]
 
     def totals(self, function: str | None = None, since: float | None = None,
                until: float | None = None) -> dict[str, Any]:
@@ -224,13 +217,14 @@ class Ledger:
         seconds times configured GB, as Lambda prices)."""
         n = errors = cold = billed = fuel = mb_ms = 0
         for r, _, _, _ in self._reports(function, since, until):
-            b = max(1, -(-(r[4] + (r[5] or 0)) // 1_000_000))
+            report = Report(*r)
+            b = report.billed_ms
             n += 1
-            errors += r[10] != "ok"
-            cold += bool(r[9])
+            errors += report.status != "ok"
+            cold += bool(report.cold)
             billed += b
-            fuel += r[6] or 0
-            mb_ms += b * r[8]
+            fuel += report.fuel_used or 0
+            mb_ms += b * report.memory_mb
         return {"invocations": n, "errors": errors, "cold_starts": cold, "billed_ms": billed,
                 "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024}
 
