@@ -215,10 +215,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
     for r in reversed(doc["reports"]):
         print(f"START RequestId: {r['request_id']} Version: {r['version']}")
         sys.stdout.write(logs.get(r["request_id"], ""))
-        print(f"REPORT RequestId: {r['request_id']}  Duration: {r['duration_ms']:.2f} ms  Billed Duration: "
-              f"{r['billed_ms']} ms  Memory Size: {r['memory_mb']} MB  Max Memory Used: {r['max_memory_mb']} MB"
-              + (f"  Init Duration: {r['init_ms']:.2f} ms" if r["init_ms"] is not None else "")
-              + (f"  Status: {r['status']}" if r["status"] != "ok" else ""))
+        print(f"END RequestId: {r['request_id']}")
+        print(r["report_line"])
     return 0
 
 

@@ -88,9 +88,9 @@ class Report(tuple):
     def failed(self, status: str, error_type: str) -> "Report":
         return tuple.__new__(Report, (*self[:10], status, error_type))
 
-    def line(self) -> str:
+    def line(self, rid_head: str = RID_HEAD) -> str:
         """The Lambda ``REPORT`` log line (tab-separated, trailing tab)."""
-        s = (f"REPORT RequestId: {self.request_id}\tDuration: {self.duration_ns / 1e6:.2f} ms\t"
+        s = (f"REPORT RequestId: {request_id(self[0], rid_head)}\tDuration: {self.duration_ns / 1e6:.2f} ms\t"
              f"Billed Duration: {self.billed_ms} ms\tMemory Size: {self.memory_mb} MB\t"
              f"Max Memory Used: {self.max_memory_mb} MB\t")
         if self.init_ns is not None:
@@ -207,9 +207,14 @@ class Ledger:
 
     def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
               limit: int = 1000) -> list[dict[str, Any]]:
-        """Reports as dicts, newest first; ``since``/``until`` are Unix times in seconds."""
+        """Reports as dicts (with their REPORT line), newest first; ``since``/``until``
+        are Unix times in seconds."""
         found = sorted(self._reports(function, since, until), key=lambda x: x[0][3] + x[2], reverse=True)
-        return [Report(*r).to_dict(head, offset) for r, head, offset, _ in found[:limit]]
+        rows = []
+        for r, head, offset, _ in found[:limit]:
+            report = Report(*r)
+            rows.append(dict(report.to_dict(head, offset), report_line=report.line(head)))
+        return rows
 
     def totals(self, function: str | None = None, since: float | None = None,
                until: float | None = None) -> dict[str, Any]:
