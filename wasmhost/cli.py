@@ -313,7 +313,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         registry.close()
         return 2
     print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    from .server.run import serve
+    serve(app, args.host, args.port, fast_path=not args.no_fast_path)
     return 0
 
 
@@ -380,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retry-base-s", type=float, default=60.0,
                    help="async retry backoff: base * 2^(attempt-1) seconds (Lambda waits about 1, then 2 minutes)")
     p.add_argument("--async-max-payload", type=int, default=256 * 1024)
+    p.add_argument("--no-fast-path", action="store_true",
+                   help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
     p.set_defaults(func=cmd_serve)
     args = ap.parse_args(argv)
     try:

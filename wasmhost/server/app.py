@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from aiohttp import web
 
@@ -11,7 +10,7 @@ from .. import Host
 from ..registry import Registry
 from . import admin, http_trigger, invoke, lambda_api, metrics
 from .auth import AuthConfig, middleware as auth_middleware
-from .errors import ApiError
+from .errors import ApiError, internal
 from .service import Service
 
 log = logging.getLogger("wasmhost.server")
@@ -21,22 +20,28 @@ MAX_REQUEST = 70 * 1024 * 1024  # a 50 MB zip is ~67 MB of base64 JSON
 @web.middleware
 async def errors(request: web.Request, handler):
     """Every error is a JSON body with ``x-amzn-ErrorType``: botocore and plain
-    clients both get a code and a message, never an HTML page."""
+    clients both get a code and a message, never an HTML page. Outermost, so it
+    also tells the fast path when a request lent to aiohttp has been answered."""
     try:
-        return await handler(request)
+        resp = await handler(request)
     except ApiError as e:
-        return e.response()
+        resp = e.response()
     except web.HTTPRequestEntityTooLarge as e:
-        return ApiError(413, "RequestEntityTooLargeException", e.text or "Request too large").response()
+        resp = ApiError(413, "RequestEntityTooLargeException", e.text or "Request too large").response()
     except web.HTTPException as e:
         if e.status < 400:
-            raise
-        code = {404: "ResourceNotFoundException", 405: "MethodNotAllowed"}.get(e.status, "InvalidRequestException")
-        return ApiError(e.status, code, e.reason).response()
-    except Exception:
-        rid = str(uuid.uuid4())
-        log.exception("unhandled error, request %s", rid)
-        return ApiError(500, "ServiceException", f"Internal error in the host (request {rid})").response()
+            resp = web.Response(status=e.status, headers=e.headers, text=e.text)
+        else:
+            code = {404: "ResourceNotFoundException", 405: "MethodNotAllowed"}.get(e.status, "InvalidRequestException")
+            resp = ApiError(e.status, code, e.reason).response()
+    except Exception as e:
+        resp = internal(e).response()
+    answered = getattr(request.transport, "answered", None)  # a fastpath.Lease
+    if answered is not None:
+        await resp.prepare(request)
+        await resp.write_eof()
+        answered()
+    return resp
 
 
 def make_app(host: Host, registry: Registry, *, auth: AuthConfig | None = None, **service_opts) -> web.Application:
@@ -45,6 +50,7 @@ def make_app(host: Host, registry: Registry, *, auth: AuthConfig | None = None, 
     app = web.Application(client_max_size=MAX_REQUEST,
                           middlewares=[errors] + ([auth_middleware(auth)] if auth.required else []))
     app["service"] = service
+    app["auth"] = auth
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "functions": len(host.functions())})

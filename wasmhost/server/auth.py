@@ -34,9 +34,11 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def sigv4_ok(request: web.Request, body: bytes, keys: dict[str, str]) -> bool:
-    m = _CRED.fullmatch(request.headers.get("Authorization", "").strip())
-    amz_date = request.headers.get("X-Amz-Date", "")
+def sigv4_ok(method: str, target: str, headers, body: bytes, keys: dict[str, str]) -> bool:
+    """``target``: the raw request target (path and query, still percent-encoded);
+    ``headers``: looked up by lower-case names."""
+    m = _CRED.fullmatch(headers.get("authorization", "").strip())
+    amz_date = headers.get("x-amz-date", "")
     if not m or not amz_date:
         return False
     akid, date, region, service, signed, signature = m.groups()
@@ -49,35 +51,45 @@ def sigv4_ok(request: web.Request, body: bytes, keys: dict[str, str]) -> bool:
         return False
     if abs(dt.datetime.now(dt.timezone.utc) - when) > MAX_SKEW or not amz_date.startswith(date):
         return False
-    canon_uri = quote(request.raw_path.split("?")[0], safe="/~")
-    pairs = sorted((unquote(k), unquote(v)) for k, _, v in
-                   (p.partition("=") for p in request.query_string.split("&") if p))
+    path, _, query = target.partition("?")
+    canon_uri = quote(path, safe="/~")
+    pairs = sorted((unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p))
     canon_qs = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
     names = signed.split(";")
-    canon_headers = "".join(f"{n}:{' '.join(request.headers.get(n, '').split())}\n" for n in names)
-    canonical = "\n".join([request.method, canon_uri, canon_qs, canon_headers, signed,
-                           hashlib.sha256(body).hexdigest()])
+    canon_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in names)
+    canonical = "\n".join([method, canon_uri, canon_qs, canon_headers, signed, hashlib.sha256(body).hexdigest()])
     scope = f"{date}/{region}/{service}/aws4_request"
     to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     k = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), region), service), "aws4_request")
     return hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), signature)
 
 
+def check(cfg: AuthConfig, method: str, target: str, headers, body: bytes) -> None:
+    """Raise the 403 Lambda answers unless the request may pass. Shared by aiohttp's
+    middleware and the fast path; ``headers`` are looked up by lower-case names."""
+    path = target.partition("?")[0]
+    if not cfg.required or path in OPEN_PATHS:
+        return
+    header = headers.get("authorization", "")
+    ok = False
+    if header.startswith("Bearer ") and path.startswith(PLAIN_PREFIXES):
+        token = header[7:].strip()
+        ok = any(hmac.compare_digest(token, k) for k in cfg.api_keys)
+    elif header.startswith("AWS4-HMAC-SHA256"):
+        ok = sigv4_ok(method, target, headers, body, cfg.keys)
+    if not ok:
+        if header.startswith("AWS4"):
+            raise ApiError(403, "InvalidSignatureException", "The request signature we calculated does not match "
+                           "the signature you provided.")
+        raise ApiError(403, "UnrecognizedClientException", "Missing or invalid credentials: sign the request "
+                       "with a configured key (SigV4) or send a Bearer API key.")
+
+
 def middleware(cfg: AuthConfig):
     @web.middleware
     async def auth(request: web.Request, handler):
-        if cfg.required and request.path not in OPEN_PATHS:
-            header = request.headers.get("Authorization", "")
-            ok = False
-            if header.startswith("Bearer ") and request.path.startswith(PLAIN_PREFIXES):
-                token = header[7:].strip()
-                ok = any(hmac.compare_digest(token, k) for k in cfg.api_keys)
-            elif header.startswith("AWS4-HMAC-SHA256"):
-                ok = sigv4_ok(request, await request.read(), cfg.keys)
-            if not ok:
-                code = "InvalidSignatureException" if header.startswith("AWS4") else "UnrecognizedClientException"
-                raise ApiError(403, code, "The request signature we calculated does not match the signature you "
-                               "provided." if header.startswith("AWS4") else "Missing or invalid credentials: "
-                               "sign the request with a configured key (SigV4) or send a Bearer API key.")
+        if cfg.required:
+            body = await request.read() if request.headers.get("Authorization", "").startswith("AWS4") else b""
+            check(cfg, request.method, request.raw_path, request.headers, body)
         return await handler(request)
     return auth

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 from aiohttp import web
+
+from .reply import Reply
+
+log = logging.getLogger("wasmhost.server")
 
 
 class ApiError(Exception):
@@ -13,12 +18,21 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
-    def response(self, headers: dict[str, str] | None = None) -> web.Response:
+    def reply(self) -> Reply:
         body = {"Type": "User" if self.status < 500 else "Service", "message": self.message,
                 "Message": self.message, **self.extra}
-        hdrs = {"x-amzn-ErrorType": self.code, "x-amzn-RequestId": str(uuid.uuid4()), **(headers or {})}
-        return web.Response(status=self.status, body=json.dumps(body).encode(), headers=hdrs,
-                            content_type="application/json")
+        return Reply(self.status, {"Content-Type": "application/json", "x-amzn-ErrorType": self.code,
+                                   "x-amzn-RequestId": str(uuid.uuid4())}, json.dumps(body).encode())
+
+    def response(self) -> web.Response:
+        return self.reply().response()
+
+
+def internal(exc: BaseException) -> ApiError:
+    """An unexpected failure in the host: logged with an id the client also gets."""
+    rid = str(uuid.uuid4())
+    log.error("unhandled error, request %s", rid, exc_info=exc)
+    return ApiError(500, "ServiceException", f"Internal error in the host (request {rid})")
 
 
 def not_found(what: str) -> ApiError:

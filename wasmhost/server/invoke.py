@@ -11,6 +11,7 @@ from aiohttp import web
 from ..errors import InvocationError
 from ..clock import request_id
 from ..metering import MiB, Report
+from .reply import Reply
 from .service import Service
 
 
@@ -36,17 +37,22 @@ async def run(service: Service, raw_name: str, payload: bytes, qualifier: str | 
         return e
 
 
+async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
+    """The answer to ``POST /invoke/{name}``, for aiohttp's route and the fast path alike."""
+    res = await run(service, name, payload, qualifier)
+    if isinstance(res, InvocationError):
+        headers = report_headers(res.report) if res.report is not None else {}
+        headers["Content-Type"] = "application/json"
+        headers["X-Wasmhost-Function-Error"] = res.error_type
+        return Reply(500 if res.error_type != "Sandbox.Timedout" else 504, headers, json.dumps(res.to_lambda()).encode())
+    headers = report_headers(res.report)
+    headers["Content-Type"] = content_type.split(";")[0].strip() or "application/octet-stream"
+    return Reply(200, headers, res.payload)
+
+
 def handler(service: Service) -> web.RouteDef:
     async def post(request: web.Request) -> web.Response:
         payload = await request.read()
-        ctype = request.headers.get("Content-Type", "application/octet-stream")
-        res = await run(service, request.match_info["name"], payload, request.query.get("qualifier"))
-        if isinstance(res, InvocationError):
-            headers = report_headers(res.report) if res.report is not None else {}
-            return web.Response(status=500 if res.error_type != "Sandbox.Timedout" else 504,
-                                body=json.dumps(res.to_lambda()).encode(), content_type="application/json",
-                                headers={**headers, "X-Wasmhost-Function-Error": res.error_type})
-        resp = web.Response(status=200, body=res.payload, headers=report_headers(res.report))
-        resp.content_type = ctype.split(";")[0]
-        return resp
+        return (await reply(service, request.match_info["name"], request.query.get("qualifier"), payload,
+                            request.headers.get("Content-Type", "application/octet-stream"))).response()
     return web.post("/invoke/{name}", post)

@@ -1,0 +1,232 @@
+"""The fast path in front of aiohttp (wasmhost/server/fastpath.py), driven over raw
+sockets against a live server: what it answers itself, what it lends to aiohttp and
+takes back, what it hands over, and that answers keep their order."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+
+import pytest
+
+from live import Server, create, lambda_client
+
+ECHO = "/invoke/echo"
+LAMBDA = "/2015-03-31/functions/echo/invocations"
+
+
+def post(path: str, body: bytes, *extra: str, version: str = "HTTP/1.1") -> bytes:
+    head = [f"POST {path} {version}", "Host: x", f"Content-Length: {len(body)}", *extra]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def get(path: str, *extra: str) -> bytes:
+    return ("\r\n".join([f"GET {path} HTTP/1.1", "Host: x", *extra]) + "\r\n\r\n").encode()
+
+
+class Conn:
+    def __init__(self, server) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        self.buf = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        self.buf += chunk
+        return bool(chunk)
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        """One response: status, headers (lower-case names), body (Content-Length framed)."""
+        while b"\r\n\r\n" not in self.buf:
+            assert self._fill(), f"connection closed mid-response: {self.buf!r}"
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        n = int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            assert self._fill(), "connection closed mid-body"
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return int(lines[0].split()[1]), headers, body
+
+    def closed(self) -> bool:
+        """True when the server closed the connection (after what was read)."""
+        try:
+            return not self._fill() and not self.buf
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("fastpath") / "data").start()
+    client = lambda_client(s.url)
+    create(client, "echo", "echo")
+    create(client, "burn", "burn")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return lambda_client(server.url)
+
+
+@pytest.fixture
+def conn(server):
+    c = Conn(server)
+    yield c
+    c.close()
+
+
+def test_answers_invocations_itself(conn):
+    conn.send(post(ECHO, b"hi", "Content-Type: text/plain"))
+    status, h, body = conn.response()
+    assert (status, body, h["server"], h["content-type"]) == (200, b"hi", "wasmhost", "text/plain")
+    assert h["x-wasmhost-status"] == "ok" and int(h["x-wasmhost-fuel-used"]) > 0
+    conn.send(post(LAMBDA, b'{"a": 1}'))
+    status, h, body = conn.response()
+    assert (status, body, h["x-amz-executed-version"]) == (200, b'{"a": 1}', "$LATEST")
+    assert h["server"] == "wasmhost"
+
+
+def test_pipelined_requests_are_answered_in_order(conn):
+    conn.send(b"".join(post(ECHO, str(i).encode()) for i in range(20)))
+    assert [conn.response()[2] for _ in range(20)] == [str(i).encode() for i in range(20)]
+
+
+def test_a_slow_invocation_keeps_its_place_in_line(conn):
+    """An invocation too long for the event loop runs on a thread (Host.ainvoke); the
+    request pipelined behind it is answered after it."""
+    n = 20_000_000
+    conn.send(post("/invoke/burn", struct.pack("<I", n)) + post(ECHO, b"after"))
+    status, h, body = conn.response()
+    assert status == 200 and h["x-wasmhost-status"] == "ok"
+    assert float(h["x-wasmhost-duration-ms"]) > 2  # past the inline budget: it went to a thread
+    assert conn.response()[2] == b"after"
+
+
+def test_body_arriving_byte_by_byte(conn):
+    for b in post(ECHO, b"slowly"):
+        conn.send(bytes([b]))
+    assert conn.response()[2] == b"slowly"
+
+
+def test_other_requests_are_lent_to_aiohttp_and_the_connection_comes_back(conn):
+    conn.send(post(ECHO, b"1") + get("/healthz") + post(ECHO, b"2") + get("/2015-03-31/functions/echo")
+              + post(ECHO, b"3"))
+    first = conn.response()
+    health = conn.response()
+    second = conn.response()
+    fn = conn.response()
+    third = conn.response()
+    assert (first[2], second[2], third[2]) == (b"1", b"2", b"3")
+    assert third[1]["server"] == "wasmhost"  # the fast path answers again after each loan
+    assert health[0] == 200 and b'"ok"' in health[2] and "aiohttp" in health[1]["server"]
+    assert fn[0] == 200 and b'"FunctionName": "echo"' in fn[2]
+
+
+def test_aiohttp_errors_on_a_lent_request_keep_the_connection(conn):
+    conn.send(get("/no/such/route") + post(ECHO, b"still here"))
+    status, h, body = conn.response()
+    assert status == 404 and h["x-amzn-errortype"] == "ResourceNotFoundException"
+    assert conn.response()[2] == b"still here"
+
+
+def test_chunked_request_is_handed_over_to_aiohttp(conn):
+    conn.send(b"POST /invoke/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+    status, h, body = conn.response()
+    assert (status, body) == (200, b"abcde") and "aiohttp" in h["server"]
+    conn.send(post(ECHO, b"next"))  # the rest of the connection is aiohttp's, and works
+    assert conn.response()[2] == b"next"
+
+
+def test_expect_continue_is_lent(conn):
+    conn.send(b"POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+    while b"\r\n\r\n" not in conn.buf:
+        assert conn._fill()
+    assert conn.buf.startswith(b"HTTP/1.1 100 Continue")
+    conn.buf = conn.buf.split(b"\r\n\r\n", 1)[1]
+    conn.send(b"body")
+    assert conn.response()[:3:2] == (200, b"body")
+
+
+@pytest.mark.parametrize("bad", [
+    b"POST /invoke/echo HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+    b"POST /invoke/echo HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+    b"POST /invoke/echo HTTP/1.1\nContent-Length: 2\n\nab",
+    b"POST /invoke/echo HTTP/1.1\r\nBad Header: 1\r\nContent-Length: 2\r\n\r\nab",
+    b"POST /invoke/echo HTTP/9.9\r\nContent-Length: 2\r\n\r\nab",
+])
+def test_malformed_heads_get_aiohttps_400(conn, bad):
+    conn.send(bad)
+    status, _, body = conn.response()
+    assert status in (400, 505), body
+    assert conn.closed()
+
+
+def test_oversized_head_is_refused(conn):
+    conn.send(b"POST /invoke/echo HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+    assert conn.response()[0] in (400, 431)
+
+
+def test_oversized_body_gets_413_and_server_keeps_serving(server, conn):
+    big = b"x" * (7 * 1024 * 1024)
+    conn.send(post(LAMBDA, big))
+    status, h, body = conn.response()
+    assert status == 413 and h["x-amzn-errortype"] == "RequestEntityTooLargeException"
+    other = Conn(server)
+    other.send(post(ECHO, b"ok"))
+    assert other.response()[2] == b"ok"
+    other.close()
+
+
+def test_connection_close_and_http10(server, conn):
+    conn.send(post(ECHO, b"bye", "Connection: close"))
+    status, h, body = conn.response()
+    assert body == b"bye" and h["connection"] == "close" and conn.closed()
+    old = Conn(server)
+    old.send(post(ECHO, b"old", version="HTTP/1.0"))
+    assert old.response()[2] == b"old" and old.closed()
+    old.close()
+    kept = Conn(server)
+    kept.send(post(ECHO, b"a", "Connection: keep-alive", version="HTTP/1.0") + post(ECHO, b"b"))
+    assert kept.response()[2] == b"a" and kept.response()[2] == b"b"
+    kept.close()
+
+
+def test_lent_request_answered_before_its_body_closes_the_connection(conn):
+    """aiohttp answers 404 before the body is all there: what follows on the wire is
+    body, not a request, so the connection is closed rather than misread."""
+    conn.send(b"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"x" * 10)
+    assert conn.response()[0] == 404
+    conn.send(b"y" * 100)
+    deadline = time.time() + 10
+    while not conn.closed():
+        assert time.time() < deadline
+
+
+def test_url_encoded_names_and_qualifiers(client, conn):
+    client.publish_version(FunctionName="echo")
+    conn.send(post("/invoke/echo?qualifier=1", b"v1"))
+    status, h, body = conn.response()
+    assert (status, body, h["x-wasmhost-version"]) == (200, b"v1", "1")
+    arn = "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Aecho"
+    conn.send(post(f"/2015-03-31/functions/{arn}/invocations?Qualifier=1", b"{}"))
+    status, h, body = conn.response()
+    assert (status, h["x-amz-executed-version"]) == (200, "1")
+
+
+def test_a_client_that_vanishes_does_not_hurt_the_next(server, conn):
+    conn.send(post(ECHO, b"x")[:-1])  # half a request, then gone
+    conn.close()
+    other = Conn(server)
+    other.send(post(ECHO, b"fine"))
+    assert other.response()[2] == b"fine"
+    other.close()
