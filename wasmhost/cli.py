@@ -268,11 +268,10 @@ def _is_loopback(host: str) -> bool:
 def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
     import logging
-    import wasmtime
-    from aiohttp import web
 
     from .registry import Registry
-    from .server import AuthConfig, make_app
+    from .server import AuthConfig, serve
+    from .server.service import Service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     keys = dict(k.split(":", 1) for k in args.access_key)
@@ -281,40 +280,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"wasmhost: refusing to serve on {args.host} without credentials: pass --access-key AKID:SECRET "
               "(SigV4, as boto3 and the aws CLI sign) and/or --api-key KEY, or bind to 127.0.0.1", file=sys.stderr)
         return 2
-    data_dir = Path(args.data_dir) if args.data_dir else None
-    host = Host(data_dir)
-    registry = Registry(host.data_dir)
-    app = make_app(host, registry, auth=auth, retry_base_s=args.retry_base_s,
-                   async_max_payload=args.async_max_payload)
-    if args.examples:
-        async def deploy_examples(app: web.Application) -> None:
-            import base64
-            service = app["service"]
-            for path in sorted(Path(args.examples).glob("*.wat")):
-                if registry.get_function(path.stem) is None:
-                    wasm = wasmtime.wat2wasm(path.read_text())
-                    service.create_function({"FunctionName": path.stem, "Runtime": "wasm32",
-                                             "Handler": f"{path.stem}.wasm", "Role": "local",
-                                             "Code": {"ZipFile": base64.b64encode(wasm).decode()}})
-                    print(f"deployed example {path.stem}", file=sys.stderr)
-        app.on_startup.append(deploy_examples)
-    try:
-        import uvloop  # optional: ~10-15 % more requests per second
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    except ImportError:
-        pass
     import socket
     try:  # a clear word about a busy port, not a traceback from deep inside the event loop
         with socket.create_server((args.host, args.port), reuse_port=False):
             pass
     except OSError as e:
         print(f"wasmhost: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
-        host.close()
-        registry.close()
         return 2
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    host = Host(data_dir)
+    service = Service(host, Registry(host.data_dir), retry_base_s=args.retry_base_s,
+                      async_max_payload=args.async_max_payload)
+
+    def deploy_examples(service: Service) -> None:
+        import base64
+        import wasmtime
+        for path in sorted(Path(args.examples).glob("*.wat")):
+            if service.registry.get_function(path.stem) is None:
+                wasm = wasmtime.wat2wasm(path.read_text())
+                service.create_function({"FunctionName": path.stem, "Runtime": "wasm32",
+                                         "Handler": f"{path.stem}.wasm", "Role": "local",
+                                         "Code": {"ZipFile": base64.b64encode(wasm).decode()}})
+                print(f"deployed example {path.stem}", file=sys.stderr)
+
+    try:
+        import uvloop  # optional: ~10-15 % more requests per second
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
     print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
-    from .server.run import serve
-    serve(app, args.host, args.port, fast_path=not args.no_fast_path)
+    serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path,
+          on_start=deploy_examples if args.examples else None)
     return 0
 
 

@@ -1,7 +1,8 @@
-"""The HTTP front end (aiohttp): the Lambda REST API, ``/invoke``, HTTP triggers,
+"""The HTTP front end: the fast path for invocations (fastpath.py) and the aiohttp
+app for everything (app.py): the Lambda REST API, ``/invoke``, HTTP triggers,
 ``/metrics``. Imported only by ``wasmhost serve``: ``import wasmhost`` stays free of it."""
 
-from .app import make_app
 from .auth import AuthConfig
+from .run import serve
 
-__all__ = ["AuthConfig", "make_app"]
+__all__ = ["AuthConfig", "serve"]

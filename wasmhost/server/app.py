@@ -1,19 +1,16 @@
-"""The aiohttp application: every front end over one ``Service``."""
+"""The aiohttp application: every route over one ``Service``, and the middlewares
+(JSON errors, auth). The fast path (fastpath.py) lends it what it does not answer."""
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
-from .. import Host
-from ..registry import Registry
-from . import admin, http_trigger, invoke, lambda_api, metrics
-from .auth import AuthConfig, middleware as auth_middleware
+from . import admin, http_trigger, lambda_api
+from .auth import AuthConfig, check
 from .errors import ApiError, internal
+from .invoke import reply as invoke_reply
 from .service import Service
 
-log = logging.getLogger("wasmhost.server")
 MAX_REQUEST = 70 * 1024 * 1024  # a 50 MB zip is ~67 MB of base64 JSON
 
 
@@ -44,31 +41,40 @@ async def errors(request: web.Request, handler):
     return resp
 
 
-def make_app(host: Host, registry: Registry, *, auth: AuthConfig | None = None, **service_opts) -> web.Application:
-    service = Service(host, registry, **service_opts)
+def make_app(service: Service, auth: AuthConfig | None = None) -> web.Application:
+    """Every route, over a ``Service`` whose lifecycle (restore, async worker,
+    shutdown) ``run.serve`` owns."""
     auth = auth or AuthConfig()
-    app = web.Application(client_max_size=MAX_REQUEST,
-                          middlewares=[errors] + ([auth_middleware(auth)] if auth.required else []))
+    app = web.Application(client_max_size=MAX_REQUEST, middlewares=[errors] + ([authenticate(auth)] if auth.required else []))
     app["service"] = service
-    app["auth"] = auth
+
+    async def invoke(request: web.Request) -> web.Response:
+        return (await invoke_reply(service, request.match_info["name"], request.query.get("qualifier"),
+                                   await request.read(),
+                                   request.headers.get("Content-Type", "application/octet-stream"))).response()
+
+    async def metrics(request: web.Request) -> web.Response:
+        warm = {}
+        for info in service.host.functions():
+            key = info.name if info.version == "$LATEST" else f"{info.name}:{info.version}"
+            warm[key] = (info.warm, info.busy)
+        text = service.metrics.render(warm, service.registry.pending_events(), service.async_stats)
+        return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                            headers={"X-Content-Type-Options": "nosniff"})
 
     async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "functions": len(host.functions())})
+        return web.json_response({"status": "ok", "functions": len(service.host.functions())})
 
     # the invoke routes first: aiohttp tries dynamic routes in order
-    app.add_routes([invoke.handler(service)] + lambda_api.routes(service) + http_trigger.handler(service)
-                   + admin.routes(service) + [metrics.handler(service.metrics, service), web.get("/healthz", healthz)])
-
-    async def start(app: web.Application) -> None:
-        n = service.restore()
-        log.info("restored %d function versions", n)
-        service.start_worker()
-
-    async def stop(app: web.Application) -> None:
-        await service.stop_worker()
-        host.close()
-        registry.close()
-
-    app.on_startup.append(start)
-    app.on_cleanup.append(stop)
+    app.add_routes([web.post("/invoke/{name}", invoke)] + lambda_api.routes(service) + http_trigger.handler(service)
+                   + admin.routes(service) + [web.get("/metrics", metrics), web.get("/healthz", healthz)])
     return app
+
+
+def authenticate(cfg: AuthConfig):
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        body = await request.read() if request.headers.get("Authorization", "").startswith("AWS4") else b""
+        check(cfg, request.method, request.raw_path, request.headers, body)
+        return await handler(request)
+    return middleware

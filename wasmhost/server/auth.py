@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from aiohttp import web
-
 from .errors import ApiError
 
 _CRED = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
@@ -84,12 +82,3 @@ def check(cfg: AuthConfig, method: str, target: str, headers, body: bytes) -> No
         raise ApiError(403, "UnrecognizedClientException", "Missing or invalid credentials: sign the request "
                        "with a configured key (SigV4) or send a Bearer API key.")
 
-
-def middleware(cfg: AuthConfig):
-    @web.middleware
-    async def auth(request: web.Request, handler):
-        if cfg.required:
-            body = await request.read() if request.headers.get("Authorization", "").startswith("AWS4") else b""
-            check(cfg, request.method, request.raw_path, request.headers, body)
-        return await handler(request)
-    return auth

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from .reply import Reply
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("wasmhost.server")
 

@@ -25,14 +25,17 @@ from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from . import auth as _auth
 from .errors import ApiError, internal
 from .invoke import reply as invoke_reply
-from .lambda_api import invoke_reply as lambda_invoke_reply
+from .lambda_invoke import invoke_reply as lambda_invoke_reply
 from .reply import Reply
 from .service import Service
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 MAX_HEAD = 16 * 1024  # larger heads go to aiohttp, which answers 431 or 400
 MAX_BODY = 8 * 1024 * 1024  # above Lambda's 6 MB: larger bodies go to aiohttp's size checks
@@ -82,8 +85,9 @@ def parse_head(head: str):
 class FastPath:
     """The protocol factory ``loop.create_server`` gets, and the connections it made."""
 
-    def __init__(self, aio_server: web.Server, service: Service, auth: _auth.AuthConfig) -> None:
-        self.aio_server = aio_server  # makes aiohttp's protocol, one per lent request
+    def __init__(self, service: Service, auth: _auth.AuthConfig) -> None:
+        self.aio_server: web.Server | None = None  # makes aiohttp's protocol; set once aiohttp is loaded
+        self.waiting: list[Connection] = []  # with a request for aiohttp before it was loaded
         self.service = service
         self.auth = auth
         self.connections: set[Connection] = set()
@@ -94,6 +98,13 @@ class FastPath:
         if self._sweeper is None:
             self._sweeper = asyncio.get_running_loop().call_later(5, self._sweep)
         return Connection(self)
+
+    def ready(self, aio_server: web.Server) -> None:
+        self.aio_server = aio_server
+        waiting, self.waiting = self.waiting, []
+        for c in waiting:
+            c.busy = False
+            c.serve()
 
     def date(self) -> str:
         now = int(time.time())
@@ -327,6 +338,8 @@ class Connection(asyncio.Protocol):
     def lend(self, size: int) -> None:
         """Pass the next request (``size`` bytes with its body) to aiohttp's protocol."""
         self.busy = True
+        if self.front.aio_server is None:
+            return self.front.waiting.append(self)  # served again once aiohttp is loaded
         self.lease = Lease(self)
         self.lent = self.front.aio_server()
         self.lent.connection_made(self.lease)
@@ -352,6 +365,9 @@ class Connection(asyncio.Protocol):
 
     def hand_over(self) -> None:
         """aiohttp's protocol gets the rest of the connection."""
+        if self.front.aio_server is None:
+            self.busy = True
+            return self.front.waiting.append(self)
         self.front.connections.discard(self)
         proto = self.front.aio_server()
         transport, self.transport = self.transport, None

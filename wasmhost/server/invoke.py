@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-from aiohttp import web
-
 from ..errors import InvocationError
 from ..clock import request_id
 from ..metering import MiB, Report
@@ -49,10 +47,3 @@ async def reply(service: Service, name: str, qualifier: str | None, payload: byt
     headers["Content-Type"] = content_type.split(";")[0].strip() or "application/octet-stream"
     return Reply(200, headers, res.payload)
 
-
-def handler(service: Service) -> web.RouteDef:
-    async def post(request: web.Request) -> web.Response:
-        payload = await request.read()
-        return (await reply(service, request.match_info["name"], request.query.get("qualifier"), payload,
-                            request.headers.get("Content-Type", "application/octet-stream"))).response()
-    return web.post("/invoke/{name}", post)

@@ -6,8 +6,6 @@ from bisect import bisect_left
 from itertools import accumulate
 from collections import defaultdict
 
-from aiohttp import web
-
 from ..metering import Report
 
 BUCKETS_MS = (0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000, 30000)
@@ -76,14 +74,3 @@ class Metrics:
         out += [f'wasmhost_async_events_total{{outcome="{k}"}} {v}' for k, v in sorted(async_stats.items())]
         return "\n".join(out) + "\n"
 
-
-def handler(metrics: Metrics, service) -> web.RouteDef:
-    async def get(request: web.Request) -> web.Response:
-        warm = {}
-        for info in service.host.functions():
-            key = info.name if info.version == "$LATEST" else f"{info.name}:{info.version}"
-            warm[key] = (info.warm, info.busy)
-        text = metrics.render(warm, service.registry.pending_events(), service.async_stats)
-        return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                            headers={"X-Content-Type-Options": "nosniff"})
-    return web.get("/metrics", get)
