@@ -230,3 +230,55 @@ def test_a_client_that_vanishes_does_not_hurt_the_next(server, conn):
     other.send(post(ECHO, b"fine"))
     assert other.response()[2] == b"fine"
     other.close()
+
+
+def test_invocations_are_answered_while_aiohttp_loads(tmp_path):
+    """``serve`` listens before aiohttp is loaded: invocations are answered at once,
+    and a request for aiohttp waits until it is there, then gets its answer."""
+    import asyncio
+    import base64
+
+    from wasmhost import Host
+    from wasmhost.registry import Registry
+    from wasmhost.server.app import make_app
+    from wasmhost.server.auth import AuthConfig
+    from wasmhost.server.fastpath import FastPath
+    from wasmhost.server.service import Service
+    from aiohttp import web
+    from live import wasm
+
+    async def read_response(reader) -> bytes:
+        head = await reader.readuntil(b"\r\n\r\n")
+        n = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+        return head + await reader.readexactly(n)
+
+    async def main() -> None:
+        host = Host(tmp_path)
+        service = Service(host, Registry(tmp_path))
+        service.create_function({"FunctionName": "echo", "Runtime": "wasm32", "Role": "r", "Handler": "echo.wasm",
+                                 "Code": {"ZipFile": base64.b64encode(wasm("echo")).decode()}})
+        front = FastPath(service, AuthConfig())
+        listener = await asyncio.get_running_loop().create_server(front, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        r1, w1 = await asyncio.open_connection("127.0.0.1", port)
+        w1.write(get("/healthz") + post(ECHO, b"queued behind healthz"))
+        r2, w2 = await asyncio.open_connection("127.0.0.1", port)
+        w2.write(post(ECHO, b"now"))
+        assert (await asyncio.wait_for(read_response(r2), 10)).endswith(b"\r\n\r\nnow")
+        await asyncio.sleep(0.2)
+        assert not r1._buffer  # /healthz waits for aiohttp
+        runner = web.AppRunner(make_app(service), access_log=None)
+        await runner.setup()
+        front.ready(runner.server)
+        health = await asyncio.wait_for(read_response(r1), 10)
+        assert health.startswith(b"HTTP/1.1 200") and b'"status": "ok"' in health
+        assert (await asyncio.wait_for(read_response(r1), 10)).endswith(b"queued behind healthz")
+        for w in (w1, w2):
+            w.close()
+        listener.close()
+        front.close()
+        await runner.cleanup()
+        host.close()
+        service.registry.close()
+
+    asyncio.run(main())
