@@ -52,9 +52,9 @@ def taskset(cpu: int) -> list[str]:
     return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
 
 
-def start_wasmhost(data: Path, port: int) -> subprocess.Popen:
+def start_wasmhost(data: Path, port: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(taskset(0) + [PY, "-m", "wasmhost.cli", "--data-dir", str(data), "serve", "--port",
-                                          str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                          str(port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def deploy(url: str, name: str) -> None:
@@ -105,7 +105,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wasmhost-http-"))
     runs: dict[str, list[dict]] = {}
     startup = []
-    targets = ["floor_aiohttp_echo", "wasmhost_invoke", "wasmhost_lambda_api"]
+    # wasmhost_invoke_aiohttp: the same endpoint answered by aiohttp's route (--no-fast-path)
+    targets = ["floor_aiohttp_echo", "wasmhost_invoke", "wasmhost_lambda_api", "wasmhost_invoke_aiohttp"]
     if WORKERD.exists():
         targets.append("workerd_wasm_echo")
     else:
@@ -124,10 +125,10 @@ def main() -> None:
                 path = "/echo"
             else:
                 data = tmp / f"data-{rep}-{target}"
-                proc = start_wasmhost(data, port)
+                proc = start_wasmhost(data, port, *(["--no-fast-path"] if target == "wasmhost_invoke_aiohttp" else []))
                 wait_ok(url + "/healthz")
                 deploy(url, "echo")
-                path = "/invoke/echo" if target == "wasmhost_invoke" else "/2015-03-31/functions/echo/invocations"
+                path = "/2015-03-31/functions/echo/invocations" if target == "wasmhost_lambda_api" else "/invoke/echo"
             try:
                 wrk(url + path, 4, 2)  # warm-up
                 for c in conns:

@@ -95,6 +95,17 @@ def test_answers_invocations_itself(conn):
     assert h["server"] == "wasmhost"
 
 
+def test_dry_run_and_event_answers(conn):
+    conn.send(post(LAMBDA, b"{}", "X-Amz-Invocation-Type: DryRun") + post(LAMBDA, b"{}", "X-Amz-Invocation-Type: Event")
+              + post(LAMBDA, b"not json"))
+    status, h, body = conn.response()
+    assert status == 204 and "content-length" not in h and body == b""
+    status, h, body = conn.response()
+    assert status == 202 and h["x-amzn-requestid"]
+    status, h, body = conn.response()
+    assert status == 400 and h["x-amzn-errortype"] == "InvalidRequestContentException"
+
+
 def test_pipelined_requests_are_answered_in_order(conn):
     conn.send(b"".join(post(ECHO, str(i).encode()) for i in range(20)))
     assert [conn.response()[2] for _ in range(20)] == [str(i).encode() for i in range(20)]

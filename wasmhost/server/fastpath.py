@@ -325,9 +325,13 @@ class Connection(asyncio.Protocol):
             return  # the client went away; the invocation still ran and was metered
         status, headers, body = reply
         head = [_STATUS.get(status) or f"HTTP/1.1 {status} Unknown\r\n",
-                f"Content-Length: {len(body)}\r\nDate: {self.front.date()}\r\nServer: wasmhost\r\n"]
-        if "Content-Type" not in headers:
-            head.append("Content-Type: application/octet-stream\r\n")
+                f"Date: {self.front.date()}\r\nServer: wasmhost\r\n"]
+        if status == 204:  # neither a body nor its length
+            body = b""
+        else:
+            head.append(f"Content-Length: {len(body)}\r\n")
+            if "Content-Type" not in headers:
+                head.append("Content-Type: application/octet-stream\r\n")
         head += [f"{k}: {v}\r\n" for k, v in headers.items()]
         head.append("\r\n" if self.keep_alive else "Connection: close\r\n\r\n")
         self.transport.write("".join(head).encode() + body)
