@@ -19,6 +19,7 @@ waiting (a warm guest run inline, see Host.ainvoke) is answered without a task.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import types
 from email.utils import formatdate
@@ -166,6 +167,8 @@ class Lease:
 
 
 class Connection(asyncio.Protocol):
+    """One client connection: its unparsed bytes, and who answers its current request."""
+
     def __init__(self, front: FastPath) -> None:
         self.front = front
         self.transport: asyncio.Transport | None = None
@@ -186,8 +189,7 @@ class Connection(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
-                import socket
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers leave at once
             except OSError:
                 pass
         self.front.connections.add(self)

@@ -37,12 +37,13 @@ async def run(service: Service, raw_name: str, payload: bytes, qualifier: str | 
 
 async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
     """The answer to ``POST /invoke/{name}``, for aiohttp's route and the fast path alike."""
-    res = await run(service, name, payload, qualifier)
-    if isinstance(res, InvocationError):
-        headers = report_headers(res.report) if res.report is not None else {}
+    try:
+        res = await service.invoke(service.resolve(name, qualifier), payload)
+    except InvocationError as e:
+        headers = report_headers(e.report) if e.report is not None else {}
         headers["Content-Type"] = "application/json"
-        headers["X-Wasmhost-Function-Error"] = res.error_type
-        return Reply(500 if res.error_type != "Sandbox.Timedout" else 504, headers, json.dumps(res.to_lambda()).encode())
+        headers["X-Wasmhost-Function-Error"] = e.error_type
+        return Reply(500 if e.error_type != "Sandbox.Timedout" else 504, headers, json.dumps(e.to_lambda()).encode())
     headers = report_headers(res.report)
     headers["Content-Type"] = content_type.split(";")[0].strip() or "application/octet-stream"
     return Reply(200, headers, res.payload)
