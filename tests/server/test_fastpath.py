@@ -293,3 +293,34 @@ def test_invocations_are_answered_while_aiohttp_loads(tmp_path):
         service.registry.close()
 
     asyncio.run(main())
+
+
+def test_a_request_that_never_completes_is_cut_off(monkeypatch):
+    """A client trickling a request (slowloris) is closed REQUEST_TIMEOUT_S after the
+    request began, however often bytes arrive; an idle keep-alive one after KEEPALIVE_S."""
+    from wasmhost.server import fastpath
+
+    class Transport:
+        closed = False
+
+        def get_extra_info(self, name):
+            return None
+
+        def close(self):
+            self.closed = True
+
+    clock = [1000.0]
+    monkeypatch.setattr(fastpath.time, "monotonic", lambda: clock[0])
+    front = fastpath.FastPath(service=None, auth=None)
+    slow, idle = fastpath.Connection(front), fastpath.Connection(front)
+    for c in (slow, idle):
+        c.connection_made(Transport())
+    for _ in range(int(fastpath.REQUEST_TIMEOUT_S // 10) + 2):
+        clock[0] += 10
+        slow.data_received(b"P")  # never a whole head
+        for c in (slow, idle):
+            c.expire(clock[0])  # what FastPath's sweep calls every 5 s
+    assert slow.transport.closed and not idle.transport.closed
+    clock[0] += fastpath.KEEPALIVE_S
+    idle.expire(clock[0])
+    assert idle.transport.closed

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 MAX_HEAD = 16 * 1024  # larger heads go to aiohttp, which answers 431 or 400
 MAX_BODY = 8 * 1024 * 1024  # above Lambda's 6 MB: larger bodies go to aiohttp's size checks
 KEEPALIVE_S = 75.0  # aiohttp's default
-HEAD_TIMEOUT_S = 30.0  # a connection may hold a partial request this long
+REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
 LAMBDA_PREFIX, LAMBDA_SUFFIX = "/2015-03-31/functions/", "/invocations"
 _STATUS = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
 _ODD = object()  # a head the fast path leaves to aiohttp's parser
@@ -181,7 +181,7 @@ class Connection(asyncio.Protocol):
         self.paused = False  # our transport's buffer is full: no new requests until it drains
         self.reading_paused = False
         self.eof = False
-        self.since = time.monotonic()
+        self.since = time.monotonic()  # when the connection last had nothing pending
 
     # -- asyncio.Protocol ------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -211,9 +211,10 @@ class Connection(asyncio.Protocol):
             data = data[len(take):]
             if not data:
                 return
+        if not self.buf and not self.busy:
+            self.since = time.monotonic()  # a request begins: its clock starts
         self.buf += data
         if not self.busy:
-            self.since = time.monotonic()
             self.serve()
         if len(self.buf) > MAX_HEAD + MAX_BODY and not self.reading_paused and self.transport is not None:
             self.reading_paused = True  # requests keep coming while answers cannot leave: wait
@@ -264,6 +265,7 @@ class Connection(asyncio.Protocol):
                 return  # the body is still arriving
             body = bytes(self.buf[end + 4:size])
             del self.buf[:size]
+            self.since = time.monotonic()  # what is left is the next request, begun no earlier
             self.run(route(path, query, headers, body), method, target, headers, body)
         if self.reading_paused and len(self.buf) <= MAX_BODY and self.transport is not None:
             self.reading_paused = False
@@ -387,7 +389,7 @@ class Connection(asyncio.Protocol):
     def expire(self, now: float) -> None:
         if self.busy or self.transport is None:
             return
-        if now - self.since > (HEAD_TIMEOUT_S if self.buf else KEEPALIVE_S):
+        if now - self.since > (REQUEST_TIMEOUT_S if self.buf else KEEPALIVE_S):
             self.close()
 
     def close(self) -> None:
