@@ -312,15 +312,18 @@ def test_a_request_that_never_completes_is_cut_off(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(fastpath.time, "monotonic", lambda: clock[0])
     front = fastpath.FastPath(service=None, auth=None)
-    slow, idle = fastpath.Connection(front), fastpath.Connection(front)
-    for c in (slow, idle):
-        c.connection_made(Transport())
+    slow = fastpath.Connection(front)
+    slow.connection_made(Transport())
     for _ in range(int(fastpath.REQUEST_TIMEOUT_S // 10) + 2):
         clock[0] += 10
         slow.data_received(b"P")  # never a whole head
-        for c in (slow, idle):
-            c.expire(clock[0])  # what FastPath's sweep calls every 5 s
-    assert slow.transport.closed and not idle.transport.closed
-    clock[0] += fastpath.KEEPALIVE_S
+        slow.expire(clock[0])  # what FastPath's sweep calls every 5 s
+    assert slow.transport.closed
+    idle = fastpath.Connection(front)
+    idle.connection_made(Transport())
+    clock[0] += fastpath.KEEPALIVE_S - 1
+    idle.expire(clock[0])
+    assert not idle.transport.closed
+    clock[0] += 2
     idle.expire(clock[0])
     assert idle.transport.closed
