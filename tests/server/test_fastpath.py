@@ -327,3 +327,37 @@ def test_a_request_that_never_completes_is_cut_off(monkeypatch):
     clock[0] += 2
     idle.expire(clock[0])
     assert idle.transport.closed
+
+
+def test_http_trigger_events_are_the_same_on_both_paths(server, conn):
+    """The fast path and aiohttp's route (a chunked request is handed over) build the
+    same API Gateway event for the same request."""
+    import json
+    head = ("POST /http/echo/a%20b/c?x=1&x=2 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n"
+            "Content-Type: application/json\r\nX-Twice: 1\r\nX-Twice: 2\r\nCookie: k=v; l=w\r\n")
+    conn.send(head.encode() + b"Content-Length: 7\r\n\r\n{\"a\":1}")
+    fast = conn.response()
+    other = Conn(server)
+    other.send(head.encode() + b"Transfer-Encoding: chunked\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n")
+    slow = other.response()
+    other.close()
+    assert fast[1]["server"] == "wasmhost" and "aiohttp" in slow[1]["server"]
+    events = [json.loads(r[2]) for r in (fast, slow)]
+    for e in events:
+        del e["requestContext"]["requestId"], e["requestContext"]["time"], e["requestContext"]["timeEpoch"]
+        e["headers"].pop("content-length", None), e["headers"].pop("transfer-encoding", None)
+    assert events[0] == events[1]
+    e = events[0]
+    assert (e["rawPath"], e["rawQueryString"], e["queryStringParameters"]) == ("/a%20b/c", "x=1&x=2", {"x": "1,2"})
+    assert e["headers"]["x-twice"] == "1,2" and e["cookies"] == ["k=v", "l=w"]
+    assert e["requestContext"]["http"]["sourceIp"] == "127.0.0.1" and e["body"] == '{"a":1}'
+
+
+def test_http_trigger_head_has_length_but_no_body(conn):
+    conn.send(b"HEAD /http/echo/x HTTP/1.1\r\nHost: x\r\n\r\n" + post(ECHO, b"next"))
+    while b"\r\n\r\n" not in conn.buf:
+        assert conn._fill()
+    head, conn.buf = conn.buf.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: " in head
+    assert int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0]) > 0
+    assert conn.response()[2] == b"next"  # no body came between: the next answer parses

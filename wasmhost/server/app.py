@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import admin, http_trigger, lambda_api
+from . import admin, lambda_api
 from .auth import AuthConfig, check
 from .errors import ApiError, internal
+from .http_trigger import reply as trigger_reply
 from .invoke import reply as invoke_reply
 from .service import Service
 
@@ -53,6 +54,18 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
                                    await request.read(),
                                    request.headers.get("Content-Type", "application/octet-stream"))).response()
 
+    async def trigger(request: web.Request) -> web.Response:
+        raw, _, query = request.raw_path.partition("?")
+        parts = raw.split("/", 3)  # "", "http", name, the function's own path
+        headers: dict[str, str] = {}
+        for k, v in request.headers.items():
+            k = k.lower()
+            headers[k] = f"{headers[k]},{v}" if k in headers else v
+        v = request.version
+        return (await trigger_reply(service, request.match_info["name"], "/" + (parts[3] if len(parts) > 3 else ""),
+                                    request.method, query, headers, await request.read(),
+                                    protocol=f"HTTP/{v.major}.{v.minor}", source_ip=request.remote or "")).response()
+
     async def metrics(request: web.Request) -> web.Response:
         warm = {}
         for info in service.host.functions():
@@ -66,7 +79,8 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
         return web.json_response({"status": "ok", "functions": len(service.host.functions())})
 
     # the invoke routes first: aiohttp tries dynamic routes in order
-    app.add_routes([web.post("/invoke/{name}", invoke)] + lambda_api.routes(service) + http_trigger.handler(service)
+    app.add_routes([web.post("/invoke/{name}", invoke)] + lambda_api.routes(service)
+                   + [web.route("*", "/http/{name}", trigger), web.route("*", "/http/{name}/{path:.*}", trigger)]
                    + admin.routes(service) + [web.get("/metrics", metrics), web.get("/healthz", healthz)])
     return app
 

@@ -2,11 +2,12 @@
 
 On this machine aiohttp spends ~95 µs of Python on each request (a raw uvloop
 protocol echoing the same request: ~30 µs), twenty times the warm invocation it
-carries. So every connection is read here first. A request to one of the two
-invoke routes (``POST /invoke/{name}``, Lambda's ``POST
-/2015-03-31/functions/{name}/invocations``) whose head this strict parser accepts
-and whose body has a Content-Length is run and answered here, by the same handler
-code as aiohttp's routes (invoke.reply, lambda_api.invoke_reply). Anything else is
+carries. So every connection is read here first. An invocation (``POST
+/invoke/{name}``, Lambda's ``POST /2015-03-31/functions/{name}/invocations``, any
+method under an HTTP trigger's ``/http/{name}/``) whose head this strict parser
+accepts and whose body has a Content-Length is run and answered here, by the same
+handler code as aiohttp's routes (invoke.reply, lambda_invoke.invoke_reply,
+http_trigger.reply). Anything else is
 aiohttp's: a request with a Content-Length body (or none) is lent to aiohttp's own
 protocol for exactly that request, and the connection comes back afterwards; any
 other (Transfer-Encoding, a head this parser does not accept) gets the rest of the
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 from . import auth as _auth
 from .errors import ApiError, internal
 from .invoke import reply as invoke_reply
+from .http_trigger import reply as trigger_reply
 from .lambda_invoke import invoke_reply as lambda_invoke_reply
 from .reply import Reply
 from .service import Service
@@ -79,7 +81,8 @@ def parse_head(head: str):
         if not sep or not name or not name.isascii() or " " in name or "\t" in name or (
                 key in headers and key in ("content-length", "transfer-encoding", "host")):
             return _ODD
-        headers[key] = value.strip(" \t")
+        value = value.strip(" \t")
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
     return parts[0], parts[1], parts[2], headers
 
 
@@ -178,6 +181,8 @@ class Connection(asyncio.Protocol):
         self.lease: Lease | None = None
         self.lent_left = 0  # bytes of the lent request still to pass on
         self.keep_alive = True
+        self.head_only = False  # the request being answered is a HEAD
+        self.peer = ""  # the client's address, for HTTP trigger events
         self.paused = False  # our transport's buffer is full: no new requests until it drains
         self.reading_paused = False
         self.eof = False
@@ -186,6 +191,8 @@ class Connection(asyncio.Protocol):
     # -- asyncio.Protocol ------------------------------------------------------
     def connection_made(self, transport) -> None:
         self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) else ""
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
@@ -266,32 +273,42 @@ class Connection(asyncio.Protocol):
             body = bytes(self.buf[end + 4:size])
             del self.buf[:size]
             self.since = time.monotonic()  # what is left is the next request, begun no earlier
-            self.run(route(path, query, headers, body), method, target, headers, body)
+            self.head_only = method == "HEAD"
+            self.run(route(method, path, query, headers, body, version), method, target, headers, body)
         if self.reading_paused and len(self.buf) <= MAX_BODY and self.transport is not None:
             self.reading_paused = False
             self.transport.resume_reading()
 
     def route(self, method: str, path: str, headers: dict):
-        if method != "POST" or "expect" in headers or "upgrade" in headers:
+        """The handler for an invocation route, or None: aiohttp answers the rest."""
+        if "expect" in headers or "upgrade" in headers:
             return None
-        if path.startswith("/invoke/") and path.count("/") == 2:
-            return self.plain
-        if path.startswith(LAMBDA_PREFIX) and path.endswith(LAMBDA_SUFFIX) and path.count("/") == 4:
-            return self.lambda_invoke
+        if method == "POST":
+            if path.startswith("/invoke/") and path.count("/") == 2:
+                return self.plain
+            if path.startswith(LAMBDA_PREFIX) and path.endswith(LAMBDA_SUFFIX) and path.count("/") == 4:
+                return self.lambda_invoke
+        if path.startswith("/http/") and len(path) > 6 and path[6] != "/":
+            return self.trigger
         return None
 
-    def plain(self, path: str, query: str, headers: dict, body: bytes):
+    def plain(self, method: str, path: str, query: str, headers: dict, body: bytes, version: str):
         name = path[8:]
         qualifier = dict(parse_qsl(query)).get("qualifier") if query else None
         ctype = headers.get("content-type", "application/octet-stream")
         return invoke_reply(self.front.service, unquote(name) if "%" in name else name, qualifier, body,
                             ctype if ctype.isprintable() else "application/octet-stream")
 
-    def lambda_invoke(self, path: str, query: str, headers: dict, body: bytes):
+    def lambda_invoke(self, method: str, path: str, query: str, headers: dict, body: bytes, version: str):
         name = path[len(LAMBDA_PREFIX):-len(LAMBDA_SUFFIX)]
         qualifier = dict(parse_qsl(query)).get("Qualifier") if query else None
         return lambda_invoke_reply(self.front.service, unquote(name) if "%" in name else name, qualifier,
                                    headers, body)
+
+    def trigger(self, method: str, path: str, query: str, headers: dict, body: bytes, version: str):
+        name, _, sub = path[6:].partition("/")
+        return trigger_reply(self.front.service, unquote(name) if "%" in name else name, "/" + sub, method, query,
+                             headers, body, protocol=version, source_ip=self.peer)
 
     def run(self, coro, method: str, target: str, headers: dict, body: bytes) -> None:
         """Drive the handler by hand: a warm guest run inline finishes at the first
@@ -334,9 +351,11 @@ class Connection(asyncio.Protocol):
             body = b""
         else:
             head.append(f"Content-Length: {len(body)}\r\n")
-            if "Content-Type" not in headers:
+            if type(headers) is dict and "Content-Type" not in headers:
                 head.append("Content-Type: application/octet-stream\r\n")
-        head += [f"{k}: {v}\r\n" for k, v in headers.items()]
+            if self.head_only:
+                body = b""
+        head += [f"{k}: {v}\r\n" for k, v in (headers.items() if type(headers) is dict else headers)]
         head.append("\r\n" if self.keep_alive else "Connection: close\r\n\r\n")
         self.transport.write("".join(head).encode() + body)
         if not self.keep_alive or self.eof:

@@ -1,23 +1,27 @@
 """HTTP triggers: any method and path under ``/http/{function}/`` becomes an API
 Gateway HTTP API (payload format 2.0) event, and the function's result becomes the
-HTTP response, so handlers written for Lambda HTTP APIs and Function URLs port over."""
+HTTP response, so handlers written for Lambda HTTP APIs and Function URLs port over.
+HTTP-free: the fast path and aiohttp's route both answer with ``reply``."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import uuid
 from urllib.parse import parse_qsl
 
-from aiohttp import web
-
 from ..errors import InvocationError
-from .invoke import report_headers, run
+from .invoke import report_headers
+from .reply import Reply
 from .service import ACCOUNT, Service
 
 TEXTUAL = ("text/", "application/json", "application/javascript", "application/xml",
            "application/x-www-form-urlencoded")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110)
+_FRAMING = {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"}  # the server's to set
+BAD_GATEWAY = Reply(502, {"Content-Type": "application/json"}, b'{"message": "Internal Server Error"}')
 
 
 def _is_text(ctype: str) -> bool:
@@ -25,26 +29,25 @@ def _is_text(ctype: str) -> bool:
     return ctype.startswith(TEXTUAL) or ctype.endswith(("+json", "+xml", "/json", "/xml"))
 
 
-def build_event(request: web.Request, body: bytes, function: str, path: str) -> dict:
-    headers: dict[str, str] = {}
-    for k, v in request.headers.items():
-        k = k.lower()
-        headers[k] = f"{headers[k]},{v}" if k in headers else v
-    event: dict = {"version": "2.0", "routeKey": "$default", "rawPath": path,
-                   "rawQueryString": request.query_string, "headers": headers}
+def build_event(method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes, function: str, *,
+                protocol: str = "HTTP/1.1", source_ip: str = "") -> dict:
+    """``headers``: lower-case names, repeated ones joined with commas."""
+    headers = dict(headers)
+    event: dict = {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": raw_query,
+                   "headers": headers}
     cookie = headers.pop("cookie", None)
     if cookie:
         event["cookies"] = cookie.split("; ")
-    if request.query_string:
+    if raw_query:
         params: dict[str, str] = {}
-        for k, v in parse_qsl(request.query_string, keep_blank_values=True):
+        for k, v in parse_qsl(raw_query, keep_blank_values=True):
             params[k] = f"{params[k]},{v}" if k in params else v
         event["queryStringParameters"] = params
-    host = request.host or "localhost"
+    host = headers.get("host") or "localhost"
     event["requestContext"] = {
         "accountId": ACCOUNT, "apiId": function, "domainName": host, "domainPrefix": host.split(".")[0],
-        "http": {"method": request.method, "path": path, "protocol": f"HTTP/{request.version.major}.{request.version.minor}",
-                 "sourceIp": request.remote or "", "userAgent": headers.get("user-agent", "")},
+        "http": {"method": method, "path": path, "protocol": protocol, "sourceIp": source_ip,
+                 "userAgent": headers.get("user-agent", "")},
         "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
         "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "timeEpoch": int(time.time() * 1000)}
     if body:
@@ -63,44 +66,45 @@ def build_event(request: web.Request, body: bytes, function: str, path: str) -> 
     return event
 
 
-def to_response(payload: bytes) -> web.Response:
+def to_reply(payload: bytes) -> Reply:
     """Lambda's rules: an object with ``statusCode`` is a full response; any other
-    JSON is a 200 ``application/json`` body; anything else is a 502."""
+    JSON is a 200 ``application/json`` body; anything else, or a header that could
+    not be sent as it is (a bad name, a line break in a value), is a 502."""
     try:
         result = json.loads(payload)
     except ValueError:
-        return web.json_response({"message": "Internal Server Error"}, status=502)
-    if isinstance(result, dict) and "statusCode" in result:
-        try:
-            status = int(result["statusCode"])
-            body = result.get("body") or ""
-            data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
-            resp = web.Response(status=status, body=data)
-            for k, v in (result.get("headers") or {}).items():
-                resp.headers[str(k)] = str(v)
-            for c in result.get("cookies") or []:
-                resp.headers.add("Set-Cookie", str(c))
-            if "Content-Type" not in resp.headers and data:
-                resp.headers["Content-Type"] = "application/json"
-            return resp
-        except (ValueError, TypeError):
-            return web.json_response({"message": "Internal Server Error"}, status=502)
-    return web.Response(status=200, body=payload, content_type="application/json")
+        return BAD_GATEWAY
+    if not (isinstance(result, dict) and "statusCode" in result):
+        return Reply(200, {"Content-Type": "application/json"}, payload)
+    try:
+        status = int(result["statusCode"])
+        if not 100 <= status <= 599:
+            return BAD_GATEWAY
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+        pairs = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
+        pairs += [("Set-Cookie", str(c)) for c in result.get("cookies") or []]
+    except (ValueError, TypeError, AttributeError):
+        return BAD_GATEWAY
+    for k, v in pairs:
+        if not _TOKEN.fullmatch(k) or "\r" in v or "\n" in v or "\0" in v:
+            return BAD_GATEWAY
+    pairs = [(k, v) for k, v in pairs if k.lower() not in _FRAMING]
+    if data and not any(k.lower() == "content-type" for k, _ in pairs):
+        pairs.append(("Content-Type", "application/json"))
+    return Reply(status, pairs, data)
 
 
-def handler(service: Service) -> list[web.RouteDef]:
-    async def any_(request: web.Request) -> web.Response:
-        function = request.match_info["name"]
-        path = "/" + request.match_info.get("path", "")
-        body = await request.read()
-        event = build_event(request, body, function, path)
-        res = await run(service, function, json.dumps(event).encode())
-        if isinstance(res, InvocationError):
-            resp = web.json_response({"message": "Internal Server Error"}, status=502)
-            if res.report is not None:
-                resp.headers.update(report_headers(res.report))
-            return resp
-        resp = to_response(res.payload)
-        resp.headers.update(report_headers(res.report))
-        return resp
-    return [web.route("*", "/http/{name}", any_), web.route("*", "/http/{name}/{path:.*}", any_)]
+async def reply(service: Service, function: str, path: str, method: str, raw_query: str, headers: dict[str, str],
+                body: bytes, *, protocol: str = "HTTP/1.1", source_ip: str = "") -> Reply:
+    event = build_event(method, path, raw_query, headers, body, function, protocol=protocol, source_ip=source_ip)
+    try:
+        res = await service.invoke(service.resolve(function), json.dumps(event).encode())
+    except InvocationError as e:
+        if e.report is None:
+            return BAD_GATEWAY
+        return Reply(502, {**BAD_GATEWAY.headers, **report_headers(e.report)}, BAD_GATEWAY.body)
+    out = to_reply(res.payload)
+    headers = report_headers(res.report)
+    return out._replace(headers=(list(headers.items()) + out.headers) if type(out.headers) is list
+                        else {**out.headers, **headers})

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 class Reply(NamedTuple):
     status: int
-    headers: dict[str, str]  # Content-Type included
+    # Content-Type included; a list of pairs where a name repeats (an HTTP trigger's Set-Cookie)
+    headers: dict[str, str] | list[tuple[str, str]]
     body: bytes = b""
 
     def response(self) -> web.Response:
