@@ -227,15 +227,20 @@ def test_ainvoke_runs_fast_guests_inline_and_hands_slow_ones_to_a_thread(tmp_pat
                 await h.ainvoke("spin", b"")
             # ~200 ms of CPU on a worker thread after the budget ran out
             burned = await h.ainvoke("burn", (30_000_000).to_bytes(4, "little"))
+            burn = h._functions["burn"]
+            forgiven = (burn.overruns, burn.skip_speculation)
+            await h.ainvoke("burn", (3_000_000).to_bytes(4, "little"))  # the second in a row is not
             w.cancel()
-            return res, e.value, burned, max(gaps)
+            return res, e.value, burned, max(gaps), forgiven
 
-        res, err, burned, worst_gap = asyncio.run(main())
+        res, err, burned, worst_gap, forgiven = asyncio.run(main())
         assert res.payload == b"fast"
         assert type(err).__name__ == "InvocationTimeout" and err.report.duration_ms >= 295
         assert burned.report.status == "ok"
         assert worst_gap < 0.05, worst_gap  # the loop never stalled on the 300 ms spin or the burn
-        assert h._functions["spin"].skip_speculation > 0 and h._functions["burn"].skip_speculation > 0
+        # one overrun is forgiven (the loop may have waited for the GIL mid-run); two in a row are not
+        assert h._functions["spin"].overruns == 1 and forgiven == (1, 0)
+        assert h._functions["burn"].skip_speculation > 0
         h.ledger.flush()
         assert h.ledger.totals("spin")["invocations"] == 1  # the abandoned run was not recorded
-        assert h.ledger.totals("burn")["invocations"] == 1
+        assert h.ledger.totals("burn")["invocations"] == 2

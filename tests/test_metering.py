@@ -19,6 +19,21 @@ def test_report_line_format():
     assert Report(9, "f", "1", 0, 2_000_001, None, 1, 1, 128, False).billed_ms == 3
 
 
+def test_flush_in_chunks_writes_everything_once(tmp_path):
+    """A flush packs FLUSH_CHUNK entries per hold of the GIL; all of them land, and
+    what is recorded during a flush waits for the next one."""
+    from wasmhost.metering import FLUSH_CHUNK
+    ledger = Ledger(tmp_path / "l.sqlite")
+    n = FLUSH_CHUNK * 3 + 7
+    t = time.perf_counter_ns()
+    for i in range(n):
+        ledger.record(Report(i, "a" if i % 3 else "b", "$LATEST", t + i, 1_000, None, 1, 1, 128, False))
+    assert ledger.flush() == n and ledger.flush() == 0
+    assert ledger.totals("a")["invocations"] + ledger.totals("b")["invocations"] == n
+    assert len({r["request_id"] for r in ledger.query("a", limit=n)}) == ledger.totals("a")["invocations"]
+    ledger.close()
+
+
 def test_ledger_query_and_totals(tmp_path):
     with Host(tmp_path) as h:
         h.deploy("echo", guest("echo"), FunctionConfig(memory_mb=256))

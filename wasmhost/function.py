@@ -110,9 +110,12 @@ class Function:
         return self.abi.instantiate(self.config.fuel_budget, self.ticks, self.timeout_ns, self.meta)
 
     def overran(self) -> None:
-        """Stop speculating for a while after an overrun, longer each time in a row."""
+        """Stop speculating for a while after the second overrun in a row, longer each
+        time. A single overrun is forgiven: the loop's thread may have waited for the
+        GIL (or the VM for its CPU) in the middle of a short run."""
         self.overruns += 1
-        self.skip_speculation = min(100 * 2 ** min(self.overruns, 7), 10_000)
+        if self.overruns > 1:
+            self.skip_speculation = min(100 * 2 ** min(self.overruns - 1, 7), 10_000)
 
     def _renew_sandbox(self, sb) -> None:
         self._arm_ticker()
