@@ -1,4 +1,7 @@
-"""A real ``wasmhost serve`` process on 127.0.0.1, and real clients for it (helpers)."""
+"""A real ``wasmhost serve`` process on 127.0.0.1, and real clients for it (helpers).
+
+``WASMHOST_TEST_NO_FAST_PATH=1`` serves with ``--no-fast-path``, so the same tests check
+aiohttp's routes alone (all but tests/server/test_fastpath.py apply)."""
 
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ class Server:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wasmhost.cli", "--data-dir", str(self.data_dir), "serve",
-             "--host", self.bind, "--port", str(self.port), "--retry-base-s", "0.3", *self.extra],
+             "--host", self.bind, "--port", str(self.port), "--retry-base-s", "0.3", *self.extra,
+             *(["--no-fast-path"] if os.environ.get("WASMHOST_TEST_NO_FAST_PATH") else [])],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:
