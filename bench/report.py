@@ -32,9 +32,11 @@ def markdown(doc: dict, charts: dict[str, str] | None = None) -> str:
         lines.append(f"| {peer} | {_fmt(v['p50_us'])} | {_fmt(v['p90_us'])} | {_fmt(v['p99_us'])} | "
                      f"{_fmt(v['max_us'])} | {v['n']} |")
     if doc.get("http"):
-        lines += ["", "## HTTP (wrk, 64-byte POST)", "", "| target | req/s | p50 | p99 |", "|---|---|---|---|"]
+        lines += ["", "## HTTP (wrk, 64-byte POST; vs floor: the median ratio to the plain aiohttp echo, per round)",
+                  "", "| target | req/s | p50 | p99 | vs floor |", "|---|---|---|---|---|"]
         for k, v in doc["http"]["results"].items():
-            lines.append(f"| {k} | {v['rps']:,.0f} | {_fmt(v['p50_us'])} | {_fmt(v['p99_us'])} |")
+            ratio = f"{v['vs_floor']:.2f}×" if "vs_floor" in v else ""
+            lines.append(f"| {k} | {v['rps']:,.0f} | {_fmt(v['p50_us'])} | {_fmt(v['p99_us'])} | {ratio} |")
     lines += ["", "## Ratios", ""] + [f"- {k}: {v:.2f}×" for k, v in doc["ratios"].items()]
     if doc["missing"]:
         lines += ["", "## Missing (reported, not dropped)", ""]

@@ -248,14 +248,14 @@ def peer_tiers(host: Host, it: int, cold_it: int, rep: int, progress: Progress, 
     progress.step("peers: process per invocation")
 
 
-def http_tiers(doc: dict, duration: int, progress: Progress) -> None:
+def http_tiers(doc: dict, duration: int, reps: int, progress: Progress) -> None:
     import shutil
     if not shutil.which("wrk"):
         doc["missing"].append({"peer": "http (wrk), with workerd", "reason": "wrk is not installed",
                                "install": "apt-get install wrk"})
         return
     proc = subprocess.run([sys.executable, str(ROOT / "bench/bench_http.py"), "--duration", str(duration),
-                           "--reps", "1", "--json", str(Path(tempfile.mkdtemp()) / "http.json")],
+                           "--reps", str(reps), "--json", str(Path(tempfile.mkdtemp()) / "http.json")],
                           capture_output=True, text=True)
     progress.step("http: wrk")
     if proc.returncode != 0:
@@ -294,7 +294,7 @@ def run(quick: bool = False, kinds: list[str] | None = None, http: bool = True, 
                 continue
             doc["kinds"][kind] = kind_tiers(kind, source, host, ondemand, it, cold_it, rep, progress)
         if http:
-            http_tiers(doc, 1 if quick else 5, progress)
+            http_tiers(doc, *((1, 1) if quick else (2, 3)), progress)
         else:
             doc["missing"].append({"peer": "http tier (aiohttp floor, wasmhost, workerd)",
                                    "reason": "skipped (--no-http)", "install": ""})
