@@ -117,7 +117,8 @@ class FastPath:
         return self._date[1]
 
     def _sweep(self) -> None:
-        """Close connections idle past the keep-alive timeout or stuck in a partial head."""
+        """Close connections idle past the keep-alive timeout, or holding a request begun
+        more than REQUEST_TIMEOUT_S ago."""
         now = time.monotonic()
         for c in list(self.connections):
             c.expire(now)

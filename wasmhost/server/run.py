@@ -31,14 +31,15 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("restored %d function versions", service.restore())
-    if on_start is not None:
-        on_start(service)
-    service.start_worker()
     front = FastPath(service, auth) if fast_path else None
-    listener = await loop.create_server(front, address, port, reuse_address=True, backlog=1024) if front else None
-    runner = None
-    try:
+    listener = runner = None
+    try:  # whatever fails, the ledger is flushed and the stores closed
+        log.info("restored %d function versions", service.restore())
+        if on_start is not None:
+            on_start(service)
+        service.start_worker()
+        if front is not None:
+            listener = await loop.create_server(front, address, port, reuse_address=True, backlog=1024)
         app_module = await loop.run_in_executor(None, importlib.import_module, "wasmhost.server.app")
         from aiohttp import web  # loaded by now
         runner = web.AppRunner(app_module.make_app(service, auth), access_log=None, handle_signals=False)
