@@ -241,6 +241,9 @@ def test_ainvoke_runs_fast_guests_inline_and_hands_slow_ones_to_a_thread(tmp_pat
         # one overrun is forgiven (the loop may have waited for the GIL mid-run); two in a row are not
         assert h._functions["spin"].overruns == 1 and forgiven == (1, 0)
         assert h._functions["burn"].skip_speculation > 0
+        info = {i.name: i for i in h.functions()}
+        assert (info["echo"].inline_runs, info["echo"].thread_runs, info["echo"].overruns) == (1, 0, 0)
+        assert (info["spin"].inline_runs, info["spin"].thread_runs, info["spin"].overruns) == (0, 1, 1)
         h.ledger.flush()
         assert h.ledger.totals("spin")["invocations"] == 1  # the abandoned run was not recorded
         assert h.ledger.totals("burn")["invocations"] == 2

@@ -73,6 +73,11 @@ class FunctionInfo:
     warm: int
     busy: int
     from_cache: bool
+    # Host.ainvoke: runs on the event loop, runs handed to a worker thread, and
+    # speculative runs abandoned over the inline budget
+    inline_runs: int = 0
+    thread_runs: int = 0
+    overruns: int = 0
 
 
 class Function:
@@ -96,7 +101,8 @@ class Function:
         # runtime functions: renewing their instance (~5 ms) would then hold the loop.
         self.speculate = abi.kind == "core" or (abi.kind in ("python", "javascript") and not strict)
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
-        self.overruns = 0
+        self.overruns = 0  # in a row
+        self.inline_runs = self.thread_runs = self.overruns_total = 0
 
     def _arm_ticker(self) -> None:
         """Keep the epoch ticking for a run starting now (init has the same deadline
@@ -114,6 +120,7 @@ class Function:
         time. A single overrun is forgiven: the loop's thread may have waited for the
         GIL (or the VM for its CPU) in the middle of a short run."""
         self.overruns += 1
+        self.overruns_total += 1
         if self.overruns > 1:
             self.skip_speculation = min(100 * 2 ** min(self.overruns - 1, 7), 10_000)
 
@@ -123,7 +130,8 @@ class Function:
 
     def info(self) -> FunctionInfo:
         return FunctionInfo(self.name, self.version, self.abi.kind, self.sha256, self.size, self.config,
-                            len(self.pool.free), self.pool.busy, self.from_cache)
+                            len(self.pool.free), self.pool.busy, self.from_cache, self.inline_runs, self.thread_runs,
+                            self.overruns_total)
 
     def _invoke_command(self, payload: bytes, seq: int, codec: str = "raw") -> InvokeResult:
         """A WASI command: a fresh instance per invocation, whose stdout (bounded by

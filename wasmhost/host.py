@@ -228,6 +228,7 @@ class Host:
                 try:
                     res = fn.invoke(payload, seq, codec, self._inline_ticks)
                     fn.overruns = 0
+                    fn.inline_runs += 1
                     return res
                 except Overrun:
                     fn.overran()
@@ -236,6 +237,7 @@ class Host:
             with self._deploy_lock:
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="wasmhost-invoke")
+        fn.thread_runs += 1
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn.invoke, payload, seq, codec)
 
     def payload_too_large(self, payload: bytes) -> None:

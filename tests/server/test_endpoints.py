@@ -4,6 +4,7 @@ the aws CLI, and the wasmhost CLI against a live server."""
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -86,6 +87,10 @@ def test_metrics_and_health(client, server):
     assert 'wasmhost_duration_milliseconds_count{function="echo"} 3' in text
     assert "# TYPE wasmhost_duration_milliseconds histogram" in text
     assert 'wasmhost_warm_instances{function="echo"} 1' in text
+    runs = {on: int(re.search(rf'wasmhost_runs_total{{function="echo",on="{on}"}} (\d+)', text)[1])
+            for on in ("inline", "thread")}
+    assert runs["inline"] + runs["thread"] == 3 and runs["thread"] >= 1  # the cold start ran on a thread
+    assert re.search(r'wasmhost_inline_overruns_total{function="echo"} \d+', text)
     status, _, body = http(server.url + "/healthz")
     assert status == 200 and json.loads(body)["status"] == "ok"
 

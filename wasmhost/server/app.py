@@ -67,11 +67,9 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
                                     protocol=f"HTTP/{v.major}.{v.minor}", source_ip=request.remote or "")).response()
 
     async def metrics(request: web.Request) -> web.Response:
-        warm = {}
-        for info in service.host.functions():
-            key = info.name if info.version == "$LATEST" else f"{info.name}:{info.version}"
-            warm[key] = (info.warm, info.busy)
-        text = service.metrics.render(warm, service.registry.pending_events(), service.async_stats)
+        functions = {(i.name if i.version == "$LATEST" else f"{i.name}:{i.version}"): i
+                     for i in service.host.functions()}
+        text = service.metrics.render(functions, service.registry.pending_events(), service.async_stats)
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
 

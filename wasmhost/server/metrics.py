@@ -6,6 +6,7 @@ from bisect import bisect_left
 from itertools import accumulate
 from collections import defaultdict
 
+from ..function import FunctionInfo
 from ..metering import Report
 
 BUCKETS_MS = (0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000, 30000)
@@ -39,7 +40,7 @@ class Metrics:
     def throttle(self, fn: str) -> None:
         self.throttles[fn] += 1
 
-    def render(self, warm: dict[str, tuple[int, int]], pending_events: int, async_stats: dict[str, int]) -> str:
+    def render(self, functions: dict[str, FunctionInfo], pending_events: int, async_stats: dict[str, int]) -> str:
         out = []
 
         def family(name: str, kind: str, help_: str) -> None:
@@ -65,9 +66,17 @@ class Metrics:
             out.append(f'wasmhost_duration_milliseconds_sum{{function="{f}"}} {self.duration_sum[f]:.3f}')
             out.append(f'wasmhost_duration_milliseconds_count{{function="{f}"}} {cumulative[-1]}')
         family("wasmhost_warm_instances", "gauge", "Instances ready for an invocation.")
-        out += [f'wasmhost_warm_instances{{function="{f}"}} {w}' for f, (w, _) in sorted(warm.items())]
+        fns = sorted(functions.items())
+        out += [f'wasmhost_warm_instances{{function="{f}"}} {i.warm}' for f, i in fns]
         family("wasmhost_busy_instances", "gauge", "Instances running an invocation.")
-        out += [f'wasmhost_busy_instances{{function="{f}"}} {b}' for f, (_, b) in sorted(warm.items())]
+        out += [f'wasmhost_busy_instances{{function="{f}"}} {i.busy}' for f, i in fns]
+        family("wasmhost_runs_total", "counter", "Invocations by where they ran: on the event loop (inline) "
+               "or handed to a worker thread.")
+        out += [f'wasmhost_runs_total{{function="{f}",on="{on}"}} {n}' for f, i in fns
+                for on, n in (("inline", i.inline_runs), ("thread", i.thread_runs))]
+        family("wasmhost_inline_overruns_total", "counter", "Inline runs abandoned over the inline budget "
+               "(then run on a thread).")
+        out += [f'wasmhost_inline_overruns_total{{function="{f}"}} {i.overruns}' for f, i in fns]
         family("wasmhost_async_pending_events", "gauge", "Accepted asynchronous events not yet finished.")
         out.append(f"wasmhost_async_pending_events {pending_events}")
         family("wasmhost_async_events_total", "counter", "Asynchronous events by outcome since start.")
