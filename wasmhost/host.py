@@ -214,8 +214,6 @@ class Host:
         so nothing outside saw it) and the invocation runs in full on a worker
         thread; the function then skips speculation for a while.
         """
-        import asyncio  # here, not at the top: edge users who never await should not pay for it
-
         fn = self._functions.get(name)
         if fn is None:
             raise self._missing(name)
@@ -232,6 +230,7 @@ class Host:
                     return res
                 except Overrun:
                     fn.overran()
+        import asyncio  # here: edge users who never await do not pay for it, nor does the inline path
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
             with self._deploy_lock:
