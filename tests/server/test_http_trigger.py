@@ -21,7 +21,7 @@ def test_full_response_with_cookies_and_base64_body():
 
 def test_plain_json_is_a_200_json_body():
     r = to_reply(b'[1, 2]')
-    assert (r.status, r.headers, r.body) == (200, {"Content-Type": "application/json"}, b"[1, 2]")
+    assert (r.status, r.headers, r.body) == (200, [("Content-Type", "application/json")], b"[1, 2]")
 
 
 def test_garbage_and_unsendable_headers_are_502():

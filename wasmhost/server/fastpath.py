@@ -7,11 +7,11 @@ carries. So every connection is read here first. An invocation (``POST
 method under an HTTP trigger's ``/http/{name}/``) whose head this strict parser
 accepts and whose body has a Content-Length is run and answered here, by the same
 handler code as aiohttp's routes (invoke.reply, lambda_invoke.invoke_reply,
-http_trigger.reply). Anything else is
-aiohttp's: a request with a Content-Length body (or none) is lent to aiohttp's own
-protocol for exactly that request, and the connection comes back afterwards; any
-other (Transfer-Encoding, a head this parser does not accept) gets the rest of the
-connection, so aiohttp's strict parser answers whatever is odd.
+http_trigger.reply). Anything else is aiohttp's: a request with a Content-Length
+body (or none) is lent to aiohttp's own protocol for exactly that request, and the
+connection comes back afterwards; any other (Transfer-Encoding, a head this parser
+does not accept) gets the rest of the connection, so aiohttp's strict parser
+answers whatever is odd.
 
 Requests on a connection are answered in order. A handler that finishes without
 waiting (a warm guest run inline, see Host.ainvoke) is answered without a task.
@@ -25,9 +25,8 @@ import time
 import types
 from email.utils import formatdate
 from http import HTTPStatus
-from urllib.parse import parse_qsl, unquote
-
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote
 
 from . import auth as _auth
 from .errors import ApiError, internal
@@ -47,6 +46,14 @@ REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
 LAMBDA_PREFIX, LAMBDA_SUFFIX = "/2015-03-31/functions/", "/invocations"
 _STATUS = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
 _ODD = object()  # a head the fast path leaves to aiohttp's parser
+
+
+def _unquoted(name: str) -> str:
+    return unquote(name) if "%" in name else name
+
+
+def _param(query: str, key: str) -> str | None:
+    return dict(parse_qsl(query)).get(key) if query else None
 
 
 @types.coroutine
@@ -294,22 +301,18 @@ class Connection(asyncio.Protocol):
         return None
 
     def plain(self, method: str, path: str, query: str, headers: dict, body: bytes, version: str):
-        name = path[8:]
-        qualifier = dict(parse_qsl(query)).get("qualifier") if query else None
         ctype = headers.get("content-type", "application/octet-stream")
-        return invoke_reply(self.front.service, unquote(name) if "%" in name else name, qualifier, body,
+        return invoke_reply(self.front.service, _unquoted(path[8:]), _param(query, "qualifier"), body,
                             ctype if ctype.isprintable() else "application/octet-stream")
 
     def lambda_invoke(self, method: str, path: str, query: str, headers: dict, body: bytes, version: str):
         name = path[len(LAMBDA_PREFIX):-len(LAMBDA_SUFFIX)]
-        qualifier = dict(parse_qsl(query)).get("Qualifier") if query else None
-        return lambda_invoke_reply(self.front.service, unquote(name) if "%" in name else name, qualifier,
-                                   headers, body)
+        return lambda_invoke_reply(self.front.service, _unquoted(name), _param(query, "Qualifier"), headers, body)
 
     def trigger(self, method: str, path: str, query: str, headers: dict, body: bytes, version: str):
         name, _, sub = path[6:].partition("/")
-        return trigger_reply(self.front.service, unquote(name) if "%" in name else name, "/" + sub, method, query,
-                             headers, body, protocol=version, source_ip=self.peer)
+        return trigger_reply(self.front.service, _unquoted(name), "/" + sub, method, query, headers, body,
+                             protocol=version, source_ip=self.peer)
 
     def run(self, coro, method: str, target: str, headers: dict, body: bytes) -> None:
         """Drive the handler by hand: a warm guest run inline finishes at the first

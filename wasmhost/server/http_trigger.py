@@ -21,7 +21,8 @@ TEXTUAL = ("text/", "application/json", "application/javascript", "application/x
            "application/x-www-form-urlencoded")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110)
 _FRAMING = {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"}  # the server's to set
-BAD_GATEWAY = Reply(502, {"Content-Type": "application/json"}, b'{"message": "Internal Server Error"}')
+# Headers are lists of pairs here: a function's Set-Cookie may repeat
+BAD_GATEWAY = Reply(502, [("Content-Type", "application/json")], b'{"message": "Internal Server Error"}')
 
 
 def _is_text(ctype: str) -> bool:
@@ -75,7 +76,7 @@ def to_reply(payload: bytes) -> Reply:
     except ValueError:
         return BAD_GATEWAY
     if not (isinstance(result, dict) and "statusCode" in result):
-        return Reply(200, {"Content-Type": "application/json"}, payload)
+        return Reply(200, [("Content-Type", "application/json")], payload)
     try:
         status = int(result["statusCode"])
         if not 100 <= status <= 599:
@@ -103,8 +104,6 @@ async def reply(service: Service, function: str, path: str, method: str, raw_que
     except InvocationError as e:
         if e.report is None:
             return BAD_GATEWAY
-        return Reply(502, {**BAD_GATEWAY.headers, **report_headers(e.report)}, BAD_GATEWAY.body)
+        return BAD_GATEWAY._replace(headers=BAD_GATEWAY.headers + list(report_headers(e.report).items()))
     out = to_reply(res.payload)
-    headers = report_headers(res.report)
-    return out._replace(headers=(list(headers.items()) + out.headers) if type(out.headers) is list
-                        else {**out.headers, **headers})
+    return out._replace(headers=out.headers + list(report_headers(res.report).items()))

@@ -26,15 +26,6 @@ def report_headers(report: Report) -> dict[str, str]:
     return h
 
 
-async def run(service: Service, raw_name: str, payload: bytes, qualifier: str | None = None):
-    """Invoke for the plain front ends; returns the result, or raises ApiError, or
-    returns the InvocationError (a function failure is an answer, not an exception)."""
-    try:
-        return await service.invoke(service.resolve(raw_name, qualifier), payload)
-    except InvocationError as e:
-        return e
-
-
 async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
     """The answer to ``POST /invoke/{name}``, for aiohttp's route and the fast path alike."""
     try:
