@@ -40,6 +40,7 @@ def layer_arn(region: str, name: str, version: int | None = None) -> str:
 def parse_function(raw: str, qualifier: str | None = None) -> tuple[str, str | None]:
     """``name``, ``name:qual``, ``ACCT:function:name[:qual]`` or a full ARN, and the
     ``Qualifier`` parameter, to ``(name, qualifier or None)``."""
+    qualifier = qualifier or None  # the model allows an empty Qualifier: none
     parts = raw.split(":")
     if raw.startswith("arn:"):
         parts = parts[6:] if len(parts) >= 7 and parts[5] == "function" and parts[2] == "lambda" else []
@@ -53,7 +54,7 @@ def parse_function(raw: str, qualifier: str | None = None) -> tuple[str, str | N
         raise validation(qualifier, "qualifier", "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
     if qual and qualifier and qual != qualifier:
         raise invalid("The derived qualifier from the function name does not match the specified qualifier.")
-    return name, qual or qualifier or None
+    return name, qual or qualifier
 
 
 def parse_layer(raw: str) -> str:
