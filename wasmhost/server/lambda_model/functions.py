@@ -211,6 +211,7 @@ def delete_function(s: Service, p: dict[str, Any]) -> None:
     s.deployer.remove(name)
     s.registry.delete_function(doc["FunctionName"])
     s.refresh()
+    s.metrics.forget(name)
 
 
 def list_functions(s: Service, p: dict[str, Any]) -> dict[str, Any]:
