@@ -33,12 +33,13 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
         rest = raw[len(urls.PREFIX):]
         url_id, _, sub = rest.partition("/")
         headers: dict[str, str] = {}
-        for k, v in request.headers.items():
-            k = k.lower()
-            headers[k] = f"{headers[k]},{v}" if k in headers else v
-        v = request.version
+        for name, value in request.headers.items():
+            name = name.lower()
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        version = request.version
         return (await urls.serve(s, url_id, request.method, "/" + sub, query, headers, await request.read(),
-                                 target=request.raw_path, keys=keys, protocol=f"HTTP/{v.major}.{v.minor}",
+                                 target=request.raw_path, keys=keys,
+                                 protocol=f"HTTP/{version.major}.{version.minor}",
                                  source_ip=request.remote or "")).response()
 
     return [

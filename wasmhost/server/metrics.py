@@ -43,13 +43,13 @@ class Metrics:
     def forget(self, name: str) -> None:
         """Drop a deleted function's series (all its versions): a function created
         again under the same name starts from zero, as a restarted process would."""
-        def gone(key: str | tuple[str, str]) -> bool:
-            fn = key if isinstance(key, str) else key[0]
+        def gone(fn: str) -> bool:
             return fn == name or fn.startswith(name + ":")
-        for table in (self.invocations, self.errors, self.throttles, self.cold, self.fuel, self.duration_sum,
-                      self.buckets):
-            for key in [k for k in table if gone(k)]:
-                del table[key]
+        for table in (self.invocations, self.throttles, self.cold, self.fuel, self.duration_sum, self.buckets):
+            for fn in [k for k in table if gone(k)]:
+                del table[fn]
+        for key in [k for k in self.errors if gone(k[0])]:
+            del self.errors[key]
 
     def render(self, functions: dict[str, FunctionInfo], pending_events: int, async_stats: dict[str, int]) -> str:
         out = []

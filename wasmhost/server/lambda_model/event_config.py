@@ -14,7 +14,7 @@ from .paging import page
 if TYPE_CHECKING:
     from .service import Service
 
-DEFAULTS = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600}
+DEFAULTS: dict[str, Any] = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600}
 
 
 def _target(s: Service, p: dict[str, Any]) -> tuple[str, str]:

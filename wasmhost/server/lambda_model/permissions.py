@@ -26,7 +26,7 @@ def _target(s: Service, p: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def _principal(value: str) -> dict[str, str]:
     if value == "*":
-        return {"AWS": "*"}  # type: ignore[dict-item]
+        return {"AWS": "*"}
     if value.endswith(".amazonaws.com") or value.endswith(".amazonaws.com.cn"):
         return {"Service": value}
     if value.isdigit():

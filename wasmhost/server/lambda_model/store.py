@@ -175,7 +175,7 @@ class Registry:
             cur = self._db.execute(
                 "INSERT INTO events (function, qualifier, payload, request_id, next_at, created_at) VALUES (?,?,?,?,?,?)",
                 (function, qualifier, payload, request_id, now + delay_s, now))
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     def due_events(self, limit: int = 64) -> list[dict[str, Any]]:
         rows = self._q("SELECT id, function, qualifier, payload, request_id, attempts, created_at FROM events"
@@ -203,7 +203,7 @@ class Registry:
                                             event["request_id"], attempts, error, time.time()))
             self._db.execute("DELETE FROM events WHERE id = ?", (event["id"],))
             self._db.execute("COMMIT")
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     def dead_letters(self, function: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, function, qualifier, payload, request_id, attempts, error, failed_at FROM dead_letters"
@@ -225,7 +225,7 @@ class Registry:
                                    " VALUES (?,?,?,?,?,?)", (fn, qual, payload, rid, now, now))
             self._db.execute("DELETE FROM dead_letters WHERE id = ?", (dl_id,))
             self._db.execute("COMMIT")
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     def pending_events(self) -> int:
         return self._q("SELECT COUNT(*) FROM events")[0][0]
@@ -234,3 +234,8 @@ class Registry:
         with self._lock:
             self._db.close()
 
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid

@@ -159,4 +159,7 @@ async def serve(s: Service, url_id: str, method: str, path: str, raw_query: str,
     except InvocationError:
         out = http_trigger.BAD_GATEWAY
     extra = _cors_headers(cors, origin, preflight=False) if cors else []
-    return out._replace(headers=list(out.headers) + extra) if extra else out
+    if not extra:
+        return out
+    pairs = list(out.headers.items()) if isinstance(out.headers, dict) else list(out.headers)
+    return out._replace(headers=pairs + extra)

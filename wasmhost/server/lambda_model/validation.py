@@ -32,7 +32,7 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
     flags = re.ASCII
     if "\\p{" in pattern:
         pattern = pattern.replace("\\p{L}", "\\w").replace("\\p{N}", "\\d").replace("\\p{Z}", "\\s")
-        flags = 0
+        flags = re.NOFLAG
     try:
         return re.compile(pattern, flags)
     except re.error:  # not expressible in Python: not checked (tests list which)
