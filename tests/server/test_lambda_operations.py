@@ -197,6 +197,15 @@ def test_settings_are_honoured_or_refused(client):
         client.update_function_configuration(FunctionName="arm", Runtime="python3.12")
 
 
+def test_settings_tools_read(client):
+    create(client, "plain", "echo")
+    assert client.get_function_code_signing_config(FunctionName="plain")["CodeSigningConfigArn"] == ""
+    assert client.get_function_recursion_config(FunctionName="plain")["RecursiveLoop"] == "Allow"
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="recursive"):
+        client.put_function_recursion_config(FunctionName="plain", RecursiveLoop="Terminate")
+    assert client.get_runtime_management_config(FunctionName="plain")["UpdateRuntimeOn"] == "Auto"
+
+
 def test_unimplemented_operations_name_themselves(client):
     with pytest.raises(ClientError) as e:
         client.get_code_signing_config(

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Union
 
 from ..errors import ApiError, internal
 from ..reply import Reply
-from . import aliases, concurrency, event_config, functions, invoke, layers, permissions, tags, urls
+from . import (aliases, concurrency, event_config, function_settings, functions, invoke, layers, permissions,
+               tags, urls)
 
 if TYPE_CHECKING:
     from .service import Service
@@ -32,7 +33,8 @@ def register(name: str, handler: Handler) -> None:
     HANDLERS[name] = handler
 
 
-for _module in (functions, aliases, concurrency, event_config, tags, permissions, urls, layers, invoke):
+for _module in (functions, aliases, concurrency, event_config, function_settings, tags, permissions, urls, layers,
+                invoke):
     for _name, _fn in vars(_module).items():
         if inspect.isfunction(_fn) and _fn.__module__ == _module.__name__ and not _name.startswith("_"):
             _op = "".join(part.capitalize() for part in _name.split("_"))
