@@ -2,6 +2,8 @@
 
 import asyncio
 import base64
+import json
+from pathlib import Path
 
 import pytest
 import wasmtime
@@ -55,3 +57,22 @@ def test_unimplemented_and_unknown_operations(service):
     assert reply.status == 404 and reply.headers["x-amzn-ErrorType"] == "UnknownOperationException"
     reply = asyncio.run(operations.dispatch(service, "PATCH", "/2015-03-31/functions/f", "", {}, b""))
     assert reply.status == 405
+
+
+def test_layers_reach_the_host_config_in_order(service):
+    import io
+    import zipfile
+
+    def layer(text):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("python/lib.py", text)
+        return base64.b64encode(buf.getvalue()).decode()
+    a = asyncio.run(operations.call(service, "PublishLayerVersion", {"LayerName": "a", "Content": {"ZipFile": layer("A")}}))
+    b = asyncio.run(operations.call(service, "PublishLayerVersion", {"LayerName": "b", "Content": {"ZipFile": layer("B")}}))
+    arns = [json.loads(r.body)["LayerVersionArn"] for r in (a, b)]
+    wasm = base64.b64encode(wasmtime.wat2wasm(guest("echo").read_text())).decode()
+    service.create_function({"FunctionName": "f", "Role": "r", "Runtime": "wasm32", "Code": {"ZipFile": wasm},
+                             "Layers": arns})
+    dirs = service.host.function("f").config.layers
+    assert [(Path(d) / "python/lib.py").read_text() for d in dirs] == ["A", "B"]
