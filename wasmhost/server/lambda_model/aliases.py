@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ApiError, invalid, not_found
 from .names import LATEST, is_version, parse_function
 from .paging import page
+from .service import check_revision
 
 if TYPE_CHECKING:
     from .service import Service
@@ -74,9 +75,7 @@ def get_alias(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 def update_alias(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name = _function(s, p)
     current = _get(s, name, p["Name"])
-    if p.get("RevisionId") and p["RevisionId"] != current["RevisionId"]:
-        raise ApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest "
-                       "Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+    check_revision(current["RevisionId"], p.get("RevisionId"))
     merged = dict(current)
     merged.update({k: p[k] for k in ("FunctionVersion", "Description", "RoutingConfig") if k in p})
     _check(s, name, merged)

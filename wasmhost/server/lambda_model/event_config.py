@@ -17,14 +17,6 @@ if TYPE_CHECKING:
 DEFAULTS: dict[str, Any] = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600}
 
 
-def _target(s: Service, p: dict[str, Any]) -> tuple[str, str]:
-    name, qual = parse_function(p["FunctionName"], p.get("Qualifier"))
-    s.function_doc(name)
-    if qual and qual != LATEST:
-        s.resolve(name, qual, route=False)  # 404 for an unknown version or alias
-    return name, qual or LATEST
-
-
 def _out(s: Service, name: str, qual: str, cfg: dict[str, Any]) -> dict[str, Any]:
     return {"FunctionArn": s.arn(name, qual), **cfg}
 
@@ -41,8 +33,7 @@ def _check_destinations(s: Service, dest: dict[str, Any]) -> None:
 
 
 def _write(s: Service, p: dict[str, Any], merge: bool) -> dict[str, Any]:
-    name, qual = _target(s, p)
-    doc = s.function_doc(name, for_update=True)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     configs = doc.setdefault("_invoke_configs", {})
     cfg = dict(configs.get(qual) or DEFAULTS) if merge else dict(DEFAULTS)
     cfg.update({k: p[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
@@ -64,8 +55,7 @@ def update_function_event_invoke_config(s: Service, p: dict[str, Any]) -> dict[s
 
 
 def get_function_event_invoke_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual = _target(s, p)
-    doc = s.function_doc(name)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"))
     cfg = (doc.get("_invoke_configs") or {}).get(qual) or (doc.get("_event_invoke") if qual == LATEST else None)
     if cfg is None:
         raise not_found(f"The function {s.arn(name, qual)} doesn't have an EventInvokeConfig")
@@ -74,8 +64,7 @@ def get_function_event_invoke_config(s: Service, p: dict[str, Any]) -> dict[str,
 
 def delete_function_event_invoke_config(s: Service, p: dict[str, Any]) -> None:
     get_function_event_invoke_config(s, p)
-    name, qual = _target(s, p)
-    doc = s.function_doc(name, for_update=True)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     (doc.get("_invoke_configs") or {}).pop(qual, None)
     if qual == LATEST:
         doc.pop("_event_invoke", None)

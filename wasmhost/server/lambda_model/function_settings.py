@@ -8,18 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import invalid
-from .names import parse_function
 
 if TYPE_CHECKING:
     from .service import Service
 
 
 def _name(s: Service, p: dict[str, Any]) -> str:
-    name, qual = parse_function(p["FunctionName"], p.get("Qualifier"))
-    s.function_doc(name)
-    if qual:
-        s.resolve(name, qual, route=False)
-    return name
+    return s.target(p["FunctionName"], p.get("Qualifier"))[0]
 
 
 def get_function_code_signing_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +34,5 @@ def put_function_recursion_config(s: Service, p: dict[str, Any]) -> dict[str, An
 
 
 def get_runtime_management_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual = parse_function(p["FunctionName"], p.get("Qualifier"))
-    _name(s, p)
+    name, qual, _ = s.target(p["FunctionName"], p.get("Qualifier"))
     return {"UpdateRuntimeOn": "Auto", "FunctionArn": s.arn(name, qual)}

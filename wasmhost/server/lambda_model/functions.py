@@ -13,6 +13,7 @@ from ..errors import ApiError, invalid, not_found
 from . import packaging
 from .names import LATEST, is_version, now_str, parse_function, parse_layer_version_arn
 from .paging import page
+from .service import check_revision
 
 if TYPE_CHECKING:
     from .service import Service
@@ -99,14 +100,6 @@ def configuration(s: Service, doc: dict[str, Any], version: str = LATEST) -> dic
     return out
 
 
-def _check_revision(doc: dict[str, Any], params: dict[str, Any]) -> None:
-    rid = params.get("RevisionId")
-    if rid and rid != doc["RevisionId"]:
-        raise ApiError(412, "PreconditionFailedException",
-                       "The Revision Id provided does not match the latest Revision Id. "
-                       "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
-
-
 def create_function(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name, qual = parse_function(p["FunctionName"])
     if qual:
@@ -157,7 +150,7 @@ def get_function_configuration(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 def update_function_code(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name, _ = parse_function(p["FunctionName"])
     doc = s.function_doc(name)
-    _check_revision(doc, p)
+    check_revision(doc["RevisionId"], p.get("RevisionId"))
     _refuse_unsupported({k: v for k, v in p.items() if k not in ("FunctionName", "Architectures")})
     if "ZipFile" not in p:
         raise invalid("Only ZipFile is supported by this host (no S3 or container images)")
@@ -179,7 +172,7 @@ def update_function_code(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 def update_function_configuration(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name, _ = parse_function(p["FunctionName"])
     doc = s.function_doc(name)
-    _check_revision(doc, p)
+    check_revision(doc["RevisionId"], p.get("RevisionId"))
     _check_settings(s, {k: v for k, v in p.items() if k != "FunctionName"})
     if "Runtime" in p and packaging.is_source_runtime(p["Runtime"]) != packaging.is_source_runtime(doc["Runtime"]):
         raise invalid(f"Cannot change the runtime from {doc['Runtime']} to {p['Runtime']}: the stored code is "
@@ -229,7 +222,7 @@ _SAME_VERSION = ("_code_sha256", "Timeout", "MemorySize", "Environment", "Handle
 def publish_version(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name, _ = parse_function(p["FunctionName"])
     doc = s.function_doc(name)
-    _check_revision(doc, p)
+    check_revision(doc["RevisionId"], p.get("RevisionId"))
     if p.get("CodeSha256") and p["CodeSha256"] != doc["CodeSha256"]:
         raise invalid("CodeSha256 does not match the function's current code")
     for v in s.registry.list_versions(name):  # unchanged code and config: the existing version

@@ -10,18 +10,10 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, not_found
-from .names import LATEST, parse_function
+from .service import check_revision
 
 if TYPE_CHECKING:
     from .service import Service
-
-
-def _target(s: Service, p: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    name, qual = parse_function(p["FunctionName"], p.get("Qualifier"))
-    doc = s.function_doc(name, for_update=True)
-    if qual and qual != LATEST:
-        s.resolve(name, qual, route=False)
-    return name, qual or LATEST, doc
 
 
 def _principal(value: str) -> dict[str, str]:
@@ -39,11 +31,9 @@ def _policy(s: Service, doc: dict[str, Any], qual: str) -> dict[str, Any]:
 
 
 def add_permission(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     policy = _policy(s, doc, qual)
-    if p.get("RevisionId") and p["RevisionId"] != policy["RevisionId"]:
-        raise ApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest "
-                       "Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+    check_revision(policy["RevisionId"], p.get("RevisionId"), "GetPolicy")
     if any(st["Sid"] == p["StatementId"] for st in policy["Statement"]):
         raise ApiError(409, "ResourceConflictException",
                        f"The statement id ({p['StatementId']}) provided already exists. Please provide a new "
@@ -72,11 +62,9 @@ def add_permission(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def remove_permission(s: Service, p: dict[str, Any]) -> None:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     policy = _policy(s, doc, qual)
-    if p.get("RevisionId") and p["RevisionId"] != policy["RevisionId"]:
-        raise ApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest "
-                       "Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+    check_revision(policy["RevisionId"], p.get("RevisionId"), "GetPolicy")
     kept = [st for st in policy["Statement"] if st["Sid"] != p["StatementId"]]
     if len(kept) == len(policy["Statement"]):
         raise not_found("The resource you requested does not exist.")
@@ -85,7 +73,7 @@ def remove_permission(s: Service, p: dict[str, Any]) -> None:
 
 
 def get_policy(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     policy = _policy(s, doc, qual)
     if not policy["Statement"]:
         raise not_found("The resource you requested does not exist.")

@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 THROTTLE_RETRY_AFTER_S = "1"  # what a throttled caller is told to wait (Retry-After)
 
 
+def check_revision(current: str, given: str | None, api: str = "GetFunction/GetAlias") -> None:
+    """Optimistic locking: a caller's ``RevisionId`` must be the latest."""
+    if given and given != current:
+        raise ApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest "
+                       f"Revision Id. Call the {api} API to retrieve the latest Revision Id")
+
+
 def throttled(reason: str) -> ApiError:
     return ApiError(429, "TooManyRequestsException", "Rate Exceeded.", headers={"Retry-After": THROTTLE_RETRY_AFTER_S},
                     Reason=reason)
@@ -67,6 +74,16 @@ class Service:
         if doc is None:
             raise not_found(f"Function not found: {self.arn(name)}")
         return copy.deepcopy(doc) if for_update else doc
+
+    def target(self, raw: str, qualifier: str | None = None, *,
+               for_update: bool = False) -> tuple[str, str, dict[str, Any]]:
+        """The function and qualifier an operation names (``$LATEST`` when none), and
+        the function's record: 404 when either does not exist."""
+        name, qual = parse_function(raw, qualifier)
+        doc = self.function_doc(name, for_update=for_update)
+        if qual and qual != LATEST:
+            self.resolve(name, qual, route=False)
+        return name, qual or LATEST, doc
 
     def save_function(self, doc: dict[str, Any]) -> None:
         self.registry.put_function(doc["FunctionName"], doc)

@@ -28,14 +28,6 @@ _ALPHABET = string.ascii_lowercase + string.digits
 request_host: contextvars.ContextVar[str] = contextvars.ContextVar("request_host", default="")
 
 
-def _target(s: Service, p: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    name, qual = parse_function(p["FunctionName"], p.get("Qualifier"))
-    doc = s.function_doc(name, for_update=True)
-    if qual and qual != LATEST:
-        s.resolve(name, qual, route=False)
-    return name, qual or LATEST, doc
-
-
 def _out(s: Service, name: str, qual: str, cfg: dict[str, Any], host: str) -> dict[str, Any]:
     out = {k: v for k, v in cfg.items() if not k.startswith("_")}
     out["FunctionUrl"] = f"http://{host or '127.0.0.1'}{PREFIX}{cfg['_id']}/"
@@ -51,7 +43,7 @@ def _get(s: Service, doc: dict[str, Any], name: str, qual: str) -> dict[str, Any
 
 
 def create_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     if qual != LATEST and qual.isdigit():
         raise ApiError(400, "InvalidParameterValueException", "A function URL's qualifier must be an alias")
     if qual in (doc.get("_urls") or {}):
@@ -74,12 +66,12 @@ def create_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     return _out(s, name, qual, _get(s, doc, name, qual), request_host.get())
 
 
 def update_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     cfg = _get(s, doc, name, qual)
     if p.get("InvokeMode", "BUFFERED") != "BUFFERED":
         raise ApiError(400, "InvalidParameterValueException",
@@ -91,7 +83,7 @@ def update_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete_function_url_config(s: Service, p: dict[str, Any]) -> None:
-    name, qual, doc = _target(s, p)
+    name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     _get(s, doc, name, qual)
     del doc["_urls"][qual]
     s.save_function(doc)
