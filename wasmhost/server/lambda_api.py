@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import function_url
 from .auth import AuthConfig
-from .lambda_model import Service, operations, urls
+from .lambda_model import Service, operations
 from .lambda_model.invoke import invoke_reply
 
 API_PREFIXES = r"{date:20[0-9]{2}-[0-9]{2}-[0-9]{2}}"
@@ -28,16 +29,16 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
         return (await operations.dispatch(s, request.method, path, query, request.headers,
                                           await request.read())).response()
 
-    async def function_url(request: web.Request) -> web.Response:
+    async def url(request: web.Request) -> web.Response:
         raw, _, query = request.raw_path.partition("?")
-        rest = raw[len(urls.PREFIX):]
+        rest = raw[len(function_url.PREFIX):]
         url_id, _, sub = rest.partition("/")
         headers: dict[str, str] = {}
         for name, value in request.headers.items():
             name = name.lower()
             headers[name] = f"{headers[name]},{value}" if name in headers else value
         version = request.version
-        return (await urls.serve(s, url_id, request.method, "/" + sub, query, headers, await request.read(),
+        return (await function_url.serve(s, url_id, request.method, "/" + sub, query, headers, await request.read(),
                                  target=request.raw_path, keys=keys,
                                  protocol=f"HTTP/{version.major}.{version.minor}",
                                  source_ip=request.remote or "")).response()
@@ -46,6 +47,6 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
         web.post("/2015-03-31/functions/{fn}/invocations", invoke),  # first: the hot route
         web.route("*", "/" + API_PREFIXES + "/{tail:.*}", api),
         web.route("*", "/" + API_PREFIXES, api),
-        web.route("*", urls.PREFIX + "{url_id}", function_url),
-        web.route("*", urls.PREFIX + "{url_id}/{path:.*}", function_url),
+        web.route("*", function_url.PREFIX + "{url_id}", url),
+        web.route("*", function_url.PREFIX + "{url_id}/{path:.*}", url),
     ]
