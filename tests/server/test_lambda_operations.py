@@ -271,3 +271,24 @@ def test_model_driven_fuzz_gives_no_5xx_and_invoke_still_works(client, server):
     lambda_fuzz.ensure_function(client)
     res = client.invoke(FunctionName=lambda_fuzz.FUNCTION, Payload=b'{"ok": 1}')
     assert res["Payload"].read() == b'{"ok": 1}'
+
+
+def test_aws_cli_reaches_the_new_operations(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
+               AWS_MAX_ATTEMPTS="1")
+    (tmp_path / "layer.zip").write_bytes(_zip({"nodejs/node_modules/m/index.js": "module.exports = 1\n"}))
+
+    def aws(*args):
+        proc = subprocess.run([sys.executable, "-m", "awscli", "lambda", *args, "--endpoint-url", server.url],
+                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+    assert aws("get-account-settings")["AccountLimit"]["ConcurrentExecutions"] == 1000
+    layer = aws("publish-layer-version", "--layer-name", "clilayer", "--zip-file", "fileb://layer.zip")
+    assert layer["Version"] == 1
+    assert aws("list-layer-versions", "--layer-name", "clilayer")["LayerVersions"][0]["Version"] == 1
+    aws("delete-layer-version", "--layer-name", "clilayer", "--version-number", "1")
