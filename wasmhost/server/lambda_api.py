@@ -45,8 +45,10 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
 
     return [
         web.post("/2015-03-31/functions/{fn}/invocations", invoke),  # first: the hot route
-        web.route("*", "/" + API_PREFIXES + "/{tail:.*}", api),
-        web.route("*", "/" + API_PREFIXES, api),
         web.route("*", function_url.PREFIX + "{url_id}", url),
         web.route("*", function_url.PREFIX + "{url_id}/{path:.*}", url),
+        # Routes of aiohttp handlers of their own go here, before the catch-all; an
+        # operation written as ``fn(service, params)`` registers in operations.HANDLERS instead.
+        web.route("*", "/" + API_PREFIXES + "/{tail:.*}", api),  # last: every other Lambda operation
+        web.route("*", "/" + API_PREFIXES, api),
     ]
