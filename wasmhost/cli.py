@@ -269,7 +269,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from .registry import Registry
+    from .server.lambda_model import Registry
     from .server import AuthConfig, serve
     from .server.service import Service
 

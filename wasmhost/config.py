@@ -31,6 +31,7 @@ class FunctionConfig:
     idle_ttl_s: float = 300.0
     env: dict[str, str] = field(default_factory=dict)
     handler: str | None = None  # Python functions: "module.function" (default: <module>.handler)
+    layers: tuple[str, ...] = ()  # Lambda layers: directories seen at /opt (later ones win)
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:

@@ -36,7 +36,7 @@ def test_failing_events_are_retried_then_dead_lettered(client, server):
     client.invoke(FunctionName="trap", InvocationType="Event", Payload=b'{"job": 7}')
     # one attempt plus one retry, then the dead-letter store
     assert wait_for(lambda: server.metric('wasmhost_errors_total{function="trap",status="trap"}') == 2)
-    from wasmhost.registry import Registry
+    from wasmhost.server.lambda_model import Registry
     assert wait_for(lambda: len(Registry(server.data_dir).dead_letters("trap")) == 1)
     (dl,) = Registry(server.data_dir).dead_letters("trap")
     assert dl["payload"] == b'{"job": 7}' and dl["attempts"] == 2 and "Runtime.Trap" in dl["error"]
@@ -47,16 +47,16 @@ def test_failing_events_are_retried_then_dead_lettered(client, server):
 
 
 def test_on_failure_destination_gets_a_lambda_record(client, server):
-    create(client, "trap", "trap")
+    create(client, "trap2", "trap")
     create(client, "sink", "counter")
     client.put_function_event_invoke_config(
-        FunctionName="trap", MaximumRetryAttempts=0,
+        FunctionName="trap2", MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": "arn:aws:lambda:us-east-1:000000000000:function:sink"}})
-    client.invoke(FunctionName="trap", InvocationType="Event", Payload=b'{"job": 1}')
+    client.invoke(FunctionName="trap2", InvocationType="Event", Payload=b'{"job": 1}')
     assert wait_for(lambda: server.metric('wasmhost_invocations_total{function="sink"}') == 1)
     # the sink counted one record; no dead letter was needed
-    from wasmhost.registry import Registry
-    assert Registry(server.data_dir).dead_letters() == []
+    from wasmhost.server.lambda_model import Registry
+    assert Registry(server.data_dir).dead_letters("trap2") == []
 
 
 def test_state_survives_a_restart(tmp_path):

@@ -250,7 +250,7 @@ def test_invocations_are_answered_while_aiohttp_loads(tmp_path):
     import base64
 
     from wasmhost import Host
-    from wasmhost.registry import Registry
+    from wasmhost.server.lambda_model import Registry
     from wasmhost.server.app import make_app
     from wasmhost.server.auth import AuthConfig
     from wasmhost.server.fastpath import FastPath

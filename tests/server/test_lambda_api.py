@@ -10,7 +10,7 @@ from live import create, lambda_client, zipped
 
 
 def test_lifecycle_create_invoke_update_publish_alias_delete(client):
-    cfg = create(client, "echo", "echo", MemorySize=256, Timeout=5, Environment={"Variables": {"A": "1"}})
+    cfg = create(client, "echo", "echo", MemorySize=256, Timeout=5, Environment={"Variables": {"AB": "1"}})
     assert cfg["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:echo"
     assert cfg["State"] == "Active" and cfg["MemorySize"] == 256 and cfg["Version"] == "$LATEST"
     client.get_waiter("function_active_v2").wait(FunctionName="echo")
@@ -21,7 +21,7 @@ def test_lifecycle_create_invoke_update_publish_alias_delete(client):
     assert res["ExecutedVersion"] == "$LATEST"
 
     got = client.get_function(FunctionName="echo")
-    assert got["Configuration"]["Environment"] == {"Variables": {"A": "1"}}
+    assert got["Configuration"]["Environment"] == {"Variables": {"AB": "1"}}
     assert client.get_function_configuration(FunctionName="echo")["Timeout"] == 5
 
     v1 = client.publish_version(FunctionName="echo")

@@ -7,14 +7,17 @@ import base64
 
 from aiohttp import web
 
-from .errors import not_found
-from .service import Service
+from .errors import invalid, not_found
+from .lambda_model import Service
 
 
 def routes(service: Service) -> list[web.RouteDef]:
     async def logs(request: web.Request) -> web.Response:
         fn = request.query.get("function")
-        limit = int(request.query.get("limit", "20"))
+        limit_text = request.query.get("limit", "20")
+        if not (limit_text.isascii() and limit_text.isdigit() and 0 < len(limit_text) < 7):
+            raise invalid("limit must be a positive integer")
+        limit = int(limit_text)
         service.host.ledger.flush()
         return web.json_response({"logs": service.host.ledger.logs(fn, limit=limit),
                                   "reports": service.host.ledger.query(fn, limit=limit)})
@@ -33,4 +36,4 @@ def routes(service: Service) -> list[web.RouteDef]:
         return web.json_response({"eventId": event_id}, status=202)
 
     return [web.get("/wasmhost/logs", logs), web.get("/wasmhost/dead-letters", dead_letters),
-            web.post(r"/wasmhost/dead-letters/{id:\d+}/replay", replay)]
+            web.post(r"/wasmhost/dead-letters/{id:[0-9]{1,18}}/replay", replay)]

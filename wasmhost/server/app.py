@@ -10,7 +10,7 @@ from .auth import AuthConfig, check
 from .errors import ApiError, internal
 from .http_trigger import reply as trigger_reply
 from .invoke import reply as invoke_reply
-from .service import Service
+from .lambda_model import Service
 
 MAX_REQUEST = 70 * 1024 * 1024  # a 50 MB zip is ~67 MB of base64 JSON
 
@@ -77,7 +77,7 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
         return web.json_response({"status": "ok", "functions": len(service.host.functions())})
 
     # the invoke routes first: aiohttp tries dynamic routes in order
-    app.add_routes([web.post("/invoke/{name}", invoke)] + lambda_api.routes(service)
+    app.add_routes([web.post("/invoke/{name}", invoke)] + lambda_api.routes(service, auth)
                    + [web.route("*", "/http/{name}", trigger), web.route("*", "/http/{name}/{path:.*}", trigger)]
                    + admin.routes(service) + [web.get("/metrics", metrics), web.get("/healthz", healthz)])
     return app

@@ -18,6 +18,7 @@ _CRED = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)
                    r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})")
 MAX_SKEW = dt.timedelta(minutes=15)
 OPEN_PATHS = ("/healthz",)
+SELF_AUTHENTICATING = ("/lambda-url/",)  # function URLs check their own AuthType (lambda_model/urls.py)
 PLAIN_PREFIXES = ("/invoke/", "/http/", "/metrics", "/wasmhost/")
 
 
@@ -66,7 +67,7 @@ def check(cfg: AuthConfig, method: str, target: str, headers, body: bytes) -> No
     """Raise the 403 Lambda answers unless the request may pass. Shared by aiohttp's
     middleware and the fast path; ``headers`` are looked up by lower-case names."""
     path = target.partition("?")[0]
-    if not cfg.required or path in OPEN_PATHS:
+    if not cfg.required or path in OPEN_PATHS or path.startswith(SELF_AUTHENTICATING):
         return
     header = headers.get("authorization", "")
     ok = False

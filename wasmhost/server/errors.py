@@ -16,15 +16,19 @@ log = logging.getLogger("wasmhost.server")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: object) -> None:
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None,
+                 **extra: object) -> None:
+        """``extra``: modeled members of the error's body (``Reason``); ``headers``:
+        more response headers (a throttle's ``Retry-After``)."""
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.headers = headers or {}
 
     def reply(self) -> Reply:
         body = {"Type": "User" if self.status < 500 else "Service", "message": self.message,
                 "Message": self.message, **self.extra}
         return Reply(self.status, {"Content-Type": "application/json", "x-amzn-ErrorType": self.code,
-                                   "x-amzn-RequestId": str(uuid.uuid4())}, json.dumps(body).encode())
+                                   "x-amzn-RequestId": str(uuid.uuid4()), **self.headers}, json.dumps(body).encode())
 
     def response(self) -> web.Response:
         return self.reply().response()

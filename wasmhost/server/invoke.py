@@ -10,7 +10,7 @@ from ..errors import InvocationError
 from ..clock import request_id
 from ..metering import MiB, Report
 from .reply import Reply
-from .service import Service
+from .lambda_model import Service
 
 
 def report_headers(report: Report) -> dict[str, str]:

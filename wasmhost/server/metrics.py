@@ -40,6 +40,17 @@ class Metrics:
     def throttle(self, fn: str) -> None:
         self.throttles[fn] += 1
 
+    def forget(self, name: str) -> None:
+        """Drop a deleted function's series (all its versions): a function created
+        again under the same name starts from zero, as a restarted process would."""
+        def gone(fn: str) -> bool:
+            return fn == name or fn.startswith(name + ":")
+        for table in (self.invocations, self.throttles, self.cold, self.fuel, self.duration_sum, self.buckets):
+            for fn in [k for k in table if gone(k)]:
+                del table[fn]
+        for key in [k for k in self.errors if gone(k[0])]:
+            del self.errors[key]
+
     def render(self, functions: dict[str, FunctionInfo], pending_events: int, async_stats: dict[str, int]) -> str:
         out = []
 

@@ -1,5 +1,5 @@
 """What a server must remember across restarts: functions, versions, aliases,
-their settings, their code, and the accepted asynchronous events.
+layers, their settings, their code, and the accepted asynchronous events.
 
 SQLite in the data directory (WAL; durable once a write returns, against a killed
 process), module bytes under ``code/<sha256>.wasm``. Records are JSON documents:
@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS versions (name TEXT NOT NULL, version INTEGER NOT NUL
     PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS aliases (name TEXT NOT NULL, alias TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (name, alias));
+CREATE TABLE IF NOT EXISTS layers (name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, function TEXT NOT NULL,
     qualifier TEXT, payload BLOB NOT NULL, request_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL, created_at REAL NOT NULL, last_error TEXT);
@@ -33,6 +35,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, f
 
 
 class Registry:
+    """The SQLite store; every method is safe to call from any thread."""
+
     def __init__(self, data_dir: Path | str) -> None:
         self.dir = Path(data_dir)
         (self.dir / "code").mkdir(parents=True, exist_ok=True)
@@ -61,11 +65,17 @@ class Registry:
     def code_path(self, sha: str) -> Path:
         return self.dir / "code" / sha
 
+    def layer_path(self, name: str, version: int) -> Path:
+        """Where a layer version's zip is unpacked (functions see it at /opt)."""
+        return self.dir / "layers" / name / str(version)
+
     # -- functions, versions, aliases -----------------------------------------------
     # These records are read on every invocation (an alias or a version on each
     # qualified one), so each table is mirrored in memory; this process is its only
     # writer. Treat returned records as read-only: copy, change, then put.
-    _KEYS = {"functions": ("name",), "versions": ("name", "version"), "aliases": ("name", "alias")}
+    _KEYS = {"functions": ("name",), "versions": ("name", "version"), "aliases": ("name", "alias"),
+             "layers": ("name", "version")}
+    _OWNED = ("functions", "versions", "aliases")  # deleted with their function
 
     def _table(self, table: str) -> dict[tuple, dict]:
         cache = self._mirror.get(table)
@@ -109,7 +119,7 @@ class Registry:
         """The function, its versions and its aliases, in one transaction."""
         with self._lock:
             self._db.execute("BEGIN")
-            for table in self._KEYS:
+            for table in self._OWNED:
                 self._db.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
                 cache = self._table(table)
                 for key in [k for k in cache if k[0] == name]:
@@ -140,6 +150,22 @@ class Registry:
     def delete_alias(self, name: str, alias: str) -> None:
         self._delete("aliases", (name, alias))
 
+    def put_layer(self, name: str, version: int, doc: dict) -> None:
+        self._put("layers", (name, version), doc)
+
+    def get_layer(self, name: str, version: int) -> dict | None:
+        return self._get("layers", (name, version))
+
+    def list_layers(self, name: str | None = None) -> list[dict]:
+        """One layer's versions, or every layer's, oldest first."""
+        if name is not None:
+            return self._list("layers", name)
+        with self._lock:
+            return [doc for _, doc in sorted(self._table("layers").items())]
+
+    def delete_layer(self, name: str, version: int) -> None:
+        self._delete("layers", (name, version))
+
     # -- asynchronous events --------------------------------------------------------
     def enqueue(self, function: str, qualifier: str | None, payload: bytes, request_id: str,
                 delay_s: float = 0.0) -> int:
@@ -149,7 +175,7 @@ class Registry:
             cur = self._db.execute(
                 "INSERT INTO events (function, qualifier, payload, request_id, next_at, created_at) VALUES (?,?,?,?,?,?)",
                 (function, qualifier, payload, request_id, now + delay_s, now))
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     def due_events(self, limit: int = 64) -> list[dict[str, Any]]:
         rows = self._q("SELECT id, function, qualifier, payload, request_id, attempts, created_at FROM events"
@@ -177,7 +203,7 @@ class Registry:
                                             event["request_id"], attempts, error, time.time()))
             self._db.execute("DELETE FROM events WHERE id = ?", (event["id"],))
             self._db.execute("COMMIT")
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     def dead_letters(self, function: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, function, qualifier, payload, request_id, attempts, error, failed_at FROM dead_letters"
@@ -199,7 +225,7 @@ class Registry:
                                    " VALUES (?,?,?,?,?,?)", (fn, qual, payload, rid, now, now))
             self._db.execute("DELETE FROM dead_letters WHERE id = ?", (dl_id,))
             self._db.execute("COMMIT")
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     def pending_events(self) -> int:
         return self._q("SELECT COUNT(*) FROM events")[0][0]
@@ -208,3 +234,8 @@ class Registry:
         with self._lock:
             self._db.close()
 
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid

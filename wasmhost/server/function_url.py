@@ -1,0 +1,77 @@
+"""Serving a function URL, ``/lambda-url/<url-id>/<path>``: API Gateway's payload
+format 2.0 (the format Lambda's own function URLs use), ``AuthType`` ``NONE`` or
+``AWS_IAM`` (a SigV4 signature made with one of the server's configured keys),
+CORS preflights answered without invoking. HTTP-free, like http_trigger.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from ..errors import InvocationError
+from . import auth, http_trigger
+from .lambda_model import ACCOUNT, Service
+from .lambda_model.urls import PREFIX
+from .reply import Reply
+
+__all__ = ["PREFIX", "serve"]
+
+
+def _cors_headers(cors: dict[str, Any], origin: str, preflight: bool) -> list[tuple[str, str]]:
+    origins = cors.get("AllowOrigins") or []
+    if not origin or not ("*" in origins or origin in origins):
+        return []
+    out = [("Access-Control-Allow-Origin", "*" if "*" in origins and not cors.get("AllowCredentials") else origin)]
+    if cors.get("AllowCredentials"):
+        out.append(("Access-Control-Allow-Credentials", "true"))
+    if preflight:
+        if cors.get("AllowMethods"):
+            out.append(("Access-Control-Allow-Methods", ",".join(cors["AllowMethods"])))
+        if cors.get("AllowHeaders"):
+            out.append(("Access-Control-Allow-Headers", ",".join(cors["AllowHeaders"])))
+        if cors.get("MaxAge") is not None:
+            out.append(("Access-Control-Max-Age", str(cors["MaxAge"])))
+    elif cors.get("ExposeHeaders"):
+        out.append(("Access-Control-Expose-Headers", ",".join(cors["ExposeHeaders"])))
+    return out
+
+
+def _forbidden() -> Reply:
+    return Reply(403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")],
+                 b'{"Message":"Forbidden"}')
+
+
+async def serve(s: Service, url_id: str, method: str, path: str, raw_query: str, headers: Mapping[str, str],
+                body: bytes, *, target: str, keys: Mapping[str, str], protocol: str = "HTTP/1.1",
+                source_ip: str = "") -> Reply:
+    """``headers``: lower-case names, repeated ones joined with commas; ``target``:
+    the raw request target as received (what a SigV4 signature covers)."""
+    found = s.urls.get(url_id)
+    if found is None:
+        return _forbidden()  # what Lambda answers for an unknown URL
+    name, qual, cfg = found
+    cors = cfg.get("Cors") or {}
+    origin = headers.get("origin", "")
+    if method == "OPTIONS" and cors and headers.get("access-control-request-method"):
+        return Reply(200, _cors_headers(cors, origin, preflight=True))
+    caller = None
+    if cfg["AuthType"] == "AWS_IAM":
+        if not keys or not auth.sigv4_ok(method, target, headers, body, dict(keys)):
+            return _forbidden()
+        caller = headers.get("authorization", "").split("Credential=")[1].split("/")[0]
+    event = http_trigger.build_event(method, path, raw_query, dict(headers), body, url_id, protocol=protocol,
+                                     source_ip=source_ip)
+    if caller is not None:
+        event["requestContext"]["authorizer"] = {"iam": {
+            "accessKey": caller, "accountId": ACCOUNT, "callerId": caller, "cognitoIdentity": None,
+            "principalOrgId": None, "userArn": f"arn:aws:iam::{ACCOUNT}:user/{caller}", "userId": caller}}
+    try:
+        res = await s.invoke(s.resolve(name, qual), json.dumps(event).encode())
+        out = http_trigger.to_reply(res.payload)
+    except InvocationError:
+        out = http_trigger.BAD_GATEWAY
+    extra = _cors_headers(cors, origin, preflight=False) if cors else []
+    if not extra:
+        return out
+    pairs = list(out.headers.items()) if isinstance(out.headers, dict) else list(out.headers)
+    return out._replace(headers=pairs + extra)

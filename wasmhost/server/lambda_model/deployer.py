@@ -1,0 +1,103 @@
+"""From a stored function record to a deployed ``Host`` function: Lambda's
+settings become a ``FunctionConfig`` (memory, timeout, concurrency, environment,
+layers), sources are unpacked for Python and Node.js, and every stored version
+is deployed again when the server starts (compiled artifacts come from the cache)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...config import FunctionConfig
+from ...errors import DeployError, FunctionNotFound, WasmhostError
+from ..errors import ApiError, invalid
+from . import packaging
+from .names import LATEST, parse_layer_version_arn
+
+if TYPE_CHECKING:
+    from ...host import Host
+    from .store import Registry
+
+log = logging.getLogger("wasmhost.server")
+MAX_WASM_MEMORY_MB = 4096
+
+
+class Deployer:
+    def __init__(self, host: Host, registry: Registry, default_concurrency: int) -> None:
+        self.host, self.registry, self.default_concurrency = host, registry, default_concurrency
+
+    def config(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> FunctionConfig:
+        """``doc``: the version's code and configuration; ``settings``: the function
+        record, which holds concurrency for all versions."""
+        tags = settings.get("Tags") or {}
+        reserved = settings.get("_reserved")
+        provisioned = (settings.get("_provisioned") or {}).get(version, 0)
+        max_conc = reserved if reserved is not None else self.default_concurrency
+        layers = []
+        for arn in doc.get("Layers") or ():
+            name, n = parse_layer_version_arn(arn)
+            layers.append(str(self.registry.layer_path(name, n)))
+        try:
+            return FunctionConfig(
+                memory_mb=min(int(doc["MemorySize"]), MAX_WASM_MEMORY_MB), timeout_ms=int(doc["Timeout"]) * 1000,
+                fuel=int(tags["wasmhost:fuel"]) if "wasmhost:fuel" in tags else None,
+                isolation=tags.get("wasmhost:isolation", "warm"),
+                min_warm=min(provisioned, max(max_conc, 0)), max_concurrency=max(max_conc, 1),
+                env=dict((doc.get("Environment") or {}).get("Variables") or {}), layers=tuple(layers))
+        except (ValueError, DeployError) as e:
+            raise invalid(str(e)) from None
+
+    def deploy(self, doc: dict[str, Any], version: str, settings: dict[str, Any] | None = None) -> None:
+        """(Re)deploy one version. Reserved concurrency 0 keeps the function deployed
+        but every invocation throttles (the routing table knows)."""
+        if settings is None:
+            settings = self.registry.get_function(doc["FunctionName"]) or doc
+        cfg = self.config(doc, version, settings)
+        path = self.registry.code_path(doc["_code_sha256"])
+        runtime = doc.get("Runtime", "")
+        try:
+            if not packaging.is_source_runtime(runtime):
+                self.host.deploy(doc["FunctionName"], path, cfg, version=version)
+                return
+            default = "lambda_function.lambda_handler" if runtime.startswith("python") else "index.handler"
+            handler = doc.get("Handler") or default
+            with tempfile.TemporaryDirectory() as tmp:
+                packaging.extract(path.read_bytes(), Path(tmp))
+                cfg = dataclasses.replace(cfg, handler=handler)
+                target = Path(tmp)
+                if runtime.startswith("nodejs"):  # the handler's module is the file to load
+                    module = str(target / handler.rpartition(".")[0])
+                    target = next((Path(module + ext) for ext in (".js", ".mjs") if Path(module + ext).exists()),
+                                  target)
+                self.host.deploy(doc["FunctionName"], target, cfg, version=version)
+        except DeployError as e:
+            raise invalid(f"Could not deploy the function: {e}") from None
+
+    def deploy_all(self, name: str, settings: dict[str, Any]) -> None:
+        """Every version again, after a change to settings all versions share
+        (``settings``: the changed, not yet stored, function record)."""
+        self.deploy(settings, LATEST, settings)
+        for v in self.registry.list_versions(name):
+            self.deploy(v, str(v["Version"]), settings)
+
+    def remove(self, key: str) -> None:
+        try:
+            self.host.remove(key)
+        except FunctionNotFound:
+            pass
+
+    def restore(self) -> int:
+        """Deploy every stored function and version; a broken one is logged, not fatal."""
+        n = 0
+        for doc in self.registry.list_functions():
+            for version, vdoc in [(LATEST, doc)] + [(str(v["Version"]), v)
+                                                    for v in self.registry.list_versions(doc["FunctionName"])]:
+                try:
+                    self.deploy(vdoc, version, doc)
+                    n += 1
+                except (ApiError, WasmhostError, OSError) as e:
+                    log.error("could not restore %s:%s: %s", doc["FunctionName"], version, e)
+        return n

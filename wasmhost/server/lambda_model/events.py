@@ -1,0 +1,166 @@
+"""Asynchronous invocation: accepted events are written down before the 202,
+run oldest-due first, retried with exponential backoff (throttles without
+counting as attempts), and after the last attempt sent to the OnSuccess /
+OnFailure destination or kept as a dead letter."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ...errors import InvocationError, WasmhostError
+from ..errors import ApiError
+from .names import now_str
+
+if TYPE_CHECKING:
+    from .routing import Resolved
+    from .service import Service
+
+log = logging.getLogger("wasmhost.server")
+
+
+class EventWorker:
+    def __init__(self, service: Service, retry_base_s: float) -> None:
+        self.s, self.registry, self.retry_base_s = service, service.registry, retry_base_s
+        self._wake = asyncio.Event()  # set when there may be an event to run
+        self._task: asyncio.Task[None] | None = None
+        self.stats = {"accepted": 0, "succeeded": 0, "retried": 0, "failed": 0}
+
+    def accept(self, r: Resolved, payload: bytes, request_id: str) -> None:
+        """Durable once this returns: only then may the caller answer 202."""
+        if len(payload) > self.s.async_max_payload:
+            raise ApiError(413, "RequestEntityTooLargeException",
+                           f"Request must be smaller than {self.s.async_max_payload} bytes for the InvokeAsync "
+                           "operation")
+        qualifier = None if r.key == r.name else r.version
+        self.registry.enqueue(r.name, qualifier, payload, request_id)
+        self.stats["accepted"] += 1
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._work())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _work(self) -> None:
+        while True:
+            events = self.registry.due_events()
+            if events:
+                await asyncio.gather(*(self._run_guarded(e) for e in events))
+                continue
+            nxt = self.registry.next_event_at()
+            timeout = 1.0 if nxt is None else max(0.0, min(1.0, nxt - time.time()))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _run_guarded(self, event: dict[str, Any]) -> None:
+        """A bug in one event's handling must not stop the worker for everyone."""
+        try:
+            await self._run(event)
+        except Exception:
+            log.exception("async event %s failed in the host; dead-lettering it", event.get("id"))
+            self.registry.dead_letter(event, event["attempts"], "internal error in the host")
+
+    async def _run(self, event: dict[str, Any]) -> None:
+        attempts = event["attempts"] + 1
+        doc = self.registry.get_function(event["function"])
+        if doc is None:  # the function was deleted: keep the event where it can be seen
+            self.registry.dead_letter(event, attempts - 1, "function no longer exists")
+            return
+        cfg = self.s.event_invoke_config(doc, event["qualifier"])
+        max_retries = cfg.get("MaximumRetryAttempts", 2)
+        max_age = cfg.get("MaximumEventAgeInSeconds", 21600)
+        try:
+            r = self.s.resolve(event["function"], event["qualifier"])
+            res = await self.s.invoke(r, event["payload"])
+        except (InvocationError, ApiError, WasmhostError) as e:
+            error = _error_doc(e)
+            too_old = time.time() - event["created_at"] > max_age
+            if _throttled(e) and not too_old:  # as Lambda: throttles are retried, not counted as attempts
+                self.registry.retry_event(event["id"], attempts - 1, self.retry_base_s, json.dumps(error))
+                return
+            if attempts <= max_retries and not too_old and not _permanent(e):
+                self.stats["retried"] += 1
+                self.registry.retry_event(event["id"], attempts, self.retry_base_s * 2 ** (attempts - 1),
+                                          json.dumps(error))
+                return
+            self.stats["failed"] += 1
+            self._on_failure(event, attempts, error, cfg, "RetriesExhausted" if not too_old else "EventAgeExceeded")
+            return
+        self.stats["succeeded"] += 1
+        target = ((cfg.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+        if target:
+            try:
+                self._send_record(target, event, attempts, "Success", None, res.payload, r.version)
+            except ApiError as e:
+                log.error("on-success destination %s unusable: %s", target, e.message)
+        self.registry.finish_event(event["id"])
+
+    def _on_failure(self, event: dict[str, Any], attempts: int, error: dict[str, Any], cfg: dict[str, Any],
+                    condition: str) -> None:
+        target = ((cfg.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        if target:
+            try:
+                self._send_record(target, event, attempts, condition, error, json.dumps(error).encode(), None)
+                self.registry.finish_event(event["id"])
+                return
+            except ApiError as e:
+                log.error("on-failure destination %s unusable (%s): dead-lettering", target, e.message)
+        self.registry.dead_letter(event, attempts, json.dumps(error))
+
+    def _send_record(self, target: str, event: dict[str, Any], attempts: int, condition: str,
+                     error: dict[str, Any] | None, response: bytes, version: str | None) -> None:
+        """A Lambda destination record, as an event for the target function."""
+        record = {"version": "1.0", "timestamp": now_str(),
+                  "requestContext": {"requestId": event["request_id"],
+                                     "functionArn": self.s.arn(event["function"], event["qualifier"]),
+                                     "condition": condition, "approximateInvokeCount": attempts},
+                  "requestPayload": _json_or_b64(event["payload"] or b"{}"),
+                  "responseContext": {"statusCode": 200, "executedVersion": version or "$LATEST",
+                                      **({"functionError": "Unhandled"} if error else {})},
+                  "responsePayload": _json_or_b64(response) if response else None}
+        r = self.s.resolve(target, route=False)
+        self.registry.enqueue(r.name, None if r.key == r.name else r.version, json.dumps(record).encode(),
+                              str(uuid.uuid4()))
+        self._wake.set()
+
+
+def _json_or_b64(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return base64.b64encode(data).decode()
+
+
+def _throttled(e: Exception) -> bool:
+    return isinstance(e, ApiError) and e.status == 429  # Service.invoke turns Throttled into this
+
+
+def _permanent(e: Exception) -> bool:
+    """Errors that a retry cannot fix."""
+    return isinstance(e, ApiError) and e.status in (400, 404, 413)
+
+
+def _error_doc(e: Exception) -> dict[str, Any]:
+    if isinstance(e, InvocationError):
+        return e.to_lambda()
+    if isinstance(e, ApiError):
+        return {"errorType": e.code, "errorMessage": e.message}
+    return {"errorType": type(e).__name__, "errorMessage": str(e)}

@@ -1,0 +1,83 @@
+"""Lambda's Invoke (RequestResponse, Event, DryRun; LogType=Tail) and the legacy
+InvokeAsync, HTTP-free: the fast path, aiohttp's route and the operation table
+all answer with these Replies."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ...errors import InvocationError
+from ..errors import ApiError
+from ..reply import Reply
+from . import strict_json
+
+if TYPE_CHECKING:
+    from .service import Service
+
+_KINDS = ("RequestResponse", "Event", "DryRun")
+
+
+def _log_tail(result_logs: str, request_id: str, version: str, report_line: str) -> str:
+    text = (f"START RequestId: {request_id} Version: {version}\n{result_logs}END RequestId: {request_id}\n"
+            f"{report_line}\n").encode()
+    return base64.b64encode(text[-4096:]).decode()
+
+
+async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapping[str, str],
+                       payload: bytes) -> Reply:
+    """``headers``: looked up by lower-case names (aiohttp's are case-insensitive)."""
+    kind = headers.get("x-amz-invocation-type") or "RequestResponse"
+    if kind not in _KINDS:
+        raise ApiError(400, "ValidationException", f"1 validation error detected: Value '{kind[:100]}' at "
+                       f"'invocationType' failed to satisfy constraint: Member must satisfy enum value set: "
+                       f"[{', '.join(_KINDS)}]")
+    r = s.resolve(fn, qualifier)
+    limit = s.host.max_payload if kind != "Event" else s.async_max_payload
+    if len(payload) > limit:
+        raise ApiError(413, "RequestEntityTooLargeException",
+                       f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+    if payload:
+        strict_json.check_payload(payload)
+    else:
+        payload = b"{}"
+    if kind == "DryRun":
+        s.check_throttle(r)
+        return Reply(204, {"x-amzn-RequestId": str(uuid.uuid4())})
+    if kind == "Event":
+        rid = str(uuid.uuid4())
+        s.accept_event(r, payload, rid)
+        return Reply(202, {"x-amzn-RequestId": rid})
+    out = {"Content-Type": "application/json", "X-Amz-Executed-Version": r.version}
+    try:
+        res = await s.invoke(r, payload)
+        body, logs, report = res.payload, res.logs, res.report
+    except InvocationError as e:  # a function error is a 200: botocore retries 5xx
+        err = e.to_lambda()
+        if e.report is not None:
+            err["errorMessage"] = f"RequestId: {e.report.request_id} Error: {err['errorMessage']}"
+        body, logs, report = json.dumps(err).encode(), e.logs, e.report
+        out["X-Amz-Function-Error"] = "Unhandled"
+    if report is not None:
+        out["x-amzn-RequestId"] = report.request_id
+        if headers.get("x-amz-log-type") == "Tail":
+            out["X-Amz-Log-Result"] = _log_tail(logs, report.request_id, r.version, report.line())
+    return Reply(200, out, body)
+
+
+async def invoke(s: Service, p: dict[str, Any]) -> Reply:
+    """Invoke through the operation table (aiohttp's own route and the fast path
+    call ``invoke_reply`` directly)."""
+    headers = {"x-amz-invocation-type": p.get("InvocationType") or "", "x-amz-log-type": p.get("LogType") or ""}
+    return await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, p.get("Payload") or b"")
+
+
+def invoke_async(s: Service, p: dict[str, Any]) -> Reply:
+    payload = p.get("InvokeArgs") or b""
+    if payload:
+        strict_json.check_payload(payload)
+    s.accept_event(s.resolve(p["FunctionName"]), payload or b"{}", str(uuid.uuid4()))
+    return Reply(202, {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())},
+                 b'{"Status": 202}')

@@ -1,0 +1,91 @@
+"""Deployment packages: the zip (or bare ``.wasm``) a client uploads, checked as
+Lambda checks it (sizes zipped and unzipped), plus our own check that no member
+would land outside the folder it is unpacked into."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from ..errors import ApiError, invalid
+
+MAX_ZIP = 50 * 1024 * 1024
+MAX_UNZIPPED = 262_144_000
+BAD_ZIP = "Could not unzip uploaded file. Please check your file, then try to upload again."
+
+
+def is_source_runtime(runtime: str) -> bool:
+    """Python and Node.js functions arrive as a zip of sources, not as a module."""
+    return runtime.startswith(("python", "nodejs"))
+
+
+def b64(value: object, member: str = "ZipFile") -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        raise invalid(f"{member} must be base64-encoded bytes")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid(f"{member} must be base64-encoded bytes") from None
+
+
+def sha256_b64(data: bytes) -> str:
+    """Lambda's ``CodeSha256``: base64, not hex."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    if len(data) > MAX_ZIP:
+        raise ApiError(413, "RequestEntityTooLargeException", f"Zipped size must be smaller than {MAX_ZIP} bytes")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError):
+        raise invalid(BAD_ZIP) from None
+    if sum(i.file_size for i in infos) > MAX_UNZIPPED:
+        raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+    if any(n.startswith("/") or "\\" in n or ".." in n.split("/") for n in zf.namelist()):
+        raise invalid("The zip file has paths outside its root")
+    return zf
+
+
+def check_zip(data: bytes) -> None:
+    open_zip(data).close()
+
+
+def extract(data: bytes, target: Path) -> None:
+    """Unpack a checked zip; a member that fails to decompress is Lambda's bad-zip error."""
+    with open_zip(data) as zf:
+        try:
+            zf.extractall(target)
+        except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, zipfile.LargeZipFile):
+            raise invalid(BAD_ZIP) from None
+
+
+def code_from_zip(data: bytes, runtime: str, handler: str | None) -> bytes:
+    """What to store: the module for Wasm runtimes (a bare ``.wasm`` is accepted as
+    the "zip"), the checked zip itself for Python and Node.js."""
+    if is_source_runtime(runtime):
+        check_zip(data)
+        return data
+    if data[:4] == b"\0asm":
+        return data
+    with open_zip(data) as zf:
+        names = zf.namelist()
+        if handler and handler in names:
+            member = handler
+        else:
+            wasm = [n for n in names if n.endswith(".wasm")]
+            if handler or len(wasm) != 1:
+                raise invalid(f"The handler '{handler}' names no .wasm file in the zip (it has: "
+                              f"{', '.join(names[:20]) or 'nothing'})")
+            member = wasm[0]
+        try:
+            return zf.read(member)
+        except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+            raise invalid(BAD_ZIP) from None

@@ -1,0 +1,165 @@
+"""The Lambda control plane over a ``Host``: the state every operation shares
+(registry, routing tables, deployer, async worker, metrics) and the one path
+every front end's invocation takes. HTTP-free: the Lambda REST API, the plain
+invoke endpoint, HTTP triggers and function URLs all call this.
+
+The operations themselves live one family per module (functions.py, aliases.py,
+...), registered in operations.py; state lives in the ``Registry`` (store.py)."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from ...errors import FunctionNotFound, InvocationError, PayloadTooLarge, Throttled
+from ..errors import ApiError, not_found
+from ..metrics import Metrics
+from . import model, routing
+from .bindings import Bindings
+from .deployer import Deployer
+from .events import EventWorker
+from .names import LATEST, function_arn, parse_function
+from .routing import Resolved
+from .store import Registry
+from .validation import Validator
+
+if TYPE_CHECKING:
+    from ...function import InvokeResult
+    from ...host import Host
+
+THROTTLE_RETRY_AFTER_S = "1"  # what a throttled caller is told to wait (Retry-After)
+
+
+def check_revision(current: str, given: str | None, api: str = "GetFunction/GetAlias") -> None:
+    """Optimistic locking: a caller's ``RevisionId`` must be the latest."""
+    if given and given != current:
+        raise ApiError(412, "PreconditionFailedException", "The Revision Id provided does not match the latest "
+                       f"Revision Id. Call the {api} API to retrieve the latest Revision Id")
+
+
+def throttled(reason: str) -> ApiError:
+    return ApiError(429, "TooManyRequestsException", "Rate Exceeded.", headers={"Retry-After": THROTTLE_RETRY_AFTER_S},
+                    Reason=reason)
+
+
+class Service:
+    def __init__(self, host: Host, registry: Registry, *, region: str = "us-east-1",
+                 default_concurrency: int = 100, async_max_payload: int = 256 * 1024,
+                 retry_base_s: float = 60.0) -> None:
+        self.host, self.registry, self.region = host, registry, region
+        self.default_concurrency = default_concurrency
+        self.async_max_payload = async_max_payload
+        spec = model.load()
+        self.bindings = Bindings(spec)
+        self.validator = Validator(spec["shapes"])
+        self.deployer = Deployer(host, registry, default_concurrency)
+        self.events = EventWorker(self, retry_base_s)
+        self.metrics = Metrics()
+        self.routes: dict[str, routing.Route] = {}
+        self.urls: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
+        self.refresh()
+
+    # -- state ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Rebuild the routing tables after a write (swapped whole: readers never lock)."""
+        self.routes = routing.build(self.registry)
+        self.urls = routing.urls(self.registry)
+
+    def arn(self, name: str, qualifier: str | None = None) -> str:
+        return function_arn(self.region, name, qualifier)
+
+    def function_doc(self, name: str, *, for_update: bool = False) -> dict[str, Any]:
+        """The stored record; ``for_update`` gives a private copy to change."""
+        doc = self.registry.get_function(name)
+        if doc is None:
+            raise not_found(f"Function not found: {self.arn(name)}")
+        return copy.deepcopy(doc) if for_update else doc
+
+    def target(self, raw: str, qualifier: str | None = None, *,
+               for_update: bool = False) -> tuple[str, str, dict[str, Any]]:
+        """The function and qualifier an operation names (``$LATEST`` when none), and
+        the function's record: 404 when either does not exist."""
+        name, qual = parse_function(raw, qualifier)
+        doc = self.function_doc(name, for_update=for_update)
+        if qual and qual != LATEST:
+            self.resolve(name, qual, route=False)
+        return name, qual or LATEST, doc
+
+    def save_function(self, doc: dict[str, Any]) -> None:
+        self.registry.put_function(doc["FunctionName"], doc)
+        self.refresh()
+
+    def restore(self) -> int:
+        return self.deployer.restore()
+
+    def event_invoke_config(self, doc: dict[str, Any], qualifier: str | None) -> dict[str, Any]:
+        configs = doc.get("_invoke_configs") or {}
+        return configs.get(qualifier or LATEST) or configs.get(LATEST) or doc.get("_event_invoke") or {}
+
+    def create_function(self, body: dict[str, Any]) -> dict[str, Any]:
+        """CreateFunction from a request body (the CLI deploys its examples this way)."""
+        from . import functions
+        self.validator.check("CreateFunctionRequest", body)
+        return functions.create_function(self, body)
+
+    # -- invocation -----------------------------------------------------------------
+    def resolve(self, raw: str, qualifier: str | None = None, *, route: bool = True) -> Resolved:
+        """What an invocation of ``raw``/``qualifier`` runs (aliases pick by weight).
+        A plain name is one dict lookup; ARNs and ``name:qualifier`` are parsed."""
+        hit = self.routes.get(raw) if not qualifier else None
+        if hit is None:
+            name, qual = parse_function(raw, qualifier or None)
+            hit = self.routes.get(name if qual is None else f"{name}:{qual}")
+            if hit is None:
+                raise not_found(f"Function not found: {self.arn(name, qual)}")
+        if type(hit) is Resolved:
+            return hit
+        assert isinstance(hit, routing.AliasRoute)
+        return hit.pick() if route else hit.primary
+
+    def check_throttle(self, r: Resolved) -> None:
+        if r.throttled:
+            raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+
+    async def invoke(self, r: Resolved, payload: bytes) -> InvokeResult:
+        """Every front end's invocation goes through here, so the metrics see them all
+        and the host's refusals become Lambda's errors in one place. A function's
+        failure stays an InvocationError: it is an answer, not an API error."""
+        try:
+            if r.throttled:
+                raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+            res = await self.host.ainvoke(r.key, payload)
+        except FunctionNotFound:
+            raise not_found(f"Function not found: {self.arn(r.name, r.version)}") from None
+        except InvocationError as e:
+            if e.report is not None:
+                self.metrics.observe(e.report)
+            raise
+        except Throttled as e:
+            self.metrics.throttle(r.name)
+            raise throttled(e.reason) from None
+        except PayloadTooLarge as e:
+            raise ApiError(413, "RequestEntityTooLargeException", str(e)) from None
+        except ApiError as e:
+            if e.status == 429:
+                self.metrics.throttle(r.name)
+            raise
+        self.metrics.observe(res.report)
+        return res
+
+    # -- asynchronous invocation (events.py) ----------------------------------------
+    @property
+    def async_stats(self) -> dict[str, int]:
+        return self.events.stats
+
+    def accept_event(self, r: Resolved, payload: bytes, request_id: str) -> None:
+        self.events.accept(r, payload, request_id)
+
+    def wake(self) -> None:
+        self.events.wake()
+
+    def start_worker(self) -> None:
+        self.events.start()
+
+    async def stop_worker(self) -> None:
+        await self.events.stop()
