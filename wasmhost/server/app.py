@@ -13,6 +13,7 @@ from aiohttp import web
 from . import admin, lambda_api
 from .auth import AuthConfig, check
 from .errors import ApiError, internal
+from .http.exchange import one_line
 from .http_trigger import reply as trigger_reply
 from .invoke import reply as invoke_reply
 from .service import Service
@@ -29,8 +30,9 @@ class _Protocol(web.RequestHandler):
                      message: str | None = None) -> web.StreamResponse:
         if status >= 500:
             return super().handle_error(request, status, exc, message)
-        log.info("malformed request from %s: %s", request.remote or "?", message or exc)
-        resp = ApiError(status, "InvalidRequestContentException", f"Malformed HTTP request: {message or exc}").response()
+        text = one_line(message or exc)
+        log.info("malformed request from %s: %s", request.remote or "?", text)
+        resp = ApiError(status, "InvalidRequestContentException", f"Malformed HTTP request: {text}").response()
         resp.force_close()
         return resp
 

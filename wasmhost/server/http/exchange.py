@@ -66,6 +66,11 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
     return "".join(head).encode("utf-8", "replace") + body  # a function's header may hold any text
 
 
+def one_line(text: object) -> str:
+    """A parser's message for a log line or an error body (aiohttp's span several lines)."""
+    return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
 class Refused(Exception):
     """A request the server will not read to its end: answered, then the connection closes."""
 

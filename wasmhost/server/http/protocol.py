@@ -276,7 +276,7 @@ class Connection(asyncio.Protocol):
         self.done = True
         self.started = 0.0
         if refusal is not None:
-            log.info("malformed request from %s: %s", self.peer or "?", refusal)
+            log.info("refused a request from %s: %d %s", self.peer or "?", refusal.reply.status, refusal)
             self.pending.append(refusal)
         self.pause_reading()
 
@@ -377,8 +377,7 @@ class Connection(asyncio.Protocol):
         if self.transport is None or self.busy:
             return
         if self.started and now - self.started > REQUEST_TIMEOUT_S:
-            log.info("request from %s not complete after %.0f s: closed", self.peer or "?", REQUEST_TIMEOUT_S)
-            self.stop(Refused(408, "RequestTimeoutException", "Request not received in time"))
+            self.stop(Refused(408, "RequestTimeoutException", f"Request not complete {REQUEST_TIMEOUT_S:.0f} s after it began"))
             self.serve()
         elif not self.started and now - self.last > KEEPALIVE_S:
             if self.writing_paused:
