@@ -116,7 +116,11 @@ def server(request, tmp_path_factory):
     client = lambda_client(s.url)
     create(client, "echo", "echo")
     create(client, "status", "status")
-    create(client, "status1", "status", Tags={"wasmhost:http-payload-format": "1.0"})
+    one = {"wasmhost:http-payload-format": "1.0"}
+    create(client, "status1", "status", Tags=one)
+    create(client, "echo1", "echo", Tags=one)
+    create(client, "wrap", "wrap")
+    create(client, "wrap1", "wrap", Tags=one)
     yield s
     s.stop()
 
@@ -235,3 +239,33 @@ def test_http_trigger_events_are_the_same_on_both_paths(server):
     assert e["requestContext"]["http"] == {"method": "POST", "path": "/a%20b/c", "protocol": "HTTP/1.1",
                                            "sourceIp": "127.0.0.1", "userAgent": "t"}
     assert e["body"] == '{"a":1}' and e["isBase64Encoded"] is False
+
+
+def test_payload_formats_on_both_paths(server):
+    """HTTP triggers speak API Gateway 2.0 by default and 1.0 (REST API proxy events) for
+    a function tagged wasmhost:http-payload-format=1.0; ``wrap`` answers with its event."""
+    def event(name: str) -> dict:
+        answers, reader = exchange(server, req(
+            f"POST /http/{name}/items/42?a=1&a=2 HTTP/1.1\nHost: api.example.com\nX-T: 1\nX-T: 2\n"
+            "Content-Type: application/json\nCookie: k=v\nContent-Length: 2\n", b"{}"))
+        reader.sock.close()
+        assert answers[0][0] == 200, answers[0]
+        return json.loads(answers[0][2])
+    v2, v1 = event("wrap"), event("wrap1")
+    assert v2["version"] == "2.0" and v2["headers"]["x-t"] == "1,2" and v2["cookies"] == ["k=v"]
+    assert v1["version"] == "1.0" and (v1["httpMethod"], v1["path"], v1["resource"]) == ("POST", "/items/42",
+                                                                                        "/{proxy+}")
+    assert v1["headers"]["X-T"] == "2" and v1["multiValueHeaders"]["X-T"] == ["1", "2"]
+    assert v1["headers"]["Cookie"] == "k=v" and v1["headers"]["Host"] == "api.example.com"
+    assert v1["multiValueQueryStringParameters"] == {"a": ["1", "2"]} and v1["queryStringParameters"] == {"a": "2"}
+    assert v1["requestContext"]["identity"]["sourceIp"] == "127.0.0.1" and v1["body"] == "{}"
+    assert v1["pathParameters"] == {"proxy": "items/42"}
+
+
+def test_a_1_0_function_answers_in_1_0s_shape(server):
+    """``status1`` returns a 1.0 response; ``echo1`` returns its event, which is not one: 502."""
+    answers, reader = exchange(server, req("GET /http/status1/s/201 HTTP/1.1\nHost: x\n")
+                               + req("GET /http/echo1/x HTTP/1.1\nHost: x\n"))
+    reader.sock.close()
+    assert answers[0][:3:2] == (201, b"forged") and answers[0][1]["content-type"] == "text/plain"
+    assert answers[1][0] == 502
