@@ -332,3 +332,88 @@ def test_http_trigger_head_has_length_but_no_body(conn):
     assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: " in head
     assert int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0]) > 0
     assert conn.response()[2] == b"next"  # no body came between: the next answer parses
+
+
+def test_a_header_trickled_past_the_head_limit_is_refused(conn):
+    """llhttp holds an unfinished header's bytes: the head's total is bounded anyway (431)."""
+    conn.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: ")
+    for _ in range(80):
+        try:
+            conn.send(b"a" * 1024)
+        except OSError:
+            break  # refused and closed under us
+        time.sleep(0.002)
+    assert conn.response()[0] == 431 and conn.closed()
+
+
+def test_no_bytes_raise_out_of_data_received(tmp_path):
+    """Mutated requests (bytes flipped, dropped, repeated, cut anywhere) fed to a connection
+    in process: data_received never raises, and every connection ends answered or closed."""
+    import asyncio
+    import base64
+    import random
+
+    from wasmhost import Host
+    from wasmhost.registry import Registry
+    from wasmhost.server.auth import AuthConfig
+    from wasmhost.server.http.protocol import Connection, FrontDoor
+    from wasmhost.server.service import Service
+    from live import wasm
+    from test_conformance import CASES
+
+    class Transport:
+        def __init__(self) -> None:
+            self.out, self.closed = b"", False
+
+        def get_extra_info(self, name, default=None):
+            return default
+
+        def write(self, data) -> None:
+            self.out += data
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def pause_reading(self) -> None:
+            pass
+
+        def resume_reading(self) -> None:
+            pass
+
+        def close(self) -> None:
+            self.closed = True
+
+    async def main() -> None:
+        host = Host(tmp_path)
+        service = Service(host, Registry(tmp_path))
+        service.create_function({"FunctionName": "echo", "Runtime": "wasm32", "Role": "r", "Handler": "echo.wasm",
+                                 "Code": {"ZipFile": base64.b64encode(wasm("echo")).decode()}})
+        front = FrontDoor(service, AuthConfig())
+        rnd = random.Random(9)
+        seeds = [c[1] for c in CASES]
+        for _ in range(3000):
+            data = bytearray(rnd.choice(seeds))
+            for _ in range(rnd.randrange(1, 4)):
+                i = rnd.randrange(len(data))
+                op = rnd.randrange(3)
+                if op == 0:
+                    data[i] = rnd.randrange(256)
+                elif op == 1:
+                    del data[i]
+                else:
+                    data[i:i] = data[i:i + rnd.randrange(1, 20)]
+            conn = Connection(front)
+            t = Transport()
+            conn.connection_made(t)
+            cut = rnd.randrange(len(data) + 1)
+            conn.data_received(bytes(data[:cut]))
+            conn.data_received(bytes(data[cut:]))
+            keep_open = conn.eof_received()  # None: asyncio closes the transport
+            await asyncio.sleep(0)
+            assert t.out or t.closed or keep_open is None or conn.busy or conn in front.waiting, bytes(data)
+            conn.connection_lost(None)
+        front.close()
+        host.close()
+        service.registry.close()
+
+    asyncio.run(main())

@@ -53,6 +53,7 @@ REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
 PIPELINE = 32  # requests read ahead of their answers before reading pauses
 SWEEP_S = 1.0
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+TOO_LARGE = f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes a line, {MAX_HEAD} in all)"
 
 
 @types.coroutine
@@ -135,7 +136,9 @@ class Connection(asyncio.Protocol):
         # the request being read
         self._url = b""
         self._raw: list[tuple[bytes, bytes]] = []
-        self._head = 0
+        self._in_head = False  # between a request's first byte and the end of its head
+        self._head = 0  # the bytes of the headers seen so far
+        self._segments = 0  # the bytes of the segments that neither began nor ended the head
         self._req: Request | None = None
         self._body: list[bytes] = []
         self._size = 0
@@ -167,8 +170,13 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.done:
             return
+        in_head = self._in_head
         try:
             self.parser.feed_data(data)
+            if in_head and self._in_head:  # llhttp holds a header's bytes until its end: bound them here
+                self._segments += len(data)
+                if self._segments > MAX_HEAD:
+                    raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
         except httptools.HttpParserUpgrade:
             # CONNECT, or an Upgrade the server does not take: the request is answered
             # (Upgrade ignored, RFC 9110 7.8), and what follows it is not HTTP to us
@@ -183,6 +191,8 @@ class Connection(asyncio.Protocol):
             self.stop(cause if isinstance(cause, Refused) else bad_request(f"{type(cause).__name__}: {cause}"))
         except httptools.HttpParserError as e:
             self.stop(bad_request(str(e) or type(e).__name__))
+        except Refused as e:
+            self.stop(e)
         if self.pending and not self.busy:
             self.serve()
         elif len(self.pending) >= PIPELINE:
@@ -210,9 +220,10 @@ class Connection(asyncio.Protocol):
     # -- parser callbacks (httptools) ---------------------------------------------
     def on_message_begin(self) -> None:
         self.started = time.monotonic()
+        self._in_head = True
         self._url = b""
         self._raw = []
-        self._head = 0
+        self._head = self._segments = 0
         self._body = []
         self._size = 0
 
@@ -225,12 +236,11 @@ class Connection(asyncio.Protocol):
         size = len(name) + len(value)
         self._head += size + 4
         if size > MAX_LINE or len(self._raw) >= MAX_HEADERS or self._head > MAX_HEAD:
-            raise Refused(431, "InvalidRequestContentException",
-                          f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes each, "
-                          f"{MAX_HEAD} in all)")
+            raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
         self._raw.append((name, value))
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
         p = self.parser
         try:
             target = self._url.decode("ascii")
