@@ -62,6 +62,46 @@ class Conn:
         self.sock.close()
 
 
+class FakeTransport:
+    """What a connection writes, in process."""
+
+    def __init__(self) -> None:
+        self.written, self.closed = b"", False
+
+    def get_extra_info(self, name, default=None):
+        return default
+
+    def write(self, data) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def echo_service(tmp_path):
+    """A Service in process with the echo function, for driving connections by hand."""
+    import base64
+
+    from wasmhost import Host
+    from wasmhost.registry import Registry
+    from wasmhost.server.service import Service
+    from live import wasm
+
+    service = Service(Host(tmp_path), Registry(tmp_path))
+    service.create_function({"FunctionName": "echo", "Runtime": "wasm32", "Role": "r", "Handler": "echo.wasm",
+                             "Code": {"ZipFile": base64.b64encode(wasm("echo")).decode()}})
+    return service
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("fastpath") / "data").start()
@@ -230,16 +270,11 @@ def test_invocations_are_answered_while_aiohttp_loads(tmp_path):
     """``serve`` listens before aiohttp is loaded: invocations are answered at once,
     and a request for aiohttp waits until it is there, then gets its answer."""
     import asyncio
-    import base64
 
-    from wasmhost import Host
-    from wasmhost.registry import Registry
     from wasmhost.server.app import make_app, protocol_factory
     from wasmhost.server.auth import AuthConfig
     from wasmhost.server.http import FrontDoor
-    from wasmhost.server.service import Service
     from aiohttp import web
-    from live import wasm
 
     async def read_response(reader) -> bytes:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -247,10 +282,8 @@ def test_invocations_are_answered_while_aiohttp_loads(tmp_path):
         return head + await reader.readexactly(n)
 
     async def main() -> None:
-        host = Host(tmp_path)
-        service = Service(host, Registry(tmp_path))
-        service.create_function({"FunctionName": "echo", "Runtime": "wasm32", "Role": "r", "Handler": "echo.wasm",
-                                 "Code": {"ZipFile": base64.b64encode(wasm("echo")).decode()}})
+        service = echo_service(tmp_path)
+        host = service.host
         front = FrontDoor(service, AuthConfig())
         listener = await asyncio.get_running_loop().create_server(front, "127.0.0.1", 0)
         port = listener.sockets[0].getsockname()[1]
@@ -284,30 +317,11 @@ def test_a_request_that_never_completes_is_cut_off(monkeypatch):
     KEEPALIVE_S."""
     from wasmhost.server.http import protocol
 
-    class Transport:
-        closed = False
-        written = b""
-
-        def get_extra_info(self, name):
-            return None
-
-        def write(self, data):
-            self.written += data
-
-        def pause_reading(self):
-            pass
-
-        def is_closing(self):
-            return self.closed
-
-        def close(self):
-            self.closed = True
-
     clock = [1000.0]
     monkeypatch.setattr(protocol.time, "monotonic", lambda: clock[0])
     front = protocol.FrontDoor(service=None, auth=None)
     slow = protocol.Connection(front)
-    slow.connection_made(Transport())
+    slow.connection_made(FakeTransport())
     request = b"POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"
     for i in range(int(protocol.REQUEST_TIMEOUT_S // 10) + 2):
         clock[0] += 10
@@ -315,7 +329,7 @@ def test_a_request_that_never_completes_is_cut_off(monkeypatch):
         slow.expire(clock[0])  # what FrontDoor's sweep calls every second
     assert slow.transport.closed and slow.transport.written.startswith(b"HTTP/1.1 408 ")
     idle = protocol.Connection(front)
-    idle.connection_made(Transport())
+    idle.connection_made(FakeTransport())
     clock[0] += protocol.KEEPALIVE_S - 1
     idle.expire(clock[0])
     assert not idle.transport.closed
@@ -350,44 +364,15 @@ def test_no_bytes_raise_out_of_data_received(tmp_path):
     """Mutated requests (bytes flipped, dropped, repeated, cut anywhere) fed to a connection
     in process: data_received never raises, and every connection ends answered or closed."""
     import asyncio
-    import base64
     import random
 
-    from wasmhost import Host
-    from wasmhost.registry import Registry
     from wasmhost.server.auth import AuthConfig
     from wasmhost.server.http.protocol import Connection, FrontDoor
-    from wasmhost.server.service import Service
-    from live import wasm
     from test_conformance import CASES
 
-    class Transport:
-        def __init__(self) -> None:
-            self.out, self.closed = b"", False
-
-        def get_extra_info(self, name, default=None):
-            return default
-
-        def write(self, data) -> None:
-            self.out += data
-
-        def is_closing(self) -> bool:
-            return self.closed
-
-        def pause_reading(self) -> None:
-            pass
-
-        def resume_reading(self) -> None:
-            pass
-
-        def close(self) -> None:
-            self.closed = True
-
     async def main() -> None:
-        host = Host(tmp_path)
-        service = Service(host, Registry(tmp_path))
-        service.create_function({"FunctionName": "echo", "Runtime": "wasm32", "Role": "r", "Handler": "echo.wasm",
-                                 "Code": {"ZipFile": base64.b64encode(wasm("echo")).decode()}})
+        service = echo_service(tmp_path)
+        host = service.host
         front = FrontDoor(service, AuthConfig())
         rnd = random.Random(9)
         seeds = [c[1] for c in CASES]
@@ -403,14 +388,14 @@ def test_no_bytes_raise_out_of_data_received(tmp_path):
                 else:
                     data[i:i] = data[i:i + rnd.randrange(1, 20)]
             conn = Connection(front)
-            t = Transport()
+            t = FakeTransport()
             conn.connection_made(t)
             cut = rnd.randrange(len(data) + 1)
             conn.data_received(bytes(data[:cut]))
             conn.data_received(bytes(data[cut:]))
             keep_open = conn.eof_received()  # None: asyncio closes the transport
             await asyncio.sleep(0)
-            assert t.out or t.closed or keep_open is None or conn.busy or conn in front.waiting, bytes(data)
+            assert t.written or t.closed or keep_open is None or conn.busy or conn in front.waiting, bytes(data)
             conn.connection_lost(None)
         front.close()
         host.close()

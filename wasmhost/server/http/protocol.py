@@ -50,7 +50,7 @@ MAX_REQUEST = 70 * 1024 * 1024  # a request lent to aiohttp: a 50 MB zip is ~67 
 # both paths here use 75 s, as run_app and nginx do (run.py passes it to aiohttp too)
 KEEPALIVE_S = 75.0
 REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
-PIPELINE = 32  # requests read ahead of their answers before reading pauses
+PIPELINE = 32  # requests read ahead of their answers before reading pauses (or one more body past MAX_BODY)
 SWEEP_S = 1.0
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 TOO_LARGE = f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes a line, {MAX_HEAD} in all)"
@@ -195,8 +195,8 @@ class Connection(asyncio.Protocol):
             self.stop(e)
         if self.pending and not self.busy:
             self.serve()
-        elif len(self.pending) >= PIPELINE:
-            self.pause_reading()
+        if len(self.pending) >= PIPELINE or (self.pending and self._size > MAX_BODY):
+            self.pause_reading()  # the client is ahead of its answers: wait for them to leave
 
     def pause_writing(self) -> None:
         self.writing_paused = True
