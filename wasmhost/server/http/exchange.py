@@ -13,6 +13,14 @@ from ..reply import Reply
 
 _STATUS = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
 _NO_BODY = (204, 304)
+_NAMES: dict[bytes, str] = {}  # header names seen, lower-cased: most requests repeat them
+
+
+def _name(raw: bytes) -> str:
+    name = raw.decode("latin-1").lower()
+    if len(_NAMES) < 512:  # bounded: a client inventing names does not grow it
+        _NAMES[raw] = name
+    return name
 
 
 class Request:
@@ -26,9 +34,10 @@ class Request:
                  keep_alive: bool) -> None:
         self.method, self.target, self.version, self.raw, self.keep_alive = method, target, version, raw, keep_alive
         self.path, _, self.query = target.partition("?")
+        lower = _NAMES.get
         headers: dict[str, str] = {}
         for name, value in raw:
-            key, v = name.decode("latin-1").lower(), value.decode("latin-1")
+            key, v = lower(name) or _name(name), value.decode("latin-1")
             headers[key] = f"{headers[key]},{v}" if key in headers else v
         self.headers = headers
         self.body = b""

@@ -132,7 +132,7 @@ class Connection(asyncio.Protocol):
         self.reading_paused = False
         self.done = False  # the parser stopped (an error, an upgrade, EOF): no more requests
         self.started = 0.0  # when the request being read began, 0 between requests
-        self.last = time.monotonic()  # the last answer written (or the connection made)
+        self.last = time.monotonic()  # the last request begun or answer that waited (or the connection made)
         # the request being read
         self._url = b""
         self._raw: list[tuple[bytes, bytes]] = []
@@ -219,13 +219,11 @@ class Connection(asyncio.Protocol):
 
     # -- parser callbacks (httptools) ---------------------------------------------
     def on_message_begin(self) -> None:
-        self.started = time.monotonic()
+        self.started = self.last = time.monotonic()
         self._in_head = True
         self._url = b""
         self._raw = []
-        self._head = self._segments = 0
-        self._body = []
-        self._size = 0
+        self._head = self._segments = self._size = 0
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -233,11 +231,12 @@ class Connection(asyncio.Protocol):
             raise Refused(414, "InvalidRequestContentException", f"Request-target longer than {MAX_LINE} bytes")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        raw = self._raw
+        raw.append((name, value))
         size = len(name) + len(value)
-        self._head += size + 4
-        if size > MAX_LINE or len(self._raw) >= MAX_HEADERS or self._head > MAX_HEAD:
+        self._head += size
+        if size > MAX_LINE or len(raw) > MAX_HEADERS or self._head > MAX_HEAD:
             raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
-        self._raw.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -335,6 +334,7 @@ class Connection(asyncio.Protocol):
 
     def finished(self, task: asyncio.Task) -> None:
         self.busy = False
+        self.last = time.monotonic()
         if task.cancelled():
             return self.close()
         exc = task.exception()
@@ -350,7 +350,6 @@ class Connection(asyncio.Protocol):
             return  # the client went away; the invocation still ran and was metered
         self.transport.write(encode(reply, self.front.date(), keep_alive=req.keep_alive, version=req.version,
                                     head_only=req.method == "HEAD"))
-        self.last = time.monotonic()
         if not req.keep_alive:
             self.stop(None)
             self.close()
