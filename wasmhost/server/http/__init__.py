@@ -1,8 +1,8 @@
 """HTTP/1.1 in front of everything ``wasmhost serve`` answers: llhttp (httptools)
-frames every request (protocol.py, per connection), a request is a slotted value
-and its answer one write (exchange.py), invocations are answered from one route
-table (routes.py) and the rest is lent to aiohttp a request at a time (lease.py).
-HTTP-free of aiohttp: invocations are answered while aiohttp is still loading."""
+frames every request (protocol.py, per connection, with flow.py's flow control), a
+request is a slotted value and its answer one write (exchange.py), invocations are
+answered from one route table (routes.py) and the rest is lent to aiohttp a request
+at a time (lease.py). Free of aiohttp: invocations are answered while it loads."""
 
 from .protocol import KEEPALIVE_S, FrontDoor
 

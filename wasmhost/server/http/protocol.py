@@ -2,7 +2,7 @@
 answered here, the rest is lent to aiohttp one request at a time.
 
 Per connection (``Connection``): the parser, the queue of requests read but not yet
-answered, flow control, the clocks. Per request (``Request``, exchange.py): what the
+answered, flow control (flow.py), the clocks. Per request (``Request``, exchange.py): what the
 parser's callbacks saw. The parser reads ahead as far as flow control lets it;
 requests are answered strictly in order. A handler that finishes without waiting (a
 warm guest run inline, see Host.ainvoke) is driven by hand and answered at once,
@@ -34,6 +34,7 @@ from ..errors import ApiError, internal
 from ..reply import Reply
 from ..service import Service
 from .exchange import Refused, Request, bad_request, encode
+from .flow import Flow
 from .lease import Lease, lend
 from .routes import MAX_BODY, route
 
@@ -128,8 +129,7 @@ class Connection(asyncio.Protocol):
         self.lease: Lease | None = None
         self.current: Request | None = None  # the request being answered
         self.peer = ""  # the client's address, for HTTP trigger events
-        self.writing_paused = False
-        self.reading_paused = False
+        self.flow: Flow  # made with the transport, in connection_made
         self.done = False  # the parser stopped (an error, an upgrade, EOF): no more requests
         self.started = 0.0  # when the request being read began, 0 between requests
         self.last = time.monotonic()  # the last request begun or answer that waited (or the connection made)
@@ -147,6 +147,7 @@ class Connection(asyncio.Protocol):
     # -- asyncio.Protocol ------------------------------------------------------
     def connection_made(self, transport) -> None:
         self.transport = transport
+        self.flow = Flow(transport)
         peer = transport.get_extra_info("peername")
         self.peer = peer[0] if isinstance(peer, tuple) else ""
         sock = transport.get_extra_info("socket")
@@ -196,15 +197,15 @@ class Connection(asyncio.Protocol):
         if self.pending and not self.busy:
             self.serve()
         if len(self.pending) >= PIPELINE or (self.pending and self._size > MAX_BODY):
-            self.pause_reading()  # the client is ahead of its answers: wait for them to leave
+            self.flow.pause_reading()  # the client is ahead of its answers: wait for them to leave
 
     def pause_writing(self) -> None:
-        self.writing_paused = True
+        self.flow.writing_paused = True
         if self.lent is not None:
             self.lent.pause_writing()
 
     def resume_writing(self) -> None:
-        self.writing_paused = False
+        self.flow.writing_paused = False
         if self.lent is not None:
             self.lent.resume_writing()
         if not self.busy:
@@ -287,16 +288,13 @@ class Connection(asyncio.Protocol):
         if refusal is not None:
             log.info("refused a request from %s: %d %s", self.peer or "?", refusal.reply.status, refusal)
             self.pending.append(refusal)
-        self.pause_reading()
-
-    def pause_reading(self) -> None:
-        if not self.reading_paused and self.transport is not None:
-            self.reading_paused = True
-            self.transport.pause_reading()
+        if self.transport is not None:
+            self.flow.pause_reading()
 
     def serve(self) -> None:
         """Answer the requests read so far, in order, until one has to wait."""
-        while self.pending and not self.busy and not self.writing_paused and self.transport is not None:
+        flow = self.flow
+        while self.pending and not self.busy and self.transport is not None and not flow.writing_paused:
             req = self.pending.popleft()
             if isinstance(req, Refused):
                 self.transport.write(encode(req.reply, self.front.date(), keep_alive=False))
@@ -309,9 +307,8 @@ class Connection(asyncio.Protocol):
             return
         if not self.pending and self.done:
             return self.close()
-        if self.reading_paused and not self.done and len(self.pending) < PIPELINE // 2 and not self.writing_paused:
-            self.reading_paused = False
-            self.transport.resume_reading()
+        if flow.reading_paused and not self.done and len(self.pending) < PIPELINE // 2 and not flow.writing_paused:
+            flow.resume_reading()
 
     def run(self, coro, req: Request) -> None:
         """Drive the handler by hand: a warm guest run inline finishes at the first
@@ -389,7 +386,7 @@ class Connection(asyncio.Protocol):
             self.stop(Refused(408, "RequestTimeoutException", f"Request not complete {REQUEST_TIMEOUT_S:.0f} s after it began"))
             self.serve()
         elif not self.started and now - self.last > KEEPALIVE_S:
-            if self.writing_paused:
+            if self.flow.writing_paused:
                 self.transport.abort()  # answers are waiting for a client that does not read them
             else:
                 self.close()
