@@ -147,7 +147,8 @@ def main() -> None:
     print(f"  under attack n={len(attacked):5}  p50 {pct(attacked, 50):6.2f} ms  p99 {pct(attacked, 99):6.2f} ms"
           f"  max {max(attacked):.1f} ms")
     print(f"refused/random requests sent: {sent[0]}, wedged (no answer nor close in 5 s): {len(wedged)}")
-    print(f"tracebacks in the server log: {text.count('Traceback')}")
+    print(f"server log: {text.count('Traceback')} tracebacks, {text.count(' ERROR ')} lines at ERROR, "
+          f"{text.count(' INFO ')} at INFO")
 
 
 if __name__ == "__main__":

@@ -63,12 +63,19 @@ async def errors(request: web.Request, handler):
         else:
             code = {404: "ResourceNotFoundException", 405: "MethodNotAllowed"}.get(e.status, "InvalidRequestException")
             resp = ApiError(e.status, code, e.reason).response()
+    except ConnectionError as e:  # the client went away mid-request: nobody to answer, one line to log
+        log.info("client %s went away: %s", request.remote or "?", e)
+        resp = ApiError(400, "InvalidRequestContentException", "Connection lost").response()
+        resp.force_close()
     except Exception as e:
         resp = internal(e).response()
     answered = getattr(request.transport, "answered", None)  # an http.lease.Lease
     if answered is not None:
-        await resp.prepare(request)
-        await resp.write_eof()
+        try:
+            await resp.prepare(request)
+            await resp.write_eof()
+        except ConnectionError:  # gone before its answer: the connection closes
+            pass
         answered()
     return resp
 

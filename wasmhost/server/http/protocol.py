@@ -213,7 +213,7 @@ class Connection(asyncio.Protocol):
 
     def eof_received(self):
         if self.lent is not None:
-            return self.lent.eof_received()
+            self.lent.eof_received()  # its answer still goes out (we close after it)
         self.done = True  # a request cut off by EOF is dropped
         self.started = 0.0
         return True if self.busy or self.pending else None  # answers still go out; then close
