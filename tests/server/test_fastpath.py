@@ -4,6 +4,7 @@ answers keep their order. Framing against both paths: test_conformance.py."""
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import time
@@ -12,6 +13,8 @@ import pytest
 
 from live import Server, create, lambda_client
 
+pytestmark = pytest.mark.skipif(bool(os.environ.get("WASMHOST_TEST_NO_FAST_PATH")),
+                                reason="tests the fast path itself; WASMHOST_TEST_NO_FAST_PATH=1 serves without it")
 ECHO = "/invoke/echo"
 LAMBDA = "/2015-03-31/functions/echo/invocations"
 

@@ -46,11 +46,13 @@ class Request:
     def serialized(self) -> bytes:
         """The request again, as one plain Content-Length message (for aiohttp's parser):
         llhttp already framed it, so there is nothing left for another parser to read
-        differently. Expect was answered here; Upgrade is not offered."""
+        differently. Expect was answered here; Upgrade is not offered; and where this
+        connection closes after the answer, aiohttp's answer says so."""
+        drop = (b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"connection")
         lines = [f"{self.method} {self.target} HTTP/{self.version}\r\n".encode("latin-1")]
-        lines += [b"%s: %s\r\n" % (k, v) for k, v in self.raw
-                  if k.lower() not in (b"content-length", b"transfer-encoding", b"expect", b"upgrade")]
-        lines.append(b"Content-Length: %d\r\n\r\n" % len(self.body))
+        lines += [b"%s: %s\r\n" % (k, v) for k, v in self.raw if k.lower() not in drop]
+        lines.append(b"Connection: %s\r\nContent-Length: %d\r\n\r\n"
+                     % (b"keep-alive" if self.keep_alive else b"close", len(self.body)))
         return b"".join(lines) + self.body
 
 
