@@ -23,7 +23,7 @@ import time
 import uuid
 from urllib.parse import parse_qsl
 
-from .reply import Reply
+from .reply import BAD_GATEWAY, Reply  # headers as lists of pairs here: a function's Set-Cookie may repeat
 from .service import ACCOUNT
 
 FORMATS = ("1.0", "2.0")
@@ -31,8 +31,6 @@ TEXTUAL = ("text/", "application/json", "application/javascript", "application/x
            "application/x-www-form-urlencoded")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110)
 _FRAMING = {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"}  # the server's to set
-# Headers are lists of pairs here: a function's Set-Cookie may repeat
-BAD_GATEWAY = Reply(502, [("Content-Type", "application/json")], b'{"message": "Internal Server Error"}')
 
 
 def _is_text(ctype: str) -> bool:

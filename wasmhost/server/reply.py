@@ -24,13 +24,14 @@ class Reply(NamedTuple):
         """What can be sent as the answer: an interim (1xx) status cannot be one (the
         client would take the next answer as this one's), and 204/304 carry no body."""
         if self.status < 200:
-            return BAD_INTERIM
+            return BAD_GATEWAY
         return self._replace(body=b"") if self.status in (204, 304) and self.body else self
 
     def response(self) -> web.Response:
         from aiohttp import web  # only aiohttp's routes call this, once aiohttp is loaded
         status, headers, body = self.final()
-        return web.Response(status=status, body=body or None, headers=headers)
+        return web.Response(status=status, body=body, headers=headers)
 
 
-BAD_INTERIM = Reply(502, {"Content-Type": "application/json"}, b'{"message": "Internal Server Error"}')
+# API Gateway's answer when a function's result cannot be sent (headers as pairs: an HTTP trigger adds to them)
+BAD_GATEWAY = Reply(502, [("Content-Type", "application/json")], b'{"message": "Internal Server Error"}')

@@ -232,15 +232,15 @@ class Connection(asyncio.Protocol):
             raise Refused(414, "InvalidRequestContentException", f"Request-target longer than {MAX_LINE} bytes")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        raw = self._raw
-        raw.append((name, value))
-        size = len(name) + len(value)
-        self._head += size
-        if size > MAX_LINE or len(raw) > MAX_HEADERS or self._head > MAX_HEAD:
-            raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
+        self._raw.append((name, value))
+        self._head += len(name) + len(value)  # the limits are checked once, at the head's end
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        raw = self._raw
+        if len(raw) > MAX_HEADERS or (self._head > MAX_LINE and (  # most heads are smaller than one line's limit
+                self._head > MAX_HEAD or max(len(k) + len(v) for k, v in raw) > MAX_LINE)):
+            raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
         p = self.parser
         try:
             target = self._url.decode("ascii")
