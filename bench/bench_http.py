@@ -1,12 +1,15 @@
 """HTTP benchmark: `wasmhost serve` against the plain aiohttp echo floor, with wrk.
 
-    python bench/bench_http.py [--duration 2] [--reps 5] [--conns 1,16]
+    python bench/bench_http.py [--duration 2] [--reps 5] [--conns 1,16] [--before DIR]
 
 Every server runs pinned to CPU 0 and wrk to CPU 1 (taskset). All servers are up at
 once; each round loads every target in turn (alternating the order), and a target's
 ratio to the plain aiohttp floor is taken within each round, then the median over
 rounds is reported. Also measures the process start to the first successful invoke
-with ten functions deployed. Needs `wrk` (Debian package).
+with ten functions deployed, and the front end's own cost per request in process
+(bench/http_inprocess.py: no sockets, no wrk, far less noise). ``--before DIR``: a tree
+of the code before a change (``git archive REF | tar -x -C DIR``), measured in the same
+run beside the current one. Needs `wrk` (Debian package).
 """
 
 from __future__ import annotations
@@ -53,9 +56,13 @@ def taskset(cpu: int) -> list[str]:
     return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
 
 
-def start_wasmhost(data: Path, port: int, *extra: str) -> subprocess.Popen:
+def start_wasmhost(data: Path, port: int, *extra: str, tree: Path = ROOT, log: Path | None = None) -> subprocess.Popen:
+    """``tree``: whose wasmhost package runs (the current one, or --before's); ``log``: where its output goes."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    out = open(log, "ab") if log else subprocess.DEVNULL
     return subprocess.Popen(taskset(0) + [PY, "-m", "wasmhost.cli", "--data-dir", str(data), "serve", "--port",
-                                          str(port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                          str(port), *extra], stdout=out, stderr=subprocess.STDOUT,
+                            cwd=tree, env=env)
 
 
 def deploy(url: str, name: str) -> None:
@@ -93,8 +100,8 @@ def wrk(url: str, conns: int, duration: int) -> dict:
     return {"rps": rps, "p50_us": pct("50"), "p99_us": pct("99"), "non2xx": int(errors.group(1)) if errors else 0}
 
 
-def start(target: str, tmp: Path) -> tuple[subprocess.Popen, str]:
-    """Start one server; returns it and the URL to load."""
+def start(target: str, tmp: Path, before: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start one server; returns it and the URL to load. ``*_before``: the --before tree."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     if target == "workerd_wasm_echo":
@@ -105,10 +112,19 @@ def start(target: str, tmp: Path) -> tuple[subprocess.Popen, str]:
         proc = subprocess.Popen(taskset(0) + [PY, str(ROOT / "bench/aiohttp_echo.py"), str(port)])
         wait_ok(url + "/healthz")
         return proc, url + "/echo"
-    proc = start_wasmhost(tmp / f"data-{target}", port, *(["--no-fast-path"] if target == "wasmhost_invoke_aiohttp" else []))
+    proc = start_wasmhost(tmp / f"data-{target}", port, *(["--no-fast-path"] if target == "wasmhost_invoke_aiohttp" else []),
+                          tree=before if target.endswith("_before") and before else ROOT)
     wait_ok(url + "/healthz")
     deploy(url, "echo")
-    return proc, url + ("/2015-03-31/functions/echo/invocations" if target == "wasmhost_lambda_api" else "/invoke/echo")
+    lambda_api = target.startswith("wasmhost_lambda_api")
+    return proc, url + ("/2015-03-31/functions/echo/invocations" if lambda_api else "/invoke/echo")
+
+
+def in_process(tree: Path) -> dict:
+    """bench/http_inprocess.py run against ``tree``'s wasmhost: µs per request."""
+    out = subprocess.run(taskset(0) + [PY, str(ROOT / "bench/http_inprocess.py")], capture_output=True, text=True,
+                         check=True, cwd=tree, env=dict(os.environ, PYTHONPATH=str(tree))).stdout
+    return json.loads(out)
 
 
 def startup_ms(tmp: Path, rep: int) -> float:
@@ -137,6 +153,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5, help="rounds over all targets")
     ap.add_argument("--conns", default="1,16")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--before", type=Path, help="a tree of the code before a change, measured beside this one")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
@@ -146,6 +163,8 @@ def main() -> None:
     ratios: dict[str, list[float]] = {}
     # wasmhost_invoke_aiohttp: the same endpoint answered by aiohttp's route (--no-fast-path)
     targets = ["floor_aiohttp_echo", "wasmhost_invoke", "wasmhost_lambda_api", "wasmhost_invoke_aiohttp"]
+    if args.before:
+        targets += ["wasmhost_invoke_before", "wasmhost_lambda_api_before"]
     if WORKERD.exists():
         targets.append("workerd_wasm_echo")
     else:
@@ -153,7 +172,7 @@ def main() -> None:
     # All servers run at once (idle but for the one under load), and each round loads
     # every target back to back, so a ratio compares runs seconds apart: this shared
     # machine's speed drifts by ±20 % over minutes.
-    servers = {t: start(t, tmp) for t in targets}
+    servers = {t: start(t, tmp, args.before) for t in targets}
     try:
         for _, url in servers.values():
             wrk(url, 4, 2)  # warm-up
@@ -169,6 +188,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(10)
     startup = [startup_ms(tmp, rep) for rep in range(3)]
+    inproc = {"current": in_process(ROOT)} | ({"before": in_process(args.before)} if args.before else {})
 
     results = {k: {m: statistics.median(r[m] for r in v) for m in v[0]} | {"vs_floor": statistics.median(ratios[k])}
                for k, v in runs.items()}
@@ -181,8 +201,11 @@ def main() -> None:
               + (f"  non-2xx: {v['non2xx']:.0f}" if v["non2xx"] else ""))
     print(f"\nprocess start to first invoke, ten functions deployed: "
           f"median {statistics.median(startup):.0f} ms (all: {', '.join(f'{s:.0f}' for s in startup)})")
+    print("\nthe front end's own cost in process (parse, route, run the echo, write; CPU µs per request, best batch):")
+    for tree, r in inproc.items():
+        print(f"  {tree:8} " + "  ".join(f"{k} {v:.1f}" for k, v in r.items()))
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "startup_ms": startup,
+        args.json.write_text(json.dumps({"results": results, "startup_ms": startup, "in_process_us": inproc,
                                          "workerd": "measured" if WORKERD.exists() else "missing"}, indent=2))
 
 if __name__ == "__main__":

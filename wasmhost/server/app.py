@@ -1,18 +1,46 @@
-"""The aiohttp application: every route over one ``Service``, and the middlewares
-(JSON errors, auth). The fast path (fastpath.py) lends it what it does not answer."""
+"""The aiohttp application: every route over one ``Service``, the middlewares
+(JSON errors, auth), and aiohttp's protocol made to answer its parser errors the
+same way. The fast path (http/) lends it what it does not answer."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
 
 from aiohttp import web
 
 from . import admin, lambda_api
 from .auth import AuthConfig, check
 from .errors import ApiError, internal
+from .http.exchange import one_line
 from .http_trigger import reply as trigger_reply
 from .invoke import reply as invoke_reply
 from .lambda_model import Service
 
 MAX_REQUEST = 70 * 1024 * 1024  # a 50 MB zip is ~67 MB of base64 JSON
+log = logging.getLogger("wasmhost.server.http")
+
+
+class _Protocol(web.RequestHandler):
+    """aiohttp's protocol, but a request its parser refuses gets AWS's JSON error (a
+    code botocore reads, not plain text) and one line at INFO, not a traceback at ERROR."""
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if status >= 500:
+            return super().handle_error(request, status, exc, message)
+        text = one_line(message or exc)
+        log.info("malformed request from %s: %s", request.remote or "?", text)
+        resp = ApiError(status, "InvalidRequestContentException", f"Malformed HTTP request: {text}").response()
+        resp.force_close()
+        return resp
+
+
+def protocol_factory(server: web.Server, **kwargs: Any) -> Callable[[], web.RequestHandler]:
+    """What makes aiohttp's protocol for a connection (``--no-fast-path``) or a lent request."""
+    loop = asyncio.get_running_loop()
+    return lambda: _Protocol(server, loop=loop, access_log=None, **kwargs)
 
 
 @web.middleware
@@ -21,6 +49,9 @@ async def errors(request: web.Request, handler):
     clients both get a code and a message, never an HTML page. Outermost, so it
     also tells the fast path when a request lent to aiohttp has been answered."""
     try:
+        if request.version >= (1, 1) and "Host" not in request.headers:  # as the fast path refuses it
+            raise ApiError(400, "InvalidRequestContentException",
+                           "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header")
         resp = await handler(request)
     except ApiError as e:
         resp = e.response()
@@ -32,12 +63,19 @@ async def errors(request: web.Request, handler):
         else:
             code = {404: "ResourceNotFoundException", 405: "MethodNotAllowed"}.get(e.status, "InvalidRequestException")
             resp = ApiError(e.status, code, e.reason).response()
+    except ConnectionError as e:  # the client went away mid-request: nobody to answer, one line to log
+        log.info("client %s went away: %s", request.remote or "?", e)
+        resp = ApiError(400, "InvalidRequestContentException", "Connection lost").response()
+        resp.force_close()
     except Exception as e:
         resp = internal(e).response()
-    answered = getattr(request.transport, "answered", None)  # a fastpath.Lease
+    answered = getattr(request.transport, "answered", None)  # an http.lease.Lease
     if answered is not None:
-        await resp.prepare(request)
-        await resp.write_eof()
+        try:
+            await resp.prepare(request)
+            await resp.write_eof()
+        except ConnectionError:  # gone before its answer: the connection closes
+            pass
         answered()
     return resp
 
@@ -64,7 +102,8 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
         v = request.version
         return (await trigger_reply(service, request.match_info["name"], "/" + (parts[3] if len(parts) > 3 else ""),
                                     request.method, query, headers, await request.read(),
-                                    protocol=f"HTTP/{v.major}.{v.minor}", source_ip=request.remote or "")).response()
+                                    protocol=f"HTTP/{v.major}.{v.minor}", source_ip=request.remote or "",
+                                    pairs=list(request.headers.items()))).response()
 
     async def metrics(request: web.Request) -> web.Response:
         functions = {(i.name if i.version == "$LATEST" else f"{i.name}:{i.version}"): i

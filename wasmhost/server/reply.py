@@ -1,9 +1,9 @@
 """A response as plain data. The invoke handlers return one, so the aiohttp routes
-and the fast path (fastpath.py) share every decision about what to answer and
+and the fast path (http/) share every decision about what to answer and
 differ only in how they write it.
 
 This module and the other HTTP-free ones (errors, auth, invoke, lambda_invoke,
-metrics, service, fastpath) do not import aiohttp: ``wasmhost serve`` answers
+metrics, service, http/) do not import aiohttp: ``wasmhost serve`` answers
 invocations on the fast path while aiohttp (~250 ms of imports) is still loading."""
 
 from __future__ import annotations
@@ -20,6 +20,18 @@ class Reply(NamedTuple):
     headers: dict[str, str] | list[tuple[str, str]]
     body: bytes = b""
 
+    def final(self) -> Reply:
+        """What can be sent as the answer: an interim (1xx) status cannot be one (the
+        client would take the next answer as this one's), and 204/304 carry no body."""
+        if self.status < 200:
+            return BAD_GATEWAY
+        return self._replace(body=b"") if self.status in (204, 304) and self.body else self
+
     def response(self) -> web.Response:
         from aiohttp import web  # only aiohttp's routes call this, once aiohttp is loaded
-        return web.Response(status=self.status, body=self.body, headers=self.headers)
+        status, headers, body = self.final()
+        return web.Response(status=status, body=body, headers=headers)
+
+
+# API Gateway's answer when a function's result cannot be sent (headers as pairs: an HTTP trigger adds to them)
+BAD_GATEWAY = Reply(502, [("Content-Type", "application/json")], b'{"message": "Internal Server Error"}')

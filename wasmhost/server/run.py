@@ -1,5 +1,5 @@
 """Running ``wasmhost serve``: restore every function, answer invocations on the
-fast path (fastpath.py) at once, load aiohttp for everything else in a thread
+fast path (http/) at once, load aiohttp for everything else in a thread
 meanwhile (~250 ms of imports, most of a cold start), and on SIGINT or SIGTERM
 shut down in order: pending async events stay written down, the ledger is
 flushed, the host closed."""
@@ -13,7 +13,7 @@ import signal
 from typing import Callable
 
 from .auth import AuthConfig
-from .fastpath import FastPath
+from .http import KEEPALIVE_S, FrontDoor
 from .service import Service
 
 log = logging.getLogger("wasmhost.server")
@@ -31,7 +31,7 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    front = FastPath(service, auth) if fast_path else None
+    front = FrontDoor(service, auth) if fast_path else None
     listener = runner = None
     try:  # whatever fails, the ledger is flushed and the stores closed
         log.info("restored %d function versions", service.restore())
@@ -44,10 +44,12 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
         from aiohttp import web  # loaded by now
         runner = web.AppRunner(app_module.make_app(service, auth), access_log=None, handle_signals=False)
         await runner.setup()
+        assert runner.server is not None
+        protocol = app_module.protocol_factory(runner.server, keepalive_timeout=KEEPALIVE_S)
         if front is not None:
-            front.ready(runner.server)
+            front.ready(protocol)
         else:
-            listener = await loop.create_server(runner.server, address, port, reuse_address=True, backlog=1024)
+            listener = await loop.create_server(protocol, address, port, reuse_address=True, backlog=1024)
         await stop.wait()
     finally:
         if listener is not None:

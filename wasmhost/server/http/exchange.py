@@ -1,0 +1,94 @@
+"""One request and its answer: the slotted value the parser's callbacks fill in, and
+the bytes a ``Reply`` becomes on the wire. Framing rules live here, once: a 1xx is
+never a final answer, 204 and 304 carry neither a body nor its length, HEAD gets
+the length but no body, and the ``Connection`` header says what the server does."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, Callable
+
+from ..errors import ApiError
+from ..reply import Reply
+
+_STATUS = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
+_NO_BODY = (204, 304)
+_NAMES: dict[bytes, str] = {}  # header names seen, lower-cased: most requests repeat them
+
+
+def _name(raw: bytes) -> str:
+    name = raw.decode("latin-1").lower()
+    if len(_NAMES) < 512:  # bounded: a client inventing names does not grow it
+        _NAMES[raw] = name
+    return name
+
+
+class Request:
+    """A request as llhttp framed it. ``headers``: lower-case names, repeated ones
+    joined with commas (as aiohttp's routes see them); ``raw``: the pairs as sent,
+    for a request lent to aiohttp."""
+
+    __slots__ = ("method", "target", "path", "query", "version", "headers", "raw", "body", "keep_alive", "handler")
+
+    def __init__(self, method: str, target: str, version: str, raw: list[tuple[bytes, bytes]],
+                 keep_alive: bool) -> None:
+        self.method, self.target, self.version, self.raw, self.keep_alive = method, target, version, raw, keep_alive
+        self.path, _, self.query = target.partition("?")
+        lower = _NAMES.get
+        headers: dict[str, str] = {}
+        for name, value in raw:
+            key, v = lower(name) or _name(name), value.decode("latin-1")
+            headers[key] = f"{headers[key]},{v}" if key in headers else v
+        self.headers = headers
+        self.body = b""
+        self.handler: Callable[..., Any] | None = None  # the fast route's handler (routes.py), or None: lent to aiohttp
+
+    def serialized(self) -> bytes:
+        """The request again, as one plain Content-Length message (for aiohttp's parser):
+        llhttp already framed it, so there is nothing left for another parser to read
+        differently. Expect was answered here; Upgrade is not offered; and where this
+        connection closes after the answer, aiohttp's answer says so."""
+        drop = (b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"connection")
+        lines = [f"{self.method} {self.target} HTTP/{self.version}\r\n".encode("latin-1")]
+        lines += [b"%s: %s\r\n" % (k, v) for k, v in self.raw if k.lower() not in drop]
+        lines.append(b"Connection: %s\r\nContent-Length: %d\r\n\r\n"
+                     % (b"keep-alive" if self.keep_alive else b"close", len(self.body)))
+        return b"".join(lines) + self.body
+
+
+def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", head_only: bool = False) -> bytes:
+    """The bytes of ``reply``, sent as the answer to a request."""
+    status, headers, body = reply.final() if reply.status < 200 else reply
+    head = [_STATUS.get(status) or f"HTTP/1.1 {status} Unknown\r\n", f"Date: {date}\r\nServer: wasmhost\r\n"]
+    if status in _NO_BODY:
+        body = b""
+    else:
+        head.append(f"Content-Length: {len(body)}\r\n")
+        if type(headers) is dict and "Content-Type" not in headers:
+            head.append("Content-Type: application/octet-stream\r\n")
+        if head_only:
+            body = b""
+    head += [f"{k}: {v}\r\n" for k, v in (headers.items() if type(headers) is dict else headers)]
+    if not keep_alive:
+        head.append("Connection: close\r\n")
+    elif version == "1.0":
+        head.append("Connection: keep-alive\r\n")
+    head.append("\r\n")
+    return "".join(head).encode("utf-8", "replace") + body  # a function's header may hold any text
+
+
+def one_line(text: object) -> str:
+    """A parser's message for a log line or an error body (aiohttp's span several lines)."""
+    return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+class Refused(Exception):
+    """A request the server will not read to its end: answered, then the connection closes."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.reply = ApiError(status, code, message).reply()
+
+
+def bad_request(message: str) -> Refused:
+    return Refused(400, "InvalidRequestContentException", f"Malformed HTTP request: {message}")

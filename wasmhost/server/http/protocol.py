@@ -1,0 +1,396 @@
+"""The connection: llhttp (httptools) frames every request, the fast routes are
+answered here, the rest is lent to aiohttp one request at a time.
+
+Per connection (``Connection``): the parser, the queue of requests read but not yet
+answered, flow control (flow.py), the clocks. Per request (``Request``, exchange.py): what the
+parser's callbacks saw. The parser reads ahead as far as flow control lets it;
+requests are answered strictly in order. A handler that finishes without waiting (a
+warm guest run inline, see Host.ainvoke) is driven by hand and answered at once,
+with no task and no trip through the event loop.
+
+Limits, as aiohttp's own parser has them (``serve --no-fast-path``): 128 headers, 8190
+bytes for the request line and for each header line; and a whole head of at most
+64 KiB (431). A request must arrive whole within REQUEST_TIMEOUT_S of its first byte
+(slowloris: 408, then close); an idle keep-alive connection closes after KEEPALIVE_S.
+Anything llhttp refuses is answered 400 (AWS's JSON error) after the requests before
+it, logged as one line at INFO, and the connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+import types
+from collections import deque
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Callable
+
+import httptools
+
+from .. import auth as _auth
+from ..errors import ApiError, internal
+from ..reply import Reply
+from ..service import Service
+from .exchange import Refused, Request, bad_request, encode
+from .flow import Flow
+from .lease import Lease, lend
+from .routes import MAX_BODY, route
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+log = logging.getLogger("wasmhost.server.http")
+
+MAX_HEADERS = 128  # aiohttp's max_headers
+MAX_LINE = 8190  # aiohttp's max_line_size and max_field_size
+MAX_HEAD = 64 * 1024  # a whole head (aiohttp has no total: 128 lines of 8 KiB would be 1 MiB)
+MAX_REQUEST = 70 * 1024 * 1024  # a request lent to aiohttp: a 50 MB zip is ~67 MB of base64 JSON (app.py)
+# aiohttp's RequestHandler keeps an idle connection 3630 s by default (web.run_app passes 75 s);
+# both paths here use 75 s, as run_app and nginx do (run.py passes it to aiohttp too)
+KEEPALIVE_S = 75.0
+REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
+PIPELINE = 32  # requests read ahead of their answers before reading pauses (or one more body past MAX_BODY)
+SWEEP_S = 1.0
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+TOO_LARGE = f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes a line, {MAX_HEAD} in all)"
+
+
+@types.coroutine
+def _finish(coro, waiting_on):
+    """The rest of a handler coroutine that suspended while driven by hand, inside a
+    Task: what the Task sends or throws goes on to the coroutine."""
+    while True:
+        try:
+            value, exc = (yield waiting_on), None
+        except BaseException as e:  # the awaited future failed, or the task was cancelled
+            value, exc = None, e
+        try:
+            waiting_on = coro.send(value) if exc is None else coro.throw(exc)
+        except StopIteration as done:
+            return done.value
+
+
+class FrontDoor:
+    """The protocol factory ``loop.create_server`` gets, and the connections it made."""
+
+    def __init__(self, service: Service, auth: _auth.AuthConfig) -> None:
+        self.aio_server: Callable[[], web.RequestHandler] | None = None  # set once aiohttp is loaded
+        self.waiting: list[Connection] = []  # with a request for aiohttp before it was loaded
+        self.service = service
+        self.auth = auth
+        self.connections: set[Connection] = set()
+        self._date = (0, "")
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    def __call__(self) -> Connection:
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().call_later(SWEEP_S, self._sweep)
+        return Connection(self)
+
+    def ready(self, aio_server: Callable[[], web.RequestHandler]) -> None:
+        self.aio_server = aio_server
+        waiting, self.waiting = self.waiting, []
+        for c in waiting:
+            c.busy = False
+            c.serve()
+
+    def date(self) -> str:
+        now = int(time.time())
+        if now != self._date[0]:
+            self._date = (now, formatdate(now, usegmt=True))
+        return self._date[1]
+
+    def _sweep(self) -> None:
+        """Once a second, not once a request: close what has outlived its limit."""
+        now = time.monotonic()
+        for c in list(self.connections):
+            c.expire(now)
+        self._sweeper = asyncio.get_running_loop().call_later(SWEEP_S, self._sweep)
+
+    def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for c in list(self.connections):
+            c.close()
+
+
+class Connection(asyncio.Protocol):
+    """One client connection."""
+
+    def __init__(self, front: FrontDoor) -> None:
+        self.front = front
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.pending: deque[Request | Refused] = deque()  # read, not yet answered
+        self.busy = False  # a request is being answered (by a task, or by aiohttp)
+        self.lent: web.RequestHandler | None = None  # aiohttp's protocol, while it has a request
+        self.lease: Lease | None = None
+        self.current: Request | None = None  # the request being answered
+        self.peer = ""  # the client's address, for HTTP trigger events
+        self.flow: Flow  # made with the transport, in connection_made
+        self.done = False  # the parser stopped (an error, an upgrade, EOF): no more requests
+        self.started = 0.0  # when the request being read began, 0 between requests
+        self.last = time.monotonic()  # the last request begun or answer that waited (or the connection made)
+        # the request being read
+        self._url = b""
+        self._raw: list[tuple[bytes, bytes]] = []
+        self._in_head = False  # between a request's first byte and the end of its head
+        self._head = 0  # the bytes of the headers seen so far
+        self._segments = 0  # the bytes of the segments that neither began nor ended the head
+        self._req: Request | None = None
+        self._body: list[bytes] = []
+        self._size = 0
+        self._limit = MAX_BODY
+
+    # -- asyncio.Protocol ------------------------------------------------------
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.flow = Flow(transport)
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) else ""
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers leave at once
+            except OSError:
+                pass
+        self.front.connections.add(self)
+
+    def connection_lost(self, exc) -> None:
+        self.front.connections.discard(self)
+        if self.lent is not None:
+            lent, self.lent = self.lent, None
+            if self.lease is not None:
+                self.lease.release()
+            lent.connection_lost(exc)
+        self.transport = None
+        self.pending.clear()
+
+    def data_received(self, data: bytes) -> None:
+        if self.done:
+            return
+        in_head = self._in_head
+        try:
+            self.parser.feed_data(data)
+            if in_head and self._in_head:  # llhttp holds a header's bytes until its end: bound them here
+                self._segments += len(data)
+                if self._segments > MAX_HEAD:
+                    raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
+        except httptools.HttpParserUpgrade:
+            # CONNECT, or an Upgrade the server does not take: the request is answered
+            # (Upgrade ignored, RFC 9110 7.8), and what follows it is not HTTP to us
+            last = self.pending[-1] if self.pending else None
+            if isinstance(last, Request):
+                last.keep_alive = False
+                if last.method == "CONNECT":
+                    self.pending[-1] = Refused(405, "MethodNotAllowed", "CONNECT is not supported")
+            self.stop(None)
+        except httptools.HttpParserCallbackError as e:  # one of our limits, raised in a callback
+            cause = e.__context__
+            self.stop(cause if isinstance(cause, Refused) else bad_request(f"{type(cause).__name__}: {cause}"))
+        except httptools.HttpParserError as e:
+            self.stop(bad_request(str(e) or type(e).__name__))
+        except Refused as e:
+            self.stop(e)
+        if self.pending and not self.busy:
+            self.serve()
+        if len(self.pending) >= PIPELINE or (self.pending and self._size > MAX_BODY):
+            self.flow.pause_reading()  # the client is ahead of its answers: wait for them to leave
+
+    def pause_writing(self) -> None:
+        self.flow.writing_paused = True
+        if self.lent is not None:
+            self.lent.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.flow.writing_paused = False
+        if self.lent is not None:
+            self.lent.resume_writing()
+        if not self.busy:
+            self.serve()
+
+    def eof_received(self):
+        if self.lent is not None:
+            self.lent.eof_received()  # its answer still goes out (we close after it)
+        self.done = True  # a request cut off by EOF is dropped
+        self.started = 0.0
+        return True if self.busy or self.pending else None  # answers still go out; then close
+
+    # -- parser callbacks (httptools) ---------------------------------------------
+    def on_message_begin(self) -> None:
+        self.started = self.last = time.monotonic()
+        self._in_head = True
+        self._url = b""
+        self._raw = []
+        self._head = self._segments = self._size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        if len(self._url) > MAX_LINE:
+            raise Refused(414, "InvalidRequestContentException", f"Request-target longer than {MAX_LINE} bytes")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._raw.append((name, value))
+        self._head += len(name) + len(value)  # the limits are checked once, at the head's end
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        raw = self._raw
+        if len(raw) > MAX_HEADERS or (self._head > MAX_LINE and (  # most heads are smaller than one line's limit
+                self._head > MAX_HEAD or max(len(k) + len(v) for k, v in raw) > MAX_LINE)):
+            raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
+        p = self.parser
+        try:
+            target = self._url.decode("ascii")
+        except UnicodeDecodeError:
+            raise bad_request("non-ASCII request-target") from None  # llhttp lets obs-text through
+        req = self._req = Request(p.get_method().decode("ascii"), target, p.get_http_version(), self._raw,
+                                  p.should_keep_alive())
+        h = req.headers
+        if req.version == "1.1" and "host" not in h or "," in h.get("host", ""):
+            raise bad_request("an HTTP/1.1 request needs exactly one Host header")
+        req.handler = route(req.method, req.path)
+        self._limit = MAX_BODY if req.handler is not None else MAX_REQUEST
+        cl = h.get("content-length")
+        if cl is not None and int(cl) > self._limit:
+            raise Refused(413, "RequestTooLargeException", f"Request must be smaller than {self._limit} bytes")
+        expect = h.get("expect")
+        if expect is not None:
+            if expect.lower() != "100-continue":
+                raise Refused(417, "InvalidRequestContentException", f"Unsupported Expect: {expect}")
+            if (cl not in (None, "0") or "transfer-encoding" in h) and not self.busy and not self.pending:
+                self.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self._limit:
+            raise Refused(413, "RequestTooLargeException", f"Request must be smaller than {self._limit} bytes")
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        req, self._req = self._req, None
+        if req is None:
+            return
+        if self._body:
+            req.body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+            self._body = []
+        self.started = 0.0
+        self.pending.append(req)
+
+    # -- answering -----------------------------------------------------------------
+    def stop(self, refusal: Refused | None) -> None:
+        """No more requests on this connection; ``refusal``, if any, is answered after
+        the requests before it."""
+        self.done = True
+        self.started = 0.0
+        if refusal is not None:
+            log.info("refused a request from %s: %d %s", self.peer or "?", refusal.reply.status, refusal)
+            self.pending.append(refusal)
+        if self.transport is not None:
+            self.flow.pause_reading()
+
+    def serve(self) -> None:
+        """Answer the requests read so far, in order, until one has to wait."""
+        flow = self.flow
+        while self.pending and not self.busy and self.transport is not None and not flow.writing_paused:
+            req = self.pending.popleft()
+            if isinstance(req, Refused):
+                self.transport.write(encode(req.reply, self.front.date(), keep_alive=False))
+                return self.close()
+            self.current = req
+            if req.handler is None:
+                return self.lend(req)
+            self.run(req.handler(self.front.service, req, self.peer), req)
+        if self.transport is None or self.busy:
+            return
+        if not self.pending and self.done:
+            return self.close()
+        if flow.reading_paused and not self.done and len(self.pending) < PIPELINE // 2 and not flow.writing_paused:
+            flow.resume_reading()
+
+    def run(self, coro, req: Request) -> None:
+        """Drive the handler by hand: a warm guest run inline finishes at the first
+        step, with no task and no trip through the event loop."""
+        try:
+            if self.front.auth.required:
+                _auth.check(self.front.auth, req.method, req.target, req.headers, req.body)
+            waiting_on = coro.send(None)
+        except StopIteration as done:
+            return self.write(done.value)
+        except ApiError as e:
+            coro.close()
+            return self.write(e.reply())
+        except Exception as e:
+            coro.close()
+            return self.write(internal(e).reply())
+        self.busy = True
+        task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
+        task.add_done_callback(self.finished)
+
+    def finished(self, task: asyncio.Task) -> None:
+        self.busy = False
+        self.last = time.monotonic()
+        if task.cancelled():
+            return self.close()
+        exc = task.exception()
+        if exc is None:
+            self.write(task.result())
+        else:
+            self.write(exc.reply() if isinstance(exc, ApiError) else internal(exc).reply())
+        self.serve()
+
+    def write(self, reply: Reply) -> None:
+        req = self.current
+        if self.transport is None or req is None or self.transport.is_closing():
+            return  # the client went away; the invocation still ran and was metered
+        self.transport.write(encode(reply, self.front.date(), keep_alive=req.keep_alive, version=req.version,
+                                    head_only=req.method == "HEAD"))
+        if not req.keep_alive:
+            self.stop(None)
+            self.close()
+
+    # -- what aiohttp answers ----------------------------------------------------
+    def lend(self, req: Request) -> None:
+        self.busy = True
+        if self.front.aio_server is None:
+            self.pending.appendleft(req)
+            return self.front.waiting.append(self)  # served again once aiohttp is loaded
+        assert self.transport is not None
+        self.lent, self.lease = lend(self.front.aio_server, self.transport, req.serialized(), self.lease_answered)
+
+    def lease_answered(self, lease: Lease) -> None:
+        asyncio.get_running_loop().call_soon(self.take_back, lease)  # after aiohttp's own bookkeeping
+
+    def take_back(self, lease: Lease) -> None:
+        if lease is not self.lease or self.lent is None:
+            return
+        lent, self.lent, self.lease = self.lent, None, None
+        lease.release()
+        lent.connection_lost(None)
+        self.busy = False
+        self.last = time.monotonic()
+        if self.current is not None and not self.current.keep_alive:
+            return self.close()
+        self.serve()
+
+    # -- lifetime ----------------------------------------------------------------
+    def expire(self, now: float) -> None:
+        """Called by the sweep: a request still arriving REQUEST_TIMEOUT_S after its first
+        byte gets a 408; a connection with nothing to do (or whose client reads no answers)
+        for KEEPALIVE_S closes."""
+        if self.transport is None or self.busy:
+            return
+        if self.started and now - self.started > REQUEST_TIMEOUT_S:
+            self.stop(Refused(408, "RequestTimeoutException", f"Request not complete {REQUEST_TIMEOUT_S:.0f} s after it began"))
+            self.serve()
+        elif not self.started and now - self.last > KEEPALIVE_S:
+            if self.flow.writing_paused:
+                self.transport.abort()  # answers are waiting for a client that does not read them
+            else:
+                self.close()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()

@@ -1,0 +1,59 @@
+"""The invocation routes the fast path answers itself, one table: ``POST
+/invoke/{name}``, Lambda's ``POST /2015-03-31/functions/{name}/invocations`` and any
+method under an HTTP trigger's ``/http/{name}/``. Each calls the same handler as
+aiohttp's route (invoke.reply, lambda_invoke.invoke_reply, http_trigger.reply), so
+both paths give the same answers; every other request is lent to aiohttp."""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+from urllib.parse import parse_qsl, unquote
+
+from ..http_trigger import reply as trigger_reply
+from ..invoke import reply as invoke_reply
+from ..lambda_invoke import invoke_reply as lambda_invoke_reply
+from ..reply import Reply
+from ..service import Service
+from .exchange import Request
+
+Handler = Callable[[Service, Request, str], Awaitable[Reply]]
+LAMBDA_PREFIX, LAMBDA_SUFFIX = "/2015-03-31/functions/", "/invocations"
+MAX_BODY = 8 * 1024 * 1024  # an invocation's body: above Lambda's 6 MB, whose 413 the handlers give
+
+
+def _unquoted(name: str) -> str:
+    return unquote(name) if "%" in name else name
+
+
+def _param(query: str, key: str) -> str | None:
+    return dict(parse_qsl(query)).get(key) if query else None
+
+
+def plain(service: Service, req: Request, peer: str) -> Awaitable[Reply]:
+    ctype = req.headers.get("content-type", "application/octet-stream")
+    return invoke_reply(service, _unquoted(req.path[8:]), _param(req.query, "qualifier"), req.body,
+                        ctype if ctype.isprintable() else "application/octet-stream")
+
+
+def lambda_invoke(service: Service, req: Request, peer: str) -> Awaitable[Reply]:
+    name = req.path[len(LAMBDA_PREFIX):-len(LAMBDA_SUFFIX)]
+    return lambda_invoke_reply(service, _unquoted(name), _param(req.query, "Qualifier"), req.headers, req.body)
+
+
+def trigger(service: Service, req: Request, peer: str) -> Awaitable[Reply]:
+    name, _, sub = req.path[6:].partition("/")
+    return trigger_reply(service, _unquoted(name), "/" + sub, req.method, req.query, req.headers, req.body,
+                         protocol=f"HTTP/{req.version}", source_ip=peer,
+                         pairs=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.raw])
+
+
+def route(method: str, path: str) -> Handler | None:
+    """The handler for an invocation, or None: aiohttp answers the rest."""
+    if method == "POST":
+        if path.startswith("/invoke/") and path.count("/") == 2:
+            return plain
+        if path.startswith(LAMBDA_PREFIX) and path.endswith(LAMBDA_SUFFIX) and path.count("/") == 4:
+            return lambda_invoke
+    if path.startswith("/http/") and len(path) > 6 and path[6] != "/":
+        return trigger
+    return None
