@@ -9,10 +9,11 @@ import json
 from typing import Any, Mapping
 
 from ..errors import InvocationError
-from . import auth, http_trigger
+from . import auth
+from .apigateway import event_v2, response_v2
 from .lambda_model import ACCOUNT, Service
 from .lambda_model.urls import PREFIX
-from .reply import Reply
+from .reply import BAD_GATEWAY, Reply
 
 __all__ = ["PREFIX", "serve"]
 
@@ -59,7 +60,7 @@ async def serve(s: Service, url_id: str, method: str, path: str, raw_query: str,
         if not keys or not auth.sigv4_ok(method, target, headers, body, dict(keys)):
             return _forbidden()
         caller = headers.get("authorization", "").split("Credential=")[1].split("/")[0]
-    event = http_trigger.build_event(method, path, raw_query, dict(headers), body, url_id, protocol=protocol,
+    event = event_v2(method, path, raw_query, dict(headers), body, url_id, protocol=protocol,
                                      source_ip=source_ip)
     if caller is not None:
         event["requestContext"]["authorizer"] = {"iam": {
@@ -67,11 +68,10 @@ async def serve(s: Service, url_id: str, method: str, path: str, raw_query: str,
             "principalOrgId": None, "userArn": f"arn:aws:iam::{ACCOUNT}:user/{caller}", "userId": caller}}
     try:
         res = await s.invoke(s.resolve(name, qual), json.dumps(event).encode())
-        out = http_trigger.to_reply(res.payload)
+        out = response_v2(res.payload)
     except InvocationError:
-        out = http_trigger.BAD_GATEWAY
+        out = BAD_GATEWAY
     extra = _cors_headers(cors, origin, preflight=False) if cors else []
     if not extra:
         return out
-    pairs = list(out.headers.items()) if isinstance(out.headers, dict) else list(out.headers)
-    return out._replace(headers=pairs + extra)
+    return out._replace(headers=list(out.headers) + extra)
