@@ -1,0 +1,71 @@
+"""Events from the world: SQS queues, event source mappings (queue → function) and
+EventBridge schedules, on the same server as the Lambda API.
+
+``install(app, service)`` is the one hook in the aiohttp app: it adds ``POST /``
+for the JSON protocols (``X-Amz-Target``), ``/wasmhost/sources`` for the CLI, and
+starts the pollers and the scheduler with the app (stopped before the host closes).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ..reply import Reply
+from .backends.sqlite import open_store
+from .protocol import AwsError, JsonService
+from .sqs import Queues
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from ..service import Service
+
+log = logging.getLogger("wasmhost.sources")
+
+
+class Sources:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.store = open_store(service.registry.dir)
+        self.queues = Queues(self.store, service.region)
+        self.apis: dict[str, JsonService] = {"AmazonSQS": self.queues.service()}
+
+    async def dispatch(self, target: str, body: bytes, host: str) -> Reply:
+        prefix, _, operation = target.partition(".")
+        api = self.apis.get(prefix)
+        if api is None:
+            api = JsonService(prefix, "application/x-amz-json-1.1", "com.amazonaws", {})
+            return api.error(AwsError("UnknownOperationException", f"No service {prefix!r} on this host "
+                                      f"(it speaks {', '.join(sorted(self.apis))})"))
+        return await api.call(operation, body, {"host": host})
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        self.store.close()
+
+
+def install(app: web.Application, service: Service) -> Sources:
+    from aiohttp import web
+
+    sources = app["sources"] = Sources(service)
+
+    async def json_api(request: web.Request) -> web.Response:
+        target = request.headers.get("X-Amz-Target")
+        if not target:
+            raise web.HTTPNotFound(reason="POST / needs an X-Amz-Target header (SQS, EventBridge)")
+        reply = await sources.dispatch(target, await request.read(), request.host)
+        return reply.response()
+
+    async def on_startup(app: web.Application) -> None:
+        await sources.start()
+
+    async def on_cleanup(app: web.Application) -> None:
+        await sources.stop()
+
+    app.router.add_post("/", json_api)
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return sources
