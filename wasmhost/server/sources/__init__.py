@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..reply import Reply
 from .backends.sqlite import open_store
+from .mappings import Mappings
 from .protocol import AwsError, JsonService
 from .sqs import Queues
 
@@ -29,6 +30,7 @@ class Sources:
         self.service = service
         self.store = open_store(service.registry.dir)
         self.queues = Queues(self.store, service.region)
+        self.mappings = Mappings(service, self.store, self.queues)
         self.apis: dict[str, JsonService] = {"AmazonSQS": self.queues.service()}
 
     async def dispatch(self, target: str, body: bytes, host: str) -> Reply:
@@ -41,9 +43,10 @@ class Sources:
         return await api.call(operation, body, {"host": host})
 
     async def start(self) -> None:
-        pass
+        self.mappings.start()
 
     async def stop(self) -> None:
+        await self.mappings.stop()
         self.store.close()
 
 
