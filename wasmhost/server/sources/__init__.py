@@ -9,12 +9,14 @@ starts the pollers and the scheduler with the app (stopped before the host close
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from ..reply import Reply
 from .backends.sqlite import open_store
 from .mappings import Mappings
 from .protocol import AwsError, JsonService
+from .schedules import Schedules
 from .sqs import Queues
 
 if TYPE_CHECKING:
@@ -31,7 +33,11 @@ class Sources:
         self.store = open_store(service.registry.dir)
         self.queues = Queues(self.store, service.region)
         self.mappings = Mappings(service, self.store, self.queues)
-        self.apis: dict[str, JsonService] = {"AmazonSQS": self.queues.service()}
+        # non-AWS, for tests and demos: rate(N seconds)
+        self.schedules = Schedules(service, self.store, self.queues,
+                                   seconds=os.environ.get("WASMHOST_SCHEDULE_SECONDS") == "1")
+        self.apis: dict[str, JsonService] = {"AmazonSQS": self.queues.api(),
+                                             "AWSEvents": self.schedules.api()}
 
     async def dispatch(self, target: str, body: bytes, host: str) -> Reply:
         prefix, _, operation = target.partition(".")
@@ -44,8 +50,10 @@ class Sources:
 
     async def start(self) -> None:
         self.mappings.start()
+        self.schedules.start()
 
     async def stop(self) -> None:
+        await self.schedules.stop()
         await self.mappings.stop()
         self.store.close()
 

@@ -502,7 +502,7 @@ class Queues:
         drop = set(body.get("TagKeys") or [])
         self.store.update_queue(name, q["attributes"], {k: v for k, v in q["tags"].items() if k not in drop})
 
-    def service(self) -> JsonService:
+    def api(self) -> JsonService:
         ops = {name: getattr(self, re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()) for name in (
             "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "PurgeQueue", "GetQueueAttributes",
             "SetQueueAttributes", "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage",
