@@ -181,3 +181,32 @@ def test_aws_cli_works(server):
     run("send-message", "--queue-url", url, "--message-body", "from the cli")
     got = json.loads(run("receive-message", "--queue-url", url))
     assert got["Messages"][0]["Body"] == "from the cli"
+
+
+def test_lambda_destinations_may_be_queues(sqs, server):
+    import json
+    from live import create, lambda_client
+    lam = lambda_client(server.url)
+    create(lam, "ok", "echo")
+    create(lam, "bad", "trap")
+    good_url = sqs.create_queue(QueueName="on-success")["QueueUrl"]
+    bad_url = sqs.create_queue(QueueName="on-failure")["QueueUrl"]
+    arn = "arn:aws:sqs:us-east-1:000000000000:"
+    lam.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={
+        "OnSuccess": {"Destination": arn + "on-success"}})
+    lam.put_function_event_invoke_config(FunctionName="bad", MaximumRetryAttempts=0, DestinationConfig={
+        "OnFailure": {"Destination": arn + "on-failure"}})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_function_event_invoke_config(FunctionName="ok", DestinationConfig={
+            "OnSuccess": {"Destination": arn + "missing"}})
+    lam.invoke(FunctionName="ok", InvocationType="Event", Payload=b'{"n": 1}')
+    lam.invoke(FunctionName="bad", InvocationType="Event", Payload=b'{"n": 2}')
+    (ok,) = sqs.receive_message(QueueUrl=good_url, WaitTimeSeconds=10)["Messages"]
+    record = json.loads(ok["Body"])
+    assert record["requestContext"]["condition"] == "Success" and record["requestPayload"] == {"n": 1}
+    assert record["responsePayload"] == {"n": 1} and record["version"] == "1.0"
+    assert record["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:ok"
+    (bad,) = sqs.receive_message(QueueUrl=bad_url, WaitTimeSeconds=10)["Messages"]
+    record = json.loads(bad["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["responseContext"]["functionError"] == "Unhandled" and record["requestPayload"] == {"n": 2}

@@ -136,6 +136,9 @@ class EventWorker:
                   "responseContext": {"statusCode": 200, "executedVersion": version or "$LATEST",
                                       **({"functionError": "Unhandled"} if error else {})},
                   "responsePayload": _json_or_b64(response) if response else None}
+        if target.startswith("arn:aws:sqs:") and self.s.destination_queues is not None:
+            self.s.destination_queues.send(target, json.dumps(record))
+            return
         r = self.s.resolve(target, route=False)
         self.registry.enqueue(r.name, None if r.key == r.name else r.version, json.dumps(record).encode(),
                               str(uuid.uuid4()))

@@ -55,6 +55,7 @@ class Service:
         self.deployer = Deployer(host, registry, default_concurrency)
         self.events = EventWorker(self, retry_base_s)
         self.metrics = Metrics()
+        self.destination_queues: Any = None  # SQS destinations: server/sources sets it (exists(arn), send(arn, body))
         self.routes: dict[str, routing.Route] = {}
         self.urls: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
         self.refresh()

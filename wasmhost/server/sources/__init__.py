@@ -13,6 +13,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..reply import Reply
+from .adapters import QueueDestinations
 from .backends.sqlite import open_store
 from .mappings import Mappings
 from .protocol import AwsError, JsonService
@@ -33,6 +34,7 @@ class Sources:
         self.store = open_store(service.registry.dir)
         self.queues = Queues(self.store, service.region)
         self.mappings = Mappings(service, self.store, self.queues)
+        service.destination_queues = QueueDestinations(self.queues)
         # non-AWS, for tests and demos: rate(N seconds)
         self.schedules = Schedules(service, self.store, self.queues,
                                    seconds=os.environ.get("WASMHOST_SCHEDULE_SECONDS") == "1")

@@ -6,8 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from ..errors import ApiError
+from .protocol import AwsError
+
 if TYPE_CHECKING:
     from ..service import Service
+    from .sqs import Queues
 
 
 def invoke_async(service: Service, function_arn: str, payload: bytes) -> str:
@@ -17,3 +21,21 @@ def invoke_async(service: Service, function_arn: str, payload: bytes) -> str:
     request_id = str(uuid.uuid4())
     service.accept_event(service.resolve(function_arn), payload, request_id)
     return request_id
+
+
+class QueueDestinations:
+    """SQS queues as Lambda destinations (``DestinationConfig.OnSuccess/OnFailure``):
+    what the async worker calls to check and to send a destination record."""
+
+    def __init__(self, queues: Queues) -> None:
+        self.queues = queues
+
+    def exists(self, arn: str) -> bool:
+        name = self.queues.name_of_arn(arn)
+        return name is not None and self.queues.store.get_queue(name) is not None
+
+    def send(self, arn: str, body: str) -> None:
+        try:
+            self.queues.send_internal(arn, body)
+        except AwsError as e:  # the queue is gone: the worker dead-letters the event instead
+            raise ApiError(404, "ResourceNotFoundException", f"Destination {arn}: {e.message}") from None
