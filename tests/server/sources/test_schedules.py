@@ -151,3 +151,27 @@ def test_aws_cli_puts_a_rule(server):
                           "--schedule-expression", "rate(5 minutes)"], env=env, check=True, capture_output=True,
                          text=True).stdout
     assert json.loads(out)["RuleArn"].endswith(":rule/cli")
+
+
+def test_cli_and_metrics_show_the_sources(events, server):
+    import subprocess
+    import sys
+    import urllib.request
+    sqs = sqs_client(server.url)
+    dlq = sqs.create_queue(QueueName="cli-dlq")["QueueUrl"]
+    url = sqs.create_queue(QueueName="cli-q", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:cli-dlq", "maxReceiveCount": 3})})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    sqs.send_message(QueueUrl=dlq, MessageBody="dead")
+    events.put_rule(Name="cli-rule", ScheduleExpression="cron(0 12 * * ? *)")
+    out = subprocess.run([sys.executable, "-m", "wasmhost.cli", "--endpoint", server.url, "sources"],
+                         capture_output=True, text=True, check=True).stdout
+    (line,) = [ln.split() for ln in out.splitlines() if ln.strip().startswith("cli-q ")]
+    assert line[:6] == ["cli-q", "1", "0", "0", "cli-dlq", "1"]
+    (rule,) = [ln for ln in out.splitlines() if ln.strip().startswith("cli-rule ")]
+    assert "cron(0 12 * * ? *)" in rule and "ENABLED" in rule and ":00:00 (in " in rule
+    with urllib.request.urlopen(server.url + "/metrics") as r:
+        text = r.read().decode()
+    assert 'wasmhost_queue_messages{queue="cli-q",state="visible"} 1' in text
+    assert 'wasmhost_queue_dead_letter_messages{queue="cli-q",dlq="cli-dlq"} 1' in text
+    assert 'wasmhost_schedule_next_fire_timestamp_seconds{rule="cli-rule"}' in text

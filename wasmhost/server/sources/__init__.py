@@ -18,6 +18,7 @@ from .backends.sqlite import open_store
 from .mappings import Mappings
 from .protocol import AwsError, JsonService
 from .schedules import Schedules
+from . import status
 from .sqs import Queues
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Sources:
         self.queues = Queues(self.store, service.region)
         self.mappings = Mappings(service, self.store, self.queues)
         service.destination_queues = QueueDestinations(self.queues)
+        service.metrics.extra.append(lambda: status.metrics(self))
         # non-AWS, for tests and demos: rate(N seconds)
         self.schedules = Schedules(service, self.store, self.queues,
                                    seconds=os.environ.get("WASMHOST_SCHEDULE_SECONDS") == "1")
@@ -78,7 +80,11 @@ def install(app: web.Application, service: Service) -> Sources:
     async def on_cleanup(app: web.Application) -> None:
         await sources.stop()
 
+    async def state(request: web.Request) -> web.Response:
+        return web.json_response(status.status(sources))
+
     app.router.add_post("/", json_api)
+    app.router.add_get("/wasmhost/sources", state)
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return sources
