@@ -51,7 +51,11 @@ def server(tmp_path_factory):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("lambda_function.py", HANDLER)
-    lambda_client(s.url).create_function(FunctionName="py", Runtime="python3.12", Role="r",
+    import boto3
+    from botocore.config import Config
+    slow = boto3.client("lambda", endpoint_url=s.url, region_name="us-east-1", aws_access_key_id="x",
+                        aws_secret_access_key="x", config=Config(retries={"max_attempts": 0}, read_timeout=600))
+    slow.create_function(FunctionName="py", Runtime="python3.12", Role="r",  # a cold build: minutes on a busy box
                                          Handler="lambda_function.lambda_handler",
                                          Code={"ZipFile": buf.getvalue()}, Timeout=2)
     yield s

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, queu
     body TEXT NOT NULL, attributes TEXT, md5 TEXT NOT NULL, md5_attributes TEXT, sent_at REAL NOT NULL,
     visible_at REAL NOT NULL, receives INTEGER NOT NULL DEFAULT 0, first_receive REAL, receipt TEXT,
     source_arn TEXT);
-CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at);
+CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at, receipt, receives);
 CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (kind, key));
 """
@@ -55,6 +55,8 @@ class SqliteSources:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         self._swept: dict[str, float] = {}
+        self._queues: dict[str, dict | None] = {}
+        self._version = -1
 
     def close(self) -> None:
         self._db.close()
@@ -71,6 +73,7 @@ class SqliteSources:
                 return existing
             db.execute("INSERT INTO queues VALUES (?,?,?,?,?)",
                        (name, json.dumps(attributes), json.dumps(tags), now, now))
+        self._queues.pop(name, None)
         return None
 
     @staticmethod
@@ -83,13 +86,21 @@ class SqliteSources:
                 "created": row[3], "modified": row[4]}
 
     def get_queue(self, name: str) -> dict | None:
-        return self._queue(self._db, name)
+        """From a mirror (read on every send and receive), reloaded when another
+        process wrote to the file (``PRAGMA data_version``) or we changed a queue."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._version, self._queues = version, {}
+        if name not in self._queues:
+            self._queues[name] = self._queue(self._db, name)
+        return self._queues[name]
 
     def list_queues(self) -> list[dict]:
         names = [r[0] for r in self._db.execute("SELECT name FROM queues ORDER BY name")]
         return [q for q in (self.get_queue(n) for n in names) if q is not None]
 
     def update_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str] | None = None) -> None:
+        self._queues.pop(name, None)
         if tags is None:
             self._db.execute("UPDATE queues SET attributes = ?, modified = ? WHERE name = ?",
                              (json.dumps(attributes), time.time(), name))
@@ -98,6 +109,7 @@ class SqliteSources:
                              (json.dumps(attributes), json.dumps(tags), time.time(), name))
 
     def delete_queue(self, name: str) -> None:
+        self._queues.pop(name, None)
         with self._tx() as db:
             db.execute("DELETE FROM messages WHERE queue = ?", (name,))
             db.execute("DELETE FROM queues WHERE name = ?", (name,))
@@ -119,22 +131,37 @@ class SqliteSources:
                 retention_s: float) -> list[Message]:
         now = time.time()
         with self._tx() as db:
-            if now - self._swept.get(queue, 0.0) > 10.0:  # retention: an indexed scan every 10 s at most
+            if now - self._swept.get(queue, 0.0) > 10.0:
                 self._swept[queue] = now
-                db.execute("DELETE FROM messages WHERE queue = ? AND sent_at < ?", (queue, now - retention_s))
+                self._expire(db, queue, now - retention_s)
+            # the index (queue, visible_at, receipt, receives) covers this: no table rows read
+            candidates = db.execute("SELECT seq, receives FROM messages WHERE queue = ? AND visible_at <= ?"
+                                    " ORDER BY visible_at, seq LIMIT ?", (queue, now, n)).fetchall()
             if dead_letter is not None:
                 dlq, max_receives, source_arn = dead_letter
-                db.execute("UPDATE messages SET queue = ?, receives = 0, first_receive = NULL, receipt = NULL,"
-                           " source_arn = ? WHERE queue = ? AND visible_at <= ? AND receives >= ?",
-                           (dlq, source_arn, queue, now, max_receives))
+                dead = [seq for seq, receives in candidates if receives >= max_receives]
+                if dead:  # received maxReceiveCount times already: to the dead-letter queue, not handed out
+                    db.execute(f"UPDATE messages SET queue = ?, receives = 0, first_receive = NULL, receipt = NULL,"
+                               f" source_arn = ? WHERE seq IN ({','.join('?' * len(dead))})",
+                               (dlq, source_arn, *dead))
+                    candidates = [c for c in candidates if c[1] < max_receives]
+            if not candidates:
+                return []
             rows = db.execute(
                 "UPDATE messages SET visible_at = ?, receives = receives + 1,"
                 " first_receive = COALESCE(first_receive, ?), receipt = lower(hex(randomblob(8)))"
-                " WHERE seq IN (SELECT seq FROM messages WHERE queue = ? AND visible_at <= ?"
-                " ORDER BY visible_at, seq LIMIT ?) RETURNING " + _COLS,
-                (now + visibility_s, now, queue, now, n)).fetchall()
+                f" WHERE seq IN ({','.join('?' * len(candidates))}) RETURNING " + _COLS,
+                (now + visibility_s, now, *(c[0] for c in candidates))).fetchall()
         rows.sort()
         return [_message(r) for r in rows]
+
+    @staticmethod
+    def _expire(db: sqlite3.Connection, queue: str, cutoff: float) -> None:
+        """MessageRetentionPeriod: sequence numbers grow with time, so the oldest
+        message tells cheaply whether a (full) sweep has anything to do."""
+        row = db.execute("SELECT sent_at FROM messages WHERE queue = ? ORDER BY seq LIMIT 1", (queue,)).fetchone()
+        if row is not None and row[0] < cutoff:
+            db.execute("DELETE FROM messages WHERE queue = ? AND sent_at < ?", (queue, cutoff))
 
     def delete(self, queue: str, receipts: list[str]) -> list[bool | None]:
         parsed = [_parse_receipt(r) for r in receipts]
@@ -168,11 +195,12 @@ class SqliteSources:
 
     def counts(self, queue: str) -> tuple[int, int, int]:
         now = time.time()
-        row = self._db.execute(
-            "SELECT COALESCE(SUM(visible_at <= ?), 0), COALESCE(SUM(visible_at > ? AND receipt IS NOT NULL), 0),"
-            " COALESCE(SUM(visible_at > ? AND receipt IS NULL), 0) FROM messages WHERE queue = ?",
-            (now, now, now, queue)).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
+        visible = self._db.execute("SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at <= ?",
+                                   (queue, now)).fetchone()[0]
+        in_flight, delayed = self._db.execute(
+            "SELECT COALESCE(SUM(receipt IS NOT NULL), 0), COALESCE(SUM(receipt IS NULL), 0) FROM messages"
+            " WHERE queue = ? AND visible_at > ?", (queue, now)).fetchone()
+        return int(visible), int(in_flight), int(delayed)
 
     def next_visible_at(self, queue: str) -> float | None:
         row = self._db.execute("SELECT MIN(visible_at) FROM messages WHERE queue = ?", (queue,)).fetchone()
