@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, invalid, not_found
-from .poller import Poller
+from .poller import Acker, Poller
 from .sqs import Queues
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class Mappings:
     def __init__(self, service: Service, store: RecordStore, queues: Queues) -> None:
         self.service, self.store, self.queues = service, store, queues
         self.pollers: dict[str, Poller] = {}
+        self.acker = Acker(service, queues)
         self.running = False
 
     def arn(self, mapping_id: str) -> str:
@@ -163,11 +164,12 @@ class Mappings:
             doc.setdefault("LastProcessingResult", old.last_result)
             asyncio.get_running_loop().create_task(old.stop())
         if self.running and doc["Enabled"] and not deleted:
-            p = self.pollers[doc["UUID"]] = Poller(self.service, self.queues, doc)
+            p = self.pollers[doc["UUID"]] = Poller(self.service, self.queues, doc, self.acker)
             p.start()
 
     def start(self) -> None:
         self.running = True
+        self.acker.start()
         for doc in self.store.list_records(KIND):
             self._run(doc)
 
@@ -176,3 +178,4 @@ class Mappings:
         pollers, self.pollers = list(self.pollers.values()), {}
         for p in pollers:
             await p.stop()
+        await self.acker.stop()

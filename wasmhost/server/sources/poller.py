@@ -86,9 +86,53 @@ def failed_items(payload: bytes, ids: set[str]) -> set[str] | None:
     return out
 
 
+class Acker:
+    """Deletes what the pollers processed, only once the reports of those runs are
+    durable: ledger flush, then one delete transaction for everything pending. A
+    crash in between delivers the messages again (SQS's at-least-once) but never
+    loses the report of a run whose messages are gone. Batching the deletes of
+    all lanes into one transaction also makes them cheaper."""
+
+    def __init__(self, service: Service, queues: Queues) -> None:
+        self.service, self.queues = service, queues
+        self.pending: dict[str, list[str]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def add(self, queue: str, receipts: list[str]) -> None:
+        self.pending.setdefault(queue, []).extend(receipts)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self.flush()  # what was processed before the stop is acknowledged
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, {}
+        self.service.host.ledger.flush()
+        for queue, receipts in pending.items():
+            self.queues.store.delete(queue, receipts)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the messages come back after their visibility timeout
+                log.exception("acknowledging processed messages")
+
+
 class Poller:
-    def __init__(self, service: Service, queues: Queues, doc: dict) -> None:
-        self.service, self.queues, self.doc = service, queues, doc
+    def __init__(self, service: Service, queues: Queues, doc: dict, acker: Acker) -> None:
+        self.service, self.queues, self.doc, self.acker = service, queues, doc, acker
         self.queue = Queues.name_of_arn(doc["EventSourceArn"]) or ""
         self.tasks: list[asyncio.Task] = []
         self.stats = {"batches": 0, "succeeded": 0, "failed": 0, "throttled": 0}
@@ -116,8 +160,7 @@ class Poller:
             except Exception:  # a bug must not stop the poller for good
                 log.exception("poller of mapping %s", self.doc["UUID"])
                 backoff = MAX_BACKOFF_S
-            if backoff:
-                await asyncio.sleep(backoff)
+            await asyncio.sleep(backoff)  # at least a turn for the others: a warm run may never suspend
 
     async def _collect(self) -> tuple[dict | None, list[Message]]:
         q = self.queues.store.get_queue(self.queue)
@@ -165,7 +208,7 @@ class Poller:
             return min(MAX_BACKOFF_S, max(0.05, backoff * 2))
         done = [h for i, h in receipts.items() if i not in failed]
         if done:
-            self.queues.store.delete(self.queue, done)
+            self.acker.add(self.queue, done)
         self.stats["succeeded"] += len(done)
         self.stats["failed"] += len(receipts) - len(done)
         return 0.0 if not failed else backoff
