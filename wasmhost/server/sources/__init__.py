@@ -13,12 +13,12 @@ import os
 from typing import TYPE_CHECKING
 
 from ..reply import Reply
+from . import status
 from .adapters import QueueDestinations
 from .backends.sqlite import open_store
 from .mappings import Mappings
 from .protocol import AwsError, JsonService
 from .schedules import Schedules
-from . import status
 from .sqs import Queues
 
 if TYPE_CHECKING:

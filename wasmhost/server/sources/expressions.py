@@ -62,7 +62,7 @@ def parse(expr: object, seconds: bool = False) -> Rate | Cron:
         fields = m.group(1).strip()
         try:
             AwsCroniter(fields).get_next(dt.datetime.now(dt.timezone.utc))
-        except Exception:  # the library's own errors, and ValueError for what it parses but cannot compute
+        except ValueError:  # the library's own errors derive from it, and what it parses but cannot compute
             raise BadExpression("Parameter ScheduleExpression is not valid.") from None
         return Cron(fields)
     raise BadExpression("Parameter ScheduleExpression is not valid.")

@@ -127,14 +127,16 @@ class Mappings:
         return self._out(self._doc(mapping_id))
 
     def list(self, function: str | None, source_arn: str | None) -> list[dict]:
-        fn_arn = None
-        if function:
+        """``function``: a name matches its mappings of every version and alias; a
+        qualified name or ARN only its own."""
+        def wanted(arn: str) -> bool:
+            if not function:
+                return True
             name, qual = self.service.parse_name(function)
-            fn_arn = self.service.arn(name, qual)
+            mine = self.service.arn(name, qual)
+            return arn == mine or (qual is None and arn.startswith(mine + ":"))
         return [self._out(d) for d in self.store.list_records(KIND)
-                if (fn_arn is None or d["FunctionArn"] == fn_arn or (":" not in function and
-                                                                      d["FunctionArn"].startswith(fn_arn + ":")))
-                and (source_arn is None or d["EventSourceArn"] == source_arn)]
+                if wanted(d["FunctionArn"]) and (source_arn is None or d["EventSourceArn"] == source_arn)]
 
     def update(self, mapping_id: str, body: dict) -> dict:
         doc = dict(self._doc(mapping_id))

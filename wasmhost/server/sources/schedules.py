@@ -19,6 +19,8 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...errors import WasmhostError
+from ..errors import ApiError
 from . import adapters
 from .expressions import BadExpression, parse
 from .protocol import AwsError, JsonService, missing
@@ -304,7 +306,7 @@ class Schedules:
                 else:
                     adapters.invoke_async(self.service, t["Arn"], payload.encode())
                 stats["delivered"] += 1
-            except Exception as e:  # a missing function or queue: EventBridge counts a failed invocation
+            except (ApiError, AwsError, WasmhostError) as e:  # a missing function or queue: a failed delivery
                 stats["failed"] += 1
                 log.warning("schedule %s: target %s failed: %s", rule["Name"], t["Id"], getattr(e, "message", e))
         return claimed["_next"]

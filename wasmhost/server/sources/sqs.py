@@ -77,7 +77,7 @@ def _check_attributes(attrs: Any) -> tuple[dict | None, int]:
     if not attrs:
         return None, 0
     if not isinstance(attrs, dict) or len(attrs) > 10:
-        raise bad_value("Number of message attributes [%d] exceeds the allowed maximum [10]." % len(attrs)
+        raise bad_value(f"Number of message attributes [{len(attrs)}] exceeds the allowed maximum [10]."
                         if isinstance(attrs, dict) else "MessageAttributes must be a map")
     size = 0
     for name, a in attrs.items():
@@ -400,9 +400,7 @@ class Queues:
             if msgs or time.time() >= until:
                 break
             await self.wait_for_messages(name, until)
-            q = self.store.get_queue(name)
-            if q is None:
-                raise no_queue()
+            name, q = self._queue(body)  # still there?
         if not msgs:
             return {}
         wanted = set(body.get("AttributeNames") or []) | set(body.get("MessageSystemAttributeNames") or [])
