@@ -135,7 +135,7 @@ class Poller:
         self.service, self.queues, self.doc, self.acker = service, queues, doc, acker
         self.queue = Queues.name_of_arn(doc["EventSourceArn"]) or ""
         self.tasks: list[asyncio.Task] = []
-        self.stats = {"batches": 0, "succeeded": 0, "failed": 0, "throttled": 0}
+        self.stats = {"batches": 0, "succeeded": 0, "failed": 0, "throttled": 0, "unavailable": 0}
         self.in_flight = 0
         self.last_result = "No records processed"
 
@@ -201,8 +201,8 @@ class Poller:
             failed = await self._invoke(payload, set(receipts))
         finally:
             self.in_flight -= len(batch)
-        if failed == "throttled":
-            self.stats["throttled"] += 1
+        if failed in ("throttled", "unavailable"):
+            self.stats[failed] += 1
             self.queues.store.release(self.queue, list(receipts.values()))
             self.queues._wake(self.queue)
             return min(MAX_BACKOFF_S, max(0.05, backoff * 2))
@@ -214,7 +214,8 @@ class Poller:
         return 0.0 if not failed else backoff
 
     async def _invoke(self, payload: bytes, ids: set[str]):
-        """The ids that failed (all on a function error), or ``"throttled"``."""
+        """The ids that failed (all on a function error), or ``"throttled"`` /
+        ``"unavailable"`` (the function cannot run now: the batch goes back uncounted)."""
         try:
             r = self.service.resolve(self.doc["FunctionArn"])
             res = await self.service.invoke(r, payload)
@@ -226,10 +227,10 @@ class Poller:
                 self.last_result = "PROBLEM: Function throttled"
                 return "throttled"
             self.last_result = f"PROBLEM: {e.message}"
-            return "throttled"  # (function deleted, payload too large…): hand the batch back, slow down
+            return "unavailable"  # (function deleted, payload too large…): hand the batch back, slow down
         except WasmhostError as e:
             self.last_result = f"PROBLEM: {e}"
-            return "throttled"
+            return "unavailable"
         self.last_result = "OK"
         if "ReportBatchItemFailures" not in (self.doc.get("FunctionResponseTypes") or []):
             return set()

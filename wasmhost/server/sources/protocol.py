@@ -27,6 +27,36 @@ def missing(name: str) -> AwsError:
                     query_code="MissingParameter")
 
 
+def _shape_error(key: str, expected: str) -> AwsError:
+    return AwsError("SerializationException", f"{key} must be {expected}")
+
+
+def string(body: dict, key: str) -> str | None:
+    """``body[key]`` if it is a string (None when absent), else a 400."""
+    v = body.get(key)
+    if v is not None and not isinstance(v, str):
+        raise _shape_error(key, "a string")
+    return v
+
+
+def strings(body: dict, key: str) -> list[str]:
+    v = body.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise _shape_error(key, "a list of strings")
+    return v
+
+
+def string_map(body: dict, key: str) -> dict[str, str]:
+    v = body.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        raise _shape_error(key, "a map of strings")
+    return v
+
+
 class JsonService:
     """The operations of one service, by name."""
 

@@ -23,7 +23,7 @@ from ...errors import WasmhostError
 from ..errors import ApiError
 from . import adapters
 from .expressions import BadExpression, parse
-from .protocol import AwsError, JsonService, missing
+from .protocol import AwsError, JsonService, missing, string
 
 if TYPE_CHECKING:
     from ..service import Service
@@ -132,7 +132,7 @@ class Schedules:
         return out
 
     async def list_rules(self, body: dict, ctx: dict) -> dict:
-        prefix = body.get("NamePrefix") or ""
+        prefix = string(body, "NamePrefix") or ""
         self._name({"Name": "x", "EventBusName": body.get("EventBusName")})
         rules = [self._public(r) for r in self.store.list_records(RULE) if r["Name"].startswith(prefix)]
         return self._page(rules, body, "Rules")

@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from .backends import Message, NewMessage, QueueStore
-from .protocol import AwsError, JsonService, missing
+from .protocol import AwsError, JsonService, missing, string, string_map, strings
 
 ACCOUNT = "000000000000"
 SENDER_ID = "AIDAWASMHOSTLOCAL0000"
@@ -225,7 +225,7 @@ class Queues:
         if not NAME_RE.fullmatch(name):
             raise bad_value("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
         attrs = self._checked_attributes(body.get("Attributes"))
-        tags = body.get("tags") or {}
+        tags = string_map(body, "tags")
         existing = self.store.create_queue(name, attrs, tags)
         if existing is not None:
             mine = {k: v for k, v in existing["attributes"].items()}
@@ -244,10 +244,10 @@ class Queues:
         return {"QueueUrl": self.url(name, ctx["host"])}
 
     async def list_queues(self, body: dict, ctx: dict) -> dict:
-        prefix = body.get("QueueNamePrefix") or ""
+        prefix = string(body, "QueueNamePrefix") or ""
         limit = _int(body, "MaxResults", 1, 1000)
         names = [q["name"] for q in self.store.list_queues() if q["name"].startswith(prefix)]
-        token = body.get("NextToken")
+        token = string(body, "NextToken")
         if token:
             names = [n for n in names if n > token]
         if limit is None:
@@ -268,7 +268,7 @@ class Queues:
 
     async def get_queue_attributes(self, body: dict, ctx: dict) -> dict:
         name, q = self._queue(body)
-        wanted = body.get("AttributeNames") or []
+        wanted = strings(body, "AttributeNames")
         attrs = self.all_attributes(name, q)
         if "All" in wanted:
             return {"Attributes": attrs}
@@ -382,6 +382,8 @@ class Queues:
         ev.clear()
         nxt = self.store.next_visible_at(name)
         now = time.time()
+        if nxt is not None and nxt <= now:
+            return  # something is visible already (sent by another process, say)
         timeout = min(until, nxt if nxt is not None and nxt > now else until) - now
         if timeout > 0:
             try:
@@ -403,8 +405,8 @@ class Queues:
             name, q = self._queue(body)  # still there?
         if not msgs:
             return {}
-        wanted = set(body.get("AttributeNames") or []) | set(body.get("MessageSystemAttributeNames") or [])
-        names = body.get("MessageAttributeNames") or []
+        wanted = set(strings(body, "AttributeNames")) | set(strings(body, "MessageSystemAttributeNames"))
+        names = strings(body, "MessageAttributeNames")
         return {"Messages": [self._received(m, wanted, names) for m in msgs]}
 
     @staticmethod
@@ -493,11 +495,11 @@ class Queues:
 
     async def tag_queue(self, body: dict, ctx: dict) -> None:
         name, q = self._queue(body)
-        self.store.update_queue(name, q["attributes"], {**q["tags"], **(body.get("Tags") or {})})
+        self.store.update_queue(name, q["attributes"], {**q["tags"], **string_map(body, "Tags")})
 
     async def untag_queue(self, body: dict, ctx: dict) -> None:
         name, q = self._queue(body)
-        drop = set(body.get("TagKeys") or [])
+        drop = set(strings(body, "TagKeys"))
         self.store.update_queue(name, q["attributes"], {k: v for k, v in q["tags"].items() if k not in drop})
 
     def api(self) -> JsonService:
