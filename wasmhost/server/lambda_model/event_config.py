@@ -31,8 +31,8 @@ def _check_destinations(s: Service, dest: dict[str, Any]) -> None:
             try:
                 s.resolve(target, route=False)
             except Exception:
-                raise invalid(f"The destination {target} is not a function of this host (only Lambda "
-                              "functions are supported as destinations)") from None
+                raise invalid(f"The destination {target} is not a function of this host (Lambda "
+                              "functions and SQS queues can be destinations)") from None
 
 
 def _write(s: Service, p: dict[str, Any], merge: bool) -> dict[str, Any]:
