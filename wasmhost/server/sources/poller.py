@@ -204,7 +204,7 @@ class Poller:
         if failed in ("throttled", "unavailable"):
             self.stats[failed] += 1
             self.queues.store.release(self.queue, list(receipts.values()))
-            self.queues._wake(self.queue)
+            self.queues.wake(self.queue)
             return min(MAX_BACKOFF_S, max(0.05, backoff * 2))
         done = [h for i, h in receipts.items() if i not in failed]
         if done:

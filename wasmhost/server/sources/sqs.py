@@ -140,7 +140,7 @@ class Queues:
             ev = self._waiters[name] = asyncio.Event()
         return ev
 
-    def _wake(self, name: str) -> None:
+    def wake(self, name: str) -> None:
         ev = self._waiters.get(name)
         if ev is not None:
             ev.set()
@@ -260,7 +260,7 @@ class Queues:
     async def delete_queue(self, body: dict, ctx: dict) -> None:
         name, _ = self._queue(body)
         self.store.delete_queue(name)
-        self._wake(name)
+        self.wake(name)
 
     async def purge_queue(self, body: dict, ctx: dict) -> None:
         name, _ = self._queue(body)
@@ -283,7 +283,7 @@ class Queues:
         if "Attributes" not in body:
             raise missing("Attributes")
         self.store.update_queue(name, self._checked_attributes(body["Attributes"], q["attributes"]))
-        self._wake(name)
+        self.wake(name)
 
     def _new_message(self, entry: dict, q: dict) -> tuple[NewMessage, int]:
         body = entry.get("MessageBody")
@@ -315,7 +315,7 @@ class Queues:
         name, q = self._queue(body)
         m, _ = self._new_message(body, q)
         self.store.send(name, [m])
-        self._wake(name)
+        self.wake(name)
         return self._sent(m)
 
     def _batch(self, body: dict, limit: int = 10) -> list[dict]:
@@ -359,7 +359,7 @@ class Queues:
                            f"You have sent {total} bytes.", query_code="AWS.SimpleQueueService.BatchRequestTooLong")
         if ok:
             self.store.send(name, [m for _, m in ok])
-            self._wake(name)
+            self.wake(name)
         return {"Successful": [{"Id": i, **self._sent(m)} for i, m in ok], "Failed": failed}
 
     def send_internal(self, arn: str, body: str) -> None:
@@ -370,7 +370,7 @@ class Queues:
             raise no_queue()
         m, _ = self._new_message({"MessageBody": body}, q)
         self.store.send(name, [m])
-        self._wake(name)
+        self.wake(name)
 
     def receive(self, name: str, q: dict, n: int, visibility_s: float | None = None) -> list[Message]:
         vt = self.setting(q, "VisibilityTimeout") if visibility_s is None else visibility_s
@@ -475,7 +475,7 @@ class Queues:
             raise AwsError("MessageNotInflight", "The message referred to is not in flight.",
                            query_code="AWS.SimpleQueueService.MessageNotInflight")
         if timeout == 0:
-            self._wake(name)
+            self.wake(name)
 
     async def change_message_visibility_batch(self, body: dict, ctx: dict) -> dict:
         name, _ = self._queue(body)
