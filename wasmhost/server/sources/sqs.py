@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import itertools
 import json
+import os
 import re
 import struct
 import time
-import uuid
 from typing import Any
 
 from .backends import Message, NewMessage, QueueStore
@@ -34,6 +35,17 @@ COMPUTED = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisibl
             "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn")
 SYSTEM_ATTRIBUTES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
                      "DeadLetterQueueSourceArn")
+# Message ids: a random head per process and a counter, shaped like SQS's UUIDs
+# (uuid4() costs ~25 µs here, a getrandom call per id; ten per SendMessageBatch)
+_HEAD = os.urandom(10).hex()
+_HEAD = f"{_HEAD[0:8]}-{_HEAD[8:12]}-{_HEAD[12:16]}-{_HEAD[16:20]}-"
+_next_id = itertools.count(1).__next__
+
+
+def message_id() -> str:
+    return f"{_HEAD}{_next_id() & 0xFFFFFFFFFFFF:012x}"
+
+
 _BAD_CHARS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -301,7 +313,7 @@ class Queues:
         if size > limit:
             raise bad_value(f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes.")
         delay = _int(entry, "DelaySeconds", 0, 900, self.setting(q, "DelaySeconds"))
-        return NewMessage(str(uuid.uuid4()), body, attrs, hashlib.md5(body.encode()).hexdigest(),
+        return NewMessage(message_id(), body, attrs, hashlib.md5(body.encode()).hexdigest(),
                           md5_of_attributes(attrs) if attrs else None, delay or 0), size
 
     @staticmethod
