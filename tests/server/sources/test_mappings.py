@@ -48,6 +48,14 @@ def wait_for(predicate, timeout=30.0, step=0.1):
 def server(tmp_path_factory):
     pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
     s = Server(tmp_path_factory.mktemp("esm") / "data").start()
+    try:
+        _create_handler(s)
+        yield s
+    finally:
+        s.stop()
+
+
+def _create_handler(s):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("lambda_function.py", HANDLER)
@@ -55,11 +63,9 @@ def server(tmp_path_factory):
     from botocore.config import Config
     slow = boto3.client("lambda", endpoint_url=s.url, region_name="us-east-1", aws_access_key_id="x",
                         aws_secret_access_key="x", config=Config(retries={"max_attempts": 0}, read_timeout=600))
-    slow.create_function(FunctionName="py", Runtime="python3.12", Role="r",  # a cold build: minutes on a busy box
-                                         Handler="lambda_function.lambda_handler",
-                                         Code={"ZipFile": buf.getvalue()}, Timeout=2)
-    yield s
-    s.stop()
+    # a cold build of the Python runtime can take minutes on a busy machine
+    slow.create_function(FunctionName="py", Runtime="python3.12", Role="r", Handler="lambda_function.lambda_handler",
+                         Code={"ZipFile": buf.getvalue()}, Timeout=2)
 
 
 @pytest.fixture
