@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,34 @@ class SqliteSources:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        # Checkpoints (the fsyncs of WAL mode) run on a thread of their own: on the
+        # event loop's connection one could stall every request for a slow disk's fsync.
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._path = path
+        self._closing = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint, name="wasmhost-sources-checkpoint",
+                                              daemon=True)
+        self._checkpointer.start()
         self._swept: dict[str, float] = {}
         self._queues: dict[str, dict | None] = {}
         self._version = -1
 
+    def _checkpoint(self, every_s: float = 0.5) -> None:
+        db = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout=5000")
+        try:
+            while not self._closing.wait(every_s):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # busy: the next round catches up
+                    pass
+        finally:
+            db.close()
+
     def close(self) -> None:
+        self._closing.set()
+        self._checkpointer.join(5)
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
 
     def _tx(self):
