@@ -128,6 +128,8 @@ def test_event_source_mapping_operations_never_fail_with_500(server):
         status, data = call(server, "GET", "/2015-03-31/event-source-mappings" + query, None, {})
         assert status < 500, (query, data)
     status, _ = call(server, "GET", "/2015-03-31/event-source-mappings/not-a-uuid", None, {})
+    assert status == 400  # the model's pattern for a UUID
+    status, _ = call(server, "GET", "/2015-03-31/event-source-mappings/8c3f1b2e-0000-4000-8000-000000000000", None, {})
     assert status == 404
     status, _ = call(server, "GET", "/healthz", None, {})
     assert status == 200

@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..reply import Reply
-from . import status
+from . import lambda_routes, status
 from .adapters import QueueDestinations
 from .backends.sqlite import open_store
 from .mappings import Mappings
@@ -24,7 +24,7 @@ from .sqs import Queues
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from ..service import Service
+    from ..lambda_model import Service
 
 log = logging.getLogger("wasmhost.sources")
 
@@ -35,6 +35,7 @@ class Sources:
         self.store = open_store(service.registry.dir)
         self.queues = Queues(self.store, service.region)
         self.mappings = Mappings(service, self.store, self.queues)
+        lambda_routes.register(service, self.mappings)
         service.destination_queues = QueueDestinations(self.queues)
         service.metrics.extra.append(lambda: status.metrics(self))
         # non-AWS, for tests and demos: rate(N seconds)

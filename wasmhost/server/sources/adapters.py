@@ -10,7 +10,7 @@ from ..errors import ApiError
 from .protocol import AwsError
 
 if TYPE_CHECKING:
-    from ..service import Service
+    from ..lambda_model import Service
     from .sqs import Queues
 
 

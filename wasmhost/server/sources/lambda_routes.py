@@ -1,66 +1,60 @@
-"""The event source mapping operations of the Lambda REST API, as aiohttp handlers
-that ``lambda_api.routes`` lists (one entry each)."""
+"""The event source mapping operations of the Lambda API, registered in the Lambda
+model's operation table (lambda_model/operations.py), which binds and validates
+each request against botocore's model before calling these."""
 
 from __future__ import annotations
 
-import json
-import uuid
+import weakref
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from ..errors import ApiError
+from ..lambda_model import operations
 
-from ..errors import ApiError, invalid
+if TYPE_CHECKING:
+    from ..lambda_model import Service
+    from .mappings import Mappings
 
-PATH = "/2015-03-31/event-source-mappings"
 MAX_PAGE = 100
+_MAPPINGS: weakref.WeakKeyDictionary[Service, Mappings] = weakref.WeakKeyDictionary()
 
 
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json",
-                        headers={"x-amzn-RequestId": str(uuid.uuid4())})
+def register(service: Service, mappings: Mappings) -> None:
+    _MAPPINGS[service] = mappings
+    for name, handler in (("CreateEventSourceMapping", create), ("GetEventSourceMapping", get),
+                          ("ListEventSourceMappings", list_), ("UpdateEventSourceMapping", update),
+                          ("DeleteEventSourceMapping", delete)):
+        operations.register(name, handler)
 
 
-async def _body(request: web.Request) -> dict:
-    try:
-        data = json.loads(await request.read() or b"{}")
-    except ValueError as e:
-        raise ApiError(400, "InvalidRequestContentException", f"Could not parse request body into json: {e}") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "InvalidRequestContentException", "Request body must be a JSON object")
-    return data
+def _mappings(s: Service) -> Mappings:
+    m = _MAPPINGS.get(s)
+    if m is None:
+        raise ApiError(400, "UnsupportedOperationException", "Event source mappings need the server's event sources")
+    return m
 
 
-def _mappings(request: web.Request):
-    return request.app["sources"].mappings
+def create(s: Service, p: dict[str, Any]) -> dict[str, Any]:
+    return _mappings(s).create(p)
 
 
-async def create(request: web.Request) -> web.Response:
-    return _json(_mappings(request).create(await _body(request)), 202)
+def get(s: Service, p: dict[str, Any]) -> dict[str, Any]:
+    return _mappings(s).get(p["UUID"])
 
 
-async def get(request: web.Request) -> web.Response:
-    return _json(_mappings(request).get(request.match_info["UUID"]))
+def update(s: Service, p: dict[str, Any]) -> dict[str, Any]:
+    return _mappings(s).update(p["UUID"], {k: v for k, v in p.items() if k != "UUID"})
 
 
-async def update(request: web.Request) -> web.Response:
-    return _json(_mappings(request).update(request.match_info["UUID"], await _body(request)), 202)
+def delete(s: Service, p: dict[str, Any]) -> dict[str, Any]:
+    return _mappings(s).delete(p["UUID"])
 
 
-async def delete(request: web.Request) -> web.Response:
-    return _json(_mappings(request).delete(request.match_info["UUID"]), 202)
-
-
-async def list_(request: web.Request) -> web.Response:
-    items = _mappings(request).list(request.query.get("FunctionName"), request.query.get("EventSourceArn"))
-    marker = request.query.get("Marker", "")
-    try:
-        limit = int(request.query.get("MaxItems", MAX_PAGE))
-    except ValueError:
-        raise invalid("MaxItems must be an integer") from None
-    if not 1 <= limit <= 10000:
-        raise invalid("MaxItems must be from 1 to 10000")
-    limit = min(limit, MAX_PAGE)
+def list_(s: Service, p: dict[str, Any]) -> dict[str, Any]:
+    items = _mappings(s).list(p.get("FunctionName"), p.get("EventSourceArn"))
+    marker = p.get("Marker") or ""
+    limit = min(int(p.get("MaxItems") or MAX_PAGE), MAX_PAGE)
     start = int(marker) if marker.isdigit() else 0
-    out: dict = {"EventSourceMappings": items[start:start + limit]}
+    out: dict[str, Any] = {"EventSourceMappings": items[start:start + limit]}
     if start + limit < len(items):
         out["NextMarker"] = str(start + limit)
-    return _json(out)
+    return out

@@ -11,11 +11,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, invalid, not_found
+from ..lambda_model.names import parse_function
 from .poller import Acker, Poller
 from .sqs import Queues
 
 if TYPE_CHECKING:
-    from ..service import Service
+    from ..lambda_model import Service
     from .backends import RecordStore
 
 KIND = "esm"
@@ -47,7 +48,7 @@ class Mappings:
     def _function_arn(self, raw: Any) -> str:
         if not isinstance(raw, str) or not raw:
             raise invalid("FunctionName is required")
-        name, qual = self.service.parse_name(raw)
+        name, qual = parse_function(raw)
         self.service.resolve(name, qual, route=False)  # 404 when missing
         return self.service.arn(name, qual)
 
@@ -132,7 +133,7 @@ class Mappings:
         def wanted(arn: str) -> bool:
             if not function:
                 return True
-            name, qual = self.service.parse_name(function)
+            name, qual = parse_function(function)
             mine = self.service.arn(name, qual)
             return arn == mine or (qual is None and arn.startswith(mine + ":"))
         return [self._out(d) for d in self.store.list_records(KIND)

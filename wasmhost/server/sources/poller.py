@@ -26,7 +26,7 @@ from .backends import Message
 from .sqs import Queues
 
 if TYPE_CHECKING:
-    from ..service import Service
+    from ..lambda_model import Service
 
 log = logging.getLogger("wasmhost.sources")
 

@@ -26,7 +26,7 @@ from .expressions import BadExpression, parse
 from .protocol import AwsError, JsonService, missing, string
 
 if TYPE_CHECKING:
-    from ..service import Service
+    from ..lambda_model import Service
     from .backends import RecordStore
     from .sqs import Queues
 
