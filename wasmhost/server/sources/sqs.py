@@ -97,7 +97,7 @@ def _check_attributes(attrs: Any) -> tuple[dict | None, int]:
                 or ".." in name or name.endswith("."):
             raise bad_value(f"Message attribute name '{name}' is invalid.")
         if not isinstance(a, dict) or not isinstance(a.get("DataType"), str) or \
-                not a["DataType"].split(".", 1)[0] in ("String", "Number", "Binary"):
+                a["DataType"].split(".", 1)[0] not in ("String", "Number", "Binary"):
             raise bad_value(f"The message attribute '{name}' has an invalid message attribute type, the set of "
                             "supported type prefixes is Binary, Number, and String.")
         binary = a["DataType"].startswith("Binary")
