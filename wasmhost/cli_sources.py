@@ -8,8 +8,6 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 
 
 def add_parser(sub) -> None:
@@ -50,6 +48,8 @@ def render(state: dict) -> str:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request  # here: every other command's start does not pay for it
     req = urllib.request.Request(args.endpoint.rstrip("/") + "/wasmhost/sources")
     if getattr(args, "api_key", None):
         req.add_header("Authorization", f"Bearer {args.api_key}")
