@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import FunctionConfig, Host, WasmhostError
+from . import FunctionConfig, Host, WasmhostError, cli_sources
 from .errors import InvocationError
 
 EXAMPLES = {"hello.wat": b"world", "sum_to.wat": b"1000"}
@@ -356,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--function", default=None)
     p.add_argument("--replay", type=int, default=None, metavar="ID")
     p.set_defaults(func=cmd_dlq)
+    cli_sources.add_parser(sub)  # wasmhost sources: schedules, queues, mappings
     p = sub.add_parser("bench", help="cold-start benchmark: every tier per guest kind, beside peers")
     p.add_argument("--quick", action="store_true", help="fewer iterations: about a minute")
     p.add_argument("--json", default=None, metavar="FILE", help="write the results (bench/schema.json)")

@@ -25,6 +25,7 @@ from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
 from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
 from .function import Function, FunctionInfo, InvokeResult, Overrun
+from .clock import ALIASES
 from .metering import Ledger
 
 log = logging.getLogger("wasmhost")
@@ -202,7 +203,8 @@ class Host:
         payload, codec = _encode(event, codec)
         return fn.invoke(payload, self._seq(), codec)
 
-    async def ainvoke(self, name: str, event: Any = b"", *, codec: str = "json") -> InvokeResult:
+    async def ainvoke(self, name: str, event: Any = b"", *, codec: str = "json",
+                      request_id: str | None = None) -> InvokeResult:
         """``invoke`` for asyncio, holding the event loop for at most
         ``inline_budget_ms`` (plus one epoch tick).
 
@@ -213,31 +215,42 @@ class Host:
         instance discarded, nothing recorded; such guests can only compute and log,
         so nothing outside saw it) and the invocation runs in full on a worker
         thread; the function then skips speculation for a while.
+
+        ``request_id``: the id to run under (its context, logs and report: the
+        ledger stores them under it), as an asynchronous event runs under the id its
+        202 returned; by default a new one.
         """
         fn = self._functions.get(name)
         if fn is None:
             raise self._missing(name)
         payload, codec = (event, "raw") if type(event) is bytes else _encode(event, codec)
         seq = self._seq()
-        if self._inline_ticks and fn.speculate and fn.pool.free:
-            if fn.skip_speculation:
-                fn.skip_speculation -= 1
-            else:
-                try:
-                    res = fn.invoke(payload, seq, codec, self._inline_ticks)
-                    fn.overruns = 0
-                    fn.inline_runs += 1
-                    return res
-                except Overrun:
-                    fn.overran()
-        import asyncio  # here: edge users who never await do not pay for it, nor does the inline path
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-            with self._deploy_lock:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="wasmhost-invoke")
-        fn.thread_runs += 1
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn.invoke, payload, seq, codec)
+        if request_id is not None:
+            ALIASES[seq] = request_id
+        try:  # (free in 3.11 when nothing is raised)
+            if self._inline_ticks and fn.speculate and fn.pool.free:
+                if fn.skip_speculation:
+                    fn.skip_speculation -= 1
+                else:
+                    try:
+                        res = fn.invoke(payload, seq, codec, self._inline_ticks)
+                        fn.overruns = 0
+                        fn.inline_runs += 1
+                        return res
+                    except Overrun:
+                        fn.overran()
+            import asyncio  # here: edge users who never await do not pay for it, nor does the inline path
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+                with self._deploy_lock:
+                    if self._executor is None:
+                        self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="wasmhost-invoke")
+            fn.thread_runs += 1
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn.invoke, payload, seq, codec)
+        except BaseException as e:
+            if request_id is not None and getattr(e, "report", None) is None:
+                ALIASES.pop(seq, None)  # refused before it ran: no report will take the alias away
+            raise
 
     def payload_too_large(self, payload: bytes) -> None:
         raise PayloadTooLarge(f"Request payload size ({len(payload)} bytes) exceeded the maximum allowed "

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgpack
 
-from .clock import OFFSET_NS, RID_HEAD, request_id, wall_ms
+from .clock import ALIASES, OFFSET_NS, RID_HEAD, request_id, split_id, wall_ms
 
 MiB = 1 << 20
 
@@ -133,7 +133,7 @@ CREATE INDEX IF NOT EXISTS logs_fn_time ON logs (function, started_ms);
 _start = itemgetter(3)
 FLUSH_CHUNK = 256  # entries packed per hold of the GIL (~0.1 ms)
 _INSERT_LOG = f"""INSERT OR REPLACE INTO logs VALUES (
-    '{RID_HEAD}' || printf('%012x', ?1), ?2, (?3 + {OFFSET_NS}) / 1000000, ?4)"""
+    COALESCE(?5, '{RID_HEAD}') || printf('%012x', ?1), ?2, (?3 + {OFFSET_NS}) / 1000000, ?4)"""
 
 
 class Ledger:
@@ -171,15 +171,26 @@ class Ledger:
         todo = len(pending)  # what came before this flush: later entries wait for the next
         while todo > 0:
             n, todo = min(todo, FLUSH_CHUNK), todo - FLUSH_CHUNK
-            groups: dict[str, list] = {}
+            groups: dict[tuple[str, str], list] = {}
             for _ in range(n):
-                item = pending.popleft()
+                try:
+                    item = pending.popleft()
+                except IndexError:  # another thread's flush took it
+                    todo = 0
+                    break
+                head = RID_HEAD
+                if ALIASES and item[0] in ALIASES:  # runs under a given id: stored as that id
+                    alias = split_id(ALIASES[item[0]] if type(item) is not Report else ALIASES.pop(item[0]))
+                    if alias is not None:
+                        head, seq = alias
+                        item = (tuple.__new__(Report, (seq, *item[1:])) if type(item) is Report
+                                else (seq, *item[1:]))
                 if type(item) is Report:
-                    groups.setdefault(item[1], []).append(item)
+                    groups.setdefault((item[1], head), []).append(item)
                 else:
-                    logs.append(item)
-            rows += [(fn, wall_ms(min(map(_start, reps))), wall_ms(max(map(_start, reps))), RID_HEAD, OFFSET_NS,
-                      len(reps), msgpack.packb(reps)) for fn, reps in groups.items()]
+                    logs.append((*item, None if head is RID_HEAD else head))
+            rows += [(fn, wall_ms(min(map(_start, reps))), wall_ms(max(map(_start, reps))), head, OFFSET_NS,
+                      len(reps), msgpack.packb(reps)) for (fn, head), reps in groups.items()]
             time.sleep(0)  # a switch point: the GIL goes to whoever waits for it
         if not rows and not logs:
             return 0

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from . import admin, lambda_api
+from . import admin, lambda_api, sources
 from .auth import AuthConfig, check
 from .errors import ApiError, internal
 from .http.exchange import one_line
@@ -119,6 +119,7 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
     app.add_routes([web.post("/invoke/{name}", invoke)] + lambda_api.routes(service, auth)
                    + [web.route("*", "/http/{name}", trigger), web.route("*", "/http/{name}/{path:.*}", trigger)]
                    + admin.routes(service) + [web.get("/metrics", metrics), web.get("/healthz", healthz)])
+    sources.install(app, service)  # SQS, event source mappings, EventBridge schedules
     return app
 
 

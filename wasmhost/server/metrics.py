@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import Callable
 from itertools import accumulate
 from collections import defaultdict
 
@@ -24,6 +25,7 @@ class Metrics:
         self.fuel: dict[str, int] = defaultdict(int)
         self.duration_sum: dict[str, float] = defaultdict(float)
         self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS_MS) + 1))
+        self.extra: list[Callable[[], str]] = []  # more families, e.g. server/sources/status.py's
 
     def observe(self, report: Report) -> None:
         fn = report.function
@@ -92,5 +94,5 @@ class Metrics:
         out.append(f"wasmhost_async_pending_events {pending_events}")
         family("wasmhost_async_events_total", "counter", "Asynchronous events by outcome since start.")
         out += [f'wasmhost_async_events_total{{outcome="{k}"}} {v}' for k, v in sorted(async_stats.items())]
-        return "\n".join(out) + "\n"
+        return "\n".join(out) + "\n" + "".join(render() for render in self.extra)
 

@@ -24,12 +24,15 @@ def _out(s: Service, name: str, qual: str, cfg: dict[str, Any]) -> dict[str, Any
 def _check_destinations(s: Service, dest: dict[str, Any]) -> None:
     for kind in ("OnSuccess", "OnFailure"):
         target = (dest.get(kind) or {}).get("Destination")
-        if target:
+        if target and str(target).startswith("arn:aws:sqs:") and s.destination_queues is not None:
+            if not s.destination_queues.exists(target):
+                raise invalid(f"The destination {target} is not a queue of this host")
+        elif target:
             try:
                 s.resolve(target, route=False)
             except Exception:
-                raise invalid(f"The destination {target} is not a function of this host (only Lambda "
-                              "functions are supported as destinations)") from None
+                raise invalid(f"The destination {target} is not a function of this host (Lambda "
+                              "functions and SQS queues can be destinations)") from None
 
 
 def _write(s: Service, p: dict[str, Any], merge: bool) -> dict[str, Any]:

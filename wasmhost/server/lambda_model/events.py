@@ -89,8 +89,9 @@ class EventWorker:
         max_age = cfg.get("MaximumEventAgeInSeconds", 21600)
         try:
             r = self.s.resolve(event["function"], event["qualifier"])
-            res = await self.s.invoke(r, event["payload"])
+            res = await self.s.invoke(r, event["payload"], event["request_id"])  # under its 202's id
         except (InvocationError, ApiError, WasmhostError) as e:
+            self.s.host.ledger.flush()  # the run's report is durable before the event moves on
             error = _error_doc(e)
             too_old = time.time() - event["created_at"] > max_age
             if _throttled(e) and not too_old:  # as Lambda: throttles are retried, not counted as attempts
@@ -104,6 +105,7 @@ class EventWorker:
             self.stats["failed"] += 1
             self._on_failure(event, attempts, error, cfg, "RetriesExhausted" if not too_old else "EventAgeExceeded")
             return
+        self.s.host.ledger.flush()  # the run's report is durable before the event leaves its queue
         self.stats["succeeded"] += 1
         target = ((cfg.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
         if target:
@@ -136,6 +138,9 @@ class EventWorker:
                   "responseContext": {"statusCode": 200, "executedVersion": version or "$LATEST",
                                       **({"functionError": "Unhandled"} if error else {})},
                   "responsePayload": _json_or_b64(response) if response else None}
+        if target.startswith("arn:aws:sqs:") and self.s.destination_queues is not None:
+            self.s.destination_queues.send(target, json.dumps(record))
+            return
         r = self.s.resolve(target, route=False)
         self.registry.enqueue(r.name, None if r.key == r.name else r.version, json.dumps(record).encode(),
                               str(uuid.uuid4()))

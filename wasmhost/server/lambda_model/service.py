@@ -55,6 +55,7 @@ class Service:
         self.deployer = Deployer(host, registry, default_concurrency)
         self.events = EventWorker(self, retry_base_s)
         self.metrics = Metrics()
+        self.destination_queues: Any = None  # SQS destinations: server/sources sets it (exists(arn), send(arn, body))
         self.routes: dict[str, routing.Route] = {}
         self.urls: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
         self.refresh()
@@ -121,14 +122,14 @@ class Service:
         if r.throttled:
             raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
 
-    async def invoke(self, r: Resolved, payload: bytes) -> InvokeResult:
+    async def invoke(self, r: Resolved, payload: bytes, request_id: str | None = None) -> InvokeResult:
         """Every front end's invocation goes through here, so the metrics see them all
         and the host's refusals become Lambda's errors in one place. A function's
         failure stays an InvocationError: it is an answer, not an API error."""
         try:
             if r.throttled:
                 raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-            res = await self.host.ainvoke(r.key, payload)
+            res = await self.host.ainvoke(r.key, payload, request_id=request_id)
         except FunctionNotFound:
             raise not_found(f"Function not found: {self.arn(r.name, r.version)}") from None
         except InvocationError as e:

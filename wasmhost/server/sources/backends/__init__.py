@@ -1,0 +1,70 @@
+"""Where event sources keep their state, behind small interfaces: queues and their
+messages, event source mappings, schedules. ``sqlite`` is the single-node and edge
+default (one WAL file in the data dir); a NATS JetStream backend (work-queue streams,
+KV) implements the same protocols for a cluster."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Protocol
+
+
+class Message(NamedTuple):
+    """A message as a receive hands it out (``receipt`` is this receive's)."""
+
+    seq: int
+    id: str
+    body: str
+    attributes: dict[str, Any] | None  # MessageAttributes as SQS's JSON protocol carries them
+    md5: str
+    md5_attributes: str | None
+    sent_at: float
+    receives: int
+    first_receive: float
+    receipt: str
+    source_arn: str | None  # the queue it was moved from, for a dead-letter queue
+
+
+class NewMessage(NamedTuple):
+    id: str
+    body: str
+    attributes: dict[str, Any] | None
+    md5: str
+    md5_attributes: str | None
+    delay_s: int
+
+
+class QueueStore(Protocol):
+    def create_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str]) -> dict | None:
+        """None when created; the existing record when the name is taken."""
+    def get_queue(self, name: str) -> dict | None: ...
+    def list_queues(self) -> list[dict]: ...
+    def update_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str] | None = None) -> None: ...
+    def delete_queue(self, name: str) -> None: ...
+    def purge(self, name: str) -> int: ...
+    def send(self, queue: str, messages: list[NewMessage]) -> None:
+        """All of them durable, in one transaction, once this returns."""
+    def receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
+                retention_s: float) -> list[Message]:
+        """Up to ``n`` visible messages, hidden for ``visibility_s``. With
+        ``dead_letter = (queue, maxReceiveCount, source_arn)`` a message already
+        received that often moves there instead of being handed out again."""
+    def delete(self, queue: str, receipts: list[str]) -> list[bool | None]:
+        """Per receipt: True deleted, False stale (already deleted or received again), None malformed."""
+    def change_visibility(self, queue: str, receipt: str, visibility_s: float) -> bool | None: ...
+    def release(self, queue: str, receipts: list[str]) -> None:
+        """Visible again at once, this receive not counted (a throttled delivery)."""
+    def counts(self, queue: str) -> tuple[int, int, int]:
+        """(visible, in flight, delayed)."""
+    def next_visible_at(self, queue: str) -> float | None: ...
+
+
+class RecordStore(Protocol):
+    """Event source mappings and schedules: JSON documents by key."""
+
+    def put_record(self, kind: str, key: str, doc: dict) -> None: ...
+    def get_record(self, kind: str, key: str) -> dict | None: ...
+    def list_records(self, kind: str) -> list[dict]: ...
+    def delete_record(self, kind: str, key: str) -> None: ...
+    def compare_and_set(self, kind: str, key: str, field: str, expected: Any, doc: dict) -> bool:
+        """Store ``doc`` only if the stored one's ``field`` is still ``expected``:
+        a schedule's tick is claimed once, even by two processes on one data dir."""

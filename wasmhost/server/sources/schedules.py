@@ -1,0 +1,312 @@
+"""EventBridge schedule rules over the JSON 1.1 protocol (``X-Amz-Target:
+AWSEvents.<Operation>``) and the scheduler that fires them.
+
+A tick is claimed with a compare-and-set on the rule's stored next-fire time
+before anything is delivered, so it fires at most once, even with two processes
+on one data dir; a tick that passed while the server was down is skipped at start,
+not replayed (as EventBridge). Lambda targets get EventBridge's scheduled-event
+document (or the target's ``Input``) as an asynchronous invocation, through
+``adapters.invoke_async``, so retries and destinations apply; SQS targets get it
+as a message."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ...errors import WasmhostError
+from ..errors import ApiError
+from . import adapters
+from .expressions import BadExpression, parse
+from .protocol import AwsError, JsonService, missing, string
+
+if TYPE_CHECKING:
+    from ..lambda_model import Service
+    from .backends import RecordStore
+    from .sqs import Queues
+
+log = logging.getLogger("wasmhost.sources")
+
+RULE, TARGET = "rule", "target"
+ACCOUNT = "000000000000"
+NAME_RE = re.compile(r"[.\-_A-Za-z0-9]{1,64}")
+MAX_TARGETS = 5  # per rule, as EventBridge
+MAX_WAIT_S = 30.0
+
+
+def validation(message: str) -> AwsError:
+    return AwsError("ValidationException", message)
+
+
+def iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class Schedules:
+    def __init__(self, service: Service, store: RecordStore, queues: Queues, *, seconds: bool = False) -> None:
+        self.service, self.store, self.queues, self.seconds = service, store, queues, seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.stats: dict[str, dict[str, int]] = {}
+
+    def arn(self, name: str) -> str:
+        return f"arn:aws:events:{self.service.region}:{ACCOUNT}:rule/{name}"
+
+    # -- the API --------------------------------------------------------------------
+    def _name(self, body: dict, key: str = "Name") -> str:
+        name = body.get(key)
+        if not isinstance(name, str) or not name:
+            raise missing(key)
+        if not NAME_RE.fullmatch(name):
+            raise validation(f"1 validation error detected: Value '{name}' at '{key[0].lower() + key[1:]}' failed to "
+                             "satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+")
+        bus = body.get("EventBusName")
+        if bus not in (None, "default", f"arn:aws:events:{self.service.region}:{ACCOUNT}:event-bus/default"):
+            raise AwsError("ResourceNotFoundException", f"Event bus {bus} does not exist.")
+        return name
+
+    def _rule(self, body: dict, key: str = "Name") -> dict:
+        name = self._name(body, key)
+        rule = self.store.get_record(RULE, name)
+        if rule is None:
+            raise AwsError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus default.")
+        return rule
+
+    def _public(self, rule: dict) -> dict:
+        return {k: v for k, v in rule.items() if not k.startswith("_")}
+
+    def _next(self, rule: dict, after: float) -> float | None:
+        if rule["State"] != "ENABLED":
+            return None
+        return parse(rule["ScheduleExpression"], True).next_after(after, rule["_anchor"])
+
+    async def put_rule(self, body: dict, ctx: dict) -> dict:
+        name = self._name(body)
+        if body.get("EventPattern") is not None:
+            raise validation("This host runs schedule rules only (ScheduleExpression); EventPattern is not supported")
+        expr = body.get("ScheduleExpression")
+        if expr is None:
+            raise validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
+        try:
+            parse(expr, self.seconds)
+        except BadExpression as e:
+            raise validation(str(e)) from None
+        state = body.get("State", "ENABLED")
+        if state not in ("ENABLED", "DISABLED"):
+            raise validation(f"1 validation error detected: Value '{state}' at 'state' failed to satisfy constraint: "
+                             "Member must satisfy enum value set: [ENABLED, DISABLED]")
+        desc = body.get("Description")
+        if desc is not None and (not isinstance(desc, str) or len(desc) > 512):
+            raise validation("Description must be a string of at most 512 characters")
+        now = time.time()
+        old = self.store.get_record(RULE, name) or {}
+        rule = {"Name": name, "Arn": self.arn(name), "ScheduleExpression": expr.strip(), "State": state,
+                "EventBusName": "default", "_anchor": now, "_last": old.get("_last")}
+        if desc is not None:
+            rule["Description"] = desc
+        if body.get("RoleArn"):
+            rule["RoleArn"] = body["RoleArn"]
+        rule["_next"] = self._next(rule, now)
+        self.store.put_record(RULE, name, rule)
+        self._wake.set()
+        return {"RuleArn": rule["Arn"]}
+
+    async def describe_rule(self, body: dict, ctx: dict) -> dict:
+        return {**self._public(self._rule(body)), "CreatedBy": ACCOUNT}
+
+    @staticmethod
+    def _page(items: list, body: dict, key: str) -> dict:
+        limit = body.get("Limit") or 100
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise validation("Limit must be from 1 to 100")
+        token = body.get("NextToken")
+        start = int(token) if isinstance(token, str) and token.isdigit() else 0
+        out: dict[str, Any] = {key: items[start:start + limit]}
+        if start + limit < len(items):
+            out["NextToken"] = str(start + limit)
+        return out
+
+    async def list_rules(self, body: dict, ctx: dict) -> dict:
+        prefix = string(body, "NamePrefix") or ""
+        self._name({"Name": "x", "EventBusName": body.get("EventBusName")})
+        rules = [self._public(r) for r in self.store.list_records(RULE) if r["Name"].startswith(prefix)]
+        return self._page(rules, body, "Rules")
+
+    async def _set_state(self, body: dict, state: str) -> None:
+        rule = self._rule(body)
+        if rule["State"] != state:
+            rule["State"] = state
+            now = time.time()
+            rule["_anchor"] = now  # a re-enabled rate starts over from now
+            rule["_next"] = self._next(rule, now)
+            self.store.put_record(RULE, rule["Name"], rule)
+            self._wake.set()
+
+    async def enable_rule(self, body: dict, ctx: dict) -> None:
+        await self._set_state(body, "ENABLED")
+
+    async def disable_rule(self, body: dict, ctx: dict) -> None:
+        await self._set_state(body, "DISABLED")
+
+    def targets(self, rule: str) -> list[dict]:
+        return [t for t in self.store.list_records(TARGET) if t["_rule"] == rule]
+
+    async def delete_rule(self, body: dict, ctx: dict) -> None:
+        name = self._name(body)
+        if self.store.get_record(RULE, name) is None:
+            return  # as EventBridge: deleting a missing rule succeeds
+        if self.targets(name):
+            raise validation("Rule can't be deleted since it has targets.")
+        self.store.delete_record(RULE, name)
+        self.stats.pop(name, None)
+        self._wake.set()
+
+    def _check_target(self, t: Any) -> str | None:
+        """Why this target cannot be taken, or None."""
+        if not isinstance(t, dict) or not isinstance(t.get("Id"), str) or not NAME_RE.fullmatch(t["Id"]):
+            return "Target Id must be 1 to 64 characters of [.-_A-Za-z0-9]"
+        arn = t.get("Arn")
+        if not isinstance(arn, str) or not (arn.startswith("arn:aws:lambda:") and ":function:" in arn
+                                            or arn.startswith("arn:aws:sqs:")):
+            return f"Target {arn} is not supported by this host: use a Lambda function or SQS queue ARN"
+        for unsupported in ("InputPath", "InputTransformer", "KinesisParameters", "RunCommandParameters",
+                            "EcsParameters", "BatchParameters", "HttpParameters", "RedshiftDataParameters",
+                            "SageMakerPipelineParameters", "AppSyncParameters"):
+            if t.get(unsupported) is not None:
+                return f"{unsupported} is not supported by this host"
+        if t.get("Input") is not None:
+            if not isinstance(t["Input"], str) or len(t["Input"]) > 8192:
+                return "Input must be JSON text of at most 8192 characters"
+            try:
+                json.loads(t["Input"])
+            except ValueError:
+                return "Input is not valid JSON text"
+        return None
+
+    async def put_targets(self, body: dict, ctx: dict) -> dict:
+        rule = self._rule(body, "Rule")
+        targets = body.get("Targets")
+        if not isinstance(targets, list) or not targets:
+            raise missing("Targets")
+        if len(targets) > 10:
+            raise validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: "
+                             "Member must have length less than or equal to 10")
+        existing = {t["Id"] for t in self.targets(rule["Name"])}
+        failed = []
+        for t in targets:
+            why = self._check_target(t)
+            if why is None and t["Id"] not in existing and len(existing) >= MAX_TARGETS:
+                raise AwsError("LimitExceededException", f"The requested resource exceeds the maximum number "
+                               f"allowed ({MAX_TARGETS} targets per rule).")
+            if why is not None:
+                failed.append({"TargetId": t.get("Id") if isinstance(t, dict) else None,
+                               "ErrorCode": "ValidationException", "ErrorMessage": why})
+                continue
+            existing.add(t["Id"])
+            doc = {k: v for k, v in t.items() if k in ("Id", "Arn", "Input", "RoleArn", "RetryPolicy",
+                                                       "DeadLetterConfig", "SqsParameters")}
+            self.store.put_record(TARGET, f"{rule['Name']}/{t['Id']}", {**doc, "_rule": rule["Name"]})
+        self._wake.set()
+        return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+    async def remove_targets(self, body: dict, ctx: dict) -> dict:
+        rule = self._rule(body, "Rule")
+        ids = body.get("Ids")
+        if not isinstance(ids, list) or not ids:
+            raise missing("Ids")
+        failed = []
+        for i in ids:
+            key = f"{rule['Name']}/{i}"
+            if self.store.get_record(TARGET, key) is None:
+                failed.append({"TargetId": i, "ErrorCode": "ResourceNotFoundException",
+                               "ErrorMessage": f"Target {i} does not exist on rule {rule['Name']}"})
+            else:
+                self.store.delete_record(TARGET, key)
+        return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+    async def list_targets_by_rule(self, body: dict, ctx: dict) -> dict:
+        rule = self._rule(body, "Rule")
+        return self._page([self._public(t) for t in self.targets(rule["Name"])], body, "Targets")
+
+    async def list_rule_names_by_target(self, body: dict, ctx: dict) -> dict:
+        arn = body.get("TargetArn")
+        if not isinstance(arn, str) or not arn:
+            raise missing("TargetArn")
+        names = sorted({t["_rule"] for t in self.store.list_records(TARGET) if t["Arn"] == arn})
+        return self._page(names, body, "RuleNames")
+
+    def api(self) -> JsonService:
+        ops = {name: getattr(self, re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()) for name in (
+            "PutRule", "DescribeRule", "ListRules", "EnableRule", "DisableRule", "DeleteRule", "PutTargets",
+            "RemoveTargets", "ListTargetsByRule", "ListRuleNamesByTarget")}
+        return JsonService("AWSEvents", "application/x-amz-json-1.1", "com.amazonaws.events", ops)
+
+    # -- the scheduler --------------------------------------------------------------
+    def start(self) -> None:
+        self._skip_missed()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def _skip_missed(self) -> None:
+        """At start: ticks that passed while the server was down are not replayed."""
+        now = time.time()
+        for rule in self.store.list_records(RULE):
+            if rule.get("_next") is not None and rule["_next"] <= now:
+                expected = rule["_next"]
+                rule["_next"] = self._next(rule, now)
+                self.store.compare_and_set(RULE, rule["Name"], "_next", expected, rule)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = time.time()
+            soonest = None
+            for rule in self.store.list_records(RULE):
+                due = rule.get("_next")
+                if due is not None and due <= now:
+                    try:
+                        due = self._fire(rule, now)
+                    except Exception:
+                        log.exception("schedule %s", rule["Name"])
+                        due = None
+                if due is not None:
+                    soonest = due if soonest is None else min(soonest, due)
+            wait = MAX_WAIT_S if soonest is None else min(MAX_WAIT_S, max(0.0, soonest - time.time()))
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
+
+    def _fire(self, rule: dict, now: float) -> float | None:
+        """Claim and deliver the due tick; returns the next one."""
+        tick = rule["_next"]
+        claimed = dict(rule, _last=tick, _fired_at=now, _next=self._next(rule, max(now, tick)))
+        if not self.store.compare_and_set(RULE, rule["Name"], "_next", tick, claimed):
+            return time.time()  # changed meanwhile, or another process fired this tick: read it again
+        stats = self.stats.setdefault(rule["Name"], {"fired": 0, "delivered": 0, "failed": 0})
+        stats["fired"] += 1
+        event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": ACCOUNT, "time": iso(tick), "region": self.service.region, "resources": [rule["Arn"]],
+                 "detail": {}}
+        for t in self.targets(rule["Name"]):
+            payload = t["Input"] if t.get("Input") is not None else json.dumps(event)
+            try:
+                if t["Arn"].startswith("arn:aws:sqs:"):
+                    self.queues.send_internal(t["Arn"], payload)
+                else:
+                    adapters.invoke_async(self.service, t["Arn"], payload.encode())
+                stats["delivered"] += 1
+            except (ApiError, AwsError, WasmhostError) as e:  # a missing function or queue: a failed delivery
+                stats["failed"] += 1
+                log.warning("schedule %s: target %s failed: %s", rule["Name"], t["Id"], getattr(e, "message", e))
+        return claimed["_next"]
