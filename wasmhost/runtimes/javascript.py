@@ -33,3 +33,13 @@ def runtime_path(progress=None) -> Path:
         "javascript", f"componentize-js {version}", [RUNTIME, WIT],
         lambda out: [exe, "--wit", str(WIT), "--world-name", "javascript", "-d", "http", "-d", "fetch-event",
                      "--out", str(out), str(RUNTIME)], progress, 15)
+
+
+def default_handler(source: Path) -> str:
+    return f"{source.stem}.handler" if source.is_file() else "index.handler"
+
+
+def bundle(path, handler, layers, root):  # placeholder until the bundler lands
+    source = Path(path).read_text() if Path(path).is_file() else ""
+    import hashlib
+    return source, hashlib.sha256(source.encode()).hexdigest(), len(source)
