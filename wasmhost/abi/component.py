@@ -170,12 +170,12 @@ class RuntimeABI:
     speculative = False
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
-                 mounts: list[tuple[str, str]] = (), source: str | None = None, native: dict | None = None,
-                 tmp_root: Path | None = None) -> None:
+                 mounts: list[tuple[str, str]] = (), source: str | None = None, entry: str = "",
+                 native: dict | None = None, tmp_root: Path | None = None) -> None:
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.config = config
         self.mounts = list(mounts)
-        self.source = source
+        self.source, self.entry = source, entry
         self.native = native or {}
         self.memory_limit = config.memory_mb << 20
         self.tmp_limit = config.ephemeral_mb << 20
@@ -220,7 +220,7 @@ class RuntimeABI:
         return {"handler": self.handler, "function_name": name, "function_version": version,
                 "invoked_function_arn": arn if version == "$LATEST" else f"{arn}:{version}",
                 "memory_limit_in_mb": cfg.memory_mb, "log_group_name": group, "log_stream_name": log_stream,
-                "log_format": cfg.log_format, "log_level": cfg.log_level if cfg.log_format == "JSON" else None, "env": env, "native": self.native,
+                "entry": self.entry, "log_format": cfg.log_format, "log_level": cfg.log_level if cfg.log_format == "JSON" else None, "env": env, "native": self.native,
                 "path": [m[1] for m in self.mounts if m[1].startswith(TASK_ROOT + "/")]}
 
     def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> ComponentSandbox:

@@ -99,9 +99,10 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     if lang == "javascript":
         runtime = javascript.runtime_path(progress=progress)
         handler = config.handler or javascript.default_handler(path)
-        source, sha, size = javascript.bundle(path, handler, layers, code_root)
+        source, sha, size, entry = javascript.bundle(path, handler, layers, code_root)
         component, from_cache = load_component(runtime)
-        return RuntimeABI("javascript", engine, component, handler, config, source=source), sha, size, from_cache
+        return RuntimeABI("javascript", engine, component, handler, config, source=source,
+                          entry=entry), sha, size, from_cache
     runtime = python.runtime_path(progress=progress)
     sha = tree_digest(path)
     code_dir = staged(code_root, sha[:32], lambda dest: python.package(path, dest))
