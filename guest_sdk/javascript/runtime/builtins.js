@@ -56,7 +56,25 @@ import * as m_worker_threads from "unenv/node/worker_threads";
 import * as m_zlib from "unenv/node/zlib";
 
 const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
-export const util = { ...cjs(util_ns), format, inspect, formatWithOptions: (o, ...a) => format(...a) };
+// Node's promisify honours util.promisify.custom (setTimeout has one); unenv's uses a private symbol
+const CUSTOM = Symbol.for("nodejs.util.promisify.custom");
+function promisify(fn) {
+  if (fn[CUSTOM]) return fn[CUSTOM];
+  return function (...args) {
+    return new Promise((resolve, reject) => {
+      fn.call(this, ...args, (err, value) => (err ? reject(err) : resolve(value)));
+    });
+  };
+}
+promisify.custom = CUSTOM;
+function callbackify(fn) {
+  return function (...args) {
+    const cb = args.pop();
+    fn.apply(this, args).then((v) => cb(null, v), (e) => cb(e || new Error(String(e))));
+  };
+}
+export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
+  formatWithOptions: (o, ...a) => format(...a) };
 util.types = cjs(m_util_types);
 export const BUILTINS = {
   "assert": cjs(m_assert),

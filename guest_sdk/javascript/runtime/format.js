@@ -2,6 +2,25 @@
 // nested objects to depth 2, arrays, Maps, Sets, Errors with their stack, class names.
 // unenv's versions print JSON, which would not look like a Lambda Node.js log.
 
+let codeFile = "/var/task/index.js";
+export function setCodeFile(path) {
+  codeFile = path;
+}
+
+// An error's stack as Node prints it ("Name: message" then "    at fn (file:line:col)"),
+// from SpiderMonkey's "fn@file:line:col" lines; frames of the runtime itself are left
+// out, and the user's frames point into the bundle evaluated from the handler's file.
+export function stackLines(e) {
+  const lines = [`${e.name || "Error"}: ${e.message}`];
+  for (const line of String(e.stack || "").split("\n")) {
+    const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
+    if (!m || !m[2].includes("> Function")) continue;
+    const name = m[1].replace(/^anonymous\//, "").replace(/[/<]+$/, "").replace(/\/</g, ".<") || "<anonymous>";
+    lines.push(`    at ${name} (${codeFile}:${m[3]}:${m[4]})`);
+  }
+  return lines;
+}
+
 const isPlainKey = (k) => /^[A-Za-z_$][\w$]*$/.test(k);
 
 export function inspect(value, opts = {}) {
@@ -20,7 +39,7 @@ export function inspect(value, opts = {}) {
     }
     if (v === null) return "null";
     if (seen.has(v)) return "[Circular *1]";
-    if (v instanceof Error) return v.stack || `${v.name}: ${v.message}`;
+    if (v instanceof Error) return stackLines(v).join("\n");
     if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
     if (v instanceof RegExp) return String(v);
     if (typeof v.then === "function" && v instanceof Promise) return "Promise { <pending> }";

@@ -6,6 +6,7 @@
 // Built once into a component; the function's bundle is evaluated at instance init.
 import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
+import { setCodeFile, stackLines } from "./format.js";
 import process, { ProcessExit } from "./process.js";
 
 const TASK_ROOT = "/var/task";
@@ -23,6 +24,7 @@ function logger(level) {
   return (...args) => {
     if (LEVELS[level] < minLevel) return;
     const message = util.format(...args);
+    if (message.startsWith("[DeprecationWarning] [unenv]")) return; // unenv's own notes, not Node's
     const ts = new Date().toISOString();
     write(json ? JSON.stringify({ timestamp: ts, level, requestId, message })
       : `${ts}\t${requestId}\t${level}\t${message}`);
@@ -48,14 +50,25 @@ function settled(id) {
   pending.delete(id);
   if (!pending.size && onIdle) queueMicrotask(() => { if (!pending.size && onIdle) onIdle(); });
 }
+let uncaught = null; // the running invocation's reject: a throw in a timer fails it, as in Node
+const guarded = (fn, args) => {
+  try {
+    fn(...args);
+  } catch (e) {
+    if (uncaught) uncaught(e);
+  }
+};
 function setTimeout(fn, ms, ...args) {
-  const id = realSetTimeout(() => { settled(id); fn(...args); }, ms);
+  if (typeof fn !== "function") throw new TypeError(`The "callback" argument must be of type function. Received ${typeof fn}`);
+  const id = realSetTimeout(() => { settled(id); guarded(fn, args); }, ms);
   pending.add(id);
   return id;
 }
+const PROMISIFY = Symbol.for("nodejs.util.promisify.custom");
+setTimeout[PROMISIFY] = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value));
 function clearTimeout(id) { realClearTimeout(id); settled(id); }
 function setInterval(fn, ms, ...args) {
-  const id = realSetInterval(fn, ms, ...args);
+  const id = realSetInterval(() => guarded(fn, args), ms);
   pending.add(id);
   return id;
 }
@@ -90,8 +103,7 @@ BUILTINS.module.createRequire = () => require;
 // -- errors, as Lambda's Node.js runtime reports them ---------------------------------------
 function errorDoc(e) {
   if (e instanceof Error) {
-    return { errorType: e.name || "Error", errorMessage: e.message,
-             trace: String(e.stack || "").split("\n").filter((l) => l) };
+    return { errorType: e.name || "Error", errorMessage: e.message, trace: stackLines(e) };
   }
   return { errorType: typeof e, errorMessage: String(e), trace: [] };
 }
@@ -103,7 +115,7 @@ function fail(type, message, trace = []) {
 }
 
 function stackOf(e) {
-  return e instanceof Error ? String(e.stack || "").split("\n").filter((l) => l) : [];
+  return e instanceof Error ? stackLines(e) : [];
 }
 
 export async function init(source, configJson) {
@@ -112,6 +124,7 @@ export async function init(source, configJson) {
   json = config.log_format === "JSON";
   minLevel = json && config.log_level ? LEVELS[config.log_level] ?? 0 : 0;
   installGlobals();
+  setCodeFile(`${TASK_ROOT}/${config.entry}`);
   const [file, ...path] = config.handler.split(".");
   const module = { exports: {}, id: ".", filename: `${TASK_ROOT}/${config.entry}`, loaded: false, children: [] };
   module.require = require;
@@ -173,6 +186,7 @@ function run(ev, ctx) {
       if (!ctx.callbackWaitsForEmptyEventLoop || !pending.size) finish();
       else onIdle = finish;
     };
+    uncaught = (e) => { if (!outcome) { outcome = [e, undefined]; finish(); } };
     ctx.succeed = (result) => callback(null, result);
     ctx.fail = (err) => callback(err === undefined || err === null ? "handled" : err);
     ctx.done = callback;
@@ -217,7 +231,7 @@ export async function handle(event, rid, deadlineMs) {
   } finally {
     for (const id of pending) { realClearTimeout(id); realClearInterval(id); }
     pending.clear();
-    onIdle = null;
+    onIdle = uncaught = null;
   }
   try {
     return JSON.stringify(result === undefined ? null : result);

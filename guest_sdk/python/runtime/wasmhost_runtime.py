@@ -121,8 +121,10 @@ def _setup_logging(log_format, log_level):
     for h in list(root.handlers):
         root.removeHandler(h)
     root.addHandler(handler)
-    if log_level:
-        root.setLevel(_LEVELS.get(log_level.upper(), logging.INFO))
+    if log_level:  # Lambda filters JSON logs below the level, whatever the code's loggers say
+        level = _LEVELS.get(log_level.upper(), logging.INFO)
+        root.setLevel(level)
+        handler.setLevel(level)
 
 
 # -- native extensions that were left out of the package ---------------------------------
