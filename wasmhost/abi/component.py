@@ -55,6 +55,13 @@ def dir_bytes(path: str) -> int:
     return total
 
 
+def _remove(path: str) -> None:
+    try:
+        os.rmdir(path)  # mostly empty: one call
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class ComponentSandbox(GuestState):
     """One instance of the runtime component in its own store, with the user's code loaded."""
 
@@ -149,7 +156,7 @@ class ComponentSandbox(GuestState):
         self.store = None
         self._init = self._handle = None
         if self.tmp_dir is not None:
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            _remove(self.tmp_dir)
             self.tmp_dir = None
 
     def __del__(self) -> None:

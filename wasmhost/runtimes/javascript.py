@@ -5,6 +5,7 @@ runtime plus the user's source text, evaluated at instance init."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,8 +27,13 @@ def componentize_js() -> tuple[str, str]:
     if not exe.exists() or shutil.which("node") is None:
         raise BuildError("componentize-js is not installed; install it with:\n"
                          f"    npm install --prefix {PACKAGE}   (needs Node.js)")
+    return str(exe), _version()
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
     meta = PACKAGE / "node_modules" / "@bytecodealliance" / "componentize-js" / "package.json"
-    return str(exe), json.loads(meta.read_text())["version"]
+    return json.loads(meta.read_text())["version"]
 
 
 def runtime_path(progress=None) -> Path:
@@ -64,7 +70,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
     root, entry = (path.parent, path) if path.is_file() else (path, entry_file(path, handler))
     sha = tree_digest(path)
     modules = [str(layers / d) for d in ("nodejs/node20/node_modules", "nodejs/node_modules")] if layers else []
-    key = hashlib.sha256(f"{sha}:{entry.relative_to(root)}:{layers}:{tree_digest(BUNDLE)}".encode()).hexdigest()
+    key = hashlib.sha256(f"{sha}:{entry.relative_to(root)}:{layers}:{_bundler_digest()}".encode()).hexdigest()
     out = cache / f"js-{key[:32]}.cjs"
     if not out.exists():
         if shutil.which("node") is None:
@@ -81,3 +87,8 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         os.replace(tmp, out)
     size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
     return out.read_text(), sha, size, entry.relative_to(root).as_posix()
+
+
+@functools.lru_cache(maxsize=1)
+def _bundler_digest() -> str:
+    return hashlib.sha256(BUNDLE.read_bytes()).hexdigest()

@@ -7,6 +7,7 @@ hash (``install_requirements``)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -36,10 +37,15 @@ def componentize_py() -> str:
     return exe
 
 
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    return importlib.metadata.version("componentize-py")  # ~2 ms a call: once per process
+
+
 def runtime_path(progress=None) -> Path:
     """The runtime component, built on first use."""
     exe = componentize_py()
-    version = importlib.metadata.version("componentize-py")
+    version = _version()
     return cached_runtime(
         "python", f"componentize-py {version}", sorted(RUNTIME_DIR.glob("*.py")) + [WIT],
         lambda out: [exe, "-d", str(WIT), "-w", "python", "componentize", "-p", str(RUNTIME_DIR),
@@ -55,7 +61,7 @@ def stdlib_dir() -> Path:
     componentize-py keeps the library as a zstd-compressed tar inside its extension
     module and offers no way to get it out, so the frames are found by their magic
     number and the one holding ``os.py`` and ``encodings/`` is taken."""
-    version = importlib.metadata.version("componentize-py")
+    version = _version()
     target = cache_dir() / f"python-stdlib-{version}"
     if (target / "os.py").exists():
         return target

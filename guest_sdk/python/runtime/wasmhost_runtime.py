@@ -193,9 +193,7 @@ class WitWorld(wit_world.WitWorld):
         os.environ.update(cfg.get("env", {}))
         # Lambda's sys.path: the code, then the layers, then the runtime's own packages
         path = [TASK_ROOT, "/opt/python/lib/python3.12/site-packages", "/opt/python"] + cfg.get("path", [])
-        sys.path[:0] = [p for p in path if p not in sys.path]
-        sys.path_importer_cache.clear()
-        importlib.invalidate_caches()
+        sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
         native = cfg.get("native", {})
         if native:
             sys.meta_path.append(_NativeFinder(native))
