@@ -136,3 +136,14 @@ def test_node_function_via_boto3(api):
     with pytest.raises(api.exceptions.InvalidParameterValueException, match="Runtime.ImportModuleError"):
         api.create_function(FunctionName="nofile", Runtime="nodejs20.x", Role="r", Handler="main.handler",
                             Code={"ZipFile": code})
+
+
+def test_layers_through_the_api(api):
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    layer = api.publish_layer_version(LayerName="shared", Content={"ZipFile": zipped({
+        "python/greeting.py": "def greet(n):\n    return 'hello ' + n\n"})}, CompatibleRuntimes=["python3.12"])
+    api.create_function(FunctionName="layered", Runtime="python3.12", Role="r", Handler="app.handler",
+                        Layers=[layer["LayerVersionArn"]], Code={"ZipFile": zipped({
+                            "app.py": "import greeting\ndef handler(e, c):\n    return greeting.greet(e['n'])\n"})})
+    res = api.invoke(FunctionName="layered", Payload=b'{"n": "ada"}')
+    assert "FunctionError" not in res and json.loads(res["Payload"].read()) == "hello ada"
