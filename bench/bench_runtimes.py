@@ -73,7 +73,7 @@ def bench(lang: str, it: int, cold_it: int, work: Path) -> dict:
     if lang == "python":
         ns: dict = {}
         exec(src.read_text(), ns)
-        handler, event = ns["handler"], json.loads(PAYLOAD)
+        handler = ns["handler"]
         out["plain_warm_call"] = measure(lambda: json.dumps(handler(json.loads(PAYLOAD), None)).encode(), it, it // 10, 3)
         cmd = [sys.executable, "-S", "-c", f"import json,sys;exec(open({str(src)!r}).read());"
                "sys.stdout.write(json.dumps(handler(json.loads(sys.argv[1]), None)))", PAYLOAD.decode()]

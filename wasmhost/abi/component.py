@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any, Sequence
 
 import wasmtime
 from wasmtime import component as wc
@@ -67,6 +68,7 @@ class ComponentSandbox(GuestState):
 
     live = False
     tmp_dir: str | None = None
+    error: Any = None  # (errorType, errorMessage, the runtime's whole error document)
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
@@ -153,7 +155,7 @@ class ComponentSandbox(GuestState):
 
     def close(self) -> None:
         self.live = False
-        self.store = None
+        self.store = None  # type: ignore[assignment]  # dropped: frees the instance
         self._init = self._handle = None
         if self.tmp_dir is not None:
             _remove(self.tmp_dir)
@@ -177,7 +179,7 @@ class RuntimeABI:
     speculative = False
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
-                 mounts: list[tuple[str, str]] = (), source: str | None = None, entry: str = "",
+                 mounts: Sequence[tuple[str, str]] = (), source: str | None = None, entry: str = "",
                  native: dict | None = None, tmp_root: Path | None = None) -> None:
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.config = config
