@@ -1,10 +1,12 @@
-"""Python functions run by CPython inside the sandbox (componentize-py runtime).
+"""Python functions run by CPython inside the sandbox (componentize-py runtime), the
+way Lambda's python3.12 runtime runs them.
 
 The runtime is built once (~10 s) into the build cache and compiled once (~8 s) per
 test session: every test here shares one Host. .ci/run installs componentize-py."""
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -32,25 +34,68 @@ def write(tmp_path, name, source):
     return path
 
 
-def test_handler_event_context_and_logs(phost, tmp_path):
-    app = write(tmp_path, "app.py", """
-        def handler(event, context):
+def test_event_context_environment_and_working_directory(phost, tmp_path):
+    app = write(tmp_path / "fn", "lambda_function.py", """
+        import os
+        def lambda_handler(event, context):
             print("got", event["n"], "for", context.function_name)
-            return {"double": event["n"] * 2, "id": context.aws_request_id,
+            env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "LAMBDA_", "_HANDLER", "TZ"))}
+            return {"double": event["n"] * 2, "id": context.aws_request_id, "cwd": os.getcwd(),
+                    "files": sorted(os.listdir(".")), "env": env, "arn": context.invoked_function_arn,
                     "version": context.function_version, "mb": context.memory_limit_in_mb,
+                    "group": context.log_group_name, "stream": context.log_stream_name,
                     "left": context.get_remaining_time_in_millis()}
     """)
-    phost.deploy("py", app, FunctionConfig(memory_mb=256, timeout_ms=2000))
+    info = phost.deploy("py", app.parent, FunctionConfig(memory_mb=256, timeout_ms=2000, runtime="python3.12",
+                                                         env={"MINE": "1", "AWS_REGION": "ignored"},
+                                                         region="eu-west-1"))
+    assert info.warm == 1  # the code was loaded at deploy
     res = phost.invoke("py", {"n": 21})
     out = res.value
     assert out["double"] == 42 and out["id"] == res.report.request_id
+    assert out["cwd"] == "/var/task" and out["files"] == ["lambda_function.py"]
+    assert out["arn"] == "arn:aws:lambda:eu-west-1:000000000000:function:py"
     assert out["version"] == "$LATEST" and out["mb"] == "256" and 1000 < out["left"] <= 2000
+    assert out["group"] == "/aws/lambda/py" and out["stream"].endswith(out["env"]["AWS_LAMBDA_LOG_STREAM_NAME"][-32:])
+    env = out["env"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "py" and env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256" and env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"  # reserved: not the user's value
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/py" and env["TZ"] == ":UTC"
+    assert env["LAMBDA_TASK_ROOT"] == "/var/task" and env["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
+    assert env["_HANDLER"] == "lambda_function.lambda_handler"
     assert res.logs == "got 21 for py\n"
-    assert res.report.cold and res.report.init_ms > 0
-    assert not phost.invoke("py", {"n": 1}).report.cold
+    assert phost.invoke("py", {"n": 1}).value["double"] == 2
 
 
-def test_exceptions_come_back_with_the_traceback(phost, tmp_path):
+def test_logging_as_lambdas_runtime_wires_it(phost, tmp_path):
+    app = write(tmp_path, "app.py", """
+        import logging
+        logger = logging.getLogger()
+        logger.setLevel(logging.INFO)
+        def handler(event, context):
+            logger.info("hello %s", event["who"])
+            logging.getLogger("lib").debug("hidden")
+            logger.warning("careful")
+            print("plain")
+            return context.aws_request_id
+    """)
+    phost.deploy("logs", app)
+    res = phost.invoke("logs", {"who": "ada"})
+    rid = res.value
+    lines = res.logs.splitlines()
+    assert lines[0].startswith("[INFO]\t") and lines[0].endswith(f"Z\t{rid}\thello ada")
+    assert lines[1].startswith("[WARNING]\t") and lines[1].endswith(f"\t{rid}\tcareful")
+    assert lines[2] == "plain" and len(lines) == 3
+    # LoggingConfig: JSON format with an application log level
+    phost.deploy("jlogs", app, FunctionConfig(log_format="JSON", log_level="WARN"))
+    res = phost.invoke("jlogs", {"who": "ada"})
+    docs = [json.loads(line) for line in res.logs.splitlines() if line.startswith("{")]
+    assert [d["level"] for d in docs] == ["WARN"] and docs[0]["message"] == "careful"
+    assert docs[0]["requestId"] == res.value and docs[0]["logger"] == "root"
+
+
+def test_errors_are_lambdas_documents(phost, tmp_path):
     app = write(tmp_path, "app.py", """
         calls = 0
         def handler(event, context):
@@ -64,28 +109,86 @@ def test_exceptions_come_back_with_the_traceback(phost, tmp_path):
     assert phost.invoke("err", "ok").json() == 1
     with pytest.raises(FunctionError) as e:
         phost.invoke("err", "fail")
-    assert e.value.to_lambda() == {"errorType": "ValueError", "errorMessage": "bad event"}
-    assert "Traceback (most recent call last)" in e.value.logs and 'app.py", line 7' in e.value.logs
+    doc = e.value.to_lambda()
+    assert doc["errorType"] == "ValueError" and doc["errorMessage"] == "bad event"
+    assert doc["requestId"] == e.value.report.request_id
+    assert len(doc["stackTrace"]) == 1 and 'app.py", line 7, in handler' in doc["stackTrace"][0]
+    assert doc["stackTrace"][0].startswith('  File "/var/task/app.py"')
+    assert e.value.logs.startswith("[ERROR] ValueError: bad event\nTraceback (most recent call last):\n")
     assert phost.invoke("err", "ok").json() == 3  # an exception keeps the warm instance
 
 
-def test_syntax_error_fails_the_deploy(phost, tmp_path):
-    app = write(tmp_path, "app.py", "def handler(event, context)\n    return 1\n")
-    with pytest.raises(DeployError, match="SyntaxError in app.py, line 1"):
-        phost.deploy("syntax", app)
+@pytest.mark.parametrize("source, handler, etype, message", [
+    ("def handler(event, context)\n    return 1\n", None, "Runtime.UserCodeSyntaxError",
+     "Syntax error in module 'app'"),
+    ("import not_a_module\ndef handler(e, c):\n    return 1\n", None, "Runtime.ImportModuleError",
+     "Unable to import module 'app': No module named 'not_a_module'"),
+    ("def main(e, c):\n    return 1\n", None, "Runtime.HandlerNotFound", "Handler 'handler' missing on module 'app'"),
+    ("def handler(e, c):\n    return 1\n", "nomodule.handler", "Runtime.ImportModuleError",
+     "Unable to import module 'nomodule'"),
+    ("x = 1 / 0\ndef handler(e, c):\n    return 1\n", None, "ZeroDivisionError", "division by zero"),
+])
+def test_code_that_cannot_load_fails_the_deploy(phost, tmp_path, source, handler, etype, message):
+    app = write(tmp_path, "app.py", source)
+    with pytest.raises(DeployError, match=f"^{etype}: ") as e:
+        phost.deploy("broken", app, FunctionConfig(handler=handler))
+    assert message in str(e.value)
+    with pytest.raises(LookupError):
+        phost.function("broken")  # nothing was deployed
 
 
-def test_missing_module_is_an_import_error(phost, tmp_path):
-    app = write(tmp_path, "app.py", "import not_a_module\ndef handler(e, c):\n    return 1\n")
-    phost.deploy("missing", app)
+def test_the_whole_standard_library(phost, tmp_path):
+    app = write(tmp_path, "app.py", """
+        import pathlib, zoneinfo, datetime, tomllib, email.mime.text, xml.dom.minidom, fractions
+        import sqlite3, graphlib, difflib, textwrap
+        def handler(event, context):
+            ny = datetime.datetime(2024, 1, 1, 12, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+            try:
+                import socket
+                socket.create_connection(("127.0.0.1", 9), timeout=1)
+                sock = "connected"
+            except OSError:
+                sock = "refused"
+            return [pathlib.PurePosixPath("/a/b.txt").suffix, ny.utcoffset().total_seconds() / 3600,
+                    tomllib.loads("a = 1")["a"], email.mime.text.MIMEText("x")["Content-Type"],
+                    xml.dom.minidom.parseString("<a/>").documentElement.tagName,
+                    str(fractions.Fraction(1, 3) * 3), list(graphlib.TopologicalSorter({"b": {"a"}}).static_order()),
+                    sqlite3.connect(":memory:").execute("select 2 + 3").fetchone()[0], sock]
+    """)
+    phost.deploy("stdlib", app)
+    out = phost.invoke("stdlib", {}).value
+    assert out[:8] == [".txt", -5.0, 1, 'text/plain; charset="us-ascii"', "a", "1", ["a", "b"], 5]
+    assert out[8] == "refused"  # no network unless a capability grants it: an OSError
+
+
+def test_tmp_is_per_instance_and_capped(phost, tmp_path):
+    app = write(tmp_path, "app.py", """
+        import os
+        def handler(event, context):
+            path = "/tmp/" + event["name"]
+            if event.get("mb"):
+                with open(path, "wb") as f:  # sparse: its size counts, without the disk traffic
+                    f.seek(event["mb"] << 20)
+                    f.write(b"x")
+            elif "text" in event:
+                with open(path, "w") as f:
+                    f.write(event["text"])
+            return {"files": sorted(os.listdir("/tmp")),
+                    "text": open(path).read() if os.path.exists(path) and not event.get("mb") else None}
+    """)
+    phost.deploy("tmp", app, FunctionConfig(ephemeral_mb=512))
+    assert phost.invoke("tmp", {"name": "a", "text": "kept"}).value == {"files": ["a"], "text": "kept"}
+    assert phost.invoke("tmp", {"name": "a"}).value == {"files": ["a"], "text": "kept"}  # warm: still there
+    phost.deploy("tmp2", app)
+    assert phost.invoke("tmp2", {"name": "a"}).value == {"files": [], "text": None}  # another function's own /tmp
     with pytest.raises(FunctionError) as e:
-        phost.invoke("missing", {})
-    assert e.value.error_type == "Runtime.ImportModuleError" and "not_a_module" in e.value.error_message
-    with pytest.raises(DeployError, match="not_a_module"):
-        phost.deploy("missing2", app, FunctionConfig(min_warm=1))
+        phost.invoke("tmp", {"name": "big", "mb": 513})
+    assert e.value.error_type == "Runtime.EphemeralStorageExceeded" and "512 MB" in e.value.error_message
+    assert phost.invoke("tmp", {"name": "a"}).value == {"files": [], "text": None}  # a fresh instance
 
 
-def test_folder_with_requirements_and_custom_handler(phost, tmp_path):
+def test_requirements_are_installed_once_per_content(phost, tmp_path, monkeypatch):
+    import subprocess
     write(tmp_path / "fn", "requirements.txt", "six==1.16.0\n")
     write(tmp_path / "fn", "service/main.py", """
         import six
@@ -97,23 +200,43 @@ def test_folder_with_requirements_and_custom_handler(phost, tmp_path):
     write(tmp_path / "fn", "service/__init__.py", "")
     phost.deploy("folder", tmp_path / "fn", FunctionConfig(handler="service.main.run"))
     assert phost.invoke("folder", {"text": "hi"}).value == {"six": "1.16.0", "text": "HI!"}
+    runs = []
+    real = subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
+    write(tmp_path / "fn", "service/helpers.py", "def shout(s):\n    return s.upper() + '?'\n")
+    phost.deploy("folder", tmp_path / "fn", FunctionConfig(handler="service.main.run"))
+    assert phost.invoke("folder", {"text": "hi"}).value == {"six": "1.16.0", "text": "HI?"}
+    assert runs == []  # the same requirements: pip did not run again
 
 
-def test_curated_standard_library(phost, tmp_path):
-    app = write(tmp_path, "app.py", """
-        import base64, collections, dataclasses, datetime, decimal, hashlib, json, math, random, re
-        import statistics, uuid
-        @dataclasses.dataclass
-        class P:
-            x: int
+def test_native_extensions_are_named(phost, tmp_path):
+    write(tmp_path / "fn", "fastlib/__init__.py", "from fastlib._speedups import go\n")
+    (tmp_path / "fn" / "fastlib" / "_speedups.cpython-312-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    write(tmp_path / "fn", "fastlib-1.0.dist-info/RECORD",
+          "fastlib/__init__.py,,\nfastlib/_speedups.cpython-312-x86_64-linux-gnu.so,,\n")
+    write(tmp_path / "fn", "app.py", "def handler(e, c):\n    import fastlib\n    return 1\n")
+    phost.deploy("native", tmp_path / "fn")
+    with pytest.raises(FunctionError) as e:
+        phost.invoke("native", {})
+    assert "native extension of the package 'fastlib'" in e.value.error_message
+    write(tmp_path / "fn", "app.py", "import fastlib\ndef handler(e, c):\n    return 1\n")
+    with pytest.raises(DeployError, match="Runtime.ImportModuleError: .*'fastlib'"):
+        phost.deploy("native2", tmp_path / "fn")
+
+
+def test_layers_are_seen_at_opt(phost, tmp_path):
+    write(tmp_path / "l1", "python/shared.py", "WHO = 'layer one'\nONLY = 1\n")
+    write(tmp_path / "l2", "python/shared.py", "WHO = 'layer two'\n")
+    write(tmp_path / "l2", "data/config.txt", "from a layer")
+    app = write(tmp_path / "fn", "app.py", """
+        import shared
         def handler(event, context):
-            return [base64.b64encode(b"a").decode(), collections.Counter("aab")["a"], P(3).x,
-                    datetime.date(2024, 1, 2).isoformat(), str(decimal.Decimal("1.10") + 1),
-                    hashlib.sha256(b"").hexdigest()[:6], math.isqrt(17), random.Random(1).randint(1, 1),
-                    re.sub("b+", "-", "abbc"), statistics.mean([1, 2, 3]), len(str(uuid.uuid4()))]
+            return [shared.WHO, hasattr(shared, "ONLY"), open("/opt/data/config.txt").read()]
     """)
-    phost.deploy("stdlib", app)
-    assert phost.invoke("stdlib", {}).value == ["YQ==", 2, 3, "2024-01-02", "2.10", "e3b0c4", 4, 1, "a-c", 2, 36]
+    phost.deploy("layered", app.parent, FunctionConfig(layers=(str(tmp_path / "l1"), str(tmp_path / "l2"))))
+    assert phost.invoke("layered", {}).value == ["layer two", False, "from a layer"]
+    with pytest.raises(DeployError, match="not a folder"):
+        phost.deploy("layered2", app.parent, FunctionConfig(layers=(str(tmp_path / "nope"),)))
 
 
 def test_limits_apply_to_python(phost, tmp_path):
@@ -147,7 +270,6 @@ def test_strict_isolation_for_python(phost, tmp_path):
 
 
 def test_examples(phost):
-    from pathlib import Path
     root = Path(__file__).resolve().parent.parent / "examples" / "python"
     phost.deploy("hello_py", root / "hello.py")
     res = phost.invoke("hello_py", {"name": "ada"})
@@ -161,13 +283,23 @@ def test_examples(phost):
     assert out["rejected"][0]["index"] == 2 and out["rejected"][0]["reason"].startswith("InvalidOperation")
 
 
-def test_strict_python_functions_never_renew_on_the_event_loop(phost, tmp_path):
-    """Renewing a Python instance takes milliseconds: strict Python functions skip
-    the speculative inline run of ainvoke, so the loop never waits for it."""
-    app = write(tmp_path, "app.py", "def handler(event, context):\n    return event\n")
-    phost.deploy("strict_async", app, FunctionConfig(isolation="strict", min_warm=1))
-    phost.deploy("warm_async", app, FunctionConfig(min_warm=1))
-    assert not phost._functions["strict_async"].speculate
-    assert phost._functions["warm_async"].speculate
+def test_runtime_functions_never_run_speculatively(phost, tmp_path):
+    """A speculative inline run abandoned at its budget would cost the instance its
+    warm state (globals, /tmp): Python functions always run in full, off the loop,
+    and a slow invocation keeps its instance."""
     import asyncio
-    assert asyncio.run(phost.ainvoke("strict_async", {"a": 1})).value == {"a": 1}
+    app = write(tmp_path, "app.py", """
+        import time
+        calls = 0
+        def handler(event, context):
+            global calls
+            calls += 1
+            time.sleep(event / 1000)
+            return calls
+    """)
+    phost.deploy("slow", app, FunctionConfig(min_warm=1))
+    assert not phost._functions["slow"].speculate
+
+    async def run():
+        return [(await phost.ainvoke("slow", ms)).value for ms in (10, 0, 5)]
+    assert asyncio.run(run()) == [1, 2, 3]  # one warm instance served all three

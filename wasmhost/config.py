@@ -19,7 +19,9 @@ class FunctionConfig:
     reuses instances (module state survives between calls, like Lambda's warm
     environments); ``"strict"`` gives every invocation a fresh instance.
     ``idle_ttl_s``: instances beyond ``min_warm`` idle this long are dropped.
-    ``handler``: for Python functions, the ``module.function`` to call.
+    ``handler``: for Python and JavaScript functions, the ``module.function`` to call.
+    ``layers``: folders whose contents Python and JavaScript functions see under
+    ``/opt`` (``/opt/python`` importable, ``/opt/nodejs/node_modules`` resolvable).
     """
 
     memory_mb: int = 128
@@ -30,8 +32,14 @@ class FunctionConfig:
     isolation: str = "warm"
     idle_ttl_s: float = 300.0
     env: dict[str, str] = field(default_factory=dict)
-    handler: str | None = None  # Python functions: "module.function" (default: <module>.handler)
-    layers: tuple[str, ...] = ()  # Lambda layers: directories seen at /opt (later ones win)
+    handler: str | None = None  # "module.function", Lambda's Handler (default: <module>.handler)
+    # Python and JavaScript functions (Lambda's settings of the same names):
+    runtime: str | None = None  # "python3.12", "nodejs20.x", ...: AWS_EXECUTION_ENV; picks the language of a folder
+    layers: tuple[str, ...] = ()  # folders merged in order (later ones win) and seen at /opt
+    ephemeral_mb: int = 512  # EphemeralStorage: the cap of the instance's writable /tmp
+    log_format: str = "Text"  # LoggingConfig.LogFormat: "Text" or "JSON"
+    log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only, as in Lambda)
+    region: str = "us-east-1"  # AWS_REGION, and the region in the function's ARN
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -50,9 +58,21 @@ class FunctionConfig:
             bad(f"min_warm must be an integer from 0 to max_concurrency ({self.max_concurrency}), not {self.min_warm!r}")
         if self.isolation not in ISOLATIONS:
             bad(f"isolation must be one of {ISOLATIONS}, not {self.isolation!r}")
-        if self.handler is not None and (not isinstance(self.handler, str) or "." not in self.handler
-                                         or not all(p.isidentifier() for p in self.handler.split("."))):
-            bad(f"handler must look like 'module.function', not {self.handler!r}")
+        if self.handler is not None and (not isinstance(self.handler, str) or "." not in self.handler.strip(".")
+                                         or any(c.isspace() for c in self.handler)):
+            bad(f"handler must look like 'module.function' (or 'folder/module.function'), not {self.handler!r}")
+        if self.runtime is not None and not (isinstance(self.runtime, str)
+                                             and self.runtime.startswith(("python3.", "nodejs"))):
+            bad(f"runtime must be a Lambda Python or Node.js runtime such as 'python3.12' or 'nodejs20.x', "
+                f"not {self.runtime!r}")
+        if not isinstance(self.layers, tuple) or not all(isinstance(p, str) for p in self.layers):
+            bad(f"layers must be a tuple of folder paths, not {self.layers!r}")
+        if not isinstance(self.ephemeral_mb, int) or not 512 <= self.ephemeral_mb <= 10240:
+            bad(f"ephemeral_mb must be an integer from 512 to 10240, not {self.ephemeral_mb!r}")
+        if self.log_format not in ("Text", "JSON"):
+            bad(f"log_format must be 'Text' or 'JSON', not {self.log_format!r}")
+        if self.log_level is not None and self.log_level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
+            bad(f"log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL, not {self.log_level!r}")
         if not self.idle_ttl_s > 0:
             bad(f"idle_ttl_s must be positive, not {self.idle_ttl_s!r}")
 

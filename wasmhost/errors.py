@@ -81,11 +81,20 @@ class InvocationError(WasmhostError):
 
 
 class FunctionError(InvocationError):
-    """The guest reported an error of its own (``wasmhost.error`` import or a WASI exit status)."""
+    """The guest reported an error of its own (``wasmhost.error`` import or a WASI exit status).
 
-    def __init__(self, error_type: str, message: str, report: "Report | None" = None, logs: str = "") -> None:
+    ``document``: the error exactly as a language runtime reported it (Lambda's
+    ``{"errorType", "errorMessage", "stackTrace"}`` for Python, ``"trace"`` for
+    Node.js), returned as it is."""
+
+    def __init__(self, error_type: str, message: str, report: "Report | None" = None, logs: str = "", *,
+                 document: "dict[str, Any] | None" = None) -> None:
         super().__init__(message, report, logs)
         self.error_type = error_type
+        self.document = document
+
+    def to_lambda(self) -> dict[str, Any]:
+        return dict(self.document) if self.document else super().to_lambda()
 
 
 class InvocationTimeout(InvocationError):

@@ -96,10 +96,10 @@ class Function:
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
         self.invoke = self._invoke_command if abi.kind == "wasi_command" else make_warm_path(self)
         # Speculative inline runs (Host.ainvoke): only guests that can do nothing but
-        # compute and log (core modules; Python and JavaScript with no network or
-        # writable files), so an abandoned run has no effect outside. Not for strict
-        # runtime functions: renewing their instance (~5 ms) would then hold the loop.
-        self.speculate = abi.kind == "core" or (abi.kind in ("python", "javascript") and not strict)
+        # compute and log (core modules), so an abandoned run has no effect outside.
+        # Never Python or JavaScript (RuntimeABI.speculative): an abandoned run would
+        # cost the instance its warm state and /tmp.
+        self.speculate = abi.kind == "core" and getattr(abi, "speculative", True)  # runtimes say False
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0  # in a row
         self.inline_runs = self.thread_runs = self.overruns_total = 0
@@ -166,7 +166,8 @@ class Function:
                       logs: str) -> InvocationError:
         """The handler returned, but with its own error or an oversized result."""
         if error is not None:
-            return self._fail_report(FunctionError(error[0], error[1]), report, logs)
+            return self._fail_report(FunctionError(error[0], error[1], document=error[2] if len(error) > 2 else None),
+                                     report, logs)
         exc = InvalidResult(f"Response payload size ({size} bytes) exceeded the maximum "
                             f"allowed payload size ({self._host.max_response} bytes)")
         exc.error_type = "Function.ResponseSizeTooLarge"

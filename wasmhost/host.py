@@ -23,7 +23,7 @@ import wasmtime
 from . import abi
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
-from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
+from .errors import DeployError, FunctionError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
 from .function import Function, FunctionInfo, InvokeResult, Overrun
 from .clock import ALIASES
 from .metering import Ledger
@@ -97,7 +97,7 @@ class Host:
         key = name if version == "$LATEST" else f"{name}:{version}"
         config = config or FunctionConfig()
         path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
-        if path is not None and (path.suffix in (".py", ".js", ".mjs") or path.is_dir()):
+        if path is not None and (path.suffix in (".py", ".js", ".mjs", ".cjs") or path.is_dir() or config.runtime):
             guest, sha, size, from_cache = self._runtime_function(path, config)
         else:
             wasm = _read_module(source)
@@ -109,11 +109,18 @@ class Host:
             guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env),
                                    self.max_response)
         fn = Function(self, name, version, guest, config, sha, size, from_cache)
+        # A runtime function's code is loaded now (one instance, kept warm), so an import
+        # error, a syntax error or a missing handler fails the deploy, not an invocation.
+        loads_code = guest.kind in ("python", "javascript")
         try:
-            fn.pool.prewarm()
+            fn.pool.prewarm(max(config.min_warm, 1) if loads_code else None)
+        except FunctionError as e:
+            fn.pool.close()
+            raise DeployError(f"{e.error_type}: {e.error_message}") from None
         except InvocationError as e:
             fn.pool.close()
-            raise DeployError(f"pre-warming {config.min_warm} instance(s) failed: {e}") from None
+            what = "loading the code" if loads_code else f"pre-warming {config.min_warm} instance(s)"
+            raise DeployError(f"{what} failed: {e}") from None
         with self._deploy_lock:
             old = self._functions.get(key)
             self._functions[key] = fn
@@ -123,38 +130,16 @@ class Host:
 
     def _runtime_function(self, path: Path, config: FunctionConfig):
         """A Python or JavaScript function: its language's shared runtime component
-        (built once, compiled once) plus the user's code."""
-        import tempfile
-
-        from .abi.component import RuntimeABI
-        from .build import BuildError, detect
-        from .runtimes import javascript, python
+        (built once, compiled once per host) plus the user's code (runtimes/deploy.py)."""
+        from .build import BuildError
+        from .runtimes.deploy import runtime_function
         try:
-            path, lang = detect(path)
-            if lang not in ("python", "javascript"):
-                raise BuildError(f"{path}: a {lang} source is built into a module first: wasmhost build {path}")
-            is_js = lang == "javascript"
-            if is_js:
-                runtime = javascript.runtime_path(progress=log.info)
-                source = path.read_text()
-                sha, size, code_dir = hashlib.sha256(source.encode()).hexdigest(), len(source), None
-                handler = config.handler or f"{path.stem}.handler"
-            else:
-                runtime = python.runtime_path(progress=log.info)
-                with tempfile.TemporaryDirectory(dir=self._code_root()) as tmp:
-                    staged = Path(tmp) / "code"
-                    python.package(path, staged, progress=log.info)
-                    digest = hashlib.sha256()
-                    for f in sorted(p for p in staged.rglob("*") if p.is_file()):
-                        digest.update(str(f.relative_to(staged)).encode() + b"\0" + f.read_bytes())
-                    sha = digest.hexdigest()
-                    code_dir = self._code_root() / sha[:32]
-                    if not code_dir.exists():
-                        staged.rename(code_dir)
-                size = sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file())
-                handler, source = config.handler or python.default_handler(path), None
+            return runtime_function(path, config, self.engine, self._code_root(), self._runtime_component,
+                                    progress=log.info)
         except BuildError as e:
             raise DeployError(str(e)) from None
+
+    def _runtime_component(self, runtime: Path):
         with self._deploy_lock:
             cached = self._components.get(runtime)
         if cached is None:  # the runtime's file name carries the hash of what built it
@@ -162,10 +147,7 @@ class Host:
             cached = self.cache.load_or_compile(runtime.read_bytes, key, component=True)
             with self._deploy_lock:
                 self._components[runtime] = cached
-        component, from_cache = cached
-        guest = RuntimeABI("javascript" if is_js else "python", self.engine, component, handler, config.memory_mb,
-                           dict(config.env), code_dir=code_dir, source=source)
-        return guest, sha, size, from_cache
+        return cached
 
     def _code_root(self) -> Path:
         if self._code_dir is None:

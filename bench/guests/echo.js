@@ -1,3 +1,1 @@
-export function handler(event, context) {
-  return event;
-}
+export const handler = async (event, context) => event;

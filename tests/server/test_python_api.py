@@ -1,56 +1,149 @@
-"""A Python function created through the Lambda API, as `aws lambda create-function
---runtime python3.12 --handler lambda_function.lambda_handler` would."""
+"""Python and Node.js functions created through the Lambda API, as `aws lambda
+create-function --runtime python3.12 / nodejs20.x` would, answering as Lambda does.
+One live server for the module (the runtimes compile once per server)."""
 
+import base64
 import io
 import json
 import zipfile
 
 import pytest
 
+from live import Server, lambda_client
 
-def test_python_function_via_boto3(client):
-    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    """The runtimes are compiled into the server's artifact cache first, in-process
+    (a minute on a loaded machine would outlast the client's read timeout)."""
+    from wasmhost import Host
+    root = tmp_path_factory.mktemp("rt")
+    (root / "warm.py").write_text("def handler(e, c):\n    return 1\n")
+    (root / "warm.js").write_text("exports.handler = async () => 1;\n")
+    with Host(root / "data") as h:
+        for src in ("warm.py", "warm.js"):
+            try:
+                h.deploy("warm", root / src)
+            except Exception:  # a missing toolchain: its test says so and skips
+                pass
+    s = Server(root / "data").start()
+    yield lambda_client(s.url)
+    s.stop()
+
+
+def zipped(files: dict[str, str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("lambda_function.py", "import json\n"
-                   "def lambda_handler(event, context):\n"
-                   "    if event.get('fail'):\n"
-                   "        raise KeyError('missing')\n"
-                   "    print('hello', event['name'])\n"
-                   "    return {'statusCode': 200, 'body': json.dumps({'hi': event['name']}),\n"
-                   "            'fn': context.function_name}\n")
-    cfg = client.create_function(FunctionName="pyfn", Runtime="python3.12", Role="r",
-                                 Handler="lambda_function.lambda_handler", Code={"ZipFile": buf.getvalue()},
-                                 Timeout=10)
-    assert cfg["Runtime"] == "python3.12" and cfg["State"] == "Active"
-    res = client.invoke(FunctionName="pyfn", Payload=b'{"name": "ada"}', LogType="Tail")
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+PY = """\
+import json, logging, os
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+def lambda_handler(event, context):
+    if event.get('fail'):
+        raise KeyError('missing')
+    logger.info('hello %s', event['name'])
+    with open('/tmp/seen', 'a') as f:
+        f.write(event['name'])
+    return {'statusCode': 200, 'body': json.dumps({'hi': event['name']}), 'fn': context.function_name,
+            'region': os.environ['AWS_REGION'], 'seen': open('/tmp/seen').read(),
+            'arn': context.invoked_function_arn}
+"""
+
+
+def test_python_function_via_boto3(api):
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    cfg = api.create_function(FunctionName="pyfn", Runtime="python3.12", Role="r",
+                              Handler="lambda_function.lambda_handler", Code={"ZipFile": zipped({
+                                  "lambda_function.py": PY})}, Timeout=10, EphemeralStorage={"Size": 1024})
+    assert cfg["Runtime"] == "python3.12" and cfg["State"] == "Active" and cfg["EphemeralStorage"] == {"Size": 1024}
+    res = api.invoke(FunctionName="pyfn", Payload=b'{"name": "ada"}', LogType="Tail")
     assert "FunctionError" not in res
     out = json.loads(res["Payload"].read())
-    assert out == {"statusCode": 200, "body": '{"hi": "ada"}', "fn": "pyfn"}
-    import base64
-    assert "hello ada" in base64.b64decode(res["LogResult"]).decode()
-    res = client.invoke(FunctionName="pyfn", Payload=b'{"fail": true}')
+    assert out == {"statusCode": 200, "body": '{"hi": "ada"}', "fn": "pyfn", "region": "us-east-1", "seen": "ada",
+                   "arn": "arn:aws:lambda:us-east-1:000000000000:function:pyfn"}
+    tail = base64.b64decode(res["LogResult"]).decode()
+    rid = res["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert f"\t{rid}\thello ada\n" in tail and "[INFO]\t" in tail
+    assert json.loads(api.invoke(FunctionName="pyfn", Payload=b'{"name": "bo"}')["Payload"].read())["seen"] == "adabo"
+
+    res = api.invoke(FunctionName="pyfn", Payload=b'{"fail": true}')
     assert res["FunctionError"] == "Unhandled"
-    assert json.loads(res["Payload"].read())["errorType"] == "KeyError"
-    with pytest.raises(client.exceptions.InvalidParameterValueException, match="SyntaxError"):
-        bad = io.BytesIO()
-        with zipfile.ZipFile(bad, "w") as z:
-            z.writestr("lambda_function.py", "def lambda_handler(e, c)\n  pass\n")
-        client.update_function_code(FunctionName="pyfn", ZipFile=bad.getvalue())
-    assert client.invoke(FunctionName="pyfn", Payload=b'{"name": "x"}')["StatusCode"] == 200  # the old code stays
+    doc = json.loads(res["Payload"].read())
+    assert doc["errorType"] == "KeyError" and doc["errorMessage"] == "'missing'"  # Lambda's: no prefix
+    assert doc["stackTrace"][0].startswith('  File "/var/task/lambda_function.py", line 6, in lambda_handler')
+
+    with pytest.raises(api.exceptions.InvalidParameterValueException, match="Runtime.UserCodeSyntaxError"):
+        api.update_function_code(FunctionName="pyfn", ZipFile=zipped({
+            "lambda_function.py": "def lambda_handler(e, c)\n  pass\n"}))
+    with pytest.raises(api.exceptions.InvalidParameterValueException, match="Runtime.HandlerNotFound"):
+        api.update_function_configuration(FunctionName="pyfn", Handler="lambda_function.nope")
+    assert api.invoke(FunctionName="pyfn", Payload=b'{"name": "x"}')["StatusCode"] == 200  # the old code stays
+
+    api.update_function_configuration(FunctionName="pyfn", LoggingConfig={
+        "LogFormat": "JSON", "ApplicationLogLevel": "WARN"})
+    res = api.invoke(FunctionName="pyfn", Payload=b'{"name": "quiet"}', LogType="Tail")
+    assert "quiet" not in base64.b64decode(res["LogResult"]).decode()  # INFO filtered out
 
 
-def test_node_function_via_boto3(client):
+NODE_INDEX = """\
+const { shout } = require('./lib/shout');
+const pad = require('left-pad');
+const crypto = require('crypto');
+let calls = 0;
+exports.handler = async (event, context) => {
+  calls += 1;
+  if (event.fail) throw new Error('nope: ' + event.fail);
+  console.log('calls', calls);
+  return { statusCode: 200, body: JSON.stringify({ text: pad(shout(event.name), 6),
+    id: crypto.createHash('sha1').update(context.awsRequestId).digest('hex').length, calls }) };
+};
+exports.legacy = function (event, context, callback) {
+  setTimeout(() => callback(null, { legacy: event.name }), 2);
+};
+"""
+
+
+def test_node_function_via_boto3(api):
     from wasmhost.runtimes import javascript
     try:
         javascript.componentize_js()
     except Exception as e:
         pytest.skip(f"{e} (.ci/run installs it)")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("index.js", "export function handler(event, context) {\n"
-                   "  return { hello: event.name, fn: context.functionName };\n}\n")
-    client.create_function(FunctionName="nodefn", Runtime="nodejs20.x", Role="r", Handler="index.handler",
-                           Code={"ZipFile": buf.getvalue()}, Timeout=10)
-    res = client.invoke(FunctionName="nodefn", Payload=b'{"name": "ada"}')
-    assert json.loads(res["Payload"].read()) == {"hello": "ada", "fn": "nodefn"}
+    code = zipped({"index.js": NODE_INDEX, "lib/shout.js": "exports.shout = (s) => s.toUpperCase();\n",
+                   "node_modules/left-pad/package.json": '{"name": "left-pad", "main": "index.js"}',
+                   "node_modules/left-pad/index.js": "module.exports = (s, n) => String(s).padStart(n, '*');\n"})
+    api.create_function(FunctionName="nodefn", Runtime="nodejs20.x", Role="r", Handler="index.handler",
+                        Code={"ZipFile": code}, Timeout=10)
+    res = api.invoke(FunctionName="nodefn", Payload=b'{"name": "ada"}', LogType="Tail")
+    assert json.loads(res["Payload"].read()) == {"statusCode": 200,
+                                                 "body": json.dumps({"text": "***ADA", "id": 40, "calls": 1},
+                                                                    separators=(",", ":"))}
+    rid = res["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert f"\t{rid}\tINFO\tcalls 1\n" in base64.b64decode(res["LogResult"]).decode()
+    res = api.invoke(FunctionName="nodefn", Payload=b'{"fail": "x"}')
+    doc = json.loads(res["Payload"].read())
+    assert res["FunctionError"] == "Unhandled" and doc["errorType"] == "Error" and doc["errorMessage"] == "nope: x"
+    assert doc["trace"][0] == "Error: nope: x" and doc["trace"][1].startswith("    at ")
+
+    api.update_function_configuration(FunctionName="nodefn", Handler="index.legacy")
+    assert json.loads(api.invoke(FunctionName="nodefn", Payload=b'{"name": "cb"}')["Payload"].read()) == {
+        "legacy": "cb"}
+    with pytest.raises(api.exceptions.InvalidParameterValueException, match="Runtime.ImportModuleError"):
+        api.create_function(FunctionName="nofile", Runtime="nodejs20.x", Role="r", Handler="main.handler",
+                            Code={"ZipFile": code})
+
+
+def test_layers_through_the_api(api):
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    layer = api.publish_layer_version(LayerName="shared", Content={"ZipFile": zipped({
+        "python/greeting.py": "def greet(n):\n    return 'hello ' + n\n"})}, CompatibleRuntimes=["python3.12"])
+    api.create_function(FunctionName="layered", Runtime="python3.12", Role="r", Handler="app.handler",
+                        Layers=[layer["LayerVersionArn"]], Code={"ZipFile": zipped({
+                            "app.py": "import greeting\ndef handler(e, c):\n    return greeting.greet(e['n'])\n"})})
+    res = api.invoke(FunctionName="layered", Payload=b'{"n": "ada"}')
+    assert "FunctionError" not in res and json.loads(res["Payload"].read()) == "hello ada"

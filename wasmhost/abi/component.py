@@ -1,18 +1,28 @@
 """Functions that run inside a language runtime component: Python (componentize-py)
 and JavaScript (componentize-js).
 
-A runtime exports ``init(...)`` and ``handle(event, context) -> result<string, string>``
-(guest_sdk/wit/); Python's ``init(handler)`` imports the user's code from a read-only
-directory preopened at ``/code``, JavaScript's ``init(source, handler)`` evaluates it. Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
-one byte at a time. Calls go through wasmtime-py's component API (~0.3 ms per call for
-CPython anyway, so the raw fast path of core modules would not show).
+A runtime exports ``init(...)`` (Lambda's INIT phase: the function's static context,
+and for Python importing the code preopened at ``/var/task``, for JavaScript
+evaluating the bundle) and ``handle(event, request-id, deadline-ms)``
+(guest_sdk/wit/). Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
+one byte at a time. Calls go through wasmtime-py's component API (~0.1 ms per call,
+small beside CPython's own work, so the raw fast path of core modules would not show).
+
+Each instance gets its own writable ``/tmp`` on the host's disk, emptied when the
+instance goes, and capped at the function's ephemeral storage: WASI has no quota,
+so the cap is checked after each invocation, and an instance over it is discarded.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any, Sequence
 
 import wasmtime
 from wasmtime import component as wc
@@ -22,6 +32,10 @@ from ..errors import FunctionError, InvalidResult, InvocationError
 from .imports import linker_for
 from .sandbox import INIT_FUEL, GuestState, _take_host_exception, classify
 
+RUNTIME_DIR = "/var/runtime"
+TASK_ROOT = "/var/task"
+
+
 def _linker(engine) -> wc.Linker:
     def build() -> wc.Linker:
         linker = wc.Linker(engine.wasmtime)
@@ -30,10 +44,31 @@ def _linker(engine) -> wc.Linker:
     return linker_for(engine, "component-wasip2", build)
 
 
+def dir_bytes(path: str) -> int:
+    """Bytes in the files under ``path`` (an empty folder costs one scandir)."""
+    total = 0
+    with os.scandir(path) as it:
+        for entry in it:
+            if entry.is_dir(follow_symlinks=False):
+                total += dir_bytes(entry.path)
+            else:
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _remove(path: str) -> None:
+    try:
+        os.rmdir(path)  # mostly empty: one call
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class ComponentSandbox(GuestState):
     """One instance of the runtime component in its own store, with the user's code loaded."""
 
     live = False
+    tmp_dir: str | None = None
+    error: Any = None  # (errorType, errorMessage, the runtime's whole error document)
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
@@ -46,18 +81,23 @@ class ComponentSandbox(GuestState):
         self.store = store = wasmtime.Store(abi.engine.wasmtime)
         store.set_limits(memory_size=abi.memory_limit)
         wasi = wasmtime.WasiConfig()
-        wasi.env = list(abi.env.items())
+        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{self.meta.get('function_version', '$LATEST')}]" \
+                 f"{uuid.uuid4().hex}"
+        config = abi.init_config(self.meta, stream)
+        wasi.env = list(config["env"].items())
         wasi.stdout_custom = self.log_sink
         wasi.stderr_custom = self.log_sink
-        if abi.code_dir is not None:
-            wasi.preopen_dir(str(abi.code_dir), "/code", fs_mutable=False)
+        for host_dir, guest_dir in abi.mounts:
+            wasi.preopen_dir(host_dir, guest_dir, fs_mutable=False)
+        self.tmp_dir = tempfile.mkdtemp(prefix="wasmhost-tmp-", dir=abi.tmp_root())
+        wasi.preopen_dir(self.tmp_dir, "/tmp")
         store.set_wasi(wasi)
         self.fuel_budget, self.ticks = INIT_FUEL, ticks
         self._limits(ticks)
         try:
             inst = _linker(abi.engine).instantiate(store, abi.component)
             self._init, self._handle = inst.get_func(store, "init"), inst.get_func(store, "handle")
-            err = self._call(self._init, *abi.init_args)
+            err = self._call(self._init, *abi.init_args(json.dumps(config)))
             self.fuel_budget = fuel
         except InvocationError:
             self.close()
@@ -65,12 +105,8 @@ class ComponentSandbox(GuestState):
         if err is not None:  # the user's code failed to load: a function error, as in Lambda
             self.close()
             doc = json.loads(err)
-            module = abi.handler.rpartition(".")[0]
-            etype = "Runtime.UserCodeSyntaxError" if doc.get("errorType") == "SyntaxError" else (
-                "Runtime.ImportModuleError" if abi.kind == "python" else "Runtime.HandlerNotFound")
-            exc = FunctionError(etype, f"Unable to import module '{module}': "
-                                f"{doc.get('errorType')}: {doc.get('errorMessage')}")
-            raise exc.usage(None, 0, "".join(doc.get("stackTrace", [])))
+            raise FunctionError(doc.get("errorType", "Runtime.Unknown"), doc.get("errorMessage", ""),
+                                document=doc).usage(None, 0)
         self.live = True
 
     def _limits(self, ticks: int) -> None:
@@ -97,16 +133,20 @@ class ComponentSandbox(GuestState):
         except UnicodeDecodeError:
             raise InvalidResult(f"a {self.abi.kind} function's event must be UTF-8 (JSON) text").usage(None, 0) \
                 from None
-        ctx = json.dumps({"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta})
-        out = self._call(self._handle, event, ctx)
+        out = self._call(self._handle, event, request_id(self.seq), wall_ms(self.deadline_ns))
+        self._check_tmp()
         if out.tag == "err":
             doc = json.loads(out.payload)
-            self.error = (doc.get("errorType", "Error"), doc.get("errorMessage", ""))
-            trace = doc.get("stackTrace")
-            if trace:
-                self.log(self.abi.format_trace(doc, trace))
+            self.error = (doc.get("errorType", "Error"), doc.get("errorMessage", ""), doc)
             return b"", self.fuel_used(), 0
         return out.payload.encode(), self.fuel_used(), 0
+
+    def _check_tmp(self) -> None:
+        used = dir_bytes(self.tmp_dir) if self.tmp_dir else 0
+        if used > self.abi.tmp_limit:
+            raise FunctionError("Runtime.EphemeralStorageExceeded",
+                                f"/tmp holds {used} bytes, more than the function's ephemeral storage of "
+                                f"{self.abi.tmp_limit >> 20} MB; the instance was discarded").usage(self.fuel_used(), 0)
 
     def renew(self, fuel: int, ticks: int) -> None:
         self.close()
@@ -115,28 +155,82 @@ class ComponentSandbox(GuestState):
 
     def close(self) -> None:
         self.live = False
-        self.store = None
+        self.store = None  # type: ignore[assignment]  # dropped: frees the instance
         self._init = self._handle = None
+        if self.tmp_dir is not None:
+            _remove(self.tmp_dir)
+            self.tmp_dir = None
+
+    def __del__(self) -> None:
+        if self.tmp_dir is not None:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
 class RuntimeABI:
     """A deployed function of a language runtime: the shared runtime component, the
-    user's code (a directory for Python, source text for JavaScript) and its handler."""
+    user's code (folders mounted read-only for Python, a bundled script for
+    JavaScript), its handler and the Lambda settings its environment shows.
+
+    Never run speculatively (``speculative = False``): abandoning a run would discard
+    the instance and its warm state (module globals, /tmp), and a handler may have
+    written to /tmp meanwhile."""
 
     uses_context = True
+    speculative = False
 
-    def __init__(self, kind: str, engine, component, handler: str, memory_mb: int, env: dict[str, str], *,
-                 code_dir: Path | None = None, source: str | None = None) -> None:
+    def __init__(self, kind: str, engine, component, handler: str, config, *,
+                 mounts: Sequence[tuple[str, str]] = (), source: str | None = None, entry: str = "",
+                 native: dict | None = None, tmp_root: Path | None = None) -> None:
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
-        self.code_dir = code_dir
-        self.init_args = (handler,) if kind == "python" else (source or "", handler.rpartition(".")[2])
-        self.memory_limit = memory_mb << 20
-        self.env = env
+        self.config = config
+        self.mounts = list(mounts)
+        self.source, self.entry = source, entry
+        self.native = native or {}
+        self.memory_limit = config.memory_mb << 20
+        self.tmp_limit = config.ephemeral_mb << 20
+        self._tmp_root = tmp_root
+        default = "python3.12" if kind == "python" else "nodejs20.x"
+        self.runtime = config.runtime if config.runtime and config.runtime[:4] in ("pyth", "node") else default
 
-    def format_trace(self, doc: dict, trace: list[str]) -> str:
-        if self.kind == "python":
-            return "Traceback (most recent call last):\n" + "".join(trace)
-        return f"{doc.get('errorType')}: {doc.get('errorMessage')}\n" + "".join(f"    at {t}\n" for t in trace)
+    def tmp_root(self) -> str:
+        if self._tmp_root is None:
+            self._tmp_root = Path(tempfile.gettempdir())
+        return str(self._tmp_root)
+
+    def init_args(self, config_json: str) -> tuple:
+        return (config_json,) if self.kind == "python" else (self.source or "", config_json)
+
+    def init_config(self, meta: dict, log_stream: str) -> dict:
+        """What ``init`` tells the runtime: the handler, the context's static part, and
+        the environment with Lambda's reserved variables (which user variables cannot
+        override, as in Lambda)."""
+        cfg = self.config
+        name, version = meta.get("function_name", ""), meta.get("function_version", "$LATEST")
+        arn = f"arn:aws:lambda:{cfg.region}:000000000000:function:{name}"
+        group = f"/aws/lambda/{name}"
+        env = {"PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8",
+               "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:"
+                                  "/var/task/lib:/opt/lib"}
+        if self.kind == "javascript":
+            env["NODE_PATH"] = "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules"
+        env.update(meta.get("env") or {})
+        env.update({
+            "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_mb), "AWS_REGION": cfg.region,
+            "AWS_DEFAULT_REGION": cfg.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": group, "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if cfg.min_warm else "on-demand",
+            "LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_DIR, "_HANDLER": self.handler,
+            "TZ": ":UTC"})
+        if cfg.log_format == "JSON":
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            if cfg.log_level:
+                env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level
+        return {"handler": self.handler, "function_name": name, "function_version": version,
+                "invoked_function_arn": arn if version == "$LATEST" else f"{arn}:{version}",
+                "memory_limit_in_mb": cfg.memory_mb, "log_group_name": group, "log_stream_name": log_stream,
+                "entry": self.entry, "log_format": cfg.log_format, "log_level": cfg.log_level if cfg.log_format == "JSON" else None, "env": env, "native": self.native,
+                "path": [m[1] for m in self.mounts if m[1].startswith(TASK_ROOT + "/")]}
 
     def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> ComponentSandbox:
         return ComponentSandbox(self, fuel, ticks, timeout_ns, meta)

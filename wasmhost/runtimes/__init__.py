@@ -12,16 +12,22 @@ from typing import Callable
 
 from ..build import BuildError, cache_dir
 
+_built: dict[str, tuple] = {}  # name -> (inputs' stamp, path): a deploy skips rehashing the sources
+
 
 def cached_runtime(name: str, tool: str, inputs: list[Path], command: Callable[[Path], list[str]],
                    progress: Callable[[str], None] | None, seconds: int) -> Path:
     """Build a runtime component once per ``tool`` version and ``inputs``; the file
     name carries the hash of both (the artifact cache keys on it)."""
+    stamp = (tool, str(cache_dir()), tuple((str(f), f.stat().st_mtime_ns) for f in inputs))
+    if _built.get(name, (None,))[0] == stamp and _built[name][1].exists():
+        return _built[name][1]  # this process built or found it, and no input changed
     key = hashlib.sha256(tool.encode())
     for f in inputs:
         key.update(f.name.encode() + f.read_bytes())
     path = cache_dir() / f"{name}-runtime-{key.hexdigest()[:24]}.wasm"
     if path.exists():
+        _built[name] = (stamp, path)
         return path
     if progress:
         progress(f"building the {name} runtime with {tool} (once, ~{seconds} s) ...")
@@ -33,4 +39,5 @@ def cached_runtime(name: str, tool: str, inputs: list[Path], command: Callable[[
             raise BuildError(f"building the {name} runtime failed:\n{proc.stderr or proc.stdout}")
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out, path)
+    _built[name] = (stamp, path)
     return path

@@ -5,16 +5,21 @@ runtime plus the user's source text, evaluated at instance init."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from ..build import SDK, BuildError
 from . import cached_runtime
 
-RUNTIME = SDK / "javascript" / "runtime" / "runtime.js"
-WIT = SDK / "wit" / "js-runtime.wit"
 PACKAGE = SDK / "javascript"
+RUNTIME = PACKAGE / "runtime"
+WIT = SDK / "wit" / "js-runtime.wit"
+BUILD, BUNDLE = PACKAGE / "build.mjs", PACKAGE / "bundle.mjs"
 
 
 def componentize_js() -> tuple[str, str]:
@@ -22,14 +27,68 @@ def componentize_js() -> tuple[str, str]:
     if not exe.exists() or shutil.which("node") is None:
         raise BuildError("componentize-js is not installed; install it with:\n"
                          f"    npm install --prefix {PACKAGE}   (needs Node.js)")
+    return str(exe), _version()
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
     meta = PACKAGE / "node_modules" / "@bytecodealliance" / "componentize-js" / "package.json"
-    return str(exe), json.loads(meta.read_text())["version"]
+    return json.loads(meta.read_text())["version"]
 
 
 def runtime_path(progress=None) -> Path:
     """The runtime component, built on first use."""
     exe, version = componentize_js()
     return cached_runtime(
-        "javascript", f"componentize-js {version}", [RUNTIME, WIT],
-        lambda out: [exe, "--wit", str(WIT), "--world-name", "javascript", "-d", "http", "-d", "fetch-event",
-                     "--out", str(out), str(RUNTIME)], progress, 15)
+        "javascript", f"componentize-js {version}", sorted(RUNTIME.glob("*.js")) + [BUILD, WIT],
+        lambda out: ["node", str(BUILD), str(WIT), str(out)], progress, 20)
+
+
+def default_handler(source: Path) -> str:
+    """``<file>.handler`` for a file; ``index.handler`` (Lambda's default) for a folder."""
+    return f"{source.stem}.handler" if source.is_file() else "index.handler"
+
+
+def entry_file(root: Path, handler: str) -> Path:
+    """The handler's module as Lambda's Node.js runtime finds it: ``<module>.js``,
+    ``.mjs`` or ``.cjs`` under the code root (``src/index.handler`` is ``src/index``)."""
+    folder, _, name = handler.rpartition("/")
+    module = (folder + "/" if folder else "") + name.split(".")[0]
+    for ext in (".js", ".mjs", ".cjs"):
+        if (root / (module + ext)).is_file():
+            return root / (module + ext)
+    raise BuildError(f"Runtime.ImportModuleError: Error: Cannot find module '{module}' "
+                     f"(no {module}.js, {module}.mjs or {module}.cjs in the function's code)")
+
+
+def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[str, str, int, str]:
+    """The function's code as one CommonJS script (its own files, the node_modules in
+    its folder and in its layers' nodejs/node_modules), built with rolldown once per
+    content hash; returns the script, the code's sha256, its size and the entry file's
+    path in the code."""
+    from .deploy import tree_digest
+    root, entry = (path.parent, path) if path.is_file() else (path, entry_file(path, handler))
+    sha = tree_digest(path)
+    modules = [str(layers / d) for d in ("nodejs/node20/node_modules", "nodejs/node_modules")] if layers else []
+    key = hashlib.sha256(f"{sha}:{entry.relative_to(root)}:{layers}:{_bundler_digest()}".encode()).hexdigest()
+    out = cache / f"js-{key[:32]}.cjs"
+    if not out.exists():
+        if shutil.which("node") is None:
+            raise BuildError("deploying a JavaScript function needs Node.js (node) to bundle it")
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        proc = subprocess.run(["node", str(BUNDLE), str(entry), str(tmp), *modules], capture_output=True,
+                              text=True, cwd=root)
+        if proc.returncode != 0:
+            tmp.unlink(missing_ok=True)
+            message = proc.stderr.strip().replace(str(root) + "/", "")
+            syntax = any(w in message for w in ("Parse", "Syntax", "Unexpected", "Expected"))
+            raise BuildError(f"{'Runtime.UserCodeSyntaxError' if syntax else 'Runtime.ImportModuleError'}: {message}")
+        os.replace(tmp, out)
+    size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
+    return out.read_text(), sha, size, entry.relative_to(root).as_posix()
+
+
+@functools.lru_cache(maxsize=1)
+def _bundler_digest() -> str:
+    return hashlib.sha256(BUNDLE.read_bytes()).hexdigest()

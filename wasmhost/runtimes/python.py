@@ -1,21 +1,32 @@
 """The Python runtime component: CPython built by componentize-py from
 guest_sdk/python/runtime, once per runtime source and componentize-py version (about
 ten seconds), kept in the build cache. A Python function is this runtime plus the
-user's code directory, imported at instance init."""
+user's code directory, imported at instance init, with the full standard library
+mounted beside it (``stdlib_dir``) and its requirements installed once per content
+hash (``install_requirements``)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.metadata
+import io
+import json
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
-from ..build import SDK, BuildError
+from ..build import SDK, BuildError, cache_dir
 from . import cached_runtime
 
 RUNTIME_DIR = SDK / "python" / "runtime"
 WIT = SDK / "wit" / "python-runtime.wit"
+NATIVE = (".so", ".pyd", ".dylib")
+NATIVE_LIST = ".wasmhost-native.json"  # {module: distribution} left out of a deps folder
 
 
 def componentize_py() -> str:
@@ -26,14 +37,63 @@ def componentize_py() -> str:
     return exe
 
 
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    return importlib.metadata.version("componentize-py")  # ~2 ms a call: once per process
+
+
 def runtime_path(progress=None) -> Path:
     """The runtime component, built on first use."""
     exe = componentize_py()
-    version = importlib.metadata.version("componentize-py")
+    version = _version()
     return cached_runtime(
         "python", f"componentize-py {version}", sorted(RUNTIME_DIR.glob("*.py")) + [WIT],
         lambda out: [exe, "-d", str(WIT), "-w", "python", "componentize", "-p", str(RUNTIME_DIR),
                      "wasmhost_runtime", "-o", str(out)], progress, 10)
+
+
+def stdlib_dir() -> Path:
+    """CPython's standard library as componentize-py bundles it (its PYTHONHOME, /python
+    inside the guest), unpacked once per componentize-py version. The runtime's build
+    snapshot holds only the modules it imported; mounting the rest read-only at /python
+    makes every module importable, at the price of compiling its source on first import.
+
+    componentize-py keeps the library as a zstd-compressed tar inside its extension
+    module and offers no way to get it out, so the frames are found by their magic
+    number and the one holding ``os.py`` and ``encodings/`` is taken."""
+    version = _version()
+    target = cache_dir() / f"python-stdlib-{version}"
+    if (target / "os.py").exists():
+        return target
+    try:
+        import zstandard
+    except ImportError:
+        raise BuildError("unpacking the Python standard library needs zstandard; install it with:\n"
+                         f"    {sys.executable} -m pip install zstandard") from None
+    import componentize_py
+    lib = next(Path(componentize_py.__file__).parent.glob("componentize_py*.so"), None)
+    data = lib.read_bytes() if lib else b""
+    pos = data.find(b"\x28\xb5\x2f\xfd")
+    while pos >= 0:
+        try:
+            tar = zstandard.ZstdDecompressor().decompressobj().decompress(data[pos:pos + 64_000_000])
+        except zstandard.ZstdError:
+            tar = b""
+        if tar[257:262] == b"ustar":
+            with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+                names = set(tf.getnames())
+                if "os.py" in names and "encodings/__init__.py" in names:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                        tf.extractall(tmp, filter="data") if sys.version_info >= (3, 12) else tf.extractall(tmp)
+                        try:
+                            os.rename(tmp, target)
+                        except OSError:  # another process unpacked it meanwhile
+                            pass
+                        os.makedirs(tmp, exist_ok=True)  # for TemporaryDirectory's cleanup
+                    return target
+        pos = data.find(b"\x28\xb5\x2f\xfd", pos + 4)
+    raise BuildError(f"could not find the Python standard library inside componentize-py {version}")
 
 
 def default_handler(source: Path) -> str:
@@ -49,35 +109,67 @@ def default_handler(source: Path) -> str:
     return "handler.handler"
 
 
-def package(source: Path, dest: Path, progress=None) -> None:
-    """Copy a function's code (a .py file or a folder) to ``dest`` and install the
-    pure-Python packages of its requirements.txt into ``dest/.deps``."""
+def package(source: Path, dest: Path) -> None:
+    """Copy a function's code (a .py file or a folder) to ``dest``. Syntax is checked
+    by importing the handler at deploy (in the sandbox's CPython, whose grammar may be
+    newer than the host's), not here."""
     if source.is_file():
         if source.suffix != ".py":
             raise BuildError(f"{source}: not a Python file")
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest / source.name)
     else:
-        shutil.copytree(source, dest, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc", ".deps"))
-    for f in dest.rglob("*.py"):  # a syntax error fails the deploy, not the first invocation
-        if ".deps" in f.parts:
-            continue
-        try:
-            compile(f.read_bytes(), f"/code/{f.relative_to(dest)}", "exec", dont_inherit=True)
-        except SyntaxError as e:
-            raise BuildError(f"SyntaxError in {f.relative_to(dest)}, line {e.lineno}: {e.msg}\n"
-                             f"    {(e.text or '').rstrip()}") from None
-    req = dest / "requirements.txt"
-    if req.exists() and req.read_text().strip():
-        if progress:
-            progress("installing requirements.txt (pure-Python packages only) ...")
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target",
-                               str(dest / ".deps"), "-r", str(req)], capture_output=True, text=True)
+        shutil.copytree(source, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".git", "*.pyc"))
+
+
+def native_modules(root: Path) -> dict[str, str]:
+    """Native extension modules under ``root`` (a deps folder or a function's code),
+    by dotted module name, with the distribution each belongs to (from the
+    ``*.dist-info/RECORD`` files; the top folder's name otherwise)."""
+    owner: dict[str, str] = {}
+    for record in root.glob("*.dist-info/RECORD"):
+        dist = record.parent.name.split("-")[0]
+        for line in record.read_text(errors="replace").splitlines():
+            owner[line.split(",")[0]] = dist
+    found = {}
+    for p in root.rglob("*"):
+        if p.suffix in NATIVE and p.is_file():
+            rel = p.relative_to(root)
+            module = ".".join(rel.parent.parts + (p.name.split(".")[0],))
+            found[module] = owner.get(rel.as_posix(), rel.parts[0])
+    return found
+
+
+def install_requirements(req: Path, progress=None) -> Path | None:
+    """The function's ``requirements.txt`` installed with pip, once per content (the
+    folder is named by the hash of the file and of the host's Python), read-only
+    afterwards; restarts and redeploys reuse it. Native extension files are removed
+    and listed in ``.wasmhost-native.json``, so an import of one fails naming its
+    package."""
+    text = req.read_bytes() if req.exists() else b""
+    if not text.strip():
+        return None
+    key = hashlib.sha256(text + sys.version.encode()).hexdigest()[:24]
+    target = cache_dir() / "python-deps" / key
+    if (target / NATIVE_LIST).exists():
+        return target
+    if progress:
+        progress("installing requirements.txt (once per content) ...")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+                               "--disable-pip-version-check", "--target", tmp, "-r", str(req)],
+                              capture_output=True, text=True, cwd=req.parent)
         if proc.returncode != 0:
             raise BuildError(f"installing requirements.txt failed:\n{proc.stderr.strip()}")
-        # Native extensions cannot load inside the sandbox; packages with a pure-Python
-        # fallback (msgpack, for one) use it, others fail at import with a traceback.
-        for p in (dest / ".deps").rglob("*"):
-            if p.suffix in (".so", ".pyd", ".dylib"):
+        native = native_modules(Path(tmp))
+        for p in Path(tmp).rglob("*"):
+            if p.suffix in NATIVE and p.is_file():
                 p.unlink()
+        (Path(tmp) / NATIVE_LIST).write_text(json.dumps(native))
+        try:
+            os.rename(tmp, target)
+        except OSError:  # installed by another process meanwhile
+            pass
+        os.makedirs(tmp, exist_ok=True)
+    return target

@@ -1,74 +1,233 @@
-"""wasmhost_runtime: wasmhost's Python runtime: CPython (componentize-py) running `def handler(event, context)`
-exactly as Lambda's Python runtime calls it. Built once per runtime version, not per function:
-the user's code is imported at instance init from /code."""
+"""wasmhost_runtime: wasmhost's Python runtime. CPython (componentize-py) calling
+`def handler(event, context)` the way Lambda's Python runtime (awslambdaric) does:
+the same environment, `context`, logging, error documents and file system layout.
+
+Built once per runtime version, not per function. At run time the host mounts the
+full standard library at /python (componentize-py's PYTHONHOME), the function's
+code at /var/task (the working directory), merged layers at /opt, a writable /tmp
+per instance and the host's time zone database. The modules imported below are in
+the build's snapshot, so importing them costs a handler nothing; the rest of the
+standard library is read from /python on first import.
+"""
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import json
+import logging
+import os
 import sys
 import time
 import traceback
 
-# The curated standard library: only what is imported when the runtime is built exists
-# inside it, so import it here for the user's code.
-import base64, binascii, bisect, calendar, collections, copy, csv, dataclasses, datetime  # noqa: E401,F401
-import decimal, difflib, enum, fractions, functools, hashlib, heapq, hmac, html, io  # noqa: E401,F401
-import itertools, math, operator, random, re, statistics, string, struct, textwrap  # noqa: E401,F401
-import typing, unicodedata, urllib.parse, uuid, zlib, abc, contextlib, pprint, secrets  # noqa: E401,F401
-import json.decoder, collections.abc, importlib.abc, importlib.machinery, importlib.util  # noqa: E401,F401
-import pkgutil, keyword, numbers, types, weakref, warnings, traceback, logging  # noqa: E401,F401
+# Pre-imported (free at run time): what Lambda handlers and their libraries import most.
+# A module that cannot exist in WebAssembly (no sockets, no threads) fails on use instead.
+PRELOAD = """abc argparse ast base64 binascii bisect calendar collections collections.abc configparser
+contextlib contextvars copy csv dataclasses datetime decimal difflib dis email email.message email.utils
+enum errno fnmatch fractions functools gettext glob gzip hashlib heapq hmac html html.parser http
+http.client http.cookies importlib.metadata importlib.resources importlib.util inspect io ipaddress
+itertools json.decoder keyword linecache locale logging.handlers math mimetypes numbers operator pathlib
+pkgutil platform pprint queue random re secrets shlex shutil signal socket statistics string struct
+tempfile textwrap threading tokenize types typing unicodedata urllib.error urllib.parse urllib.request
+uuid warnings weakref xml.etree.ElementTree zipfile zlib zoneinfo""".split()
+for _name in PRELOAD:
+    try:
+        importlib.import_module(_name)
+    except Exception:  # noqa: BLE001 - absent in this build: fails on use, as elsewhere
+        pass
 
 import wit_world
 from componentize_py_types import Err
 
+TASK_ROOT = "/var/task"
 _handler = None
+_request_id = ""
+_config: dict = {}
 
 
 class LambdaContext:
-    """The attributes of Lambda's Python `context` object."""
+    """Lambda's Python `context` (awslambdaric's LambdaContext)."""
 
-    def __init__(self, doc):
-        self.aws_request_id = doc.get("request_id", "")
-        self.function_name = doc.get("function_name", "")
-        self.function_version = doc.get("function_version", "$LATEST")
-        self.memory_limit_in_mb = str(doc.get("memory_limit_in_mb", ""))
-        self.invoked_function_arn = doc.get("invoked_function_arn", "")
-        self.log_group_name = "/aws/lambda/" + self.function_name
-        self.log_stream_name = doc.get("log_stream_name", "")
-        self.identity = None
+    __slots__ = ("aws_request_id", "_deadline_ms", "client_context", "identity")
+    function_name = function_version = invoked_function_arn = memory_limit_in_mb = ""
+    log_group_name = log_stream_name = ""
+    tenant_id = None
+
+    def __init__(self, request_id, deadline_ms):
+        self.aws_request_id = request_id
+        self._deadline_ms = deadline_ms
         self.client_context = None
-        self._deadline_ms = doc.get("deadline_ms", 0)
+        self.identity = None
 
     def get_remaining_time_in_millis(self):
         return max(0, int(self._deadline_ms - time.time() * 1000))
 
+    def log(self, msg):
+        sys.stdout.write(str(msg))
 
-def _error(exc):
-    return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc),
-                       "stackTrace": traceback.format_exception(exc)[1:]})
+    def __repr__(self):
+        return (f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
+                f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
+                f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
+                f"invoked_function_arn={self.invoked_function_arn},client_context={self.client_context},"
+                f"identity={self.identity}])")
+
+
+# -- logging, as awslambdaric wires it -------------------------------------------------
+_LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+           "WARNING": logging.WARNING, "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    """awslambdaric's JSON log format (LoggingConfig.LogFormat = JSON)."""
+
+    def format(self, record):
+        doc = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+               + f".{int(record.msecs):03d}Z",
+               "level": "WARN" if record.levelname == "WARNING" else record.levelname,
+               "message": record.getMessage(), "logger": record.name,
+               "stackTrace": None, "errorType": None, "errorMessage": None,
+               "requestId": _request_id or None}
+        if record.exc_info:
+            etype, value, tb = record.exc_info
+            doc.update(errorType=etype.__name__, errorMessage=str(value),
+                       stackTrace=traceback.format_tb(tb))
+        for key, value in record.__dict__.items():  # extra=... fields, as Lambda keeps them
+            if key not in _RECORD_KEYS and key != "aws_request_id":
+                doc[key] = value
+        return json.dumps({k: v for k, v in doc.items() if v is not None}, default=str)
+
+
+_RECORD_KEYS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+def _setup_logging(log_format, log_level):
+    handler = logging.StreamHandler(sys.stdout)
+    if log_format == "JSON":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                                "%Y-%m-%dT%H:%M:%S")
+        fmt.converter = time.gmtime
+        handler.setFormatter(fmt)
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.addHandler(handler)
+    if log_level:  # Lambda filters JSON logs below the level, whatever the code's loggers say
+        level = _LEVELS.get(log_level.upper(), logging.INFO)
+        root.setLevel(level)
+        handler.setLevel(level)
+
+
+# -- native extensions that were left out of the package ---------------------------------
+class _NativeFinder(importlib.abc.MetaPathFinder):
+    """Last on sys.meta_path: a module whose only form was a native extension (which
+    cannot load in WebAssembly) fails with an ImportError that names its package."""
+
+    def __init__(self, modules):
+        self.modules = modules
+
+    def find_spec(self, name, path=None, target=None):
+        package = self.modules.get(name)
+        if package is not None:
+            raise ImportError(f"No module named '{name}': it is a native extension of the package "
+                              f"'{package}', and native code cannot run in wasmhost's WebAssembly sandbox "
+                              f"(use a pure-Python package or version)", name=name)
+        return None
+
+
+# -- errors, as awslambdaric reports them ------------------------------------------------
+def _trace(tb):
+    frames = traceback.extract_tb(tb)
+    while frames and frames[0].filename.endswith("wasmhost_runtime.py"):
+        frames = frames[1:]
+    return traceback.format_list(frames)
+
+
+def _error(etype, message, trace=()):
+    return json.dumps({"errorMessage": message, "errorType": etype, "requestId": _request_id,
+                       "stackTrace": list(trace)})
+
+
+def _load(handler):
+    """Import the handler's module and find the function, reporting failures as Lambda's
+    Python runtime names them."""
+    try:
+        module_name, func_name = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise Err(_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {e}"))
+    module_name = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise Err(_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}"))
+    except SyntaxError as e:
+        where = f'  File "{e.filename}" Line {e.lineno}\n    {(e.text or "").strip()}\n'
+        raise Err(_error("Runtime.UserCodeSyntaxError",
+                         f"Syntax error in module '{module_name}': {e.msg} ({os.path.basename(e.filename or '')}, "
+                         f"line {e.lineno})", [where]))
+    except Exception as e:  # noqa: BLE001 - the module's own code failed at import
+        raise Err(_error(type(e).__name__, str(e), _trace(e.__traceback__)))
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise Err(_error("Runtime.HandlerNotFound", f"Handler '{func_name}' missing on module '{module_name}'"))
+    return func
 
 
 class WitWorld(wit_world.WitWorld):
-    def init(self, handler: str) -> None:
-        global _handler
-        for path in ("/code/.deps", "/code"):
-            if path not in sys.path:
-                sys.path.insert(0, path)
-        module_name, _, func = handler.rpartition(".")
+    def init(self, config: str) -> None:
+        global _handler, _config
+        _config = cfg = json.loads(config)
+        for key in ("function_name", "function_version", "invoked_function_arn", "log_group_name",
+                    "log_stream_name"):
+            setattr(LambdaContext, key, cfg.get(key, ""))
+        LambdaContext.memory_limit_in_mb = str(cfg.get("memory_limit_in_mb", ""))
+        os.environ.update(cfg.get("env", {}))
+        # Lambda's sys.path: the code, then the layers, then the runtime's own packages
+        path = [TASK_ROOT, "/opt/python/lib/python3.12/site-packages", "/opt/python"] + cfg.get("path", [])
+        sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
+        native = cfg.get("native", {})
+        if native:
+            sys.meta_path.append(_NativeFinder(native))
         try:
-            module = importlib.import_module(module_name or "app")
-            _handler = getattr(module, func)
-        except BaseException as exc:  # noqa: BLE001 - reported to the host
-            raise Err(_error(exc))
+            os.chdir(TASK_ROOT)
+        except OSError:
+            pass
+        _setup_logging(cfg.get("log_format", "Text"), cfg.get("log_level"))
+        _handler = _load(cfg["handler"])
+        sys.stdout.flush()
 
-    def handle(self, event: str, context: str) -> str:
+    def handle(self, event: str, request_id: str, deadline_ms: int) -> str:
+        global _request_id
+        _request_id = request_id
+        os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{request_id.replace('-', '')[:24]}"
         try:
             try:
                 ev = json.loads(event) if event else {}
             except ValueError:
                 ev = event
-            result = _handler(ev, LambdaContext(json.loads(context)))
-            sys.stdout.flush()
-            return json.dumps(result)
+            result = _handler(ev, LambdaContext(request_id, deadline_ms))
+            try:
+                return json.dumps(result)
+            except (TypeError, ValueError) as e:
+                raise Err(_error("Runtime.MarshalError", f"Unable to marshal response: {e}"))
+        except Err:
+            raise
         except BaseException as exc:  # noqa: BLE001 - reported to the host
+            trace = _trace(exc.__traceback__)
+            message = str(exc)
+            print(f"[ERROR] {type(exc).__name__}: {message}\nTraceback (most recent call last):\n"
+                  + "".join(trace), end="")
+            raise Err(_error(type(exc).__name__, message, trace))
+        finally:
             sys.stdout.flush()
-            raise Err(_error(exc))
+            sys.stderr.flush()
+

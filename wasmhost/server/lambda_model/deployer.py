@@ -26,8 +26,9 @@ MAX_WASM_MEMORY_MB = 4096
 
 
 class Deployer:
-    def __init__(self, host: Host, registry: Registry, default_concurrency: int) -> None:
+    def __init__(self, host: Host, registry: Registry, default_concurrency: int, region: str = "us-east-1") -> None:
         self.host, self.registry, self.default_concurrency = host, registry, default_concurrency
+        self.region = region
 
     def config(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> FunctionConfig:
         """``doc``: the version's code and configuration; ``settings``: the function
@@ -40,13 +41,21 @@ class Deployer:
         for arn in doc.get("Layers") or ():
             name, n = parse_layer_version_arn(arn)
             layers.append(str(self.registry.layer_path(name, n)))
+        runtime = doc.get("Runtime", "")
+        logging_cfg = doc.get("LoggingConfig") or {}
+        json_logs = logging_cfg.get("LogFormat") == "JSON"
         try:
             return FunctionConfig(
                 memory_mb=min(int(doc["MemorySize"]), MAX_WASM_MEMORY_MB), timeout_ms=int(doc["Timeout"]) * 1000,
                 fuel=int(tags["wasmhost:fuel"]) if "wasmhost:fuel" in tags else None,
                 isolation=tags.get("wasmhost:isolation", "warm"),
                 min_warm=min(provisioned, max(max_conc, 0)), max_concurrency=max(max_conc, 1),
-                env=dict((doc.get("Environment") or {}).get("Variables") or {}), layers=tuple(layers))
+                env=dict((doc.get("Environment") or {}).get("Variables") or {}), layers=tuple(layers),
+                # Python and Node.js: what their runtime shows the function (issue 11)
+                runtime=runtime if packaging.is_source_runtime(runtime) else None, region=self.region,
+                ephemeral_mb=int((doc.get("EphemeralStorage") or {}).get("Size", 512)),
+                log_format="JSON" if json_logs else "Text",
+                log_level=logging_cfg.get("ApplicationLogLevel") if json_logs else None)
         except (ValueError, DeployError) as e:
             raise invalid(str(e)) from None
 
@@ -66,13 +75,8 @@ class Deployer:
             handler = doc.get("Handler") or default
             with tempfile.TemporaryDirectory() as tmp:
                 packaging.extract(path.read_bytes(), Path(tmp))
-                cfg = dataclasses.replace(cfg, handler=handler)
-                target = Path(tmp)
-                if runtime.startswith("nodejs"):  # the handler's module is the file to load
-                    module = str(target / handler.rpartition(".")[0])
-                    target = next((Path(module + ext) for ext in (".js", ".mjs") if Path(module + ext).exists()),
-                                  target)
-                self.host.deploy(doc["FunctionName"], target, cfg, version=version)
+                cfg = dataclasses.replace(cfg, handler=handler)  # cfg.runtime names the language
+                self.host.deploy(doc["FunctionName"], Path(tmp), cfg, version=version)
         except DeployError as e:
             raise invalid(f"Could not deploy the function: {e}") from None
 

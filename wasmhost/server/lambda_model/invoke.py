@@ -9,7 +9,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ...errors import InvocationError
+from ...errors import FunctionError, InvocationError
 from ..errors import ApiError
 from ..reply import Reply
 from . import strict_json
@@ -56,7 +56,7 @@ async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapp
         body, logs, report = res.payload, res.logs, res.report
     except InvocationError as e:  # a function error is a 200: botocore retries 5xx
         err = e.to_lambda()
-        if e.report is not None:
+        if e.report is not None and not (isinstance(e, FunctionError) and e.document):  # a runtime's own
             err["errorMessage"] = f"RequestId: {e.report.request_id} Error: {err['errorMessage']}"
         body, logs, report = json.dumps(err).encode(), e.logs, e.report
         out["X-Amz-Function-Error"] = "Unhandled"

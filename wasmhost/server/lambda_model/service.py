@@ -52,7 +52,7 @@ class Service:
         spec = model.load()
         self.bindings = Bindings(spec)
         self.validator = Validator(spec["shapes"])
-        self.deployer = Deployer(host, registry, default_concurrency)
+        self.deployer = Deployer(host, registry, default_concurrency, region)
         self.events = EventWorker(self, retry_base_s)
         self.metrics = Metrics()
         self.destination_queues: Any = None  # SQS destinations: server/sources sets it (exists(arn), send(arn, body))

@@ -1,0 +1,132 @@
+"""Python and Node.js functions against the same handler outside the sandbox, same run.
+
+For each language: the first response of a newly deployed function in a running Host
+(runtime compiled and cached in memory), the same in a brand-new Host (the runtime
+component loaded from the artifact cache on disk), and a warm invocation; beside the
+same handler in a fresh `python3` / `node` process (a process per cold start) and
+called in-process by plain CPython / plain Node (the warm floor).
+
+    .venv/bin/python bench/bench_runtimes.py [--quick] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from suite import GUESTS, PAYLOAD, measure, stats  # noqa: E402
+from wasmhost import FunctionConfig, Host  # noqa: E402
+
+NODE_WARM = """
+const { handler } = require(process.argv[1]);
+const event = JSON.parse(process.argv[2]);
+(async () => {
+  for (let i = 0; i < 2000; i++) await handler(event, {});
+  const out = [];
+  for (let i = 0; i < %d; i++) {
+    const t = process.hrtime.bigint();
+    await handler(event, {});
+    out.push(Number(process.hrtime.bigint() - t));
+  }
+  out.sort((a, b) => a - b);
+  console.log(JSON.stringify([out[out.length >> 1], out[Math.floor(out.length * 0.99)]]));
+})();
+"""
+
+
+def us(d: dict) -> str:
+    return f"p50 {d['p50_us']:9.1f} µs  p99 {d['p99_us']:9.1f} µs"
+
+
+def bench(lang: str, it: int, cold_it: int, work: Path) -> dict:
+    src = GUESTS / ("echo.py" if lang == "python" else "echo.js")
+    data = work / f"data-{lang}"
+    out: dict[str, dict] = {}
+    with Host(data) as host:
+        host.deploy("warm", src, FunctionConfig(min_warm=1))  # compiles the runtime (or loads it)
+        counter = iter(range(10**9))
+
+        def first_same_host():
+            name = f"new{next(counter)}"
+            host.deploy(name, src)
+            host.invoke(name, PAYLOAD)
+            host.remove(name)
+        out["first_response_same_host"] = measure(first_same_host, cold_it, 2, 1)
+        out["warm_invoke"] = measure(lambda: host.invoke("warm", PAYLOAD), it, it // 10, 3)
+
+    def first_new_host() -> int:
+        """ns from Host() to the first response (closing it is not timed)."""
+        t = time.perf_counter_ns()
+        h = Host(data, flush_interval_s=60)
+        h.deploy("f", src)
+        h.invoke("f", PAYLOAD)
+        t = time.perf_counter_ns() - t
+        h.close()
+        return t
+    first_new_host()
+    out["first_response_new_host"] = stats([[first_new_host() for _ in range(max(5, cold_it // 4))]])
+    # the same handler, no sandbox
+    if lang == "python":
+        ns: dict = {}
+        exec(src.read_text(), ns)
+        handler = ns["handler"]
+        out["plain_warm_call"] = measure(lambda: json.dumps(handler(json.loads(PAYLOAD), None)).encode(), it, it // 10, 3)
+        cmd = [sys.executable, "-S", "-c", f"import json,sys;exec(open({str(src)!r}).read());"
+               "sys.stdout.write(json.dumps(handler(json.loads(sys.argv[1]), None)))", PAYLOAD.decode()]
+    else:
+        cjs = work / "echo.cjs"
+        cjs.write_text("exports.handler = async (event, context) => event;\n")
+        proc = subprocess.run(["node", "-e", NODE_WARM % it, str(cjs), PAYLOAD.decode()], capture_output=True,
+                              text=True, check=True)
+        p50, p99 = json.loads(proc.stdout)
+        out["plain_warm_call"] = {"p50_us": p50 / 1000, "p99_us": p99 / 1000}
+        cmd = ["node", "-e", "require(process.argv[1]).handler(JSON.parse(process.argv[2]))"
+               ".then((r) => process.stdout.write(JSON.stringify(r)))", str(cjs), PAYLOAD.decode()]
+    out["plain_process_per_call"] = measure(lambda: subprocess.run(cmd, capture_output=True, check=True),
+                                            max(5, cold_it // 4), 1, 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--json")
+    ap.add_argument("--lang", choices=("python", "javascript"), action="append")
+    args = ap.parse_args()
+    it, cold_it = (500, 10) if args.quick else (5000, 40)
+    work = Path(tempfile.mkdtemp(prefix="wasmhost-bench-rt-"))
+    doc = {}
+    try:
+        for lang in args.lang or ("python", "javascript"):
+            if lang == "javascript" and not shutil.which("node"):
+                print("javascript: node is not installed; skipped")
+                continue
+            t = time.time()
+            res = doc[lang] = bench(lang, it, cold_it, work)
+            print(f"{lang} ({time.time() - t:.0f} s)")
+            for k, v in res.items():
+                print(f"  {k:28} {us(v)}")
+            print(f"  ratio first response (same host) / plain process: "
+                  f"{res['first_response_same_host']['p50_us'] / res['plain_process_per_call']['p50_us']:.2f}")
+            print(f"  ratio first response (new Host) / plain process:  "
+                  f"{res['first_response_new_host']['p50_us'] / res['plain_process_per_call']['p50_us']:.2f}")
+            print(f"  ratio warm invoke / plain in-process call:        "
+                  f"{res['warm_invoke']['p50_us'] / res['plain_warm_call']['p50_us']:.0f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(doc, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+// Node's built-in modules for `require(...)` and `import ... from "node:..."`: unenv's
+// implementations (https://github.com/unjs/unenv, what Cloudflare and Netlify use for
+// Node.js compatibility), with crypto, util's format/inspect and process of our own. What
+// cannot work in a sandbox (fs, child_process, net, ...) loads, and fails naming the
+// function when called. (Generated from unenv's runtime/node list.)
+import crypto from "./crypto.js";
+import { format, inspect } from "./format.js";
+import process from "./process.js";
+import * as util_ns from "unenv/node/util";
+import * as m_assert from "unenv/node/assert";
+import * as m_assert_strict from "unenv/node/assert/strict";
+import * as m_async_hooks from "unenv/node/async_hooks";
+import * as m_buffer from "unenv/node/buffer";
+import * as m_child_process from "unenv/node/child_process";
+import * as m_cluster from "unenv/node/cluster";
+import * as m_console from "unenv/node/console";
+import * as m_constants from "unenv/node/constants";
+import * as m_dgram from "unenv/node/dgram";
+import * as m_diagnostics_channel from "unenv/node/diagnostics_channel";
+import * as m_dns from "unenv/node/dns";
+import * as m_dns_promises from "unenv/node/dns/promises";
+import * as m_domain from "unenv/node/domain";
+import * as m_events from "unenv/node/events";
+import * as m_fs from "unenv/node/fs";
+import * as m_fs_promises from "unenv/node/fs/promises";
+import * as m_http from "unenv/node/http";
+import * as m_http2 from "unenv/node/http2";
+import * as m_https from "unenv/node/https";
+import * as m_inspector from "unenv/node/inspector";
+import * as m_module from "unenv/node/module";
+import * as m_net from "unenv/node/net";
+import * as m_os from "unenv/node/os";
+import * as m_path from "unenv/node/path";
+import * as m_path_posix from "unenv/node/path/posix";
+import * as m_punycode from "unenv/node/punycode";
+import * as m_querystring from "unenv/node/querystring";
+import * as m_readline from "unenv/node/readline";
+import * as m_readline_promises from "unenv/node/readline/promises";
+import * as m_repl from "unenv/node/repl";
+import * as m_stream from "unenv/node/stream";
+import * as m_stream_promises from "unenv/node/stream/promises";
+import * as m_stream_web from "unenv/node/stream/web";
+import * as m_string_decoder from "unenv/node/string_decoder";
+import * as m_sys from "unenv/node/sys";
+import * as m_timers from "unenv/node/timers";
+import * as m_timers_promises from "unenv/node/timers/promises";
+import * as m_tls from "unenv/node/tls";
+import * as m_trace_events from "unenv/node/trace_events";
+import * as m_tty from "unenv/node/tty";
+import * as m_url from "unenv/node/url";
+import * as m_util_types from "unenv/node/util/types";
+import * as m_v8 from "unenv/node/v8";
+import * as m_vm from "unenv/node/vm";
+import * as m_wasi from "unenv/node/wasi";
+import * as m_worker_threads from "unenv/node/worker_threads";
+import * as m_zlib from "unenv/node/zlib";
+
+const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
+// Node's promisify honours util.promisify.custom (setTimeout has one); unenv's uses a private symbol
+const CUSTOM = Symbol.for("nodejs.util.promisify.custom");
+function promisify(fn) {
+  if (fn[CUSTOM]) return fn[CUSTOM];
+  return function (...args) {
+    return new Promise((resolve, reject) => {
+      fn.call(this, ...args, (err, value) => (err ? reject(err) : resolve(value)));
+    });
+  };
+}
+promisify.custom = CUSTOM;
+function callbackify(fn) {
+  return function (...args) {
+    const cb = args.pop();
+    fn.apply(this, args).then((v) => cb(null, v), (e) => cb(e || new Error(String(e))));
+  };
+}
+export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
+  formatWithOptions: (o, ...a) => format(...a) };
+util.types = cjs(m_util_types);
+export const BUILTINS = {
+  "assert": cjs(m_assert),
+  "assert/strict": cjs(m_assert_strict),
+  "async_hooks": cjs(m_async_hooks),
+  "buffer": cjs(m_buffer),
+  "child_process": cjs(m_child_process),
+  "cluster": cjs(m_cluster),
+  "console": cjs(m_console),
+  "constants": cjs(m_constants),
+  "dgram": cjs(m_dgram),
+  "diagnostics_channel": cjs(m_diagnostics_channel),
+  "dns": cjs(m_dns),
+  "dns/promises": cjs(m_dns_promises),
+  "domain": cjs(m_domain),
+  "events": cjs(m_events),
+  "fs": cjs(m_fs),
+  "fs/promises": cjs(m_fs_promises),
+  "http": cjs(m_http),
+  "http2": cjs(m_http2),
+  "https": cjs(m_https),
+  "inspector": cjs(m_inspector),
+  "module": cjs(m_module),
+  "net": cjs(m_net),
+  "os": cjs(m_os),
+  "path": cjs(m_path),
+  "path/posix": cjs(m_path_posix),
+  // unenv's perf_hooks reads the clock at load, which pre-initialization forbids
+  perf_hooks: { get performance() { return globalThis.performance; }, PerformanceObserver: class {} },
+  "punycode": cjs(m_punycode),
+  "querystring": cjs(m_querystring),
+  "readline": cjs(m_readline),
+  "readline/promises": cjs(m_readline_promises),
+  "repl": cjs(m_repl),
+  "stream": cjs(m_stream),
+  "stream/promises": cjs(m_stream_promises),
+  "stream/web": cjs(m_stream_web),
+  "string_decoder": cjs(m_string_decoder),
+  "sys": cjs(m_sys),
+  "timers": cjs(m_timers),
+  "timers/promises": cjs(m_timers_promises),
+  "tls": cjs(m_tls),
+  "trace_events": cjs(m_trace_events),
+  "tty": cjs(m_tty),
+  "url": cjs(m_url),
+  "util/types": cjs(m_util_types),
+  "v8": cjs(m_v8),
+  "vm": cjs(m_vm),
+  "wasi": cjs(m_wasi),
+  "worker_threads": cjs(m_worker_threads),
+  "zlib": cjs(m_zlib),
+  crypto, util, process,
+};

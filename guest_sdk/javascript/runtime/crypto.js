@@ -1,0 +1,110 @@
+// `require("crypto")`: hashes and HMACs (synchronous, hashes.js), random bytes and
+// UUIDs from WASI's random source (StarlingMonkey's crypto.getRandomValues), and
+// WebCrypto. Ciphers and key pairs are not provided: they fail naming the function.
+import { Buffer } from "unenv/node/buffer";
+import { DIGESTS } from "./hashes.js";
+
+const toBytes = (data, enc) => (typeof data === "string" ? Buffer.from(data, enc || "utf8")
+  : data instanceof Uint8Array ? data : ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data));
+
+function lookup(algorithm) {
+  const name = String(algorithm).toLowerCase().replace(/^rsa-/, "").replace("sha-", "sha");
+  const d = DIGESTS[name];
+  if (!d) throw new Error(`Digest method not supported: ${algorithm}`);
+  return d;
+}
+
+const out = (bytes, enc) => (enc ? Buffer.from(bytes).toString(enc) : Buffer.from(bytes));
+
+class Hash {
+  constructor(algorithm) {
+    this._digest = lookup(algorithm)[0];
+    this._chunks = [];
+  }
+  update(data, enc) {
+    this._chunks.push(toBytes(data, enc));
+    return this;
+  }
+  digest(enc) {
+    return out(this._digest(Buffer.concat(this._chunks)), enc);
+  }
+  copy() {
+    const h = Object.create(Hash.prototype);
+    h._digest = this._digest;
+    h._chunks = this._chunks.slice();
+    return h;
+  }
+}
+
+class Hmac {
+  constructor(algorithm, key) {
+    const [digest, block] = lookup(algorithm);
+    let k = toBytes(key);
+    if (k.length > block) k = digest(k);
+    this._k = Buffer.alloc(block);
+    Buffer.from(k).copy(this._k);
+    this._digest = digest;
+    this._chunks = [];
+  }
+  update(data, enc) {
+    this._chunks.push(toBytes(data, enc));
+    return this;
+  }
+  digest(enc) {
+    const ipad = this._k.map((b) => b ^ 0x36);
+    const opad = this._k.map((b) => b ^ 0x5c);
+    const inner = this._digest(Buffer.concat([ipad, ...this._chunks]));
+    return out(this._digest(Buffer.concat([opad, inner])), enc);
+  }
+}
+
+const unsupported = (name) => () => {
+  throw new Error(`crypto.${name} is not available in wasmhost's JavaScript runtime`);
+};
+
+export function randomBytes(n, cb) {
+  const buf = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 65536) globalThis.crypto.getRandomValues(buf.subarray(i, Math.min(n, i + 65536)));
+  if (cb) {
+    queueMicrotask(() => cb(null, buf));
+    return undefined;
+  }
+  return buf;
+}
+
+export function randomInt(min, max) {
+  if (max === undefined) [min, max] = [0, min];
+  const range = max - min;
+  return min + (randomBytes(6).readUIntBE(0, 6) % range);
+}
+
+export function timingSafeEqual(a, b) {
+  if (a.length !== b.length) throw new RangeError("Input buffers must have the same byte length");
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+const crypto = {
+  createHash: (algorithm) => new Hash(algorithm),
+  createHmac: (algorithm, key) => new Hmac(algorithm, key),
+  getHashes: () => Object.keys(DIGESTS),
+  hash: (algorithm, data, enc = "hex") => new Hash(algorithm).update(data).digest(enc),
+  randomBytes,
+  randomFillSync: (buf) => { globalThis.crypto.getRandomValues(buf); return buf; },
+  randomInt,
+  randomUUID: () => globalThis.crypto.randomUUID(),
+  getRandomValues: (a) => globalThis.crypto.getRandomValues(a),
+  timingSafeEqual,
+  get webcrypto() { return globalThis.crypto; },
+  get subtle() { return globalThis.crypto.subtle; },
+  Hash,
+  Hmac,
+};
+for (const name of ["createCipheriv", "createDecipheriv", "createSign", "createVerify", "generateKeyPairSync",
+  "generateKeyPair", "createPrivateKey", "createPublicKey", "pbkdf2Sync", "pbkdf2", "scryptSync", "scrypt",
+  "publicEncrypt", "privateDecrypt", "createECDH", "createDiffieHellman", "sign", "verify"]) {
+  crypto[name] = unsupported(name);
+}
+export default crypto;

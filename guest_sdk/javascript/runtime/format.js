@@ -1,0 +1,103 @@
+// util.format and util.inspect as Node prints them (console.log's text), in brief:
+// nested objects to depth 2, arrays, Maps, Sets, Errors with their stack, class names.
+// unenv's versions print JSON, which would not look like a Lambda Node.js log.
+
+let codeFile = "/var/task/index.js";
+export function setCodeFile(path) {
+  codeFile = path;
+}
+
+// An error's stack as Node prints it ("Name: message" then "    at fn (file:line:col)"),
+// from SpiderMonkey's "fn@file:line:col" lines; frames of the runtime itself are left
+// out, and the user's frames point into the bundle evaluated from the handler's file.
+export function stackLines(e) {
+  const lines = [`${e.name || "Error"}: ${e.message}`];
+  for (const line of String(e.stack || "").split("\n")) {
+    const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
+    if (!m || !m[2].includes("> Function")) continue;
+    const name = m[1].replace(/^anonymous\//, "").replace(/[/<]+$/, "").replace(/\/</g, ".<") || "<anonymous>";
+    lines.push(`    at ${name} (${codeFile}:${m[3]}:${m[4]})`);
+  }
+  return lines;
+}
+
+const isPlainKey = (k) => /^[A-Za-z_$][\w$]*$/.test(k);
+
+export function inspect(value, opts = {}) {
+  const depth = opts.depth === undefined ? 2 : opts.depth === null ? Infinity : opts.depth;
+  const seen = new Set();
+  const str = (v, level, top) => {
+    switch (typeof v) {
+      case "string": return top ? v : `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`;
+      case "number": return Object.is(v, -0) ? "-0" : String(v);
+      case "bigint": return `${v}n`;
+      case "undefined": return "undefined";
+      case "boolean": return String(v);
+      case "symbol": return v.toString();
+      case "function": return `[${v.constructor && v.constructor.name === "AsyncFunction" ? "AsyncFunction" : "Function"}`
+        + `${v.name ? ": " + v.name : " (anonymous)"}]`;
+    }
+    if (v === null) return "null";
+    if (seen.has(v)) return "[Circular *1]";
+    if (v instanceof Error) return stackLines(v).join("\n");
+    if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
+    if (v instanceof RegExp) return String(v);
+    if (typeof v.then === "function" && v instanceof Promise) return "Promise { <pending> }";
+    if (level > depth) return Array.isArray(v) ? "[Array]" : `[${(v.constructor && v.constructor.name) || "Object"}]`;
+    seen.add(v);
+    try {
+      let items, open, close, prefix = "";
+      if (Array.isArray(v)) {
+        items = v.slice(0, 100).map((x) => str(x, level + 1));
+        if (v.length > 100) items.push(`... ${v.length - 100} more items`);
+        [open, close] = ["[", "]"];
+      } else if (v instanceof Map) {
+        items = [...v].map(([k, x]) => `${str(k, level + 1)} => ${str(x, level + 1)}`);
+        [open, close, prefix] = ["{", "}", `Map(${v.size}) `];
+      } else if (v instanceof Set) {
+        items = [...v].map((x) => str(x, level + 1));
+        [open, close, prefix] = ["{", "}", `Set(${v.size}) `];
+      } else if (ArrayBuffer.isView(v)) {
+        const name = (v.constructor && v.constructor.name) || "TypedArray";
+        const hex = name === "Buffer";
+        items = [...v.slice(0, 50)].map((x) => (hex ? x.toString(16).padStart(2, "0") : String(x)));
+        if (v.length > 50) items.push(`... ${v.length - 50} more ${hex ? "bytes" : "items"}`);
+        if (hex) return `<Buffer${items.length ? " " + items.join(" ") : ""}>`;
+        [open, close, prefix] = ["[", "]", `${name}(${v.length}) `];
+      } else {
+        items = Object.keys(v).map((k) => `${isPlainKey(k) ? k : str(k, level + 1)}: ${str(v[k], level + 1)}`);
+        const name = v.constructor && v.constructor.name;
+        prefix = name && name !== "Object" ? `${name} ` : Object.getPrototypeOf(v) === null ? "[Object: null prototype] " : "";
+        [open, close] = ["{", "}"];
+      }
+      if (!items.length) return `${prefix}${open}${close}`;
+      const oneLine = `${prefix}${open} ${items.join(", ")} ${close}`;
+      if (oneLine.length <= 72 && !oneLine.includes("\n")) return oneLine;
+      const pad = "  ".repeat(level + 1);
+      return `${prefix}${open}\n${pad}${items.join(`,\n${pad}`)}\n${"  ".repeat(level)}${close}`;
+    } finally {
+      seen.delete(v);
+    }
+  };
+  return str(value, 0, false);
+}
+
+export function format(...args) {
+  if (typeof args[0] !== "string") return args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" ");
+  let i = 1;
+  let text = args[0].replace(/%([sdifjoOc%])/g, (m, f) => {
+    if (f === "%") return "%";
+    if (i >= args.length) return m;
+    const a = args[i++];
+    switch (f) {
+      case "s": return typeof a === "string" ? a : typeof a === "object" && a !== null ? inspect(a, { depth: 0 }) : String(a);
+      case "d": case "i": return typeof a === "object" ? "NaN" : String(f === "i" ? parseInt(a, 10) : Number(a));
+      case "f": return String(parseFloat(a));
+      case "j": try { return JSON.stringify(a); } catch { return "[Circular]"; }
+      case "c": return "";
+      default: return inspect(a);
+    }
+  });
+  for (; i < args.length; i++) text += " " + (typeof args[i] === "string" ? args[i] : inspect(args[i]));
+  return text;
+}

@@ -1,0 +1,67 @@
+// `process`, as much of Node's as a handler reads: env (Lambda's variables, set at init),
+// nextTick, hrtime, memoryUsage, cwd (/var/task), events, stdout/stderr into the log.
+import { EventEmitter } from "unenv/node/events";
+
+const process = new EventEmitter();
+// performance.now() cannot run while the component is being pre-initialized (wizer):
+// nothing here reads the clock before an instance runs.
+const now = () => (globalThis.performance ? performance.now() : Date.now());
+let start = null;
+
+export class ProcessExit extends Error {
+  constructor(code) {
+    super(`process.exit(${code}) called`);
+    this.name = "Runtime.ExitError";
+    this.code = code;
+  }
+}
+
+function hrtime(prev) {
+  const ns = Math.round(now() * 1e6);
+  let s = Math.floor(ns / 1e9), n = ns % 1e9;
+  if (prev) {
+    s -= prev[0]; n -= prev[1];
+    if (n < 0) { s -= 1; n += 1e9; }
+  }
+  return [s, n];
+}
+hrtime.bigint = () => BigInt(Math.round(now() * 1e6));
+
+Object.assign(process, {
+  env: {},
+  argv: ["/var/lang/bin/node", "/var/runtime/index.mjs"],
+  argv0: "node",
+  execArgv: [],
+  execPath: "/var/lang/bin/node",
+  version: "v20.19.0",
+  versions: { node: "20.19.0", v8: "11.3.244.8-node.26", uv: "1.46.0", modules: "115" },
+  release: { name: "node", lts: "Iron" },
+  platform: "linux",
+  arch: "x64",
+  pid: 1,
+  ppid: 0,
+  title: "node",
+  exitCode: undefined,
+  features: {},
+  config: { variables: {} },
+  cwd: () => "/var/task",
+  chdir: () => {},
+  umask: () => 0o22,
+  uptime: () => (now() - (start ??= now())) / 1000,
+  hrtime,
+  nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)),
+  memoryUsage: Object.assign(() => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }),
+    { rss: () => 0 }),
+  cpuUsage: () => ({ user: 0, system: 0 }),
+  resourceUsage: () => ({}),
+  emitWarning: (w) => console.warn(typeof w === "string" ? `Warning: ${w}` : w),
+  exit: (code) => { throw new ProcessExit(code === undefined ? process.exitCode || 0 : code); },
+  abort: () => { throw new ProcessExit(134); },
+  kill: () => true,
+  getuid: () => 993, getgid: () => 990, geteuid: () => 993, getegid: () => 990,
+  binding: (name) => { throw new Error(`No such module: ${name}`); },
+  stdout: { write: (s) => { console.__write(String(s)); return true; }, isTTY: false, fd: 1 },
+  stderr: { write: (s) => { console.__write(String(s)); return true; }, isTTY: false, fd: 2 },
+  stdin: { isTTY: false, fd: 0 },
+});
+export default process;

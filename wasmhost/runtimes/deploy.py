@@ -1,0 +1,122 @@
+"""Deploying a Python or JavaScript function: its code staged once per content hash,
+its dependencies and layers prepared, and the runtime component it runs on.
+
+The host calls ``runtime_function``; everything language-specific stays here and in
+python.py / javascript.py, so the host knows only "a runtime ABI".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from ..build import BuildError, detect
+from ..config import FunctionConfig
+from . import javascript, python
+
+IGNORED = ("__pycache__", ".git")
+ZONEINFO = Path("/usr/share/zoneinfo")
+
+
+def tree_digest(root: Path, *, contents: bool = True) -> str:
+    """A hash of a file or folder: names and contents (or sizes and times, cheaper,
+    for layers, which can be large)."""
+    digest = hashlib.sha256()
+    files = [root] if root.is_file() else sorted(
+        p for p in root.rglob("*") if p.is_file() and not any(part in IGNORED for part in p.parts))
+    for f in files:
+        rel = f.name if root.is_file() else f.relative_to(root).as_posix()
+        if contents:
+            data = f.read_bytes()
+        else:
+            st = f.stat()
+            data = f"{st.st_size}:{st.st_mtime_ns}".encode()
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def staged(root: Path, key: str, fill: Callable[[Path], None]) -> Path:
+    """``root/key``, filled once by ``fill`` (into a temporary folder renamed into
+    place, so a concurrent or interrupted deploy never sees half of it)."""
+    target = root / key
+    if target.exists():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
+    try:
+        fill(tmp / "x")
+        try:
+            os.rename(tmp / "x", target)
+        except OSError:  # staged by another deploy meanwhile
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def merge_layers(layers: tuple[str, ...], root: Path) -> Path | None:
+    """The layers' folders merged in order, later ones winning, as Lambda extracts
+    them into /opt."""
+    if not layers:
+        return None
+    paths = [Path(p) for p in layers]
+    for p in paths:
+        if not p.is_dir():
+            raise BuildError(f"layer {p}: not a folder")
+    key = hashlib.sha256("\0".join(f"{p.resolve()}:{tree_digest(p, contents=False)}" for p in paths).encode())
+
+    def fill(dest: Path) -> None:
+        dest.mkdir()
+        for p in paths:
+            shutil.copytree(p, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*IGNORED))
+    return staged(root, "layers-" + key.hexdigest()[:32], fill)
+
+
+def language(path: Path, config: FunctionConfig) -> tuple[Path, str]:
+    if config.runtime:
+        lang = "python" if config.runtime.startswith("python") else "javascript"
+        if not path.exists():
+            raise BuildError(f"{path}: no such file or folder")
+        return path.resolve(), lang
+    path, lang = detect(path)
+    if lang not in ("python", "javascript"):
+        raise BuildError(f"{path}: a {lang} source is built into a module first: wasmhost build {path}")
+    return path, lang
+
+
+def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path, load_component, progress=None):
+    """The ``RuntimeABI`` of a Python or JavaScript function, its code's sha256 and
+    size, and whether the runtime's compiled component came from the cache.
+    ``load_component(runtime_path)`` compiles (or loads) a runtime component."""
+    from ..abi.component import RuntimeABI
+    path, lang = language(path, config)
+    layers = merge_layers(config.layers, code_root)
+    if lang == "javascript":
+        runtime = javascript.runtime_path(progress=progress)
+        handler = config.handler or javascript.default_handler(path)
+        source, sha, size, entry = javascript.bundle(path, handler, layers, code_root)
+        component, from_cache = load_component(runtime)
+        return RuntimeABI("javascript", engine, component, handler, config, source=source,
+                          entry=entry), sha, size, from_cache
+    runtime = python.runtime_path(progress=progress)
+    sha = tree_digest(path)
+    code_dir = staged(code_root, sha[:32], lambda dest: python.package(path, dest))
+    size = sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file())
+    handler = config.handler or python.default_handler(path)
+    mounts = [(str(code_dir), "/var/task"), (str(python.stdlib_dir()), "/python")]
+    native = python.native_modules(code_dir)
+    deps = python.install_requirements(code_dir / "requirements.txt", progress)
+    if deps is not None:
+        mounts.append((str(deps), "/var/task/.deps"))
+        native.update(json.loads((deps / python.NATIVE_LIST).read_text()))
+    if layers is not None:
+        mounts.append((str(layers), "/opt"))
+    if ZONEINFO.is_dir():
+        mounts.append((str(ZONEINFO), str(ZONEINFO)))
+    component, from_cache = load_component(runtime)
+    return RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native), sha, size, from_cache
