@@ -161,13 +161,14 @@ def test_examples(phost):
     assert out["rejected"][0]["index"] == 2 and out["rejected"][0]["reason"].startswith("InvalidOperation")
 
 
-def test_strict_python_functions_never_renew_on_the_event_loop(phost, tmp_path):
-    """Renewing a Python instance takes milliseconds: strict Python functions skip
-    the speculative inline run of ainvoke, so the loop never waits for it."""
+def test_python_functions_never_run_speculatively(phost, tmp_path):
+    """An abandoned speculative run would discard a warm interpreter (and could have
+    had side effects): Python functions, strict or warm, always run on a thread in
+    ainvoke, so the loop never waits for a renewal either."""
     app = write(tmp_path, "app.py", "def handler(event, context):\n    return event\n")
     phost.deploy("strict_async", app, FunctionConfig(isolation="strict", min_warm=1))
     phost.deploy("warm_async", app, FunctionConfig(min_warm=1))
     assert not phost._functions["strict_async"].speculate
-    assert phost._functions["warm_async"].speculate
+    assert not phost._functions["warm_async"].speculate
     import asyncio
     assert asyncio.run(phost.ainvoke("strict_async", {"a": 1})).value == {"a": 1}

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgpack
 
-from .abi import CommandABI, CoreABI
+from .abi import ABI
 from .config import FunctionConfig
 from .errors import (FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout,
                      MemoryLimitExceeded)
@@ -81,7 +81,7 @@ class FunctionInfo:
 
 
 class Function:
-    def __init__(self, host, name: str, version: str, abi: CoreABI | CommandABI, config: FunctionConfig,
+    def __init__(self, host, name: str, version: str, abi: ABI, config: FunctionConfig,
                  sha256: str, size: int, from_cache: bool) -> None:
         self.name, self.version, self.abi, self.config = name, version, abi, config
         self.sha256, self.size, self.from_cache = sha256, size, from_cache
@@ -91,15 +91,13 @@ class Function:
         self.meta = {"function_name": name, "function_version": version,
                      "memory_limit_in_mb": config.memory_mb, "env": dict(config.env)}
         self._host = host
-        strict = config.isolation == "strict" and abi.kind in ("core", "python", "javascript")
+        strict = config.isolation == "strict" and abi.pooled
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
-        self.invoke = self._invoke_command if abi.kind == "wasi_command" else make_warm_path(self)
-        # Speculative inline runs (Host.ainvoke): only guests that can do nothing but
-        # compute and log (core modules; Python and JavaScript with no network or
-        # writable files), so an abandoned run has no effect outside. Not for strict
-        # runtime functions: renewing their instance (~5 ms) would then hold the loop.
-        self.speculate = abi.kind == "core" or (abi.kind in ("python", "javascript") and not strict)
+        self.invoke = make_warm_path(self) if abi.pooled else self._invoke_command
+        # Speculative inline runs (Host.ainvoke) only where the ABI says an abandoned
+        # run leaves no trace: no side-effecting capability, no runtime's warm state.
+        self.speculate = abi.speculative
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0  # in a row
         self.inline_runs = self.thread_runs = self.overruns_total = 0

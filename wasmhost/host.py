@@ -21,6 +21,7 @@ import msgpack
 import wasmtime
 
 from . import abi
+from .capabilities import Grants
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
 from .errors import DeployError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
@@ -97,8 +98,9 @@ class Host:
         key = name if version == "$LATEST" else f"{name}:{version}"
         config = config or FunctionConfig()
         path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
+        grants = self._grants(name, config)
         if path is not None and (path.suffix in (".py", ".js", ".mjs") or path.is_dir()):
-            guest, sha, size, from_cache = self._runtime_function(path, config)
+            guest, sha, size, from_cache = self._runtime_function(path, config, grants)
         else:
             wasm = _read_module(source)
             sha, size = hashlib.sha256(wasm).hexdigest(), len(wasm)
@@ -107,7 +109,7 @@ class Host:
             except wasmtime.WasmtimeError as e:
                 raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
             guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env),
-                                   self.max_response)
+                                   self.max_response, grants)
         fn = Function(self, name, version, guest, config, sha, size, from_cache)
         try:
             fn.pool.prewarm()
@@ -121,7 +123,11 @@ class Host:
             old.pool.close()
         return fn.info()
 
-    def _runtime_function(self, path: Path, config: FunctionConfig):
+    def _grants(self, name: str, config: FunctionConfig) -> Grants:
+        """What the function's capabilities may use (wasmhost/capabilities)."""
+        return Grants(function=name)
+
+    def _runtime_function(self, path: Path, config: FunctionConfig, grants: Grants):
         """A Python or JavaScript function: its language's shared runtime component
         (built once, compiled once) plus the user's code."""
         import tempfile
@@ -164,7 +170,7 @@ class Host:
                 self._components[runtime] = cached
         component, from_cache = cached
         guest = RuntimeABI("javascript" if is_js else "python", self.engine, component, handler, config.memory_mb,
-                           dict(config.env), code_dir=code_dir, source=source)
+                           dict(config.env), grants=grants, code_dir=code_dir, source=source)
         return guest, sha, size, from_cache
 
     def _code_root(self) -> Path:

@@ -17,15 +17,21 @@ from pathlib import Path
 import wasmtime
 from wasmtime import component as wc
 
+from .. import capabilities
+from ..capabilities import Grants
 from ..clock import request_id, wall_ms
+from ..engine import ffi
 from ..errors import FunctionError, InvalidResult, InvocationError
+from .base import INIT_FUEL, GuestState
 from .imports import linker_for
-from .sandbox import INIT_FUEL, GuestState, _take_host_exception, classify
+from .sandbox import classify
+
 
 def _linker(engine) -> wc.Linker:
     def build() -> wc.Linker:
         linker = wc.Linker(engine.wasmtime)
         linker.add_wasip2()
+        capabilities.define_component(linker)
         return linker
     return linker_for(engine, "component-wasip2", build)
 
@@ -38,12 +44,13 @@ class ComponentSandbox(GuestState):
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
         self.memory_limit = abi.memory_limit
+        self.caps = capabilities.new_states(abi.capabilities, abi.grants)
         self._instantiate(fuel, ticks)
 
     def _instantiate(self, fuel: int, ticks: int) -> None:
         abi = self.abi
         self.t0 = time.perf_counter_ns()
-        self.store = store = wasmtime.Store(abi.engine.wasmtime)
+        self.store = store = ffi.new_store_for(abi.engine.wasmtime, self)  # host imports find us from it
         store.set_limits(memory_size=abi.memory_limit)
         wasi = wasmtime.WasiConfig()
         wasi.env = list(abi.env.items())
@@ -82,8 +89,10 @@ class ComponentSandbox(GuestState):
             out = func(self.store, *args)
             func.post_return(self.store)
             return out
+        except InvocationError as e:  # a host import ended the invocation (its deadline passed)
+            raise e.usage(self.fuel_used(), 0) from None
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-            _take_host_exception()
+            ffi.take_host_exception()
             raise classify(e, f"the {self.abi.kind} runtime", self.fuel_used(), 0, self.fuel_budget,
                            self.memory_limit) from None
 
@@ -121,12 +130,20 @@ class ComponentSandbox(GuestState):
 
 class RuntimeABI:
     """A deployed function of a language runtime: the shared runtime component, the
-    user's code (a directory for Python, source text for JavaScript) and its handler."""
+    user's code (a directory for Python, source text for JavaScript) and its handler.
+
+    A runtime links every capability's host interface (the WIT world imports them
+    all), and is never run speculatively: an abandoned run would throw away a warm
+    interpreter (10-16 ms to start again) and could have had side effects."""
 
     uses_context = True
+    pooled = True
+    speculative = False
+    capabilities = capabilities.ALL
 
     def __init__(self, kind: str, engine, component, handler: str, memory_mb: int, env: dict[str, str], *,
-                 code_dir: Path | None = None, source: str | None = None) -> None:
+                 grants: Grants, code_dir: Path | None = None, source: str | None = None) -> None:
+        self.grants = grants
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.code_dir = code_dir
         self.init_args = (handler,) if kind == "python" else (source or "", handler.rpartition(".")[2])

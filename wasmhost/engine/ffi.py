@@ -17,11 +17,16 @@ bench/bench_core.py for the measurement.
 from __future__ import annotations
 
 import ctypes
+import weakref
 from ctypes import POINTER, c_int64, c_size_t, c_void_p, cast
+from typing import Any
 
 import wasmtime
 from wasmtime import Trap, WasmtimeError
 from wasmtime import _ffi as _wffi
+from wasmtime import _func as _wfunc
+from wasmtime import _value as _wvalue
+from wasmtime.component import _enter as _wenter
 
 WASMTIME_VERSION = "50.0.1"
 
@@ -96,3 +101,60 @@ def set_wasi(ctx: c_void_p, wasi: wasmtime.WasiConfig) -> None:
     err = context_set_wasi(ctx, c_void_p(addr(wasi._consume())))
     if err:
         raise take_error(err)
+
+
+# -- a guest's host object, found from inside a host import ------------------------------
+# A store's data pointer names the Python object that owns the store (a sandbox), so a
+# host import finds its caller's per-instance state with no process-wide table. The
+# slot holds a weak reference: the sandbox owns the store, never the other way round.
+context_get_data = _fn("wasmtime_context_get_data", c_void_p, glib)
+_slab = _wvalue.SLAB
+STORE_DATA_FINALIZER = _wvalue._externref_finalizer
+
+
+def store_new_for(engine: c_void_p, owner: object) -> c_void_p:
+    """A raw ``wasmtime_store_t*`` whose data names ``owner`` (core guests)."""
+    return c_void_p(store_new(engine, c_void_p(_wvalue._intern(weakref.ref(owner))), STORE_DATA_FINALIZER))
+
+
+def owner_of(storelike) -> Any:
+    """The object a store was created for (``store_data_for``), from a host import's
+    ``Caller`` or a component import's store context; ``None`` once it is gone."""
+    idx = context_get_data(storelike._context())
+    return _slab.get(idx - 1)() if idx else None
+
+
+def new_store_for(engine: wasmtime.Engine, owner: object) -> wasmtime.Store:
+    """A public ``wasmtime.Store`` whose data names ``owner`` (component guests)."""
+    return wasmtime.Store(engine, data=weakref.ref(owner))
+
+
+def take_host_exception() -> BaseException | None:
+    """The exception a host import raised, if a trap came from one. wasmtime-py keeps it
+    in module globals (one for core functions, one for components) for its own call
+    path; left there it would resurface in some later, unrelated call."""
+    exc, _wfunc.LAST_EXCEPTION = _wfunc.LAST_EXCEPTION, None
+    comp, _wenter.LAST_EXCEPTION = _wenter.LAST_EXCEPTION, None
+    return exc or comp
+
+
+# -- WASI and engine settings that wasmtime-py does not expose -----------------------------
+def set_stdin_bytes(cfg: wasmtime.WasiConfig, data: bytes) -> None:
+    vec = _wffi.wasm_byte_vec_t()
+    buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
+    _wffi.wasm_byte_vec_new(ctypes.byref(vec), len(data), buf)
+    _wffi.wasi_config_set_stdin_bytes(cfg.ptr(), ctypes.byref(vec))
+
+
+def use_pooling_allocator(cfg: wasmtime.Config, slots: int, max_memory: int, max_instance: int) -> None:
+    """Wasmtime's pooling allocator (reachable only through the C API)."""
+    pc = _wffi.wasmtime_pooling_allocation_config_new()
+    try:
+        _wffi.wasmtime_pooling_allocation_config_total_core_instances_set(pc, slots)
+        _wffi.wasmtime_pooling_allocation_config_total_memories_set(pc, slots)
+        _wffi.wasmtime_pooling_allocation_config_total_tables_set(pc, slots)
+        _wffi.wasmtime_pooling_allocation_config_max_memory_size_set(pc, max_memory)
+        _wffi.wasmtime_pooling_allocation_config_max_core_instance_size_set(pc, max_instance)
+        _wffi.wasmtime_pooling_allocation_strategy_set(cfg.ptr(), pc)
+    finally:
+        _wffi.wasmtime_pooling_allocation_config_delete(pc)
