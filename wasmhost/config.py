@@ -20,6 +20,13 @@ class FunctionConfig:
     environments); ``"strict"`` gives every invocation a fresh instance.
     ``idle_ttl_s``: instances beyond ``min_warm`` idle this long are dropped.
     ``handler``: for Python functions, the ``module.function`` to call.
+    ``allowed_hosts``: where outbound HTTP may go (deny by default): ``"api.example.com"``,
+    ``"*.example.org"``, ``"127.0.0.1:8080"``, ``"host:*"``, or ``"*"`` for any public host;
+    a name without a port allows the scheme's default port. Non-public addresses
+    (loopback, private, link-local) are reachable only when named literally
+    (wasmhost/capabilities/http.py). A comma-separated string is accepted.
+    ``kv_stores``: the named key-value stores the function may open besides its own
+    (wasmhost/capabilities/kv.py).
     """
 
     memory_mb: int = 128
@@ -32,6 +39,8 @@ class FunctionConfig:
     env: dict[str, str] = field(default_factory=dict)
     handler: str | None = None  # Python functions: "module.function" (default: <module>.handler)
     layers: tuple[str, ...] = ()  # Lambda layers: directories seen at /opt (later ones win)
+    allowed_hosts: tuple[str, ...] = ()
+    kv_stores: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -55,6 +64,11 @@ class FunctionConfig:
             bad(f"handler must look like 'module.function', not {self.handler!r}")
         if not self.idle_ttl_s > 0:
             bad(f"idle_ttl_s must be positive, not {self.idle_ttl_s!r}")
+        if self.allowed_hosts or self.kv_stores:  # checked by their capabilities, which say what is wrong
+            from .capabilities.http import parse_allowed_hosts
+            from .capabilities.kv import parse_store_names
+            object.__setattr__(self, "allowed_hosts", parse_allowed_hosts(self.allowed_hosts))
+            object.__setattr__(self, "kv_stores", parse_store_names(self.kv_stores))
 
     @property
     def fuel_budget(self) -> int:

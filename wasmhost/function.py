@@ -146,7 +146,8 @@ class Function:
                                                    seq, t0, self.timeout_ns)
             t1 = perf_ns()
             logs = sb.take_logs()
-            report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True)
+            report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True,
+                            "ok", None, *outbound(sb))
             if logs:
                 host.ledger_record((seq, self.name, t0, logs))
             host.ledger_record(report)  # recorded before the slot frees (see Host.close)
@@ -154,7 +155,7 @@ class Function:
         except InvocationError as e:
             sb = getattr(e, "sandbox", None)
             logs = sb.take_logs() if sb is not None else ""
-            raise self._failed(e, seq, t0, perf_ns() - t0, None, logs) from None
+            raise self._failed(e, seq, t0, perf_ns() - t0, None, logs, outbound(sb)) from None
         finally:
             if sb is not None:
                 sb.close()
@@ -171,9 +172,9 @@ class Function:
         return self._fail_report(exc, report, logs)
 
     def _failed(self, e: InvocationError, seq: int, t0: int, dur: int, init_ns: int | None,
-                logs: str) -> InvocationError:
+                logs: str, usage: tuple[int, int] = (0, 0)) -> InvocationError:
         report = Report(seq, self.name, self.version, t0, dur, init_ns, e.fuel_used, e.memory_bytes,
-                        self.memory_mb, init_ns is not None)
+                        self.memory_mb, init_ns is not None, "ok", None, *usage)
         detail = e.trap_detail
         if detail:  # the backtrace belongs in the log, as a runtime's stack trace would be
             logs += detail if detail.endswith("\n") else detail + "\n"
@@ -191,6 +192,13 @@ class Function:
         return e
 
 
+def outbound(sb) -> tuple[int, int]:
+    """The outbound HTTP requests and bytes of the invocation ``sb`` just ran (the http
+    capability's counters, reset)."""
+    state = sb.caps.get("http") if sb is not None else None
+    return state.take_usage() if state is not None else (0, 0)
+
+
 def make_warm_path(fn: Function):
     """The invocation path of a pooled function (core module or language runtime),
     as a closure over everything it reads (a local is cheaper than an attribute;
@@ -201,6 +209,8 @@ def make_warm_path(fn: Function):
     record, max_payload, max_response = host.ledger_record, host.max_payload, host.max_response
     name, version, memory_mb, timeout_ns = fn.name, fn.version, fn.memory_mb, fn.timeout_ns
     strict, tells_context = pool.strict, fn.abi.uses_context
+    # only functions that can reach the network have outbound usage to report
+    metered_io = any(cap.NAME == "http" for cap in fn.abi.capabilities)
 
     def invoke(payload: bytes, seq: int, codec: str = "raw", budget: int | None = None) -> InvokeResult:
         if len(payload) > max_payload:
@@ -230,12 +240,17 @@ def make_warm_path(fn: Function):
                 pool.discard(sb)
                 raise Overrun from None
             t1 = perf_ns()
-            exc = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs())  # recorded before the
+            exc = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs(),  # recorded before the
+                             outbound(sb) if metered_io else (0, 0))
             pool.discard(sb)  # slot frees, so a draining Host.close never misses it
             raise exc from None
         t1 = perf_ns()
-        report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
-                                    init_ns is not None, "ok", None))
+        if metered_io:
+            report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
+                                        init_ns is not None, "ok", None, *sb.caps["http"].take_usage()))
+        else:
+            report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
+                                        init_ns is not None, "ok", None, 0, 0))
         logs = ""
         if sb.logs is not None:
             logs = sb.take_logs()

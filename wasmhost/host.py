@@ -21,6 +21,7 @@ import msgpack
 import wasmtime
 
 from . import abi
+from .backends.kv import SQLiteKV
 from .capabilities import Grants
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
@@ -43,8 +44,8 @@ def default_data_dir() -> Path:
 class Host:
     """Deployed functions, their warm pools, the engine and the metering ledger.
 
-    ``data_dir`` holds the compiled-artifact cache (``cache/``) and the ledger
-    (``ledger.sqlite``); ``data_dir=None`` uses ``$WASMHOST_HOME`` or ``~/.wasmhost``.
+    ``data_dir`` holds the compiled-artifact cache (``cache/``), the ledger
+    (``ledger.sqlite``) and the functions' key-value stores (``kv.sqlite``); ``data_dir=None`` uses ``$WASMHOST_HOME`` or ``~/.wasmhost``.
     ``persist=False`` keeps both in memory (nothing written to disk).
     Thread-safe: invoke from any number of threads; guests run with the GIL released.
     ``inline_budget_ms``: how long ``ainvoke`` may run a guest on the event loop
@@ -65,6 +66,8 @@ class Host:
                                    self.engine)
         self.ledger = Ledger(self.data_dir / "ledger.sqlite" if persist else None)
         self.ledger_record = self.ledger.record
+        # functions' key-value stores (kv.sqlite, opened on first use)
+        self.kv = SQLiteKV(self.data_dir / "kv.sqlite" if persist else None)
         self.ticker = EpochTicker(self.engine, tick_ms)
         # a speculative inline run's deadline in ticks (0: always use a worker thread)
         self._inline_ticks = self.ticker.ticks_for(inline_budget_ms) - 1 if inline_budget_ms > 0 else 0
@@ -125,7 +128,7 @@ class Host:
 
     def _grants(self, name: str, config: FunctionConfig) -> Grants:
         """What the function's capabilities may use (wasmhost/capabilities)."""
-        return Grants(function=name)
+        return Grants(function=name, allowed_hosts=config.allowed_hosts, kv_stores=config.kv_stores, kv=self.kv)
 
     def _runtime_function(self, path: Path, config: FunctionConfig, grants: Grants):
         """A Python or JavaScript function: its language's shared runtime component
@@ -309,6 +312,7 @@ class Host:
             self._executor.shutdown(wait=True)
         self.ticker.close()
         self.ledger.close()
+        self.kv.close()
         if not self._persist and self._code_dir is not None:  # Python code copied to a temp dir
             import shutil
             shutil.rmtree(self._code_dir, ignore_errors=True)

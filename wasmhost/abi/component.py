@@ -124,6 +124,7 @@ class ComponentSandbox(GuestState):
 
     def close(self) -> None:
         self.live = False
+        capabilities.close_states(self.caps)
         self.store = None
         self._init = self._handle = None
 

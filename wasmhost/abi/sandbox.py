@@ -16,6 +16,7 @@ from typing import Callable
 import wasmtime
 from wasmtime import ExitTrap, Trap, TrapCode
 
+from .. import capabilities
 from ..engine import ffi
 from ..engine.engine import WASM_PAGE
 from ..errors import cause, FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
@@ -174,6 +175,7 @@ class Sandbox(GuestState):
     def close(self) -> None:
         self.live = False
         if self._store:
+            capabilities.close_states(self.caps)
             self.view = memoryview(b"")
             ffi.store_delete(self._store)
             self._store = None

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 import wasmtime
 
 from ..engine import ffi
-from . import context, error, log
+from . import context, error, http, kv, log
 
 if TYPE_CHECKING:
     from ..backends.kv import KVBackend
@@ -63,7 +63,7 @@ class Grants:
     kv: "KVBackend | None" = None
 
 
-ALL: tuple[Capability, ...] = (log, context, error)  # type: ignore[assignment]
+ALL: tuple[Capability, ...] = (log, context, error, http, kv)  # type: ignore[assignment]
 _BY_IMPORT: dict[str, tuple[Capability, CoreImport]] = {
     name: (cap, entry) for cap in ALL for name, entry in cap.IMPORTS.items()}
 
@@ -86,6 +86,15 @@ def used_by(import_names: Iterable[str]) -> tuple[Capability, ...]:
 
 def side_effects(caps: Iterable[Capability]) -> bool:
     return any(cap.SIDE_EFFECTS for cap in caps)
+
+
+def close_states(states: dict[str, Any]) -> None:
+    """An instance is going: let each state release what it holds (connections).
+    States stay usable (strict isolation renews the instance, not the grants)."""
+    for state in states.values():
+        close = getattr(state, "close", None)
+        if close is not None:
+            close()
 
 
 def new_states(caps: Iterable[Capability], grants: Grants) -> dict[str, Any]:
@@ -127,5 +136,6 @@ def define_component(linker: Any) -> None:
             host.add_func(name, (lambda cb: lambda store, *args: cb(owner_of(store), *args))(callback))
 
 
-__all__ = ["ALL", "COMPONENT_INTERFACE", "Capability", "Grants", "IMPORT_MODULE", "define_component", "define_core",
+__all__ = ["ALL", "COMPONENT_INTERFACE", "Capability", "Grants", "IMPORT_MODULE", "close_states", "define_component",
+           "define_core",
            "import_names", "new_states", "side_effects", "signature", "used_by"]

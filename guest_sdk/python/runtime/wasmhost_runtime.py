@@ -20,6 +20,8 @@ import pkgutil, keyword, numbers, types, weakref, warnings, traceback, logging  
 import wit_world
 from componentize_py_types import Err
 
+import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
+
 _handler = None
 
 
