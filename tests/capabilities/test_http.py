@@ -158,3 +158,50 @@ def test_allow_list_rules():
 def test_non_public_addresses(addr):
     import ipaddress
     assert not http._public(ipaddress.ip_address(addr))
+
+
+REQUESTS_APP = textwrap.dedent('''
+    import requests
+
+    def handler(event, context):
+        try:
+            if event.get("post"):
+                r = requests.post(event["url"], json={"n": 1}, headers={"X-Test": "r"}, timeout=2)
+            else:
+                r = requests.get(event["url"], params={"a": "b"})
+            return {"status": r.status_code, "text": r.text, "ctype": r.headers.get("content-type"),
+                    "history": [h.status_code for h in r.history], "url": r.url}
+        except requests.exceptions.ConnectionError as e:
+            return {"refused": type(e).__name__, "message": str(e)}
+''')
+
+
+@pytest.fixture(scope="module")
+def requests_host(tmp_path_factory, internet, artifact_cache):
+    code = tmp_path_factory.mktemp("requests_fn")
+    (code / "app.py").write_text(REQUESTS_APP)
+    (code / "requirements.txt").write_text("requests\n")
+    h = Host(tmp_path_factory.mktemp("rdata"), cache_dir=artifact_cache)
+    try:
+        h.deploy("req", code, FunctionConfig(allowed_hosts=(f"127.0.0.1:{internet.port}",)))
+    except DeployError as e:
+        h.close()
+        pytest.skip(f"requests could not be installed for the function: {e} (CI needs a package index)")
+    yield h
+    h.close()
+
+
+def test_requests_get_post_and_redirects(requests_host, internet):
+    out = requests_host.invoke("req", {"url": internet.url + "/hello"}).value
+    assert out["status"] == 200 and out["text"] == "hello from the internet"
+    out = requests_host.invoke("req", {"url": internet.url + "/echo", "post": True}).value
+    doc = json.loads(out["text"])
+    assert doc["method"] == "POST" and json.loads(doc["body"]) == {"n": 1} and doc["headers"]["X-Test"] == "r"
+    out = requests_host.invoke("req", {"url": f"{internet.url}/redirect?to=/hello"}).value
+    assert out["history"] == [302] and out["text"] == "hello from the internet"
+
+
+def test_requests_refusal_is_a_connection_error_naming_the_host(requests_host):
+    out = requests_host.invoke("req", {"url": "https://example.com/"}).value
+    assert out["refused"] == "ConnectionError"
+    assert "example.com" in out["message"] and "allowed_hosts" in out["message"]

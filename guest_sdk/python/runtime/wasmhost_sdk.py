@@ -17,6 +17,7 @@ an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is i
 """
 
 import http.client
+import importlib
 import importlib.abc
 import io
 import json
@@ -26,6 +27,28 @@ import urllib.parse
 import urllib.request
 
 from wit_world.imports import host
+
+# The runtime holds only the standard library imported when it is built: what
+# requests, urllib3, idna and charset_normalizer import must be imported here
+# (whole packages where they import submodules, whose names vary between versions).
+def _preload():
+    import pkgutil
+    for name in ("queue", "http.cookiejar", "http.cookies", "encodings.idna", "stringprep", "mimetypes",
+                 "zipfile", "tempfile", "shutil", "selectors", "select", "array", "atexit", "sysconfig", "locale",
+                 "quopri", "threading", "linecache", "tokenize", "csv", "bz2", "lzma",
+                 "email", "importlib.metadata", "importlib.resources", "importlib.readers", "json", "urllib"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # not in this CPython build (bz2, lzma): a package that needs it says so
+            continue
+        for sub in pkgutil.iter_modules(getattr(module, "__path__", None) or []):
+            try:
+                importlib.import_module(f"{name}.{sub.name}")
+            except ImportError:
+                pass
+
+
+_preload()
 
 __all__ = ["KVError", "OutboundRefused", "kv"]
 
