@@ -205,3 +205,24 @@ def test_requests_refusal_is_a_connection_error_naming_the_host(requests_host):
     out = requests_host.invoke("req", {"url": "https://example.com/"}).value
     assert out["refused"] == "ConnectionError"
     assert "example.com" in out["message"] and "allowed_hosts" in out["message"]
+
+
+def test_core_module_import(tmp_path, internet):
+    import msgpack
+
+    from internet import http_guest
+    with Host(tmp_path / "data") as h:
+        wat = http_guest({"method": "POST", "url": internet.url + "/echo", "headers": [["X-Core", "yes"]],
+                          "body": b"\x01\x02"})
+        h.deploy("core", wat.encode(), FunctionConfig(allowed_hosts=(f"127.0.0.1:{internet.port}",)))
+        h.deploy("core_denied", wat.encode())
+        assert not h._functions["core"].speculate  # it imports a side-effecting capability
+        res = h.invoke("core", b"")
+        reply = msgpack.unpackb(res.payload)
+        doc = json.loads(reply["body"])
+        assert reply["status"] == 200 and doc["body"] == "\x01\x02" and doc["headers"]["X-Core"] == "yes"
+        assert res.report.outbound_requests == 1 and res.report.outbound_bytes == 2 + len(reply["body"])
+        reply = msgpack.unpackb(h.invoke("core_denied", b"").payload)
+        assert reply["error"] == "Refused" and "allowed_hosts" in reply["message"]
+        h.ledger.flush()
+        assert h.ledger.totals("core")["outbound_requests"] == 1

@@ -16,6 +16,7 @@ from ...errors import DeployError, FunctionNotFound, WasmhostError
 from ..errors import ApiError, invalid
 from . import packaging
 from .names import LATEST, parse_layer_version_arn
+from ..capability_tags import config_from_tags
 
 if TYPE_CHECKING:
     from ...host import Host
@@ -46,7 +47,8 @@ class Deployer:
                 fuel=int(tags["wasmhost:fuel"]) if "wasmhost:fuel" in tags else None,
                 isolation=tags.get("wasmhost:isolation", "warm"),
                 min_warm=min(provisioned, max(max_conc, 0)), max_concurrency=max(max_conc, 1),
-                env=dict((doc.get("Environment") or {}).get("Variables") or {}), layers=tuple(layers))
+                env=dict((doc.get("Environment") or {}).get("Variables") or {}), layers=tuple(layers),
+                **config_from_tags(tags))  # wasmhost:allowed-hosts, wasmhost:kv-stores (server/capability_tags.py)
         except (ValueError, DeployError) as e:
             raise invalid(str(e)) from None
 

@@ -72,3 +72,21 @@ class Internet:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+def http_guest(request: dict) -> str:
+    """A core module (WebAssembly text) that sends ``request`` through
+    ``wasmhost.http_request`` and returns the msgpack reply ``http_reply`` gives."""
+    import msgpack
+    data = "".join(f"\\{b:02x}" for b in msgpack.packb(request))
+    n = len(msgpack.packb(request))
+    return f"""(module
+      (import "wasmhost" "http_request" (func $req (param i32 i32) (result i32)))
+      (import "wasmhost" "http_reply" (func $reply (param i32 i32) (result i32)))
+      (memory (export "memory") 2)
+      (data (i32.const 16) "{data}")
+      (func (export "wasmhost_alloc") (param i32) (result i32) i32.const 4096)
+      (func (export "wasmhost_handle") (param i32 i32) (result i64) (local $n i32)
+        (local.set $n (call $req (i32.const 16) (i32.const {n})))
+        (drop (call $reply (i32.const 8192) (local.get $n)))
+        (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.extend_i32_u (local.get $n)))))"""

@@ -1,0 +1,15 @@
+"""The Lambda API's way to grant capabilities: function tags, as ``wasmhost:fuel`` and
+``wasmhost:isolation`` set the limits. Comma-separated values; the capabilities
+check them (a bad entry is an InvalidParameterValueException naming it).
+
+    aws lambda create-function ... --tags 'wasmhost:allowed-hosts=api.example.com,*.example.org,wasmhost:kv-stores=sessions'
+"""
+
+from __future__ import annotations
+
+TAGS = {"wasmhost:allowed-hosts": "allowed_hosts", "wasmhost:kv-stores": "kv_stores"}
+
+
+def config_from_tags(tags: dict) -> dict[str, str]:
+    """``FunctionConfig`` keyword arguments for the capability tags present."""
+    return {field: tags[tag] for tag, field in TAGS.items() if tag in tags}
