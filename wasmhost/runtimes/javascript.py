@@ -13,6 +13,7 @@ from ..build import SDK, BuildError
 from . import cached_runtime
 
 RUNTIME = SDK / "javascript" / "runtime" / "runtime.js"
+CAPABILITIES = SDK / "javascript" / "runtime" / "wasmhost_sdk.js"  # imported by runtime.js
 WIT = SDK / "wit" / "js-runtime.wit"
 PACKAGE = SDK / "javascript"
 
@@ -30,6 +31,6 @@ def runtime_path(progress=None) -> Path:
     """The runtime component, built on first use."""
     exe, version = componentize_js()
     return cached_runtime(
-        "javascript", f"componentize-js {version}", [RUNTIME, WIT],
+        "javascript", f"componentize-js {version}", [RUNTIME, CAPABILITIES, WIT],
         lambda out: [exe, "--wit", str(WIT), "--world-name", "javascript", "-d", "http", "-d", "fetch-event",
                      "--out", str(out), str(RUNTIME)], progress, 15)

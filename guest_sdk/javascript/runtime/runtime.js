@@ -1,6 +1,7 @@
 // wasmhost's JavaScript runtime: StarlingMonkey (componentize-js) running
 // `export function handler(event, context)` as Lambda's Node.js runtime calls it.
 // Built once; the user's source is evaluated at instance init.
+import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 
 let handler = null;
 
