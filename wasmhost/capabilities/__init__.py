@@ -5,7 +5,8 @@ In the spirit of Spin's "factors", each capability is one module here that
 - **links its imports**: ``IMPORTS`` are the core-module imports it provides in the
   ``wasmhost`` import module, ``{name: (params, results, callback)}``;
   ``COMPONENT_IMPORTS`` are the functions it provides to the language runtimes'
-  ``host`` interface (guest_sdk/wit/), ``{name: callback}``. A callback gets the
+  ``host`` interface (guest_sdk/wit/), ``{name: (results, callback)}`` (string and
+  bool arguments, a tuple of ``results`` types back). A callback gets the
   calling guest (found from the caller's store: no process-wide table) and the
   guest's arguments;
 - **creates its per-instance state**: ``new_state(grants)`` returns what one
@@ -47,7 +48,7 @@ class Capability(Protocol):
     NAME: str
     SIDE_EFFECTS: bool
     IMPORTS: Mapping[str, CoreImport]
-    COMPONENT_IMPORTS: Mapping[str, Callable[..., Any]]
+    COMPONENT_IMPORTS: Mapping[str, tuple[tuple[str, ...], Callable[..., Any]]]
 
     def new_state(self, grants: "Grants") -> Any: ...
 
@@ -130,10 +131,9 @@ def define_component(linker: Any) -> None:
     """Add every capability's component imports to a component ``linker``, as the
     instance ``COMPONENT_INTERFACE`` the runtime worlds import."""
     host = linker.root().add_instance(COMPONENT_INTERFACE)
-    owner_of = ffi.owner_of
     for cap in ALL:
-        for name, callback in cap.COMPONENT_IMPORTS.items():
-            host.add_func(name, (lambda cb: lambda store, *args: cb(owner_of(store), *args))(callback))
+        for name, (results, callback) in cap.COMPONENT_IMPORTS.items():
+            ffi.add_component_func(host, name, callback, results)
 
 
 __all__ = ["ALL", "COMPONENT_INTERFACE", "Capability", "Grants", "IMPORT_MODULE", "close_states", "define_component",

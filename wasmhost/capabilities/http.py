@@ -412,4 +412,4 @@ def _http_send(guest, method: str, url: str, headers: str, body: str, follow: bo
     return status, json.dumps({"reason": reason, "headers": rheaders, "url": final}), rbody.decode("latin-1")
 
 
-COMPONENT_IMPORTS = {"http-send": _http_send}
+COMPONENT_IMPORTS = {"http-send": (("u16", "string", "string"), _http_send)}

@@ -169,18 +169,37 @@ IMPORTS = {
 
 
 # -- the runtimes' host interface: (1, value) found, (0, "") absent, (-2, "Kind: message") refused ----
-def _component(call):
+def _refusals(call):
     def run(guest, *args):
         try:
             return call(guest.caps[NAME], *args)
         except KVError as e:
-            return (-2, f"{e.kind}: {e}")
+            return -2, f"{e.kind}: {e}"
     return run
 
 
-COMPONENT_IMPORTS = {
-    "kv-get": _component(lambda s, store, key: (0, "") if (v := s.get(store, key)) is None else (1, v.decode("latin-1"))),
-    "kv-set": _component(lambda s, store, key, value: (s.set(store, key, value.encode("latin-1")), (0, ""))[1]),
-    "kv-delete": _component(lambda s, store, key: (int(s.delete(store, key)), "")),
-    "kv-keys": _component(lambda s, store, prefix: (0, json.dumps(s.keys(store, prefix)))),
-}
+@_refusals
+def _get(state: KVState, store: str, key: str) -> tuple[int, str]:
+    value = state.get(store, key)
+    return (0, "") if value is None else (1, value.decode("latin-1"))
+
+
+@_refusals
+def _set(state: KVState, store: str, key: str, value: str) -> tuple[int, str]:
+    state.set(store, key, value.encode("latin-1"))
+    return 0, ""
+
+
+@_refusals
+def _delete(state: KVState, store: str, key: str) -> tuple[int, str]:
+    return int(state.delete(store, key)), ""
+
+
+@_refusals
+def _keys(state: KVState, store: str, prefix: str) -> tuple[int, str]:
+    return 0, json.dumps(state.keys(store, prefix))
+
+
+_RESULT = ("s32", "string")
+COMPONENT_IMPORTS = {"kv-get": (_RESULT, _get), "kv-set": (_RESULT, _set), "kv-delete": (_RESULT, _delete),
+                     "kv-keys": (_RESULT, _keys)}
