@@ -97,11 +97,7 @@ class _HostSocket:
             method, target, headers, body = request
             url = target if "://" in target else self.origin + target
             status, reason, rheaders, rbody, _ = send(method, url, headers, body)
-            head = [f"HTTP/1.1 {status} {reason}"]
-            head += [f"{k}: {v}" for k, v in rheaders
-                     if k.lower() not in ("content-length", "transfer-encoding", "connection")]
-            head += [f"Content-Length: {len(rbody)}", "Connection: close", "", ""]
-            self.response = io.BytesIO("\r\n".join(head).encode("latin-1") + (rbody if method != "HEAD" else b""))
+            self.response = _Body(rbody if method != "HEAD" else b"", status, reason, rheaders)
             self.out = bytearray()
 
     def send(self, data):
@@ -121,6 +117,35 @@ class _HostSocket:
 
     def close(self):
         pass
+
+
+class _Body(io.BytesIO):
+    """The response as the host parsed it: the body to read, the status and headers."""
+
+    def __init__(self, body, status, reason, headers):
+        super().__init__(body)
+        self.status, self.reason, self.header_list = status, reason, headers
+
+
+class _HostResponse(http.client.HTTPResponse):
+    """Takes the status and headers the host parsed instead of parsing them again
+    (``email.parser`` is slow in the sandbox)."""
+
+    def begin(self):
+        if self.headers is not None:
+            return
+        body = self.fp
+        if not isinstance(body, _Body):  # not from the host: a real socket's response
+            return super().begin()
+        self.version, self.status, self.reason = 11, body.status, body.reason
+        self.code = body.status
+        msg = http.client.HTTPMessage()
+        for k, v in body.header_list:
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                msg[k] = v
+        self.msg = self.headers = msg
+        self.length = len(body.getbuffer())
+        self.chunked, self.will_close = False, True
 
 
 def _complete(buf):
@@ -238,6 +263,7 @@ class _PatchRequests(importlib.abc.MetaPathFinder):
 
 def install():
     http.client.HTTPConnection.connect = _connect_http
+    http.client.HTTPConnection.response_class = _HostResponse
     http.client.HTTPSConnection = HTTPSConnection
     urllib.request.HTTPSHandler = HTTPSHandler
     urllib.request._opener = None  # rebuilt with the HTTPS handler on first use
