@@ -21,7 +21,7 @@ import msgpack
 import wasmtime
 
 from . import abi
-from .backends.kv import SQLiteKV
+from .backends.kv import KVBackend, SQLiteKV
 from .capabilities import Grants
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
@@ -50,14 +50,15 @@ class Host:
     Thread-safe: invoke from any number of threads; guests run with the GIL released.
     ``inline_budget_ms``: how long ``ainvoke`` may run a guest on the event loop
     before handing it to a worker thread (0: never run on the loop). ``cache_dir``
-    puts the compiled-artifact cache elsewhere, e.g. shared by several hosts.
+    puts the compiled-artifact cache elsewhere, e.g. shared by several hosts. ``kv``: the
+    key-value backend (default: SQLite in the data dir; see wasmhost/backends/kv.py).
     """
 
     def __init__(self, data_dir: str | Path | None = None, *, persist: bool = True,
                  engine: EngineSettings | None = None, tick_ms: float = 1.0,
                  max_payload: int = MAX_SYNC_PAYLOAD, max_response: int = MAX_SYNC_PAYLOAD,
                  flush_interval_s: float = 0.25, workers: int = 32, inline_budget_ms: float = 2.0,
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None, kv: KVBackend | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         if persist:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,8 @@ class Host:
                                    self.engine)
         self.ledger = Ledger(self.data_dir / "ledger.sqlite" if persist else None)
         self.ledger_record = self.ledger.record
-        # functions' key-value stores (kv.sqlite, opened on first use)
-        self.kv = SQLiteKV(self.data_dir / "kv.sqlite" if persist else None)
+        # functions' key-value stores: kv.sqlite, opened on first use, unless another backend is given
+        self.kv: KVBackend = kv if kv is not None else SQLiteKV(self.data_dir / "kv.sqlite" if persist else None)
         self.ticker = EpochTicker(self.engine, tick_ms)
         # a speculative inline run's deadline in ticks (0: always use a worker thread)
         self._inline_ticks = self.ticker.ticks_for(inline_budget_ms) - 1 if inline_budget_ms > 0 else 0
