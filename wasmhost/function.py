@@ -6,11 +6,11 @@ import json
 import time
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import msgpack
 
-from .abi import ABI
+from .abi import ABI, CommandABI
 from .config import FunctionConfig
 from .errors import (FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout,
                      MemoryLimitExceeded)
@@ -142,7 +142,7 @@ class Function:
         self.pool.take_slot()
         sb = None
         try:
-            sb, out, fuel_used, mem = self.abi.run(payload, self.config.fuel_budget, self.ticks, self.meta,
+            sb, out, fuel_used, mem = cast(CommandABI, self.abi).run(payload, self.config.fuel_budget, self.ticks, self.meta,
                                                    seq, t0, self.timeout_ns)
             t1 = perf_ns()
             logs = sb.take_logs()
@@ -240,10 +240,10 @@ def make_warm_path(fn: Function):
                 pool.discard(sb)
                 raise Overrun from None
             t1 = perf_ns()
-            exc = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs(),  # recorded before the
-                             outbound(sb) if metered_io else (0, 0))
+            failed = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs(),  # recorded before the
+                                outbound(sb) if metered_io else (0, 0))
             pool.discard(sb)  # slot frees, so a draining Host.close never misses it
-            raise exc from None
+            raise failed from None
         t1 = perf_ns()
         if metered_io:
             report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
@@ -256,7 +256,7 @@ def make_warm_path(fn: Function):
             logs = sb.take_logs()
             record((seq, name, t0, logs))
         error = sb.error
-        exc = None
+        exc: InvocationError | None = None
         if error is not None or len(out) > max_response:
             sb.error = None  # before the sandbox is free for another invocation
             exc = fn._result_error(error, len(out), report, logs)  # records the failed report

@@ -12,7 +12,7 @@ the capability's: it lives in ``caps``, created by the capability
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from ..clock import request_id, wall_ms
 
@@ -77,10 +77,8 @@ class Guest(Protocol):
     t0: int
     last_used: int
     caps: dict[str, Any]
-
-    def invoke(self, payload: bytes, budget: int | None = None) -> tuple[bytes, int, int]:
-        """Run one invocation: ``(result, fuel used, memory bytes)``, or raise the typed error."""
-        ...
+    # run one invocation: (payload, budget) -> (result, fuel used, memory bytes), or raise the typed error
+    invoke: Callable[[bytes, "int | None"], tuple[bytes, int, int]]
 
     def take_logs(self) -> str: ...
 

@@ -40,6 +40,7 @@ class ComponentSandbox(GuestState):
     """One instance of the runtime component in its own store, with the user's code loaded."""
 
     live = False
+    store: wasmtime.Store
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
@@ -125,7 +126,7 @@ class ComponentSandbox(GuestState):
     def close(self) -> None:
         self.live = False
         capabilities.close_states(self.caps)
-        self.store = None
+        self.store = None  # type: ignore[assignment]  # dropped: nothing may call into it again
         self._init = self._handle = None
 
 

@@ -47,6 +47,8 @@ class Sandbox(GuestState):
 
     _store = None
     live = False  # an instance is in the store: its exports (memory) may be touched
+    # the bound hot path (abi/core.py: make_invoke): payload, budget -> (result, fuel used, memory)
+    invoke: "Callable[[bytes, int | None], tuple[bytes, int, int]]"
 
     def __init__(self, tpl: Template, *, fuel: int, ticks: int, timeout_ns: int, meta: dict, caps: dict,
                  wasi: "Callable[[Sandbox], wasmtime.WasiConfig] | None" = None) -> None:
@@ -214,7 +216,7 @@ def classify(obj: Exception, what: str, fuel_used: int | None, size: int, fuel_b
 
 def adopt(err: int | None, trap: int | None) -> Exception:
     """The wasmtime-py object for a raw ``wasm_trap_t*`` or ``wasmtime_error_t*``."""
-    return ffi.take_trap(trap) if trap else ffi.take_error(err)
+    return ffi.take_trap(trap) if trap else ffi.take_error(err or 0)
 
 
 def _exit_error(code: int) -> InvocationError:
