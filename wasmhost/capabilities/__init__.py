@@ -137,5 +137,4 @@ def define_component(linker: Any) -> None:
 
 
 __all__ = ["ALL", "COMPONENT_INTERFACE", "Capability", "Grants", "IMPORT_MODULE", "close_states", "define_component",
-           "define_core",
-           "import_names", "new_states", "side_effects", "signature", "used_by"]
+           "define_core", "import_names", "new_states", "side_effects", "signature", "used_by"]
