@@ -47,3 +47,14 @@ def test_allowed_hosts_tag_grants_outbound_http_and_metrics_count_it(server, int
     assert server.metric('wasmhost_outbound_bytes_total{function="granted"}') == len("hello from the internet")
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="allowed_hosts"):
         client.create_function(FunctionName="bad", Tags={"wasmhost:allowed-hosts": "not a host"}, **common)
+
+
+def test_invoke_endpoint_reports_outbound_usage_in_headers(server, internet):
+    import urllib.request
+    client = lambda_client(server.url)
+    client.create_function(FunctionName="fetcher", Runtime="wasm32", Role="arn:aws:iam::000000000000:role/any",
+                           Handler="fetch.wasm", Code={"ZipFile": _zip(http_guest({"url": internet.url + "/hello"}))},
+                           Tags={"wasmhost:allowed-hosts": f"127.0.0.1:{internet.port}"})
+    with urllib.request.urlopen(urllib.request.Request(server.url + "/invoke/fetcher", data=b"")) as r:
+        assert r.headers["X-Wasmhost-Outbound-Requests"] == "1"
+        assert r.headers["X-Wasmhost-Outbound-Bytes"] == str(len("hello from the internet"))
