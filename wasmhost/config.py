@@ -65,7 +65,7 @@ class FunctionConfig:
         if not self.idle_ttl_s > 0:
             bad(f"idle_ttl_s must be positive, not {self.idle_ttl_s!r}")
         if self.allowed_hosts or self.kv_stores:  # checked by their capabilities, which say what is wrong
-            from .capabilities.http import parse_allowed_hosts
+            from .capabilities.allowlist import parse_allowed_hosts
             from .capabilities.kv import parse_store_names
             object.__setattr__(self, "allowed_hosts", parse_allowed_hosts(self.allowed_hosts))
             object.__setattr__(self, "kv_stores", parse_store_names(self.kv_stores))

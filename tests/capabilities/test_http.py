@@ -11,7 +11,7 @@ import pytest
 
 from internet import Internet
 from wasmhost import DeployError, FunctionConfig, Host, InvocationTimeout
-from wasmhost.capabilities import http
+from wasmhost.capabilities import allowlist, http
 
 APP = textwrap.dedent('''
     import http.client, json, urllib.error, urllib.request
@@ -140,7 +140,7 @@ def test_side_effecting_functions_never_run_speculatively(hosts):
 
 
 def test_allow_list_rules():
-    allow = http.AllowList(("api.example.com", "*.example.org", "127.0.0.1:8080", "[::1]:9000", "any.test:*"))
+    allow = allowlist.AllowList(("api.example.com", "*.example.org", "127.0.0.1:8080", "[::1]:9000", "any.test:*"))
     assert allow.rule_for("api.example.com", 443, 443) and allow.rule_for("api.example.com", 80, 80)
     assert not allow.rule_for("api.example.com", 8443, 443)  # a port must be named
     assert allow.rule_for("a.b.example.org", 443, 443) and not allow.rule_for("example.org", 443, 443)
@@ -157,7 +157,7 @@ def test_allow_list_rules():
                                   "::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1", "0.0.0.0"])
 def test_non_public_addresses(addr):
     import ipaddress
-    assert not http._public(ipaddress.ip_address(addr))
+    assert not allowlist.public(ipaddress.ip_address(addr))
 
 
 REQUESTS_APP = textwrap.dedent('''
