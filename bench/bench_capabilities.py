@@ -88,7 +88,7 @@ def main() -> None:
             with Host(Path(tmp) / "data") as h:
                 h.deploy("bench", app, FunctionConfig(allowed_hosts=(f"127.0.0.1:{port}",), timeout_ms=60_000))
                 results = {}
-                for rnd in range(3):  # interleaved rounds: drift over time hits both sides alike
+                for _round in range(3):  # interleaved rounds: drift over time hits both sides alike
                     guest = h.invoke("bench", {"what": "http", "url": url, "n": args.iters}).value
                     host = []
                     for _ in range(args.iters):

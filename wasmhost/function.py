@@ -6,7 +6,7 @@ import json
 import time
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 import msgpack
 
@@ -94,7 +94,7 @@ class Function:
         strict = config.isolation == "strict" and abi.pooled
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
-        self.invoke = make_warm_path(self) if abi.pooled else self._invoke_command
+        self.invoke: Callable[..., InvokeResult] = make_warm_path(self) if abi.pooled else self._invoke_command
         # Speculative inline runs (Host.ainvoke) only where the ABI says an abandoned
         # run leaves no trace: no side-effecting capability, no runtime's warm state.
         self.speculate = abi.speculative

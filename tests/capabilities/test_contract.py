@@ -19,10 +19,10 @@ def test_every_capability_declares_the_contract():
     names = set()
     for cap in capabilities.ALL:
         assert isinstance(cap.NAME, str) and isinstance(cap.SIDE_EFFECTS, bool) and callable(cap.new_state)
-        for name, (params, results, callback) in cap.IMPORTS.items():
+        for name, (_params, _results, callback) in cap.IMPORTS.items():
             assert name not in names and callable(callback)  # one owner per import
             names.add(name)
-        for name, (results, callback) in cap.COMPONENT_IMPORTS.items():
+        for results, callback in cap.COMPONENT_IMPORTS.values():
             assert set(results) <= {"string", "s32", "u16"} and callable(callback)
     assert {c.NAME for c in capabilities.ALL if c.SIDE_EFFECTS} == {"http", "kv"}
     assert [c.NAME for c in capabilities.used_by(["log", "kv_get", "nonsense"])] == ["log", "kv"]

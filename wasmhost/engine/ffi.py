@@ -178,7 +178,7 @@ _valtuple_new_uninit = _wffi.wasmtime_component_valtuple_new_uninit
 
 
 @_wffi.wasmtime_component_func_callback_t
-def _component_trampoline(env, context, ty, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
+def _component_trampoline(env, context, ty, args, nargs, results, nresults):
     try:
         callback, kinds = _COMPONENT_FUNCS[env or 0]
         pyargs: list[Any] = []
@@ -217,7 +217,7 @@ def _component_trampoline(env, context, ty, args, nargs, results, nresults):  # 
 
 
 @CFUNCTYPE(None, c_void_p)
-def _no_finalizer(env):  # type: ignore[no-untyped-def]
+def _no_finalizer(env):
     return None
 
 

@@ -7,9 +7,11 @@ check them (a bad entry is an InvalidParameterValueException naming it).
 
 from __future__ import annotations
 
+from typing import Any
+
 TAGS = {"wasmhost:allowed-hosts": "allowed_hosts", "wasmhost:kv-stores": "kv_stores"}
 
 
-def config_from_tags(tags: dict) -> dict[str, str]:
+def config_from_tags(tags: dict) -> dict[str, Any]:
     """``FunctionConfig`` keyword arguments for the capability tags present."""
     return {field: tags[tag] for tag, field in TAGS.items() if tag in tags}

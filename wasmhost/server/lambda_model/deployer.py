@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...config import FunctionConfig
 from ...errors import DeployError, FunctionNotFound, WasmhostError
+from ..capability_tags import config_from_tags
 from ..errors import ApiError, invalid
 from . import packaging
 from .names import LATEST, parse_layer_version_arn
-from ..capability_tags import config_from_tags
 
 if TYPE_CHECKING:
     from ...host import Host
