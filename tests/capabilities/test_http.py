@@ -149,7 +149,8 @@ def test_allow_list_rules():
     for bad in ("", "a b", "*.*.x", "host:0", "host:99999", "ex*ample.com"):
         with pytest.raises(DeployError):
             FunctionConfig(allowed_hosts=(bad,))
-    assert FunctionConfig(allowed_hosts="a.com, b.com:81").allowed_hosts == ("a.com", "b.com:81")
+    assert FunctionConfig(allowed_hosts="a.com, b.com:81 .c.org").allowed_hosts == ("a.com", "b.com:81", ".c.org")
+    assert allowlist.AllowList((".c.org",)).rule_for("x.c.org", 443, 443)
 
 
 @pytest.mark.parametrize("addr", ["10.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.169.254", "127.0.0.1",

@@ -36,7 +36,7 @@ def test_allowed_hosts_tag_grants_outbound_http_and_metrics_count_it(server, int
     client = lambda_client(server.url)
     code = {"ZipFile": _zip(http_guest({"url": internet.url + "/hello"}))}
     common = dict(Runtime="wasm32", Role="arn:aws:iam::000000000000:role/any", Handler="fetch.wasm", Code=code)
-    client.create_function(FunctionName="granted", Tags={"wasmhost:allowed-hosts": f"example.com,127.0.0.1:{internet.port}"},
+    client.create_function(FunctionName="granted", Tags={"wasmhost:allowed-hosts": f"example.com .example.org 127.0.0.1:{internet.port}"},
                            **common)
     client.create_function(FunctionName="ungranted", **common)
     reply = msgpack.unpackb(client.invoke(FunctionName="granted")["Payload"].read())
@@ -46,7 +46,7 @@ def test_allowed_hosts_tag_grants_outbound_http_and_metrics_count_it(server, int
     assert server.metric('wasmhost_outbound_requests_total{function="granted"}') == 1
     assert server.metric('wasmhost_outbound_bytes_total{function="granted"}') == len("hello from the internet")
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="allowed_hosts"):
-        client.create_function(FunctionName="bad", Tags={"wasmhost:allowed-hosts": "not a host"}, **common)
+        client.create_function(FunctionName="bad", Tags={"wasmhost:allowed-hosts": "example.com:99999"}, **common)
 
 
 def test_invoke_endpoint_reports_outbound_usage_in_headers(server, internet):

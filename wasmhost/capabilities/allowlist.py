@@ -1,7 +1,7 @@
 """Outbound HTTP's allow-list: which hosts and ports a function may reach, and which
 resolved addresses are public.
 
-Entries: an exact host (its scheme's default port), ``*.domain`` (subdomains only),
+Entries: an exact host (its scheme's default port), ``*.domain`` or ``.domain`` (subdomains only),
 ``*`` (any host name), with ``:port`` or ``:*``; an IP address (``[v6]`` with a port)
 matches only requests to that address. Non-public addresses (loopback, private,
 link-local, the metadata address) pass only when named literally; the http
@@ -62,6 +62,8 @@ def parse_rule(entry: str) -> Rule:
         if text.startswith(scheme):
             text = text[len(scheme):]
     text = text.rstrip("/")
+    if text.startswith("."):  # ".example.org": the spelling a Lambda tag value allows (no "*")
+        text = "*" + text
     port: int | None = None
     if text.startswith("["):  # [v6]:port
         end = text.find("]")
@@ -104,9 +106,10 @@ class AllowList:
 
 
 def parse_allowed_hosts(value: Any) -> tuple[str, ...]:
-    """The setting as given in a config or a comma-separated tag, checked."""
+    """The setting as given in a config, or as one string of entries separated by commas
+    or spaces (a Lambda tag value allows no commas), checked."""
     if isinstance(value, str):
-        value = tuple(p.strip() for p in value.split(",") if p.strip())
+        value = tuple(p for p in re.split(r"[,\s]+", value) if p)
     entries = tuple(value)
     AllowList(entries)  # raises DeployError naming a bad entry
     return entries

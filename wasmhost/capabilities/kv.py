@@ -41,8 +41,8 @@ class KVError(Exception):
 
 
 def parse_store_names(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = tuple(p.strip() for p in value.split(",") if p.strip())
+    if isinstance(value, str):  # commas or spaces (a Lambda tag value allows no commas)
+        value = tuple(p for p in re.split(r"[,\s]+", value) if p)
     names = tuple(value)
     for n in names:
         if not isinstance(n, str) or not STORE_RE.match(n):

@@ -1,8 +1,9 @@
 """The Lambda API's way to grant capabilities: function tags, as ``wasmhost:fuel`` and
-``wasmhost:isolation`` set the limits. Comma-separated values; the capabilities
-check them (a bad entry is an InvalidParameterValueException naming it).
+``wasmhost:isolation`` set the limits. AWS allows no commas and no ``*`` in a tag value,
+so entries are separated by spaces and ``.example.org`` stands for ``*.example.org``;
+the capabilities check them (a bad entry is an InvalidParameterValueException naming it).
 
-    aws lambda create-function ... --tags 'wasmhost:allowed-hosts=api.example.com,*.example.org,wasmhost:kv-stores=sessions'
+    aws lambda create-function ... --tags '{"wasmhost:allowed-hosts": "api.example.com .example.org", "wasmhost:kv-stores": "sessions"}'
 """
 
 from __future__ import annotations
