@@ -3,6 +3,7 @@
 ``import wasmhost`` is all an edge device needs: no server code is imported here.
 """
 
+from .backends.kv import KVBackend, SQLiteKV
 from .config import FunctionConfig
 from .engine import EngineSettings
 from .errors import (DeployError, FuelExhausted, FunctionError, FunctionNotFound, GuestTrap, InvalidResult,
@@ -17,5 +18,6 @@ __version__ = "0.1.0"
 __all__ = [
     "DeployError", "EngineSettings", "FuelExhausted", "FunctionConfig", "FunctionError", "FunctionInfo",
     "FunctionNotFound", "GuestTrap", "Host", "InvalidResult", "InvocationError", "InvocationTimeout",
-    "InvokeResult", "Ledger", "MemoryLimitExceeded", "PayloadTooLarge", "Report", "Throttled", "WasmhostError",
+    "InvokeResult", "KVBackend", "Ledger", "MemoryLimitExceeded", "PayloadTooLarge", "Report", "SQLiteKV", "Throttled",
+    "WasmhostError",
 ]

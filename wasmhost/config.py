@@ -22,6 +22,13 @@ class FunctionConfig:
     ``handler``: for Python and JavaScript functions, the ``module.function`` to call.
     ``layers``: folders whose contents Python and JavaScript functions see under
     ``/opt`` (``/opt/python`` importable, ``/opt/nodejs/node_modules`` resolvable).
+    ``allowed_hosts``: where outbound HTTP may go (deny by default): ``"api.example.com"``,
+    ``"*.example.org"``, ``"127.0.0.1:8080"``, ``"host:*"``, or ``"*"`` for any public host;
+    a name without a port allows the scheme's default port. Non-public addresses
+    (loopback, private, link-local) are reachable only when named literally
+    (wasmhost/capabilities/http.py). A comma-separated string is accepted.
+    ``kv_stores``: the named key-value stores the function may open besides its own
+    (wasmhost/capabilities/kv.py).
     """
 
     memory_mb: int = 128
@@ -40,6 +47,8 @@ class FunctionConfig:
     log_format: str = "Text"  # LoggingConfig.LogFormat: "Text" or "JSON"
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only, as in Lambda)
     region: str = "us-east-1"  # AWS_REGION, and the region in the function's ARN
+    allowed_hosts: tuple[str, ...] = ()
+    kv_stores: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
@@ -75,6 +84,11 @@ class FunctionConfig:
             bad(f"log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL, not {self.log_level!r}")
         if not self.idle_ttl_s > 0:
             bad(f"idle_ttl_s must be positive, not {self.idle_ttl_s!r}")
+        if self.allowed_hosts or self.kv_stores:  # checked by their capabilities, which say what is wrong
+            from .capabilities.allowlist import parse_allowed_hosts
+            from .capabilities.kv import parse_store_names
+            object.__setattr__(self, "allowed_hosts", parse_allowed_hosts(self.allowed_hosts))
+            object.__setattr__(self, "kv_stores", parse_store_names(self.kv_stores))
 
     @property
     def fuel_budget(self) -> int:

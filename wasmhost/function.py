@@ -6,11 +6,11 @@ import json
 import time
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, Callable, cast
 
 import msgpack
 
-from .abi import CommandABI, CoreABI
+from .abi import ABI, CommandABI
 from .config import FunctionConfig
 from .errors import (FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout,
                      MemoryLimitExceeded)
@@ -81,7 +81,7 @@ class FunctionInfo:
 
 
 class Function:
-    def __init__(self, host, name: str, version: str, abi: CoreABI | CommandABI, config: FunctionConfig,
+    def __init__(self, host, name: str, version: str, abi: ABI, config: FunctionConfig,
                  sha256: str, size: int, from_cache: bool) -> None:
         self.name, self.version, self.abi, self.config = name, version, abi, config
         self.sha256, self.size, self.from_cache = sha256, size, from_cache
@@ -91,15 +91,13 @@ class Function:
         self.meta = {"function_name": name, "function_version": version,
                      "memory_limit_in_mb": config.memory_mb, "env": dict(config.env)}
         self._host = host
-        strict = config.isolation == "strict" and abi.kind in ("core", "python", "javascript")
+        strict = config.isolation == "strict" and abi.pooled
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
-        self.invoke = self._invoke_command if abi.kind == "wasi_command" else make_warm_path(self)
-        # Speculative inline runs (Host.ainvoke): only guests that can do nothing but
-        # compute and log (core modules), so an abandoned run has no effect outside.
-        # Never Python or JavaScript (RuntimeABI.speculative): an abandoned run would
-        # cost the instance its warm state and /tmp.
-        self.speculate = abi.kind == "core" and getattr(abi, "speculative", True)  # runtimes say False
+        self.invoke: Callable[..., InvokeResult] = make_warm_path(self) if abi.pooled else self._invoke_command
+        # Speculative inline runs (Host.ainvoke) only where the ABI says an abandoned
+        # run leaves no trace: no side-effecting capability, no runtime's warm state.
+        self.speculate = abi.speculative
         self.skip_speculation = 0  # worker-thread runs left before trying inline again
         self.overruns = 0  # in a row
         self.inline_runs = self.thread_runs = self.overruns_total = 0
@@ -144,11 +142,12 @@ class Function:
         self.pool.take_slot()
         sb = None
         try:
-            sb, out, fuel_used, mem = self.abi.run(payload, self.config.fuel_budget, self.ticks, self.meta,
+            sb, out, fuel_used, mem = cast(CommandABI, self.abi).run(payload, self.config.fuel_budget, self.ticks, self.meta,
                                                    seq, t0, self.timeout_ns)
             t1 = perf_ns()
             logs = sb.take_logs()
-            report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True)
+            report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True,
+                            "ok", None, *outbound(sb))
             if logs:
                 host.ledger_record((seq, self.name, t0, logs))
             host.ledger_record(report)  # recorded before the slot frees (see Host.close)
@@ -156,7 +155,7 @@ class Function:
         except InvocationError as e:
             sb = getattr(e, "sandbox", None)
             logs = sb.take_logs() if sb is not None else ""
-            raise self._failed(e, seq, t0, perf_ns() - t0, None, logs) from None
+            raise self._failed(e, seq, t0, perf_ns() - t0, None, logs, outbound(sb)) from None
         finally:
             if sb is not None:
                 sb.close()
@@ -174,9 +173,9 @@ class Function:
         return self._fail_report(exc, report, logs)
 
     def _failed(self, e: InvocationError, seq: int, t0: int, dur: int, init_ns: int | None,
-                logs: str) -> InvocationError:
+                logs: str, usage: tuple[int, int] = (0, 0)) -> InvocationError:
         report = Report(seq, self.name, self.version, t0, dur, init_ns, e.fuel_used, e.memory_bytes,
-                        self.memory_mb, init_ns is not None)
+                        self.memory_mb, init_ns is not None, "ok", None, *usage)
         detail = e.trap_detail
         if detail:  # the backtrace belongs in the log, as a runtime's stack trace would be
             logs += detail if detail.endswith("\n") else detail + "\n"
@@ -194,6 +193,13 @@ class Function:
         return e
 
 
+def outbound(sb) -> tuple[int, int]:
+    """The outbound HTTP requests and bytes of the invocation ``sb`` just ran (the http
+    capability's counters, reset)."""
+    state = sb.caps.get("http") if sb is not None else None
+    return state.take_usage() if state is not None else (0, 0)
+
+
 def make_warm_path(fn: Function):
     """The invocation path of a pooled function (core module or language runtime),
     as a closure over everything it reads (a local is cheaper than an attribute;
@@ -204,6 +210,8 @@ def make_warm_path(fn: Function):
     record, max_payload, max_response = host.ledger_record, host.max_payload, host.max_response
     name, version, memory_mb, timeout_ns = fn.name, fn.version, fn.memory_mb, fn.timeout_ns
     strict, tells_context = pool.strict, fn.abi.uses_context
+    # only functions that can reach the network have outbound usage to report
+    metered_io = any(cap.NAME == "http" for cap in fn.abi.capabilities)
 
     def invoke(payload: bytes, seq: int, codec: str = "raw", budget: int | None = None) -> InvokeResult:
         if len(payload) > max_payload:
@@ -233,18 +241,23 @@ def make_warm_path(fn: Function):
                 pool.discard(sb)
                 raise Overrun from None
             t1 = perf_ns()
-            exc = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs())  # recorded before the
+            failed = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs(),  # recorded before the
+                                outbound(sb) if metered_io else (0, 0))
             pool.discard(sb)  # slot frees, so a draining Host.close never misses it
-            raise exc from None
+            raise failed from None
         t1 = perf_ns()
-        report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
-                                    init_ns is not None, "ok", None))
+        if metered_io:
+            report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
+                                        init_ns is not None, "ok", None, *sb.caps["http"].take_usage()))
+        else:
+            report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
+                                        init_ns is not None, "ok", None, 0, 0))
         logs = ""
         if sb.logs is not None:
             logs = sb.take_logs()
             record((seq, name, t0, logs))
         error = sb.error
-        exc = None
+        exc: InvocationError | None = None
         if error is not None or len(out) > max_response:
             sb.error = None  # before the sandbox is free for another invocation
             exc = fn._result_error(error, len(out), report, logs)  # records the failed report

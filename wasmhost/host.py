@@ -21,6 +21,8 @@ import msgpack
 import wasmtime
 
 from . import abi
+from .backends.kv import KVBackend, SQLiteKV
+from .capabilities import Grants
 from .config import FunctionConfig
 from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
 from .errors import DeployError, FunctionError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
@@ -42,20 +44,21 @@ def default_data_dir() -> Path:
 class Host:
     """Deployed functions, their warm pools, the engine and the metering ledger.
 
-    ``data_dir`` holds the compiled-artifact cache (``cache/``) and the ledger
-    (``ledger.sqlite``); ``data_dir=None`` uses ``$WASMHOST_HOME`` or ``~/.wasmhost``.
+    ``data_dir`` holds the compiled-artifact cache (``cache/``), the ledger
+    (``ledger.sqlite``) and the functions' key-value stores (``kv.sqlite``); ``data_dir=None`` uses ``$WASMHOST_HOME`` or ``~/.wasmhost``.
     ``persist=False`` keeps both in memory (nothing written to disk).
     Thread-safe: invoke from any number of threads; guests run with the GIL released.
     ``inline_budget_ms``: how long ``ainvoke`` may run a guest on the event loop
     before handing it to a worker thread (0: never run on the loop). ``cache_dir``
-    puts the compiled-artifact cache elsewhere, e.g. shared by several hosts.
+    puts the compiled-artifact cache elsewhere, e.g. shared by several hosts. ``kv``: the
+    key-value backend (default: SQLite in the data dir; see wasmhost/backends/kv.py).
     """
 
     def __init__(self, data_dir: str | Path | None = None, *, persist: bool = True,
                  engine: EngineSettings | None = None, tick_ms: float = 1.0,
                  max_payload: int = MAX_SYNC_PAYLOAD, max_response: int = MAX_SYNC_PAYLOAD,
                  flush_interval_s: float = 0.25, workers: int = 32, inline_budget_ms: float = 2.0,
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None, kv: KVBackend | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         if persist:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -64,6 +67,8 @@ class Host:
                                    self.engine)
         self.ledger = Ledger(self.data_dir / "ledger.sqlite" if persist else None)
         self.ledger_record = self.ledger.record
+        # functions' key-value stores: kv.sqlite, opened on first use, unless another backend is given
+        self.kv: KVBackend = kv if kv is not None else SQLiteKV(self.data_dir / "kv.sqlite" if persist else None)
         self.ticker = EpochTicker(self.engine, tick_ms)
         # a speculative inline run's deadline in ticks (0: always use a worker thread)
         self._inline_ticks = self.ticker.ticks_for(inline_budget_ms) - 1 if inline_budget_ms > 0 else 0
@@ -97,8 +102,9 @@ class Host:
         key = name if version == "$LATEST" else f"{name}:{version}"
         config = config or FunctionConfig()
         path = None if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
+        grants = self._grants(name, config)
         if path is not None and (path.suffix in (".py", ".js", ".mjs", ".cjs") or path.is_dir() or config.runtime):
-            guest, sha, size, from_cache = self._runtime_function(path, config)
+            guest, sha, size, from_cache = self._runtime_function(path, config, grants)
         else:
             wasm = _read_module(source)
             sha, size = hashlib.sha256(wasm).hexdigest(), len(wasm)
@@ -107,7 +113,7 @@ class Host:
             except wasmtime.WasmtimeError as e:
                 raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
             guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env),
-                                   self.max_response)
+                                   self.max_response, grants)
         fn = Function(self, name, version, guest, config, sha, size, from_cache)
         # A runtime function's code is loaded now (one instance, kept warm), so an import
         # error, a syntax error or a missing handler fails the deploy, not an invocation.
@@ -128,13 +134,17 @@ class Host:
             old.pool.close()
         return fn.info()
 
-    def _runtime_function(self, path: Path, config: FunctionConfig):
+    def _grants(self, name: str, config: FunctionConfig) -> Grants:
+        """What the function's capabilities may use (wasmhost/capabilities)."""
+        return Grants(function=name, allowed_hosts=config.allowed_hosts, kv_stores=config.kv_stores, kv=self.kv)
+
+    def _runtime_function(self, path: Path, config: FunctionConfig, grants: Grants):
         """A Python or JavaScript function: its language's shared runtime component
         (built once, compiled once per host) plus the user's code (runtimes/deploy.py)."""
         from .build import BuildError
         from .runtimes.deploy import runtime_function
         try:
-            return runtime_function(path, config, self.engine, self._code_root(), self._runtime_component,
+            return runtime_function(path, config, self.engine, self._code_root(), self._runtime_component, grants,
                                     progress=log.info)
         except BuildError as e:
             raise DeployError(str(e)) from None
@@ -285,6 +295,7 @@ class Host:
             self._executor.shutdown(wait=True)
         self.ticker.close()
         self.ledger.close()
+        self.kv.close()
         if not self._persist and self._code_dir is not None:  # Python code copied to a temp dir
             import shutil
             shutil.rmtree(self._code_dir, ignore_errors=True)

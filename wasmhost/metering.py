@@ -40,13 +40,15 @@ class Report(tuple):
 
     __slots__ = ()
     FIELDS = ("seq", "function", "version", "start_ns", "duration_ns", "init_ns", "fuel_used",
-              "memory_bytes", "memory_mb", "cold", "status", "error_type")
+              "memory_bytes", "memory_mb", "cold", "status", "error_type", "outbound_requests", "outbound_bytes")
 
     def __new__(cls, seq: int, function: str, version: str, start_ns: int, duration_ns: int,
                 init_ns: int | None, fuel_used: int | None, memory_bytes: int, memory_mb: int,
-                cold: bool, status: str = "ok", error_type: str | None = None) -> "Report":
+                cold: bool, status: str = "ok", error_type: str | None = None, outbound_requests: int = 0,
+                outbound_bytes: int = 0) -> "Report":
         return tuple.__new__(cls, (seq, function, version, start_ns, duration_ns, init_ns, fuel_used,
-                                   memory_bytes, memory_mb, cold, status, error_type))
+                                   memory_bytes, memory_mb, cold, status, error_type, outbound_requests,
+                                   outbound_bytes))
 
     seq = property(itemgetter(0))
     function = property(itemgetter(1))
@@ -60,6 +62,8 @@ class Report(tuple):
     cold = property(itemgetter(9))
     status = property(itemgetter(10))
     error_type = property(itemgetter(11))
+    outbound_requests = property(itemgetter(12))
+    outbound_bytes = property(itemgetter(13))
 
     @property
     def request_id(self) -> str:
@@ -87,7 +91,7 @@ class Report(tuple):
         return wall_ms(self[3]) / 1000
 
     def failed(self, status: str, error_type: str) -> "Report":
-        return tuple.__new__(Report, (*self[:10], status, error_type))
+        return tuple.__new__(Report, (*self[:10], status, error_type, *self[12:]))
 
     def line(self, rid_head: str = RID_HEAD) -> str:
         """The Lambda ``REPORT`` log line (tab-separated, trailing tab)."""
@@ -98,6 +102,8 @@ class Report(tuple):
             s += f"Init Duration: {self.init_ns / 1e6:.2f} ms\t"
         if self.fuel_used is not None:
             s += f"Fuel Used: {self.fuel_used}\t"
+        if self.outbound_requests:
+            s += f"Outbound Requests: {self.outbound_requests}\tOutbound Bytes: {self.outbound_bytes}\t"
         if self.status != "ok":
             s += f"Status: {self.status}\t"
             if self.error_type:
@@ -113,6 +119,7 @@ class Report(tuple):
             "billed_ms": self.billed_ms,
             "init_ms": self.init_ms, "fuel_used": self.fuel_used, "max_memory_mb": self.max_memory_mb,
             "memory_mb": self.memory_mb, "cold": self.cold, "status": self.status, "error_type": self.error_type,
+            "outbound_requests": self.outbound_requests, "outbound_bytes": self.outbound_bytes,
         }
 
     def __repr__(self) -> str:
@@ -240,7 +247,7 @@ class Ledger:
                until: float | None = None) -> dict[str, Any]:
         """Invocations, errors, cold starts, billed ms, fuel and GB-seconds (billed
         seconds times configured GB, as Lambda prices)."""
-        n = errors = cold = billed = fuel = mb_ms = 0
+        n = errors = cold = billed = fuel = mb_ms = out_requests = out_bytes = 0
         for r, _, _, _ in self._reports(function, since, until):
             report = Report(*r)
             b = report.billed_ms
@@ -250,8 +257,11 @@ class Ledger:
             billed += b
             fuel += report.fuel_used or 0
             mb_ms += b * report.memory_mb
+            out_requests += report.outbound_requests
+            out_bytes += report.outbound_bytes
         return {"invocations": n, "errors": errors, "cold_starts": cold, "billed_ms": billed,
-                "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024}
+                "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024, "outbound_requests": out_requests,
+                "outbound_bytes": out_bytes}
 
     def logs(self, function: str | None = None, since: float | None = None, until: float | None = None,
              limit: int = 100) -> list[dict[str, Any]]:

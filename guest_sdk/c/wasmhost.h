@@ -25,6 +25,14 @@ WASMHOST_IMPORT("log") void wasmhost__log(const char *ptr, int32_t len);
 WASMHOST_IMPORT("error") void wasmhost__error(const char *t, int32_t tlen, const char *m, int32_t mlen);
 WASMHOST_IMPORT("context") int32_t wasmhost__context(uint8_t *ptr, int32_t cap);
 WASMHOST_IMPORT("remaining_ms") int64_t wasmhost__remaining_ms(void);
+WASMHOST_IMPORT("http_request") int32_t wasmhost__http_request(const uint8_t *req, int32_t len);
+WASMHOST_IMPORT("http_reply") int32_t wasmhost__http_reply(uint8_t *ptr, int32_t cap);
+WASMHOST_IMPORT("kv_get") int32_t wasmhost__kv_get(const char *s, int32_t sl, const char *k, int32_t kl);
+WASMHOST_IMPORT("kv_set") int32_t wasmhost__kv_set(const char *s, int32_t sl, const char *k, int32_t kl,
+                                                   const uint8_t *v, int32_t vl);
+WASMHOST_IMPORT("kv_delete") int32_t wasmhost__kv_delete(const char *s, int32_t sl, const char *k, int32_t kl);
+WASMHOST_IMPORT("kv_keys") int32_t wasmhost__kv_keys(const char *s, int32_t sl, const char *p, int32_t pl);
+WASMHOST_IMPORT("kv_reply") int32_t wasmhost__kv_reply(uint8_t *ptr, int32_t cap);
 
 typedef struct { const uint8_t *data; size_t len; } wh_bytes;
 
@@ -136,15 +144,17 @@ static inline size_t wh_mp_find(wh_bytes map, const char *key) {
     }
     return 0;
 }
-/* A string field of the context (request_id, function_name, function_version). */
+/* A string or binary field of a msgpack map (the context's request_id, function_name,
+ * function_version; an HTTP reply's body). */
 static inline wh_bytes wasmhost_context_str(wh_bytes ctx, const char *key) {
     wh_bytes out = { 0, 0 };
     size_t i = wh_mp_find(ctx, key);
     if (!i) return out;
     uint8_t c = ctx.data[i];
     if ((c & 0xe0) == 0xa0) { out.data = ctx.data + i + 1; out.len = c & 0x1f; }
-    else if (c == 0xd9) { out.data = ctx.data + i + 2; out.len = ctx.data[i + 1]; }
-    else if (c == 0xda) { out.data = ctx.data + i + 3; out.len = wh_mp_len(ctx.data, i + 1, 2); }
+    else if (c == 0xd9 || c == 0xc4) { out.data = ctx.data + i + 2; out.len = ctx.data[i + 1]; }
+    else if (c == 0xda || c == 0xc5) { out.data = ctx.data + i + 3; out.len = wh_mp_len(ctx.data, i + 1, 2); }
+    else if (c == 0xdb || c == 0xc6) { out.data = ctx.data + i + 5; out.len = wh_mp_len(ctx.data, i + 1, 4); }
     return out;
 }
 /* An integer field of the context (memory_limit_in_mb, deadline_ms); -1 if absent. */
@@ -160,6 +170,113 @@ static inline int64_t wasmhost_context_int(wh_bytes ctx, const char *key) {
         case 0xcf: case 0xd3: return (int64_t)wh_mp_len(ctx.data, i + 1, 8);
     }
     return -1;
+}
+
+/* ---- outbound HTTP (the function's allowed_hosts; see ABI.md) ------------------------ */
+typedef struct {
+    int32_t status;    /* the HTTP status, or 0 when the host refused or the request failed */
+    wh_bytes body;     /* the response body */
+    wh_bytes error;    /* status 0: "Refused", "TooLarge", "ConnectionError", "InvalidRequest" */
+    wh_bytes message;  /* status 0: why, naming the host and the setting to change */
+    wh_bytes reply;    /* the whole msgpack reply (headers, reason, final url) */
+} wh_http_response;
+
+/* A tiny msgpack writer for the request map. */
+typedef struct { uint8_t *p; size_t n, cap; } wh_mp_out;
+static inline void wh_mp_put(wh_mp_out *o, const void *src, size_t n) {
+    if (o->n + n <= o->cap) wh_memcpy(o->p + o->n, src, n);
+    o->n += n;
+}
+/* A str (small = 0xa0, base8 = 0xd9) or bin (small = 0, base8 = 0xc4) header. */
+static inline void wh_mp_head(wh_mp_out *o, uint8_t small, uint8_t base8, size_t len) {
+    uint8_t h[5];
+    if (small && len < 32) { h[0] = (uint8_t)(small | len); wh_mp_put(o, h, 1); }
+    else if (len < 256) { h[0] = base8; h[1] = (uint8_t)len; wh_mp_put(o, h, 2); }
+    else if (len < 65536) { h[0] = (uint8_t)(base8 + 1); h[1] = (uint8_t)(len >> 8); h[2] = (uint8_t)len; wh_mp_put(o, h, 3); }
+    else { h[0] = (uint8_t)(base8 + 2); h[1] = (uint8_t)(len >> 24); h[2] = (uint8_t)(len >> 16);
+           h[3] = (uint8_t)(len >> 8); h[4] = (uint8_t)len; wh_mp_put(o, h, 5); }
+}
+static inline void wh_mp_str(wh_mp_out *o, const char *s, size_t n) { wh_mp_head(o, 0xa0, 0xd9, n); wh_mp_put(o, s, n); }
+static inline void wh_mp_cstr(wh_mp_out *o, const char *s) { wh_mp_str(o, s, wh_strlen(s)); }
+
+/* Send a request through the host. headers: NULL, or a NULL-terminated list of name,
+ * value, name, value, ... Redirects are followed (each hop checked by the host). */
+static inline wh_http_response wasmhost_http(const char *method, const char *url, const char *const *headers,
+                                             wh_bytes body) {
+    wh_http_response r = { 0, { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } };
+    size_t nh = 0;
+    while (headers && headers[nh * 2] && headers[nh * 2 + 1]) nh++;
+    wh_mp_out o = { 0, 0, 0 };
+    for (int pass = 0; pass < 2; pass++) {  /* measure, then write */
+        o.n = 0;
+        uint8_t m = 0x85, t = 0xc3;
+        wh_mp_put(&o, &m, 1);
+        wh_mp_cstr(&o, "method"); wh_mp_cstr(&o, method);
+        wh_mp_cstr(&o, "url"); wh_mp_cstr(&o, url);
+        wh_mp_cstr(&o, "follow"); wh_mp_put(&o, &t, 1);
+        wh_mp_cstr(&o, "headers");
+        uint8_t arr[3] = { (uint8_t)(0x90 | nh), 0, 0 };
+        if (nh < 16) wh_mp_put(&o, arr, 1);
+        else { arr[0] = 0xdc; arr[1] = (uint8_t)(nh >> 8); arr[2] = (uint8_t)nh; wh_mp_put(&o, arr, 3); }
+        for (size_t i = 0; i < nh; i++) {
+            uint8_t pair = 0x92;
+            wh_mp_put(&o, &pair, 1);
+            wh_mp_cstr(&o, headers[i * 2]);
+            wh_mp_cstr(&o, headers[i * 2 + 1]);
+        }
+        wh_mp_cstr(&o, "body");
+        wh_mp_head(&o, 0, 0xc4, body.len);
+        wh_mp_put(&o, body.data, body.len);
+        if (pass == 0) { o.cap = o.n; o.p = (uint8_t *)wasmhost_malloc(o.n); if (!o.p) return r; }
+    }
+    int32_t n = wasmhost__http_request(o.p, (int32_t)o.n);
+    uint8_t *buf = (uint8_t *)wasmhost_malloc((size_t)n);
+    if (!buf) return r;
+    wasmhost__http_reply(buf, n);
+    r.reply.data = buf; r.reply.len = (size_t)n;
+    int64_t status = wasmhost_context_int(r.reply, "status");
+    r.status = status < 0 ? 0 : (int32_t)status;
+    r.body = wasmhost_context_str(r.reply, "body");
+    r.error = wasmhost_context_str(r.reply, "error");
+    r.message = wasmhost_context_str(r.reply, "message");
+    return r;
+}
+static inline wh_http_response wasmhost_http_get(const char *url) {
+    wh_bytes none = { 0, 0 };
+    return wasmhost_http("GET", url, 0, none);
+}
+
+/* ---- key-value state (store "" is the function's own; see ABI.md) -------------------- */
+static inline wh_bytes wh_kv_take(int32_t n) {
+    wh_bytes out = { 0, 0 };
+    uint8_t *buf = (uint8_t *)wasmhost_malloc((size_t)n);
+    if (buf) { wasmhost__kv_reply(buf, n); out.data = buf; out.len = (size_t)n; }
+    return out;
+}
+/* 1 and *out = the value; 0 absent; -1 refused, *out = the message ("Kind: why"). */
+static inline int wasmhost_kv_get(const char *store, const char *key, wh_bytes *out) {
+    int32_t n = wasmhost__kv_get(store, (int32_t)wh_strlen(store), key, (int32_t)wh_strlen(key));
+    if (n == -1) return 0;
+    *out = wh_kv_take(n == -2 ? wasmhost__kv_reply(0, 0) : n);
+    return n == -2 ? -1 : 1;
+}
+/* 0 stored; -1 refused, *err = the message (err may be NULL). */
+static inline int wasmhost_kv_set(const char *store, const char *key, wh_bytes value, wh_bytes *err) {
+    int32_t r = wasmhost__kv_set(store, (int32_t)wh_strlen(store), key, (int32_t)wh_strlen(key), value.data,
+                                 (int32_t)value.len);
+    if (r == -2 && err) *err = wh_kv_take(wasmhost__kv_reply(0, 0));
+    return r == -2 ? -1 : 0;
+}
+/* 1 deleted, 0 absent, -1 refused. */
+static inline int wasmhost_kv_delete(const char *store, const char *key) {
+    int32_t r = wasmhost__kv_delete(store, (int32_t)wh_strlen(store), key, (int32_t)wh_strlen(key));
+    return r == -2 ? -1 : r;
+}
+/* 0 and *out = a msgpack array of the keys starting with prefix; -1 refused, *out = the message. */
+static inline int wasmhost_kv_keys(const char *store, const char *prefix, wh_bytes *out) {
+    int32_t n = wasmhost__kv_keys(store, (int32_t)wh_strlen(store), prefix, (int32_t)wh_strlen(prefix));
+    *out = wh_kv_take(n == -2 ? wasmhost__kv_reply(0, 0) : n);
+    return n == -2 ? -1 : 0;
 }
 
 /* ---- the exports ------------------------------------------------------------------ */

@@ -15,6 +15,7 @@ const ownProcess = join(here, "runtime", "process.js");
 const bundle = await rolldown({
   input: process.env.WASMHOST_JS_ENTRY || join(here, "runtime", "runtime.js"),
   platform: "neutral",
+  external: [/^wasmhost:/], // the host's WIT imports (wasmhost_sdk.js), left to componentize
   logLevel: "silent",
   plugins: [{
     name: "node-builtins-from-unenv",

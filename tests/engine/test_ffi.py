@@ -47,3 +47,28 @@ def test_memory_growth_inside_the_guest_refreshes_the_view(tmp_path):
         h.deploy("echo", guest("echo"))
         for size in (10, 70_000, 10, 300_000, 5):
             assert h.invoke("echo", b"z" * size).payload == b"z" * size
+
+
+def test_private_wasmtime_py_use_is_all_in_ffi():
+    """The README's claim: every private wasmtime-py name wasmhost touches is in
+    engine/ffi.py, so a wasmtime upgrade is checked in one place."""
+    import re
+    from pathlib import Path
+
+    import wasmhost
+    root = Path(wasmhost.__file__).parent
+    private = re.compile(r"wasmtime\._|from wasmtime(\.\w+)* import _|\._context\(\)|\._consume\(|_ffi\b")
+    offenders = [f"{p.relative_to(root)}:{n}: {line.strip()}"
+                 for p in root.rglob("*.py") if p.name != "ffi.py"
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if private.search(line)]
+    assert offenders == []
+
+
+def test_host_imports_find_their_instance_through_the_store(host):
+    """No process-wide table of live sandboxes: an import's caller is found from its
+    store's data, so a discarded instance leaves nothing behind."""
+    from wasmhost import capabilities
+    assert not hasattr(capabilities, "LIVE")
+    host.deploy("h", guest("host_imports"))
+    for _ in range(3):
+        assert host.invoke("h", b"log").logs == "first line\nsecond line\n"

@@ -27,10 +27,15 @@ from typing import Any, Sequence
 import wasmtime
 from wasmtime import component as wc
 
+from .. import capabilities
+from ..capabilities import Grants
 from ..clock import request_id, wall_ms
+from ..engine import ffi
 from ..errors import FunctionError, InvalidResult, InvocationError
+from .base import INIT_FUEL, GuestState
 from .imports import linker_for
-from .sandbox import INIT_FUEL, GuestState, _take_host_exception, classify
+from .sandbox import classify
+
 
 RUNTIME_DIR = "/var/runtime"
 TASK_ROOT = "/var/task"
@@ -40,6 +45,7 @@ def _linker(engine) -> wc.Linker:
     def build() -> wc.Linker:
         linker = wc.Linker(engine.wasmtime)
         linker.add_wasip2()
+        capabilities.define_component(linker)
         return linker
     return linker_for(engine, "component-wasip2", build)
 
@@ -69,16 +75,18 @@ class ComponentSandbox(GuestState):
     live = False
     tmp_dir: str | None = None
     error: Any = None  # (errorType, errorMessage, the runtime's whole error document)
+    store: wasmtime.Store
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
         self.memory_limit = abi.memory_limit
+        self.caps = capabilities.new_states(abi.capabilities, abi.grants)
         self._instantiate(fuel, ticks)
 
     def _instantiate(self, fuel: int, ticks: int) -> None:
         abi = self.abi
         self.t0 = time.perf_counter_ns()
-        self.store = store = wasmtime.Store(abi.engine.wasmtime)
+        self.store = store = ffi.new_store_for(abi.engine.wasmtime, self)  # host imports find us from it
         store.set_limits(memory_size=abi.memory_limit)
         wasi = wasmtime.WasiConfig()
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{self.meta.get('function_version', '$LATEST')}]" \
@@ -118,8 +126,10 @@ class ComponentSandbox(GuestState):
             out = func(self.store, *args)
             func.post_return(self.store)
             return out
+        except InvocationError as e:  # a host import ended the invocation (its deadline passed)
+            raise e.usage(self.fuel_used(), 0) from None
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-            _take_host_exception()
+            ffi.take_host_exception()
             raise classify(e, f"the {self.abi.kind} runtime", self.fuel_used(), 0, self.fuel_budget,
                            self.memory_limit) from None
 
@@ -155,6 +165,7 @@ class ComponentSandbox(GuestState):
 
     def close(self) -> None:
         self.live = False
+        capabilities.close_states(self.caps)
         self.store = None  # type: ignore[assignment]  # dropped: frees the instance
         self._init = self._handle = None
         if self.tmp_dir is not None:
@@ -173,14 +184,17 @@ class RuntimeABI:
 
     Never run speculatively (``speculative = False``): abandoning a run would discard
     the instance and its warm state (module globals, /tmp), and a handler may have
-    written to /tmp meanwhile."""
+    written to /tmp or called out meanwhile."""
 
     uses_context = True
+    pooled = True
     speculative = False
+    capabilities = capabilities.ALL  # the WIT world imports every capability's interface
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
                  mounts: Sequence[tuple[str, str]] = (), source: str | None = None, entry: str = "",
-                 native: dict | None = None, tmp_root: Path | None = None) -> None:
+                 native: dict | None = None, tmp_root: Path | None = None, grants: Grants) -> None:
+        self.grants = grants
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.config = config
         self.mounts = list(mounts)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import wasmtime
 from ctypes import c_int32, c_uint32, c_uint64
 
+from .. import capabilities
+from ..capabilities import Grants
 from ..engine import ffi
 from ..errors import InvalidResult, InvocationError, MemoryLimitExceeded
-from .imports import check_exports, check_imports, check_memory, link
+from .imports import check_exports, check_imports, check_memory, link, module_capabilities
 from .sandbox import Sandbox, Template
 
 I32, I64 = "i32", "i64"
@@ -39,14 +41,20 @@ class CoreABI:
     """A deployed core module: checked, linked, ready to instantiate."""
 
     kind = "core"
+    pooled = True
 
-    def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str], ticker) -> None:
+    def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str], ticker,
+                 grants: Grants) -> None:
         self.engine = engine
         self.ticker = ticker
         self.exports = check_exports(module, REQUIRED, OPTIONAL, "wasmhost core module")
         self.uses_wasi = check_imports(module)
         self.uses_context = any(i.module == "wasmhost" and i.name in ("context", "remaining_ms")
                                 for i in module.imports)
+        self.grants = grants
+        self.capabilities = module_capabilities(module)
+        # an abandoned run must leave no trace outside its instance
+        self.speculative = not capabilities.side_effects(self.capabilities)
         check_memory(module, memory_mb)
         self.env = env
         self.template = Template(engine, link(engine, module, self.uses_wasi), self.exports, memory_mb << 20)
@@ -55,6 +63,7 @@ class CoreABI:
         """A new sandbox, initialised (``_initialize``, ``wasmhost_init``), with its
         ``invoke`` bound. Raises the typed invocation errors if init fails."""
         sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta,
+                     caps=capabilities.new_states(self.capabilities, self.grants),
                      wasi=self._wasi if self.uses_wasi else None)
         self._init(sb, fuel)
         sb.invoke = make_invoke(sb, fuel, ticks, self.ticker)

@@ -35,7 +35,7 @@ def check_imports(module: wasmtime.Module) -> bool:
         if imp.module == capabilities.IMPORT_MODULE:
             want = capabilities.signature(imp.name or "")
             if want is None:
-                have = ", ".join(sorted(capabilities.host_imports()))
+                have = ", ".join(capabilities.import_names())
                 raise DeployError(f"module imports {where}, which wasmhost does not provide (it provides: {have})")
             if not isinstance(ty, wasmtime.FuncType) or _sig(ty) != want:
                 raise DeployError(f"module imports {where} with the wrong type: wasmhost provides {_fmt(want)}")
@@ -47,6 +47,11 @@ def check_imports(module: wasmtime.Module) -> bool:
             raise DeployError(f"module imports {where}: only the '{capabilities.IMPORT_MODULE}' and "
                               f"'{WASI_MODULE}' import modules are provided")
     return uses_wasi
+
+
+def module_capabilities(module: wasmtime.Module) -> tuple:
+    """The capabilities a core module reaches: those whose imports it names."""
+    return capabilities.used_by(i.name or "" for i in module.imports if i.module == capabilities.IMPORT_MODULE)
 
 
 def check_exports(module: wasmtime.Module, required: dict, optional: dict, kind: str) -> dict[str, int]:
@@ -96,7 +101,7 @@ def linker_for(engine, kind: str, build: "Callable[[], object]"):
 
 def _core_linker(engine, uses_wasi: bool) -> wasmtime.Linker:
     linker = wasmtime.Linker(engine.wasmtime)
-    capabilities.define(linker)
+    capabilities.define_core(linker)
     if uses_wasi:
         linker.define_wasi()
     return linker

@@ -1,5 +1,5 @@
 """One guest instance in its own store: creation through the raw C API, memory
-access, per-invocation log and error state, and turning traps into typed errors.
+access, and turning traps into typed errors.
 
 A sandbox is used by one invocation at a time. Its store carries the memory cap
 (store limiter), the fuel budget and the epoch deadline; nothing in it is shared
@@ -15,18 +15,13 @@ from typing import Callable
 
 import wasmtime
 from wasmtime import ExitTrap, Trap, TrapCode
-from wasmtime import _func as wasmtime_func
 
 from .. import capabilities
-from ..clock import request_id, wall_ms
 from ..engine import ffi
 from ..engine.engine import WASM_PAGE
 from ..errors import cause, FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout, MemoryLimitExceeded, Throttled
 
-MAX_LOG_BYTES = 256 * 1024  # per invocation; more is cut with a marker
-# Instantiation and init (Lambda's INIT phase) are not charged to an invocation's fuel
-# budget: a language runtime's start-up would exhaust small budgets. The timeout bounds them.
-INIT_FUEL = 2**63 - 1
+from .base import INIT_FUEL, GuestState
 
 
 class Template:
@@ -47,65 +42,22 @@ _NAME_PP, _NAME_LEN_P = ffi.ptr(_NAME_P), ffi.ptr(_NAME_LEN)
 _EXTERN_SIZE = ctypes.sizeof(ffi.Extern)
 
 
-class GuestState:
-    """What every guest kind keeps per invocation: the log, a reported function
-    error, the request it serves and its deadline (for the context)."""
-
-    logs: "list[str] | None" = None
-    _log_bytes = 0
-    error: "tuple[str, str] | None" = None
-    seq = 0  # the current invocation's request sequence number
-    t0 = 0  # ... and its start (perf_counter_ns)
-    timeout_ns = 0
-    last_used = 0
-    meta: dict = {}
-
-    def log(self, text: str) -> None:
-        if self.logs is None:
-            self.logs = []
-            self._log_bytes = 0
-        if self._log_bytes >= MAX_LOG_BYTES:
-            return
-        self._log_bytes += len(text)
-        if self._log_bytes >= MAX_LOG_BYTES:
-            text = text[:max(0, len(text) - (self._log_bytes - MAX_LOG_BYTES))] + "\n[log truncated at 256 KiB]"
-        self.logs.append(text)
-
-    def log_sink(self, data: bytes) -> None:
-        """WASI stdout/stderr callback."""
-        self.log(data.decode("utf-8", "replace"))
-
-    def take_logs(self) -> str:
-        """The invocation's log text (WASI output arrives in arbitrary pieces:
-        joined as written, with a final newline)."""
-        logs, self.logs = self.logs, None
-        if not logs:
-            return ""
-        text = "".join(logs)
-        return text if text.endswith("\n") else text + "\n"
-
-    def context(self) -> dict:
-        """The invocation context (the msgpack map of capabilities/context.py)."""
-        return {"request_id": request_id(self.seq), "deadline_ms": wall_ms(self.deadline_ns), **self.meta}
-
-    @property
-    def deadline_ns(self) -> int:
-        return self.t0 + self.timeout_ns
-
-
 class Sandbox(GuestState):
     """A store, an instance in it, and the state host imports read and write."""
 
     _store = None
     live = False  # an instance is in the store: its exports (memory) may be touched
+    # the bound hot path (abi/core.py: make_invoke): payload, budget -> (result, fuel used, memory)
+    invoke: "Callable[[bytes, int | None], tuple[bytes, int, int]]"
 
-    def __init__(self, tpl: Template, *, fuel: int, ticks: int, timeout_ns: int, meta: dict,
+    def __init__(self, tpl: Template, *, fuel: int, ticks: int, timeout_ns: int, meta: dict, caps: dict,
                  wasi: "Callable[[Sandbox], wasmtime.WasiConfig] | None" = None) -> None:
         # The buffers the C API fills and the hot path reads are allocated once per
         # sandbox; ``renew`` puts a fresh store and instance into the same buffers,
         # so a hot path bound to them stays valid (strict isolation relies on it).
         self._tpl, self._wasi = tpl, wasi
         self.meta = meta
+        self.caps = caps  # the capabilities' per-instance state (wasmhost/capabilities)
         self.timeout_ns = timeout_ns
         self.memory_limit = tpl.memory_limit
         self.ctx = c_void_p()
@@ -132,10 +84,8 @@ class Sandbox(GuestState):
     def _instantiate(self, fuel: int, ticks: int) -> None:
         tpl, ctx = self._tpl, self.ctx
         self.t0 = time.perf_counter_ns()  # the current invocation's start; init counts from creation
-        self._store = store = c_void_p(ffi.store_new(tpl.eptr, None, None))
+        self._store = store = ffi.store_new_for(tpl.eptr, self)  # host imports find this sandbox from it
         ctx.value = ffi.store_context(store)
-        self.ctx_addr = ctx.value
-        capabilities.LIVE[self.ctx_addr] = self
         try:
             ffi.store_limiter(store, tpl.memory_limit, -1, -1, -1, -1)
             if self._wasi is not None:
@@ -218,7 +168,7 @@ class Sandbox(GuestState):
     def failure(self, obj: Exception, what: str) -> InvocationError:
         """Turn a trap or error into the typed exception users see. The fuel used
         and the memory size travel with it for the report."""
-        raised = _take_host_exception()
+        raised = ffi.take_host_exception()
         size = self.memory_size() if self.live else 0  # a stale export aborts the process
         if isinstance(raised, InvocationError):  # a host import refused the guest's arguments
             return raised.usage(self.fuel_used(), size)
@@ -227,7 +177,7 @@ class Sandbox(GuestState):
     def close(self) -> None:
         self.live = False
         if self._store:
-            capabilities.LIVE.pop(self.ctx_addr, None)
+            capabilities.close_states(self.caps)
             self.view = memoryview(b"")
             ffi.store_delete(self._store)
             self._store = None
@@ -264,17 +214,9 @@ def classify(obj: Exception, what: str, fuel_used: int | None, size: int, fuel_b
     return exc.usage(fuel_used, size, message)
 
 
-def _take_host_exception() -> BaseException | None:
-    """The exception a host import raised, if the trap came from one. wasmtime-py
-    keeps it in a module global for its own call path, which wasmhost does not
-    use; left there it would resurface in some later, unrelated call."""
-    exc, wasmtime_func.LAST_EXCEPTION = wasmtime_func.LAST_EXCEPTION, None
-    return exc
-
-
 def adopt(err: int | None, trap: int | None) -> Exception:
     """The wasmtime-py object for a raw ``wasm_trap_t*`` or ``wasmtime_error_t*``."""
-    return ffi.take_trap(trap) if trap else ffi.take_error(err)
+    return ffi.take_trap(trap) if trap else ffi.take_error(err or 0)
 
 
 def _exit_error(code: int) -> InvocationError:

@@ -8,15 +8,14 @@ error (``Runtime.ExitError``) carrying stderr's last line.
 
 from __future__ import annotations
 
-import ctypes
-
 import wasmtime
 from wasmtime import ExitTrap
-from wasmtime import _ffi as _wffi
 
+from .. import capabilities
+from ..capabilities import Grants
 from ..engine import ffi
 from ..errors import FunctionError, InvalidResult
-from .imports import check_exports, check_imports, check_memory, link
+from .imports import check_exports, check_imports, check_memory, link, module_capabilities
 from .sandbox import Sandbox, Template
 
 REQUIRED = {"memory": "memory", "_start": ((), ())}
@@ -28,12 +27,17 @@ def is_command(module: wasmtime.Module) -> bool:
 
 class CommandABI:
     kind = "wasi_command"
+    pooled = False  # one fresh instance per invocation, through ``run``
+    speculative = False
+    uses_context = True
 
     def __init__(self, engine, module: wasmtime.Module, memory_mb: int, env: dict[str, str],
-                 max_output: int) -> None:
+                 max_output: int, grants: Grants) -> None:
         self.engine = engine
         self.exports = check_exports(module, REQUIRED, {}, "WASI command module")
         check_imports(module)
+        self.grants = grants
+        self.capabilities = module_capabilities(module)
         check_memory(module, memory_mb)
         self.env = env
         self.max_output = max_output
@@ -58,13 +62,14 @@ class CommandABI:
             cfg.argv = [meta.get("function_name", "function")]
             cfg.stdout_custom = stdout
             cfg.stderr_custom = sb.log_sink
-            _set_stdin(cfg, bytes(payload))
+            ffi.set_stdin_bytes(cfg, bytes(payload))
             return cfg
 
-        sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta, wasi=wasi)
+        sb = Sandbox(self.template, fuel=fuel, ticks=ticks, timeout_ns=timeout_ns, meta=meta,
+                     caps=capabilities.new_states(self.capabilities, self.grants), wasi=wasi)
         sb.seq, sb.t0 = seq, t0
         try:
-            args = (_wffi.wasmtime_val_raw * 1)()
+            args = (ffi.ValRaw * 1)()
             err = ffi.func_call(sb.ctx, ffi.ptr(sb.externs["_start"].of.func), ffi.ptr(args), 1, sb._trap_p)
             if err or sb._trap.value:
                 obj = sb.adopt(err)
@@ -83,9 +88,8 @@ class CommandABI:
             e.sandbox = sb  # type: ignore[attr-defined]  # the caller still wants its logs
             raise
 
+    def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict):
+        raise TypeError("a WASI command is not pooled: it runs through CommandABI.run")
 
-def _set_stdin(cfg: wasmtime.WasiConfig, data: bytes) -> None:
-    vec = _wffi.wasm_byte_vec_t()
-    buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
-    _wffi.wasm_byte_vec_new(ctypes.byref(vec), len(data), buf)
-    _wffi.wasi_config_set_stdin_bytes(cfg.ptr(), ctypes.byref(vec))
+    def renew(self, sb, fuel: int, ticks: int) -> None:
+        raise TypeError("a WASI command is not pooled")

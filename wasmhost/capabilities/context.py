@@ -23,6 +23,15 @@ def _remaining_ms(sandbox) -> int:
     return max(0, (sandbox.deadline_ns - time.perf_counter_ns()) // 1_000_000)
 
 
+NAME = "context"
+SIDE_EFFECTS = False  # it only reads the invocation or writes its own record
+COMPONENT_IMPORTS: dict = {}  # the runtimes have their own (stdout, the context argument, Err)
+
+
+def new_state(grants) -> None:
+    return None  # the log, error and context belong to the invocation (abi/base.py)
+
+
 IMPORTS = {
     "context": (("i32", "i32"), ("i32",), _context),
     "remaining_ms": ((), ("i64",), _remaining_ms),

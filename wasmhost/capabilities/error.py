@@ -12,4 +12,13 @@ def _error(sandbox, tptr: int, tlen: int, mptr: int, mlen: int) -> None:
     sandbox.error = (etype, message)
 
 
+NAME = "error"
+SIDE_EFFECTS = False  # it only reads the invocation or writes its own record
+COMPONENT_IMPORTS: dict = {}  # the runtimes have their own (stdout, the context argument, Err)
+
+
+def new_state(grants) -> None:
+    return None  # the log, error and context belong to the invocation (abi/base.py)
+
+
 IMPORTS = {"error": (("i32", "i32", "i32", "i32"), (), _error)}

@@ -14,9 +14,7 @@ import platform
 from dataclasses import dataclass
 
 import wasmtime
-from wasmtime import _ffi as _wffi
-
-from .ffi import WASMTIME_VERSION
+from .ffi import WASMTIME_VERSION, use_pooling_allocator
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -84,16 +82,7 @@ class Engine:
         cfg.wasm_exceptions = s.wasm_exceptions
         cfg.parallel_compilation = True
         if self.pooling:
-            pc = _wffi.wasmtime_pooling_allocation_config_new()
-            try:
-                _wffi.wasmtime_pooling_allocation_config_total_core_instances_set(pc, s.pool_slots)
-                _wffi.wasmtime_pooling_allocation_config_total_memories_set(pc, s.pool_slots)
-                _wffi.wasmtime_pooling_allocation_config_total_tables_set(pc, s.pool_slots)
-                _wffi.wasmtime_pooling_allocation_config_max_memory_size_set(pc, MEMORY_RESERVATION)
-                _wffi.wasmtime_pooling_allocation_config_max_core_instance_size_set(pc, MAX_INSTANCE_SIZE)
-                _wffi.wasmtime_pooling_allocation_strategy_set(cfg.ptr(), pc)
-            finally:
-                _wffi.wasmtime_pooling_allocation_config_delete(pc)
+            use_pooling_allocator(cfg, s.pool_slots, MEMORY_RESERVATION, MAX_INSTANCE_SIZE)
         self.wasmtime = wasmtime.Engine(cfg)
         parts = [
             f"wasmtime={WASMTIME_VERSION}", f"arch={platform.machine()}", "fuel=1", "epoch=1",

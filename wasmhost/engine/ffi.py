@@ -17,11 +17,16 @@ bench/bench_core.py for the measurement.
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, c_int64, c_size_t, c_void_p, cast
+import weakref
+from ctypes import CFUNCTYPE, POINTER, c_int64, c_size_t, c_void_p, cast
+from typing import Any
 
 import wasmtime
 from wasmtime import Trap, WasmtimeError
 from wasmtime import _ffi as _wffi
+from wasmtime import _func as _wfunc
+from wasmtime import _value as _wvalue
+from wasmtime.component import _enter as _wenter
 
 WASMTIME_VERSION = "50.0.1"
 
@@ -96,3 +101,133 @@ def set_wasi(ctx: c_void_p, wasi: wasmtime.WasiConfig) -> None:
     err = context_set_wasi(ctx, c_void_p(addr(wasi._consume())))
     if err:
         raise take_error(err)
+
+
+# -- a guest's host object, found from inside a host import ------------------------------
+# A store's data pointer names the Python object that owns the store (a sandbox), so a
+# host import finds its caller's per-instance state with no process-wide table. The
+# slot holds a weak reference: the sandbox owns the store, never the other way round.
+context_get_data = _fn("wasmtime_context_get_data", c_void_p, glib)
+_slab = _wvalue.SLAB
+STORE_DATA_FINALIZER = _wvalue._externref_finalizer
+
+
+def store_new_for(engine: c_void_p, owner: object) -> c_void_p:
+    """A raw ``wasmtime_store_t*`` whose data names ``owner`` (core guests)."""
+    return c_void_p(store_new(engine, c_void_p(_wvalue._intern(weakref.ref(owner))), STORE_DATA_FINALIZER))
+
+
+def owner_of(storelike) -> Any:
+    """The object a store was created for (``store_data_for``), from a host import's
+    ``Caller`` or a component import's store context; ``None`` once it is gone."""
+    idx = context_get_data(storelike._context())
+    return _slab.get(idx - 1)() if idx else None
+
+
+def new_store_for(engine: wasmtime.Engine, owner: object) -> wasmtime.Store:
+    """A public ``wasmtime.Store`` whose data names ``owner`` (component guests)."""
+    return wasmtime.Store(engine, data=weakref.ref(owner))
+
+
+def take_host_exception() -> BaseException | None:
+    """The exception a host import raised, if a trap came from one. wasmtime-py keeps it
+    in module globals (one for core functions, one for components) for its own call
+    path; left there it would resurface in some later, unrelated call."""
+    exc, _wfunc.LAST_EXCEPTION = _wfunc.LAST_EXCEPTION, None
+    comp, _wenter.LAST_EXCEPTION = _wenter.LAST_EXCEPTION, None
+    return exc or comp
+
+
+# -- WASI and engine settings that wasmtime-py does not expose -----------------------------
+def set_stdin_bytes(cfg: wasmtime.WasiConfig, data: bytes) -> None:
+    vec = _wffi.wasm_byte_vec_t()
+    buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
+    _wffi.wasm_byte_vec_new(ctypes.byref(vec), len(data), buf)
+    _wffi.wasi_config_set_stdin_bytes(cfg.ptr(), ctypes.byref(vec))
+
+
+def use_pooling_allocator(cfg: wasmtime.Config, slots: int, max_memory: int, max_instance: int) -> None:
+    """Wasmtime's pooling allocator (reachable only through the C API)."""
+    pc = _wffi.wasmtime_pooling_allocation_config_new()
+    try:
+        _wffi.wasmtime_pooling_allocation_config_total_core_instances_set(pc, slots)
+        _wffi.wasmtime_pooling_allocation_config_total_memories_set(pc, slots)
+        _wffi.wasmtime_pooling_allocation_config_total_tables_set(pc, slots)
+        _wffi.wasmtime_pooling_allocation_config_max_memory_size_set(pc, max_memory)
+        _wffi.wasmtime_pooling_allocation_config_max_core_instance_size_set(pc, max_instance)
+        _wffi.wasmtime_pooling_allocation_strategy_set(cfg.ptr(), pc)
+    finally:
+        _wffi.wasmtime_pooling_allocation_config_delete(pc)
+
+
+# -- component host functions without per-call type reflection ------------------------------------
+# wasmtime-py's ``LinkerInstance.add_func`` reflects the function's type on every call (a
+# dozen ctypes calls, ~100 µs per host call here): a KV get from Python cost 140 µs.
+# The capabilities' component imports take strings and bools and return a tuple of
+# integers and strings, so their trampoline reads the arguments by their kind tag and
+# writes results from the types the capability declares.
+_C_STRING = _wffi.WASMTIME_COMPONENT_STRING.value
+_C_BOOL = _wffi.WASMTIME_COMPONENT_BOOL.value
+_C_TUPLE = _wffi.WASMTIME_COMPONENT_TUPLE.value
+_RESULT_KINDS = {"string": _C_STRING, "s32": _wffi.WASMTIME_COMPONENT_S32.value,
+                 "u16": _wffi.WASMTIME_COMPONENT_U16.value}
+_COMPONENT_FUNCS: list[tuple[Any, tuple[str, ...]]] = []
+_byte_vec_delete = _wffi.wasm_byte_vec_delete
+_byte_vec_new = _wffi.wasm_byte_vec_new
+_valtuple_new_uninit = _wffi.wasmtime_component_valtuple_new_uninit
+
+
+@_wffi.wasmtime_component_func_callback_t
+def _component_trampoline(env, context, ty, args, nargs, results, nresults):
+    try:
+        callback, kinds = _COMPONENT_FUNCS[env or 0]
+        pyargs: list[Any] = []
+        for i in range(nargs):
+            val = args[i]
+            if val.kind == _C_STRING:
+                vec = val.of.string
+                pyargs.append(ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else "")
+                _byte_vec_delete(ctypes.byref(vec))
+            elif val.kind == _C_BOOL:
+                pyargs.append(bool(val.of.boolean))
+            else:
+                raise TypeError(f"unsupported component argument kind {val.kind}")
+        idx = context_get_data(context)
+        owner = _slab.get(idx - 1)() if idx else None
+        out = callback(owner, *pyargs)
+        tup = _wffi.wasmtime_component_valtuple_t()
+        _valtuple_new_uninit(ctypes.byref(tup), len(kinds))
+        for i, (kind, value) in enumerate(zip(kinds, out)):
+            slot = tup.data[i]
+            slot.kind = _RESULT_KINDS[kind]
+            if kind == "string":
+                data = value.encode("utf-8")
+                buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else None
+                _byte_vec_new(ctypes.byref(slot.of.string), len(data), buf)
+            elif kind == "s32":
+                slot.of.s32 = value
+            else:
+                slot.of.u16 = value
+        results[0].kind = _C_TUPLE
+        results[0].of.tuple = tup
+        return 0
+    except BaseException as e:  # the guest traps; the call that entered it re-raises this
+        _wenter.LAST_EXCEPTION = e
+        return ctypes.cast(WasmtimeError("python exception")._consume(), c_void_p).value
+
+
+@CFUNCTYPE(None, c_void_p)
+def _no_finalizer(env):
+    return None
+
+
+def add_component_func(instance: Any, name: str, callback: Any, results: tuple[str, ...]) -> None:
+    """Define ``name`` in a component linker instance: ``callback(owner, *args)`` with string
+    and bool arguments, returning a tuple of ``results`` (``string``, ``s32``, ``u16``)."""
+    _COMPONENT_FUNCS.append((callback, results))
+    raw = name.encode()
+    err = _wffi.wasmtime_component_linker_instance_add_func(
+        instance.ptr(), ctypes.create_string_buffer(raw), len(raw), _component_trampoline,
+        len(_COMPONENT_FUNCS) - 1, _no_finalizer)
+    if err:
+        raise WasmtimeError._from_ptr(err)

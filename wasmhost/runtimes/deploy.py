@@ -89,10 +89,12 @@ def language(path: Path, config: FunctionConfig) -> tuple[Path, str]:
     return path, lang
 
 
-def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path, load_component, progress=None):
+def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path, load_component, grants,
+                     progress=None):
     """The ``RuntimeABI`` of a Python or JavaScript function, its code's sha256 and
     size, and whether the runtime's compiled component came from the cache.
-    ``load_component(runtime_path)`` compiles (or loads) a runtime component."""
+    ``load_component(runtime_path)`` compiles (or loads) a runtime component;
+    ``grants``: what its capabilities may use (wasmhost/capabilities)."""
     from ..abi.component import RuntimeABI
     path, lang = language(path, config)
     layers = merge_layers(config.layers, code_root)
@@ -102,7 +104,7 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
         source, sha, size, entry = javascript.bundle(path, handler, layers, code_root)
         component, from_cache = load_component(runtime)
         return RuntimeABI("javascript", engine, component, handler, config, source=source,
-                          entry=entry), sha, size, from_cache
+                          entry=entry, grants=grants), sha, size, from_cache
     runtime = python.runtime_path(progress=progress)
     sha = tree_digest(path)
     code_dir = staged(code_root, sha[:32], lambda dest: python.package(path, dest))
@@ -119,4 +121,5 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     if ZONEINFO.is_dir():
         mounts.append((str(ZONEINFO), str(ZONEINFO)))
     component, from_cache = load_component(runtime)
-    return RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native), sha, size, from_cache
+    return RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native,
+                      grants=grants), sha, size, from_cache

@@ -14,7 +14,7 @@ from .lambda_model import Service
 
 
 def report_headers(report: Report) -> dict[str, str]:
-    seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _ = report  # raw fields: cheaper
+    seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _, out_requests, out_bytes = report  # raw fields
     h = {"X-Wasmhost-Request-Id": request_id(seq), "X-Wasmhost-Duration-Ms": f"{dur / 1e6:.3f}",
          "X-Wasmhost-Billed-Ms": str(report.billed_ms), "X-Wasmhost-Max-Memory-Mb": str(-(-mem // MiB)),
          "X-Wasmhost-Memory-Mb": str(memory_mb), "X-Wasmhost-Cold": "true" if cold else "false",
@@ -23,6 +23,8 @@ def report_headers(report: Report) -> dict[str, str]:
         h["X-Wasmhost-Init-Ms"] = f"{init / 1e6:.3f}"
     if fuel is not None:
         h["X-Wasmhost-Fuel-Used"] = str(fuel)
+    if out_requests:
+        h["X-Wasmhost-Outbound-Requests"], h["X-Wasmhost-Outbound-Bytes"] = str(out_requests), str(out_bytes)
     return h
 
 

@@ -23,6 +23,8 @@ class Metrics:
         self.throttles: dict[str, int] = defaultdict(int)
         self.cold: dict[str, int] = defaultdict(int)
         self.fuel: dict[str, int] = defaultdict(int)
+        self.outbound_requests: dict[str, int] = defaultdict(int)
+        self.outbound_bytes: dict[str, int] = defaultdict(int)
         self.duration_sum: dict[str, float] = defaultdict(float)
         self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS_MS) + 1))
         self.extra: list[Callable[[], str]] = []  # more families, e.g. server/sources/status.py's
@@ -36,6 +38,9 @@ class Metrics:
         if report.cold:
             self.cold[fn] += 1
         self.fuel[fn] += report.fuel_used or 0
+        if report.outbound_requests:
+            self.outbound_requests[fn] += report.outbound_requests
+            self.outbound_bytes[fn] += report.outbound_bytes
         self.duration_sum[fn] += ms
         self.buckets[fn][bisect_left(BUCKETS_MS, ms)] += 1  # per bucket; cumulated in render
 
@@ -70,6 +75,11 @@ class Metrics:
         out += [f'wasmhost_cold_starts_total{{function="{f}"}} {n}' for f, n in sorted(self.cold.items())]
         family("wasmhost_fuel_used_total", "counter", "Wasmtime fuel used.")
         out += [f'wasmhost_fuel_used_total{{function="{f}"}} {n}' for f, n in sorted(self.fuel.items())]
+        family("wasmhost_outbound_requests_total", "counter", "Outbound HTTP requests made by functions.")
+        out += [f'wasmhost_outbound_requests_total{{function="{f}"}} {n}'
+                for f, n in sorted(self.outbound_requests.items())]
+        family("wasmhost_outbound_bytes_total", "counter", "Outbound HTTP body bytes sent and received.")
+        out += [f'wasmhost_outbound_bytes_total{{function="{f}"}} {n}' for f, n in sorted(self.outbound_bytes.items())]
         family("wasmhost_duration_milliseconds", "histogram", "Invocation duration.")
         for f, b in sorted(self.buckets.items()):
             cumulative = list(accumulate(b))

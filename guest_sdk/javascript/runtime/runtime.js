@@ -8,6 +8,7 @@ import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
 import { setCodeFile, stackLines } from "./format.js";
 import process, { ProcessExit } from "./process.js";
+import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 
 const TASK_ROOT = "/var/task";
 let handler = null;

@@ -39,6 +39,8 @@ for _name in PRELOAD:
 import wit_world
 from componentize_py_types import Err
 
+import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
+
 TASK_ROOT = "/var/task"
 _handler = None
 _request_id = ""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...config import FunctionConfig
 from ...errors import DeployError, FunctionNotFound, WasmhostError
+from ..capability_tags import config_from_tags
 from ..errors import ApiError, invalid
 from . import packaging
 from .names import LATEST, parse_layer_version_arn
@@ -55,7 +56,8 @@ class Deployer:
                 runtime=runtime if packaging.is_source_runtime(runtime) else None, region=self.region,
                 ephemeral_mb=int((doc.get("EphemeralStorage") or {}).get("Size", 512)),
                 log_format="JSON" if json_logs else "Text",
-                log_level=logging_cfg.get("ApplicationLogLevel") if json_logs else None)
+                log_level=logging_cfg.get("ApplicationLogLevel") if json_logs else None,
+                **config_from_tags(tags))  # wasmhost:allowed-hosts, wasmhost:kv-stores (server/capability_tags.py)
         except (ValueError, DeployError) as e:
             raise invalid(str(e)) from None
 

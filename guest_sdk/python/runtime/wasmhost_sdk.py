@@ -1,0 +1,320 @@
+"""wasmhost_sdk: what a Python function reaches through the host's capabilities.
+
+    from wasmhost_sdk import kv
+    kv.set("visits", b"1"); kv.get("visits") -> b"1" | None; kv.delete("visits"); kv.keys(prefix="")
+    shared = kv.store("sessions")   # a named store granted in FunctionConfig.kv_stores
+
+Outbound HTTP needs no import: ``urllib.request``, ``http.client`` and ``requests``
+(from requirements.txt) go through the host, which checks the function's
+``allowed_hosts`` and does TLS with certificate checks. A refused request raises
+``OutboundRefused`` (a ``PermissionError``; urllib wraps it in ``URLError``, requests
+in ``ConnectionError``), whose message names the host and the setting to change.
+
+The guest has no sockets: ``http.client`` connections get a stand-in socket that
+collects the request bytes and, once the request is complete, has the host send it
+(``host.http_send``); the response is read back from memory. ``requests`` is served by
+an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is imported).
+"""
+
+import http.client
+import importlib
+import importlib.abc
+import io
+import json
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from wit_world.imports import host
+
+# The runtime holds only the standard library imported when it is built: what
+# requests, urllib3, idna and charset_normalizer import must be imported here
+# (whole packages where they import submodules, whose names vary between versions).
+def _preload():
+    import pkgutil
+    for name in ("queue", "http.cookiejar", "http.cookies", "encodings.idna", "stringprep", "mimetypes",
+                 "zipfile", "tempfile", "shutil", "selectors", "select", "array", "atexit", "sysconfig", "locale",
+                 "quopri", "threading", "linecache", "tokenize", "csv", "bz2", "lzma",
+                 "email", "importlib.metadata", "importlib.resources", "importlib.readers", "json", "urllib"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # not in this CPython build (bz2, lzma): a package that needs it says so
+            continue
+        for sub in pkgutil.iter_modules(getattr(module, "__path__", None) or []):
+            try:
+                importlib.import_module(f"{name}.{sub.name}")
+            except ImportError:
+                pass
+
+
+_preload()
+
+__all__ = ["KVError", "OutboundRefused", "kv"]
+
+
+class OutboundRefused(PermissionError):
+    """The host refused an outbound request (not in allowed_hosts, a non-public
+    address, a size limit)."""
+
+
+class KVError(ValueError):
+    """A refused key-value call (a quota, a store not granted)."""
+
+    def __init__(self, message):
+        kind, _, text = message.partition(": ")
+        super().__init__(message)
+        self.kind = kind
+
+
+# -- outbound HTTP ------------------------------------------------------------------------------
+def send(method, url, headers, body=b"", follow=False):
+    """One request through the host: ``(status, reason, [(name, value)], body, url)``."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    status, head, rbody = host.http_send(method, url, json.dumps([[str(k), str(v)] for k, v in headers]),
+                                         bytes(body or b"").decode("latin-1"), follow)
+    doc = json.loads(head)
+    if status == 0:
+        if doc.get("error") in ("Refused", "TooLarge"):
+            raise OutboundRefused(doc.get("message", "refused"))
+        raise ConnectionError(doc.get("message", "request failed"))
+    return status, doc["reason"], [tuple(h) for h in doc["headers"]], rbody.encode("latin-1"), doc["url"]
+
+
+class _HostSocket:
+    """Stands in for the socket of an ``http.client`` connection."""
+
+    def __init__(self, scheme, host, port):
+        self.origin = f"{scheme}://{host}" + ("" if port == (443 if scheme == "https" else 80) else f":{port}")
+        self.out = bytearray()
+        self.response = None
+
+    def sendall(self, data):
+        self.out += data
+        request = _complete(self.out)
+        if request is not None:
+            method, target, headers, body = request
+            url = target if "://" in target else self.origin + target
+            status, reason, rheaders, rbody, _ = send(method, url, headers, body)
+            self.response = _Body(rbody if method != "HEAD" else b"", status, reason, rheaders)
+            self.out = bytearray()
+
+    def send(self, data):
+        self.sendall(data)
+        return len(data)
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        if self.response is None:
+            raise http.client.RemoteDisconnected("the request was incomplete")
+        return self.response
+
+    def settimeout(self, timeout):
+        pass  # the host bounds every request by the invocation's deadline
+
+    def setsockopt(self, *args):
+        pass
+
+    def close(self):
+        pass
+
+
+class _Body(io.BytesIO):
+    """The response as the host parsed it: the body to read, the status and headers."""
+
+    def __init__(self, body, status, reason, headers):
+        super().__init__(body)
+        self.status, self.reason, self.header_list = status, reason, headers
+
+
+class _HostResponse(http.client.HTTPResponse):
+    """Takes the status and headers the host parsed instead of parsing them again
+    (``email.parser`` is slow in the sandbox)."""
+
+    def begin(self):
+        if self.headers is not None:
+            return
+        body = self.fp
+        if not isinstance(body, _Body):  # not from the host: a real socket's response
+            return super().begin()
+        self.version, self.status, self.reason = 11, body.status, body.reason
+        self.code = body.status
+        msg = http.client.HTTPMessage()
+        for k, v in body.header_list:
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                msg[k] = v
+        self.msg = self.headers = msg
+        self.length = len(body.getbuffer())
+        self.chunked, self.will_close = False, True
+
+
+def _complete(buf):
+    """``(method, target, headers, body)`` once ``buf`` holds a whole request, else None."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    method, target = lines[0].split(" ")[:2]
+    headers = [tuple(x.strip() for x in line.split(":", 1)) for line in lines[1:] if ":" in line]
+    names = {k.lower(): v for k, v in headers}
+    rest = bytes(buf[end + 4:])
+    if names.get("transfer-encoding", "").lower() == "chunked":
+        body, i = bytearray(), 0
+        while True:
+            eol = rest.find(b"\r\n", i)
+            if eol < 0:
+                return None
+            size = int(rest[i:eol].split(b";")[0], 16)
+            if size == 0:
+                break
+            if len(rest) < eol + 2 + size + 2:
+                return None
+            body += rest[eol + 2:eol + 2 + size]
+            i = eol + 2 + size + 2
+        headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        return method, target, headers, bytes(body)
+    length = int(names.get("content-length", "0"))
+    if len(rest) < length:
+        return None
+    return method, target, headers, rest[:length]
+
+
+def _connect_http(self):
+    self.sock = _HostSocket("http", self.host, self.port)
+
+
+def _connect_https(self):
+    self.sock = _HostSocket("https", self.host, self.port)
+
+
+class HTTPSConnection(http.client.HTTPConnection):
+    """HTTPS through the host's TLS (certificates are checked there)."""
+
+    default_port = http.client.HTTPS_PORT
+
+    def __init__(self, host, port=None, *, context=None, timeout=None, **kwargs):
+        super().__init__(host, port, timeout=timeout if timeout is not None else 60, **kwargs)
+
+    connect = _connect_https
+
+
+class HTTPSHandler(urllib.request.AbstractHTTPHandler):
+    def __init__(self, debuglevel=None, context=None, check_hostname=None):
+        super().__init__(debuglevel)
+
+    def https_open(self, req):
+        return self.do_open(http.client.HTTPSConnection, req)
+
+    https_request = urllib.request.AbstractHTTPHandler.do_request_
+
+
+def _patch_requests(adapters):
+    """``requests``: send through the host instead of urllib3's sockets."""
+    from requests.models import Response
+    from requests.structures import CaseInsensitiveDict
+    from requests.utils import get_encoding_from_headers
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
+    def send_(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        body = request.body
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = b"".join(c.encode() if isinstance(c, str) else c for c in (body.read() if hasattr(body, "read")
+                                                                              else body))
+        # the host sends no Accept-Encoding unless asked: ask for the body as it is
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() != "accept-encoding"]
+        try:
+            status, reason, rheaders, rbody, url = send(request.method, request.url, headers, body or b"")
+        except OSError as e:
+            raise RequestsConnectionError(e, request=request) from None
+        resp = Response()
+        resp.status_code, resp.reason, resp.url, resp.request, resp.connection = status, reason, url, request, self
+        resp.headers = CaseInsensitiveDict(rheaders)
+        resp.encoding = get_encoding_from_headers(resp.headers)
+        resp.raw = io.BytesIO(rbody)
+        resp._content = rbody
+        for value in (v for k, v in rheaders if k.lower() == "set-cookie"):
+            name, _, rest = value.partition("=")
+            resp.cookies.set(name.strip(), rest.split(";", 1)[0], domain=urllib.parse.urlsplit(url).hostname)
+        return resp
+
+    adapters.HTTPAdapter.send = send_
+
+
+class _PatchRequests(importlib.abc.MetaPathFinder):
+    """Patches ``requests.adapters`` as it is imported from the function's packages."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "requests.adapters":
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None:
+                run = spec.loader.exec_module
+
+                def exec_module(module):
+                    run(module)
+                    _patch_requests(module)
+                spec.loader.exec_module = exec_module
+                return spec
+        return None
+
+
+def install():
+    http.client.HTTPConnection.connect = _connect_http
+    http.client.HTTPConnection.response_class = _HostResponse
+    http.client.HTTPSConnection = HTTPSConnection
+    urllib.request.HTTPSHandler = HTTPSHandler
+    urllib.request._opener = None  # rebuilt with the HTTPS handler on first use
+    if not any(isinstance(f, _PatchRequests) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PatchRequests())
+
+
+# -- key-value state ---------------------------------------------------------------------------------
+def _check(code, data):
+    if code == -2:
+        raise KVError(data)
+    return code, data
+
+
+def _key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"keys are str, not {type(key).__name__}")
+    return key
+
+
+class Store:
+    """A key-value store: the function's own (``kv``) or a named one (``kv.store(name)``)."""
+
+    def __init__(self, name=""):
+        self.name = name
+
+    def get(self, key):
+        """The value (bytes), or None when the key is absent."""
+        code, data = _check(*host.kv_get(self.name, _key(key)))
+        return data.encode("latin-1") if code == 1 else None
+
+    def set(self, key, value):
+        """Store ``value`` (bytes; a str is stored as UTF-8)."""
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        elif not isinstance(value, (bytes, bytearray, memoryview)):
+            raise TypeError(f"values are bytes or str, not {type(value).__name__}")
+        _check(*host.kv_set(self.name, _key(key), bytes(value).decode("latin-1")))
+
+    def delete(self, key):
+        """Remove the key; True if it was there."""
+        return _check(*host.kv_delete(self.name, _key(key)))[0] == 1
+
+    def keys(self, prefix=""):
+        """The keys starting with ``prefix``, sorted (at most 10,000)."""
+        return json.loads(_check(*host.kv_keys(self.name, prefix))[1])
+
+    def store(self, name):
+        """A named store granted to this function (FunctionConfig.kv_stores)."""
+        return Store(name)
+
+
+kv = Store()
+install()
