@@ -6,7 +6,7 @@ from internet import Internet
 from wasmhost import FunctionConfig, FunctionError, Host
 
 APP = """
-export function handler(event, context) {
+export async function handler(event, context) {  // async: a plain return answers null, as on Lambda
   const kv = event.store ? wasmhost.kv.store(event.store) : wasmhost.kv;
   if (event.op === "incr") {
     const n = Number(kv.getText("n") || "0") + 1;
