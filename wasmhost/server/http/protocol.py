@@ -32,7 +32,7 @@ import httptools
 from .. import auth as _auth
 from ..errors import ApiError, internal
 from ..reply import Reply
-from ..service import Service
+from ..lambda_model import Service
 from .exchange import Refused, Request, bad_request, encode
 from .flow import Flow
 from .lease import Lease, lend
@@ -261,7 +261,7 @@ class Connection(asyncio.Protocol):
             if expect.lower() != "100-continue":
                 raise Refused(417, "InvalidRequestContentException", f"Unsupported Expect: {expect}")
             if (cl not in (None, "0") or "transfer-encoding" in h) and not self.busy and not self.pending:
-                self.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
+                self.flow.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
 
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
