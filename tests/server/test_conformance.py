@@ -285,3 +285,23 @@ def test_a_1_0_function_answers_in_1_0s_shape(server):
     reader.sock.close()
     assert answers[0][:3:2] == (201, b"forged") and answers[0][1]["content-type"] == "text/plain"
     assert answers[1][0] == 502
+
+
+def test_the_format_follows_the_functions_tag(server):
+    """TagResource switches a function's trigger to 1.0, for its published versions too."""
+    client = lambda_client(server.url)
+    create(client, "wrapt", "wrap")
+    client.publish_version(FunctionName="wrapt")
+    arn = client.get_function(FunctionName="wrapt")["Configuration"]["FunctionArn"]
+
+    def version(target: str) -> str:
+        answers, reader = exchange(server, req(f"GET /http/{target}/x HTTP/1.1\nHost: x\n"))
+        reader.sock.close()
+        return json.loads(answers[0][2])["version"]
+    assert version("wrapt") == version("wrapt:1") == "2.0"
+    client.tag_resource(Resource=arn, Tags={"wasmhost:http-payload-format": "1.0"})
+    assert version("wrapt") == version("wrapt:1") == "1.0"
+    client.tag_resource(Resource=arn, Tags={"wasmhost:http-payload-format": "3.0"})
+    answers, reader = exchange(server, req("GET /http/wrapt/x HTTP/1.1\nHost: x\n"))
+    reader.sock.close()
+    assert answers[0][0] == 502 and b"1.0 and 2.0" in answers[0][2]

@@ -21,10 +21,11 @@ import json
 import re
 import time
 import uuid
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .reply import BAD_GATEWAY, Reply  # headers as lists of pairs here: a function's Set-Cookie may repeat
-from .service import ACCOUNT
+from .lambda_model import ACCOUNT
 
 FORMATS = ("1.0", "2.0")
 TEXTUAL = ("text/", "application/json", "application/javascript", "application/xml",
@@ -123,9 +124,9 @@ def event_v1(method: str, path: str, raw_query: str, pairs: list[tuple[str, str]
     return event
 
 
-def _checked(status: object, pairs: list[tuple[str, str]], data: bytes) -> Reply:
+def _checked(status_code: Any, pairs: list[tuple[str, str]], data: bytes) -> Reply:
     """The reply, if it can be sent as it is; else BAD_GATEWAY."""
-    status = int(status)  # type: ignore[call-overload]
+    status = int(status_code)
     if not 200 <= status <= 599:
         return BAD_GATEWAY
     for k, v in pairs:

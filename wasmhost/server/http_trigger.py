@@ -13,7 +13,7 @@ from ..errors import InvocationError
 from .apigateway import BAD_GATEWAY, FORMATS, event_v1, event_v2, response_v1, response_v2
 from .invoke import report_headers
 from .reply import Reply
-from .service import Service
+from .lambda_model import Service
 
 FORMAT_TAG = "wasmhost:http-payload-format"
 
@@ -24,7 +24,8 @@ async def reply(service: Service, function: str, path: str, method: str, raw_que
     """``headers``: lower-case names, repeats joined with commas; ``pairs``: the same
     headers as sent (for format 1.0's ``multiValueHeaders``; from ``headers`` if not given)."""
     r = service.resolve(function)
-    fmt = (r.doc.get("Tags") or {}).get(FORMAT_TAG, "2.0")
+    tags = (r.doc if r.version == "$LATEST" else service.resolve(r.name).doc).get("Tags") or {}  # the function's
+    fmt = tags.get(FORMAT_TAG, "2.0")
     if fmt not in FORMATS:
         return Reply(502, [("Content-Type", "application/json")], json.dumps(
             {"message": f"Function {r.name} has tag {FORMAT_TAG}={fmt!r}; the payload formats are 1.0 and 2.0"}).encode())
@@ -38,6 +39,6 @@ async def reply(service: Service, function: str, path: str, method: str, raw_que
     except InvocationError as e:
         if e.report is None:
             return BAD_GATEWAY
-        return BAD_GATEWAY._replace(headers=BAD_GATEWAY.headers + list(report_headers(e.report).items()))
+        return BAD_GATEWAY._replace(headers=BAD_GATEWAY.pairs() + list(report_headers(e.report).items()))
     out = response_v2(res.payload) if fmt == "2.0" else response_v1(res.payload)
-    return out._replace(headers=out.headers + list(report_headers(res.report).items()))
+    return out._replace(headers=out.pairs() + list(report_headers(res.report).items()))

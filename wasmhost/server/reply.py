@@ -20,6 +20,10 @@ class Reply(NamedTuple):
     headers: dict[str, str] | list[tuple[str, str]]
     body: bytes = b""
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """The headers as a list of pairs (to add to)."""
+        return list(self.headers.items()) if isinstance(self.headers, dict) else list(self.headers)
+
     def final(self) -> Reply:
         """What can be sent as the answer: an interim (1xx) status cannot be one (the
         client would take the next answer as this one's), and 204/304 carry no body."""

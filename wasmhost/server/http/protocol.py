@@ -32,7 +32,7 @@ import httptools
 from .. import auth as _auth
 from ..errors import ApiError, internal
 from ..reply import Reply
-from ..service import Service
+from ..lambda_model import Service
 from .exchange import Refused, Request, bad_request, encode
 from .flow import Flow
 from .lease import Lease, lend
@@ -51,7 +51,7 @@ MAX_REQUEST = 70 * 1024 * 1024  # a request lent to aiohttp: a 50 MB zip is ~67 
 # both paths here use 75 s, as run_app and nginx do (run.py passes it to aiohttp too)
 KEEPALIVE_S = 75.0
 REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
-PIPELINE = 32  # requests read ahead of their answers before reading pauses (or one more body past MAX_BODY)
+PIPELINE = 32  # requests read ahead of their answers before reading pauses (or their bodies past MAX_BODY)
 SWEEP_S = 1.0
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 TOO_LARGE = f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes a line, {MAX_HEAD} in all)"
@@ -142,6 +142,7 @@ class Connection(asyncio.Protocol):
         self._req: Request | None = None
         self._body: list[bytes] = []
         self._size = 0
+        self._queued = 0  # the bodies of the requests read but not yet answered
         self._limit = MAX_BODY
 
     # -- asyncio.Protocol ------------------------------------------------------
@@ -196,7 +197,7 @@ class Connection(asyncio.Protocol):
             self.stop(e)
         if self.pending and not self.busy:
             self.serve()
-        if len(self.pending) >= PIPELINE or (self.pending and self._size > MAX_BODY):
+        if len(self.pending) >= PIPELINE or (self.pending and self._size + self._queued > MAX_BODY):
             self.flow.pause_reading()  # the client is ahead of its answers: wait for them to leave
 
     def pause_writing(self) -> None:
@@ -261,7 +262,7 @@ class Connection(asyncio.Protocol):
             if expect.lower() != "100-continue":
                 raise Refused(417, "InvalidRequestContentException", f"Unsupported Expect: {expect}")
             if (cl not in (None, "0") or "transfer-encoding" in h) and not self.busy and not self.pending:
-                self.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
+                self.flow.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
 
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
@@ -276,6 +277,7 @@ class Connection(asyncio.Protocol):
         if self._body:
             req.body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
             self._body = []
+            self._queued += len(req.body)
         self.started = 0.0
         self.pending.append(req)
 
@@ -300,6 +302,7 @@ class Connection(asyncio.Protocol):
                 self.transport.write(encode(req.reply, self.front.date(), keep_alive=False))
                 return self.close()
             self.current = req
+            self._queued -= len(req.body)
             if req.handler is None:
                 return self.lend(req)
             self.run(req.handler(self.front.service, req, self.peer), req)

@@ -13,7 +13,7 @@ from ..http_trigger import reply as trigger_reply
 from ..invoke import reply as invoke_reply
 from ..lambda_invoke import invoke_reply as lambda_invoke_reply
 from ..reply import Reply
-from ..service import Service
+from ..lambda_model import Service
 from .exchange import Request
 
 Handler = Callable[[Service, Request, str], Awaitable[Reply]]
