@@ -81,7 +81,8 @@ def lambda_client(url: str, key: str = "x", secret: str = "x"):
     from botocore.config import Config
     return boto3.client("lambda", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
                         aws_secret_access_key=secret,
-                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+                        # a first Python or Node.js deploy compiles its runtime: minutes on a loaded machine
+                        config=Config(retries={"max_attempts": 0}, read_timeout=300))
 
 
 def wasm(name: str) -> bytes:
