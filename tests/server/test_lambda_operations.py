@@ -268,6 +268,9 @@ def test_model_driven_fuzz_gives_no_5xx_and_invoke_still_works(client, server):
                           reseed=lambda: lambda_fuzz.ensure_function(client))
     assert out["sent"] == 1500 and out["failures"] == [], out["failures"][:10]
     assert sum(n for status, n in out["statuses"].items() if status < 300) > 50  # not only refusals
+    boto = lambda_fuzz.run_boto3(lambda_client(server.url, validate=False), requests=600, seed=8,
+                                 reseed=lambda: lambda_fuzz.ensure_function(client))
+    assert boto["sent"] > 300 and boto["failures"] == [], boto["failures"][:10]
     lambda_fuzz.ensure_function(client)
     res = client.invoke(FunctionName=lambda_fuzz.FUNCTION, Payload=b'{"ok": 1}')
     assert res["Payload"].read() == b'{"ok": 1}'
