@@ -125,8 +125,8 @@ def event_v1(method: str, path: str, raw_query: str, pairs: list[tuple[str, str]
 
 def _checked(status: object, pairs: list[tuple[str, str]], data: bytes) -> Reply:
     """The reply, if it can be sent as it is; else BAD_GATEWAY."""
-    status = int(status)  # type: ignore[call-overload]
-    if not 200 <= status <= 599:
+    code = int(status)  # type: ignore[call-overload]
+    if not 200 <= code <= 599:
         return BAD_GATEWAY
     for k, v in pairs:
         if not _TOKEN.fullmatch(k) or "\r" in v or "\n" in v or "\0" in v:
@@ -134,7 +134,7 @@ def _checked(status: object, pairs: list[tuple[str, str]], data: bytes) -> Reply
     pairs = [(k, v) for k, v in pairs if k.lower() not in _FRAMING]
     if data and not any(k.lower() == "content-type" for k, _ in pairs):
         pairs.append(("Content-Type", "application/json"))
-    return Reply(status, pairs, data)
+    return Reply(code, pairs, data)
 
 
 def _data(result: dict) -> bytes:

@@ -40,7 +40,7 @@ class _Protocol(web.RequestHandler):
 def protocol_factory(server: web.Server, **kwargs: Any) -> Callable[[], web.RequestHandler]:
     """What makes aiohttp's protocol for a connection (``--no-fast-path``) or a lent request."""
     loop = asyncio.get_running_loop()
-    return lambda: _Protocol(server, loop=loop, access_log=None, **kwargs)
+    return lambda: _Protocol(server, loop=loop, access_log=None, **kwargs)  # type: ignore[arg-type]
 
 
 @web.middleware
@@ -99,10 +99,10 @@ def make_app(service: Service, auth: AuthConfig | None = None) -> web.Applicatio
         for k, v in request.headers.items():
             k = k.lower()
             headers[k] = f"{headers[k]},{v}" if k in headers else v
-        v = request.version
+        version = request.version
         return (await trigger_reply(service, request.match_info["name"], "/" + (parts[3] if len(parts) > 3 else ""),
                                     request.method, query, headers, await request.read(),
-                                    protocol=f"HTTP/{v.major}.{v.minor}", source_ip=request.remote or "",
+                                    protocol=f"HTTP/{version.major}.{version.minor}", source_ip=request.remote or "",
                                     pairs=list(request.headers.items()))).response()
 
     async def metrics(request: web.Request) -> web.Response:

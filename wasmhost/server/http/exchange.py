@@ -68,7 +68,7 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
             head.append("Content-Type: application/octet-stream\r\n")
         if head_only:
             body = b""
-    head += [f"{k}: {v}\r\n" for k, v in (headers.items() if type(headers) is dict else headers)]
+    head += [f"{k}: {v}\r\n" for k, v in (headers.items() if isinstance(headers, dict) else headers)]
     if not keep_alive:
         head.append("Connection: close\r\n")
     elif version == "1.0":

@@ -71,7 +71,7 @@ class Lease:
         self._transport = None
 
 
-def lend(aio_server: web.Server, transport: asyncio.Transport, data: bytes,
+def lend(aio_server: Callable[[], web.RequestHandler], transport: asyncio.Transport, data: bytes,
          on_answered: Callable[[Lease], None]) -> tuple[web.RequestHandler, Lease]:
     """Start aiohttp's protocol on a lease of ``transport`` with one request's bytes."""
     lease = Lease(transport, on_answered)

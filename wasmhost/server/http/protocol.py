@@ -261,6 +261,7 @@ class Connection(asyncio.Protocol):
             if expect.lower() != "100-continue":
                 raise Refused(417, "InvalidRequestContentException", f"Unsupported Expect: {expect}")
             if (cl not in (None, "0") or "transfer-encoding" in h) and not self.busy and not self.pending:
+                assert self.transport is not None
                 self.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
 
     def on_body(self, body: bytes) -> None:
