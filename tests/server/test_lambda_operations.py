@@ -190,7 +190,8 @@ def test_settings_are_honoured_or_refused(client):
     assert cfg["Architectures"] == ["arm64"]  # a Wasm module runs on either
     for bad in ({"VpcConfig": {"SubnetIds": ["subnet-1"]}}, {"TracingConfig": {"Mode": "Active"}},
                 {"DeadLetterConfig": {"TargetArn": "arn:aws:sqs:us-east-1:000000000000:q"}},
-                {"KMSKeyArn": "arn:aws:kms:us-east-1:000000000000:key/k"}):
+                {"KMSKeyArn": "arn:aws:kms:us-east-1:000000000000:key/k"},
+                {"LoggingConfig": {"LogFormat": "Text", "LogGroup": "mine"}}):
         with pytest.raises(client.exceptions.InvalidParameterValueException, match="not supported"):
             client.update_function_configuration(FunctionName="arm", **bad)
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="Cannot change the runtime"):
