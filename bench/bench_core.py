@@ -222,7 +222,7 @@ def main() -> None:
     floor_gil = raw_echo(engine, module, gil_held=True)
     inv = host.invoke
     # interleave the contenders so that machine noise spreads over all of them
-    for rep in range(3):
+    for _rep in range(3):
         for name, fn in (("warm.floor_raw_c_api", floor), ("warm.floor_raw_c_api_gil_held", floor_gil),
                          ("warm.wasmhost", lambda: inv("echo", PAYLOAD)), ("warm.naive_wasmtime_py", naive)):
             n = it if "naive" not in name else max(1000, it // 10)
@@ -233,7 +233,7 @@ def main() -> None:
     # ---- strict (fresh instance per invocation) ---------------------------------------
     host.deploy("strict", wasm, FunctionConfig(**CFG, isolation="strict"))
     pre = wasmtime.Linker(engine).instantiate_pre(module)
-    for rep in range(3):
+    for _rep in range(3):
         for name, fn in (("strict.floor_raw_c_api", raw_fresh(engine, pre)),
                          ("strict.wasmhost", lambda: inv("strict", PAYLOAD)),
                          ("strict.naive_wasmtime_py", naive_fresh(engine, pre))):

@@ -128,7 +128,7 @@ def _module_bytes(path: str) -> bytes:
     if data[:4] == b"\0asm" or data[:2] == b"PK":
         return data
     import wasmtime
-    return wasmtime.wat2wasm(data.decode("utf-8"))
+    return bytes(wasmtime.wat2wasm(data.decode("utf-8")))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -237,13 +237,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not (bench_dir / "suite.py").exists():
         raise WasmhostError(f"the benchmark suite is not here ({bench_dir}); run from a wasmhost checkout")
     sys.path.insert(0, str(bench_dir))
-    import report  # bench/report.py
+    import report  # type: ignore[import-not-found]  # bench/report.py
     if args.compare:
         old, new = (json.loads(Path(p).read_text()) for p in args.compare)
         table, regressions = report.compare(old, new, args.threshold)
         print(table)
         return 1 if regressions else 0
-    import suite  # bench/suite.py
+    import suite  # type: ignore[import-not-found]  # bench/suite.py
     kinds = args.kinds.split(",") if args.kinds else None
     unknown = set(kinds or []) - set(suite.KINDS)
     if unknown:

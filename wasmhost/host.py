@@ -81,7 +81,7 @@ class Host:
         self._deploy_lock = threading.Lock()
         self._seq = itertools.count(1).__next__
         self._workers = workers
-        self._executor = None  # a ThreadPoolExecutor, made on the first ainvoke
+        self._executor: Any = None  # a ThreadPoolExecutor, made on the first ainvoke
         self._closed = threading.Event()
         self._flush_interval = flush_interval_s
         self._janitor = threading.Thread(target=self._maintain, name="wasmhost-janitor", daemon=True)
@@ -112,6 +112,7 @@ class Host:
                 module, from_cache = self.cache.load_or_compile(wasm, sha)
             except wasmtime.WasmtimeError as e:
                 raise DeployError(f"invalid WebAssembly module: {cause(str(e))}") from None
+            assert isinstance(module, wasmtime.Module)  # load_or_compile gives a Component only when asked
             guest = abi.for_module(self.engine, self.ticker, module, config.memory_mb, dict(config.env),
                                    self.max_response, grants)
         fn = Function(self, name, version, guest, config, sha, size, from_cache)
@@ -323,7 +324,7 @@ def _read_module(source: str | Path | bytes) -> bytes:
         return data
     if b"(module" in data[:4096]:  # WebAssembly text, handy for small guests and tests
         try:
-            return wasmtime.wat2wasm(data.decode("utf-8"))
+            return bytes(wasmtime.wat2wasm(data.decode("utf-8")))
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as e:
             raise DeployError(f"invalid WebAssembly text: {cause(str(e))}") from None
     raise DeployError("not a WebAssembly module (no \\0asm header)")

@@ -76,12 +76,14 @@ class Server:
         return 0.0
 
 
-def lambda_client(url: str, key: str = "x", secret: str = "x"):
+def lambda_client(url: str, key: str = "x", secret: str = "x", validate: bool = True):
+    """``validate=False``: botocore sends what it is given (a fuzzer's values)."""
     import boto3
     from botocore.config import Config
     return boto3.client("lambda", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
                         aws_secret_access_key=secret,
-                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+                        # a first Python or Node.js deploy compiles its runtime: minutes on a loaded machine
+                        config=Config(retries={"max_attempts": 0}, read_timeout=300, parameter_validation=validate))
 
 
 def wasm(name: str) -> bytes:

@@ -190,7 +190,8 @@ def test_settings_are_honoured_or_refused(client):
     assert cfg["Architectures"] == ["arm64"]  # a Wasm module runs on either
     for bad in ({"VpcConfig": {"SubnetIds": ["subnet-1"]}}, {"TracingConfig": {"Mode": "Active"}},
                 {"DeadLetterConfig": {"TargetArn": "arn:aws:sqs:us-east-1:000000000000:q"}},
-                {"KMSKeyArn": "arn:aws:kms:us-east-1:000000000000:key/k"}):
+                {"KMSKeyArn": "arn:aws:kms:us-east-1:000000000000:key/k"},
+                {"LoggingConfig": {"LogFormat": "Text", "LogGroup": "mine"}}):
         with pytest.raises(client.exceptions.InvalidParameterValueException, match="not supported"):
             client.update_function_configuration(FunctionName="arm", **bad)
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="Cannot change the runtime"):
@@ -268,6 +269,9 @@ def test_model_driven_fuzz_gives_no_5xx_and_invoke_still_works(client, server):
                           reseed=lambda: lambda_fuzz.ensure_function(client))
     assert out["sent"] == 1500 and out["failures"] == [], out["failures"][:10]
     assert sum(n for status, n in out["statuses"].items() if status < 300) > 50  # not only refusals
+    boto = lambda_fuzz.run_boto3(lambda_client(server.url, validate=False), requests=600, seed=8,
+                                 reseed=lambda: lambda_fuzz.ensure_function(client))
+    assert boto["sent"] > 300 and boto["failures"] == [], boto["failures"][:10]
     lambda_fuzz.ensure_function(client)
     res = client.invoke(FunctionName=lambda_fuzz.FUNCTION, Payload=b'{"ok": 1}')
     assert res["Payload"].read() == b'{"ok": 1}'

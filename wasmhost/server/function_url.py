@@ -72,6 +72,4 @@ async def serve(s: Service, url_id: str, method: str, path: str, raw_query: str,
     except InvocationError:
         out = BAD_GATEWAY
     extra = _cors_headers(cors, origin, preflight=False) if cors else []
-    if not extra:
-        return out
-    return out._replace(headers=out.pairs() + extra)
+    return out.with_headers(extra) if extra else out

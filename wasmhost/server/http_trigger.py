@@ -39,6 +39,6 @@ async def reply(service: Service, function: str, path: str, method: str, raw_que
     except InvocationError as e:
         if e.report is None:
             return BAD_GATEWAY
-        return BAD_GATEWAY._replace(headers=BAD_GATEWAY.pairs() + list(report_headers(e.report).items()))
+        return BAD_GATEWAY.with_headers(report_headers(e.report).items())
     out = response_v2(res.payload) if fmt == "2.0" else response_v1(res.payload)
-    return out._replace(headers=out.pairs() + list(report_headers(res.report).items()))
+    return out.with_headers(report_headers(res.report).items())

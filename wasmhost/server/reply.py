@@ -8,7 +8,7 @@ invocations on the fast path while aiohttp (~250 ms of imports) is still loading
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -30,6 +30,11 @@ class Reply(NamedTuple):
         if self.status < 200:
             return BAD_GATEWAY
         return self._replace(body=b"") if self.status in (204, 304) and self.body else self
+
+    def with_headers(self, extra: Iterable[tuple[str, str]]) -> Reply:
+        """This reply with more headers, as pairs (a name may repeat)."""
+        pairs = list(self.headers.items()) if isinstance(self.headers, dict) else list(self.headers)
+        return self._replace(headers=pairs + list(extra))
 
     def response(self) -> web.Response:
         from aiohttp import web  # only aiohttp's routes call this, once aiohttp is loaded

@@ -17,7 +17,7 @@ def error(shape: str, params: dict) -> ApiError:
 
 
 def test_valid_request_passes():
-    V.check("CreateFunctionRequest", {**BASE, "Timeout": 900, "MemorySize": 10240, "Architectures": ["arm64"],
+    V.check("CreateFunctionRequest", {**BASE, "Timeout": 900, "MemorySize": 4096, "Architectures": ["arm64"],
                                       "Environment": {"Variables": {"GREETING": "hi"}}, "Tags": {"ä-b": "c"}})
 
 
@@ -26,6 +26,8 @@ def test_ranges_use_this_hosts_limits_and_aws_wording():
     assert (e.status, e.code) == (400, "ValidationException")
     assert e.message == ("1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: "
                          "Member must have value less than or equal to 900")
+    e = error("CreateFunctionRequest", {**BASE, "MemorySize": 8192})
+    assert "at 'memorySize'" in e.message and "less than or equal to 4096" in e.message  # 32-bit Wasm
     e = error("CreateFunctionRequest", {**BASE, "MemorySize": 64, "Timeout": 0})
     assert e.message.startswith("2 validation errors detected: ")
 

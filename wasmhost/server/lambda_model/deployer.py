@@ -47,6 +47,7 @@ class Deployer:
         json_logs = logging_cfg.get("LogFormat") == "JSON"
         try:
             return FunctionConfig(
+                # the API refuses more than 4096; records stored before it did are capped
                 memory_mb=min(int(doc["MemorySize"]), MAX_WASM_MEMORY_MB), timeout_ms=int(doc["Timeout"]) * 1000,
                 fuel=int(tags["wasmhost:fuel"]) if "wasmhost:fuel" in tags else None,
                 isolation=tags.get("wasmhost:isolation", "warm"),

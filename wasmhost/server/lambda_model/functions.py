@@ -36,7 +36,8 @@ HANDLED = {"FunctionName", "Code", "Publish", "Environment", "Tags", "Layers", "
 REFUSED: dict[str, Callable[[Any], bool]] = {
     "PackageType": lambda v: v != "Zip",
     "TracingConfig": lambda v: v.get("Mode", "PassThrough") != "PassThrough",
-    "LoggingConfig": lambda v: v.get("LogFormat", "Text") not in ("Text", "JSON"),  # JSON: Python and Node.js
+    "LoggingConfig": lambda v: (v.get("LogFormat", "Text") not in ("Text", "JSON")  # JSON: Python and Node.js
+                                or not str(v.get("LogGroup", "/aws/lambda/")).startswith("/aws/lambda/")),
     "SnapStart": lambda v: v.get("ApplyOn", "None") != "None",
     "VpcConfig": lambda v: bool(v.get("SubnetIds") or v.get("SecurityGroupIds")),
     "DeadLetterConfig": lambda v: bool(v.get("TargetArn")),

@@ -33,14 +33,16 @@ def register(name: str, handler: Handler) -> None:
     HANDLERS[name] = handler
 
 
+# Each family module's public functions are the operations of the same name in CamelCase
+# (``list_function_url_configs`` answers ListFunctionUrlConfigs); two are helpers instead.
+_HELPERS = {"InvokeReply", "Configuration"}  # invoke.invoke_reply (the fast path's), functions.configuration
 for _module in (functions, aliases, concurrency, event_config, function_settings, tags, permissions, urls, layers,
                 invoke):
     for _name, _fn in vars(_module).items():
-        if inspect.isfunction(_fn) and _fn.__module__ == _module.__name__ and not _name.startswith("_"):
-            _op = "".join(part.capitalize() for part in _name.split("_"))
+        _op = "".join(part.capitalize() for part in _name.split("_"))
+        if inspect.isfunction(_fn) and _fn.__module__ == _module.__name__ and not _name.startswith("_") \
+                and _op not in _HELPERS:
             HANDLERS[_op] = _fn
-for _helper in ("InvokeReply", "Configuration", "Serve"):
-    HANDLERS.pop(_helper, None)
 
 
 def _json(status: int, data: Any) -> Reply:

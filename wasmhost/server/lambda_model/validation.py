@@ -20,7 +20,7 @@ from ..errors import ApiError
 # Where this host is stricter than the model (or the model's enum is AWS's, not ours).
 OVERRIDES: dict[str, dict[str, Any]] = {
     "Timeout": {"max": 900},  # Lambda's limit for a function; the model allows 5400 for durable functions
-    "MemorySize": {"max": 10240},  # standard Lambda's range
+    "MemorySize": {"max": 4096},  # 32-bit WebAssembly: more could not be honoured (Lambda's own range ends at 10240)
     "Runtime": {"enum": None},  # functions.py checks this host's runtimes with Lambda's own message
     "RoleArn": {"pattern": None},  # no IAM here: any role is accepted (and shown back)
 }
