@@ -114,13 +114,18 @@ def test_kill_9_mid_delivery_delivers_again(tmp_path):
     try:
         assert proc.stdout.readline().strip() == "ready"
         (cam / "photo.jpg").write_bytes(b"jpeg")
-        time.sleep(1.0)  # the dispatcher is now inside the (endless) invocation
+        from wasmhost import Buckets
+        probe = Buckets(data)  # a second reader of the same SQLite file
+        assert wait_for(lambda: probe.pending_count() == 1)  # the upload is written down...
+        probe.close()
+        time.sleep(0.5)  # ...and the dispatcher is inside the (endless) invocation
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     with Host(data) as host:
         host.deploy("ev", guest("log_event"))
-        with LocalBuckets(host, settle_s=0.2) as b:
-            assert b.store.pending_count() == 1  # never acknowledged: still owed
+        b = LocalBuckets(host, settle_s=0.2)
+        assert b.store.pending_count() == 1  # never acknowledged: still owed
+        with b:
             assert wait_for(lambda: b.invoked == 1)
         assert [r["s3"]["object"]["key"] for r in received(host, "ev")] == ["photo.jpg"]

@@ -47,7 +47,7 @@ def test_objects_are_files_and_survive_reopening(store, tmp_path):
     info = put(store, "dir/k.txt", b"hello", content_type="text/plain", metadata={"m": "1"})
     assert info.etag == hashlib.md5(b"hello").hexdigest()
     assert (tmp_path / "data" / "buckets" / "bkt" / "dir" / "k.txt").read_bytes() == b"hello"
-    assert not any((tmp_path / "data" / "buckets" / "bkt" / ".wasmhost" / "tmp").iterdir())
+    assert not any((tmp_path / "data" / "buckets" / ".scratch" / "bkt" / "tmp").iterdir())  # nothing left over
     store.close()
     again = Buckets(tmp_path / "data")
     head = again.head("bkt", "dir/k.txt")

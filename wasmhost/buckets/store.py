@@ -8,8 +8,10 @@ upload too. Every change that a bucket's notification configuration matches is
 written to the outbox in the same transaction as the index row, so a change is
 never lost between "stored" and "delivered"; whoever drains the outbox (the
 server's async queue, or the embedded dispatcher) deletes a row only once it has
-handed the event on. Uploads in flight are written under ``<bucket>/.wasmhost/``
-and renamed into place, so readers and watchers never see half an object."""
+handed the event on. Uploads in flight are written to a scratch folder on the
+same file system (``buckets/.scratch/<bucket>/`` for buckets in the data dir,
+``<dir>/.wasmhost/`` for attached directories) and renamed into place, so readers
+and watchers never see half an object."""
 
 from __future__ import annotations
 
@@ -110,9 +112,12 @@ class Buckets:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._dirs: dict[str, Path] = {}
+        self._owned: set[str] = set()  # in the data dir (not attached with --bucket NAME=DIR)
         self._configs: dict[str, dict[str, Any]] = {}
         for name, path, notification in self._db.execute("SELECT name, path, notification FROM buckets"):
             self._dirs[name] = Path(path) if path else self.root / name
+            if not path:
+                self._owned.add(name)
             self._configs[name] = json.loads(notification)
 
     def close(self) -> None:
@@ -130,6 +135,7 @@ class Buckets:
             path.mkdir(parents=True, exist_ok=True)
             self._db.execute("INSERT INTO buckets (name, path, created) VALUES (?, NULL, ?)", (name, time.time()))
             self._dirs[name], self._configs[name] = path, {}
+            self._owned.add(name)
         if self.on_bucket:
             self.on_bucket(name)
 
@@ -145,6 +151,7 @@ class Buckets:
                 self._db.execute("INSERT INTO buckets (name, path, created) VALUES (?, ?, ?) ON CONFLICT(name) "
                                  "DO UPDATE SET path = excluded.path", (name, str(path), time.time()))
                 self._dirs[name] = path
+                self._owned.discard(name)
                 self._configs.setdefault(name, {})
         if self.on_bucket:
             self.on_bucket(name)
@@ -173,10 +180,12 @@ class Buckets:
             self._db.executemany("DELETE FROM parts WHERE upload = ?", [(i,) for i in ids])
             self._db.execute("DELETE FROM uploads WHERE bucket = ?", (name,))
             self._db.execute("COMMIT")
+            scratch = self._scratch(name)
             del self._dirs[name], self._configs[name]
+            self._owned.discard(name)
         if self.on_bucket_deleted:
             self.on_bucket_deleted(name)
-        shutil.rmtree(path / META_DIR, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
         if owned:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -191,11 +200,16 @@ class Buckets:
             self._db.execute("UPDATE buckets SET notification = ? WHERE name = ?", (json.dumps(stored), name))
             self._configs[name] = stored
 
+    def _scratch(self, bucket: str) -> Path:
+        """Where uploads in flight live: on the bucket's file system (the final rename
+        is atomic) and, for buckets in the data dir, outside the watched tree."""
+        root = self.bucket_dir(bucket)
+        return self.root / ".scratch" / bucket if bucket in self._owned else root / META_DIR
+
     # -- objects ----------------------------------------------------------------
     def writer(self, bucket: str, key: str) -> ObjectWriter:
-        root = self.bucket_dir(bucket)
         check_key(key)
-        return ObjectWriter(root / META_DIR / "tmp" / uuid.uuid4().hex, bucket, key)
+        return ObjectWriter(self._scratch(bucket) / "tmp" / uuid.uuid4().hex, bucket, key)
 
     def commit(self, w: ObjectWriter, *, content_type: str | None = None, metadata: dict[str, str] | None = None,
                event: str = "ObjectCreated:Put", etag: str | None = None, source_ip: str = "127.0.0.1",
@@ -354,7 +368,7 @@ class Buckets:
         return {"content_type": row[0], "metadata": json.loads(row[1]), "created": row[2]}
 
     def _part_path(self, bucket: str, upload: str, number: int) -> Path:
-        return self.bucket_dir(bucket) / META_DIR / "uploads" / upload / str(number)
+        return self._scratch(bucket) / "uploads" / upload / str(number)
 
     def part_writer(self, bucket: str, key: str, upload: str, number: int) -> ObjectWriter:
         self.upload(bucket, key, upload)
@@ -436,7 +450,7 @@ class Buckets:
             self._db.execute("DELETE FROM parts WHERE upload = ?", (upload,))
             self._db.execute("DELETE FROM uploads WHERE id = ?", (upload,))
             self._db.execute("COMMIT")
-        shutil.rmtree(self.bucket_dir(bucket) / META_DIR / "uploads" / upload, ignore_errors=True)
+        shutil.rmtree(self._scratch(bucket) / "uploads" / upload, ignore_errors=True)
 
     # -- files written by others --------------------------------------------------
     def seen(self, bucket: str, path: Path) -> bool | None:

@@ -105,15 +105,17 @@ class Watcher:
 
     # -- the observer's thread: translate, never block -----------------------------
     def _schedule(self, bucket: str, root: Path) -> None:
-        from watchdog.events import FileSystemEventHandler
+        from watchdog import events as ev
 
         put = self._q.put
 
-        class Handler(FileSystemEventHandler):
+        class Handler(ev.FileSystemEventHandler):
             def on_any_event(self, event) -> None:  # type: ignore[no-untyped-def]
-                if event.is_directory:
-                    return
                 kind = event.event_type
+                if event.is_directory:
+                    if kind in ("moved", "deleted"):  # a folder of files came or went at once
+                        put(("scan", bucket, root))
+                    return
                 if kind == "closed":
                     put(("done", bucket, Path(event.src_path)))
                 elif kind == "moved":
@@ -126,7 +128,10 @@ class Watcher:
                 elif kind in ("created", "modified"):
                     put((kind, bucket, Path(event.src_path)))
 
-        self._watches[bucket] = self._observer.schedule(Handler(), str(root), recursive=True)
+        # no IN_OPEN / IN_ACCESS / IN_CLOSE_NOWRITE: every read of an object would wake us
+        wanted = [ev.FileCreatedEvent, ev.FileModifiedEvent, ev.FileClosedEvent, ev.FileMovedEvent,
+                  ev.FileDeletedEvent, ev.DirMovedEvent, ev.DirDeletedEvent]
+        self._watches[bucket] = self._observer.schedule(Handler(), str(root), recursive=True, event_filter=wanted)
 
     # -- the watcher's thread: decide and deliver ----------------------------------
     def _run(self) -> None:
