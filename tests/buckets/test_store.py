@@ -146,3 +146,19 @@ def test_files_written_by_others(store, tmp_path):
     names = [json.loads(p)["Records"][0]["eventName"] for _, _, p in store.pending()]
     assert names == ["ObjectCreated:Put"] * 3 + ["ObjectRemoved:Delete"]
     assert store.differences("bkt") == ([], [])
+
+
+def test_symlinks_do_not_lead_outside_the_bucket(store, tmp_path):
+    root = store.bucket_dir("bkt")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("no")
+    (root / "link").symlink_to(outside / "secret")
+    (root / "dirlink").symlink_to(outside)
+    assert store.seen("bkt", root / "link") is None  # a symlink is no object
+    assert store.differences("bkt") == ([], [])
+    with pytest.raises(BucketError) as e:
+        put(store, "dirlink/planted", b"x")
+    assert e.value.code == "AccessDenied"
+    assert not (outside / "planted").exists()
+    assert not any((store.root / ".scratch" / "bkt" / "tmp").iterdir())

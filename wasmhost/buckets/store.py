@@ -22,6 +22,7 @@ import mimetypes
 import os
 import shutil
 import sqlite3
+import stat
 import threading
 import time
 import uuid
@@ -224,7 +225,11 @@ class Buckets:
         with self._lock:  # the watcher must not see the rename before the row
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
+                self._confined(root, target.parent, w.key)
                 os.replace(w.tmp, target)
+            except BucketError:
+                w.abort()
+                raise
             except (NotADirectoryError, IsADirectoryError, FileExistsError):
                 w.abort()
                 raise BucketError("InvalidArgument", f"wasmhost keeps objects as plain files and {w.key!r} collides "
@@ -267,7 +272,16 @@ class Buckets:
         if row is None:
             raise BucketError("NoSuchKey", "The specified key does not exist.", Key=key)
         size, mtime_ns, etag, ctype, meta = row
-        return ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype, json.loads(meta), key_path(root, key))
+        path = key_path(root, key)
+        self._confined(root, path, key)
+        return ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype, json.loads(meta), path)
+
+    @staticmethod
+    def _confined(root: Path, path: Path, key: str) -> None:
+        """A symlink planted in a bucket directory must not lead reads or writes
+        outside it."""
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise BucketError("AccessDenied", f"{key!r} leads outside its bucket (a symbolic link).", Key=key)
 
     def delete(self, bucket: str, key: str, *, source_ip: str = "127.0.0.1", request_id: str = "") -> None:
         """S3 answers 204 whether or not the key existed; only an existing one notifies."""
@@ -464,10 +478,11 @@ class Buckets:
             return None
         try:
             check_key(key)
-            st = path.stat()
+            st = path.lstat()
+            self._confined(root, path.parent, key)
         except (BucketError, OSError):
             return None
-        if not path.is_file() or self._unchanged(bucket, key, st):
+        if not stat.S_ISREG(st.st_mode) or self._unchanged(bucket, key, st):  # symlinks are not objects
             return None
         md5 = hashlib.md5()
         try:
@@ -523,7 +538,7 @@ class Buckets:
                     st = p.lstat()
                 except OSError:
                     continue
-                if key is None or not p.is_file():
+                if key is None or not stat.S_ISREG(st.st_mode):
                     continue
                 if known.pop(key, None) != (st.st_size, st.st_mtime_ns):
                     changed.append((p, st.st_mtime))
