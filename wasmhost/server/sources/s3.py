@@ -70,7 +70,8 @@ class S3Api:
             return m.group(1) == "s3"
         if "X-Amz-Target" in request.headers:
             return False
-        return request.match_info.http_exception is not None  # none of the server's own routes
+        exc = request.match_info.http_exception  # none of the server's own routes has this path
+        return exc is not None and exc.status == 404
 
     def middleware(self):  # type: ignore[no-untyped-def]
         @web.middleware
