@@ -80,8 +80,9 @@ def test_uploads_while_stopped_are_delivered_at_start(tmp_path):
     (cam / "gone.txt").write_text("x")
     with Host(tmp_path / "data") as host:
         host.deploy("ev", guest("log_event"))
-        with LocalBuckets(host, {"cam": cam}, settle_s=0.2) as b:
-            b.notify("cam", "ev", events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])
+        b = LocalBuckets(host, {"cam": cam}, settle_s=0.2)
+        b.notify("cam", "ev", events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])  # before it starts watching
+        with b:
             assert wait_for(lambda: b.invoked == 1)  # gone.txt, found at start
         (cam / "new.txt").write_text("arrived while nothing watched")
         (cam / "gone.txt").unlink()

@@ -15,6 +15,7 @@ and watchers never see half an object."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -71,8 +72,11 @@ class ObjectWriter:
 
     def __init__(self, tmp: Path, bucket: str, key: str) -> None:
         self.bucket, self.key, self.tmp = bucket, key, tmp
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(tmp, "wb")
+        try:
+            self._f = open(tmp, "wb")
+        except FileNotFoundError:  # the first upload into this scratch folder
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            self._f = open(tmp, "wb")
         self.md5 = hashlib.md5()
         self.size = 0
 
@@ -224,8 +228,9 @@ class Buckets:
                           content_type or "binary/octet-stream", metadata or {}, target)
         with self._lock:  # the watcher must not see the rename before the row
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._confined(root, target.parent, w.key)
+                if "/" in w.key:  # top-level keys need neither (the bucket root is a real directory)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._confined(root, target.parent, w.key)
                 os.replace(w.tmp, target)
             except BucketError:
                 w.abort()
@@ -273,14 +278,15 @@ class Buckets:
             raise BucketError("NoSuchKey", "The specified key does not exist.", Key=key)
         size, mtime_ns, etag, ctype, meta = row
         path = key_path(root, key)
-        self._confined(root, path, key)
+        if "/" in key or path.is_symlink():
+            self._confined(root, path, key)
         return ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype, json.loads(meta), path)
 
     @staticmethod
     def _confined(root: Path, path: Path, key: str) -> None:
         """A symlink planted in a bucket directory must not lead reads or writes
         outside it."""
-        if not path.resolve().is_relative_to(root.resolve()):
+        if not path.resolve().is_relative_to(_real(root)):
             raise BucketError("AccessDenied", f"{key!r} leads outside its bucket (a symbolic link).", Key=key)
 
     def delete(self, bucket: str, key: str, *, source_ip: str = "127.0.0.1", request_id: str = "") -> None:
@@ -556,6 +562,11 @@ class Buckets:
     def pending_count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _real(root: Path) -> Path:
+    return root.resolve()
 
 
 def _prune(root: Path, d: Path) -> None:
