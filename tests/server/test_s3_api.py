@@ -252,3 +252,44 @@ def test_aws_cli(server, tmp_path):
     aws(server.url, "s3", "rb", "s3://cli")
     failed = aws(server.url, "s3api", "get-object", "--bucket", "cli", "--key", "x", str(out), check=False)
     assert failed.returncode != 0 and "NoSuchBucket" in failed.stderr
+
+
+def test_bad_input_gets_s3_errors_never_a_500(server, s3):
+    s3.create_bucket(Bucket="hostile")
+    s3.put_object(Bucket="hostile", Key="k", Body=b"0123456789")
+    cases = [
+        ("GET", "/hostile?list-type=2&max-keys=abc", b"", {}),
+        ("GET", "/hostile?list-type=2&encoding-type=base64", b"", {}),
+        ("GET", "/hostile/k", b"", {"Range": "bytes=abc"}),  # ignored, as S3: the whole object
+        ("POST", "/hostile?delete", b"<Delete><Object><Key>k", {}),
+        ("POST", "/hostile?delete", b"<!DOCTYPE x [<!ENTITY a 'b'>]><Delete/>", {}),
+        ("POST", "/hostile/k?uploadId=nope", b"<CompleteMultipartUpload/>", {}),
+        ("POST", "/hostile/k?uploadId=nope", b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber>"
+                                            b"</Part></CompleteMultipartUpload>", {}),
+        ("PUT", "/hostile/k?partNumber=0&uploadId=nope", b"x", {}),
+        ("PUT", "/hostile/k2", b"x", {"x-amz-copy-source": "hostile"}),
+        ("PUT", "/hostile/k2", b"x", {"Content-MD5": "not base64!"}),
+        ("PUT", "/hostile/k2", b"x", {"x-amz-meta-big": "v" * 3000}),
+        ("PUT", "/hostile/k2", b"zz\r\n", {"Content-Encoding": "aws-chunked"}),
+        ("PUT", "/hostile?notification", b"<NotificationConfiguration><CloudFunctionConfiguration>"
+                                         b"<CloudFunction>arn:aws:lambda:us-east-1:0:function:none</CloudFunction>"
+                                         b"<Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration>"
+                                         b"</NotificationConfiguration>", {}),
+        ("PUT", "/hostile?notification", b"<Nope/>", {}),
+        ("DELETE", "/", b"", {}),
+        ("PATCH", "/hostile/k", b"", {}),
+        ("GET", "/hostile/%ZZ/..%2F..%2Fetc%2Fpasswd", b"", {}),
+        ("PUT", "/hostile/a%00b", b"x", {}),
+    ]
+    for method, path, body, headers in cases:
+        req = urllib.request.Request(server.url + path, data=body or None, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status, text = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read()
+        assert status < 500 or status == 501, (method, path, status, text)
+        if status >= 400:
+            assert text.startswith(b"<?xml") and b"<Code>" in text, (method, path, text)
+    assert s3.get_object(Bucket="hostile", Key="k")["Body"].read() == b"0123456789"  # still serving
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="hostile")["Contents"]] == ["k"]
