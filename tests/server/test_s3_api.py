@@ -211,11 +211,18 @@ def test_payload_checks(s3, server):
 
 
 def test_errors_are_s3_xml_and_lambda_routes_still_answer(server):
-    with pytest.raises(urllib.error.HTTPError) as h:
-        urllib.request.urlopen(f"{server.url}/no-such-bucket/key", timeout=10)
+    s3_client(server.url).create_bucket(Bucket="plain")
+    with pytest.raises(urllib.error.HTTPError) as h:  # unsigned, as curl: an existing bucket is S3's
+        urllib.request.urlopen(f"{server.url}/plain/missing", timeout=10)
     body = h.value.read()
-    assert h.value.code == 404 and body.startswith(b"<?xml") and b"<Code>NoSuchBucket</Code>" in body
+    assert h.value.code == 404 and body.startswith(b"<?xml") and b"<Code>NoSuchKey</Code>" in body
     assert h.value.headers["x-amz-request-id"]
+    with pytest.raises(urllib.error.HTTPError) as h:  # an unknown path stays the server's JSON 404
+        urllib.request.urlopen(f"{server.url}/no-such-bucket/key", timeout=10)
+    assert h.value.code == 404 and h.value.headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:  # but S3's clients sign, and get S3's answer
+        s3_client(server.url).get_object(Bucket="no-such-bucket", Key="key")
+    assert code(e) == "NoSuchBucket"
     with urllib.request.urlopen(f"{server.url}/2015-03-31/functions/", timeout=10) as r:  # Lambda's ListFunctions
         assert r.headers["Content-Type"].startswith("application/json")
     with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as r:
@@ -276,7 +283,7 @@ def test_bad_input_gets_s3_errors_never_a_500(server, s3):
                                          b"<Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration>"
                                          b"</NotificationConfiguration>", {}),
         ("PUT", "/hostile?notification", b"<Nope/>", {}),
-        ("DELETE", "/", b"", {}),
+        ("DELETE", "/hostile/", b"", {}),
         ("PATCH", "/hostile/k", b"", {}),
         ("GET", "/hostile/%ZZ/..%2F..%2Fetc%2Fpasswd", b"", {}),
         ("PUT", "/hostile/a%00b", b"x", {}),

@@ -168,6 +168,9 @@ class Buckets:
         except KeyError:
             raise BucketError("NoSuchBucket", "The specified bucket does not exist", BucketName=name) from None
 
+    def bucket_names(self) -> dict[str, Path]:
+        return self._dirs  # read without the lock: a dict lookup is atomic
+
     def list_buckets(self) -> list[tuple[str, float]]:
         with self._lock:
             return list(self._db.execute("SELECT name, created FROM buckets ORDER BY name"))

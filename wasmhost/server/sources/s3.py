@@ -1,12 +1,15 @@
 """S3's REST API, path style (``/BUCKET/KEY``), on the same server as Lambda's.
 
 Routing: a request is S3's when its SigV4 credential scope names the service
-"s3", or, unsigned, when it names no ``X-Amz-Target`` (EventBridge and SQS speak
-JSON to ``POST /``) and aiohttp found no route of the server's own for it (Lambda's
-paths all begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``,
-``/metrics``, ``/healthz`` and ``/wasmhost`` are ours too). Bucket names that would
-collide with those paths are refused at CreateBucket (buckets/names.py), so one
-path never means two things.
+"s3" (boto3 and the aws CLI always sign, also on loopback). An unsigned request
+(curl, a browser) is S3's when it names no ``X-Amz-Target`` (EventBridge and SQS
+speak JSON to ``POST /``), aiohttp found no route of the server's own for its path
+(Lambda's paths all begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``,
+``/metrics``, ``/healthz`` and ``/wasmhost`` are ours too), and it is ``GET /``, is
+about an existing bucket, or creates one (``PUT /NAME``); any other unknown path
+keeps the server's JSON 404. Bucket names that would collide with the server's
+paths are refused at CreateBucket (buckets/names.py), so one path never means two
+things.
 
 Handlers work on the bucket store (wasmhost/buckets): object bodies stream from
 the socket to a temporary file and from the file to the socket; nothing holds an
@@ -26,6 +29,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from aiohttp import web
 
 from ...buckets import BucketError, Buckets, ObjectInfo
+from ...buckets.names import check_bucket_name
 from ...buckets.store import ObjectWriter
 from ..auth import AuthConfig
 from . import s3_body
@@ -63,15 +67,19 @@ class S3Api:
         self.auth = auth or AuthConfig()
 
     # -- routing --------------------------------------------------------------------
-    @staticmethod
-    def claims(request: web.Request) -> bool:
+    def claims(self, request: web.Request) -> bool:
         m = _SCOPE.search(request.headers.get("Authorization", ""))
         if m is not None:
             return m.group(1) == "s3"
-        if "X-Amz-Target" in request.headers:
-            return False
         exc = request.match_info.http_exception  # none of the server's own routes has this path
-        return exc is not None and exc.status == 404
+        if "X-Amz-Target" in request.headers or exc is None or exc.status != 404:
+            return False
+        # unsigned (curl, a browser): S3's only where S3 has something to say
+        path = request.raw_path.partition("?")[0]
+        bucket, _, key = path[1:].partition("/")
+        bucket = unquote(bucket)
+        return (not bucket and request.method in ("GET", "HEAD")) or bucket in self.store.bucket_names() \
+            or (request.method == "PUT" and not key and _valid_bucket(bucket))
 
     def middleware(self):  # type: ignore[no-untyped-def]
         @web.middleware
@@ -449,6 +457,14 @@ class S3Api:
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _valid_bucket(name: str) -> bool:
+    try:
+        check_bucket_name(name)
+        return True
+    except BucketError:
+        return False
+
+
 def _xml(body: bytes) -> web.Response:
     return web.Response(body=body, content_type="application/xml")
 
