@@ -95,8 +95,8 @@ class S3Api:
         call = Call(request, unquote(bucket_raw), unquote(key_raw),
                     dict(parse_qsl(raw_query, keep_blank_values=True)), None)
         try:
-            call.signed = s3_body.authorize(self.auth, request.method, request.raw_path,
-                                            {k.lower(): v for k, v in request.headers.items()})
+            if self.auth.required:  # aiohttp's headers are looked up case-insensitively
+                call.signed = s3_body.authorize(self.auth, request.method, request.raw_path, request.headers)
             resp = await self._route(request.method, call)(request, call)
         except BucketError as e:
             resp = self._error(request, call, e)

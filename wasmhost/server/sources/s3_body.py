@@ -114,7 +114,7 @@ def _is_chunked(headers) -> bool:
 async def payload(request: web.Request, signed: Signed | None, limit: int | None = None) -> AsyncIterator[bytes]:
     """The request's decoded payload, chunk by chunk; digests checked before the last
     chunk is handed over is acknowledged (the caller commits only after the loop)."""
-    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers = request.headers  # case-insensitive
     checks = _Checks(headers)
     total = 0
     source = _aws_chunks(request, headers, signed, checks) if _is_chunked(headers) else _plain(request)
