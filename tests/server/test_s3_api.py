@@ -193,6 +193,20 @@ def test_multipart_upload_and_etag(s3):
     assert code(e) == "EntityTooSmall"
     s3.abort_multipart_upload(Bucket="multi", Key="small", UploadId=small["UploadId"])
     assert "Uploads" not in s3.list_multipart_uploads(Bucket="multi")
+    # UploadPartCopy: parts taken from an existing object (aws s3 cp s3:// s3:// of a large object)
+    cp = s3.create_multipart_upload(Bucket="multi", Key="copied.bin")
+    first = s3.upload_part_copy(Bucket="multi", Key="copied.bin", UploadId=cp["UploadId"], PartNumber=1,
+                                CopySource="multi/big.bin", CopySourceRange="bytes=0-5242879")
+    second = s3.upload_part_copy(Bucket="multi", Key="copied.bin", UploadId=cp["UploadId"], PartNumber=2,
+                                 CopySource="multi/big.bin", CopySourceRange="bytes=5242880-5242889")
+    s3.complete_multipart_upload(Bucket="multi", Key="copied.bin", UploadId=cp["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+                  {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket="multi", Key="copied.bin")["Body"].read() == parts[0] + parts[1][:10]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part_copy(Bucket="multi", Key="copied.bin", UploadId="gone", PartNumber=1,
+                            CopySource="multi/big.bin", CopySourceRange="bytes=0-5")
+    assert code(e) == "NoSuchUpload"
 
 
 def test_payload_checks(s3, server):

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from ..errors import InvocationError, WasmhostError
 from .store import Buckets
 from .watch import Watcher
 
@@ -109,7 +108,7 @@ class LocalBuckets:
                 self.host.invoke(name, payload)
                 self.invoked += 1
                 return
-            except (InvocationError, WasmhostError) as e:
+            except Exception as e:  # InvocationError, FunctionNotFound, or a bug: retried, then logged
                 log.warning("bucket notification to %s failed (attempt %d): %s", name, attempt + 1, e)
                 if attempt < self.retries and not self._stop.wait(self.retry_base_s * 2 ** attempt):
                     continue

@@ -343,29 +343,12 @@ class Buckets:
             start = rows[-1][0] + "\0"
 
     def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, *, metadata: dict[str, str] | None,
-             content_type: str | None, source_ip: str = "127.0.0.1", request_id: str = "",
-             byte_range: tuple[int, int] | None = None) -> ObjectInfo:
+             content_type: str | None, source_ip: str = "127.0.0.1", request_id: str = "") -> ObjectInfo:
         """Blocking (reads and writes the whole object): run it off the event loop.
         ``metadata=None`` keeps the source's (MetadataDirective COPY)."""
         src = self.head(src_bucket, src_key)
         w = self.writer(dst_bucket, dst_key)
-        try:
-            with open(src.path, "rb") as f:
-                start, end = byte_range or (0, src.size - 1)
-                f.seek(start)
-                left = end - start + 1
-                while left > 0:
-                    chunk = f.read(min(left, 1 << 20))
-                    if not chunk:
-                        break
-                    w.write(chunk)
-                    left -= len(chunk)
-        except FileNotFoundError:
-            w.abort()
-            raise BucketError("NoSuchKey", "The specified key does not exist.", Key=src_key) from None
-        except BaseException:
-            w.abort()
-            raise
+        copy_range(src.path, w, 0, src.size - 1, src_key)
         return self.commit(w, content_type=content_type or src.content_type,
                            metadata=src.metadata if metadata is None else metadata, event="ObjectCreated:Copy",
                            source_ip=source_ip, request_id=request_id)
@@ -565,6 +548,24 @@ class Buckets:
     def pending_count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+
+def copy_range(path: Path, w: ObjectWriter, start: int, end: int, key: str) -> None:
+    """Bytes ``start..end`` (inclusive) of a stored object into a writer; blocking.
+    The writer is aborted if anything fails."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            left = end - start + 1
+            while left > 0 and (chunk := f.read(min(left, 1 << 20))):
+                w.write(chunk)
+                left -= len(chunk)
+    except FileNotFoundError:
+        w.abort()
+        raise BucketError("NoSuchKey", "The specified key does not exist.", Key=key) from None
+    except BaseException:
+        w.abort()
+        raise
 
 
 @functools.lru_cache(maxsize=256)

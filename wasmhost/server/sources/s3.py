@@ -30,7 +30,7 @@ from aiohttp import web
 
 from ...buckets import BucketError, Buckets, ObjectInfo
 from ...buckets.names import check_bucket_name
-from ...buckets.store import ObjectWriter
+from ...buckets.store import ObjectWriter, copy_range
 from ..auth import AuthConfig
 from . import s3_body
 from .s3_xml import doc, el, error_doc, http_date, iso, notification_from_xml, notification_to_xml, parse, text
@@ -406,7 +406,7 @@ class S3Api:
                                       "bytes=first-last where first and last are the zero-based offsets of the first "
                                       "and last bytes to copy", ArgumentName="x-amz-copy-source-range")
                 start, end = int(m.group(1)), int(m.group(2))
-            await asyncio.get_running_loop().run_in_executor(None, _copy_range, src.path, w, start, end)
+            await asyncio.get_running_loop().run_in_executor(None, copy_range, src.path, w, start, end, src_key)
             etag = self.store.commit_part(w, upload, number)
             return _xml(doc("CopyPartResult", [el("LastModified", iso(src.modified)), el("ETag", _quoted(etag))]))
         _content_length(request)
@@ -555,19 +555,6 @@ def _date(value: str) -> float | None:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
         return None
-
-
-def _copy_range(path: os.PathLike[str], w: ObjectWriter, start: int, end: int) -> None:
-    try:
-        with open(path, "rb") as f:
-            f.seek(start)
-            left = end - start + 1
-            while left > 0 and (chunk := f.read(min(left, 1 << 20))):
-                w.write(chunk)
-                left -= len(chunk)
-    except BaseException:
-        w.abort()
-        raise
 
 
 async def _send_file(request: web.Request, resp: web.StreamResponse, f: Any, offset: int, count: int) -> None:

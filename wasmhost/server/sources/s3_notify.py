@@ -95,6 +95,9 @@ class Notifier:
                     else:
                         log.error("bucket notification for %s not accepted (%s): kept for retry", arn, e.message)
                         continue
+                except Exception:  # a bug or a full disk must not stop the deliveries for good
+                    log.exception("bucket notification for %s not accepted: kept for retry", arn)
+                    continue
                 done.append(oid)
             if done:
                 self.store.delivered(done)
