@@ -105,6 +105,13 @@ class Watcher:
 
     # -- the observer's thread: translate, never block -----------------------------
     def _schedule(self, bucket: str, root: Path) -> None:
+        try:
+            self._add_watch(bucket, root)
+        except OSError as e:  # e.g. fs.inotify.max_user_watches reached: the rescans still find its files
+            log.warning("bucket %s: cannot watch %s (%s); relying on rescans every %.0f s", bucket, root, e,
+                        self.rescan_s)
+
+    def _add_watch(self, bucket: str, root: Path) -> None:
         from watchdog import events as ev
 
         put = self._q.put
