@@ -237,11 +237,13 @@ def test_errors_are_s3_xml_and_lambda_routes_still_answer(server):
     with pytest.raises(ClientError) as e:  # but S3's clients sign, and get S3's answer
         s3_client(server.url).get_object(Bucket="no-such-bucket", Key="key")
     assert code(e) == "NoSuchBucket"
+    with urllib.request.urlopen(f"{server.url}/", timeout=10) as r:  # unsigned ListBuckets
+        assert b"<Name>plain</Name>" in r.read()
     with urllib.request.urlopen(f"{server.url}/2015-03-31/functions/", timeout=10) as r:  # Lambda's ListFunctions
         assert r.headers["Content-Type"].startswith("application/json")
     with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as r:
         assert r.status == 200
-    req = urllib.request.Request(f"{server.url}/objs?tagging", method="GET")
+    req = urllib.request.Request(f"{server.url}/plain?tagging", method="GET")
     with pytest.raises(urllib.error.HTTPError) as h:
         urllib.request.urlopen(req, timeout=10)
     assert h.value.code == 501 and b"NotImplemented" in h.value.read()

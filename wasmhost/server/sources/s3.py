@@ -71,15 +71,18 @@ class S3Api:
         m = _SCOPE.search(request.headers.get("Authorization", ""))
         if m is not None:
             return m.group(1) == "s3"
-        exc = request.match_info.http_exception  # none of the server's own routes has this path
-        if "X-Amz-Target" in request.headers or exc is None or exc.status != 404:
+        if "X-Amz-Target" in request.headers:
             return False
         # unsigned (curl, a browser): S3's only where S3 has something to say
         path = request.raw_path.partition("?")[0]
+        if path == "/" and request.method in ("GET", "HEAD"):  # ListBuckets (JSON APIs POST to /)
+            return True
+        exc = request.match_info.http_exception  # none of the server's own routes has this path
+        if exc is None or exc.status != 404:
+            return False
         bucket, _, key = path[1:].partition("/")
         bucket = unquote(bucket)
-        return (not bucket and request.method in ("GET", "HEAD")) or bucket in self.store.bucket_names() \
-            or (request.method == "PUT" and not key and _valid_bucket(bucket))
+        return bucket in self.store.bucket_names() or (request.method == "PUT" and not key and _valid_bucket(bucket))
 
     def middleware(self):  # type: ignore[no-untyped-def]
         @web.middleware
