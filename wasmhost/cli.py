@@ -318,9 +318,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _bucket_arg(value: str) -> str:
+    from .buckets import BucketError
+    from .buckets.names import check_bucket_name
     name, sep, path = value.partition("=")
     if not sep or not name or not Path(path).is_dir():
         raise argparse.ArgumentTypeError(f"expected NAME=DIR with an existing directory, not {value!r}")
+    try:
+        check_bucket_name(name)
+    except BucketError as e:
+        raise argparse.ArgumentTypeError(f"{name!r}: {e.message} (S3's bucket names: 3-63 characters, lower-case "
+                                         "letters, digits, dots and hyphens)") from None
     return value
 
 
