@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...buckets import Buckets, Watcher
 from ..auth import AuthConfig
-from ..service import Service
+from ..lambda_model import Service
 from .s3 import S3Api
 from .s3_notify import Notifier, function_exists
 

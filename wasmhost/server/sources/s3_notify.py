@@ -1,7 +1,7 @@
 """Bucket notifications into the server's asynchronous invocation queue.
 
-``deliver`` is the one adapter between buckets and Lambda's async path (issue 10
-moves that path into server/lambda_model/; only this function changes with it).
+``deliver`` is the one adapter between buckets and Lambda's async path
+(lambda_model's EventWorker, through ``Service.accept_event``).
 The ``Notifier`` drains the bucket store's outbox into it: an outbox row is
 deleted only after the async queue has written the event down, so an upload is
 delivered at least once through any crash, and the async queue's retries,
@@ -19,7 +19,7 @@ from ...errors import WasmhostError
 from ..errors import ApiError
 
 if TYPE_CHECKING:
-    from ..service import Service
+    from ..lambda_model import Service
 
 log = logging.getLogger("wasmhost.s3")
 
