@@ -10,10 +10,9 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 
 from guestlib import guest
-from wasmhost import FunctionConfig, Host, LocalBuckets
+from wasmhost import Host, LocalBuckets
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -30,7 +30,7 @@ def put(store, key, data=b"x", **kw):
 def test_names():
     for good in ("photos", "my.bucket-1", "a1b"):
         assert check_bucket_name(good) == good
-    for bad in ("ab", "Photos", "a_b", "-ab", "a..b", "1.2.3.4", "x" * 64, "2015-03-31", "metrics", "xn--ab"):
+    for bad in ("ab", "Photos", "a_b", "-ab", "a..b", "1.2.3.4", "x" * 64, "2015-03-31", "metrics", "lambda-url", "xn--ab"):
         with pytest.raises(BucketError) as e:
             check_bucket_name(bad)
         assert e.value.code == "InvalidBucketName"
@@ -74,12 +74,12 @@ def test_multipart_etag_is_s3s(store):
 def test_listing_with_delimiter_and_resumption(store):
     for k in ["a/1", "a/2", "b", "c/x/1", "c/y", "d"]:
         put(store, k)
-    assert [k for k, _ in store.list("bkt")] == ["a/1", "a/2", "b", "c/x/1", "c/y", "d"]
-    assert [(k, i is None) for k, i in store.list("bkt", delimiter="/")] == \
+    assert [k for k, _ in store.list_objects("bkt")] == ["a/1", "a/2", "b", "c/x/1", "c/y", "d"]
+    assert [(k, i is None) for k, i in store.list_objects("bkt", delimiter="/")] == \
         [("a/", True), ("b", False), ("c/", True), ("d", False)]
-    assert [k for k, _ in store.list("bkt", prefix="c/", delimiter="/")] == ["c/x/", "c/y"]
-    assert [k for k, _ in store.list("bkt", delimiter="/", after="a/", skip_prefix="a/")] == ["b", "c/", "d"]
-    assert [k for k, _ in store.list("bkt", after="b")] == ["c/x/1", "c/y", "d"]
+    assert [k for k, _ in store.list_objects("bkt", prefix="c/", delimiter="/")] == ["c/x/", "c/y"]
+    assert [k for k, _ in store.list_objects("bkt", delimiter="/", after="a/", skip_prefix="a/")] == ["b", "c/", "d"]
+    assert [k for k, _ in store.list_objects("bkt", after="b")] == ["c/x/1", "c/y", "d"]
 
 
 def test_notification_matching_and_record():

@@ -1,7 +1,6 @@
 """S3 under the Lambda API's auth rules (a server that asks for SigV4), including
 streaming aws-chunked payloads whose every chunk is signed."""
 
-import datetime as dt
 import hashlib
 import hmac
 import http.client

@@ -63,7 +63,7 @@ def validate(config: dict[str, Any], function_exists: Callable[[str], bool]) -> 
     if config.get("QueueConfigurations") or config.get("TopicConfigurations"):
         raise BucketError("InvalidArgument", "wasmhost delivers bucket notifications to Lambda functions only "
                           "(LambdaFunctionConfigurations).", ArgumentName="NotificationConfiguration")
-    out = []
+    out: list[dict[str, Any]] = []
     for cfg in config.get("LambdaFunctionConfigurations") or []:
         arn, events = cfg.get("LambdaFunctionArn"), cfg.get("Events") or []
         if not arn or not events:

@@ -315,7 +315,7 @@ class Buckets:
         if notified and self.on_outbox:
             self.on_outbox()
 
-    def list(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
+    def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
              skip_prefix: str = "") -> Iterator[tuple[str, ObjectInfo | None]]:
         """(key, info) in UTF-8 byte order, or (common prefix, None) once per common
         prefix; starts after ``after`` and past everything under ``skip_prefix``."""

@@ -26,7 +26,7 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .store import Buckets
 
@@ -46,7 +46,7 @@ class Watcher:
         self._pending: dict[Path, tuple[str, float, bool]] = {}  # path -> (bucket, last event, written to)
         self._buckets: dict[str, Path] = {}
         self._watches: dict[str, object] = {}  # bucket -> watchdog's ObservedWatch
-        self._observer = None
+        self._observer: Any = None  # watchdog's observer, made in start()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._next_rescan = 0.0
@@ -117,7 +117,7 @@ class Watcher:
         put = self._q.put
 
         class Handler(ev.FileSystemEventHandler):
-            def on_any_event(self, event) -> None:  # type: ignore[no-untyped-def]
+            def on_any_event(self, event: Any) -> None:
                 kind = event.event_type
                 if event.is_directory:
                     if kind in ("moved", "deleted"):  # a folder of files came or went at once

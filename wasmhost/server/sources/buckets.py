@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ...buckets import Buckets, Watcher
 from ..auth import AuthConfig
@@ -28,7 +29,7 @@ class BucketSource:
         self.api = S3Api(self.store, auth)
         self.notifier = Notifier(service, self.store, self.watcher)
 
-    def middleware(self):  # type: ignore[no-untyped-def]
+    def middleware(self) -> Any:
         return self.api.middleware()
 
     async def start(self) -> None:

@@ -84,9 +84,9 @@ class S3Api:
         bucket = unquote(bucket)
         return bucket in self.store.bucket_names() or (request.method == "PUT" and not key and _valid_bucket(bucket))
 
-    def middleware(self):  # type: ignore[no-untyped-def]
+    def middleware(self) -> Any:
         @web.middleware
-        async def s3(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        async def s3(request: web.Request, handler: Any) -> web.StreamResponse:
             if self.claims(request):
                 return await self.handle(request)
             return await handler(request)
@@ -238,7 +238,7 @@ class S3Api:
                 skip = after
         self.store.bucket_dir(call.bucket)
         contents, prefixes, count, truncated, last = [], [], 0, False, ""
-        items = self.store.list(call.bucket, prefix, delimiter, after, skip)
+        items = self.store.list_objects(call.bucket, prefix, delimiter, after, skip)
         for name, info in items:
             if count >= limit:
                 truncated = True
