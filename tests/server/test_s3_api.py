@@ -316,3 +316,23 @@ def test_bad_input_gets_s3_errors_never_a_500(server, s3):
             assert text.startswith(b"<?xml") and b"<Code>" in text, (method, path, text)
     assert s3.get_object(Bucket="hostile", Key="k")["Body"].read() == b"0123456789"  # still serving
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="hostile")["Contents"]] == ["k"]
+
+
+def test_uploads_stream_through_the_front_door(server, s3):
+    """Past the size the front door holds for aiohttp (70 MB), an upload streams: the
+    server's peak memory grows far less than the object."""
+    s3.create_bucket(Bucket="stream")
+
+    def peak_kb() -> int:
+        for line in open(f"/proc/{server.proc.pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmHWM")
+    s3.put_object(Bucket="stream", Key="warm", Body=os.urandom(2 * 1024 * 1024))  # first use of every code path
+    before = peak_kb()
+    body = os.urandom(1024 * 1024) * 72
+    s3.put_object(Bucket="stream", Key="big", Body=body)
+    assert peak_kb() - before < 40 * 1024
+    head = s3.head_object(Bucket="stream", Key="big")
+    assert head["ContentLength"] == len(body) and head["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert s3.get_object(Bucket="stream", Key="big", Range="bytes=75497000-75497471")["Body"].read() == body[-472:]
