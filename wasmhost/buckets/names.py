@@ -18,7 +18,8 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # Lambda's API versions (/2015-03-31/...) share the server
 # the server's own first path segments: path-style S3 cannot have buckets by these names
-RESERVED = frozenset({"invoke", "http", "metrics", "healthz", "wasmhost", "lambda-url"})
+RESERVED = frozenset({"invoke", "http", "metrics", "healthz", "wasmhost", "lambda-url",
+                      "000000000000"})  # SQS queue URLs: /000000000000/NAME
 MAX_KEY_BYTES = 1024
 MAX_SEGMENT_BYTES = 255  # a file name on ext4, xfs, btrfs, tmpfs
 
@@ -31,7 +32,8 @@ def check_bucket_name(name: str) -> str:
         raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=name)
     if name in RESERVED or _DATE.fullmatch(name):
         raise BucketError("InvalidBucketName", f"The bucket name {name!r} is a path this server's other APIs use "
-                          "(Lambda's /YYYY-MM-DD/..., /lambda-url, /invoke, /http, /metrics, /healthz, /wasmhost).",
+                          "(Lambda's /YYYY-MM-DD/..., /lambda-url, /invoke, /http, /metrics, /healthz, /wasmhost, "
+                          "SQS's /000000000000).",
                           BucketName=name)
     return name
 

@@ -81,12 +81,13 @@ async def errors(request: web.Request, handler):
     return resp
 
 
-def make_app(service: Service, auth: AuthConfig | None = None, sources: Sequence[Any] = ()) -> web.Application:
+def make_app(service: Service, auth: AuthConfig | None = None, started: Sequence[Any] = ()) -> web.Application:
     """Every route, over a ``Service`` whose lifecycle (restore, async worker,
-    shutdown) ``run.serve`` owns. A source's middleware (S3's) takes the requests
-    that are its own before auth: it checks signatures itself, on streamed bodies."""
+    shutdown) ``run.serve`` owns. ``started``: the sources run.serve started (buckets);
+    a source's middleware (S3's) takes the requests that are its own before auth: it
+    checks signatures itself, on streamed bodies."""
     auth = auth or AuthConfig()
-    own = [s.middleware() for s in sources if hasattr(s, "middleware")]
+    own = [s.middleware() for s in started if hasattr(s, "middleware")]
     app = web.Application(client_max_size=MAX_REQUEST,
                           middlewares=[errors] + own + ([authenticate(auth)] if auth.required else []))
     app["service"] = service
