@@ -4,6 +4,7 @@
 """
 
 from .backends.kv import KVBackend, SQLiteKV
+from .buckets import Buckets, LocalBuckets
 from .config import FunctionConfig
 from .engine import EngineSettings
 from .errors import (DeployError, FuelExhausted, FunctionError, FunctionNotFound, GuestTrap, InvalidResult,
@@ -16,8 +17,8 @@ from .metering import Ledger, Report
 __version__ = "0.1.0"
 
 __all__ = [
-    "DeployError", "EngineSettings", "FuelExhausted", "FunctionConfig", "FunctionError", "FunctionInfo",
+    "Buckets", "DeployError", "EngineSettings", "FuelExhausted", "FunctionConfig", "FunctionError", "FunctionInfo",
     "FunctionNotFound", "GuestTrap", "Host", "InvalidResult", "InvocationError", "InvocationTimeout",
-    "InvokeResult", "KVBackend", "Ledger", "MemoryLimitExceeded", "PayloadTooLarge", "Report", "SQLiteKV", "Throttled",
-    "WasmhostError",
+    "InvokeResult", "KVBackend", "Ledger", "LocalBuckets", "MemoryLimitExceeded", "PayloadTooLarge", "Report",
+    "SQLiteKV", "Throttled", "WasmhostError",
 ]

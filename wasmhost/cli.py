@@ -308,10 +308,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
+    from .server.sources.buckets import BucketSource
+    # boto3 (>= 1.28) in a function reaches this server's S3 API by itself (with outbound HTTP granted)
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    service.deployer.base_env["AWS_ENDPOINT_URL_S3"] = f"http://{local}:{args.port}"
+    buckets = BucketSource(service, host.data_dir, dict(b.split("=", 1) for b in args.bucket), auth=auth,
+                           settle_s=args.bucket_settle_s)
     print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
     serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path,
-          on_start=deploy_examples if args.examples else None)
+          on_start=deploy_examples if args.examples else None, sources=[buckets])
     return 0
+
+
+def _bucket_arg(value: str) -> str:
+    from .buckets import BucketError
+    from .buckets.names import check_bucket_name
+    name, sep, path = value.partition("=")
+    if not sep or not name or not Path(path).is_dir():
+        raise argparse.ArgumentTypeError(f"expected NAME=DIR with an existing directory, not {value!r}")
+    try:
+        check_bucket_name(name)
+    except BucketError as e:
+        raise argparse.ArgumentTypeError(f"{name!r}: {e.message} (S3's bucket names: 3-63 characters, lower-case "
+                                         "letters, digits, dots and hyphens)") from None
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retry-base-s", type=float, default=60.0,
                    help="async retry backoff: base * 2^(attempt-1) seconds (Lambda waits about 1, then 2 minutes)")
     p.add_argument("--async-max-payload", type=int, default=256 * 1024)
+    p.add_argument("--bucket", action="append", default=[], metavar="NAME=DIR", type=_bucket_arg,
+                   help="serve DIR as S3 bucket NAME and treat files other programs write there as uploads")
+    p.add_argument("--bucket-settle-s", type=float, default=2.0,
+                   help="a file seen without a close-after-write is complete once unchanged this long")
     p.add_argument("--no-fast-path", action="store_true",
                    help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
     p.set_defaults(func=cmd_serve)

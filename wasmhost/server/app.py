@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from aiohttp import web
 
@@ -81,11 +81,15 @@ async def errors(request: web.Request, handler):
     return resp
 
 
-def make_app(service: Service, auth: AuthConfig | None = None) -> web.Application:
+def make_app(service: Service, auth: AuthConfig | None = None, started: Sequence[Any] = ()) -> web.Application:
     """Every route, over a ``Service`` whose lifecycle (restore, async worker,
-    shutdown) ``run.serve`` owns."""
+    shutdown) ``run.serve`` owns. ``started``: the sources run.serve started (buckets);
+    a source's middleware (S3's) takes the requests that are its own before auth: it
+    checks signatures itself, on streamed bodies."""
     auth = auth or AuthConfig()
-    app = web.Application(client_max_size=MAX_REQUEST, middlewares=[errors] + ([authenticate(auth)] if auth.required else []))
+    own = [s.middleware() for s in started if hasattr(s, "middleware")]
+    app = web.Application(client_max_size=MAX_REQUEST,
+                          middlewares=[errors] + own + ([authenticate(auth)] if auth.required else []))
     app["service"] = service
 
     async def invoke(request: web.Request) -> web.Response:

@@ -36,31 +36,50 @@ def _hmac(key: bytes, msg: str) -> bytes:
 def sigv4_ok(method: str, target: str, headers, body: bytes, keys: dict[str, str]) -> bool:
     """``target``: the raw request target (path and query, still percent-encoded);
     ``headers``: looked up by lower-case names."""
+    return sigv4_verify(method, target, headers, hashlib.sha256(body).hexdigest(), keys) is not None
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A verified SigV4 header: what S3's aws-chunked payloads chain their chunk signatures from."""
+    key: bytes  # the signing key
+    amz_date: str
+    scope: str
+    signature: str
+
+
+def sigv4_verify(method: str, target: str, headers, payload_hash: str, keys: dict[str, str], *,
+                 s3: bool = False) -> Signed | None:
+    """The header signature checked against ``payload_hash`` (S3 signs the value of
+    its ``x-amz-content-sha256`` header instead of hashing the body itself, and
+    does not encode the path a second time)."""
     m = _CRED.fullmatch(headers.get("authorization", "").strip())
     amz_date = headers.get("x-amz-date", "")
     if not m or not amz_date:
-        return False
+        return None
     akid, date, region, service, signed, signature = m.groups()
     secret = keys.get(akid)
     if secret is None:
-        return False
+        return None
     try:
         when = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
     except ValueError:
-        return False
+        return None
     if abs(dt.datetime.now(dt.timezone.utc) - when) > MAX_SKEW or not amz_date.startswith(date):
-        return False
+        return None
     path, _, query = target.partition("?")
-    canon_uri = quote(path, safe="/~")
+    canon_uri = path if s3 else quote(path, safe="/~")
     pairs = sorted((unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p))
     canon_qs = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
     names = signed.split(";")
     canon_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in names)
-    canonical = "\n".join([method, canon_uri, canon_qs, canon_headers, signed, hashlib.sha256(body).hexdigest()])
+    canonical = "\n".join([method, canon_uri, canon_qs, canon_headers, signed, payload_hash])
     scope = f"{date}/{region}/{service}/aws4_request"
     to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     k = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), region), service), "aws4_request")
-    return hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), signature)
+    if not hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), signature):
+        return None
+    return Signed(k, amz_date, scope, signature)
 
 
 def check(cfg: AuthConfig, method: str, target: str, headers, body: bytes) -> None:

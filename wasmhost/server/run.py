@@ -10,7 +10,7 @@ import asyncio
 import importlib
 import logging
 import signal
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from .auth import AuthConfig
 from .http import KEEPALIVE_S, FrontDoor
@@ -20,29 +20,36 @@ log = logging.getLogger("wasmhost.server")
 
 
 def serve(service: Service, address: str, port: int, *, auth: AuthConfig | None = None, fast_path: bool = True,
-          on_start: Callable[[Service], None] | None = None) -> None:
+          on_start: Callable[[Service], None] | None = None, sources: Sequence[Any] = ()) -> None:
     """Serve until SIGINT or SIGTERM. ``on_start`` runs once the functions are
-    restored and before the first request (the CLI deploys the examples there)."""
-    asyncio.run(_serve(service, address, port, auth or AuthConfig(), fast_path, on_start))
+    restored and before the first request (the CLI deploys the examples there).
+    ``sources``: event sources started after the async worker and stopped before it
+    (``start()``/``stop()`` coroutines; a ``middleware()`` joins aiohttp's app)."""
+    asyncio.run(_serve(service, address, port, auth or AuthConfig(), fast_path, on_start, sources))
 
 
-async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fast_path: bool, on_start) -> None:
+async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fast_path: bool, on_start,
+                 sources: Sequence[Any] = ()) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     front = FrontDoor(service, auth) if fast_path else None
     listener = runner = None
+    started: list[Any] = []
     try:  # whatever fails, the ledger is flushed and the stores closed
         log.info("restored %d function versions", service.restore())
         if on_start is not None:
             on_start(service)
         service.start_worker()
+        for source in sources:
+            await source.start()
+            started.append(source)
         if front is not None:
             listener = await loop.create_server(front, address, port, reuse_address=True, backlog=1024)
         app_module = await loop.run_in_executor(None, importlib.import_module, "wasmhost.server.app")
         from aiohttp import web  # loaded by now
-        runner = web.AppRunner(app_module.make_app(service, auth), access_log=None, handle_signals=False)
+        runner = web.AppRunner(app_module.make_app(service, auth, sources), access_log=None, handle_signals=False)
         await runner.setup()
         assert runner.server is not None
         protocol = app_module.protocol_factory(runner.server, keepalive_timeout=KEEPALIVE_S)
@@ -58,6 +65,8 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
             front.close()
         if runner is not None:
             await runner.cleanup()
+        for source in reversed(started):
+            await source.stop()
         await service.stop_worker()
         service.host.close()
         service.registry.close()

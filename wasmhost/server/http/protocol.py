@@ -47,6 +47,7 @@ MAX_HEADERS = 128  # aiohttp's max_headers
 MAX_LINE = 8190  # aiohttp's max_line_size and max_field_size
 MAX_HEAD = 64 * 1024  # a whole head (aiohttp has no total: 128 lines of 8 KiB would be 1 MiB)
 MAX_REQUEST = 70 * 1024 * 1024  # a request lent to aiohttp: a 50 MB zip is ~67 MB of base64 JSON (app.py)
+STREAM_FROM = 1024 * 1024  # a lent request with a larger body (or chunks) streams on to aiohttp (S3 uploads)
 # aiohttp's RequestHandler keeps an idle connection 3630 s by default (web.run_app passes 75 s);
 # both paths here use 75 s, as run_app and nginx do (run.py passes it to aiohttp too)
 KEEPALIVE_S = 75.0
@@ -144,6 +145,7 @@ class Connection(asyncio.Protocol):
         self._size = 0
         self._queued = 0  # the bodies of the requests read but not yet answered
         self._limit = MAX_BODY
+        self._streaming = 0  # 1: the body goes on to aiohttp as it arrives; 2: re-chunked as it goes
 
     # -- asyncio.Protocol ------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -255,6 +257,9 @@ class Connection(asyncio.Protocol):
         req.handler = route(req.method, req.path)
         self._limit = MAX_BODY if req.handler is not None else MAX_REQUEST
         cl = h.get("content-length")
+        if req.handler is None and (int(cl) > STREAM_FROM if cl is not None else "transfer-encoding" in h) \
+                and not self.busy and not self.pending and self.front.aio_server is not None:
+            return self._lend_streaming(req, cl)
         if cl is not None and int(cl) > self._limit:
             raise Refused(413, "RequestTooLargeException", f"Request must be smaller than {self._limit} bytes")
         expect = h.get("expect")
@@ -265,6 +270,10 @@ class Connection(asyncio.Protocol):
                 self.flow.transport.write(CONTINUE)  # only when nothing is ahead of it: answers stay in order
 
     def on_body(self, body: bytes) -> None:
+        if self._streaming:
+            if self.lent is not None:  # else aiohttp answered early: the rest of the body is dropped
+                self.lent.data_received(body if self._streaming == 1 else b"%x\r\n%s\r\n" % (len(body), body))
+            return
         self._size += len(body)
         if self._size > self._limit:
             raise Refused(413, "RequestTooLargeException", f"Request must be smaller than {self._limit} bytes")
@@ -272,6 +281,12 @@ class Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         req, self._req = self._req, None
+        if self._streaming:
+            if self._streaming == 2 and self.lent is not None:
+                self.lent.data_received(b"0\r\n\r\n")
+            self._streaming = 0
+            self.started = 0.0
+            return
         if req is None:
             return
         if self._body:
@@ -362,6 +377,29 @@ class Connection(asyncio.Protocol):
             return self.front.waiting.append(self)  # served again once aiohttp is loaded
         assert self.transport is not None
         self.lent, self.lease = lend(self.front.aio_server, self.transport, req.serialized(), self.lease_answered)
+
+    def _lend_streaming(self, req: Request, length: str | None) -> None:
+        """A body too large to hold (an S3 upload) goes on to aiohttp as it arrives:
+        aiohttp gets the head now and the body bytes as llhttp frames them (re-chunked
+        when the client sent chunks), and may pause our reading while its handler
+        catches up. Only when nothing is ahead of it on the connection (answers stay
+        in order); aiohttp's own timeouts and limits apply from here."""
+        self._streaming = 1 if length is not None else 2
+        self.started = 0.0
+        self.busy = True
+        self.current = req
+        drop = (b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"connection")
+        lines = [f"{req.method} {req.target} HTTP/{req.version}\r\n".encode("latin-1")]
+        lines += [b"%s: %s\r\n" % (k, v) for k, v in req.raw if k.lower() not in drop]
+        lines.append(b"Connection: %s\r\n" % (b"keep-alive" if req.keep_alive else b"close"))
+        lines.append(b"Content-Length: %s\r\n\r\n" % length.encode() if length is not None
+                     else b"Transfer-Encoding: chunked\r\n\r\n")
+        assert self.transport is not None and self.front.aio_server is not None
+        self.lent, self.lease = lend(self.front.aio_server, self.transport, b"".join(lines), self.lease_answered)
+        self.lease.pause_reading = self.flow.pause_reading  # type: ignore[method-assign]
+        self.lease.resume_reading = self.flow.resume_reading  # type: ignore[method-assign]
+        if req.headers.get("expect", "").lower() == "100-continue":
+            self.transport.write(CONTINUE)
 
     def lease_answered(self, lease: Lease) -> None:
         asyncio.get_running_loop().call_soon(self.take_back, lease)  # after aiohttp's own bookkeeping

@@ -30,6 +30,8 @@ class Deployer:
     def __init__(self, host: Host, registry: Registry, default_concurrency: int, region: str = "us-east-1") -> None:
         self.host, self.registry, self.default_concurrency = host, registry, default_concurrency
         self.region = region
+        # variables every function gets beneath its own (the server's AWS_ENDPOINT_URL_S3)
+        self.base_env: dict[str, str] = {}
 
     def config(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> FunctionConfig:
         """``doc``: the version's code and configuration; ``settings``: the function
@@ -52,7 +54,7 @@ class Deployer:
                 fuel=int(tags["wasmhost:fuel"]) if "wasmhost:fuel" in tags else None,
                 isolation=tags.get("wasmhost:isolation", "warm"),
                 min_warm=min(provisioned, max(max_conc, 0)), max_concurrency=max(max_conc, 1),
-                env=dict((doc.get("Environment") or {}).get("Variables") or {}), layers=tuple(layers),
+                env={**self.base_env, **((doc.get("Environment") or {}).get("Variables") or {})}, layers=tuple(layers),
                 # Python and Node.js: what their runtime shows the function (issue 11)
                 runtime=runtime if packaging.is_source_runtime(runtime) else None, region=self.region,
                 ephemeral_mb=int((doc.get("EphemeralStorage") or {}).get("Size", 512)),

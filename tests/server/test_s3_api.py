@@ -1,0 +1,338 @@
+"""The S3 API subset with boto3's s3 client and the aws CLI against one live server."""
+
+import hashlib
+import os
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+from live import Server
+from s3live import aws, s3_client
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("s3api") / "data").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def s3(server):
+    return s3_client(server.url)
+
+
+def code(excinfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+def test_buckets(s3, server):
+    s3.create_bucket(Bucket="alpha")
+    s3.create_bucket(Bucket="beta", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert ["alpha", "beta"] == [n for n in names if n in ("alpha", "beta")]
+    s3.head_bucket(Bucket="alpha")
+    with pytest.raises(ClientError) as e:
+        s3.create_bucket(Bucket="alpha")
+    assert code(e) == "BucketAlreadyOwnedByYou"
+    for bad in ("A_B", "ab", "2015-03-31", "invoke", "192.168.0.1"):
+        with pytest.raises(ClientError) as e:
+            s3.create_bucket(Bucket=bad)
+        assert code(e) == "InvalidBucketName", bad
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket="nope")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    s3.put_object(Bucket="beta", Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket="beta")
+    assert code(e) == "BucketNotEmpty"
+    s3.delete_object(Bucket="beta", Key="k")
+    s3.delete_bucket(Bucket="beta")
+    assert "beta" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    with pytest.raises(ClientError) as e:
+        s3.list_objects_v2(Bucket="beta")
+    assert code(e) == "NoSuchBucket"
+    assert e.value.response["Error"]["BucketName"] == "beta"
+
+
+def test_objects_round_trip(s3, server):
+    s3.create_bucket(Bucket="objs")
+    key = "a b/ü+~=&?.txt"
+    body = b"hello world"
+    put = s3.put_object(Bucket="objs", Key=key, Body=body, ContentType="text/plain", Metadata={"Owner": "ada"})
+    assert put["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    got = s3.get_object(Bucket="objs", Key=key)
+    assert got["Body"].read() == body
+    assert got["ContentType"] == "text/plain" and got["Metadata"] == {"owner": "ada"}
+    assert got["ETag"] == put["ETag"] and got["ContentLength"] == len(body)
+    # the object is a plain file named by its key
+    assert (server.data_dir / "buckets" / "objs" / "a b" / "ü+~=&?.txt").read_bytes() == body
+    head = s3.head_object(Bucket="objs", Key=key)
+    assert head["ContentLength"] == len(body) and head["Metadata"] == {"owner": "ada"}
+    assert s3.get_object(Bucket="objs", Key=key, Range="bytes=6-")["Body"].read() == b"world"
+    part = s3.get_object(Bucket="objs", Key=key, Range="bytes=0-4")
+    assert part["Body"].read() == b"hello" and part["ContentRange"] == "bytes 0-4/11"
+    assert s3.get_object(Bucket="objs", Key=key, Range="bytes=-3")["Body"].read() == b"rld"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="objs", Key=key, Range="bytes=20-30")
+    assert code(e) == "InvalidRange"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="objs", Key=key, IfMatch='"nope"')
+    assert code(e) == "PreconditionFailed"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="objs", Key=key, IfNoneMatch=put["ETag"])
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="objs", Key="missing")
+    assert code(e) == "NoSuchKey"
+    s3.put_object(Bucket="objs", Key="empty", Body=b"")
+    assert s3.get_object(Bucket="objs", Key="empty")["Body"].read() == b""
+    s3.delete_object(Bucket="objs", Key=key)
+    s3.delete_object(Bucket="objs", Key=key)  # S3 answers 204 either way
+    assert not (server.data_dir / "buckets" / "objs" / "a b").exists()  # the emptied folder went with it
+
+
+def test_keys_that_are_no_file_path_are_refused(s3):
+    s3.create_bucket(Bucket="keys")
+    for bad in ("a//b", "a/../b", "dir/", ".wasmhost/x", "x" * 300):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket="keys", Key=bad, Body=b"x")
+        assert code(e) in ("InvalidArgument", "KeyTooLongError"), bad
+    s3.put_object(Bucket="keys", Key="file", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket="keys", Key="file/under", Body=b"x")
+    assert code(e) == "InvalidArgument" and "collides" in e.value.response["Error"]["Message"]
+    assert s3.list_objects_v2(Bucket="keys")["KeyCount"] == 1
+
+
+def test_listing(s3):
+    s3.create_bucket(Bucket="lists")
+    keys = sorted([f"photos/2026/{i:02d}.jpg" for i in range(7)] + ["photos/a.txt", "docs/x", "docs/y", "top"])
+    for k in keys:
+        s3.put_object(Bucket="lists", Key=k, Body=k.encode())
+    r = s3.list_objects_v2(Bucket="lists")
+    assert [o["Key"] for o in r["Contents"]] == keys and r["KeyCount"] == len(keys)
+    r = s3.list_objects_v2(Bucket="lists", Delimiter="/")
+    assert [o["Key"] for o in r["Contents"]] == ["top"]
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["docs/", "photos/"]
+    r = s3.list_objects_v2(Bucket="lists", Prefix="photos/", Delimiter="/")
+    assert [o["Key"] for o in r["Contents"]] == ["photos/a.txt"]
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["photos/2026/"]
+    pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket="lists", PaginationConfig={"PageSize": 3}))
+    assert [o["Key"] for p in pages for o in p.get("Contents", [])] == keys and len(pages) == 4
+    pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket="lists", Delimiter="/",
+                                                               PaginationConfig={"PageSize": 1}))
+    seen = [o["Key"] for p in pages for o in p.get("Contents", [])] + \
+        [c["Prefix"] for p in pages for c in p.get("CommonPrefixes", [])]
+    assert sorted(seen) == ["docs/", "photos/", "top"]
+    r = s3.list_objects_v2(Bucket="lists", StartAfter="photos/2026/05.jpg")
+    assert r["Contents"][0]["Key"] == "photos/2026/06.jpg"
+    r = s3.list_objects(Bucket="lists", Prefix="docs/")  # v1
+    assert [o["Key"] for o in r["Contents"]] == ["docs/x", "docs/y"]
+    with pytest.raises(ClientError) as e:
+        s3.list_objects_v2(Bucket="lists", ContinuationToken="!!not-a-token")
+    assert code(e) == "InvalidArgument"
+
+
+def test_copy_and_delete_objects(s3):
+    s3.create_bucket(Bucket="copies")
+    s3.put_object(Bucket="copies", Key="src", Body=b"payload", Metadata={"a": "1"}, ContentType="text/x")
+    r = s3.copy_object(Bucket="copies", Key="dst", CopySource={"Bucket": "copies", "Key": "src"})
+    assert r["CopyObjectResult"]["ETag"] == f'"{hashlib.md5(b"payload").hexdigest()}"'
+    got = s3.get_object(Bucket="copies", Key="dst")
+    assert got["Body"].read() == b"payload" and got["Metadata"] == {"a": "1"} and got["ContentType"] == "text/x"
+    s3.copy_object(Bucket="copies", Key="dst2", CopySource="copies/src", MetadataDirective="REPLACE",
+                   Metadata={"b": "2"}, ContentType="text/y")
+    assert s3.head_object(Bucket="copies", Key="dst2")["Metadata"] == {"b": "2"}
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket="copies", Key="src", CopySource="copies/src")
+    assert code(e) == "InvalidRequest"
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket="copies", Key="x", CopySource="copies/missing")
+    assert code(e) == "NoSuchKey"
+    r = s3.delete_objects(Bucket="copies", Delete={"Objects": [{"Key": "dst"}, {"Key": "dst2"}, {"Key": "never"}]})
+    assert sorted(d["Key"] for d in r["Deleted"]) == ["dst", "dst2", "never"]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="copies")["Contents"]] == ["src"]
+
+
+def test_multipart_upload_and_etag(s3):
+    s3.create_bucket(Bucket="multi")
+    parts = [os.urandom(5 * 1024 * 1024), os.urandom(5 * 1024 * 1024), b"tail"]
+    up = s3.create_multipart_upload(Bucket="multi", Key="big.bin", Metadata={"kind": "test"})
+    done = []
+    for n, data in enumerate(parts, 1):
+        etag = s3.upload_part(Bucket="multi", Key="big.bin", UploadId=up["UploadId"], PartNumber=n, Body=data)["ETag"]
+        assert etag == f'"{hashlib.md5(data).hexdigest()}"'
+        done.append({"PartNumber": n, "ETag": etag})
+    listed = s3.list_parts(Bucket="multi", Key="big.bin", UploadId=up["UploadId"])
+    assert [p["PartNumber"] for p in listed["Parts"]] == [1, 2, 3]
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket="multi")["Uploads"]] == [up["UploadId"]]
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket="multi", Key="big.bin", UploadId=up["UploadId"],
+                                     MultipartUpload={"Parts": done[::-1]})
+    assert code(e) == "InvalidPartOrder"
+    r = s3.complete_multipart_upload(Bucket="multi", Key="big.bin", UploadId=up["UploadId"],
+                                     MultipartUpload={"Parts": done})
+    expected = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-3"
+    assert r["ETag"] == f'"{expected}"'
+    head = s3.head_object(Bucket="multi", Key="big.bin")
+    assert head["ETag"] == f'"{expected}"' and head["ContentLength"] == sum(map(len, parts))
+    assert head["Metadata"] == {"kind": "test"}
+    assert s3.get_object(Bucket="multi", Key="big.bin", Range="bytes=5242878-5242881")["Body"].read() == \
+        parts[0][-2:] + parts[1][:2]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket="multi", Key="big.bin", UploadId=up["UploadId"], PartNumber=1, Body=b"x")
+    assert code(e) == "NoSuchUpload"
+    small = s3.create_multipart_upload(Bucket="multi", Key="small")
+    tags = [{"PartNumber": n, "ETag": s3.upload_part(Bucket="multi", Key="small", UploadId=small["UploadId"],
+                                                     PartNumber=n, Body=b"tiny")["ETag"]} for n in (1, 2)]
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket="multi", Key="small", UploadId=small["UploadId"],
+                                     MultipartUpload={"Parts": tags})
+    assert code(e) == "EntityTooSmall"
+    s3.abort_multipart_upload(Bucket="multi", Key="small", UploadId=small["UploadId"])
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket="multi")
+    # UploadPartCopy: parts taken from an existing object (aws s3 cp s3:// s3:// of a large object)
+    cp = s3.create_multipart_upload(Bucket="multi", Key="copied.bin")
+    first = s3.upload_part_copy(Bucket="multi", Key="copied.bin", UploadId=cp["UploadId"], PartNumber=1,
+                                CopySource="multi/big.bin", CopySourceRange="bytes=0-5242879")
+    second = s3.upload_part_copy(Bucket="multi", Key="copied.bin", UploadId=cp["UploadId"], PartNumber=2,
+                                 CopySource="multi/big.bin", CopySourceRange="bytes=5242880-5242889")
+    s3.complete_multipart_upload(Bucket="multi", Key="copied.bin", UploadId=cp["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+                  {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket="multi", Key="copied.bin")["Body"].read() == parts[0] + parts[1][:10]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part_copy(Bucket="multi", Key="copied.bin", UploadId="gone", PartNumber=1,
+                            CopySource="multi/big.bin", CopySourceRange="bytes=0-5")
+    assert code(e) == "NoSuchUpload"
+
+
+def test_payload_checks(s3, server):
+    s3.create_bucket(Bucket="checks")
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket="checks", Key="k", Body=b"abc", ContentMD5="1B2M2Y8AsgTpgAmY7PhCfg==")
+    assert code(e) == "BadDigest"
+    # a body that does not match its signed x-amz-content-sha256
+    req = urllib.request.Request(f"{server.url}/checks/k2", data=b"abc", method="PUT",
+                                 headers={"x-amz-content-sha256": "0" * 64})
+    with pytest.raises(urllib.error.HTTPError) as h:
+        urllib.request.urlopen(req, timeout=10)
+    assert h.value.code == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in h.value.read()
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket="checks", Key="k2")  # nothing was committed
+
+
+def test_errors_are_s3_xml_and_lambda_routes_still_answer(server):
+    s3_client(server.url).create_bucket(Bucket="plain")
+    with pytest.raises(urllib.error.HTTPError) as h:  # unsigned, as curl: an existing bucket is S3's
+        urllib.request.urlopen(f"{server.url}/plain/missing", timeout=10)
+    body = h.value.read()
+    assert h.value.code == 404 and body.startswith(b"<?xml") and b"<Code>NoSuchKey</Code>" in body
+    assert h.value.headers["x-amz-request-id"]
+    with pytest.raises(urllib.error.HTTPError) as h:  # an unknown path stays the server's JSON 404
+        urllib.request.urlopen(f"{server.url}/no-such-bucket/key", timeout=10)
+    assert h.value.code == 404 and h.value.headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:  # but S3's clients sign, and get S3's answer
+        s3_client(server.url).get_object(Bucket="no-such-bucket", Key="key")
+    assert code(e) == "NoSuchBucket"
+    with urllib.request.urlopen(f"{server.url}/", timeout=10) as r:  # unsigned ListBuckets
+        assert b"<Name>plain</Name>" in r.read()
+    with urllib.request.urlopen(f"{server.url}/2015-03-31/functions/", timeout=10) as r:  # Lambda's ListFunctions
+        assert r.headers["Content-Type"].startswith("application/json")
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as r:
+        assert r.status == 200
+    req = urllib.request.Request(f"{server.url}/plain?tagging", method="GET")
+    with pytest.raises(urllib.error.HTTPError) as h:
+        urllib.request.urlopen(req, timeout=10)
+    assert h.value.code == 501 and b"NotImplemented" in h.value.read()
+
+
+def test_aws_cli(server, tmp_path):
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(20 * 1024 * 1024))  # over the CLI's 8 MB threshold: a multipart upload
+    aws(server.url, "s3", "mb", "s3://cli")
+    aws(server.url, "s3", "cp", str(big), "s3://cli/dir/big.bin")
+    head = s3_client(server.url).head_object(Bucket="cli", Key="dir/big.bin")
+    assert head["ETag"].endswith('-3"')  # 8 MB parts: S3's multipart ETag
+    out = tmp_path / "back.bin"
+    aws(server.url, "s3", "cp", "s3://cli/dir/big.bin", str(out))
+    assert out.read_bytes() == big.read_bytes()
+    assert "big.bin" in aws(server.url, "s3", "ls", "s3://cli/dir/").stdout
+    aws(server.url, "s3api", "put-object", "--bucket", "cli", "--key", "note.txt", "--body", str(out),
+        "--metadata", "who=cli")
+    assert '"who": "cli"' in aws(server.url, "s3api", "head-object", "--bucket", "cli", "--key", "note.txt").stdout
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("a")
+    (src / "sub" / "b.txt").write_text("b")
+    aws(server.url, "s3", "sync", str(src), "s3://cli/tree")
+    listing = aws(server.url, "s3", "ls", "--recursive", "s3://cli/tree/").stdout
+    assert "tree/a.txt" in listing and "tree/sub/b.txt" in listing
+    aws(server.url, "s3", "rm", "--recursive", "s3://cli/")
+    assert aws(server.url, "s3", "ls", "--recursive", "s3://cli/").stdout.strip() == ""
+    aws(server.url, "s3", "rb", "s3://cli")
+    failed = aws(server.url, "s3api", "get-object", "--bucket", "cli", "--key", "x", str(out), check=False)
+    assert failed.returncode != 0 and "NoSuchBucket" in failed.stderr
+
+
+def test_bad_input_gets_s3_errors_never_a_500(server, s3):
+    s3.create_bucket(Bucket="hostile")
+    s3.put_object(Bucket="hostile", Key="k", Body=b"0123456789")
+    cases = [
+        ("GET", "/hostile?list-type=2&max-keys=abc", b"", {}),
+        ("GET", "/hostile?list-type=2&encoding-type=base64", b"", {}),
+        ("GET", "/hostile/k", b"", {"Range": "bytes=abc"}),  # ignored, as S3: the whole object
+        ("POST", "/hostile?delete", b"<Delete><Object><Key>k", {}),
+        ("POST", "/hostile?delete", b"<!DOCTYPE x [<!ENTITY a 'b'>]><Delete/>", {}),
+        ("POST", "/hostile/k?uploadId=nope", b"<CompleteMultipartUpload/>", {}),
+        ("POST", "/hostile/k?uploadId=nope", b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber>"
+                                            b"</Part></CompleteMultipartUpload>", {}),
+        ("PUT", "/hostile/k?partNumber=0&uploadId=nope", b"x", {}),
+        ("PUT", "/hostile/k2", b"x", {"x-amz-copy-source": "hostile"}),
+        ("PUT", "/hostile/k2", b"x", {"Content-MD5": "not base64!"}),
+        ("PUT", "/hostile/k2", b"x", {"x-amz-meta-big": "v" * 3000}),
+        ("PUT", "/hostile/k2", b"zz\r\n", {"Content-Encoding": "aws-chunked"}),
+        ("PUT", "/hostile?notification", b"<NotificationConfiguration><CloudFunctionConfiguration>"
+                                         b"<CloudFunction>arn:aws:lambda:us-east-1:0:function:none</CloudFunction>"
+                                         b"<Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration>"
+                                         b"</NotificationConfiguration>", {}),
+        ("PUT", "/hostile?notification", b"<Nope/>", {}),
+        ("DELETE", "/hostile/", b"", {}),
+        ("PATCH", "/hostile/k", b"", {}),
+        ("GET", "/hostile/%ZZ/..%2F..%2Fetc%2Fpasswd", b"", {}),
+        ("PUT", "/hostile/a%00b", b"x", {}),
+    ]
+    for method, path, body, headers in cases:
+        req = urllib.request.Request(server.url + path, data=body or None, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status, text = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read()
+        assert status < 500 or status == 501, (method, path, status, text)
+        if status >= 400:
+            assert text.startswith(b"<?xml") and b"<Code>" in text, (method, path, text)
+    assert s3.get_object(Bucket="hostile", Key="k")["Body"].read() == b"0123456789"  # still serving
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="hostile")["Contents"]] == ["k"]
+
+
+def test_uploads_stream_through_the_front_door(server, s3):
+    """Past the size the front door holds for aiohttp (70 MB), an upload streams: the
+    server's peak memory grows far less than the object."""
+    s3.create_bucket(Bucket="stream")
+
+    def peak_kb() -> int:
+        for line in open(f"/proc/{server.proc.pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmHWM")
+    s3.put_object(Bucket="stream", Key="warm", Body=os.urandom(2 * 1024 * 1024))  # first use of every code path
+    before = peak_kb()
+    body = os.urandom(1024 * 1024) * 72
+    s3.put_object(Bucket="stream", Key="big", Body=body)
+    assert peak_kb() - before < 40 * 1024
+    head = s3.head_object(Bucket="stream", Key="big")
+    assert head["ContentLength"] == len(body) and head["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert s3.get_object(Bucket="stream", Key="big", Range="bytes=75497000-75497471")["Body"].read() == body[-472:]

@@ -1,0 +1,583 @@
+"""Buckets on local disk: each bucket a directory, each object a plain file named
+by its key, and what S3 keeps beside an object (ETag, content type, user metadata)
+in one SQLite index in the data dir, out of the way of the files.
+
+The index is also the memory of what has been seen: a file whose size or mtime
+differs from its row was written by someone else (a camera, ``cp``) and is an
+upload too. Every change that a bucket's notification configuration matches is
+written to the outbox in the same transaction as the index row, so a change is
+never lost between "stored" and "delivered"; whoever drains the outbox (the
+server's async queue, or the embedded dispatcher) deletes a row only once it has
+handed the event on. Uploads in flight are written to a scratch folder on the
+same file system (``buckets/.scratch/<bucket>/`` for buckets in the data dir,
+``<dir>/.wasmhost/`` for attached directories) and renamed into place, so readers
+and watchers never see half an object."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import shutil
+import sqlite3
+import stat
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from . import events
+from .errors import BucketError
+from .names import META_DIR, check_bucket_name, check_key, key_path, path_key
+
+log = logging.getLogger("wasmhost.buckets")
+
+MIN_PART = 5 * 1024 * 1024  # S3: every part but the last
+MAX_PARTS = 10_000
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, path TEXT, created REAL NOT NULL,
+    notification TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS objects (bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, etag TEXT NOT NULL, content_type TEXT NOT NULL, meta TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,
+    content_type TEXT NOT NULL, meta TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS parts (upload TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
+    etag TEXT NOT NULL, PRIMARY KEY (upload, number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, function TEXT NOT NULL,
+    payload BLOB NOT NULL, created REAL NOT NULL);
+"""
+
+
+@dataclass
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str  # unquoted, as stored: "<md5 hex>" or "<hex>-<parts>"
+    modified: float  # the file's mtime
+    content_type: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    path: Path = Path()
+
+
+class ObjectWriter:
+    """A new object's bytes on their way to disk: a temporary file in the bucket's
+    .wasmhost/ (same file system, so the final rename is atomic), MD5 as it goes."""
+
+    def __init__(self, tmp: Path, bucket: str, key: str) -> None:
+        self.bucket, self.key, self.tmp = bucket, key, tmp
+        try:
+            self._f = open(tmp, "wb")
+        except FileNotFoundError:  # the first upload into this scratch folder
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            self._f = open(tmp, "wb")
+        self.md5 = hashlib.md5()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._f.write(data)
+        self.md5.update(data)
+        self.size += len(data)
+
+    def close(self) -> None:
+        if not self._f.closed:
+            self._f.close()
+
+    def abort(self) -> None:
+        self.close()
+        try:
+            self.tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class Buckets:
+    """The bucket store. Thread-safe: the server's event loop, its executor threads
+    and the directory watcher's thread all use it."""
+
+    def __init__(self, data_dir: str | Path, *, region: str = "us-east-1",
+                 function_exists: Callable[[str], bool] = lambda arn: True) -> None:
+        self.data_dir = Path(data_dir)
+        self.root = self.data_dir / "buckets"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.region = region
+        self.function_exists = function_exists
+        self.on_outbox: Callable[[], None] | None = None  # told (from any thread) when the outbox grew
+        self.on_bucket: Callable[[str], None] | None = None  # told when a bucket is created or attached
+        self.on_bucket_deleted: Callable[[str], None] | None = None
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.data_dir / "buckets.sqlite", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._dirs: dict[str, Path] = {}
+        self._owned: set[str] = set()  # in the data dir (not attached with --bucket NAME=DIR)
+        self._configs: dict[str, dict[str, Any]] = {}
+        for name, path, notification in self._db.execute("SELECT name, path, notification FROM buckets"):
+            self._dirs[name] = Path(path) if path else self.root / name
+            if not path:
+                self._owned.add(name)
+            self._configs[name] = json.loads(notification)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- buckets ----------------------------------------------------------------
+    def create_bucket(self, name: str) -> None:
+        check_bucket_name(name)
+        with self._lock:
+            if name in self._dirs:
+                raise BucketError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket "
+                                  "succeeded and you already own it.", BucketName=name)
+            path = self.root / name
+            path.mkdir(parents=True, exist_ok=True)
+            self._db.execute("INSERT INTO buckets (name, path, created) VALUES (?, NULL, ?)", (name, time.time()))
+            self._dirs[name], self._configs[name] = path, {}
+            self._owned.add(name)
+        if self.on_bucket:
+            self.on_bucket(name)
+
+    def attach(self, name: str, directory: str | Path) -> Path:
+        """Make a directory this store does not own a bucket (``--bucket photos=/srv/camera``).
+        Files already there are reconciled by whoever watches it."""
+        check_bucket_name(name)
+        path = Path(directory).resolve()
+        if not path.is_dir():
+            raise BucketError("InvalidArgument", f"{directory} is not a directory", BucketName=name)
+        with self._lock:
+            if self._dirs.get(name) != path:
+                self._db.execute("INSERT INTO buckets (name, path, created) VALUES (?, ?, ?) ON CONFLICT(name) "
+                                 "DO UPDATE SET path = excluded.path", (name, str(path), time.time()))
+                self._dirs[name] = path
+                self._owned.discard(name)
+                self._configs.setdefault(name, {})
+        if self.on_bucket:
+            self.on_bucket(name)
+        return path
+
+    def bucket_dir(self, name: str) -> Path:
+        try:
+            return self._dirs[name]
+        except KeyError:
+            raise BucketError("NoSuchBucket", "The specified bucket does not exist", BucketName=name) from None
+
+    def bucket_names(self) -> dict[str, Path]:
+        return self._dirs  # read without the lock: a dict lookup is atomic
+
+    def list_buckets(self) -> list[tuple[str, float]]:
+        with self._lock:
+            return list(self._db.execute("SELECT name, created FROM buckets ORDER BY name"))
+
+    def delete_bucket(self, name: str) -> None:
+        """Only when empty, as S3. An attached directory stays where it is."""
+        with self._lock:
+            path = self.bucket_dir(name)
+            if self._db.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise BucketError("BucketNotEmpty", "The bucket you tried to delete is not empty", BucketName=name)
+            owned = self._db.execute("SELECT path IS NULL FROM buckets WHERE name = ?", (name,)).fetchone()[0]
+            ids = [r[0] for r in self._db.execute("SELECT id FROM uploads WHERE bucket = ?", (name,))]
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM buckets WHERE name = ?", (name,))
+            self._db.executemany("DELETE FROM parts WHERE upload = ?", [(i,) for i in ids])
+            self._db.execute("DELETE FROM uploads WHERE bucket = ?", (name,))
+            self._db.execute("COMMIT")
+            scratch = self._scratch(name)
+            del self._dirs[name], self._configs[name]
+            self._owned.discard(name)
+        if self.on_bucket_deleted:
+            self.on_bucket_deleted(name)
+        shutil.rmtree(scratch, ignore_errors=True)
+        if owned:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def notification(self, name: str) -> dict[str, Any]:
+        self.bucket_dir(name)
+        return self._configs[name]
+
+    def put_notification(self, name: str, config: dict[str, Any]) -> None:
+        self.bucket_dir(name)
+        stored = events.validate(config, self.function_exists)
+        with self._lock:
+            self._db.execute("UPDATE buckets SET notification = ? WHERE name = ?", (json.dumps(stored), name))
+            self._configs[name] = stored
+
+    def _scratch(self, bucket: str) -> Path:
+        """Where uploads in flight live: on the bucket's file system (the final rename
+        is atomic) and, for buckets in the data dir, outside the watched tree."""
+        root = self.bucket_dir(bucket)
+        return self.root / ".scratch" / bucket if bucket in self._owned else root / META_DIR
+
+    # -- objects ----------------------------------------------------------------
+    def writer(self, bucket: str, key: str) -> ObjectWriter:
+        check_key(key)
+        return ObjectWriter(self._scratch(bucket) / "tmp" / uuid.uuid4().hex, bucket, key)
+
+    def commit(self, w: ObjectWriter, *, content_type: str | None = None, metadata: dict[str, str] | None = None,
+               event: str = "ObjectCreated:Put", etag: str | None = None, source_ip: str = "127.0.0.1",
+               request_id: str = "") -> ObjectInfo:
+        """Put the written bytes in place under the key, index them and write the
+        notifications down, all before the caller answers."""
+        w.close()
+        root = self.bucket_dir(w.bucket)
+        target = key_path(root, w.key)
+        info = ObjectInfo(w.bucket, w.key, w.size, etag or w.md5.hexdigest(), 0.0,
+                          content_type or "binary/octet-stream", metadata or {}, target)
+        with self._lock:  # the watcher must not see the rename before the row
+            try:
+                if "/" in w.key:  # top-level keys need neither (the bucket root is a real directory)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._confined(root, target.parent, w.key)
+                os.replace(w.tmp, target)
+            except BucketError:
+                w.abort()
+                raise
+            except (NotADirectoryError, IsADirectoryError, FileExistsError):
+                w.abort()
+                raise BucketError("InvalidArgument", f"wasmhost keeps objects as plain files and {w.key!r} collides "
+                                  "with an existing object or prefix (a key cannot be both a file and a folder).",
+                                  Key=w.key) from None
+            st = target.stat()
+            info.modified = st.st_mtime
+            self._record(info, st.st_mtime_ns, events.Change(w.bucket, w.key, event, w.size, info.etag, source_ip,
+                                                            request_id))
+        return info
+
+    def _record(self, info: ObjectInfo, mtime_ns: int, change: events.Change) -> None:
+        """The index row and its notifications, in one transaction (lock held)."""
+        self._db.execute("BEGIN")
+        try:
+            self._db.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?)",
+                             (info.bucket, info.key, info.size, mtime_ns, info.etag, info.content_type,
+                              json.dumps(info.metadata)))
+            notified = self._outbox(change)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        if notified and self.on_outbox:
+            self.on_outbox()
+
+    def _outbox(self, change: events.Change) -> int:
+        hits = events.matches(self._configs.get(change.bucket, {}), change)
+        if hits:
+            now, seq = time.time(), events.sequencer()
+            self._db.executemany("INSERT INTO outbox (function, payload, created) VALUES (?,?,?)",
+                                 [(arn, events.record(change, cid, self.region, now, seq), now) for cid, arn in hits])
+        return len(hits)
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        root = self.bucket_dir(bucket)
+        with self._lock:
+            row = self._db.execute("SELECT size, mtime_ns, etag, content_type, meta FROM objects WHERE bucket = ? "
+                                   "AND key = ?", (bucket, key)).fetchone()
+        if row is None:
+            raise BucketError("NoSuchKey", "The specified key does not exist.", Key=key)
+        size, mtime_ns, etag, ctype, meta = row
+        path = key_path(root, key)
+        if "/" in key or path.is_symlink():
+            self._confined(root, path, key)
+        return ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype, json.loads(meta), path)
+
+    @staticmethod
+    def _confined(root: Path, path: Path, key: str) -> None:
+        """A symlink planted in a bucket directory must not lead reads or writes
+        outside it."""
+        if not path.resolve().is_relative_to(_real(root)):
+            raise BucketError("AccessDenied", f"{key!r} leads outside its bucket (a symbolic link).", Key=key)
+
+    def delete(self, bucket: str, key: str, *, source_ip: str = "127.0.0.1", request_id: str = "") -> None:
+        """S3 answers 204 whether or not the key existed; only an existing one notifies."""
+        root = self.bucket_dir(bucket)
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM objects WHERE bucket = ? AND key = ?", (bucket, key)).fetchone() is None:
+                return
+            path = key_path(root, key)
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            self._forget(bucket, key, events.Change(bucket, key, "ObjectRemoved:Delete", source_ip=source_ip,
+                                                    request_id=request_id))
+            _prune(root, path.parent)
+
+    def _forget(self, bucket: str, key: str, change: events.Change) -> None:
+        self._db.execute("BEGIN")
+        self._db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+        notified = self._outbox(change)
+        self._db.execute("COMMIT")
+        if notified and self.on_outbox:
+            self.on_outbox()
+
+    def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
+             skip_prefix: str = "") -> Iterator[tuple[str, ObjectInfo | None]]:
+        """(key, info) in UTF-8 byte order, or (common prefix, None) once per common
+        prefix; starts after ``after`` and past everything under ``skip_prefix``."""
+        self.bucket_dir(bucket)
+        start = max(prefix, after)
+        last_cp = skip_prefix or None
+        while True:
+            with self._lock:
+                rows = self._db.execute("SELECT key, size, mtime_ns, etag, content_type FROM objects WHERE bucket = ? "
+                                        "AND key >= ? ORDER BY key LIMIT 1000", (bucket, start)).fetchall()
+            for key, size, mtime_ns, etag, ctype in rows:
+                if key <= after or (last_cp and key.startswith(last_cp)):
+                    continue
+                if not key.startswith(prefix):
+                    return
+                if delimiter:
+                    cut = key.find(delimiter, len(prefix))
+                    if cut >= 0:
+                        last_cp = key[:cut + len(delimiter)]
+                        yield last_cp, None
+                        continue
+                yield key, ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype)
+            if len(rows) < 1000:
+                return
+            start = rows[-1][0] + "\0"
+
+    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, *, metadata: dict[str, str] | None,
+             content_type: str | None, source_ip: str = "127.0.0.1", request_id: str = "") -> ObjectInfo:
+        """Blocking (reads and writes the whole object): run it off the event loop.
+        ``metadata=None`` keeps the source's (MetadataDirective COPY)."""
+        src = self.head(src_bucket, src_key)
+        w = self.writer(dst_bucket, dst_key)
+        copy_range(src.path, w, 0, src.size - 1, src_key)
+        return self.commit(w, content_type=content_type or src.content_type,
+                           metadata=src.metadata if metadata is None else metadata, event="ObjectCreated:Copy",
+                           source_ip=source_ip, request_id=request_id)
+
+    # -- multipart uploads --------------------------------------------------------
+    def create_upload(self, bucket: str, key: str, content_type: str | None, metadata: dict[str, str]) -> str:
+        self.bucket_dir(bucket)
+        check_key(key)
+        upload = uuid.uuid4().hex
+        with self._lock:
+            self._db.execute("INSERT INTO uploads VALUES (?,?,?,?,?,?)", (upload, bucket, key,
+                             content_type or "binary/octet-stream", json.dumps(metadata), time.time()))
+        return upload
+
+    def upload(self, bucket: str, key: str, upload: str) -> dict[str, Any]:
+        self.bucket_dir(bucket)
+        with self._lock:
+            row = self._db.execute("SELECT content_type, meta, created FROM uploads WHERE id = ? AND bucket = ? "
+                                   "AND key = ?", (upload, bucket, key)).fetchone()
+        if row is None:
+            raise BucketError("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or "
+                              "the upload may have been aborted or completed.", UploadId=upload)
+        return {"content_type": row[0], "metadata": json.loads(row[1]), "created": row[2]}
+
+    def _part_path(self, bucket: str, upload: str, number: int) -> Path:
+        return self._scratch(bucket) / "uploads" / upload / str(number)
+
+    def part_writer(self, bucket: str, key: str, upload: str, number: int) -> ObjectWriter:
+        self.upload(bucket, key, upload)
+        if not 1 <= number <= MAX_PARTS:
+            raise BucketError("InvalidArgument", f"Part number must be an integer between 1 and {MAX_PARTS}, "
+                              "inclusive", ArgumentName="partNumber", ArgumentValue=str(number))
+        return self.writer(bucket, key)
+
+    def commit_part(self, w: ObjectWriter, upload: str, number: int) -> str:
+        w.close()
+        dest = self._part_path(w.bucket, upload, number)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(w.tmp, dest)
+        etag = w.md5.hexdigest()
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM uploads WHERE id = ?", (upload,)).fetchone() is None:
+                dest.unlink(missing_ok=True)  # aborted meanwhile
+                raise BucketError("NoSuchUpload", "The specified upload does not exist.", UploadId=upload)
+            self._db.execute("INSERT OR REPLACE INTO parts VALUES (?,?,?,?)", (upload, number, w.size, etag))
+        return etag
+
+    def parts(self, upload: str) -> list[tuple[int, int, str]]:
+        with self._lock:
+            return list(self._db.execute("SELECT number, size, etag FROM parts WHERE upload = ? ORDER BY number",
+                                         (upload,)))
+
+    def list_uploads(self, bucket: str) -> list[tuple[str, str, float]]:
+        self.bucket_dir(bucket)
+        with self._lock:
+            return list(self._db.execute("SELECT key, id, created FROM uploads WHERE bucket = ? ORDER BY key, created",
+                                         (bucket,)))
+
+    def complete_upload(self, bucket: str, key: str, upload: str, chosen: list[tuple[int, str]], *,
+                        source_ip: str = "127.0.0.1", request_id: str = "") -> ObjectInfo:
+        """Blocking (concatenates the parts): run it off the event loop. The ETag is
+        S3's: MD5 of the parts' binary MD5s, then "-<number of parts>"."""
+        meta = self.upload(bucket, key, upload)
+        have = {n: (size, etag) for n, size, etag in self.parts(upload)}
+        if not chosen:
+            raise BucketError("MalformedXML", "The XML you provided was not well-formed or did not validate against "
+                              "our published schema")
+        numbers = [n for n, _ in chosen]
+        if numbers != sorted(set(numbers)):
+            raise BucketError("InvalidPartOrder", "The list of parts was not in ascending order. The parts list must "
+                              "be specified in order by part number.")
+        for i, (n, etag) in enumerate(chosen):
+            if n not in have or etag.strip('"') != have[n][1]:
+                raise BucketError("InvalidPart", "One or more of the specified parts could not be found. The part "
+                                  "may not have been uploaded, or the specified entity tag may not have matched the "
+                                  "part's entity tag.", UploadId=upload, PartNumber=str(n), ETag=etag)
+            if i < len(chosen) - 1 and have[n][0] < MIN_PART:
+                raise BucketError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object "
+                                  "size.", ProposedSize=str(have[n][0]), MinSizeAllowed=str(MIN_PART),
+                                  PartNumber=str(n), ETag=etag)
+        w = self.writer(bucket, key)
+        digests = hashlib.md5()
+        try:
+            for n, _ in chosen:
+                with open(self._part_path(bucket, upload, n), "rb") as f:
+                    shutil.copyfileobj(f, w._f, 1 << 20)
+                w.size += have[n][0]
+                digests.update(bytes.fromhex(have[n][1]))
+        except BaseException:
+            w.abort()
+            raise
+        info = self.commit(w, content_type=meta["content_type"], metadata=meta["metadata"],
+                           event="ObjectCreated:CompleteMultipartUpload",
+                           etag=f"{digests.hexdigest()}-{len(chosen)}", source_ip=source_ip, request_id=request_id)
+        self._drop_upload(bucket, upload)
+        return info
+
+    def abort_upload(self, bucket: str, key: str, upload: str) -> None:
+        self.upload(bucket, key, upload)
+        self._drop_upload(bucket, upload)
+
+    def _drop_upload(self, bucket: str, upload: str) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM parts WHERE upload = ?", (upload,))
+            self._db.execute("DELETE FROM uploads WHERE id = ?", (upload,))
+            self._db.execute("COMMIT")
+        shutil.rmtree(self._scratch(bucket) / "uploads" / upload, ignore_errors=True)
+
+    # -- files written by others --------------------------------------------------
+    def seen(self, bucket: str, path: Path) -> bool | None:
+        """A file in the bucket's directory looks complete (the watcher decides when):
+        index it, and notify if it is new or changed. Returns False if the file
+        changed while it was being hashed (ask again later), None if there is
+        nothing to do (ours, unchanged, gone, or no object)."""
+        root = self.bucket_dir(bucket)
+        key = path_key(root, path)
+        if key is None:
+            return None
+        try:
+            check_key(key)
+            st = path.lstat()
+            self._confined(root, path.parent, key)
+        except (BucketError, OSError):
+            return None
+        if not stat.S_ISREG(st.st_mode) or self._unchanged(bucket, key, st):  # symlinks are not objects
+            return None
+        md5 = hashlib.md5()
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    md5.update(chunk)
+            after = path.stat()
+        except OSError:
+            return None
+        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            return False
+        ctype = mimetypes.guess_type(key)[0] or "binary/octet-stream"
+        with self._lock:
+            if self._unchanged(bucket, key, after):  # committed through the API meanwhile
+                return None
+            info = ObjectInfo(bucket, key, st.st_size, md5.hexdigest(), st.st_mtime, ctype, {}, path)
+            self._record(info, st.st_mtime_ns, events.Change(bucket, key, "ObjectCreated:Put", st.st_size, info.etag))
+        return True
+
+    def _unchanged(self, bucket: str, key: str, st: os.stat_result) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT size, mtime_ns FROM objects WHERE bucket = ? AND key = ?",
+                                   (bucket, key)).fetchone()
+        return row is not None and tuple(row) == (st.st_size, st.st_mtime_ns)
+
+    def gone(self, bucket: str, path: Path) -> None:
+        """A file vanished from the directory (``rm`` by someone else)."""
+        root = self.bucket_dir(bucket)
+        key = path_key(root, path)
+        if key is None:
+            return
+        with self._lock:
+            if path.exists() or self._db.execute("SELECT 1 FROM objects WHERE bucket = ? AND key = ?",
+                                                 (bucket, key)).fetchone() is None:
+                return
+            self._forget(bucket, key, events.Change(bucket, key, "ObjectRemoved:Delete"))
+
+    def differences(self, bucket: str) -> tuple[list[tuple[Path, float]], list[Path]]:
+        """Compare the directory with the index: files new or changed (with their
+        mtime), and indexed files that are no longer there."""
+        root = self.bucket_dir(bucket)
+        with self._lock:
+            known = {k: (s, m) for k, s, m in self._db.execute(
+                "SELECT key, size, mtime_ns FROM objects WHERE bucket = ?", (bucket,))}
+        changed: list[tuple[Path, float]] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            if dirpath == str(root) and META_DIR in dirnames:
+                dirnames.remove(META_DIR)
+            for name in filenames:
+                p = Path(dirpath, name)
+                key = path_key(root, p)
+                try:
+                    st = p.lstat()
+                except OSError:
+                    continue
+                if key is None or not stat.S_ISREG(st.st_mode):
+                    continue
+                if known.pop(key, None) != (st.st_size, st.st_mtime_ns):
+                    changed.append((p, st.st_mtime))
+        return changed, [root.joinpath(*k.split("/")) for k in known]
+
+    # -- the outbox ---------------------------------------------------------------
+    def pending(self, limit: int = 100) -> list[tuple[int, str, bytes]]:
+        with self._lock:
+            return list(self._db.execute("SELECT id, function, payload FROM outbox ORDER BY id LIMIT ?", (limit,)))
+
+    def delivered(self, ids: list[int]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+
+def copy_range(path: Path, w: ObjectWriter, start: int, end: int, key: str) -> None:
+    """Bytes ``start..end`` (inclusive) of a stored object into a writer; blocking.
+    The writer is aborted if anything fails."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            left = end - start + 1
+            while left > 0 and (chunk := f.read(min(left, 1 << 20))):
+                w.write(chunk)
+                left -= len(chunk)
+    except FileNotFoundError:
+        w.abort()
+        raise BucketError("NoSuchKey", "The specified key does not exist.", Key=key) from None
+    except BaseException:
+        w.abort()
+        raise
+
+
+@functools.lru_cache(maxsize=256)
+def _real(root: Path) -> Path:
+    return root.resolve()
+
+
+def _prune(root: Path, d: Path) -> None:
+    """Remove folders left empty by a delete, as S3's prefixes vanish with their last key."""
+    while d != root and root in d.parents:
+        try:
+            d.rmdir()
+        except OSError:
+            return
+        d = d.parent

@@ -1,0 +1,40 @@
+"""Buckets on the server: the store, the watcher over every bucket's directory
+(``--bucket photos=/srv/camera`` adds directories it does not own), the S3 API
+and the notifier, started and stopped with the server (run.serve's ``sources``)."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ...buckets import Buckets, Watcher
+from ..auth import AuthConfig
+from ..lambda_model import Service
+from .s3 import S3Api
+from .s3_notify import Notifier, function_exists
+
+
+class BucketSource:
+    def __init__(self, service: Service, data_dir: str | Path, directories: dict[str, str] | None = None, *,
+                 auth: AuthConfig | None = None, settle_s: float = 2.0, polling: bool = False) -> None:
+        self.store = Buckets(data_dir, region=service.region, function_exists=partial(function_exists, service))
+        for name, path in (directories or {}).items():
+            self.store.attach(name, path)
+        self.watcher = Watcher(self.store, settle_s=settle_s, polling=polling)
+        for name, _ in self.store.list_buckets():
+            self.watcher.watch(name)
+        self.store.on_bucket = self.watcher.watch
+        self.store.on_bucket_deleted = self.watcher.unwatch
+        self.api = S3Api(self.store, auth)
+        self.notifier = Notifier(service, self.store, self.watcher)
+
+    def middleware(self) -> Any:
+        return self.api.middleware()
+
+    async def start(self) -> None:
+        await self.notifier.start()
+
+    async def stop(self) -> None:
+        await self.notifier.stop()
+        self.store.close()

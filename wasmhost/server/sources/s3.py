@@ -1,0 +1,589 @@
+"""S3's REST API, path style (``/BUCKET/KEY``), on the same server as Lambda's.
+
+Routing: a request is S3's when its SigV4 credential scope names the service
+"s3" (boto3 and the aws CLI always sign, also on loopback). An unsigned request
+(curl, a browser) is S3's when it names no ``X-Amz-Target`` (EventBridge and SQS
+speak JSON to ``POST /``), aiohttp found no route of the server's own for its path
+(Lambda's paths all begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``,
+``/metrics``, ``/healthz`` and ``/wasmhost`` are ours too), and it is ``GET /``, is
+about an existing bucket, or creates one (``PUT /NAME``); any other unknown path
+keeps the server's JSON 404. Bucket names that would collide with the server's
+paths are refused at CreateBucket (buckets/names.py), so one path never means two
+things.
+
+Handlers work on the bucket store (wasmhost/buckets): object bodies stream from
+the socket to a temporary file and from the file to the socket; nothing holds an
+object in memory. Every error is S3's XML document."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import re
+import uuid
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from urllib.parse import parse_qsl, quote, unquote
+
+from aiohttp import web
+
+from ...buckets import BucketError, Buckets, ObjectInfo
+from ...buckets.names import check_bucket_name
+from ...buckets.store import ObjectWriter, copy_range
+from ..auth import AuthConfig
+from . import s3_body
+from .s3_xml import doc, el, error_doc, http_date, iso, notification_from_xml, notification_to_xml, parse, text
+
+if TYPE_CHECKING:
+    from ..auth import Signed
+
+log = logging.getLogger("wasmhost.s3")
+
+MAX_META = 2048  # S3: user metadata headers, names and values together
+OWNER = "<Owner><ID>wasmhost</ID><DisplayName>wasmhost</DisplayName></Owner>"
+_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/[^/,]+/([^/,]+)/aws4_request")
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_SUBRESOURCES = ("acl", "policy", "cors", "lifecycle", "versioning", "website", "tagging", "encryption",
+                 "replication", "logging", "accelerate", "ownershipControls", "publicAccessBlock", "object-lock",
+                 "retention", "legal-hold", "analytics", "inventory", "metrics", "intelligent-tiering", "restore",
+                 "select", "torrent", "versions", "attributes", "requestPayment")
+Handler = Callable[[web.Request, "Call"], Awaitable[web.StreamResponse]]
+
+
+class Call:
+    """What every handler needs about one request."""
+
+    def __init__(self, request: web.Request, bucket: str, key: str, query: dict[str, str],
+                 signed: Signed | None) -> None:
+        self.request, self.bucket, self.key, self.query, self.signed = request, bucket, key, query, signed
+        self.request_id = uuid.uuid4().hex[:16].upper()
+        self.source_ip = request.remote or ""
+
+
+class S3Api:
+    def __init__(self, store: Buckets, auth: AuthConfig | None = None) -> None:
+        self.store = store
+        self.auth = auth or AuthConfig()
+
+    # -- routing --------------------------------------------------------------------
+    def claims(self, request: web.Request) -> bool:
+        m = _SCOPE.search(request.headers.get("Authorization", ""))
+        if m is not None:
+            return m.group(1) == "s3"
+        if "X-Amz-Target" in request.headers:
+            return False
+        # unsigned (curl, a browser): S3's only where S3 has something to say
+        path = request.raw_path.partition("?")[0]
+        if path == "/" and request.method in ("GET", "HEAD"):  # ListBuckets (JSON APIs POST to /)
+            return True
+        exc = request.match_info.http_exception  # none of the server's own routes has this path
+        if exc is None or exc.status != 404:
+            return False
+        bucket, _, key = path[1:].partition("/")
+        bucket = unquote(bucket)
+        return bucket in self.store.bucket_names() or (request.method == "PUT" and not key and _valid_bucket(bucket))
+
+    def middleware(self) -> Any:
+        @web.middleware
+        async def s3(request: web.Request, handler: Any) -> web.StreamResponse:
+            if self.claims(request):
+                return await self.handle(request)
+            return await handler(request)
+        return s3
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        bucket_raw, _, key_raw = raw_path[1:].partition("/")
+        call = Call(request, unquote(bucket_raw), unquote(key_raw),
+                    dict(parse_qsl(raw_query, keep_blank_values=True)), None)
+        try:
+            if self.auth.required:  # aiohttp's headers are looked up case-insensitively
+                call.signed = s3_body.authorize(self.auth, request.method, request.raw_path, request.headers)
+            resp = await self._route(request.method, call)(request, call)
+        except BucketError as e:
+            resp = self._error(request, call, e)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            raise
+        except Exception as e:
+            log.exception("S3 %s %s failed (request %s)", request.method, request.path, call.request_id)
+            resp = self._error(request, call, BucketError("InternalError", f"We encountered an internal error "
+                               f"({type(e).__name__}). Please try again.", 500))
+        resp.headers["x-amz-request-id"] = call.request_id
+        resp.headers["x-amz-id-2"] = call.request_id
+        return resp
+
+    def _error(self, request: web.Request, call: Call, e: BucketError) -> web.Response:
+        if e.code in ("NoSuchBucket",) and "BucketName" not in e.fields:
+            e.fields["BucketName"] = call.bucket
+        body = b"" if request.method == "HEAD" else error_doc(e, call.request_id, request.path)
+        resp = web.Response(status=e.status, body=body, content_type="application/xml")
+        if e.status == 405:
+            resp.headers["Allow"] = "GET, PUT, HEAD, POST, DELETE"
+        return resp
+
+    def _route(self, method: str, call: Call) -> Handler:
+        q = call.query
+        for sub in _SUBRESOURCES:
+            if sub in q:
+                raise BucketError("NotImplemented", f"wasmhost does not implement the ?{sub} subresource.")
+        if not call.bucket:
+            if method in ("GET", "HEAD"):
+                return self.list_buckets
+            raise BucketError("MethodNotAllowed", "The specified method is not allowed against this resource.")
+        if not call.key:
+            table: dict[str, Handler] = {"HEAD": self.head_bucket, "DELETE": self.delete_bucket}
+            if "notification" in q:
+                table = {"GET": self.get_notification, "PUT": self.put_notification}
+            elif "location" in q:
+                table = {"GET": self.get_location}
+            elif "uploads" in q:
+                table = {"GET": self.list_uploads}
+            elif "delete" in q:
+                table = {"POST": self.delete_objects}
+            else:
+                table.update({"PUT": self.create_bucket, "GET": self.list_objects})
+        elif "uploadId" in q:
+            table = {"PUT": self.upload_part, "GET": self.list_parts, "POST": self.complete_upload,
+                     "DELETE": self.abort_upload}
+        elif "uploads" in q:
+            table = {"POST": self.create_upload}
+        else:
+            table = {"PUT": self.put_object, "GET": self.get_object, "HEAD": self.get_object,
+                     "DELETE": self.delete_object}
+        handler = table.get(method)
+        if handler is None:
+            raise BucketError("MethodNotAllowed", "The specified method is not allowed against this resource.")
+        return handler
+
+    # -- buckets ----------------------------------------------------------------------
+    async def list_buckets(self, request: web.Request, call: Call) -> web.StreamResponse:
+        prefix = call.query.get("prefix", "")
+        after = _token_in(call.query.get("continuation-token", ""))
+        limit = _int(call.query, "max-buckets", 10000, 1, 10000)
+        rows = [(n, c) for n, c in self.store.list_buckets() if n.startswith(prefix) and n > after]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        parts = [OWNER, "<Buckets>"] + [f"<Bucket>{el('Name', n)}{el('CreationDate', iso(c))}"
+                                        f"{el('BucketRegion', self.store.region)}</Bucket>" for n, c in rows]
+        parts.append("</Buckets>")
+        if more:
+            parts.append(el("ContinuationToken", _token_out(rows[-1][0])))
+        if prefix:
+            parts.append(el("Prefix", prefix))
+        return _xml(doc("ListAllMyBucketsResult", parts))
+
+    async def create_bucket(self, request: web.Request, call: Call) -> web.StreamResponse:
+        body = await s3_body.read_all(request, call.signed, 64 * 1024)
+        if body.strip():
+            root = parse(body)
+            if root.tag != "CreateBucketConfiguration":
+                raise BucketError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                                  "against our published schema")
+        self.store.create_bucket(call.bucket)
+        return web.Response(headers={"Location": f"/{call.bucket}"})
+
+    async def head_bucket(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.bucket_dir(call.bucket)
+        return web.Response(headers={"x-amz-bucket-region": self.store.region})
+
+    async def get_location(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.bucket_dir(call.bucket)
+        region = "" if self.store.region == "us-east-1" else self.store.region
+        return _xml(f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint '
+                    f'xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{region}</LocationConstraint>'.encode())
+
+    async def delete_bucket(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.delete_bucket(call.bucket)
+        return web.Response(status=204)
+
+    async def get_notification(self, request: web.Request, call: Call) -> web.StreamResponse:
+        return _xml(notification_to_xml(self.store.notification(call.bucket)))
+
+    async def put_notification(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.bucket_dir(call.bucket)
+        config = notification_from_xml(await s3_body.read_all(request, call.signed, 256 * 1024))
+        self.store.put_notification(call.bucket, config)
+        return web.Response()
+
+    # -- listing ------------------------------------------------------------------------
+    async def list_objects(self, request: web.Request, call: Call) -> web.StreamResponse:
+        q = call.query
+        v2 = q.get("list-type") == "2"
+        prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
+        limit = _int(q, "max-keys", 1000, 0, 2**31 - 1)
+        encode = q.get("encoding-type")
+        if encode not in (None, "url"):
+            raise BucketError("InvalidArgument", "Invalid Encoding Method specified in Request",
+                              ArgumentName="encoding-type", ArgumentValue=str(encode))
+
+        def out(s: str) -> str:
+            return quote(s, safe="/") if encode else s
+
+        after, skip = "", ""
+        if v2 and "continuation-token" in q:
+            token = _token_in(q["continuation-token"])
+            if token.startswith("p:"):
+                skip = after = token[2:]
+            elif token.startswith("k:"):
+                after = token[2:]
+            else:
+                raise BucketError("InvalidArgument", "The continuation token provided is incorrect",
+                                  ArgumentName="continuation-token")
+        elif v2:
+            after = q.get("start-after", "")
+        else:
+            after = q.get("marker", "")
+            if delimiter and after.endswith(delimiter):
+                skip = after
+        self.store.bucket_dir(call.bucket)
+        contents, prefixes, count, truncated, last = [], [], 0, False, ""
+        items = self.store.list_objects(call.bucket, prefix, delimiter, after, skip)
+        for name, info in items:
+            if count >= limit:
+                truncated = True
+                break
+            count += 1
+            last = ("k:" if info is not None else "p:") + name
+            if info is None:
+                prefixes.append(f"<CommonPrefixes>{el('Prefix', out(name))}</CommonPrefixes>")
+            else:
+                contents.append(f"<Contents>{el('Key', out(name))}{el('LastModified', iso(info.modified))}"
+                                f"{el('ETag', _quoted(info.etag))}{el('Size', info.size)}"
+                                f"{el('StorageClass', 'STANDARD')}"
+                                f"{OWNER if (not v2 or q.get('fetch-owner') == 'true') else ''}</Contents>")
+        parts = [el("Name", call.bucket), el("Prefix", out(prefix))]
+        if v2:
+            if "continuation-token" in q:
+                parts.append(el("ContinuationToken", q["continuation-token"]))
+            if truncated:
+                parts.append(el("NextContinuationToken", _token_out(last)))
+            if q.get("start-after"):
+                parts.append(el("StartAfter", out(q["start-after"])))
+            parts.append(el("KeyCount", count))
+        else:
+            parts.append(el("Marker", out(q.get("marker", ""))))
+            if truncated and delimiter:
+                parts.append(el("NextMarker", out(last[2:])))
+        parts.append(el("MaxKeys", limit))
+        if delimiter:
+            parts.append(el("Delimiter", out(delimiter)))
+        if encode:
+            parts.append(el("EncodingType", "url"))
+        parts.append(el("IsTruncated", "true" if truncated else "false"))
+        return _xml(doc("ListBucketResult", parts + contents + prefixes))
+
+    # -- objects --------------------------------------------------------------------
+    async def _receive(self, request: web.Request, call: Call, w: ObjectWriter) -> None:
+        try:
+            async for chunk in s3_body.payload(request, call.signed):
+                w.write(chunk)
+        except BaseException:
+            w.abort()
+            raise
+
+    async def put_object(self, request: web.Request, call: Call) -> web.StreamResponse:
+        if "x-amz-copy-source" in request.headers:
+            return await self.copy_object(request, call)
+        _content_length(request)
+        meta = _metadata(request)
+        w = self.store.writer(call.bucket, call.key)
+        await self._receive(request, call, w)
+        info = self.store.commit(w, content_type=request.headers.get("Content-Type"), metadata=meta,
+                                 source_ip=call.source_ip, request_id=call.request_id)
+        return web.Response(headers={"ETag": _quoted(info.etag)})
+
+    async def get_object(self, request: web.Request, call: Call) -> web.StreamResponse:
+        info = self.store.head(call.bucket, call.key)
+        not_modified = _preconditions(request, info)
+        headers = {"ETag": _quoted(info.etag), "Last-Modified": http_date(info.modified),
+                   "Accept-Ranges": "bytes", "Content-Type": info.content_type}
+        headers.update({f"x-amz-meta-{k}": v for k, v in info.metadata.items()})
+        for q, h in (("response-content-type", "Content-Type"), ("response-content-disposition", "Content-Disposition"),
+                     ("response-cache-control", "Cache-Control"), ("response-content-encoding", "Content-Encoding"),
+                     ("response-content-language", "Content-Language"), ("response-expires", "Expires")):
+            if q in call.query:
+                headers[h] = call.query[q]
+        if not_modified:
+            return web.Response(status=304, headers={k: headers[k] for k in ("ETag", "Last-Modified")})
+        start, end = 0, info.size - 1
+        status = 200
+        rng = _RANGE.fullmatch(request.headers.get("Range", "").strip())
+        if rng and (rng.group(1) or rng.group(2)):
+            a, b = rng.groups()
+            if not a:
+                start, end = max(0, info.size - int(b)), info.size - 1
+                if int(b) == 0:
+                    raise _bad_range(info.size)
+            else:
+                start, end = int(a), min(int(b), info.size - 1) if b else info.size - 1
+                if start >= info.size or (b and int(b) < start):
+                    raise _bad_range(info.size)
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
+        count = end - start + 1 if info.size else 0
+        resp = web.StreamResponse(status=status, headers=headers)
+        resp.content_length = count
+        resp.headers["x-amz-request-id"] = resp.headers["x-amz-id-2"] = call.request_id
+        if request.method == "HEAD":
+            await resp.prepare(request)
+            await resp.write_eof()
+            return resp
+        try:
+            f = open(info.path, "rb")
+        except FileNotFoundError:
+            raise BucketError("NoSuchKey", "The specified key does not exist.", Key=call.key) from None
+        with f:
+            await resp.prepare(request)
+            await _send_file(request, resp, f, start, count)
+        return resp
+
+    async def delete_object(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.delete(call.bucket, call.key, source_ip=call.source_ip, request_id=call.request_id)
+        return web.Response(status=204)
+
+    async def delete_objects(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.bucket_dir(call.bucket)
+        root = parse(await s3_body.read_all(request, call.signed, 2 * 1024 * 1024))
+        keys = [text(o, "Key") for o in root.findall("Object")]
+        if root.tag != "Delete" or not keys or len(keys) > 1000:
+            raise BucketError("MalformedXML", "The XML you provided was not well-formed or did not validate against "
+                              "our published schema (1 to 1000 Object elements)")
+        quiet = text(root, "Quiet").lower() == "true"
+        parts = []
+        for key in keys:
+            try:
+                self.store.delete(call.bucket, key, source_ip=call.source_ip, request_id=call.request_id)
+                if not quiet:
+                    parts.append(f"<Deleted>{el('Key', key)}</Deleted>")
+            except BucketError as e:
+                parts.append(f"<Error>{el('Key', key)}{el('Code', e.code)}{el('Message', e.message)}</Error>")
+        return _xml(doc("DeleteResult", parts))
+
+    async def copy_object(self, request: web.Request, call: Call) -> web.StreamResponse:
+        src_bucket, src_key, src = self._copy_source(request)
+        directive = request.headers.get("x-amz-metadata-directive", "COPY").upper()
+        if directive not in ("COPY", "REPLACE"):
+            raise BucketError("InvalidArgument", "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
+                              ArgumentValue=directive)
+        if (src_bucket, src_key) == (call.bucket, call.key) and directive == "COPY":
+            raise BucketError("InvalidRequest", "This copy request is illegal because it is trying to copy an object "
+                              "to itself without changing the object's metadata, storage class, website redirect "
+                              "location or encryption attributes.")
+        replace = directive == "REPLACE"
+        info = await asyncio.get_running_loop().run_in_executor(None, lambda: self.store.copy(
+            src_bucket, src_key, call.bucket, call.key, metadata=_metadata(request) if replace else None,
+            content_type=request.headers.get("Content-Type") if replace else None, source_ip=call.source_ip,
+            request_id=call.request_id))
+        return _xml(doc("CopyObjectResult", [el("LastModified", iso(info.modified)), el("ETag", _quoted(info.etag))]))
+
+    def _copy_source(self, request: web.Request) -> tuple[str, str, ObjectInfo]:
+        raw = unquote(request.headers["x-amz-copy-source"].partition("?")[0]).lstrip("/")
+        src_bucket, _, src_key = raw.partition("/")
+        if not src_key:
+            raise BucketError("InvalidArgument", "Copy Source must mention the source bucket and key: "
+                              "sourcebucket/sourcekey", ArgumentName="x-amz-copy-source")
+        src = self.store.head(src_bucket, src_key)
+        _preconditions(request, src, prefix="x-amz-copy-source-")
+        return src_bucket, src_key, src
+
+    # -- multipart uploads --------------------------------------------------------------
+    async def create_upload(self, request: web.Request, call: Call) -> web.StreamResponse:
+        upload = self.store.create_upload(call.bucket, call.key, request.headers.get("Content-Type"),
+                                          _metadata(request))
+        return _xml(doc("InitiateMultipartUploadResult", [el("Bucket", call.bucket), el("Key", call.key),
+                                                          el("UploadId", upload)]))
+
+    async def upload_part(self, request: web.Request, call: Call) -> web.StreamResponse:
+        upload, number = call.query["uploadId"], _int(call.query, "partNumber", 0, 1, 10000)
+        w = self.store.part_writer(call.bucket, call.key, upload, number)
+        if "x-amz-copy-source" in request.headers:  # UploadPartCopy
+            src_bucket, src_key, src = self._copy_source(request)
+            start, end = 0, src.size - 1
+            rng = request.headers.get("x-amz-copy-source-range")
+            if rng:
+                m = re.fullmatch(r"bytes=(\d+)-(\d+)", rng.strip())
+                if not m or int(m.group(1)) > int(m.group(2)) or int(m.group(2)) >= src.size:
+                    w.abort()
+                    raise BucketError("InvalidArgument", "The x-amz-copy-source-range value must be of the form "
+                                      "bytes=first-last where first and last are the zero-based offsets of the first "
+                                      "and last bytes to copy", ArgumentName="x-amz-copy-source-range")
+                start, end = int(m.group(1)), int(m.group(2))
+            await asyncio.get_running_loop().run_in_executor(None, copy_range, src.path, w, start, end, src_key)
+            etag = self.store.commit_part(w, upload, number)
+            return _xml(doc("CopyPartResult", [el("LastModified", iso(src.modified)), el("ETag", _quoted(etag))]))
+        _content_length(request)
+        await self._receive(request, call, w)
+        etag = self.store.commit_part(w, upload, number)
+        return web.Response(headers={"ETag": _quoted(etag)})
+
+    async def list_parts(self, request: web.Request, call: Call) -> web.StreamResponse:
+        upload = call.query["uploadId"]
+        self.store.upload(call.bucket, call.key, upload)
+        after = _int(call.query, "part-number-marker", 0, 0, 10000)
+        limit = _int(call.query, "max-parts", 1000, 0, 1000)
+        rows = [r for r in self.store.parts(upload) if r[0] > after]
+        shown = rows[:limit]
+        parts = [el("Bucket", call.bucket), el("Key", call.key), el("UploadId", upload),
+                 el("PartNumberMarker", after), el("MaxParts", limit),
+                 el("IsTruncated", "true" if len(rows) > limit else "false")]
+        if len(rows) > limit and shown:
+            parts.append(el("NextPartNumberMarker", shown[-1][0]))
+        parts += [f"<Part>{el('PartNumber', n)}{el('ETag', _quoted(e))}{el('Size', s)}</Part>" for n, s, e in shown]
+        return _xml(doc("ListPartsResult", parts + [el("StorageClass", "STANDARD")]))
+
+    async def list_uploads(self, request: web.Request, call: Call) -> web.StreamResponse:
+        prefix = call.query.get("prefix", "")
+        rows = [r for r in self.store.list_uploads(call.bucket) if r[0].startswith(prefix)]
+        parts = [el("Bucket", call.bucket), el("Prefix", prefix), el("MaxUploads", 1000), el("IsTruncated", "false")]
+        parts += [f"<Upload>{el('Key', k)}{el('UploadId', u)}{el('Initiated', iso(t))}"
+                  f"{el('StorageClass', 'STANDARD')}</Upload>" for k, u, t in rows]
+        return _xml(doc("ListMultipartUploadsResult", parts))
+
+    async def complete_upload(self, request: web.Request, call: Call) -> web.StreamResponse:
+        upload = call.query["uploadId"]
+        root = parse(await s3_body.read_all(request, call.signed, 4 * 1024 * 1024))
+        try:
+            chosen = [(int(text(p, "PartNumber")), text(p, "ETag")) for p in root.findall("Part")]
+        except ValueError:
+            raise BucketError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                              "against our published schema") from None
+        info = await asyncio.get_running_loop().run_in_executor(None, lambda: self.store.complete_upload(
+            call.bucket, call.key, upload, chosen, source_ip=call.source_ip, request_id=call.request_id))
+        location = f"{request.scheme}://{request.host}/{call.bucket}/{quote(call.key)}"
+        return _xml(doc("CompleteMultipartUploadResult", [el("Location", location), el("Bucket", call.bucket),
+                                                          el("Key", call.key), el("ETag", _quoted(info.etag))]))
+
+    async def abort_upload(self, request: web.Request, call: Call) -> web.StreamResponse:
+        self.store.abort_upload(call.bucket, call.key, call.query["uploadId"])
+        return web.Response(status=204)
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _valid_bucket(name: str) -> bool:
+    try:
+        check_bucket_name(name)
+        return True
+    except BucketError:
+        return False
+
+
+def _xml(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type="application/xml")
+
+
+def _quoted(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def _int(q: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = q.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise BucketError("InvalidArgument", f"Argument {name} must be an integer between {low} and {high}",
+                          ArgumentName=name, ArgumentValue=raw)
+    return min(value, high)
+
+
+def _token_out(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode("utf-8", "surrogatepass")).decode()
+
+
+def _token_in(token: str) -> str:
+    if not token:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
+    except (ValueError, UnicodeDecodeError):
+        raise BucketError("InvalidArgument", "The continuation token provided is incorrect",
+                          ArgumentName="continuation-token") from None
+
+
+def _metadata(request: web.Request) -> dict[str, str]:
+    meta = {k.lower()[11:]: v for k, v in request.headers.items() if k.lower().startswith("x-amz-meta-")}
+    if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
+        raise BucketError("MetadataTooLarge", f"Your metadata headers exceed the maximum allowed metadata size "
+                          f"({MAX_META} bytes).")
+    return meta
+
+
+def _content_length(request: web.Request) -> None:
+    if request.content_length is None and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        raise BucketError("MissingContentLength", "You must provide the Content-Length HTTP header.", 411)
+
+
+def _bad_range(size: int) -> BucketError:
+    return BucketError("InvalidRange", "The requested range is not satisfiable", ActualObjectSize=str(size))
+
+
+def _preconditions(request: web.Request, info: ObjectInfo, prefix: str = "") -> bool:
+    """S3's conditional headers: raises 412; True means answer 304 (GetObject only)."""
+    h = request.headers
+    etag = _quoted(info.etag)
+
+    def tags(value: str) -> list[str]:
+        return [t.strip() for t in value.split(",")]
+
+    match, none = h.get(prefix + "if-match"), h.get(prefix + "if-none-match")
+    since, unmodified = h.get(prefix + "if-modified-since"), h.get(prefix + "if-unmodified-since")
+    if match is not None and not ("*" in tags(match) or etag in tags(match) or info.etag in tags(match)):
+        raise BucketError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                          Condition=prefix + "If-Match")
+    if match is None and unmodified is not None and _date(unmodified) is not None \
+            and int(info.modified) > _date(unmodified):  # type: ignore[operator]
+        raise BucketError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                          Condition=prefix + "If-Unmodified-Since")
+    if none is not None and ("*" in tags(none) or etag in tags(none) or info.etag in tags(none)):
+        if prefix:
+            raise BucketError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                              Condition=prefix + "If-None-Match")
+        return True
+    if none is None and since is not None and _date(since) is not None \
+            and int(info.modified) <= _date(since):  # type: ignore[operator]
+        if prefix:
+            raise BucketError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                              Condition=prefix + "If-Modified-Since")
+        return True
+    return False
+
+
+def _date(value: str) -> float | None:
+    from email.utils import parsedate_to_datetime
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+async def _send_file(request: web.Request, resp: web.StreamResponse, f: Any, offset: int, count: int) -> None:
+    """File to socket with the kernel's sendfile where the loop has it (the fast
+    path lends aiohttp a wrapper: sendfile goes to the real transport under it),
+    else in 1 MiB reads off the loop."""
+    if count <= 0:
+        await resp.write_eof()
+        return
+    transport = request.transport
+    real = getattr(transport, "_transport", transport)
+    loop = asyncio.get_running_loop()
+    sent = False
+    if real is not None and not real.is_closing():
+        try:
+            await loop.sendfile(real, f, offset, count, fallback=False)
+            sent = True
+        except (NotImplementedError, RuntimeError, AttributeError, TypeError):
+            pass
+    if not sent:
+        pos, left = offset, count
+        while left > 0:
+            chunk = await loop.run_in_executor(None, os.pread, f.fileno(), min(left, 1 << 20), pos)
+            if not chunk:
+                break
+            await resp.write(chunk)
+            pos += len(chunk)
+            left -= len(chunk)
+    await resp.write_eof()
