@@ -149,11 +149,12 @@ def build(path: str | Path, out: str | Path | None = None,
             say(f"{src.name}: unchanged, from the build cache")
             shutil.copyfile(cached, out)
             return out
-        say(f"building {src.name} ({lang}) ...")
-        for cmd in commands:
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=src.parent)
-            if proc.returncode != 0:
-                raise BuildError(f"{src.name}: the {lang} build failed:\n{(proc.stderr or proc.stdout).strip()}")
+        from .progress import step
+        with step(f"building {src.name} ({lang})"):
+            for cmd in commands:
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=src.parent)
+                if proc.returncode != 0:
+                    raise BuildError(f"{src.name}: the {lang} build failed:\n{(proc.stderr or proc.stdout).strip()}")
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / "out.wasm", cached)
         shutil.copyfile(work / "out.wasm", out)
