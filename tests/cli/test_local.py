@@ -7,7 +7,7 @@ from pathlib import Path
 
 from wasmhost.cli import main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_invoke_prints_result_and_report(tmp_path, capsysbinary):
