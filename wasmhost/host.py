@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import msgpack
 import wasmtime
@@ -88,13 +88,25 @@ class Host:
         self._janitor.start()
 
     # -- deploy ---------------------------------------------------------------------
-    def deploy(self, name: str, source: str | Path | bytes, config: FunctionConfig | None = None, *,
+    def deploy(self, name: str, source: str | Path | bytes | Callable, config: FunctionConfig | None = None, *,
                version: str = "$LATEST") -> FunctionInfo:
         """Check, compile (or load from the artifact cache), link and pre-warm a
         function. Everything that could be wrong with the module fails here, with
         ``DeployError``; replacing a function lets its in-flight invocations finish.
         A numbered ``version`` is a separate function, invoked as ``"name:version"``
-        (Lambda's qualified name); ``$LATEST`` is just ``"name"``."""
+        (Lambda's qualified name); ``$LATEST`` is just ``"name"``. ``source`` may be
+        a plain Python function: it runs in the sandboxed Python runtime, with the
+        helpers and closures it uses (``runtimes/shipping.py``)."""
+        if callable(source) and not isinstance(source, (str, bytes, bytearray, memoryview, os.PathLike)):
+            import dataclasses
+            import tempfile
+
+            from .runtimes import shipping
+            config = config or FunctionConfig()
+            with tempfile.TemporaryDirectory(prefix="wasmhost-shipped-") as tmp:
+                handler = shipping.write(source, Path(tmp) / "fn")
+                return self.deploy(name, Path(tmp) / "fn", dataclasses.replace(config, handler=handler),
+                                   version=version)
         if not isinstance(name, str) or not NAME_RE.match(name):
             raise DeployError(f"function name must match [A-Za-z0-9_-]{{1,64}}, not {name!r}")
         if not isinstance(version, str) or not VERSION_RE.match(version):
