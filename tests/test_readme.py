@@ -7,7 +7,7 @@ runs after setting up .venv) or ``<!-- readme-test: skip (why) -->``. A block wi
 no marker fails the test, so a new block is either run or says why not. The
 ``sh`` blocks are one shell session: what one block exports, the next one has.
 Blocks run in a scratch folder that links the checkout's ``.venv``, ``examples``,
-``tests`` and ``guest_sdk``, with ``$WASMHOST_HOME`` there too, and the server's
+``tests`` and ``guest_sdk``, with ``$WASMHOST_HOME`` there too (the build cache is shared), and the server's
 address in place of ``127.0.0.1:9000``.
 """
 
@@ -53,8 +53,10 @@ def test_readme_runs_as_written(server, tmp_path):
     work.mkdir()
     for name in (".venv", "examples", "tests", "guest_sdk", "scripts"):
         (work / name).symlink_to(ROOT / name)
-    env = dict(os.environ, WASMHOST_HOME=str(tmp_path / "home"), WASMHOST_ENDPOINT=server.url,
-               HOME=str(tmp_path / "home"), WASMHOST_PROGRESS="0")
+    from wasmhost.build import cache_dir
+    # a fresh data directory; the build cache (deterministic outputs: runtimes, C builds) is shared
+    env = dict(os.environ, WASMHOST_HOME=str(tmp_path / "home"), WASMHOST_BUILD_CACHE=str(cache_dir()),
+               WASMHOST_ENDPOINT=server.url, WASMHOST_PROGRESS="0")
     env.pop("VIRTUAL_ENV", None)
     assert [m for m, _, _ in blocks()].count("server") == 1
     transcript, exports = [], ""
@@ -65,13 +67,15 @@ def test_readme_runs_as_written(server, tmp_path):
         if lang == "sh":  # one shell session: what a block exports, the next has
             cmd = ["bash", "-euo", "pipefail", "-c", exports + body]
             exports += "".join(line + "\n" for line in body.splitlines() if line.startswith("export "))
-        else:
-            cmd = [str(ROOT / ".venv/bin/python"), "-c", body]
+        else:  # as a user runs it: saved to a file (a function typed into `python -c` has no source)
+            script = work / f"readme_block_{len(transcript)}.py"
+            script.write_text(body)
+            cmd = [str(ROOT / ".venv/bin/python"), script.name]
         proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
         transcript.append(proc.stdout)
         assert proc.returncode == 0, f"README block failed:\n{body}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
         assert "Traceback" not in proc.stderr, proc.stderr
     out = "\n".join(transcript)
     for expected in ("Hello, world!", '{"a": 1}', "Hello, ada!", "you asked for /some/path", '{"hello": "world"}',
-                     "b'{\"a\": 1}'", "500500"):
+                     "b'{\"a\": 1}'", "500500", "{'words': 4}"):
         assert expected in out, f"{expected!r} not in the README's output:\n{out}"
