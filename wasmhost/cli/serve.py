@@ -28,9 +28,12 @@ def _is_loopback(host: str) -> bool:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
+    import importlib.util
     import logging
     import socket
 
+    if importlib.util.find_spec("aiohttp") is None:
+        raise UsageError("`wasmhost serve` needs the server extra: pip install 'wasmhost[server]'")
     from .. import Host
     from ..server.lambda_model import Registry
     from ..server import AuthConfig, serve
