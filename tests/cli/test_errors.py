@@ -138,3 +138,14 @@ def test_help_lists_the_environment():
         assert var in out
     serve_help = cli("serve", "--help").stdout
     assert "the port to listen on" in serve_help and "the address to listen on" in serve_help
+
+
+def test_serve_without_the_server_extra(monkeypatch, capsys):
+    import importlib.util
+
+    from wasmhost.cli import main
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a))
+    assert main(["serve", "--port", "0"]) == 2
+    assert capsys.readouterr().err == "wasmhost: error: `wasmhost serve` needs the server extra: " \
+                                      "pip install 'wasmhost[server]'\n"
