@@ -34,7 +34,7 @@ def blocks() -> list[tuple[str, str, str]]:
 
 
 def test_every_block_is_run_or_says_why_not():
-    for mark, lang, body in blocks():
+    for mark, _lang, body in blocks():
         assert mark == "run" or mark == "server" or re.fullmatch(r"skip \(.+\)", mark), \
             f"README block without a readme-test marker:\n{body}"
 

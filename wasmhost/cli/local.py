@@ -57,7 +57,7 @@ def module_bytes(path: Path) -> bytes:
         raise WasmhostError(f"{path}: not a WebAssembly module (a .wasm file starts with \\0asm)")
     import wasmtime
     try:
-        return wasmtime.wat2wasm(data.decode("utf-8", errors="replace"))
+        return bytes(wasmtime.wat2wasm(data.decode("utf-8", errors="replace")))
     except wasmtime.WasmtimeError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else "invalid"
         raise WasmhostError(f"{path}: not a WebAssembly module, nor valid WebAssembly text ({first})") from None
@@ -102,13 +102,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not (bench_dir / "suite.py").exists():
         raise WasmhostError(f"the benchmark suite is not here ({bench_dir}); run from a wasmhost checkout")
     sys.path.insert(0, str(bench_dir))
-    import report  # bench/report.py
+    import report  # type: ignore[import-not-found]  # bench/report.py
     if args.compare:
         old, new = (json.loads(Path(p).read_text()) for p in args.compare)
         table, regressions = report.compare(old, new, args.threshold)
         print(table)
         return 1 if regressions else 0
-    import suite  # bench/suite.py
+    import suite  # type: ignore[import-not-found]  # bench/suite.py
     kinds = args.kinds.split(",") if args.kinds else None
     unknown = set(kinds or []) - set(suite.KINDS)
     if unknown:
