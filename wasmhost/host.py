@@ -6,10 +6,8 @@ front ends over it; an edge device uses it directly, with no server.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
-import logging
 import os
 import re
 import threading
@@ -30,11 +28,16 @@ from .function import Function, FunctionInfo, InvokeResult, Overrun
 from .clock import ALIASES
 from .metering import Ledger
 
-log = logging.getLogger("wasmhost")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VERSION_RE = re.compile(r"^(\$LATEST|[0-9]{1,10})$")
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous request and response limit
 CODECS = ("raw", "json", "msgpack")
+
+
+def _info(message: str) -> None:
+    """Runtime build messages, logged (``logging`` loads on first use, not with ``import wasmhost``)."""
+    import logging
+    logging.getLogger("wasmhost").info(message)
 
 
 def default_data_dir() -> Path:
@@ -119,6 +122,7 @@ class Host:
             guest, sha, size, from_cache = self._runtime_function(path, config, grants)
         else:
             wasm = _read_module(source)
+            import hashlib
             sha, size = hashlib.sha256(wasm).hexdigest(), len(wasm)
             try:
                 module, from_cache = self.cache.load_or_compile(wasm, sha)
@@ -158,7 +162,7 @@ class Host:
         from .runtimes.deploy import runtime_function
         try:
             return runtime_function(path, config, self.engine, self._code_root(), self._runtime_component, grants,
-                                    progress=log.info)
+                                    progress=_info)
         except BuildError as e:
             raise DeployError(str(e)) from None
 
