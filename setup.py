@@ -30,7 +30,9 @@ class BuildPy(build_py):
         shutil.copytree(ROOT / "guest_sdk", sdk, ignore=shutil.ignore_patterns("node_modules", "__pycache__", "*.pyc"))
         if os.environ.get("WASMHOST_WHEEL_RUNTIMES") == "none":
             return
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "WASMHOST_SDK": str(ROOT / "guest_sdk")}
+        # PYTHONPATH: this tree first, then pip's isolated build environment (which it names there)
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONPATH": path, "WASMHOST_SDK": str(ROOT / "guest_sdk")}
         proc = subprocess.run([sys.executable, "-m", "wasmhost.runtimes.prebuilt", str(target / "prebuilt")],
                               cwd=ROOT, env=env)
         if proc.returncode != 0:
