@@ -36,6 +36,13 @@ def find(name: str, inputs: list[Path], where: Path = DIR) -> Path | None:
     return path if doc["inputs"] == digest(inputs) and path.exists() else None
 
 
+def stdlib(inputs: list[Path], where: Path = DIR) -> Path | None:
+    """The Python standard library shipped beside the prebuilt Python runtime (which
+    mounts it at /python), while that runtime is the one in use."""
+    library = where / "python-stdlib"
+    return library if library.is_dir() and find("python", inputs, where) is not None else None
+
+
 def write(name: str, built: Path, inputs: list[Path], tool: str, where: Path) -> Path:
     where.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(built, where / built.name)
@@ -51,6 +58,9 @@ def main(out: str) -> int:
         built = module.runtime_path(progress=lambda m: print(m, file=sys.stderr, flush=True), prebuilt=False)
         path = write(name, built, module.inputs(), module.tool(), Path(out))
         print(f"prebuilt {name} runtime: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    # the standard library the Python runtime mounts (unpacking it needs componentize-py)
+    shutil.copytree(python.stdlib_dir(), Path(out) / "python-stdlib", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
     return 0
 
 
