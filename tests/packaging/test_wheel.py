@@ -42,8 +42,9 @@ def installed(tmp_path_factory):
     env_dir = tmp / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing but the venv's own packages
     subprocess.run([str(py), "-m", "pip", "install", "--quiet", f"{wheel}[server]"], check=True,
-                   capture_output=True, timeout=600)
+                   capture_output=True, timeout=600, env=clean)
     work = tmp / "work"
     work.mkdir()
     (work / "app.py").write_text(APP_PY)
