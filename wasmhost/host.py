@@ -170,6 +170,7 @@ class Host:
         with self._deploy_lock:
             cached = self._components.get(runtime)
         if cached is None:  # the runtime's file name carries the hash of what built it
+            import hashlib
             key = hashlib.sha256(runtime.name.encode()).hexdigest()
             cached = self.cache.load_or_compile(runtime.read_bytes, key, component=True)
             with self._deploy_lock:
