@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
     reason="building the wheel's JavaScript runtime needs `npm ci --prefix guest_sdk/javascript` (scripts/setup)")
 
 APP_PY = "import json\n\ndef handler(event, context):\n    return {'py': event, 'fn': context.function_name}\n"
-INDEX_JS = "export function handler(event, context) { return {js: event}; }\n"
+INDEX_JS = "export async function handler(event, context) { return {js: event}; }\n"
 
 
 @pytest.fixture(scope="module")
