@@ -28,6 +28,7 @@ class BuildPy(build_py):
         sdk = target / "guest_sdk"
         shutil.rmtree(sdk, ignore_errors=True)
         shutil.copytree(ROOT / "guest_sdk", sdk, ignore=shutil.ignore_patterns("node_modules", "__pycache__", "*.pyc"))
+        shutil.rmtree(target / "prebuilt", ignore_errors=True)  # build/ is reused: no runtimes of earlier builds
         if os.environ.get("WASMHOST_WHEEL_RUNTIMES") == "none":
             return
         # PYTHONPATH: this tree first, then pip's isolated build environment (which it names there)
