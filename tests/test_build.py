@@ -113,3 +113,12 @@ def test_build_errors_are_clear(tmp_path):
     (tmp_path / "b.zig").write_text("")
     with pytest.raises(BuildError, match="cannot tell which file"):
         build(tmp_path)
+
+
+def test_build_cache_lives_in_the_data_directory(monkeypatch, tmp_path):
+    from wasmhost.build import cache_dir
+    monkeypatch.delenv("WASMHOST_BUILD_CACHE", raising=False)
+    monkeypatch.setenv("WASMHOST_HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / "build"
+    monkeypatch.setenv("WASMHOST_BUILD_CACHE", str(tmp_path / "elsewhere"))
+    assert cache_dir() == tmp_path / "elsewhere"

@@ -24,7 +24,10 @@ from typing import Callable
 
 from .errors import WasmhostError
 
-SDK = Path(os.environ.get("WASMHOST_SDK") or Path(__file__).resolve().parent.parent / "guest_sdk")
+_HERE = Path(__file__).resolve().parent
+# a wheel carries the SDK inside the package (setup.py copies it); a checkout has it beside
+SDK = Path(os.environ.get("WASMHOST_SDK") or next(
+    (p for p in (_HERE / "guest_sdk", _HERE.parent / "guest_sdk") if p.is_dir()), _HERE.parent / "guest_sdk"))
 LANGUAGES = {".c": "c", ".zig": "zig", ".rs": "rust", ".ts": "assemblyscript", ".wat": "wat",
              ".py": "python", ".js": "javascript", ".mjs": "javascript"}
 RUNTIME_LANGUAGES = ("python", "javascript")  # deployed as source on a shared runtime
@@ -36,7 +39,10 @@ class BuildError(WasmhostError):
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("WASMHOST_BUILD_CACHE") or Path.home() / ".cache" / "wasmhost" / "build")
+    """Built modules and runtimes: ``$WASMHOST_BUILD_CACHE``, else ``build/`` in the data
+    directory (``$WASMHOST_HOME``, default ``~/.wasmhost``), beside the artifact cache."""
+    return Path(os.environ.get("WASMHOST_BUILD_CACHE")
+                or Path(os.environ.get("WASMHOST_HOME") or Path.home() / ".wasmhost") / "build")
 
 
 def _need(ok: bool, what: str, install: str) -> None:
@@ -143,11 +149,12 @@ def build(path: str | Path, out: str | Path | None = None,
             say(f"{src.name}: unchanged, from the build cache")
             shutil.copyfile(cached, out)
             return out
-        say(f"building {src.name} ({lang}) ...")
-        for cmd in commands:
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=src.parent)
-            if proc.returncode != 0:
-                raise BuildError(f"{src.name}: the {lang} build failed:\n{(proc.stderr or proc.stdout).strip()}")
+        from .progress import step
+        with step(f"building {src.name} ({lang})"):
+            for cmd in commands:
+                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=src.parent)
+                if proc.returncode != 0:
+                    raise BuildError(f"{src.name}: the {lang} build failed:\n{(proc.stderr or proc.stdout).strip()}")
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / "out.wasm", cached)
         shutil.copyfile(work / "out.wasm", out)

@@ -6,16 +6,14 @@ front ends over it; an edge device uses it directly, with no server.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
-import logging
 import os
 import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import msgpack
 import wasmtime
@@ -30,11 +28,16 @@ from .function import Function, FunctionInfo, InvokeResult, Overrun
 from .clock import ALIASES
 from .metering import Ledger
 
-log = logging.getLogger("wasmhost")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VERSION_RE = re.compile(r"^(\$LATEST|[0-9]{1,10})$")
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous request and response limit
 CODECS = ("raw", "json", "msgpack")
+
+
+def _info(message: str) -> None:
+    """Runtime build messages, logged (``logging`` loads on first use, not with ``import wasmhost``)."""
+    import logging
+    logging.getLogger("wasmhost").info(message)
 
 
 def default_data_dir() -> Path:
@@ -88,13 +91,25 @@ class Host:
         self._janitor.start()
 
     # -- deploy ---------------------------------------------------------------------
-    def deploy(self, name: str, source: str | Path | bytes, config: FunctionConfig | None = None, *,
+    def deploy(self, name: str, source: str | Path | bytes | Callable, config: FunctionConfig | None = None, *,
                version: str = "$LATEST") -> FunctionInfo:
         """Check, compile (or load from the artifact cache), link and pre-warm a
         function. Everything that could be wrong with the module fails here, with
         ``DeployError``; replacing a function lets its in-flight invocations finish.
         A numbered ``version`` is a separate function, invoked as ``"name:version"``
-        (Lambda's qualified name); ``$LATEST`` is just ``"name"``."""
+        (Lambda's qualified name); ``$LATEST`` is just ``"name"``. ``source`` may be
+        a plain Python function: it runs in the sandboxed Python runtime, with the
+        helpers and closures it uses (``runtimes/shipping.py``)."""
+        if callable(source) and not isinstance(source, (str, bytes, bytearray, memoryview, os.PathLike)):
+            import dataclasses
+            import tempfile
+
+            from .runtimes import shipping
+            config = config or FunctionConfig()
+            with tempfile.TemporaryDirectory(prefix="wasmhost-shipped-") as tmp:
+                handler = shipping.write(source, Path(tmp) / "fn")
+                return self.deploy(name, Path(tmp) / "fn", dataclasses.replace(config, handler=handler),
+                                   version=version)
         if not isinstance(name, str) or not NAME_RE.match(name):
             raise DeployError(f"function name must match [A-Za-z0-9_-]{{1,64}}, not {name!r}")
         if not isinstance(version, str) or not VERSION_RE.match(version):
@@ -107,6 +122,7 @@ class Host:
             guest, sha, size, from_cache = self._runtime_function(path, config, grants)
         else:
             wasm = _read_module(source)
+            import hashlib
             sha, size = hashlib.sha256(wasm).hexdigest(), len(wasm)
             try:
                 module, from_cache = self.cache.load_or_compile(wasm, sha)
@@ -146,7 +162,7 @@ class Host:
         from .runtimes.deploy import runtime_function
         try:
             return runtime_function(path, config, self.engine, self._code_root(), self._runtime_component, grants,
-                                    progress=log.info)
+                                    progress=_info)
         except BuildError as e:
             raise DeployError(str(e)) from None
 
@@ -154,6 +170,7 @@ class Host:
         with self._deploy_lock:
             cached = self._components.get(runtime)
         if cached is None:  # the runtime's file name carries the hash of what built it
+            import hashlib
             key = hashlib.sha256(runtime.name.encode()).hexdigest()
             cached = self.cache.load_or_compile(runtime.read_bytes, key, component=True)
             with self._deploy_lock:

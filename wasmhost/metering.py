@@ -9,7 +9,6 @@ the host's maintenance thread, never from the invocation itself.
 from __future__ import annotations
 
 import math
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -156,6 +155,7 @@ class Ledger:
 
     def __init__(self, path: Path | str | None) -> None:
         self.path = str(path) if path is not None else ":memory:"
+        import sqlite3  # with Host(), not with ``import wasmhost``
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         if path is not None:
             self._db.execute("PRAGMA journal_mode=WAL")

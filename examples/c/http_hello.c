@@ -7,17 +7,29 @@
  */
 #include "wasmhost.h"
 
-static wh_bytes handle(wh_bytes ev) {
-    static const char key[] = "\"rawPath\":\"";
-    const uint8_t *path = 0;
-    size_t plen = 0;
+/* The value of "rawPath": JSON allows spaces around the colon (the server writes
+ * `"rawPath": "/some/path"`), so skip them rather than match one spelling. */
+static const uint8_t *raw_path(wh_bytes ev, size_t *len) {
+    static const char key[] = "\"rawPath\"";
+    const uint8_t *end = ev.data + ev.len;
     for (size_t i = 0; i + sizeof key - 1 <= ev.len; i++) {
-        if (wh_memeq(ev.data + i, key, sizeof key - 1)) {
-            path = ev.data + i + sizeof key - 1;
-            while (path + plen < ev.data + ev.len && path[plen] != '"') plen++;
-            break;
-        }
+        if (!wh_memeq(ev.data + i, key, sizeof key - 1)) continue;
+        const uint8_t *p = ev.data + i + sizeof key - 1;
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+        if (p == end || *p++ != ':') continue;
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+        if (p == end || *p++ != '"') continue;
+        size_t n = 0;
+        while (p + n < end && p[n] != '"') n++;
+        *len = n;
+        return p;
     }
+    return 0;
+}
+
+static wh_bytes handle(wh_bytes ev) {
+    size_t plen = 0;
+    const uint8_t *path = raw_path(ev, &plen);
     static const char head[] = "{\"statusCode\":200,\"headers\":{\"content-type\":\"text/plain\"},\"body\":\"you asked for ";
     static const char tail[] = "\"}";
     uint8_t *out = wasmhost_malloc(sizeof head + plen + sizeof tail);

@@ -12,9 +12,7 @@ a crash mid-write never leaves a half file under the real name.
 
 from __future__ import annotations
 
-import logging
 import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -23,7 +21,11 @@ import wasmtime
 
 from .engine import Engine
 
-log = logging.getLogger("wasmhost.cache")
+
+
+def _warn(message: str, *args: object) -> None:
+    import logging  # rare paths: not loaded with ``import wasmhost``
+    logging.getLogger("wasmhost.cache").warning(message, *args)
 
 
 def checksum(data: bytes) -> str:
@@ -43,6 +45,7 @@ def sidecar(path: Path) -> Path:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    import tempfile
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -84,9 +87,13 @@ class ArtifactCache:
                 return module, True
         if callable(wasm):
             wasm = wasm()
-        if len(wasm) > 1 << 20:
-            log.info("compiling %.1f MB of WebAssembly (once; cached afterwards)", len(wasm) / 2**20)
-        module = kind(self.engine.wasmtime, wasm)
+        if len(wasm) > 1 << 20:  # ~0.6 s per MB here: a runtime component takes 8-16 s
+            from ..progress import step
+            with step(f"compiling {len(wasm) / 2**20:.1f} MB of WebAssembly (once; cached afterwards)",
+                      len(wasm) / 2**20 * 0.6):
+                module = kind(self.engine.wasmtime, wasm)
+        else:
+            module = kind(self.engine.wasmtime, wasm)
         if path is not None:
             self._store(path, module)
         return module, False
@@ -109,7 +116,7 @@ class ArtifactCache:
                     pass
             return kind.deserialize_file(self.engine.wasmtime, str(path))
         except (OSError, ValueError, wasmtime.WasmtimeError) as e:
-            log.warning("discarding cached artifact %s: %s", path.name, e)
+            _warn("discarding cached artifact %s: %s", path.name, e)
             self.rebuilt += 1
             for p in (path, sidecar(path)):
                 try:
@@ -124,4 +131,4 @@ class ArtifactCache:
             _write_atomic(path, data)
             _write_atomic(sidecar(path), checksum(bytes(data)).encode())
         except OSError as e:  # a read-only or full disk costs speed, never correctness
-            log.warning("could not cache artifact %s: %s", path.name, e)
+            _warn("could not cache artifact %s: %s", path.name, e)

@@ -8,8 +8,6 @@ built for.
 
 from __future__ import annotations
 
-import hashlib
-import mmap
 import platform
 from dataclasses import dataclass
 
@@ -54,6 +52,7 @@ def _pool_fits(slots: int) -> bool:
     size = slots * (MEMORY_RESERVATION + MEMORY_GUARD + MAX_INSTANCE_SIZE) + MEMORY_GUARD
     size += size // 4  # tables, stacks, slack
     try:
+        import mmap
         m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0),
                       prot=0)
     except (OSError, OverflowError, ValueError):
@@ -91,6 +90,7 @@ class Engine:
             f"allocator={'pooling' if self.pooling else 'ondemand'}",
         ]
         self.description = ";".join(parts)
+        import hashlib
         self.fingerprint = hashlib.sha256(self.description.encode()).hexdigest()[:16]
 
     def increment_epoch(self) -> None:

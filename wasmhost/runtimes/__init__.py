@@ -29,9 +29,9 @@ def cached_runtime(name: str, tool: str, inputs: list[Path], command: Callable[[
     if path.exists():
         _built[name] = (stamp, path)
         return path
-    if progress:
-        progress(f"building the {name} runtime with {tool} (once, ~{seconds} s) ...")
-    with tempfile.TemporaryDirectory(prefix=f"wasmhost-{name}-") as tmp:
+    from ..progress import step
+    with tempfile.TemporaryDirectory(prefix=f"wasmhost-{name}-") as tmp, \
+            step(f"building the {name} runtime with {tool} (once)", seconds):
         out = Path(tmp) / "runtime.wasm"
         proc = subprocess.run(command(out), capture_output=True, text=True, cwd=tmp,
                               env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..build import SDK, BuildError
 from . import cached_runtime
+from . import prebuilt as _prebuilt
 
 PACKAGE = SDK / "javascript"
 RUNTIME = PACKAGE / "runtime"
@@ -25,8 +26,9 @@ BUILD, BUNDLE = PACKAGE / "build.mjs", PACKAGE / "bundle.mjs"
 def componentize_js() -> tuple[str, str]:
     exe = PACKAGE / "node_modules" / ".bin" / "componentize-js"
     if not exe.exists() or shutil.which("node") is None:
-        raise BuildError("componentize-js is not installed; install it with:\n"
-                         f"    npm install --prefix {PACKAGE}   (needs Node.js)")
+        raise BuildError("componentize-js is not installed (this wasmhost has no prebuilt JavaScript runtime for "
+                         "these runtime sources); install it with:\n"
+                         f"    npm ci --prefix {PACKAGE}   (needs Node.js)")
     return str(exe), _version()
 
 
@@ -36,11 +38,22 @@ def _version() -> str:
     return json.loads(meta.read_text())["version"]
 
 
-def runtime_path(progress=None) -> Path:
-    """The runtime component, built on first use."""
+def inputs() -> list[Path]:
+    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT]
+
+
+def tool() -> str:
+    return f"componentize-js {_version()}"
+
+
+def runtime_path(progress=None, prebuilt: bool = True) -> Path:
+    """The runtime component: the one shipped in the wheel, else built on first use."""
+    found = prebuilt and _prebuilt.find("javascript", inputs())
+    if found:
+        return found
     exe, version = componentize_js()
     return cached_runtime(
-        "javascript", f"componentize-js {version}", sorted(RUNTIME.glob("*.js")) + [BUILD, WIT],
+        "javascript", f"componentize-js {version}", inputs(),
         lambda out: ["node", str(BUILD), str(WIT), str(out)], progress, 20)
 
 
@@ -73,8 +86,11 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
     key = hashlib.sha256(f"{sha}:{entry.relative_to(root)}:{layers}:{_bundler_digest()}".encode()).hexdigest()
     out = cache / f"js-{key[:32]}.cjs"
     if not out.exists():
-        if shutil.which("node") is None:
-            raise BuildError("deploying a JavaScript function needs Node.js (node) to bundle it")
+        if shutil.which("node") is None or not (PACKAGE / "node_modules" / "rolldown").is_dir():
+            # no bundler (a pip install): a handler file importing only Node's built-ins still runs
+            from .esm import to_commonjs
+            size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
+            return to_commonjs(entry.read_text()), sha, size, entry.relative_to(root).as_posix()
         cache.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         proc = subprocess.run(["node", str(BUNDLE), str(entry), str(tmp), *modules], capture_output=True,

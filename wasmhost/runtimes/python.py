@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..build import SDK, BuildError, cache_dir
 from . import cached_runtime
+from . import prebuilt as _prebuilt
 
 RUNTIME_DIR = SDK / "python" / "runtime"
 WIT = SDK / "wit" / "python-runtime.wit"
@@ -32,8 +33,9 @@ NATIVE_LIST = ".wasmhost-native.json"  # {module: distribution} left out of a de
 def componentize_py() -> str:
     exe = shutil.which("componentize-py") or str(Path(sys.executable).parent / "componentize-py")
     if not Path(exe).exists():
-        raise BuildError("componentize-py is not installed; install it with:\n"
-                         f"    {sys.executable} -m pip install componentize-py")
+        raise BuildError("componentize-py is not installed (this wasmhost has no prebuilt Python runtime for "
+                         "these runtime sources); install it with:\n"
+                         f"    {sys.executable} -m pip install 'wasmhost[guests]'")
     return exe
 
 
@@ -42,12 +44,22 @@ def _version() -> str:
     return importlib.metadata.version("componentize-py")  # ~2 ms a call: once per process
 
 
-def runtime_path(progress=None) -> Path:
-    """The runtime component, built on first use."""
+def inputs() -> list[Path]:
+    return sorted(RUNTIME_DIR.glob("*.py")) + [WIT]
+
+
+def tool() -> str:
+    return f"componentize-py {_version()}"
+
+
+def runtime_path(progress=None, prebuilt: bool = True) -> Path:
+    """The runtime component: the one shipped in the wheel, else built on first use."""
+    found = prebuilt and _prebuilt.find("python", inputs())
+    if found:
+        return found
     exe = componentize_py()
-    version = _version()
     return cached_runtime(
-        "python", f"componentize-py {version}", sorted(RUNTIME_DIR.glob("*.py")) + [WIT],
+        "python", tool(), inputs(),
         lambda out: [exe, "-d", str(WIT), "-w", "python", "componentize", "-p", str(RUNTIME_DIR),
                      "wasmhost_runtime", "-o", str(out)], progress, 10)
 
@@ -60,7 +72,11 @@ def stdlib_dir() -> Path:
 
     componentize-py keeps the library as a zstd-compressed tar inside its extension
     module and offers no way to get it out, so the frames are found by their magic
-    number and the one holding ``os.py`` and ``encodings/`` is taken."""
+    number and the one holding ``os.py`` and ``encodings/`` is taken. A wheel ships the
+    library unpacked beside its prebuilt runtime (``runtimes/prebuilt.py``)."""
+    shipped = _prebuilt.stdlib(inputs())
+    if shipped is not None:
+        return shipped
     version = _version()
     target = cache_dir() / f"python-stdlib-{version}"
     if (target / "os.py").exists():
@@ -153,13 +169,13 @@ def install_requirements(req: Path, progress=None) -> Path | None:
     target = cache_dir() / "python-deps" / key
     if (target / NATIVE_LIST).exists():
         return target
-    if progress:
-        progress("installing requirements.txt (once per content) ...")
+    from ..progress import step
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-                               "--disable-pip-version-check", "--target", tmp, "-r", str(req)],
-                              capture_output=True, text=True, cwd=req.parent)
+        with step("installing requirements.txt (once per content)"):
+            proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+                                   "--disable-pip-version-check", "--target", tmp, "-r", str(req)],
+                                  capture_output=True, text=True, cwd=req.parent)
         if proc.returncode != 0:
             raise BuildError(f"installing requirements.txt failed:\n{proc.stderr.strip()}")
         native = native_modules(Path(tmp))

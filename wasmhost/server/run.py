@@ -38,7 +38,9 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
     listener = runner = None
     started: list[Any] = []
     try:  # whatever fails, the ledger is flushed and the stores closed
-        log.info("restored %d function versions", service.restore())
+        from ..progress import step
+        with step("restoring functions"):
+            log.info("restored %d function versions", service.restore())
         if on_start is not None:
             on_start(service)
         service.start_worker()

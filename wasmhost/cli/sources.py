@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("sources", help="list the server's schedules, queues and event source mappings")
+def register(sub, parents) -> None:
+    p = sub.add_parser("sources", parents=list(parents),
+                       help="list the server's schedules, queues and event source mappings")
     p.add_argument("--json", action="store_true", help="print the state as JSON")
     p.set_defaults(func=cmd_sources)
 
@@ -48,17 +48,7 @@ def render(state: dict) -> str:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    import urllib.error
-    import urllib.request  # here: every other command's start does not pay for it
-    req = urllib.request.Request(args.endpoint.rstrip("/") + "/wasmhost/sources")
-    if getattr(args, "api_key", None):
-        req.add_header("Authorization", f"Bearer {args.api_key}")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            state = json.loads(r.read())
-    except (urllib.error.URLError, OSError) as e:
-        print(f"wasmhost: cannot reach {args.endpoint} ({getattr(e, 'reason', e)}): is `wasmhost serve` running?",
-              file=sys.stderr)
-        return 1
+    from .remote import remote
+    state = remote(args).json("GET", "/wasmhost/sources")
     print(json.dumps(state, indent=2) if args.json else render(state), end="" if not args.json else "\n")
     return 0

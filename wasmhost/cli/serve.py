@@ -1,0 +1,134 @@
+"""``wasmhost serve``: the HTTP server (Lambda REST API, /invoke, HTTP triggers,
+/metrics) over a ``Host`` and the data directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .main import UsageError
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, not {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+    import importlib.util
+    import logging
+    import socket
+
+    if importlib.util.find_spec("aiohttp") is None:
+        raise UsageError("`wasmhost serve` needs the server extra: pip install 'wasmhost[server]'")
+    from .. import Host
+    from ..server.lambda_model import Registry
+    from ..server import AuthConfig, serve
+    from ..server.lambda_model import Service
+
+    if not args.debug:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    keys = {}
+    for k in args.access_key:
+        akid, sep, secret = k.partition(":")
+        if not sep or not akid or not secret:
+            raise UsageError(f"--access-key wants AKID:SECRET, not {k!r}")
+        keys[akid] = secret
+    auth = AuthConfig(required=not _is_loopback(args.host) or args.require_auth, keys=keys,
+                      api_keys=set(args.server_api_keys))
+    if auth.required and not keys and not auth.api_keys:
+        raise UsageError(f"refusing to serve on {args.host} without credentials: pass --access-key AKID:SECRET "
+                            "(SigV4, as boto3 and the aws CLI sign) and/or --api-key KEY, or bind to 127.0.0.1")
+    try:  # a clear word about a busy port, not a traceback from deep inside the event loop
+        with socket.create_server((args.host, args.port), reuse_port=False):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    examples = Path(args.examples) if args.examples else None
+    if examples is not None and not examples.is_dir():
+        raise UsageError(f"--examples {examples}: no such folder")
+    host = Host(args.data_dir)
+    service = Service(host, Registry(host.data_dir), retry_base_s=args.retry_base_s,
+                      async_max_payload=args.async_max_payload)
+
+    def deploy_examples(service: Service) -> None:
+        import base64
+
+        import wasmtime
+        for path in sorted(examples.glob("*.wat")):  # type: ignore[union-attr]
+            if service.registry.get_function(path.stem) is None:
+                wasm = wasmtime.wat2wasm(path.read_text())
+                service.create_function({"FunctionName": path.stem, "Runtime": "wasm32",
+                                         "Handler": f"{path.stem}.wasm", "Role": "local",
+                                         "Code": {"ZipFile": base64.b64encode(wasm).decode()}})
+                print(f"deployed example {path.stem}", file=sys.stderr)
+
+    try:
+        import uvloop  # optional: ~10-15 % more requests per second
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
+    from ..server.sources.buckets import BucketSource
+    # boto3 (>= 1.28) in a function reaches this server's S3 API by itself (with outbound HTTP granted)
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    service.deployer.base_env["AWS_ENDPOINT_URL_S3"] = f"http://{local}:{args.port}"
+    buckets = BucketSource(service, host.data_dir, dict(b.split("=", 1) for b in args.bucket), auth=auth,
+                           settle_s=args.bucket_settle_s)
+    print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
+    serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path,
+          on_start=deploy_examples if examples else None, sources=[buckets])
+    return 0
+
+
+def _bucket_arg(value: str) -> str:
+    from ..buckets import BucketError
+    from ..buckets.names import check_bucket_name
+    name, sep, path = value.partition("=")
+    if not sep or not name or not Path(path).is_dir():
+        raise argparse.ArgumentTypeError(f"expected NAME=DIR with an existing directory, not {value!r}")
+    try:
+        check_bucket_name(name)
+    except BucketError as e:
+        raise argparse.ArgumentTypeError(f"{name!r}: {e.message} (S3's bucket names: 3-63 characters, lower-case "
+                                         "letters, digits, dots and hyphens)") from None
+    return value
+
+
+def register(sub, parents) -> None:
+    every, _client = parents
+    p = sub.add_parser("serve", parents=[every],
+                       help="run the HTTP server (Lambda REST API, /invoke, HTTP triggers, /metrics)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1; any other needs credentials)")
+    p.add_argument("--port", type=port, default=9000, help="the port to listen on (default: 9000)")
+    p.add_argument("--examples", nargs="?", const=str(EXAMPLES_DIR), default=None, metavar="DIR",
+                   help="deploy the examples (or the .wat files of DIR) at start")
+    p.add_argument("--access-key", action="append", default=[], metavar="AKID:SECRET",
+                   help="a key SigV4 signatures are checked against (repeatable)")
+    p.add_argument("--api-key", dest="server_api_keys", action="append", default=[], metavar="KEY",
+                   help="a Bearer key accepted for /invoke, /http, /metrics, /wasmhost (repeatable)")
+    p.add_argument("--require-auth", action="store_true", help="ask for credentials even on loopback")
+    p.add_argument("--retry-base-s", type=float, default=60.0, metavar="SECONDS",
+                   help="async retry backoff: base * 2^(attempt-1) seconds (Lambda waits about 1, then 2 minutes)")
+    p.add_argument("--async-max-payload", type=int, default=256 * 1024, metavar="BYTES",
+                   help="largest asynchronous event (default: 262144, Lambda's 256 KiB)")
+    p.add_argument("--bucket", action="append", default=[], metavar="NAME=DIR", type=_bucket_arg,
+                   help="serve DIR as S3 bucket NAME and treat files other programs write there as uploads")
+    p.add_argument("--bucket-settle-s", type=float, default=2.0, metavar="SECONDS",
+                   help="a file seen without a close-after-write is complete once unchanged this long")
+    p.add_argument("--no-fast-path", action="store_true",
+                   help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
+    p.set_defaults(func=cmd_serve)
