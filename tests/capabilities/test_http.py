@@ -40,13 +40,6 @@ APP = textwrap.dedent('''
 
 
 @pytest.fixture(scope="module")
-def internet():
-    server = Internet().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def hosts(tmp_path_factory, internet, artifact_cache):
     """One host with the same function deployed under different allow-lists."""
     tmp = tmp_path_factory.mktemp("http")

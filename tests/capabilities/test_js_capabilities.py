@@ -2,7 +2,6 @@
 
 import pytest
 
-from internet import Internet
 from wasmhost import FunctionConfig, FunctionError, Host
 
 APP = """
@@ -24,13 +23,6 @@ export async function handler(event, context) {  // async: a plain return answer
            promise: typeof promise.then, redirected: r.redirected, url: r.url };
 }
 """
-
-
-@pytest.fixture(scope="module")
-def internet():
-    server = Internet().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

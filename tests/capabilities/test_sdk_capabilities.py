@@ -5,18 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from internet import Internet
 from wasmhost import FunctionConfig, FunctionError, Host
 from wasmhost.build import BuildError, build
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
-
-
-@pytest.fixture(scope="module")
-def internet():
-    server = Internet().start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("rel", ["c/visits.c", "zig/visits.zig", "rust/visits.rs", "assemblyscript/visits.ts"])

@@ -7,15 +7,8 @@ import msgpack
 import pytest
 import wasmtime
 
-from internet import Internet, http_guest
+from internet import http_guest
 from live import Server, lambda_client
-
-
-@pytest.fixture(scope="module")
-def internet():
-    server = Internet().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
