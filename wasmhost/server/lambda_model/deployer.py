@@ -20,14 +20,14 @@ from .names import LATEST, parse_layer_version_arn
 
 if TYPE_CHECKING:
     from ...host import Host
-    from .store import Registry
+    from ...backends.registry import RegistryStore
 
 log = logging.getLogger("wasmhost.server")
 MAX_WASM_MEMORY_MB = 4096
 
 
 class Deployer:
-    def __init__(self, host: Host, registry: Registry, default_concurrency: int, region: str = "us-east-1") -> None:
+    def __init__(self, host: Host, registry: RegistryStore, default_concurrency: int, region: str = "us-east-1") -> None:
         self.host, self.registry, self.default_concurrency = host, registry, default_concurrency
         self.region = region
         # variables every function gets beneath its own (the server's AWS_ENDPOINT_URL_S3)
