@@ -1,0 +1,147 @@
+"""The ledger across a cluster: each node's flushed batches, published to the
+``WH_LEDGER`` stream and added up from there by any node.
+
+The node's own ``ledger.sqlite`` stays the record (the hot path and ``flush`` are
+unchanged). ``LedgerPublisher`` tails its ``batches`` table by row id, an outbox:
+each batch is published with ``Nats-Msg-Id = node:epoch:row`` (de-duplicated, so a
+batch published again after a crash counts once), and the last published row is
+kept in the same file, so a node restarted after ``kill -9`` publishes what it
+had not. ``StreamLedger`` answers ``totals`` and ``query`` from the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import msgpack
+
+from ...metering import Report, summarize
+from .engine import LEDGER_STREAM, LEDGER_SUBJECT, Engine
+
+log = logging.getLogger("wasmhost.cluster")
+MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
+
+
+class LedgerPublisher:
+    def __init__(self, engine: Engine, ledger_path: Path, interval_s: float = 0.25) -> None:
+        self.engine, self.interval_s = engine, interval_s
+        self._db = sqlite3.connect(str(ledger_path), check_same_thread=False, isolation_level=None, timeout=5.0)
+        self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER NOT NULL)")
+        row = self._db.execute("SELECT epoch, published FROM cluster_outbox").fetchone()
+        if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
+            row = (uuid.uuid4().hex[:12], 0)
+            self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?)", row)
+        self.epoch, self.published = row
+        self._lock: asyncio.Lock | None = None  # one round at a time (the loop's, or a reader's ``publish_now``)
+        self._task: Any = None
+
+    def start(self) -> None:
+        self._task = self.engine.submit(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self._round()
+            except Exception as e:  # noqa: BLE001 - no quorum now: the next round catches up
+                log.info("cluster: publishing the ledger: %r", e)
+
+    async def _round(self) -> int:
+        if self._lock is None:
+            self._lock = asyncio.Lock()  # made on the engine's loop
+        async with self._lock:
+            rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
+                                    " WHERE id > ? ORDER BY id LIMIT 256", (self.published,)).fetchall()
+            for row_id, fn, first, last, head, offset, blob in rows:
+                for part, chunk in enumerate(_split(blob)):
+                    await self.engine.js.publish(
+                        f"{LEDGER_SUBJECT}.{fn}", msgpack.packb([fn, first, last, head, offset, chunk]),
+                        headers={"Nats-Msg-Id": f"{self.engine.config.node}:{self.epoch}:{row_id}:{part}"})
+                self.published = row_id
+                self._db.execute("UPDATE cluster_outbox SET published = ?", (row_id,))
+            return len(rows)
+
+    def publish_now(self) -> None:
+        """Everything flushed so far, before a reader adds up (read your own writes)."""
+        async def drain() -> None:
+            while await self._round() == 256:
+                pass
+        self.engine.call(drain(), timeout=self.engine.config.timeout_s * 5)
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        try:
+            self.publish_now()
+        except Exception as e:  # noqa: BLE001 - published at the next start
+            log.info("cluster: ledger batches left to publish at the next start: %r", e)
+        self._db.close()
+
+
+def _split(blob: bytes) -> list[bytes]:
+    if len(blob) <= MAX_MESSAGE:
+        return [blob]
+    reports = msgpack.unpackb(blob, use_list=True)
+    n = max(1, len(reports) * MAX_MESSAGE // len(blob))
+    return [msgpack.packb(reports[i:i + n]) for i in range(0, len(reports), n)]
+
+
+class StreamLedger:
+    """``LedgerReader`` over the whole cluster's published batches."""
+
+    def __init__(self, engine: Engine, publisher: LedgerPublisher | None = None) -> None:
+        self.engine, self.publisher = engine, publisher
+
+    def _batches(self, function: str | None) -> list[list]:
+        subject = f"{LEDGER_SUBJECT}.{function or '*'}"
+
+        async def read() -> list[list]:
+            from nats.js import api
+            info = await self.engine.js.stream_info(LEDGER_STREAM, subjects_filter=subject)
+            total = sum((info.state.subjects or {}).values()) if function else info.state.messages
+            if not total:
+                return []
+            sub = await self.engine.js.subscribe(subject, stream=LEDGER_STREAM, ordered_consumer=True,
+                                                 deliver_policy=api.DeliverPolicy.ALL)
+            out = []
+            try:
+                while True:
+                    msg = await sub.next_msg(timeout=self.engine.config.timeout_s)
+                    out.append(msgpack.unpackb(msg.data, use_list=True))
+                    if msg.metadata.num_pending == 0:
+                        return out
+            finally:
+                await sub.unsubscribe()
+        return self.engine.call(read(), timeout=self.engine.config.timeout_s * 15)
+
+    def _reports(self, function: str | None, since: float | None,
+                 until: float | None) -> Iterator[tuple[list, str, int]]:
+        if self.publisher is not None:
+            self.publisher.publish_now()
+        lo = None if since is None else int(since * 1000)
+        hi = None if until is None else int(until * 1000)
+        for _fn, first, last, head, offset, blob in self._batches(function):
+            if (lo is not None and last < lo) or (hi is not None and first >= hi):
+                continue
+            for r in msgpack.unpackb(blob, use_list=True):
+                ms = (r[3] + offset) // 1_000_000
+                if (lo is None or ms >= lo) and (hi is None or ms < hi):
+                    yield r, head, offset
+
+    def totals(self, function: str | None = None, since: float | None = None,
+               until: float | None = None) -> dict[str, Any]:
+        return summarize(r for r, _, _ in self._reports(function, since, until))
+
+    def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
+              limit: int = 1000) -> list[dict[str, Any]]:
+        found = sorted(self._reports(function, since, until), key=lambda x: x[0][3] + x[2], reverse=True)
+        out = []
+        for r, head, offset in found[:limit]:
+            report = Report(*r)
+            out.append(dict(report.to_dict(head, offset), report_line=report.line(head)))
+        return out
