@@ -9,6 +9,7 @@ connection (engine.py)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .engine import ClusterConfig, Engine
 from .ledger import LedgerPublisher, StreamLedger
@@ -22,7 +23,10 @@ class ClusterStore(KVRegistry, WorkQueue):
     def __init__(self, engine: Engine, data_dir: Path | str, slots: int = 64) -> None:
         KVRegistry.__init__(self, engine, data_dir)
         WorkQueue.__init__(self, engine, slots)
+        self.on_close: list[Callable[[], None]] = []  # run before the engine's connection closes
 
     def close(self) -> None:
         self.stop()
+        for f in self.on_close:
+            f()
         self.engine.close()

@@ -33,14 +33,20 @@ class EventWorker:
 
     def accept(self, r: Resolved, payload: bytes, request_id: str) -> None:
         """Durable once this returns: only then may the caller answer 202."""
+        self.registry.enqueue(r.name, self._check(r, payload), payload, request_id)
+        self.stats["accepted"] += 1
+        self._wake.set()
+
+    async def aaccept(self, r: Resolved, payload: bytes, request_id: str) -> None:
+        self.accept(r, payload, request_id)  # SQLite: a local write (a cluster's worker awaits its engine)
+
+    def _check(self, r: Resolved, payload: bytes) -> str | None:
+        """Refuse what Lambda refuses; the qualifier to store (None: $LATEST by name)."""
         if len(payload) > self.s.async_max_payload:
             raise ApiError(413, "RequestEntityTooLargeException",
                            f"Request must be smaller than {self.s.async_max_payload} bytes for the InvokeAsync "
                            "operation")
-        qualifier = None if r.key == r.name else r.version
-        self.registry.enqueue(r.name, qualifier, payload, request_id)
-        self.stats["accepted"] += 1
-        self._wake.set()
+        return None if r.key == r.name else r.version
 
     def wake(self) -> None:
         self._wake.set()

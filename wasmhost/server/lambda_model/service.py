@@ -56,6 +56,7 @@ class Service:
         self.events = EventWorker(self, retry_base_s)
         self.metrics = Metrics()
         self.destination_queues: Any = None  # SQS destinations: server/sources sets it (exists(arn), send(arn, body))
+        self.cluster: Any = None  # a server/cluster.py Cluster with --cluster
         self.routes: dict[str, routing.Route] = {}
         self.urls: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
         self.refresh()
@@ -155,6 +156,11 @@ class Service:
 
     def accept_event(self, r: Resolved, payload: bytes, request_id: str) -> None:
         self.events.accept(r, payload, request_id)
+
+    async def aaccept_event(self, r: Resolved, payload: bytes, request_id: str) -> None:
+        """``accept_event`` for a coroutine: a cluster's accept waits for the engine's
+        quorum without holding up the event loop."""
+        await self.events.aaccept(r, payload, request_id)
 
     def wake(self) -> None:
         self.events.wake()
