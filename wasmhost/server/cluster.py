@@ -23,6 +23,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,30 +119,39 @@ class ClusterEventWorker(EventWorker):
     def __init__(self, service: Service, retry_base_s: float, store: ClusterStore) -> None:
         super().__init__(service, retry_base_s)
         self.store = store
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
 
     async def aaccept(self, r: Resolved, payload: bytes, request_id: str) -> None:
         await self.store.aenqueue(r.name, self._check(r, payload), payload, request_id)
         self.stats["accepted"] += 1
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self.store.consume(self._dispatch)
+        self._task = asyncio.get_running_loop().create_task(self._start())
+
+    async def _start(self) -> None:
+        while True:
+            try:
+                await self.store.open()
+                await self.store.consume(self._dispatch)
+                return
+            except Exception as e:  # noqa: BLE001 - the engine is away: this node serves, and retries
+                log.warning("cluster: cannot claim events yet: %r", e)
+                await self.store.aclose()
+                await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
-        self.store.stop()
+        if self._task is not None:
+            self._task.cancel()
+        await self.store.aclose()
 
     def _dispatch(self, event: dict[str, Any]) -> None:
-        """On the engine's thread: run it on the server's loop."""
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._start_run, event)
-
-    def _start_run(self, event: dict[str, Any]) -> None:
-        import time
         name, qual = event["function"], event["qualifier"]
         known = (name if qual is None else f"{name}:{qual}") in self.s.routes
         if not known and time.time() - event["created_at"] < YOUNG_S:
             # created on another node a moment ago: this one's registry has not caught up
             self.store.retry_event(event["id"], event["attempts"], 0.5, "")
             return
-        asyncio.get_running_loop().create_task(self._run_guarded(event))
+        task = asyncio.get_running_loop().create_task(self._run_guarded(event))
+        self._running.add(task)  # a task nobody holds may be collected mid-run
+        task.add_done_callback(self._running.discard)

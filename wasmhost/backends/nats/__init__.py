@@ -26,7 +26,6 @@ class ClusterStore(KVRegistry, WorkQueue):
         self.on_close: list[Callable[[], None]] = []  # run before the engine's connection closes
 
     def close(self) -> None:
-        self.stop()
         for f in self.on_close:
             f()
         self.engine.close()

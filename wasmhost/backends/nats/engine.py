@@ -125,11 +125,15 @@ class Engine:
         if self._thread.is_alive():
             try:
                 if self.nc is not None:
-                    self.call(self.nc.drain(), timeout=self.config.timeout_s)
+                    self.call(self._close(), timeout=self.config.timeout_s * 2)
             except Exception as e:  # noqa: BLE001 - closing: say it, do not fail the shutdown
                 log.info("cluster: closing the NATS connection: %s", e)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=5)
+
+    async def _close(self) -> None:
+        await self.nc.flush(timeout=self.config.timeout_s)
+        await self.nc.close()
 
     # -- running coroutines on the engine's loop ------------------------------------
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
