@@ -1,0 +1,264 @@
+"""A real cluster on 127.0.0.1: three ``nats-server`` with JetStream (R3), three
+``wasmhost serve --cluster`` nodes and HAProxy with deploy/haproxy/haproxy.cfg, all
+started here and stopped by pid. The tests run in order and the later ones break
+things (a node killed, then NATS servers killed), so they share one cluster.
+
+CI installs what they need (.ci/run: nats-server and haproxy from Debian; the
+``cluster`` extra: nats-py)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
+from live import Server, create, free_port, lambda_client  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+NATS, HAPROXY = shutil.which("nats-server") or "/usr/sbin/nats-server", shutil.which("haproxy") or "/usr/sbin/haproxy"
+pytestmark = [
+    pytest.mark.skipif(not os.access(NATS, os.X_OK), reason="needs nats-server (Debian: apt-get install nats-server)"),
+    pytest.mark.skipif(not os.access(HAPROXY, os.X_OK), reason="needs haproxy (Debian: apt-get install haproxy)"),
+    pytest.mark.skipif(__import__("importlib").util.find_spec("nats") is None,
+                       reason="needs nats-py: pip install 'wasmhost[cluster]'"),
+]
+ACK_WAIT_S = 2.0  # an event claimed by a node killed mid-way runs elsewhere after this
+
+
+class Nats:
+    def __init__(self, root: Path, i: int, ports: list[tuple[int, int]]) -> None:
+        self.port, cport = ports[i]
+        routes = ", ".join(f"nats-route://127.0.0.1:{c}" for _, c in ports)
+        self.conf = root / f"nats{i}.conf"
+        self.conf.write_text(f'server_name: n{i}\nlisten: 127.0.0.1:{self.port}\n'
+                             f'jetstream {{ store_dir: "{root / f"js{i}"}", max_memory_store: 64MB, '
+                             f'max_file_store: 1GB }}\n'
+                             f'cluster {{ name: wh, listen: 127.0.0.1:{cport}, routes: [{routes}] }}\n')
+        self.log = root / f"nats{i}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Nats":
+        self.proc = subprocess.Popen([NATS, "-c", str(self.conf)], stdout=open(self.log, "ab"),
+                                     stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+
+class Cluster:
+    def __init__(self, root: Path) -> None:
+        ports = [(free_port(), free_port()) for _ in range(3)]
+        self.nats = [Nats(root, i, ports) for i in range(3)]
+        self.urls = ",".join(f"nats://127.0.0.1:{n.port}" for n in self.nats)
+        self.nodes = [Server(root / f"node{i}", "--cluster", self.urls, "--node", f"w{i}",
+                             "--ack-wait-s", str(ACK_WAIT_S)) for i in range(3)]
+        self.lb_port = free_port()
+        self.lb = f"http://127.0.0.1:{self.lb_port}"
+        self.haproxy: subprocess.Popen | None = None
+        self.root = root
+
+    def start(self) -> "Cluster":
+        for n in self.nats:
+            n.start()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:  # each waits for JetStream, then loads
+            list(pool.map(Server.start, self.nodes))
+        env = dict(os.environ, WASMHOST_LB=f"127.0.0.1:{self.lb_port}",
+                   **{f"WASMHOST_N{i + 1}": f"127.0.0.1:{n.port}" for i, n in enumerate(self.nodes)})
+        self.haproxy = subprocess.Popen([HAPROXY, "-f", str(ROOT / "deploy/haproxy/haproxy.cfg"), "-db"], env=env,
+                                        stdout=open(self.root / "haproxy.log", "ab"), stderr=subprocess.STDOUT)
+        wait_for(lambda: get(self.lb + "/healthz")["status"] == "ok", "haproxy")
+        return self
+
+    def stop(self) -> None:
+        if self.haproxy and self.haproxy.poll() is None:
+            self.haproxy.terminate()
+            self.haproxy.wait(10)
+        for s in self.nodes:
+            s.stop()
+        for n in self.nats:
+            n.kill()
+
+
+def get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def wait_for(check, what: str, timeout: float = 30.0):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def ran_on(node: Server, fn: str) -> int:
+    """Invocations of ``fn`` this node ran itself (its own log lines)."""
+    return len(get(f"{node.url}/wasmhost/logs?function={fn}&limit=1000")["logs"])
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield c.start()
+    finally:
+        c.stop()
+
+
+def test_deploy_on_one_node_invoke_through_the_balancer_on_another(cluster):
+    c1 = lambda_client(cluster.nodes[0].url)
+    names = [f"fn{i}" for i in range(8)]
+    for name in names:
+        create(c1, name, "log_event")
+    landed = {}
+    for name in names:  # boto3's path and wasmhost's own, through HAProxy: the same node for a name
+        lb = lambda_client(cluster.lb)
+        out = wait_for(lambda name=name: lb.invoke(FunctionName=name, Payload=b'{"via": "lambda"}'), name)
+        assert out["StatusCode"] == 200 and out["Payload"].read() == b"ok"
+        status, _, body = post(f"{cluster.lb}/invoke/{name}", b'{"via": "invoke"}')
+        assert (status, body) == (200, b"ok")
+        counts = [ran_on(n, name) for n in cluster.nodes]
+        assert sorted(counts) == [0, 0, 2], (name, counts)  # both on one node
+        landed[name] = counts.index(2)
+    assert set(landed.values()) - {0}, f"every name hashed to the deploying node: {landed}"
+
+
+def test_revision_id_is_compare_and_swap_across_nodes(cluster):
+    c1, c2 = lambda_client(cluster.nodes[0].url), lambda_client(cluster.nodes[1].url)
+    create(c1, "cas", "log_event")
+    rev = wait_for(lambda: c2.get_function(FunctionName="cas"), "propagation")["Configuration"]["RevisionId"]
+    c1.update_function_configuration(FunctionName="cas", Timeout=5, RevisionId=rev)
+    wait_for(lambda: c2.get_function(FunctionName="cas")["Configuration"]["Timeout"] == 5, "the update on node 2")
+    with pytest.raises(c2.exceptions.PreconditionFailedException):
+        c2.update_function_configuration(FunctionName="cas", Timeout=7, RevisionId=rev)
+
+
+def test_totals_answer_for_the_whole_cluster_from_any_node(cluster):
+    c1 = lambda_client(cluster.nodes[0].url)
+    create(c1, "counted", "log_event")
+    for node in cluster.nodes:
+        client = lambda_client(node.url)
+        for _ in range(3):
+            wait_for(lambda client=client: client.invoke(FunctionName="counted", Payload=b"{}"), "counted")
+    for node in cluster.nodes:
+        totals = wait_for(lambda node=node: (t := get(f"{node.url}/wasmhost/totals?function=counted"))
+                          ["invocations"] == 9 and t, "totals")
+        assert totals["errors"] == 0 and totals["billed_ms"] >= 9 and totals["gb_seconds"] > 0
+    since = get(f"{cluster.nodes[1].url}/wasmhost/totals?function=counted&since={time.time() + 60:.0f}")
+    assert since["invocations"] == 0
+    with pytest.raises(urllib.error.HTTPError) as e:
+        get(f"{cluster.nodes[1].url}/wasmhost/totals?function=counted&since=yesterday")
+    assert e.value.code == 400 and b"since must be" in e.value.read()
+
+
+def test_async_events_all_run_when_a_node_is_killed_mid_way(cluster):
+    """Every accepted event runs (at least once) though a node dies with events in
+    flight; the node then restarts warm: code and artifacts from its own cache."""
+    c1 = lambda_client(cluster.nodes[0].url)
+    c1.create_function(FunctionName="work", Runtime="wasm32", Role="r", Handler="sum_to.wasm",
+                       Code={"ZipFile": __import__("wasmtime").wat2wasm((ROOT / "examples/sum_to.wat").read_text())})
+    for n in cluster.nodes:
+        wait_for(lambda n=n: "work" in get(f"{n.url}/wasmhost/cluster")["functions"], "work on every node")
+    victim = cluster.nodes[2]
+    accepted: list[str] = []
+
+    def send(i: int) -> None:
+        node = cluster.nodes[i % 3]
+        try:
+            status, headers, _ = post(f"{node.url}/2015-03-31/functions/work/invocations", b"300000",
+                                      {"X-Amz-Invocation-Type": "Event"})
+        except OSError:  # the victim is gone: not accepted
+            return
+        if status == 202:
+            accepted.append(headers["x-amzn-RequestId"])
+
+    n = 600
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for i in range(n):
+            pool.submit(send, i)
+            if i == n // 2:
+                victim.kill()  # SIGKILL: events it claimed are neither run nor acked
+    assert len(accepted) >= n * 2 // 3 - 10, len(accepted)
+    victim.start()  # the same data dir: publishes what it ran but had not published
+    functions = get(f"{victim.url}/wasmhost/cluster")["functions"]
+    assert functions["work"] == {"fromCache": True}  # no recompile
+    want = set(accepted)
+
+    def all_ran() -> bool:
+        reports = get(f"{cluster.nodes[0].url}/wasmhost/logs?function=work&limit=100000")["reports"]
+        return want <= {r["request_id"] for r in reports}
+    wait_for(all_ran, "every accepted event in the cluster's ledger", timeout=60 + ACK_WAIT_S)
+
+
+def test_one_nats_server_lost_everything_continues(cluster):
+    """R3 keeps a quorum. Streams whose leader was on the lost server elect another
+    (a few seconds); writes meanwhile answer 503, which clients retry."""
+    cluster.nats[0].kill()
+    t0 = time.time()
+    c2 = lambda_client(cluster.nodes[1].url)
+    wait_for(lambda: _retrying(lambda: create(c2, "after1", "log_event"), c2), "a write after failover", 20)
+    failover_s = time.time() - t0
+    c3 = lambda_client(cluster.nodes[2].url)
+    out = wait_for(lambda: c3.invoke(FunctionName="after1", Payload=b"{}"), "after1 on node 3")
+    assert out["Payload"].read() == b"ok"
+    status, headers, _ = wait_for(lambda: (r := post(f"{cluster.nodes[0].url}/2015-03-31/functions/after1/invocations",
+                                                     b'{"e": 1}', {"X-Amz-Invocation-Type": "Event"}))[0] == 202 and r,
+                                  "an accepted event")
+    rid = headers["x-amzn-RequestId"]
+    wait_for(lambda: rid in {r["request_id"] for r in get(f"{cluster.nodes[1].url}/wasmhost/logs?function=after1")
+                             ["reports"]}, "the event to run")
+    print(f"writes resumed {failover_s:.1f} s after a NATS server was killed")
+
+
+def _retrying(call, client):
+    try:
+        return call() or True
+    except client.exceptions.ServiceException:
+        return False
+    except client.exceptions.ResourceConflictException:  # a timed-out write did land: it exists
+        return True
+
+
+def test_quorum_lost_writes_fail_cleanly_warm_invokes_continue(cluster):
+    cluster.nats[1].kill()  # one of three left: no quorum
+    c3 = lambda_client(cluster.nodes[2].url)
+    out = c3.invoke(FunctionName="after1", Payload=b"{}")  # warm, on a node without its engine
+    assert out["StatusCode"] == 200 and out["Payload"].read() == b"ok"
+    with pytest.raises(c3.exceptions.ServiceException) as e:
+        create(c3, "nope", "log_event")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    status, headers, body = post(f"{cluster.nodes[2].url}/2015-03-31/functions/after1/invocations", b"{}",
+                                 {"X-Amz-Invocation-Type": "Event"})
+    assert status == 503 and headers["x-amzn-ErrorType"] == "ServiceException", body
+    assert headers.get("Retry-After") == "1"
+    assert get(f"{cluster.nodes[2].url}/healthz")["status"] == "ok"  # the node still serves
