@@ -9,24 +9,16 @@ CI installs what they need (.ci/run: nats-server and haproxy from Debian; the
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
+from loopback import HAPROXY, NATS, ROOT, Cluster, get, wait_for
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
-from live import Server, create, free_port, lambda_client  # noqa: E402
+from live import Server, create, lambda_client
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-NATS, HAPROXY = shutil.which("nats-server") or "/usr/sbin/nats-server", shutil.which("haproxy") or "/usr/sbin/haproxy"
 pytestmark = [
     pytest.mark.skipif(not os.access(NATS, os.X_OK), reason="needs nats-server (Debian: apt-get install nats-server)"),
     pytest.mark.skipif(not os.access(HAPROXY, os.X_OK), reason="needs haproxy (Debian: apt-get install haproxy)"),
@@ -34,68 +26,6 @@ pytestmark = [
                        reason="needs nats-py: pip install 'wasmhost[cluster]'"),
 ]
 ACK_WAIT_S = 2.0  # an event claimed by a node killed mid-way runs elsewhere after this
-
-
-class Nats:
-    def __init__(self, root: Path, i: int, ports: list[tuple[int, int]]) -> None:
-        self.port, cport = ports[i]
-        routes = ", ".join(f"nats-route://127.0.0.1:{c}" for _, c in ports)
-        self.conf = root / f"nats{i}.conf"
-        self.conf.write_text(f'server_name: n{i}\nlisten: 127.0.0.1:{self.port}\n'
-                             f'jetstream {{ store_dir: "{root / f"js{i}"}", max_memory_store: 64MB, '
-                             f'max_file_store: 1GB }}\n'
-                             f'cluster {{ name: wh, listen: 127.0.0.1:{cport}, routes: [{routes}] }}\n')
-        self.log = root / f"nats{i}.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "Nats":
-        self.proc = subprocess.Popen([NATS, "-c", str(self.conf)], stdout=open(self.log, "ab"),
-                                     stderr=subprocess.STDOUT)
-        return self
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-
-class Cluster:
-    def __init__(self, root: Path) -> None:
-        ports = [(free_port(), free_port()) for _ in range(3)]
-        self.nats = [Nats(root, i, ports) for i in range(3)]
-        self.urls = ",".join(f"nats://127.0.0.1:{n.port}" for n in self.nats)
-        self.nodes = [Server(root / f"node{i}", "--cluster", self.urls, "--node", f"w{i}",
-                             "--ack-wait-s", str(ACK_WAIT_S)) for i in range(3)]
-        self.lb_port = free_port()
-        self.lb = f"http://127.0.0.1:{self.lb_port}"
-        self.haproxy: subprocess.Popen | None = None
-        self.root = root
-
-    def start(self) -> "Cluster":
-        for n in self.nats:
-            n.start()
-        with concurrent.futures.ThreadPoolExecutor(3) as pool:  # each waits for JetStream, then loads
-            list(pool.map(Server.start, self.nodes))
-        env = dict(os.environ, WASMHOST_LB=f"127.0.0.1:{self.lb_port}",
-                   **{f"WASMHOST_N{i + 1}": f"127.0.0.1:{n.port}" for i, n in enumerate(self.nodes)})
-        self.haproxy = subprocess.Popen([HAPROXY, "-f", str(ROOT / "deploy/haproxy/haproxy.cfg"), "-db"], env=env,
-                                        stdout=open(self.root / "haproxy.log", "ab"), stderr=subprocess.STDOUT)
-        wait_for(lambda: get(self.lb + "/healthz")["status"] == "ok", "haproxy")
-        return self
-
-    def stop(self) -> None:
-        if self.haproxy and self.haproxy.poll() is None:
-            self.haproxy.terminate()
-            self.haproxy.wait(10)
-        for s in self.nodes:
-            s.stop()
-        for n in self.nats:
-            n.kill()
-
-
-def get(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -107,20 +37,6 @@ def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict,
         return e.code, dict(e.headers), e.read()
 
 
-def wait_for(check, what: str, timeout: float = 30.0):
-    deadline = time.time() + timeout
-    while True:
-        try:
-            result = check()
-            if result:
-                return result
-        except OSError:
-            pass
-        if time.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def ran_on(node: Server, fn: str) -> int:
     """Invocations of ``fn`` this node ran itself (its own log lines)."""
     return len(get(f"{node.url}/wasmhost/logs?function={fn}&limit=1000")["logs"])
@@ -128,7 +44,7 @@ def ran_on(node: Server, fn: str) -> int:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    c = Cluster(tmp_path_factory.mktemp("cluster"))
+    c = Cluster(tmp_path_factory.mktemp("cluster"), ack_wait_s=ACK_WAIT_S)
     try:
         yield c.start()
     finally:
@@ -141,8 +57,8 @@ def test_deploy_on_one_node_invoke_through_the_balancer_on_another(cluster):
     for name in names:
         create(c1, name, "log_event")
     landed = {}
+    lb = lambda_client(cluster.lb)
     for name in names:  # boto3's path and wasmhost's own, through HAProxy: the same node for a name
-        lb = lambda_client(cluster.lb)
         out = wait_for(lambda name=name: lb.invoke(FunctionName=name, Payload=b'{"via": "lambda"}'), name)
         assert out["StatusCode"] == 200 and out["Payload"].read() == b"ok"
         status, _, body = post(f"{cluster.lb}/invoke/{name}", b'{"via": "invoke"}')
