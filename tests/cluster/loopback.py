@@ -46,6 +46,7 @@ class Nats:
 
 class Cluster:
     def __init__(self, root: Path, ack_wait_s: float = 30.0) -> None:
+        root.mkdir(parents=True, exist_ok=True)
         ports = [(free_port(), free_port()) for _ in range(3)]
         self.nats = [Nats(root, i, ports) for i in range(3)]
         self.urls = ",".join(f"nats://127.0.0.1:{n.port}" for n in self.nats)

@@ -3,10 +3,10 @@
 
 The node's own ``ledger.sqlite`` stays the record (the hot path and ``flush`` are
 unchanged). ``LedgerPublisher`` tails its ``batches`` table by row id, an outbox:
-each batch is published with ``Nats-Msg-Id = node:epoch:row`` (de-duplicated, so a
-batch published again after a crash counts once), and the last published row is
-kept in the same file, so a node restarted after ``kill -9`` publishes what it
-had not. ``StreamLedger`` answers ``totals`` and ``query`` from the stream.
+each batch is published with its node, the ledger file's epoch and its row (a
+batch published again after a crash counts once: ``Nats-Msg-Id`` de-duplicates a
+repeated message, readers a repeated row), and the last published row is kept in
+the same file, so a node restarted after ``kill -9`` publishes what it had not. ``StreamLedger`` answers ``totals`` and ``query`` from the stream.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .engine import LEDGER_STREAM, LEDGER_SUBJECT, Engine
 
 log = logging.getLogger("wasmhost.cluster")
 MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
+ROUND = 1024  # batches read from the outbox at a time
 
 
 class LedgerPublisher:
@@ -52,24 +53,33 @@ class LedgerPublisher:
                 log.info("cluster: publishing the ledger: %r", e)
 
     async def _round(self) -> int:
+        """Publish what was flushed since the last round: per function, its batches
+        packed into as few messages as fit (one a round under steady load, not one
+        per batch: the worker flushes after every async event)."""
         if self._lock is None:
             self._lock = asyncio.Lock()  # made on the engine's loop
         async with self._lock:
             rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
-                                    " WHERE id > ? ORDER BY id LIMIT 256", (self.published,)).fetchall()
+                                    " WHERE id > ? ORDER BY id LIMIT ?", (self.published, ROUND)).fetchall()
+            groups: dict[str, list[list]] = {}
             for row_id, fn, first, last, head, offset, blob in rows:
-                for part, chunk in enumerate(_split(blob)):
+                groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
+                                                 for part, chunk in enumerate(_split(blob)))
+            for fn, items in groups.items():
+                for message in _messages(items):
                     await self.engine.js.publish(
-                        f"{LEDGER_SUBJECT}.{fn}", msgpack.packb([fn, first, last, head, offset, chunk]),
-                        headers={"Nats-Msg-Id": f"{self.engine.config.node}:{self.epoch}:{row_id}:{part}"})
-                self.published = row_id
-                self._db.execute("UPDATE cluster_outbox SET published = ?", (row_id,))
+                        f"{LEDGER_SUBJECT}.{fn}", msgpack.packb([self.engine.config.node, self.epoch, message]),
+                        headers={"Nats-Msg-Id": f"{self.engine.config.node}:{self.epoch}:{message[0][0]}:"
+                                                f"{message[0][1]}"})
+            if rows:
+                self.published = rows[-1][0]
+                self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
             return len(rows)
 
     def publish_now(self) -> None:
         """Everything flushed so far, before a reader adds up (read your own writes)."""
         async def drain() -> None:
-            while await self._round() == 256:
+            while await self._round() == ROUND:
                 pass
         self.engine.call(drain(), timeout=self.engine.config.timeout_s * 5)
 
@@ -91,16 +101,32 @@ def _split(blob: bytes) -> list[bytes]:
     return [msgpack.packb(reports[i:i + n]) for i in range(0, len(reports), n)]
 
 
+def _messages(items: list[list]) -> Iterator[list[list]]:
+    """Items grouped into messages of at most ``MAX_MESSAGE`` bytes of reports."""
+    out: list[list] = []
+    size = 0
+    for item in items:
+        if out and size + len(item[-1]) > MAX_MESSAGE:
+            yield out
+            out, size = [], 0
+        out.append(item)
+        size += len(item[-1])
+    if out:
+        yield out
+
+
 class StreamLedger:
-    """``LedgerReader`` over the whole cluster's published batches."""
+    """``LedgerReader`` over the whole cluster's published batches. A batch published
+    twice (a node killed after publishing, before noting it) counts once: each
+    carries its node, ledger epoch and row."""
 
     def __init__(self, engine: Engine, publisher: LedgerPublisher | None = None) -> None:
         self.engine, self.publisher = engine, publisher
 
-    def _batches(self, function: str | None) -> list[list]:
+    def _batches(self, function: str | None) -> Iterator[list]:
         subject = f"{LEDGER_SUBJECT}.{function or '*'}"
 
-        async def read() -> list[list]:
+        async def read() -> list[bytes]:
             from nats.js import api
             info = await self.engine.js.stream_info(LEDGER_STREAM, subjects_filter=subject)
             total = sum((info.state.subjects or {}).values()) if function else info.state.messages
@@ -112,12 +138,18 @@ class StreamLedger:
             try:
                 while True:
                     msg = await sub.next_msg(timeout=self.engine.config.timeout_s)
-                    out.append(msgpack.unpackb(msg.data, use_list=True))
+                    out.append(msg.data)
                     if msg.metadata.num_pending == 0:
                         return out
             finally:
                 await sub.unsubscribe()
-        return self.engine.call(read(), timeout=self.engine.config.timeout_s * 15)
+        seen: set[tuple] = set()
+        for data in self.engine.call(read(), timeout=self.engine.config.timeout_s * 15):
+            node, epoch, items = msgpack.unpackb(data, use_list=True)
+            for row_id, part, *batch in items:
+                if (node, epoch, row_id, part) not in seen:
+                    seen.add((node, epoch, row_id, part))
+                    yield batch
 
     def _reports(self, function: str | None, since: float | None,
                  until: float | None) -> Iterator[tuple[list, str, int]]:
@@ -125,7 +157,7 @@ class StreamLedger:
             self.publisher.publish_now()
         lo = None if since is None else int(since * 1000)
         hi = None if until is None else int(until * 1000)
-        for _fn, first, last, head, offset, blob in self._batches(function):
+        for first, last, head, offset, blob in self._batches(function):
             if (lo is not None and last < lo) or (hi is not None and first >= hi):
                 continue
             for r in msgpack.unpackb(blob, use_list=True):
