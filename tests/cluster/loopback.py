@@ -85,14 +85,19 @@ def get(url: str) -> dict:
 
 
 def wait_for(check, what: str, timeout: float = 30.0):
+    """``check()`` until it is true; connection errors and AWS errors (a function
+    not yet seen by a node: the registry's watch lags a write by milliseconds) mean
+    not yet, and the last one is reported on timeout."""
+    from botocore.exceptions import ClientError
     deadline = time.time() + timeout
+    last: Exception | None = None
     while True:
         try:
             result = check()
             if result:
                 return result
-        except OSError:
-            pass
+        except (OSError, ClientError) as e:
+            last = e
         if time.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what} (last error: {last!r})")
         time.sleep(0.05)

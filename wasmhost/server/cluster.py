@@ -64,6 +64,7 @@ class Cluster:
         self.ledger = StreamLedger(self.engine, self.publisher)
         self.store.on_change = self._changed
         self.store.on_close.append(self._close)
+        self.store.before_settle = service.host.ledger.flush  # runs' reports written before their acks
 
     # -- other nodes' writes -----------------------------------------------------------
     def _changed(self) -> None:
@@ -121,6 +122,9 @@ class ClusterEventWorker(EventWorker):
         self.store = store
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+
+    def _durable(self) -> None:
+        """The queue flushes the ledger once before each group of settlements."""
 
     async def aaccept(self, r: Resolved, payload: bytes, request_id: str) -> None:
         await self.store.aenqueue(r.name, self._check(r, payload), payload, request_id)

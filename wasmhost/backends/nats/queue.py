@@ -65,6 +65,11 @@ class WorkQueue:
         self._free: asyncio.Event | None = None  # a slot came free
         self._tasks: set[asyncio.Task[Any]] = set()
         self._nc: Any = None  # the server loop's own connection (``open``)
+        # settlements (acks, naks, republishes) wait for one call of this, then go
+        # together: the ledger's flush, once per group instead of once per event
+        self.before_settle: Callable[[], object] | None = None
+        self._settling: list[Any] = []
+        self._settle_wake: asyncio.Event | None = None
         self._js: Any = None
 
     # -- accept ---------------------------------------------------------------------
@@ -113,10 +118,11 @@ class WorkQueue:
         """Fetch events for this node and hand each (with its ``id``) to
         ``dispatch``; settle them with ``finish_event``, ``retry_event`` or
         ``dead_letter``: all on the server's loop, after ``open``."""
-        self._free = asyncio.Event()
+        self._free, self._settle_wake = asyncio.Event(), asyncio.Event()
         psub = await self._js.pull_subscribe_bind(durable=CONSUMER, stream=INVOKE_STREAM)
         self._spawn(self._pull(psub, dispatch))
         self._spawn(self._keep_claimed())
+        self._spawn(self._settler())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -182,10 +188,32 @@ class WorkQueue:
         return item[0], item[1]
 
     # -- settle ---------------------------------------------------------------------
+    def _settle(self, coro: Any) -> None:
+        self._settling.append(coro)
+        if self._settle_wake is not None:
+            self._settle_wake.set()
+
+    async def _settler(self) -> None:
+        assert self._settle_wake is not None
+        while True:
+            await self._settle_wake.wait()
+            self._settle_wake.clear()
+            await asyncio.sleep(0)  # runs finishing in this same turn of the loop join the group
+            group, self._settling = self._settling, []
+            if self.before_settle is not None:
+                try:
+                    self.before_settle()
+                except Exception:  # noqa: BLE001 - unsettled: the engine hands them out again
+                    log.exception("cluster: before settling %d events", len(group))
+                    for coro in group:
+                        coro.close()
+                    continue
+            await asyncio.gather(*map(_quiet, group))
+
     def finish_event(self, event_id: Any) -> None:
         item = self._take(event_id)
         if item is not None:
-            self._spawn(_quiet(item[0].ack()))
+            self._settle(item[0].ack())
 
     def retry_event(self, event_id: Any, attempts: int, delay_s: float, error: str) -> None:
         item = self._take(event_id)
@@ -193,14 +221,14 @@ class WorkQueue:
             return
         msg, event = item
         if attempts == event["attempts"]:  # a throttle: the same attempt, later
-            self._spawn(_quiet(msg.nak(delay=delay_s)))
+            self._settle(msg.nak(delay=delay_s))
             return
 
         async def again() -> None:
             await self._publish(dict(event, attempts=attempts), f"{event['request_id']}:{attempts}", self._js,
                                 not_before=time.time() + delay_s, error=error[:1024])
             await msg.ack()
-        self._spawn(_quiet(again()))  # no quorum: no ack, so the engine hands it out again
+        self._settle(again())  # no quorum: no ack, so the engine hands it out again
 
     def dead_letter(self, event: dict[str, Any], attempts: int, error: str) -> None:
         item = self._take(event.get("id"))
@@ -212,7 +240,7 @@ class WorkQueue:
                                    headers={"Nats-Msg-Id": f"{event['request_id']}:dead"})
             if item is not None:
                 await item[0].ack()
-        self._spawn(_quiet(bury()))
+        self._settle(bury())
 
     def dead_letters(self, function: str | None = None) -> list[dict[str, Any]]:
         async def read() -> list[dict[str, Any]]:

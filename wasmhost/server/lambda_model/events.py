@@ -51,6 +51,11 @@ class EventWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    def _durable(self) -> None:
+        """Write the ledger down before an event is settled (a cluster's queue does it
+        once for each group of settlements instead)."""
+        self.s.host.ledger.flush()
+
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._work())
 
@@ -97,7 +102,7 @@ class EventWorker:
             r = self.s.resolve(event["function"], event["qualifier"])
             res = await self.s.invoke(r, event["payload"], event["request_id"])  # under its 202's id
         except (InvocationError, ApiError, WasmhostError) as e:
-            self.s.host.ledger.flush()  # the run's report is durable before the event moves on
+            self._durable()  # the run's report is durable before the event moves on
             error = _error_doc(e)
             too_old = time.time() - event["created_at"] > max_age
             if _throttled(e) and not too_old:  # as Lambda: throttles are retried, not counted as attempts
@@ -111,7 +116,7 @@ class EventWorker:
             self.stats["failed"] += 1
             self._on_failure(event, attempts, error, cfg, "RetriesExhausted" if not too_old else "EventAgeExceeded")
             return
-        self.s.host.ledger.flush()  # the run's report is durable before the event leaves its queue
+        self._durable()  # the run's report is durable before the event leaves its queue
         self.stats["succeeded"] += 1
         target = ((cfg.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
         if target:
