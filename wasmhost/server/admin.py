@@ -36,11 +36,17 @@ def routes(service: Service) -> list[web.RouteDef]:
         return web.json_response({"function": fn, "since": since, "until": until, **out})
 
     async def _ledger(request: web.Request, read: Any) -> Any:
-        """The cluster's ledger stream (read on a thread: it waits on the engine) or this node's."""
+        """The cluster's ledger stream or this node's."""
         if service.cluster is None:
             return read(service.host.ledger)
+        return await _off_loop(read, service.cluster.ledger)
+
+    async def _off_loop(f: Any, *args: Any) -> Any:
+        """In a cluster, on a thread: it waits on the engine, invocations must not."""
+        if service.cluster is None:
+            return f(*args)
         import asyncio
-        return await asyncio.get_running_loop().run_in_executor(None, read, service.cluster.ledger)
+        return await asyncio.get_running_loop().run_in_executor(None, f, *args)
 
     async def cluster(request: web.Request) -> web.Response:
         if service.cluster is None:
@@ -50,13 +56,13 @@ def routes(service: Service) -> list[web.RouteDef]:
         return web.json_response({**service.cluster.status(), "functions": functions})
 
     async def dead_letters(request: web.Request) -> web.Response:
-        items = service.registry.dead_letters(request.query.get("function"))
+        items = await _off_loop(service.registry.dead_letters, request.query.get("function"))
         for d in items:
             d["payload"] = base64.b64encode(d["payload"]).decode()
         return web.json_response({"deadLetters": items})
 
     async def replay(request: web.Request) -> web.Response:
-        event_id = service.registry.replay_dead_letter(int(request.match_info["id"]))
+        event_id = await _off_loop(service.registry.replay_dead_letter, int(request.match_info["id"]))
         if event_id is None:
             raise not_found(f"no dead letter {request.match_info['id']}")
         service.wake()

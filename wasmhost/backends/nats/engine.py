@@ -54,6 +54,11 @@ class Engine:
         self.js: Any = None
         self.kv: Any = None
         self.objects: Any = None
+        # set when a call found no quorum: synchronous calls then fail at once (they
+        # would hold the server's event loop for the whole timeout) until a probe
+        # in the background finds the engine writable again
+        self.down = False
+        self._probing = False
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -141,28 +146,61 @@ class Engine:
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run on the engine's loop and wait (never from that loop itself)."""
+        if self.down:
+            coro.close()
+            self.probe()
+            raise Unavailable("the cluster engine (NATS JetStream) has no quorum")
         fut = self.submit(coro)
         try:
             return fut.result(timeout if timeout is not None else self.config.timeout_s * 2)
         except concurrent.futures.TimeoutError:
             fut.cancel()
+            self.went_down()
             raise Unavailable("the cluster engine (NATS JetStream) did not answer in time") from None
         except Exception as e:
             err = unavailable(e)
             if err is e:
                 raise
+            self.went_down()
             raise err from e
+
+    def went_down(self) -> None:
+        self.down = True
+        self.probe()
+
+    def probe(self) -> None:
+        """Find out, in the background, whether the engine takes writes again."""
+        if self._probing:
+            return
+        self._probing = True
+
+        async def probe() -> None:
+            try:
+                while True:
+                    try:  # a stream's info needs its leader: no quorum, no answer
+                        await self.js.stream_info(INVOKE_STREAM)
+                        if self.down:
+                            log.info("cluster: the engine takes writes again")
+                        self.down = False
+                        return
+                    except Exception:  # noqa: BLE001 - still down: try again shortly
+                        await asyncio.sleep(0.5)
+            finally:
+                self._probing = False
+        self.submit(probe())
 
     async def acall(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await from another event loop (the server's)."""
         try:
             return await asyncio.wait_for(asyncio.wrap_future(self.submit(coro)), self.config.timeout_s * 2)
         except asyncio.TimeoutError:
+            self.went_down()
             raise Unavailable("the cluster engine (NATS JetStream) did not answer in time") from None
         except Exception as e:
             err = unavailable(e)
             if err is e:
                 raise
+            self.went_down()
             raise err from e
 
 

@@ -70,6 +70,7 @@ class WorkQueue:
         self.before_settle: Callable[[], object] | None = None
         self._settling: list[Any] = []
         self._settle_wake: asyncio.Event | None = None
+        self._pending = -1
         self._js: Any = None
 
     # -- accept ---------------------------------------------------------------------
@@ -111,6 +112,7 @@ class WorkQueue:
             err = unavailable(e)
             if err is e:
                 raise
+            self.engine.went_down()  # the control plane's calls fail at once meanwhile
             raise err from e
 
     # -- claim ----------------------------------------------------------------------
@@ -284,15 +286,16 @@ class WorkQueue:
         return None
 
     def pending_events(self) -> int:
-        """Waiting plus in flight, cluster-wide (-1 when the engine does not answer)."""
-        async def count() -> int:
-            info = await self.engine.js.consumer_info(INVOKE_STREAM, CONSUMER)
-            return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
-        try:
-            return self.engine.call(count())
-        except Exception as e:  # noqa: BLE001 - /metrics must answer anyway
-            log.info("cluster: counting pending events: %r", e)
-            return -1
+        """Waiting plus in flight, cluster-wide, as last counted (-1: not yet): the
+        count is refreshed in the background, so a scrape never waits on the engine."""
+        async def count() -> None:
+            try:
+                info = await self.engine.js.consumer_info(INVOKE_STREAM, CONSUMER)
+                self._pending = int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+            except Exception as e:  # noqa: BLE001 - the last count stands
+                log.info("cluster: counting pending events: %r", e)
+        self.engine.submit(count())
+        return self._pending
 
     async def aclose(self) -> None:
         """Stop claiming; events in flight and not settled go to another node after ``ack_wait``."""
