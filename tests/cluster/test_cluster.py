@@ -9,11 +9,13 @@ CI installs what they need (.ci/run: nats-server and haproxy from Debian; the
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import os
 import sqlite3
 import time
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from loopback import HAPROXY, NATS, ROOT, Cluster, get, wait_for
@@ -78,6 +80,20 @@ def test_revision_id_is_compare_and_swap_across_nodes(cluster):
     wait_for(lambda: c2.get_function(FunctionName="cas")["Configuration"]["Timeout"] == 5, "the update on node 2")
     with pytest.raises(c2.exceptions.PreconditionFailedException):
         c2.update_function_configuration(FunctionName="cas", Timeout=7, RevisionId=rev)
+
+
+def test_a_layer_published_on_one_node_is_unpacked_on_the_others(cluster):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("python/shared.txt", "from the layer")
+    arn = lambda_client(cluster.nodes[0].url).publish_layer_version(
+        LayerName="shared", Content={"ZipFile": buf.getvalue()})["LayerVersionArn"]
+    for node in cluster.nodes[1:]:
+        got = wait_for(lambda node=node: lambda_client(node.url).get_layer_version_by_arn(Arn=arn), "the layer")
+        assert got["Version"] == 1
+        unpacked = node.data_dir / "layers" / "shared" / "1" / "python" / "shared.txt"
+        assert wait_for(lambda unpacked=unpacked: unpacked.exists() and unpacked.read_text(), "the files") == \
+            "from the layer"
 
 
 def test_totals_answer_for_the_whole_cluster_from_any_node(cluster):

@@ -65,6 +65,7 @@ class Cluster:
         self.store.on_change = self._changed
         self.store.on_close.append(self._close)
         self.store.before_settle = service.host.ledger.flush  # runs' reports written before their acks
+        self._unpack_layers()  # before the functions that use them are restored
 
     # -- other nodes' writes -----------------------------------------------------------
     def _changed(self) -> None:
@@ -73,10 +74,32 @@ class Cluster:
         if self._pending.acquire(blocking=False):
             self._applier.submit(self._reconcile)
 
+    def _unpack_layers(self) -> None:
+        """Layer versions published on other nodes, unpacked here from the object store."""
+        import shutil
+
+        from .lambda_model import packaging
+        for doc in self.store.list_layers():
+            if doc.get("_deleted") or not doc.get("_zip_sha256"):
+                continue
+            name = doc["LayerArn"].rsplit(":", 1)[-1]
+            target = self.store.layer_path(name, int(doc["Version"]))
+            if target.exists():
+                continue
+            try:
+                data = self.store.code_path(doc["_zip_sha256"]).read_bytes()
+                tmp = target.with_name(target.name + ".tmp")
+                shutil.rmtree(tmp, ignore_errors=True)
+                packaging.extract(data, tmp)
+                tmp.replace(target)
+            except Exception as e:  # noqa: BLE001 - the functions using it fail to deploy, and say so
+                log.error("cluster: could not unpack layer %s:%s: %s", name, doc["Version"], e)
+
     def _reconcile(self) -> None:
         self._pending.release()  # a change from now on schedules another pass
         s = self._service
         assert s is not None
+        self._unpack_layers()
         wanted: dict[str, tuple[dict, str, dict]] = {}
         for doc in s.registry.list_functions():
             name = doc["FunctionName"]
