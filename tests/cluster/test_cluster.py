@@ -12,6 +12,8 @@ import concurrent.futures
 import io
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +22,7 @@ import zipfile
 import pytest
 from loopback import HAPROXY, NATS, ROOT, Cluster, get, wait_for
 
-from live import Server, create, lambda_client
+from live import Server, create, free_port, lambda_client
 
 pytestmark = [
     pytest.mark.skipif(not os.access(NATS, os.X_OK), reason="needs nats-server (Debian: apt-get install nats-server)"),
@@ -203,3 +205,22 @@ def test_quorum_lost_writes_fail_cleanly_warm_invokes_continue(cluster):
     assert status == 503 and headers["x-amzn-ErrorType"] == "ServiceException", body
     assert headers.get("Retry-After") == "1"
     assert get(f"{cluster.nodes[2].url}/healthz")["status"] == "ok"  # the node still serves
+    t0 = time.time()
+    for _ in range(20):  # while the engine is down, a write is refused at once, never holding the loop
+        with pytest.raises(c3.exceptions.ServiceException):
+            c3.update_function_configuration(FunctionName="after1", Timeout=9)
+    assert time.time() - t0 < 5
+    cluster.nats[1].start()  # the quorum is back: so are writes
+    wait_for(lambda: _retrying(lambda: c3.update_function_configuration(FunctionName="after1", Timeout=9), c3),
+             "writes after the quorum returned", 30)
+    status, _, _ = post(f"{cluster.nodes[2].url}/2015-03-31/functions/after1/invocations", b"{}",
+                        {"X-Amz-Invocation-Type": "Event"})
+    assert status == 202
+
+
+def test_serve_cluster_refuses_bad_addresses_and_unreachable_engines(tmp_path):
+    for args, said in ((["--cluster", "http://127.0.0.1:4222"], "--cluster wants nats://"),
+                       (["--cluster", f"nats://127.0.0.1:{free_port()}"], "cannot reach the cluster")):
+        out = subprocess.run([sys.executable, "-m", "wasmhost.cli", "--data-dir", str(tmp_path), "serve",
+                              "--port", str(free_port()), *args], capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0 and said in out.stderr, out.stderr

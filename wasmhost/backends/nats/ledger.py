@@ -94,11 +94,22 @@ class LedgerPublisher:
 
 
 def _split(blob: bytes) -> list[bytes]:
+    """A batch too big for one message, as several (each at most ``MAX_MESSAGE``)."""
     if len(blob) <= MAX_MESSAGE:
         return [blob]
-    reports = msgpack.unpackb(blob, use_list=True)
-    n = max(1, len(reports) * MAX_MESSAGE // len(blob))
-    return [msgpack.packb(reports[i:i + n]) for i in range(0, len(reports), n)]
+    out: list[bytes] = []
+    chunk: list = []
+    size = 0
+    for report in msgpack.unpackb(blob, use_list=True):
+        n = len(msgpack.packb(report))
+        if chunk and size + n > MAX_MESSAGE - 8:  # 8: room for the array's own header
+            out.append(msgpack.packb(chunk))
+            chunk, size = [], 0
+        chunk.append(report)
+        size += n
+    if chunk:
+        out.append(msgpack.packb(chunk))
+    return out
 
 
 def _messages(items: list[list]) -> Iterator[list[list]]:
