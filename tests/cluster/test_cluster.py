@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -122,6 +123,30 @@ def test_totals_answer_for_the_whole_cluster_from_any_node(cluster):
     with pytest.raises(urllib.error.HTTPError) as e:
         get(f"{cluster.nodes[1].url}/wasmhost/totals?function=counted&since=yesterday")
     assert e.value.code == 400 and b"since must be" in e.value.read()
+
+
+def test_a_failing_event_is_retried_with_backoff_then_dead_lettered_and_replayed(cluster):
+    c1 = lambda_client(cluster.nodes[0].url)
+    create(c1, "fails", "trap")
+    c1.put_function_event_invoke_config(FunctionName="fails", MaximumRetryAttempts=1)
+    c2 = lambda_client(cluster.nodes[1].url)
+    wait_for(lambda: c2.get_function_event_invoke_config(FunctionName="fails")["MaximumRetryAttempts"] == 1,
+             "the config on node 2")
+    rid = c2.invoke(FunctionName="fails", InvocationType="Event", Payload=b"{}")["ResponseMetadata"]["RequestId"]
+    node = cluster.nodes[2]
+    dead = wait_for(lambda: get(f"{node.url}/wasmhost/dead-letters?function=fails")["deadLetters"], "a dead letter")
+    assert [(d["request_id"], d["attempts"]) for d in dead] == [(rid, 2)]
+    assert "errorType" in json.loads(dead[0]["error"])
+    # the first run and one retry (other nodes' ledgers reach the stream within a publish interval)
+    wait_for(lambda: (lambda t: (t["invocations"], t["errors"]) == (2, 2))(
+        get(f"{node.url}/wasmhost/totals?function=fails")), "both runs in the totals")
+    time.sleep(0.5)
+    assert get(f"{node.url}/wasmhost/totals?function=fails")["invocations"] == 2  # not three
+    status, _, _ = post(f"{node.url}/wasmhost/dead-letters/{dead[0]['id']}/replay", b"")
+    assert status == 202
+    wait_for(lambda: get(f"{node.url}/wasmhost/totals?function=fails")["invocations"] == 4, "the replay's runs")
+    wait_for(lambda: [d["request_id"] for d in get(f"{node.url}/wasmhost/dead-letters?function=fails")
+                      ["deadLetters"]] == [rid], "dead again, once")
 
 
 def test_async_events_all_run_when_a_node_is_killed_mid_way(cluster):

@@ -142,7 +142,7 @@ class WorkQueue:
                 continue
             try:
                 msgs = await psub.fetch(batch=free, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, asyncio.TimeoutError):  # nothing to do for now
                 continue
             except asyncio.CancelledError:
                 raise
@@ -156,11 +156,11 @@ class WorkQueue:
                     event = _event(msg.data)
                 except (ValueError, TypeError, msgpack.UnpackException):
                     log.error("cluster: an unreadable event message; terminating it")
-                    await msg.term()
+                    await _quiet(msg.term())
                     continue
                 not_before = event.pop("not_before")
                 if not_before > now + 0.01:  # a retry's backoff
-                    await msg.nak(delay=not_before - now)
+                    await _quiet(msg.nak(delay=not_before - now))
                     continue
                 eid = self._ids()
                 event["id"] = eid
@@ -227,7 +227,7 @@ class WorkQueue:
             return
 
         async def again() -> None:
-            await self._publish(dict(event, attempts=attempts), f"{event['request_id']}:{attempts}", self._js,
+            await self._publish(dict(event, attempts=attempts), _next_id(msg, "retry"), self._js,
                                 not_before=time.time() + delay_s, error=error[:1024])
             await msg.ack()
         self._settle(again())  # no quorum: no ack, so the engine hands it out again
@@ -239,7 +239,7 @@ class WorkQueue:
             dead = dict(event, attempts=attempts)
             await self._js.publish(f"{DLQ_SUBJECT}.{event['function']}",
                                    _body(dead, error=error[:4096], failed_at=time.time()),
-                                   headers={"Nats-Msg-Id": f"{event['request_id']}:dead"})
+                                   headers={"Nats-Msg-Id": _next_id(item[0] if item else None, "dead")})
             if item is not None:
                 await item[0].ack()
         self._settle(bury())
@@ -308,6 +308,16 @@ class WorkQueue:
             except Exception as e:  # noqa: BLE001 - closing anyway
                 log.info("cluster: closing the events connection: %r", e)
             self._nc = self._js = None
+
+
+def _next_id(msg: Any, what: str) -> str:
+    """The ``Nats-Msg-Id`` of the message that follows ``msg`` (its retry, its dead
+    letter): the same for every delivery of ``msg``, so a crash between publishing
+    it and acking ``msg`` de-duplicates; new for a replayed event's messages."""
+    if msg is None:
+        import uuid
+        return f"{what}:{uuid.uuid4()}"
+    return f"{what}:{msg.metadata.stream}:{msg.metadata.sequence.stream}"
 
 
 async def _quiet(coro: Any) -> None:
