@@ -170,7 +170,7 @@ def test_async_events_all_run_when_a_node_is_killed_mid_way(cluster):
         if status == 202:
             accepted.append(headers["x-amzn-RequestId"])
 
-    n = 600
+    n = 1000
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         for i in range(n):
             pool.submit(send, i)
