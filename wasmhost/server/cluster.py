@@ -118,10 +118,6 @@ class Cluster:
             s.deployer.remove(key)
             log.info("cluster: removed %s (deleted on another node)", key)
 
-    def wait_applied(self) -> None:
-        """Until the changes seen so far are applied (tests, and a clean shutdown)."""
-        self._applier.submit(lambda: None).result()
-
     def status(self) -> dict[str, Any]:
         nc = self.engine.nc
         return {"node": self.config.node, "connected": bool(nc and nc.is_connected),

@@ -2,11 +2,12 @@
 
 nats-py is asyncio, but the registry's methods are synchronous (the Lambda control
 plane calls them inline) and the server's event loop must never wait on the
-engine for a warm invocation. So the client runs its own event loop on a daemon
-thread; synchronous callers wait on ``call`` with a deadline (control-plane writes
-only), the server's loop awaits ``acall`` (an ``Event`` accept), and fire-and-forget
-work (acks) goes through ``submit``. Every failure to reach a quorum in time
-becomes ``Unavailable``: the front end answers 503 and the caller retries.
+engine for a warm invocation. So the control plane's client runs its own event
+loop on a daemon thread: synchronous callers wait on ``call`` with a deadline,
+coroutines await ``acall``, background work goes through ``submit`` (the registry's
+watch, the ledger's publisher). Async events have a connection of their own on the
+server's loop (queue.py). Every failure to reach a quorum in time becomes
+``Unavailable``: the front end answers 503 and the caller retries.
 
 The streams and buckets are created by whichever node starts first (the same
 configuration from every node, so creating them again is a no-op).
@@ -39,7 +40,7 @@ CONSUMER = "workers"
 class ClusterConfig:
     servers: tuple[str, ...]  # nats://host:port of any of the engine's servers
     node: str  # this node's name: unique in the cluster, stable across restarts
-    replicas: int = 3  # R3 survives one server's loss; capped at the number of servers given
+    replicas: int = 3  # R3 survives one server's loss (serve uses 1 when given one server)
     timeout_s: float = 2.0  # a write that has no quorum by then fails with 503
     ack_wait_s: float = 30.0  # an event unacknowledged this long goes to another node
     max_ack_pending: int = 4096
