@@ -154,16 +154,23 @@ class Engine:
         fut = self.submit(coro)
         try:
             return fut.result(timeout if timeout is not None else self.config.timeout_s * 2)
-        except concurrent.futures.TimeoutError:
-            fut.cancel()
-            self.went_down()
-            raise Unavailable("the cluster engine (NATS JetStream) did not answer in time") from None
         except Exception as e:
-            err = unavailable(e)
+            fut.cancel()
+            err = self.failed(e)
             if err is e:
                 raise
+            raise err from None
+
+    def failed(self, e: BaseException) -> BaseException:
+        """What a caller should see of ``e``: the engine's own failures (no quorum,
+        no responders, a timeout, a closed connection) become ``Unavailable`` and
+        mark the engine down; anything else is unchanged."""
+        if isinstance(e, (concurrent.futures.TimeoutError, asyncio.TimeoutError)):
+            e = Unavailable("the cluster engine (NATS JetStream) did not answer in time")
+        err = unavailable(e)
+        if isinstance(err, Unavailable):
             self.went_down()
-            raise err from e
+        return err
 
     def went_down(self) -> None:
         self.down = True
@@ -194,24 +201,22 @@ class Engine:
         """Await from another event loop (the server's)."""
         try:
             return await asyncio.wait_for(asyncio.wrap_future(self.submit(coro)), self.config.timeout_s * 2)
-        except asyncio.TimeoutError:
-            self.went_down()
-            raise Unavailable("the cluster engine (NATS JetStream) did not answer in time") from None
         except Exception as e:
-            err = unavailable(e)
+            err = self.failed(e)
             if err is e:
                 raise
-            self.went_down()
-            raise err from e
+            raise err from None
 
 
 def unavailable(e: BaseException) -> BaseException:
-    """The engine's own failures (no quorum, no responders, a timeout, a closed
-    connection) as ``Unavailable``; anything else unchanged."""
+    """``Unavailable`` for the failures that mean "no engine now" (a timeout, no
+    responders, no connection, a stream without its leader); others unchanged (a
+    missing object is a bug to see, not an outage)."""
     import nats.errors
-    if isinstance(e, (nats.errors.Error, asyncio.TimeoutError, ConnectionError)) and not isinstance(e, Unavailable):
-        from nats.js.errors import KeyWrongLastSequenceError
-        if isinstance(e, KeyWrongLastSequenceError):
-            return e
+    from nats.js.errors import NoStreamResponseError, ServerError, ServiceUnavailableError
+    outage = (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionClosedError,
+              nats.errors.NoServersError, nats.errors.StaleConnectionError, nats.errors.ConnectionReconnectingError,
+              ServiceUnavailableError, ServerError, NoStreamResponseError, asyncio.TimeoutError, ConnectionError)
+    if isinstance(e, outage) and not isinstance(e, Unavailable):
         return Unavailable(f"the cluster engine (NATS JetStream) cannot take writes now: {e!r}")
     return e

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import msgpack
 
-from .engine import CONSUMER, DLQ_STREAM, DLQ_SUBJECT, INVOKE_STREAM, INVOKE_SUBJECT, Engine, unavailable
+from .engine import CONSUMER, DLQ_STREAM, DLQ_SUBJECT, INVOKE_STREAM, INVOKE_SUBJECT, Engine
 
 log = logging.getLogger("wasmhost.cluster")
 _FIELDS = ("function", "qualifier", "request_id", "attempts", "created_at", "not_before", "error", "failed_at",
@@ -109,11 +109,10 @@ class WorkQueue:
         try:
             return (await self._publish(event, request_id, self._js, **extra)).seq
         except Exception as e:
-            err = unavailable(e)
+            err = self.engine.failed(e)  # no quorum: the control plane's calls fail at once meanwhile
             if err is e:
                 raise
-            self.engine.went_down()  # the control plane's calls fail at once meanwhile
-            raise err from e
+            raise err from None
 
     # -- claim ----------------------------------------------------------------------
     async def consume(self, dispatch: Callable[[dict[str, Any]], None]) -> None:
