@@ -78,8 +78,11 @@ def _time(request: web.Request, name: str) -> float | None:
     if text is None:
         return None
     try:
-        return float(text) if text.replace(".", "", 1).isdigit() else _iso(text)
-    except ValueError:
+        value = float(text) if text.replace(".", "", 1).isdigit() else _iso(text)
+        if not 0 <= value < 1e11:  # before 1970 or after the year 5000
+            raise ValueError(text)
+        return value
+    except (ValueError, OverflowError):
         raise invalid(f"{name} must be a Unix time in seconds or an ISO 8601 time, not {text[:64]!r}") from None
 
 

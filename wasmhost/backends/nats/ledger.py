@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -26,6 +27,7 @@ from .engine import LEDGER_STREAM, LEDGER_SUBJECT, Engine
 log = logging.getLogger("wasmhost.cluster")
 MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
 ROUND = 1024  # batches read from the outbox at a time
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a function's name: a subject token as it is
 
 
 class LedgerPublisher:
@@ -135,6 +137,8 @@ class StreamLedger:
         self.engine, self.publisher = engine, publisher
 
     def _batches(self, function: str | None) -> Iterator[list]:
+        if function is not None and not _NAME.fullmatch(function):
+            return  # no such function (and no subject wildcards from a query string)
         subject = f"{LEDGER_SUBJECT}.{function or '*'}"
 
         async def read() -> list[bytes]:
