@@ -18,7 +18,8 @@ to the last (HAProxy's health checks take the node out).
 
 Everything runs on this one machine (3 NATS servers, 3 nodes, HAProxy and the
 client share its cores), so the ratio to the same run's single node is the figure
-to read, not the absolute rate.
+to read, not the absolute rate; the CPU seconds each kind of process used in a
+round say where the time goes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -64,6 +66,18 @@ async def send_events(urls: list[str], names: list[str], n: int) -> float:
         t0 = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(n)))
         return time.perf_counter() - t0
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cluster_cpu(cluster: Cluster) -> dict[str, float]:
+    procs = {"nats": [n.proc for n in cluster.nats], "nodes": [n.proc for n in cluster.nodes],
+             "haproxy": [cluster.haproxy]}
+    return {k: sum(cpu_s(p.pid) for p in ps if p is not None and p.poll() is None) for k, ps in procs.items()}
 
 
 def total(url: str, names: list[str]) -> int:
@@ -142,11 +156,14 @@ def main() -> None:
                          "the functions on every node")
             for r in range(args.rounds):
                 solo = one_node(root / f"round{r}", names, args.events)
+                before = cluster_cpu(cluster)
                 clu = run_events([cluster.lb], cluster.nodes[0].url, names, args.events)
-                rounds.append({"one_node": solo, "cluster": clu,
+                cpu = {k: round(v - before[k], 2) for k, v in cluster_cpu(cluster).items()}
+                rounds.append({"one_node": solo, "cluster": clu, "cluster_cpu_s": cpu,
                                "ratio": clu["executed_per_s"] / solo["executed_per_s"]})
                 print(f"round {r + 1}: one node {solo['executed_per_s']:.0f}/s, cluster {clu['executed_per_s']:.0f}/s "
-                      f"(accepted {clu['accepted_per_s']:.0f}/s), ratio {rounds[-1]['ratio']:.2f}", flush=True)
+                      f"(accepted {clu['accepted_per_s']:.0f}/s), ratio {rounds[-1]['ratio']:.2f}; CPU seconds "
+                      f"of the cluster's processes: {cpu}", flush=True)
             death = node_death(cluster, names)
             print(f"node killed: {death['failed']} failed of {death['ok'] + death['failed']} requests, errors over "
                   f"{death['error_window_s']:.2f} s, the last {death['last_error_after_kill_s']:.2f} s after the kill")
