@@ -14,7 +14,7 @@ import time
 from collections import deque
 from pathlib import Path
 from operator import itemgetter
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import msgpack
 
@@ -123,6 +123,26 @@ class Report(tuple):
 
     def __repr__(self) -> str:
         return f"Report({self.to_dict()!r})"
+
+
+def summarize(reports: Iterable[Sequence]) -> dict[str, Any]:
+    """Totals over stored reports (the raw tuples a batch holds): one node's ledger
+    and a cluster's ledger stream (backends/nats/ledger.py) add up the same way."""
+    n = errors = cold = billed = fuel = mb_ms = out_requests = out_bytes = 0
+    for r in reports:
+        report = Report(*r)
+        b = report.billed_ms
+        n += 1
+        errors += report.status != "ok"
+        cold += bool(report.cold)
+        billed += b
+        fuel += report.fuel_used or 0
+        mb_ms += b * report.memory_mb
+        out_requests += report.outbound_requests
+        out_bytes += report.outbound_bytes
+    return {"invocations": n, "errors": errors, "cold_starts": cold, "billed_ms": billed,
+            "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024, "outbound_requests": out_requests,
+            "outbound_bytes": out_bytes}
 
 
 _SCHEMA = """
@@ -247,21 +267,7 @@ class Ledger:
                until: float | None = None) -> dict[str, Any]:
         """Invocations, errors, cold starts, billed ms, fuel and GB-seconds (billed
         seconds times configured GB, as Lambda prices)."""
-        n = errors = cold = billed = fuel = mb_ms = out_requests = out_bytes = 0
-        for r, _, _, _ in self._reports(function, since, until):
-            report = Report(*r)
-            b = report.billed_ms
-            n += 1
-            errors += report.status != "ok"
-            cold += bool(report.cold)
-            billed += b
-            fuel += report.fuel_used or 0
-            mb_ms += b * report.memory_mb
-            out_requests += report.outbound_requests
-            out_bytes += report.outbound_bytes
-        return {"invocations": n, "errors": errors, "cold_starts": cold, "billed_ms": billed,
-                "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024, "outbound_requests": out_requests,
-                "outbound_bytes": out_bytes}
+        return summarize(r for r, _, _, _ in self._reports(function, since, until))
 
     def logs(self, function: str | None = None, since: float | None = None, until: float | None = None,
              limit: int = 100) -> list[dict[str, Any]]:

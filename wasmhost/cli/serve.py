@@ -61,8 +61,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if examples is not None and not examples.is_dir():
         raise UsageError(f"--examples {examples}: no such folder")
     host = Host(args.data_dir)
-    service = Service(host, Registry(host.data_dir), retry_base_s=args.retry_base_s,
+    cluster = _cluster(args, host.data_dir) if args.cluster else None
+    service = Service(host, cluster.store if cluster else Registry(host.data_dir), retry_base_s=args.retry_base_s,
                       async_max_payload=args.async_max_payload)
+    if cluster is not None:
+        cluster.bind(service)
 
     def deploy_examples(service: Service) -> None:
         import base64
@@ -91,6 +94,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path,
           on_start=deploy_examples if examples else None, sources=[buckets])
     return 0
+
+
+def _cluster(args: argparse.Namespace, data_dir: Path):
+    """This node's link to the cluster's engine (``--cluster``): a clear word when
+    nats-py is missing or no server answers."""
+    import importlib.util
+    import socket
+    if importlib.util.find_spec("nats") is None:
+        raise UsageError("`wasmhost serve --cluster` needs the cluster extra: pip install 'wasmhost[cluster]'")
+    from ..backends.nats import ClusterConfig
+    from ..backends.registry import Unavailable
+    from ..server.cluster import Cluster
+    servers = tuple(u.strip() for u in args.cluster.split(",") if u.strip())
+    for url in servers:
+        if not url.startswith(("nats://", "tls://")):
+            raise UsageError(f"--cluster wants nats://HOST:PORT[,nats://HOST:PORT...], not {url!r}")
+    node = args.node or socket.gethostname()
+    replicas = args.cluster_replicas or min(3, len(servers))
+    try:
+        return Cluster(ClusterConfig(servers, node, replicas=replicas, ack_wait_s=args.ack_wait_s), data_dir)
+    except Unavailable as e:
+        raise UsageError(f"cannot reach the cluster at {args.cluster}: {e}") from None
 
 
 def _bucket_arg(value: str) -> str:
@@ -129,6 +154,16 @@ def register(sub, parents) -> None:
                    help="serve DIR as S3 bucket NAME and treat files other programs write there as uploads")
     p.add_argument("--bucket-settle-s", type=float, default=2.0, metavar="SECONDS",
                    help="a file seen without a close-after-write is complete once unchanged this long")
+    p.add_argument("--cluster", metavar="nats://HOST:PORT[,...]",
+                   help="be one node of a cluster: registry, code, async events and the ledger live in this NATS "
+                        "JetStream cluster (see deploy/haproxy/ and the README's Cluster section)")
+    p.add_argument("--node", metavar="NAME", help="this node's name in the cluster (default: the host name); "
+                                                  "unique and stable across restarts")
+    p.add_argument("--cluster-replicas", type=int, choices=(1, 3, 5), default=None, metavar="N",
+                   help="JetStream replicas of the cluster's streams and buckets (default: 3, or 1 with one server)")
+    p.add_argument("--ack-wait-s", type=float, default=30.0, metavar="SECONDS",
+                   help="with --cluster: an async event a node claimed but did not finish (the node died) runs "
+                        "elsewhere after this long (default: 30)")
     p.add_argument("--no-fast-path", action="store_true",
                    help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
     p.set_defaults(func=cmd_serve)

@@ -35,7 +35,16 @@ class ApiError(Exception):
 
 
 def internal(exc: BaseException) -> ApiError:
-    """An unexpected failure in the host: logged with an id the client also gets."""
+    """An unexpected failure in the host: logged with an id the client also gets.
+    A backend's refusals (a cluster engine without quorum, a concurrent write) are
+    expected ones, with their own answers."""
+    from ..backends.registry import Conflict, Unavailable
+    if isinstance(exc, Unavailable):
+        log.warning("refused while the backend is unavailable: %s", exc)
+        return ApiError(503, "ServiceException", f"The service is unavailable: {exc}. Retry later.",
+                        headers={"Retry-After": "1"})
+    if isinstance(exc, Conflict):
+        return ApiError(409, "ResourceConflictException", f"{exc}: read it again and retry")
     rid = str(uuid.uuid4())
     log.error("unhandled error, request %s", rid, exc_info=exc)
     return ApiError(500, "ServiceException", f"Internal error in the host (request {rid})")

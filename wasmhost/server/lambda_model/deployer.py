@@ -20,18 +20,21 @@ from .names import LATEST, parse_layer_version_arn
 
 if TYPE_CHECKING:
     from ...host import Host
-    from .store import Registry
+    from ...backends.registry import RegistryStore
 
 log = logging.getLogger("wasmhost.server")
 MAX_WASM_MEMORY_MB = 4096
 
 
 class Deployer:
-    def __init__(self, host: Host, registry: Registry, default_concurrency: int, region: str = "us-east-1") -> None:
+    def __init__(self, host: Host, registry: RegistryStore, default_concurrency: int, region: str = "us-east-1") -> None:
         self.host, self.registry, self.default_concurrency = host, registry, default_concurrency
         self.region = region
         # variables every function gets beneath its own (the server's AWS_ENDPOINT_URL_S3)
         self.base_env: dict[str, str] = {}
+        # host key -> what is deployed there (config, code, handler): a cluster node
+        # redeploys only what another node's write changed (server/cluster.py)
+        self.deployed: dict[str, str] = {}
 
     def config(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> FunctionConfig:
         """``doc``: the version's code and configuration; ``settings``: the function
@@ -72,9 +75,12 @@ class Deployer:
         cfg = self.config(doc, version, settings)
         path = self.registry.code_path(doc["_code_sha256"])
         runtime = doc.get("Runtime", "")
+        key = doc["FunctionName"] if version == LATEST else f"{doc['FunctionName']}:{version}"
+        self.deployed.pop(key, None)
         try:
             if not packaging.is_source_runtime(runtime):
                 self.host.deploy(doc["FunctionName"], path, cfg, version=version)
+                self.deployed[key] = self.signature(doc, version, settings)
                 return
             default = "lambda_function.lambda_handler" if runtime.startswith("python") else "index.handler"
             handler = doc.get("Handler") or default
@@ -82,6 +88,7 @@ class Deployer:
                 packaging.extract(path.read_bytes(), Path(tmp))
                 cfg = dataclasses.replace(cfg, handler=handler)  # cfg.runtime names the language
                 self.host.deploy(doc["FunctionName"], Path(tmp), cfg, version=version)
+            self.deployed[key] = self.signature(doc, version, settings)
         except DeployError as e:
             raise invalid(f"Could not deploy the function: {e}") from None
 
@@ -92,7 +99,12 @@ class Deployer:
         for v in self.registry.list_versions(name):
             self.deploy(v, str(v["Version"]), settings)
 
+    def signature(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> str:
+        """What a deploy of this version depends on: equal signatures, same function."""
+        return repr((self.config(doc, version, settings), doc.get("_code_sha256"), doc.get("Handler")))
+
     def remove(self, key: str) -> None:
+        self.deployed.pop(key, None)
         try:
             self.host.remove(key)
         except FunctionNotFound:

@@ -33,17 +33,28 @@ class EventWorker:
 
     def accept(self, r: Resolved, payload: bytes, request_id: str) -> None:
         """Durable once this returns: only then may the caller answer 202."""
+        self.registry.enqueue(r.name, self._check(r, payload), payload, request_id)
+        self.stats["accepted"] += 1
+        self._wake.set()
+
+    async def aaccept(self, r: Resolved, payload: bytes, request_id: str) -> None:
+        self.accept(r, payload, request_id)  # SQLite: a local write (a cluster's worker awaits its engine)
+
+    def _check(self, r: Resolved, payload: bytes) -> str | None:
+        """Refuse what Lambda refuses; the qualifier to store (None: $LATEST by name)."""
         if len(payload) > self.s.async_max_payload:
             raise ApiError(413, "RequestEntityTooLargeException",
                            f"Request must be smaller than {self.s.async_max_payload} bytes for the InvokeAsync "
                            "operation")
-        qualifier = None if r.key == r.name else r.version
-        self.registry.enqueue(r.name, qualifier, payload, request_id)
-        self.stats["accepted"] += 1
-        self._wake.set()
+        return None if r.key == r.name else r.version
 
     def wake(self) -> None:
         self._wake.set()
+
+    def _durable(self) -> None:
+        """Write the ledger down before an event is settled (a cluster's queue does it
+        once for each group of settlements instead)."""
+        self.s.host.ledger.flush()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._work())
@@ -91,7 +102,7 @@ class EventWorker:
             r = self.s.resolve(event["function"], event["qualifier"])
             res = await self.s.invoke(r, event["payload"], event["request_id"])  # under its 202's id
         except (InvocationError, ApiError, WasmhostError) as e:
-            self.s.host.ledger.flush()  # the run's report is durable before the event moves on
+            self._durable()  # the run's report is durable before the event moves on
             error = _error_doc(e)
             too_old = time.time() - event["created_at"] > max_age
             if _throttled(e) and not too_old:  # as Lambda: throttles are retried, not counted as attempts
@@ -105,7 +116,7 @@ class EventWorker:
             self.stats["failed"] += 1
             self._on_failure(event, attempts, error, cfg, "RetriesExhausted" if not too_old else "EventAgeExceeded")
             return
-        self.s.host.ledger.flush()  # the run's report is durable before the event leaves its queue
+        self._durable()  # the run's report is durable before the event leaves its queue
         self.stats["succeeded"] += 1
         target = ((cfg.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
         if target:

@@ -48,7 +48,7 @@ async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapp
         return Reply(204, {"x-amzn-RequestId": str(uuid.uuid4())})
     if kind == "Event":
         rid = str(uuid.uuid4())
-        s.accept_event(r, payload, rid)
+        await s.aaccept_event(r, payload, rid)
         return Reply(202, {"x-amzn-RequestId": rid})
     out = {"Content-Type": "application/json", "X-Amz-Executed-Version": r.version}
     try:

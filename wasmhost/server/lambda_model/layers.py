@@ -49,7 +49,8 @@ def publish_layer_version(s: Service, p: dict[str, Any]) -> dict[str, Any]:
         raise
     doc = {"Content": {"Location": "", "CodeSha256": packaging.sha256_b64(data), "CodeSize": len(data)},
            "LayerArn": layer_arn(s.region, name), "LayerVersionArn": layer_arn(s.region, name, version),
-           "Description": p.get("Description", ""), "CreatedDate": now_str(), "Version": version}
+           "Description": p.get("Description", ""), "CreatedDate": now_str(), "Version": version,
+           "_zip_sha256": s.registry.put_code(data)}  # a cluster's other nodes unpack it from there
     for key in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
         if p.get(key):
             doc[key] = p[key]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .names import LATEST
-from .store import Registry
+from ...backends.registry import RegistryStore
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class AliasRoute:
 Route = Union[Resolved, AliasRoute]
 
 
-def build(registry: Registry) -> dict[str, Route]:
+def build(registry: RegistryStore) -> dict[str, Route]:
     table: dict[str, Route] = {}
     for doc in registry.list_functions():
         name = doc["FunctionName"]
@@ -58,7 +58,7 @@ def build(registry: Registry) -> dict[str, Route]:
     return table
 
 
-def urls(registry: Registry) -> dict[str, tuple[str, str | None, dict[str, Any]]]:
+def urls(registry: RegistryStore) -> dict[str, tuple[str, str | None, dict[str, Any]]]:
     """Function URL id -> (function, qualifier or None, its URL config)."""
     out: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
     for doc in registry.list_functions():

@@ -4,7 +4,7 @@ every front end's invocation takes. HTTP-free: the Lambda REST API, the plain
 invoke endpoint, HTTP triggers and function URLs all call this.
 
 The operations themselves live one family per module (functions.py, aliases.py,
-...), registered in operations.py; state lives in the ``Registry`` (store.py)."""
+...), registered in operations.py; state lives in a ``Store`` (backends/registry.py: SQLite in store.py, or a cluster's)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from .deployer import Deployer
 from .events import EventWorker
 from .names import LATEST, function_arn, parse_function
 from .routing import Resolved
-from .store import Registry
 from .validation import Validator
 
 if TYPE_CHECKING:
+    from ...backends.registry import Store
     from ...function import InvokeResult
     from ...host import Host
 
@@ -43,7 +43,7 @@ def throttled(reason: str) -> ApiError:
 
 
 class Service:
-    def __init__(self, host: Host, registry: Registry, *, region: str = "us-east-1",
+    def __init__(self, host: Host, registry: Store, *, region: str = "us-east-1",
                  default_concurrency: int = 100, async_max_payload: int = 256 * 1024,
                  retry_base_s: float = 60.0) -> None:
         self.host, self.registry, self.region = host, registry, region
@@ -56,6 +56,7 @@ class Service:
         self.events = EventWorker(self, retry_base_s)
         self.metrics = Metrics()
         self.destination_queues: Any = None  # SQS destinations: server/sources sets it (exists(arn), send(arn, body))
+        self.cluster: Any = None  # a server/cluster.py Cluster with --cluster
         self.routes: dict[str, routing.Route] = {}
         self.urls: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
         self.refresh()
@@ -155,6 +156,11 @@ class Service:
 
     def accept_event(self, r: Resolved, payload: bytes, request_id: str) -> None:
         self.events.accept(r, payload, request_id)
+
+    async def aaccept_event(self, r: Resolved, payload: bytes, request_id: str) -> None:
+        """``accept_event`` for a coroutine: a cluster's accept waits for the engine's
+        quorum without holding up the event loop."""
+        await self.events.aaccept(r, payload, request_id)
 
     def wake(self) -> None:
         self.events.wake()

@@ -1,0 +1,194 @@
+"""The ledger across a cluster: each node's flushed batches, published to the
+``WH_LEDGER`` stream and added up from there by any node.
+
+The node's own ``ledger.sqlite`` stays the record (the hot path and ``flush`` are
+unchanged). ``LedgerPublisher`` tails its ``batches`` table by row id, an outbox:
+each batch is published with its node, the ledger file's epoch and its row (a
+batch published again after a crash counts once: ``Nats-Msg-Id`` de-duplicates a
+repeated message, readers a repeated row), and the last published row is kept in
+the same file, so a node restarted after ``kill -9`` publishes what it had not. ``StreamLedger`` answers ``totals`` and ``query`` from the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import msgpack
+
+from ...metering import Report, summarize
+from .engine import LEDGER_STREAM, LEDGER_SUBJECT, Engine
+
+log = logging.getLogger("wasmhost.cluster")
+MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
+ROUND = 1024  # batches read from the outbox at a time
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a function's name: a subject token as it is
+
+
+class LedgerPublisher:
+    def __init__(self, engine: Engine, ledger_path: Path, interval_s: float = 0.25) -> None:
+        self.engine, self.interval_s = engine, interval_s
+        self._db = sqlite3.connect(str(ledger_path), check_same_thread=False, isolation_level=None, timeout=5.0)
+        self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER NOT NULL)")
+        row = self._db.execute("SELECT epoch, published FROM cluster_outbox").fetchone()
+        if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
+            row = (uuid.uuid4().hex[:12], 0)
+            self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?)", row)
+        self.epoch, self.published = row
+        self._lock: asyncio.Lock | None = None  # one round at a time (the loop's, or a reader's ``publish_now``)
+        self._task: Any = None
+
+    def start(self) -> None:
+        self._task = self.engine.submit(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self._round()
+            except Exception as e:  # noqa: BLE001 - no quorum now: the next round catches up
+                log.info("cluster: publishing the ledger: %r", e)
+
+    async def _round(self) -> int:
+        """Publish what was flushed since the last round: per function, its batches
+        packed into as few messages as fit (one a round under steady load, not one
+        per batch: the worker flushes after every async event)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()  # made on the engine's loop
+        async with self._lock:
+            rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
+                                    " WHERE id > ? ORDER BY id LIMIT ?", (self.published, ROUND)).fetchall()
+            groups: dict[str, list[list]] = {}
+            for row_id, fn, first, last, head, offset, blob in rows:
+                groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
+                                                 for part, chunk in enumerate(_split(blob)))
+            for fn, items in groups.items():
+                for message in _messages(items):
+                    await self.engine.js.publish(
+                        f"{LEDGER_SUBJECT}.{fn}", msgpack.packb([self.engine.config.node, self.epoch, message]),
+                        headers={"Nats-Msg-Id": f"{self.engine.config.node}:{self.epoch}:{message[0][0]}:"
+                                                f"{message[0][1]}"})
+            if rows:
+                self.published = rows[-1][0]
+                self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
+            return len(rows)
+
+    def publish_now(self) -> None:
+        """Everything flushed so far, before a reader adds up (read your own writes)."""
+        async def drain() -> None:
+            while await self._round() == ROUND:
+                pass
+        self.engine.call(drain(), timeout=self.engine.config.timeout_s * 5)
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        try:
+            self.publish_now()
+        except Exception as e:  # noqa: BLE001 - published at the next start
+            log.info("cluster: ledger batches left to publish at the next start: %r", e)
+        self._db.close()
+
+
+def _split(blob: bytes) -> list[bytes]:
+    """A batch too big for one message, as several (each at most ``MAX_MESSAGE``)."""
+    if len(blob) <= MAX_MESSAGE:
+        return [blob]
+    out: list[bytes] = []
+    chunk: list = []
+    size = 0
+    for report in msgpack.unpackb(blob, use_list=True):
+        n = len(msgpack.packb(report))
+        if chunk and size + n > MAX_MESSAGE - 8:  # 8: room for the array's own header
+            out.append(msgpack.packb(chunk))
+            chunk, size = [], 0
+        chunk.append(report)
+        size += n
+    if chunk:
+        out.append(msgpack.packb(chunk))
+    return out
+
+
+def _messages(items: list[list]) -> Iterator[list[list]]:
+    """Items grouped into messages of at most ``MAX_MESSAGE`` bytes of reports."""
+    out: list[list] = []
+    size = 0
+    for item in items:
+        if out and size + len(item[-1]) > MAX_MESSAGE:
+            yield out
+            out, size = [], 0
+        out.append(item)
+        size += len(item[-1])
+    if out:
+        yield out
+
+
+class StreamLedger:
+    """``LedgerReader`` over the whole cluster's published batches. A batch published
+    twice (a node killed after publishing, before noting it) counts once: each
+    carries its node, ledger epoch and row."""
+
+    def __init__(self, engine: Engine, publisher: LedgerPublisher | None = None) -> None:
+        self.engine, self.publisher = engine, publisher
+
+    def _batches(self, function: str | None) -> Iterator[list]:
+        if function is not None and not _NAME.fullmatch(function):
+            return  # no such function (and no subject wildcards from a query string)
+        subject = f"{LEDGER_SUBJECT}.{function or '*'}"
+
+        async def read() -> list[bytes]:
+            from nats.js import api
+            info = await self.engine.js.stream_info(LEDGER_STREAM, subjects_filter=subject)
+            total = sum((info.state.subjects or {}).values()) if function else info.state.messages
+            if not total:
+                return []
+            sub = await self.engine.js.subscribe(subject, stream=LEDGER_STREAM, ordered_consumer=True,
+                                                 deliver_policy=api.DeliverPolicy.ALL)
+            out = []
+            try:
+                while True:
+                    msg = await sub.next_msg(timeout=self.engine.config.timeout_s)
+                    out.append(msg.data)
+                    if msg.metadata.num_pending == 0:
+                        return out
+            finally:
+                await sub.unsubscribe()
+        seen: set[tuple] = set()
+        for data in self.engine.call(read(), timeout=self.engine.config.timeout_s * 15):
+            node, epoch, items = msgpack.unpackb(data, use_list=True)
+            for row_id, part, *batch in items:
+                if (node, epoch, row_id, part) not in seen:
+                    seen.add((node, epoch, row_id, part))
+                    yield batch
+
+    def _reports(self, function: str | None, since: float | None,
+                 until: float | None) -> Iterator[tuple[list, str, int]]:
+        if self.publisher is not None:
+            self.publisher.publish_now()
+        lo = None if since is None else int(since * 1000)
+        hi = None if until is None else int(until * 1000)
+        for first, last, head, offset, blob in self._batches(function):
+            if (lo is not None and last < lo) or (hi is not None and first >= hi):
+                continue
+            for r in msgpack.unpackb(blob, use_list=True):
+                ms = (r[3] + offset) // 1_000_000
+                if (lo is None or ms >= lo) and (hi is None or ms < hi):
+                    yield r, head, offset
+
+    def totals(self, function: str | None = None, since: float | None = None,
+               until: float | None = None) -> dict[str, Any]:
+        return summarize(r for r, _, _ in self._reports(function, since, until))
+
+    def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
+              limit: int = 1000) -> list[dict[str, Any]]:
+        found = sorted(self._reports(function, since, until), key=lambda x: x[0][3] + x[2], reverse=True)
+        out = []
+        for r, head, offset in found[:limit]:
+            report = Report(*r)
+            out.append(dict(report.to_dict(head, offset), report_line=report.line(head)))
+        return out
