@@ -35,8 +35,9 @@ import ipaddress
 import json
 import socket
 import ssl
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin, urlsplit
 
 import msgpack
@@ -146,22 +147,41 @@ class _PinnedTLS(_Pinned):
         self.sock = _tls().wrap_socket(self.sock, server_hostname=self.host)
 
 
-_DNS: ThreadPoolExecutor | None = None
 _getaddrinfo = socket.getaddrinfo  # the resolver (tests put one they control here)
+_lookups: queue.SimpleQueue | None = None
+_START = threading.Lock()
+
+
+def _lookup_thread(jobs: queue.SimpleQueue) -> None:
+    while True:
+        done, host, port = jobs.get()
+        if done.set_running_or_notify_cancel():
+            try:
+                done.set_result(_getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            except BaseException as e:
+                done.set_exception(e)
 
 
 def _resolve(host: str, port: int, deadline_ns: int) -> list[tuple]:
     """``getaddrinfo``, waited for no longer than the invocation's deadline. The C
-    resolver has no timeout of its own, so it runs on a small pool of threads; a
-    lookup still hanging when the deadline passes finishes there, unwaited for."""
-    global _DNS
-    if _DNS is None:
-        _DNS = ThreadPoolExecutor(DNS_THREADS, thread_name_prefix="wasmhost-dns")
-    lookup = _DNS.submit(_getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    resolver has no timeout of its own, so lookups run on DNS_THREADS daemon threads
+    (a hung one must not hold up the process's exit, as a ThreadPoolExecutor's
+    would); one still hanging when the deadline passes finishes there, unwaited for."""
+    global _lookups
+    if _lookups is None:
+        with _START:
+            if _lookups is None:
+                jobs: queue.SimpleQueue = queue.SimpleQueue()
+                for i in range(DNS_THREADS):
+                    threading.Thread(target=_lookup_thread, args=(jobs,), name=f"wasmhost-dns-{i}", daemon=True).start()
+                _lookups = jobs
+    from concurrent.futures import Future  # here: it loads logging, which ``import wasmhost`` does not
+    done: Future = Future()
+    _lookups.put((done, host, port))
     try:
-        return lookup.result(timeout=_remaining(deadline_ns, f"resolving {host}"))
+        return done.result(timeout=_remaining(deadline_ns, f"resolving {host}"))
     except TimeoutError:
-        lookup.cancel()
+        done.cancel()  # if no thread has taken it yet, none will
         raise InvocationTimeout(f"the invocation's timeout passed while resolving {host}") from None
     except socket.gaierror as e:
         raise Failed(f"cannot resolve {host}: {e.strerror}") from None
