@@ -36,6 +36,20 @@ def test_strict_isolation_gives_a_fresh_instance_each_time(host):
     assert host.function("counter").warm == 1 and host.function("counter").busy == 0
 
 
+def test_strict_renewals_reach_host_imports_and_hold_no_handles(host):
+    """Every renewed instance's host imports find their sandbox (the store's data names
+    it), and renewing takes no new handle in wasmtime-py's table (one per sandbox)."""
+    from wasmtime import _value
+    host.deploy("log", guest("log_event"), FunctionConfig(isolation="strict"))
+    host.invoke("log", b"warm")
+    before = len(_value.SLAB.handles)
+    for i in range(20):
+        assert host.invoke("log", f"line {i}".encode()).logs == f"line {i}\n"
+    assert len(_value.SLAB.handles) == before
+    host.remove("log")
+    assert len(_value.SLAB.handles) < before  # the sandbox gave its handle back
+
+
 def test_strict_min_warm_and_init_per_instance(host):
     host.deploy("init", guest("init"), FunctionConfig(isolation="strict", min_warm=2))
     assert host.function("init").warm == 2

@@ -10,6 +10,7 @@ from typing import Any, Callable, cast
 
 import msgpack
 
+from . import capabilities
 from .abi import ABI, CommandABI
 from .config import FunctionConfig
 from .errors import (FuelExhausted, FunctionError, GuestTrap, InvalidResult, InvocationError, InvocationTimeout,
@@ -94,6 +95,7 @@ class Function:
         strict = config.isolation == "strict" and abi.pooled
         self.pool = Pool(self._new_sandbox, max_concurrency=config.max_concurrency, min_warm=config.min_warm,
                          idle_ttl_s=config.idle_ttl_s, renew=self._renew_sandbox if strict else None)
+        self.ending = capabilities.ending(abi.capabilities)  # told when each invocation ends (kv commits)
         self.invoke: Callable[..., InvokeResult] = make_warm_path(self) if abi.pooled else self._invoke_command
         # Speculative inline runs (Host.ainvoke) only where the ABI says an abandoned
         # run leaves no trace: no side-effecting capability, no runtime's warm state.
@@ -144,6 +146,7 @@ class Function:
         try:
             sb, out, fuel_used, mem = cast(CommandABI, self.abi).run(payload, self.config.fuel_budget, self.ticks, self.meta,
                                                    seq, t0, self.timeout_ns)
+            capabilities.end_invocation(sb.caps, self.ending)
             t1 = perf_ns()
             logs = sb.take_logs()
             report = Report(seq, self.name, self.version, t0, t1 - t0, None, fuel_used, mem, self.memory_mb, True,
@@ -154,6 +157,8 @@ class Function:
             return InvokeResult(out, report, logs, codec)
         except InvocationError as e:
             sb = getattr(e, "sandbox", None)
+            if sb is not None:
+                capabilities.end_invocation(sb.caps, self.ending)
             logs = sb.take_logs() if sb is not None else ""
             raise self._failed(e, seq, t0, perf_ns() - t0, None, logs, outbound(sb)) from None
         finally:
@@ -212,6 +217,7 @@ def make_warm_path(fn: Function):
     strict, tells_context = pool.strict, fn.abi.uses_context
     # only functions that can reach the network have outbound usage to report
     metered_io = any(cap.NAME == "http" for cap in fn.abi.capabilities)
+    ending, end_invocation = fn.ending, capabilities.end_invocation
 
     def invoke(payload: bytes, seq: int, codec: str = "raw", budget: int | None = None) -> InvokeResult:
         if len(payload) > max_payload:
@@ -240,11 +246,15 @@ def make_warm_path(fn: Function):
                 sb.take_logs()
                 pool.discard(sb)
                 raise Overrun from None
+            if ending:  # what it did before failing stays done (kv: its writes are committed)
+                end_invocation(sb.caps, ending)
             t1 = perf_ns()
             failed = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs(),  # recorded before the
                                 outbound(sb) if metered_io else (0, 0))
             pool.discard(sb)  # slot frees, so a draining Host.close never misses it
             raise failed from None
+        if ending:
+            end_invocation(sb.caps, ending)
         t1 = perf_ns()
         if metered_io:
             report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,

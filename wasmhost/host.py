@@ -282,6 +282,9 @@ class Host:
         while not self._closed.wait(self._flush_interval):
             try:
                 self.ledger.flush()
+                kv_flush = getattr(self.kv, "flush", None)  # writes an invocation still running made
+                if kv_flush is not None:
+                    kv_flush()
                 now = time.monotonic()
                 if now - last_reap >= 1.0:
                     last_reap = now

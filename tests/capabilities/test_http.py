@@ -251,3 +251,90 @@ def test_https_checks_certificates(tls_internet, monkeypatch):
     monkeypatch.setattr(http, "_TLS", trusting)
     status, _, _, body, _ = http.request(allowed, 2**62, "GET", url, [], b"", False)
     assert status == 200 and body == b"hello from the internet"
+
+
+# -- name resolution: bounded by the deadline, every address tried and checked -------------------
+@pytest.fixture
+def resolver(monkeypatch):
+    """A resolver the test controls, put where the capability looks one up: a name maps to
+    its addresses (in order), or to an Event the lookup hangs on until the test ends."""
+    import socket
+    import threading
+    names: dict[str, list[str] | threading.Event] = {}
+    real = http._getaddrinfo
+
+    def getaddrinfo(host, port, type=0):
+        found = names.get(host)
+        if found is None:
+            return real(host, port, type=type)
+        if isinstance(found, threading.Event):
+            found.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "the test's resolver hung")
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in found]
+
+    monkeypatch.setattr(http, "_getaddrinfo", getaddrinfo)
+    yield names
+    for v in names.values():
+        if isinstance(v, threading.Event):
+            v.set()
+
+
+def _state(*allowed: str) -> http.HttpState:
+    return http.HttpState(http.AllowList(allowed))
+
+
+def _soon(ms: int = 3000) -> int:
+    import time
+    return time.perf_counter_ns() + ms * 1_000_000
+
+
+def test_a_hanging_dns_lookup_ends_with_the_invocation(resolver, internet, tmp_path):
+    """The lookup runs off the guest's thread and is waited for only until the deadline: the
+    invocation times out (a timeout, not a connection error) and the host serves on."""
+    import threading
+
+    from internet import http_guest
+    resolver["hang.test"] = threading.Event()
+    with pytest.raises(InvocationTimeout, match="resolving hang.test"):
+        http.request(_state(f"hang.test:{internet.port}"), _soon(200), "GET",
+                     f"http://hang.test:{internet.port}/hello", [], b"", False)
+    with Host(tmp_path / "data") as h:
+        h.deploy("hangs", http_guest({"url": f"http://hang.test:{internet.port}/hello"}).encode(),
+                 FunctionConfig(allowed_hosts=(f"hang.test:{internet.port}",), timeout_ms=300))
+        h.deploy("fine", http_guest({"url": internet.url + "/hello"}).encode(),
+                 FunctionConfig(allowed_hosts=(f"127.0.0.1:{internet.port}",)))
+        with pytest.raises(InvocationTimeout) as e:
+            h.invoke("hangs", b"")
+        assert e.value.report.status == "timeout"
+        import msgpack
+        assert msgpack.unpackb(h.invoke("fine", b"").payload)["status"] == 200  # while the lookup still hangs
+
+
+def test_every_resolved_address_is_tried_in_turn(resolver, internet):
+    """The first address refuses the connection (nothing listens on 127.0.0.2), the second answers."""
+    resolver["multi.test"] = ["127.0.0.2", "127.0.0.1"]
+    p = internet.port
+    state = _state(f"multi.test:{p}", f"127.0.0.2:{p}", f"127.0.0.1:{p}")
+    status, _, _, body, _ = http.request(state, _soon(), "GET", f"http://multi.test:{p}/hello", [], b"", False)
+    assert status == 200 and body == b"hello from the internet"
+
+
+def test_a_connection_failing_at_every_address_names_each(resolver, internet):
+    resolver["dead.test"] = ["127.0.0.2", "127.0.0.3"]
+    p = internet.port
+    with pytest.raises(http.Failed, match=r"dead.test.*127\.0\.0\.2: .*127\.0\.0\.3: "):
+        http.request(_state(f"dead.test:{p}", f"127.0.0.2:{p}", f"127.0.0.3:{p}"), _soon(), "GET",
+                     f"http://dead.test:{p}/hello", [], b"", False)
+
+
+def test_each_resolved_address_is_checked(resolver, internet):
+    """A name is refused when any address it resolves to is non-public and not named
+    literally, even when an earlier one would have been allowed (DNS rebinding)."""
+    resolver["mixed.test"] = ["127.0.0.1", "10.9.8.7"]
+    p = internet.port
+    with pytest.raises(http.Refused, match=r"resolves to 10\.9\.8\.7.*\"10\.9\.8\.7:\d+\""):
+        http.request(_state(f"mixed.test:{p}", f"127.0.0.1:{p}"), _soon(), "GET", f"http://mixed.test:{p}/hello",
+                     [], b"", False)
+    resolver["v6.test"] = ["::1"]
+    with pytest.raises(http.Refused, match=r"\"\[::1\]:\d+\""):
+        http.request(_state(f"v6.test:{p}"), _soon(), "GET", f"http://v6.test:{p}/hello", [], b"", False)

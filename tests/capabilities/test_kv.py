@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from wasmhost import DeployError, FunctionConfig, Host
+from wasmhost import DeployError, FunctionConfig, FunctionError, Host
 from wasmhost.backends.kv import SQLiteKV
 from wasmhost.capabilities import kv as kvcap
 
@@ -37,6 +37,9 @@ APP = textwrap.dedent('''
                 store.set("big", b"x" * (event["n"]))
             if op == "big_key":
                 store.set("k" * event["n"], b"v")
+            if op == "set_then_fail":
+                store.set(event["key"], event["value"].encode("latin-1"))
+                raise RuntimeError("after the set")
         except KVError as e:
             return {"error": e.kind, "message": str(e)}
 ''')
@@ -134,3 +137,36 @@ def test_sqlite_backend(tmp_path):
     assert db.delete("s", "k") and not db.delete("s", "k")
     db.close()
     assert SQLiteKV(tmp_path / "kv.sqlite").get("t", "k") == b"2"
+
+
+def test_sqlite_backend_group_commits(tmp_path):
+    """A set is seen in this process at once and by another connection (another worker
+    process) once flushed; keys and delete see pending writes."""
+    db, other = SQLiteKV(tmp_path / "kv.sqlite"), SQLiteKV(tmp_path / "kv.sqlite")
+    db.set("s", "k", b"1")
+    assert db.get("s", "k") == b"1"
+    assert other.get("s", "k") is None  # not committed yet
+    db.flush()
+    assert other.get("s", "k") == b"1"
+    db.set("s", "k", b"2")
+    db.set("s", "j", b"3")
+    assert db.keys("s") == ["j", "k"]  # keys commits what is pending first
+    assert other.get("s", "j") == b"3" and other.get("s", "k") == b"2"
+    db.set("s", "p", b"4")
+    assert db.delete("s", "p") and db.get("s", "p") is None and not db.delete("s", "p")
+    db.set("s", "late", b"5")
+    db.close()  # commits
+    assert other.get("s", "late") == b"5"
+    other.close()
+
+
+def test_writes_are_committed_when_their_invocation_ends(env):
+    """Durable when the answer leaves, failed or not, with the janitor's flush out of the way."""
+    tmp, app, cache = env
+    with Host(tmp / "ends", cache_dir=cache, flush_interval_s=3600) as h:
+        h.deploy("w", app)
+        h.invoke("w", {"op": "set", "key": "a", "value": "1"})
+        with pytest.raises(FunctionError, match="after the set"):
+            h.invoke("w", {"op": "set_then_fail", "key": "b", "value": "2"})
+        rows = sqlite3.connect(tmp / "ends" / "kv.sqlite").execute("SELECT key, value FROM kv ORDER BY key").fetchall()
+        assert rows == [("a", b"1"), ("b", b"2")]

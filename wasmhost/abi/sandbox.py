@@ -46,6 +46,7 @@ class Sandbox(GuestState):
     """A store, an instance in it, and the state host imports read and write."""
 
     _store = None
+    _handle = 0  # names this sandbox in its stores' data (ffi.owner_handle)
     live = False  # an instance is in the store: its exports (memory) may be touched
     # the bound hot path (abi/core.py: make_invoke): payload, budget -> (result, fuel used, memory)
     invoke: "Callable[[bytes, int | None], tuple[bytes, int, int]]"
@@ -73,18 +74,19 @@ class Sandbox(GuestState):
         self.externs: dict[str, ffi.Extern] = {name: arr[i] for i, (name, _) in enumerate(tpl.exports)}
         self.memory_p = ffi.ptr(self.externs["memory"].of.memory)
         self.view = memoryview(b"")
+        self._handle = ffi.owner_handle(self)  # every store of this sandbox names it (host imports find it)
         self._instantiate(fuel, ticks)
 
     def renew(self, fuel: int, ticks: int) -> None:
         """Drop this store and instantiate afresh: nothing of the old instance survives."""
-        self.close()
+        self._drop_store()
         self.logs, self.error = None, None
         self._instantiate(fuel, ticks)
 
     def _instantiate(self, fuel: int, ticks: int) -> None:
         tpl, ctx = self._tpl, self.ctx
         self.t0 = time.perf_counter_ns()  # the current invocation's start; init counts from creation
-        self._store = store = ffi.store_new_for(tpl.eptr, self)  # host imports find this sandbox from it
+        self._store = store = ffi.store_new_for(tpl.eptr, self._handle)
         ctx.value = ffi.store_context(store)
         try:
             ffi.store_limiter(store, tpl.memory_limit, -1, -1, -1, -1)
@@ -174,13 +176,19 @@ class Sandbox(GuestState):
             return raised.usage(self.fuel_used(), size)
         return classify(obj, what, self.fuel_used(), size, self.fuel_budget, self.memory_limit)
 
-    def close(self) -> None:
+    def _drop_store(self) -> None:
         self.live = False
         if self._store:
             capabilities.close_states(self.caps)
             self.view = memoryview(b"")
             ffi.store_delete(self._store)
             self._store = None
+
+    def close(self) -> None:
+        self._drop_store()
+        if self._handle:
+            ffi.release_owner(self._handle)
+            self._handle = 0
 
     def __del__(self) -> None:
         self.close()

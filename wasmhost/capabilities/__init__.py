@@ -14,7 +14,11 @@ In the spirit of Spin's "factors", each capability is one module here that
   or ``None`` when the capability keeps nothing;
 - **declares its side effects**: ``SIDE_EFFECTS`` is true when a call can change
   something outside the instance (a request sent, a value stored). A function whose
-  capabilities have side effects is never run speculatively, so never twice.
+  capabilities have side effects is never run speculatively, so never twice;
+- optionally **ends invocations**: with ``ENDS_INVOCATIONS = True`` its state's
+  ``end_invocation()`` runs when each invocation of the instance ends, failed or
+  not (kv commits the writes it buffered). Functions without such a capability
+  pay nothing for it on the warm path.
 
 Adding a capability is adding a module to ``ALL``; the ABIs, the pool and the
 function path need no change. What a function is *granted* (which hosts, which
@@ -98,6 +102,19 @@ def close_states(states: dict[str, Any]) -> None:
             close()
 
 
+def ending(caps: Iterable[Capability]) -> tuple[str, ...]:
+    """The names of the capabilities whose state is told when an invocation ends."""
+    return tuple(cap.NAME for cap in caps if getattr(cap, "ENDS_INVOCATIONS", False))
+
+
+def end_invocation(states: dict[str, Any], names: tuple[str, ...]) -> None:
+    """An invocation ended: tell the states of ``names`` (``ending``) that have one."""
+    for name in names:
+        state = states.get(name)
+        if state is not None:
+            state.end_invocation()
+
+
 def new_states(caps: Iterable[Capability], grants: Grants) -> dict[str, Any]:
     """Each capability's per-instance state (the ones that keep some)."""
     states = {}
@@ -137,4 +154,5 @@ def define_component(linker: Any) -> None:
 
 
 __all__ = ["ALL", "COMPONENT_INTERFACE", "Capability", "Grants", "IMPORT_MODULE", "close_states", "define_component",
-           "define_core", "import_names", "new_states", "side_effects", "signature", "used_by"]
+           "define_core", "end_invocation", "ending", "import_names", "new_states", "side_effects", "signature",
+           "used_by"]

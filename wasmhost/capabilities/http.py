@@ -3,9 +3,10 @@
 ``wasmhost:allowed-hosts``).
 
 The host makes the request (the guest has no sockets): the allow-list is checked
-on the name, then on every address the name resolves to, and the connection goes
-to the address that was checked (no second lookup a rebinding DNS server could
-answer differently). Loopback, private, link-local (the cloud metadata address
+on the name, then on every address the name resolves to (a lookup bounded by the
+invocation's deadline), and the connection goes to the addresses that were
+checked, each in turn until one accepts (no second lookup a rebinding DNS server
+could answer differently). Loopback, private, link-local (the cloud metadata address
 169.254.169.254) and other non-public addresses are refused unless the allow-list
 names that address literally. Redirects are followed by the host only when the
 guest asks, each hop checked again. HTTPS uses the host's TLS with certificate and
@@ -34,6 +35,8 @@ import ipaddress
 import json
 import socket
 import ssl
+import queue
+import threading
 import time
 from urllib.parse import urljoin, urlsplit
 
@@ -48,6 +51,7 @@ SIDE_EFFECTS = True  # a request may change the world: never run twice
 MAX_REQUEST_BODY = 6 * 1024 * 1024  # Lambda's own payload limit
 MAX_RESPONSE_BODY = 16 * 1024 * 1024
 MAX_REDIRECTS = 5
+DNS_THREADS = 4  # lookups in flight at once, process-wide (each bounded by its invocation's deadline)
 SETTING = "FunctionConfig.allowed_hosts / Lambda tag wasmhost:allowed-hosts"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -76,7 +80,7 @@ class HttpState:
 
     def __init__(self, allowed: AllowList) -> None:
         self.allowed = allowed
-        self.conns: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+        self.conns: dict[tuple[str, str, int], _Pinned] = {}
         self.requests = 0
         self.bytes = 0
         self.reply = b""
@@ -107,16 +111,32 @@ def _tls() -> ssl.SSLContext:
 
 
 class _Pinned(http.client.HTTPConnection):
-    """A connection to the address the allow-list check approved, not to whatever the
-    name resolves to later."""
+    """A connection to the addresses the allow-list check approved, not to whatever the
+    name resolves to later. They are tried in turn, as ``socket.create_connection``
+    tries a name's: each attempt gets an equal share of the time left before
+    ``deadline_ns``, so an address that drops packets cannot use up the time the
+    next one needs."""
 
-    def __init__(self, host: str, port: int, addr: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.addr = addr
+    def __init__(self, host: str, port: int, addrs: list[str], deadline_ns: int) -> None:
+        super().__init__(host, port, timeout=_remaining(deadline_ns, f"a request to {host}"))
+        self.addrs, self.deadline_ns = addrs, deadline_ns
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.addr, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        failures = []
+        for i, addr in enumerate(self.addrs):
+            left = _remaining(self.deadline_ns, f"connecting to {self.host}")
+            try:
+                self.sock = socket.create_connection((addr, self.port), left / (len(self.addrs) - i))
+            except OSError as e:
+                failures.append(f"{addr}: {e.strerror or e}")
+                if i < len(self.addrs) - 1:
+                    continue
+                if len(failures) == 1:
+                    raise
+                # a timeout stays one, so the caller tells the invocation's deadline from a slow host
+                raise type(e)(f"no address of {self.host} accepted a connection ({'; '.join(failures)})") from e
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return
 
 
 class _PinnedTLS(_Pinned):
@@ -127,26 +147,72 @@ class _PinnedTLS(_Pinned):
         self.sock = _tls().wrap_socket(self.sock, server_hostname=self.host)
 
 
-def _addresses(host: str, port: int, rule: Rule) -> list[str]:
-    """The addresses to connect to, each checked; refuses non-public ones unless the
-    rule names that address literally."""
-    if rule.literal is not None:
-        return [str(rule.literal)]
+_getaddrinfo = socket.getaddrinfo  # the resolver (tests put one they control here)
+_lookups: queue.SimpleQueue | None = None
+_START = threading.Lock()
+
+
+def _lookup_thread(jobs: queue.SimpleQueue) -> None:
+    while True:
+        done, host, port = jobs.get()
+        if done.set_running_or_notify_cancel():
+            try:
+                done.set_result(_getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            except BaseException as e:
+                done.set_exception(e)
+
+
+def _resolve(host: str, port: int, deadline_ns: int) -> list[tuple]:
+    """``getaddrinfo``, waited for no longer than the invocation's deadline. The C
+    resolver has no timeout of its own, so lookups run on DNS_THREADS daemon threads
+    (a hung one must not hold up the process's exit, as a ThreadPoolExecutor's
+    would); one still hanging when the deadline passes finishes there, unwaited for."""
+    global _lookups
+    if _lookups is None:
+        with _START:
+            if _lookups is None:
+                jobs: queue.SimpleQueue = queue.SimpleQueue()
+                for i in range(DNS_THREADS):
+                    threading.Thread(target=_lookup_thread, args=(jobs,), name=f"wasmhost-dns-{i}", daemon=True).start()
+                _lookups = jobs
+    from concurrent.futures import Future  # here: it loads logging, which ``import wasmhost`` does not
+    done: Future = Future()
+    _lookups.put((done, host, port))
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return done.result(timeout=_remaining(deadline_ns, f"resolving {host}"))
+    except TimeoutError:
+        done.cancel()  # if no thread has taken it yet, none will
+        raise InvocationTimeout(f"the invocation's timeout passed while resolving {host}") from None
     except socket.gaierror as e:
         raise Failed(f"cannot resolve {host}: {e.strerror}") from None
+    except OSError as e:
+        raise Failed(f"cannot resolve {host}: {e}") from None
+
+
+def _addresses(allowed: AllowList, host: str, port: int, default_port: int, rule: Rule,
+               deadline_ns: int) -> list[str]:
+    """The addresses to connect to, in the resolver's order, each checked: a non-public
+    one (loopback, private, link-local) is refused, and with it the request, unless
+    the allow-list names that address literally."""
+    if rule.literal is not None:
+        return [str(rule.literal)]
     addrs: list[str] = []
-    for info in infos:
+    for info in _resolve(host, port, deadline_ns):
         addr = str(info[4][0])
         ip = ipaddress.ip_address(addr.split("%")[0])
-        if not public(ip):
+        if not public(ip) and allowed.rule_for(str(ip), port, default_port) is None:
             raise Refused(f"outbound HTTP to {host} refused: it resolves to {addr}, a non-public address "
-                          f"(loopback, private or link-local), reachable only when allowed_hosts names "
-                          f"that address literally, e.g. \"{addr}:{port}\" ({SETTING})")
+                          f"(loopback, private or link-local), reachable only when allowed_hosts also names "
+                          f"that address, e.g. \"{_entry(addr, port)}\" ({SETTING})")
         if addr not in addrs:
             addrs.append(addr)
+    if not addrs:
+        raise Failed(f"cannot resolve {host}: no addresses")
     return addrs
+
+
+def _entry(addr: str, port: int) -> str:
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
 def _remaining(deadline_ns: int, what: str) -> float:
@@ -205,9 +271,9 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
     reused = conn is not None
     for attempt in (0, 1):
         if conn is None:
-            addrs = _addresses(host, port, rule)
+            addrs = _addresses(state.allowed, host, port, DEFAULT_PORTS[scheme], rule, deadline_ns)
             cls = _PinnedTLS if scheme == "https" else _Pinned
-            conn = cls(host, port, addrs[0], _remaining(deadline_ns, f"a request to {host}"))
+            conn = cls(host, port, addrs, deadline_ns)
         try:
             return _exchange(state, conn, key, deadline_ns, method, target, headers, body, host)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
@@ -228,9 +294,10 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
     raise AssertionError("unreachable")
 
 
-def _exchange(state: HttpState, conn: http.client.HTTPConnection, key: tuple[str, str, int], deadline_ns: int,
+def _exchange(state: HttpState, conn: _Pinned, key: tuple[str, str, int], deadline_ns: int,
               method: str, target: str, headers: list[tuple[str, str]], body: bytes,
               host: str) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    conn.deadline_ns = deadline_ns  # a connection kept alive from an earlier invocation reconnects under this one's
     conn.timeout = _remaining(deadline_ns, f"a request to {host}")
     if conn.sock is not None:
         conn.sock.settimeout(conn.timeout)

@@ -24,6 +24,7 @@ import msgpack
 
 NAME = "kv"
 SIDE_EFFECTS = True  # a set or delete changes state other invocations see
+ENDS_INVOCATIONS = True  # its state's end_invocation() runs when each invocation ends
 
 MAX_KEY = 1024
 MAX_VALUE = 1024 * 1024
@@ -52,14 +53,27 @@ def parse_store_names(value: Any) -> tuple[str, ...]:
 
 
 class KVState:
-    """One instance's view of the KV backend: which stores it may open, and the core
-    ABI's pending reply."""
+    """One instance's view of the KV backend: which stores it may open, the core
+    ABI's pending reply, and whether the current invocation wrote (its writes are
+    made durable when it ends: ``end_invocation``)."""
 
     def __init__(self, backend, function: str, granted: tuple[str, ...]) -> None:
         self.backend = backend
         self.own = "fn/" + function
         self.granted = frozenset(granted)
         self.reply = b""
+        self.wrote = False
+        self._flush = getattr(backend, "flush", None)  # a backend that group-commits (backends/kv.py)
+
+    def end_invocation(self) -> None:
+        if self.wrote:
+            self.wrote = False
+            if self._flush is not None:
+                try:
+                    self._flush()
+                except Exception:  # the writes stay pending, visible here; the janitor tries again
+                    import logging
+                    logging.getLogger("wasmhost").exception("committing key-value writes failed")
 
     def store(self, name: str) -> str:
         """The backend's store id for the guest's store ``name`` ("": its own)."""
@@ -89,6 +103,7 @@ class KVState:
         if len(value) > MAX_VALUE:
             raise KVError("ValueTooLarge", f"value of {len(value)} bytes exceeds the {MAX_VALUE}-byte value limit")
         self.backend.set(sid, k, value)
+        self.wrote = True
 
     def delete(self, store: str, key: str) -> bool:
         return self.backend.delete(self.store(store), self.key(key))

@@ -109,12 +109,24 @@ def set_wasi(ctx: c_void_p, wasi: wasmtime.WasiConfig) -> None:
 # slot holds a weak reference: the sandbox owns the store, never the other way round.
 context_get_data = _fn("wasmtime_context_get_data", c_void_p, glib)
 _slab = _wvalue.SLAB
-STORE_DATA_FINALIZER = _wvalue._externref_finalizer
 
 
-def store_new_for(engine: c_void_p, owner: object) -> c_void_p:
-    """A raw ``wasmtime_store_t*`` whose data names ``owner`` (core guests)."""
-    return c_void_p(store_new(engine, c_void_p(_wvalue._intern(weakref.ref(owner))), STORE_DATA_FINALIZER))
+def owner_handle(owner: object) -> int:
+    """A handle naming ``owner`` for the stores it creates (``store_new_for``). Taken
+    once per owner, not per store: a strict-isolation sandbox makes a store per
+    invocation, and a per-store handle would cost a finalizer call from C back into
+    Python at every ``store_delete``. Give it back with ``release_owner``."""
+    return _wvalue._intern(weakref.ref(owner))
+
+
+def release_owner(handle: int) -> None:
+    _slab.deallocate(handle - 1)
+
+
+def store_new_for(engine: c_void_p, handle: int) -> c_void_p:
+    """A raw ``wasmtime_store_t*`` whose data is ``handle`` (``owner_handle``: core
+    guests); the store does not own the handle."""
+    return c_void_p(store_new(engine, c_void_p(handle), None))
 
 
 def owner_of(storelike) -> Any:
