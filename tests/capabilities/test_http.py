@@ -248,6 +248,7 @@ def test_https_checks_certificates(tls_internet, monkeypatch):
         http.request(allowed, 2**62, "GET", url, [], b"", False)
     import ssl
     trusting = ssl.create_default_context(cafile=str(cert))
-    monkeypatch.setattr(http, "_TLS", trusting)
+    from wasmhost.capabilities import http_connection
+    monkeypatch.setattr(http_connection, "_TLS", trusting)
     status, _, _, body, _ = http.request(allowed, 2**62, "GET", url, [], b"", False)
     assert status == 200 and body == b"hello from the internet"

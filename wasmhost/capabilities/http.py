@@ -29,18 +29,19 @@ Guest interfaces (guest_sdk/ABI.md):
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
-import socket
-import ssl
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import msgpack
 
 from ..errors import InvocationTimeout
 from .allowlist import AllowList, Rule, public
+
+if TYPE_CHECKING:  # http.client, socket and ssl (~30 ms with email) load with the first request: http_connection.py
+    import http.client
 
 NAME = "http"
 SIDE_EFFECTS = True  # a request may change the world: never run twice
@@ -96,42 +97,12 @@ def new_state(grants) -> HttpState:
     return HttpState(AllowList(grants.allowed_hosts))
 
 
-_TLS: ssl.SSLContext | None = None
-
-
-def _tls() -> ssl.SSLContext:
-    global _TLS
-    if _TLS is None:
-        _TLS = ssl.create_default_context()  # certificate and host-name checks on
-    return _TLS
-
-
-class _Pinned(http.client.HTTPConnection):
-    """A connection to the address the allow-list check approved, not to whatever the
-    name resolves to later."""
-
-    def __init__(self, host: str, port: int, addr: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.addr = addr
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self.addr, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class _PinnedTLS(_Pinned):
-    default_port = 443
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _tls().wrap_socket(self.sock, server_hostname=self.host)
-
-
 def _addresses(host: str, port: int, rule: Rule) -> list[str]:
     """The addresses to connect to, each checked; refuses non-public ones unless the
     rule names that address literally."""
     if rule.literal is not None:
         return [str(rule.literal)]
+    import socket
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as e:
@@ -199,6 +170,11 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
         have = ", ".join(r.host + ("" if r.port is None else f":{r.port or '*'}") for r in state.allowed.rules)
         raise Refused(f"outbound HTTP to {named} refused: it is not in this function's allowed_hosts "
                       f"({have or 'empty: no outbound requests'}); add \"{named}\" to {SETTING}")
+    import http.client
+    import socket
+    import ssl
+
+    from .http_connection import Pinned, PinnedTLS
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     key = (scheme, host, port)
     conn = state.conns.pop(key, None)
@@ -206,7 +182,7 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
     for attempt in (0, 1):
         if conn is None:
             addrs = _addresses(host, port, rule)
-            cls = _PinnedTLS if scheme == "https" else _Pinned
+            cls = PinnedTLS if scheme == "https" else Pinned
             conn = cls(host, port, addrs[0], _remaining(deadline_ns, f"a request to {host}"))
         try:
             return _exchange(state, conn, key, deadline_ns, method, target, headers, body, host)
