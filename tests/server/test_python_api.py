@@ -163,6 +163,12 @@ def test_json_handlers_refuse_a_body_that_is_not_json(api):
     api.create_function(FunctionName="pytype", Runtime="python3.12", Role="r", Handler="app.handler",
                         Code={"ZipFile": zipped({"app.py": "def handler(event, context):\n"
                                                            "    return type(event).__name__\n"})})
+    with pytest.raises(ClientError) as err:  # a Python zip without a .py file: Lambda's words, no temp path
+        api.create_function(FunctionName="nopy", Runtime="python3.12", Role="r", Handler="app.handler",
+                            Code={"ZipFile": zipped({"README.txt": "no code"})})
+    message = err.value.response["Error"]["Message"]
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "Unable to import module 'app'" in message and "/tmp" not in message and "JavaScript" not in message
     with pytest.raises(ClientError) as err:
         api.invoke(FunctionName="pytype", Payload=b"not json")
     assert err.value.response["Error"]["Code"] == "InvalidRequestContentException"
