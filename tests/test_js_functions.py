@@ -212,3 +212,15 @@ def test_example(jhost):
     jhost.deploy("hello_js", src)
     res = jhost.invoke("hello_js", {"name": "ada"})
     assert res.value == "Hello, ada!" and logs(res)[0]["msg"] == "greeting ada from hello_js"
+
+
+def test_out_of_memory_names_the_limit_and_how_to_raise_it(jhost, tmp_path):
+    app = tmp_path / "oom" / "index.js"
+    app.parent.mkdir()
+    app.write_text("exports.handler = async () => { const a = []; while (true) a.push(new Uint8Array(8 << 20)); };\n")
+    jhost.deploy("jsoom", app, FunctionConfig(memory_mb=64))
+    with pytest.raises(FunctionError) as err:
+        jhost.invoke("jsoom", {})
+    doc = err.value.to_lambda()
+    assert doc["errorType"] == "Runtime.OutOfMemory"  # not the "string" StarlingMonkey throws
+    assert "64 MB limit" in doc["errorMessage"] and "MemorySize" in doc["errorMessage"]

@@ -303,3 +303,23 @@ def test_runtime_functions_never_run_speculatively(phost, tmp_path):
     async def run():
         return [(await phost.ainvoke("slow", ms)).value for ms in (10, 0, 5)]
     assert asyncio.run(run()) == [1, 2, 3]  # one warm instance served all three
+
+
+def test_out_of_memory_names_the_limit_and_how_to_raise_it(phost, tmp_path):
+    # Python's MemoryError() has no message; Lambda's document would say nothing useful
+    app = write(tmp_path / "oom", "app.py", """
+        def handler(event, context):
+            chunks = []
+            while True:
+                chunks.append(bytearray(8 * 1024 * 1024))
+    """)
+    phost.deploy("pyoom", app, FunctionConfig(memory_mb=64))
+    with pytest.raises(FunctionError) as err:
+        phost.invoke("pyoom", {})
+    doc = err.value.to_lambda()
+    assert doc["errorType"] == "MemoryError" and "app.py" in doc["stackTrace"][0]
+    assert "64 MB limit" in doc["errorMessage"] and "MemorySize" in doc["errorMessage"]
+    assert str(err.value) == doc["errorMessage"]
+    ok = write(tmp_path / "ok", "app.py", "def handler(event, context):\n    return event\n")
+    phost.deploy("pyok", ok)
+    assert phost.invoke("pyok", {"n": 1}).value == {"n": 1}  # everyone else is served

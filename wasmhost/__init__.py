@@ -1,10 +1,17 @@
 """wasmhost: serverless functions as WebAssembly modules, run by Wasmtime.
 
-``import wasmhost`` is all an edge device needs: no server code is imported here.
+``import wasmhost`` is all an edge device needs: no server code is imported here,
+and the parts a host may never use (buckets: a directory watcher, hashing, logging)
+are imported on first use of their names (PEP 562 ``__getattr__``): an edge device pays
+for what it touches (bench/bench_footprint.py measures it, tests/test_footprint.py
+keeps it so).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .backends.kv import KVBackend, SQLiteKV
-from .buckets import Buckets, LocalBuckets
 from .config import FunctionConfig
 from .engine import EngineSettings
 from .errors import (DeployError, FuelExhausted, FunctionError, FunctionNotFound, GuestTrap, InvalidResult,
@@ -14,7 +21,28 @@ from .function import FunctionInfo, InvokeResult
 from .host import Host
 from .metering import Ledger, Report
 
+if TYPE_CHECKING:
+    from .buckets import Buckets, LocalBuckets
+
 __version__ = "0.1.0"
+
+# public names imported on first use: name -> the module that defines it
+_LAZY = {"Buckets": "buckets", "LocalBuckets": "buckets"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wasmhost' has no attribute {name!r}")
+    from importlib import import_module
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Buckets", "DeployError", "EngineSettings", "FuelExhausted", "FunctionConfig", "FunctionError", "FunctionInfo",

@@ -96,6 +96,23 @@ class FunctionError(InvocationError):
     def to_lambda(self) -> dict[str, Any]:
         return dict(self.document) if self.document else super().to_lambda()
 
+    def out_of_memory(self) -> bool:
+        """A language runtime ran out of memory: Python's ``MemoryError()`` (no
+        message), or the string StarlingMonkey (JavaScript) throws."""
+        return ((self.error_type == "MemoryError" and not self.error_message.strip())
+                or (self.error_type == "string" and self.error_message == "out of memory"))
+
+    def explain_memory(self, memory_mb: int) -> None:
+        """Say which limit an out-of-memory error hit and how to raise it."""
+        if self.error_type == "string":  # JavaScript's is no Error object: named as Lambda names an OOM
+            self.error_type = "Runtime.OutOfMemory"
+        self.error_message = (f"the function ran out of memory at its {memory_mb} MB limit; raise it with "
+                              f"MemorySize (aws lambda update-function-configuration --memory-size, "
+                              f"wasmhost deploy --memory-mb) or FunctionConfig(memory_mb=...)")
+        self.args = (self.error_message,)
+        if self.document is not None:
+            self.document = dict(self.document, errorType=self.error_type, errorMessage=self.error_message)
+
 
 class InvocationTimeout(InvocationError):
     """Wall-clock ``timeout_ms`` passed; the guest was interrupted and its instance discarded."""

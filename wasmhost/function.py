@@ -192,6 +192,8 @@ class Function:
         if isinstance(e, InvocationTimeout):
             e.error_message = f"Task timed out after {self.config.timeout_ms / 1000:.2f} seconds"
             e.args = (e.error_message,)
+        elif isinstance(e, FunctionError) and e.out_of_memory():
+            e.explain_memory(self.memory_mb)  # Python's MemoryError says nothing: name the limit
         report = report.failed(_STATUS.get(type(e), "error"), e.error_type)
         e.report, e.logs = report, logs
         self._host.ledger_record(report)

@@ -347,6 +347,10 @@ def _read_module(source: str | Path | bytes) -> bytes:
             return bytes(wasmtime.wat2wasm(data.decode("utf-8")))
         except (wasmtime.WasmtimeError, UnicodeDecodeError) as e:
             raise DeployError(f"invalid WebAssembly text: {cause(str(e))}") from None
+    if data[:4] == b"PK\x03\x04":  # a Lambda deployment package
+        raise DeployError("a zip archive, not a WebAssembly module: deploy a Python or JavaScript function from "
+                          "its file or unzipped folder here, or the zip through the Lambda API "
+                          "(wasmhost deploy, aws lambda create-function)")
     raise DeployError("not a WebAssembly module (no \\0asm header)")
 
 

@@ -248,7 +248,8 @@ def test_https_checks_certificates(tls_internet, monkeypatch):
         http.request(allowed, 2**62, "GET", url, [], b"", False)
     import ssl
     trusting = ssl.create_default_context(cafile=str(cert))
-    monkeypatch.setattr(http, "_TLS", trusting)
+    from wasmhost.capabilities import http_connection
+    monkeypatch.setattr(http_connection, "_TLS", trusting)
     status, _, _, body, _ = http.request(allowed, 2**62, "GET", url, [], b"", False)
     assert status == 200 and body == b"hello from the internet"
 
@@ -261,7 +262,8 @@ def resolver(monkeypatch):
     import socket
     import threading
     names: dict[str, list[str] | threading.Event] = {}
-    real = http._getaddrinfo
+    from wasmhost.capabilities import http_connection
+    real = http_connection._getaddrinfo
 
     def getaddrinfo(host, port, type=0):
         found = names.get(host)
@@ -272,7 +274,7 @@ def resolver(monkeypatch):
             raise socket.gaierror(socket.EAI_AGAIN, "the test's resolver hung")
         return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in found]
 
-    monkeypatch.setattr(http, "_getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(http_connection, "_getaddrinfo", getaddrinfo)
     yield names
     for v in names.values():
         if isinstance(v, threading.Event):

@@ -56,6 +56,14 @@ def test_deploy_of_bad_wat(tmp_path):
         one_error_line(cli("deploy", "f", str(tmp_path / "bad.wat")))
 
 
+def test_invoke_of_a_zip_says_what_to_do(tmp_path):
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "fn.zip", "w") as z:
+        z.writestr("README.txt", "no code here")
+    line = one_error_line(cli("invoke", str(tmp_path / "fn.zip"), "{}"))
+    assert "a zip archive" in line and "unzipped folder" in line and "JavaScript function from" in line
+
+
 def test_serve_on_an_impossible_port():
     line = one_error_line(cli("serve", "--port", "80000"), code=2)
     assert line == "wasmhost serve: error: argument --port: a port is 0-65535, not 80000 (see `wasmhost serve --help`)"

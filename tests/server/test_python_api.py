@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,46 @@ def test_layers_through_the_api(api):
                             "app.py": "import greeting\ndef handler(e, c):\n    return greeting.greet(e['n'])\n"})})
     res = api.invoke(FunctionName="layered", Payload=b'{"n": "ada"}')
     assert "FunctionError" not in res and json.loads(res["Payload"].read()) == "hello ada"
+
+
+def test_json_handlers_refuse_a_body_that_is_not_json(api):
+    """A Python handler takes a JSON event: invalid JSON is Lambda's 400 on both
+    Invoke and the plain /invoke endpoint, never a string reaching the handler; a
+    core module's /invoke still takes any bytes."""
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    import urllib.error
+    import urllib.request
+
+    import wasmtime
+    from botocore.exceptions import ClientError
+    api.create_function(FunctionName="pytype", Runtime="python3.12", Role="r", Handler="app.handler",
+                        Code={"ZipFile": zipped({"app.py": "def handler(event, context):\n"
+                                                           "    return type(event).__name__\n"})})
+    with pytest.raises(ClientError) as err:  # a Python zip without a .py file: Lambda's words, no temp path
+        api.create_function(FunctionName="nopy", Runtime="python3.12", Role="r", Handler="app.handler",
+                            Code={"ZipFile": zipped({"README.txt": "no code"})})
+    message = err.value.response["Error"]["Message"]
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "Unable to import module 'app'" in message and "/tmp" not in message and "JavaScript" not in message
+    with pytest.raises(ClientError) as err:
+        api.invoke(FunctionName="pytype", Payload=b"not json")
+    assert err.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    url = api.meta.endpoint_url
+
+    def post(name: str, body: bytes) -> tuple[int, str, bytes]:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"{url}/invoke/{name}", data=body), timeout=30) as r:
+                return r.status, r.headers.get("x-amzn-ErrorType", ""), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("x-amzn-ErrorType", ""), e.read()
+    for bad in (b"not json", b"{\"a\": 1", b"NaN", b"\xff\xfe"):
+        status, code, body = post("pytype", bad)
+        assert (status, code) == (400, "InvalidRequestContentException"), (bad, status, body)
+        assert b"Could not parse request body into json" in body
+    assert post("pytype", b'{"a": 1}')[::2] == (200, b'"dict"')
+    assert post("pytype", b'"text"')[::2] == (200, b'"str"')  # a JSON string is an event like any other
+    assert post("pytype", b"")[::2] == (200, b'"dict"')  # no body: {} as Lambda sends
+    echo = wasmtime.wat2wasm((Path(__file__).parents[1] / "guests" / "echo.wat").read_text())
+    api.create_function(FunctionName="rawecho", Runtime="wasm32", Role="r", Handler="echo.wasm",
+                        Code={"ZipFile": echo})
+    assert post("rawecho", b"not json \xff")[::2] == (200, b"not json \xff")

@@ -9,10 +9,12 @@ the same five methods.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 class KVBackend(Protocol):
@@ -62,6 +64,7 @@ class SQLiteKV:
         self._pending_bytes = 0
 
     def _open(self) -> sqlite3.Connection:
+        import sqlite3  # with the first key-value call, not with ``import wasmhost``
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
         if self.path != ":memory:":
             db.execute("PRAGMA journal_mode=WAL")

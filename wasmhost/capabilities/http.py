@@ -30,20 +30,19 @@ Guest interfaces (guest_sdk/ABI.md):
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
-import socket
-import ssl
-import queue
-import threading
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import msgpack
 
 from ..errors import InvocationTimeout
 from .allowlist import AllowList, Rule, public
+
+if TYPE_CHECKING:  # http.client, socket and ssl (~30 ms with email) load with the first request: http_connection.py
+    from .http_connection import Pinned
 
 NAME = "http"
 SIDE_EFFECTS = True  # a request may change the world: never run twice
@@ -80,7 +79,7 @@ class HttpState:
 
     def __init__(self, allowed: AllowList) -> None:
         self.allowed = allowed
-        self.conns: dict[tuple[str, str, int], _Pinned] = {}
+        self.conns: dict[tuple[str, str, int], Pinned] = {}
         self.requests = 0
         self.bytes = 0
         self.reply = b""
@@ -100,95 +99,6 @@ def new_state(grants) -> HttpState:
     return HttpState(AllowList(grants.allowed_hosts))
 
 
-_TLS: ssl.SSLContext | None = None
-
-
-def _tls() -> ssl.SSLContext:
-    global _TLS
-    if _TLS is None:
-        _TLS = ssl.create_default_context()  # certificate and host-name checks on
-    return _TLS
-
-
-class _Pinned(http.client.HTTPConnection):
-    """A connection to the addresses the allow-list check approved, not to whatever the
-    name resolves to later. They are tried in turn, as ``socket.create_connection``
-    tries a name's: each attempt gets an equal share of the time left before
-    ``deadline_ns``, so an address that drops packets cannot use up the time the
-    next one needs."""
-
-    def __init__(self, host: str, port: int, addrs: list[str], deadline_ns: int) -> None:
-        super().__init__(host, port, timeout=_remaining(deadline_ns, f"a request to {host}"))
-        self.addrs, self.deadline_ns = addrs, deadline_ns
-
-    def connect(self) -> None:
-        failures = []
-        for i, addr in enumerate(self.addrs):
-            left = _remaining(self.deadline_ns, f"connecting to {self.host}")
-            try:
-                self.sock = socket.create_connection((addr, self.port), left / (len(self.addrs) - i))
-            except OSError as e:
-                failures.append(f"{addr}: {e.strerror or e}")
-                if i < len(self.addrs) - 1:
-                    continue
-                if len(failures) == 1:
-                    raise
-                # a timeout stays one, so the caller tells the invocation's deadline from a slow host
-                raise type(e)(f"no address of {self.host} accepted a connection ({'; '.join(failures)})") from e
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return
-
-
-class _PinnedTLS(_Pinned):
-    default_port = 443
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _tls().wrap_socket(self.sock, server_hostname=self.host)
-
-
-_getaddrinfo = socket.getaddrinfo  # the resolver (tests put one they control here)
-_lookups: queue.SimpleQueue | None = None
-_START = threading.Lock()
-
-
-def _lookup_thread(jobs: queue.SimpleQueue) -> None:
-    while True:
-        done, host, port = jobs.get()
-        if done.set_running_or_notify_cancel():
-            try:
-                done.set_result(_getaddrinfo(host, port, type=socket.SOCK_STREAM))
-            except BaseException as e:
-                done.set_exception(e)
-
-
-def _resolve(host: str, port: int, deadline_ns: int) -> list[tuple]:
-    """``getaddrinfo``, waited for no longer than the invocation's deadline. The C
-    resolver has no timeout of its own, so lookups run on DNS_THREADS daemon threads
-    (a hung one must not hold up the process's exit, as a ThreadPoolExecutor's
-    would); one still hanging when the deadline passes finishes there, unwaited for."""
-    global _lookups
-    if _lookups is None:
-        with _START:
-            if _lookups is None:
-                jobs: queue.SimpleQueue = queue.SimpleQueue()
-                for i in range(DNS_THREADS):
-                    threading.Thread(target=_lookup_thread, args=(jobs,), name=f"wasmhost-dns-{i}", daemon=True).start()
-                _lookups = jobs
-    from concurrent.futures import Future  # here: it loads logging, which ``import wasmhost`` does not
-    done: Future = Future()
-    _lookups.put((done, host, port))
-    try:
-        return done.result(timeout=_remaining(deadline_ns, f"resolving {host}"))
-    except TimeoutError:
-        done.cancel()  # if no thread has taken it yet, none will
-        raise InvocationTimeout(f"the invocation's timeout passed while resolving {host}") from None
-    except socket.gaierror as e:
-        raise Failed(f"cannot resolve {host}: {e.strerror}") from None
-    except OSError as e:
-        raise Failed(f"cannot resolve {host}: {e}") from None
-
-
 def _addresses(allowed: AllowList, host: str, port: int, default_port: int, rule: Rule,
                deadline_ns: int) -> list[str]:
     """The addresses to connect to, in the resolver's order, each checked: a non-public
@@ -196,8 +106,9 @@ def _addresses(allowed: AllowList, host: str, port: int, default_port: int, rule
     the allow-list names that address literally."""
     if rule.literal is not None:
         return [str(rule.literal)]
+    from .http_connection import resolve
     addrs: list[str] = []
-    for info in _resolve(host, port, deadline_ns):
+    for info in resolve(host, port, deadline_ns):
         addr = str(info[4][0])
         ip = ipaddress.ip_address(addr.split("%")[0])
         if not public(ip) and allowed.rule_for(str(ip), port, default_port) is None:
@@ -265,6 +176,11 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
         have = ", ".join(r.host + ("" if r.port is None else f":{r.port or '*'}") for r in state.allowed.rules)
         raise Refused(f"outbound HTTP to {named} refused: it is not in this function's allowed_hosts "
                       f"({have or 'empty: no outbound requests'}); add \"{named}\" to {SETTING}")
+    import http.client
+    import socket
+    import ssl
+
+    from .http_connection import Pinned, PinnedTLS
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     key = (scheme, host, port)
     conn = state.conns.pop(key, None)
@@ -272,7 +188,7 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
     for attempt in (0, 1):
         if conn is None:
             addrs = _addresses(state.allowed, host, port, DEFAULT_PORTS[scheme], rule, deadline_ns)
-            cls = _PinnedTLS if scheme == "https" else _Pinned
+            cls = PinnedTLS if scheme == "https" else Pinned
             conn = cls(host, port, addrs, deadline_ns)
         try:
             return _exchange(state, conn, key, deadline_ns, method, target, headers, body, host)
@@ -294,7 +210,7 @@ def _one(state: HttpState, deadline_ns: int, method: str, url: str, headers: lis
     raise AssertionError("unreachable")
 
 
-def _exchange(state: HttpState, conn: _Pinned, key: tuple[str, str, int], deadline_ns: int,
+def _exchange(state: HttpState, conn: Pinned, key: tuple[str, str, int], deadline_ns: int,
               method: str, target: str, headers: list[tuple[str, str]], body: bytes,
               host: str) -> tuple[int, str, list[tuple[str, str]], bytes]:
     conn.deadline_ns = deadline_ns  # a connection kept alive from an earlier invocation reconnects under this one's

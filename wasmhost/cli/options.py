@@ -42,8 +42,8 @@ def add_function_options(p: argparse.ArgumentParser, local: bool) -> None:
     p.add_argument("--isolation", choices=("warm", "strict"), default=None,
                    help="warm: reuse instances (default); strict: a fresh instance per invocation")
     p.add_argument("--handler", default=None,
-                   help="Python/JavaScript: module.function to call (default: <file>.handler); "
-                        "a core module: the .wasm in the zip")
+                   help="Python/JavaScript: module.function to call (default: <file>.handler)"
+                        + ("" if local else "; a core module: the .wasm in the zip"))
     p.add_argument("--env", type=key_value, action="append", default=[], metavar="KEY=VALUE",
                    help="an environment variable (repeatable)")
 

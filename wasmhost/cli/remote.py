@@ -197,7 +197,7 @@ def register(sub, parents) -> None:
                        description="Create the function, or update its code and configuration. Python (.py, a "
                                    "folder) and JavaScript (.js) sources are zipped with the matching runtime and "
                                    "handler; C/Zig/Rust/AssemblyScript sources are built first.")
-    p.add_argument("name")
+    p.add_argument("name", help="the function's name (Lambda's FunctionName)")
     p.add_argument("source", metavar="FILE", help="a .wasm, .wat or .zip file, a source file, or a Python folder")
     p.add_argument("--runtime", default=None,
                    help="wasm32 (core modules and WASI commands), python3.11-3.14, nodejs18.x-22.x "
@@ -205,21 +205,21 @@ def register(sub, parents) -> None:
     add_function_options(p, local=False)
     p.add_argument("--tag", type=key_value, action="append", default=[], metavar="KEY=VALUE",
                    help="a tag, set at creation (repeatable)")
-    p.add_argument("--description", default=None)
+    p.add_argument("--description", default=None, help="the function's description (Lambda's Description)")
     p.set_defaults(func=cmd_deploy)
 
     sub.add_parser("ls", parents=parents, help="list the server's functions").set_defaults(func=cmd_ls)
 
     p = sub.add_parser("rm", parents=parents, help="delete a function from the server")
-    p.add_argument("name")
+    p.add_argument("name", help="the function's name")
     p.set_defaults(func=cmd_rm)
 
     p = sub.add_parser("logs", parents=parents, help="recent invocations of a function: logs and REPORT lines")
-    p.add_argument("name")
-    p.add_argument("--limit", type=int, default=20, help="how many invocations (default: 20)")
+    p.add_argument("name", help="the function's name")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="how many invocations (default: 20)")
     p.set_defaults(func=cmd_logs)
 
     p = sub.add_parser("dlq", parents=parents, help="list asynchronous events that failed for good, or replay one")
-    p.add_argument("--function", default=None, help="only this function's")
+    p.add_argument("--function", default=None, metavar="NAME", help="only this function's")
     p.add_argument("--replay", type=int, default=None, metavar="ID", help="run this dead letter again")
     p.set_defaults(func=cmd_dlq)

@@ -17,6 +17,7 @@ bench/bench_core.py for the measurement.
 from __future__ import annotations
 
 import ctypes
+import sys
 import weakref
 from ctypes import CFUNCTYPE, POINTER, c_int64, c_size_t, c_void_p, cast
 from typing import Any
@@ -26,7 +27,10 @@ from wasmtime import Trap, WasmtimeError
 from wasmtime import _ffi as _wffi
 from wasmtime import _func as _wfunc
 from wasmtime import _value as _wvalue
-from wasmtime.component import _enter as _wenter
+
+# wasmtime.component (~20 ms of imports) loads with the first component guest (abi/component.py),
+# not with ``import wasmhost``: this module reaches its ``_enter`` through sys.modules.
+_ENTER = "wasmtime.component._enter"
 
 WASMTIME_VERSION = "50.0.1"
 
@@ -146,7 +150,10 @@ def take_host_exception() -> BaseException | None:
     in module globals (one for core functions, one for components) for its own call
     path; left there it would resurface in some later, unrelated call."""
     exc, _wfunc.LAST_EXCEPTION = _wfunc.LAST_EXCEPTION, None
-    comp, _wenter.LAST_EXCEPTION = _wenter.LAST_EXCEPTION, None
+    enter: Any = sys.modules.get(_ENTER)  # None: no component guest yet, so no component exception
+    comp = None
+    if enter is not None:
+        comp, enter.LAST_EXCEPTION = enter.LAST_EXCEPTION, None
     return exc or comp
 
 
@@ -224,7 +231,7 @@ def _component_trampoline(env, context, ty, args, nargs, results, nresults):
         results[0].of.tuple = tup
         return 0
     except BaseException as e:  # the guest traps; the call that entered it re-raises this
-        _wenter.LAST_EXCEPTION = e
+        sys.modules[_ENTER].LAST_EXCEPTION = e  # loaded: only a component guest calls this
         return ctypes.cast(WasmtimeError("python exception")._consume(), c_void_p).value
 
 

@@ -1,6 +1,9 @@
 """``POST /invoke/{name}``: the plain endpoint. The body goes to the function as it
 is (JSON, msgpack or raw bytes: the Content-Type comes back with the result); the
-metering report comes back in ``X-Wasmhost-*`` headers."""
+metering report comes back in ``X-Wasmhost-*`` headers. A Python or Node.js
+handler takes a JSON event, so for those the body must be JSON (or empty: ``{}``),
+as Lambda's Invoke checks: anything else is a 400 ``InvalidRequestContentException``,
+never a string handed to a handler that expects an object."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from ..clock import request_id
 from ..metering import MiB, Report
 from .reply import Reply
 from .lambda_model import Service
+from .lambda_model.packaging import is_source_runtime
+from .lambda_model.strict_json import check_payload
 
 
 def report_headers(report: Report) -> dict[str, str]:
@@ -30,8 +35,11 @@ def report_headers(report: Report) -> dict[str, str]:
 
 async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
     """The answer to ``POST /invoke/{name}``, for aiohttp's route and the fast path alike."""
+    r = service.resolve(name, qualifier)
+    if payload and is_source_runtime(r.doc.get("Runtime", "")):
+        check_payload(payload)
     try:
-        res = await service.invoke(service.resolve(name, qualifier), payload)
+        res = await service.invoke(r, payload)
     except InvocationError as e:
         headers = report_headers(e.report) if e.report is not None else {}
         headers["Content-Type"] = "application/json"

@@ -1,0 +1,143 @@
+"""Start-up benchmark: ``wasmhost serve`` from process spawn to the first successful
+invoke, with ten functions in the registry (the functions are restored from the
+artifact cache: a restart, the case that matters for a crashed or upgraded server).
+
+    python bench/bench_startup.py [--runs 9] [--functions 10] [--before DIR] [--json out.json]
+
+Each run spawns ``python -m wasmhost.cli serve`` and polls ``POST /invoke/f{N-1}``
+every 2 ms until it answers 200 (the time to the first invoke), then polls ``GET
+/healthz`` (answered by aiohttp, loaded after the socket listens: the time until the
+whole API is up). ``--before DIR``: a tree of the code before a change (``git archive
+REF | tar -x -C DIR``), run alternately with the current one in the same sitting, so
+the two medians share the machine's load. Target: first invoke <= 500 ms (p50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import compileall
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ECHO_WAT = ROOT / "tests/guests/echo.wat"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(tree: Path, data: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as a pip install leaves it
+    env.update(PYTHONPATH=str(tree), WASMHOST_PROGRESS="0")
+    return subprocess.Popen([sys.executable, "-m", "wasmhost.cli", "--data-dir", str(data), "serve", "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tree, env=env)
+
+
+def poll(url: str, data: bytes | None, t0: float, proc: subprocess.Popen, timeout: float = 60) -> float:
+    """Seconds from ``t0`` until ``url`` answers 200."""
+    while time.perf_counter() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=5) as r:
+                if r.status == 200:
+                    return time.perf_counter() - t0
+        except (OSError, urllib.error.HTTPError):
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}") from None
+            time.sleep(0.002)
+    raise RuntimeError(f"{url} never answered")
+
+
+def populate(tree: Path, data: Path, functions: int) -> None:
+    """Deploy ``functions`` echo functions through the Lambda API, then stop the server."""
+    import wasmtime
+    zipped = base64.b64encode(wasmtime.wat2wasm(ECHO_WAT.read_text())).decode()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = spawn(tree, data, port)
+    try:
+        poll(url + "/healthz", None, time.perf_counter(), proc)
+        for i in range(functions):
+            body = {"FunctionName": f"f{i}", "Runtime": "wasm32", "Role": "r", "Handler": "echo.wasm",
+                    "Code": {"ZipFile": zipped}}
+            req = urllib.request.Request(url + "/2015-03-31/functions", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=60).read()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def one_run(tree: Path, data: Path, functions: int) -> tuple[float, float]:
+    """(ms to the first invoke, ms to the whole API) for one spawn."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = spawn(tree, data, port)
+    try:
+        first = poll(f"{url}/invoke/f{functions - 1}", b"x", t0, proc)
+        whole = poll(url + "/healthz", None, t0, proc)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return first * 1000, whole * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--functions", type=int, default=10)
+    ap.add_argument("--before", type=Path, help="a tree of the code before a change, run alternately with this one")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    trees = {"current": ROOT} | ({"before": args.before.resolve()} if args.before else {})
+    tmp = Path(tempfile.mkdtemp(prefix="wasmhost-startup-"))
+    try:
+        doc = measure(args, trees, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(doc, indent=1))
+
+
+def measure(args: argparse.Namespace, trees: dict[str, Path], tmp: Path) -> dict:
+    for name, tree in trees.items():
+        compileall.compile_dir(str(tree / "wasmhost"), quiet=1)
+        populate(tree, tmp / name, args.functions)
+        one_run(tree, tmp / name, args.functions)  # warm the page cache and bytecode
+    got: dict[str, dict[str, list[float]]] = {n: {"first_invoke_ms": [], "whole_api_ms": []} for n in trees}
+    for rep in range(args.runs):
+        for name in (list(trees) if rep % 2 == 0 else list(trees)[::-1]):
+            first, whole = one_run(trees[name], tmp / name, args.functions)
+            got[name]["first_invoke_ms"].append(first)
+            got[name]["whole_api_ms"].append(whole)
+    print(f"wasmhost serve, spawn to first successful invoke ({args.functions} functions restored; "
+          f"{args.runs} runs, alternating)")
+    doc: dict = {}
+    for name, series in got.items():
+        doc[name] = {k: {"p50": statistics.median(v), "min": min(v), "max": max(v), "all": v} for k, v in series.items()}
+        f, w = doc[name]["first_invoke_ms"], doc[name]["whole_api_ms"]
+        print(f"  {name:8} first invoke p50 {f['p50']:.0f} ms ({f['min']:.0f}-{f['max']:.0f}); "
+              f"whole API (/healthz) p50 {w['p50']:.0f} ms ({w['min']:.0f}-{w['max']:.0f})")
+    if "before" in doc:
+        ratio = doc["current"]["first_invoke_ms"]["p50"] / doc["before"]["first_invoke_ms"]["p50"]
+        doc["first_invoke_ratio_current_to_before"] = ratio
+        print(f"  first invoke, current / before: {ratio:.2f}x")
+    return doc
+
+
+if __name__ == "__main__":
+    main()
