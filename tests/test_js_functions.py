@@ -212,3 +212,20 @@ def test_example(jhost):
     jhost.deploy("hello_js", src)
     res = jhost.invoke("hello_js", {"name": "ada"})
     assert res.value == "Hello, ada!" and logs(res)[0]["msg"] == "greeting ada from hello_js"
+
+
+def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(jhost, tmp_path):
+    src = write(tmp_path, "mem.js", """
+        const held = [];
+        exports.handler = async (event) => {
+          if (event.mb) held.push(new Uint8Array(event.mb << 20).fill(1));
+          return held.length;
+        };
+    """)
+    jhost.deploy("jsmem", src, FunctionConfig(memory_mb=512))
+    before = jhost.invoke("jsmem", {}).report
+    assert before.memory_bytes > 1 << 20 and before.memory_bytes % 65536 == 0  # StarlingMonkey's heap
+    after = jhost.invoke("jsmem", {"mb": 50}).report
+    assert after.memory_bytes - before.memory_bytes >= 40 << 20  # less what the heap had free
+    assert after.max_memory_mb >= before.max_memory_mb + 40
+    assert jhost.invoke("jsmem", {}).report.memory_bytes == after.memory_bytes

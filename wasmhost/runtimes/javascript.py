@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from ..build import SDK, BuildError
-from . import cached_runtime
+from . import PATCH, cached_runtime
 from . import prebuilt as _prebuilt
 
 PACKAGE = SDK / "javascript"
@@ -39,7 +39,7 @@ def _version() -> str:
 
 
 def inputs() -> list[Path]:
-    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT]
+    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT] + [PATCH]
 
 
 def tool() -> str:
