@@ -77,6 +77,7 @@ class ComponentSandbox(GuestState):
     tmp_dir: str | None = None
     error: Any = None  # (errorType, errorMessage, the runtime's whole error document)
     store: wasmtime.Store
+    _handle: Any = None
     _pages: Any = None
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
