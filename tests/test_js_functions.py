@@ -224,3 +224,72 @@ def test_out_of_memory_names_the_limit_and_how_to_raise_it(jhost, tmp_path):
     doc = err.value.to_lambda()
     assert doc["errorType"] == "Runtime.OutOfMemory"  # not the "string" StarlingMonkey throws
     assert "64 MB limit" in doc["errorMessage"] and "MemorySize" in doc["errorMessage"]
+
+
+def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(jhost, tmp_path):
+    src = write(tmp_path, "mem.js", """
+        const held = [];
+        exports.handler = async (event) => {
+          if (event.mb) held.push(new Uint8Array(event.mb << 20).fill(1));
+          return held.length;
+        };
+    """)
+    jhost.deploy("jsmem", src, FunctionConfig(memory_mb=512))
+    before = jhost.invoke("jsmem", {}).report
+    assert before.memory_bytes > 1 << 20 and before.memory_bytes % 65536 == 0  # StarlingMonkey's heap
+    after = jhost.invoke("jsmem", {"mb": 50}).report
+    assert after.memory_bytes - before.memory_bytes >= 40 << 20  # less what the heap had free
+    assert after.max_memory_mb >= before.max_memory_mb + 40
+    assert jhost.invoke("jsmem", {}).report.memory_bytes == after.memory_bytes
+
+
+def test_top_level_await_in_an_es_module(jhost, tmp_path):
+    root = tmp_path / "tla"
+    write(root, "index.mjs", """
+        import { createHash } from "node:crypto";
+        import { settings } from "./settings.mjs";
+        const ready = await new Promise((resolve) => setTimeout(() => resolve(settings.base + 1), 5));
+        export const handler = async (event) => ({ ready, url: import.meta.url,
+                                                   sha: createHash("sha256").update(event.s).digest("hex").slice(0, 8) });
+    """)
+    write(root, "settings.mjs", "export const settings = { base: await Promise.resolve(41) };\n")
+    jhost.deploy("tla", root, FunctionConfig(runtime="nodejs20.x"))
+    assert jhost.invoke("tla", {"s": "abc"}).value == {"ready": 42, "url": "file:///var/task/index.mjs",
+                                                       "sha": "ba7816bf"}
+
+
+def test_timers_pending_when_an_async_handler_returns_wait_frozen_and_fire_once_due(jhost, tmp_path):
+    """Lambda's Node.js runtime returns when the handler's promise settles; timers still
+    pending are frozen with the instance and run after it thaws, once due."""
+    import time
+    src = write(tmp_path, "frozen.js", """
+        let fired = [];
+        exports.handler = async (event) => {
+          if (event.arm) setTimeout((tag) => fired.push(tag), event.arm, event.tag);
+          return fired;
+        };
+    """)
+    jhost.deploy("frozen", src, FunctionConfig(timeout_ms=5000))
+    first = jhost.invoke("frozen", {"arm": 200, "tag": "a"})
+    assert first.value == [] and first.report.duration_ms < 150  # not held up by the timer
+    assert jhost.invoke("frozen", {"arm": 60_000, "tag": "never"}).value == []  # not due yet
+    time.sleep(0.25)
+    assert jhost.invoke("frozen", {}).value == ["a"]  # due while frozen: fired before the handler ran
+    assert jhost.invoke("frozen", {}).value == ["a"]
+
+
+def test_a_callback_handler_that_does_not_wait_leaves_its_timers_frozen(jhost, tmp_path):
+    src = write(tmp_path, "nowait.js", """
+        let ticks = 0;
+        exports.handler = (event, context, callback) => {
+          context.callbackWaitsForEmptyEventLoop = false;
+          if (event.arm) setTimeout(() => { ticks += 1; }, 100);
+          callback(null, ticks);
+        };
+    """)
+    jhost.deploy("nowait", src, FunctionConfig(timeout_ms=5000))
+    res = jhost.invoke("nowait", {"arm": True})
+    assert res.value == 0 and res.report.duration_ms < 90
+    import time
+    time.sleep(0.15)
+    assert jhost.invoke("nowait", {}).value == 1

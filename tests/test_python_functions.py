@@ -323,3 +323,20 @@ def test_out_of_memory_names_the_limit_and_how_to_raise_it(phost, tmp_path):
     ok = write(tmp_path / "ok", "app.py", "def handler(event, context):\n    return event\n")
     phost.deploy("pyok", ok)
     assert phost.invoke("pyok", {"n": 1}).value == {"n": 1}  # everyone else is served
+
+
+def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(phost, tmp_path):
+    app = write(tmp_path / "mem", "app.py", """
+        held = []
+        def handler(event, context):
+            if event.get("mb"):
+                held.append(bytearray(event["mb"] << 20))
+            return len(held)
+    """)
+    phost.deploy("pymem", app.parent, FunctionConfig(memory_mb=512))
+    before = phost.invoke("pymem", {}).report
+    assert before.memory_bytes > 1 << 20 and before.memory_bytes % 65536 == 0  # CPython's heap, in wasm pages
+    after = phost.invoke("pymem", {"mb": 50}).report
+    assert after.memory_bytes - before.memory_bytes >= 40 << 20  # less what the heap had free
+    assert after.max_memory_mb >= before.max_memory_mb + 40
+    assert phost.invoke("pymem", {}).report.memory_bytes == after.memory_bytes  # the high-water mark stays

@@ -45,3 +45,13 @@ def test_rewrite_exports_what_node_exports(name, tmp_path):
 def test_a_relative_import_needs_the_bundler():
     with pytest.raises(BuildError, match=r"imports './lib.js': bundling it needs Node.js"):
         to_commonjs("import { x } from './lib.js';\nexport const handler = () => x;\n")
+
+
+def test_module_body_runs_as_an_async_function_with_import_meta():
+    from wasmhost.runtimes.esm import ASYNC_MARK, module_body
+    body = module_body("import { join } from 'node:path';\nconst base = await Promise.resolve(import.meta.url);\n"
+                       "export const handler = async () => join(base, 'x');\n", "src/app.mjs")
+    assert body.startswith(ASYNC_MARK)
+    assert "require('node:path')" in body and "import.meta" not in body
+    assert "'file:///var/task/src/app.mjs'" in body and "exports['handler'] = handler;" in body
+    assert module_body("exports.handler = () => 1;\n", "index.js") == "exports.handler = () => 1;\n"  # CommonJS as is

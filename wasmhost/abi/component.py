@@ -32,6 +32,7 @@ from ..capabilities import Grants
 from ..clock import request_id, wall_ms
 from ..engine import ffi
 from ..errors import FunctionError, InvalidResult, InvocationError
+from ..runtimes.memory_export import EXPORT
 from .base import INIT_FUEL, GuestState
 from .imports import linker_for
 from .sandbox import classify
@@ -76,6 +77,8 @@ class ComponentSandbox(GuestState):
     tmp_dir: str | None = None
     error: Any = None  # (errorType, errorMessage, the runtime's whole error document)
     store: wasmtime.Store
+    _handle: Any = None
+    _pages: Any = None
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
@@ -104,59 +107,78 @@ class ComponentSandbox(GuestState):
         self._limits(ticks)
         try:
             inst = _linker(abi.engine).instantiate(store, abi.component)
-            self._init, self._handle = inst.get_func(store, "init"), inst.get_func(store, "handle")
-            err = self._call(self._init, *abi.init_args(json.dumps(config)))
+            init = ffi.ComponentFunc(inst.get_func(store, "init"), store, "s" * len(abi.init_args("")))
+            self._handle = ffi.ComponentFunc(inst.get_func(store, "handle"), store, "ssU")
+            pages = inst.get_func(store, EXPORT)  # runtimes/memory_export.py
+            self._pages = ffi.ComponentFunc(pages, store, "") if pages is not None else None
+            ok, err = self._call(init, *(a.encode() for a in abi.init_args(json.dumps(config))))
             self.fuel_budget = fuel
         except InvocationError:
             self.close()
             raise
-        if err is not None:  # the user's code failed to load: a function error, as in Lambda
+        if not ok:  # the user's code failed to load: a function error, as in Lambda
+            memory = self.memory_size()
             self.close()
             doc = json.loads(err)
             raise FunctionError(doc.get("errorType", "Runtime.Unknown"), doc.get("errorMessage", ""),
-                                document=doc).usage(None, 0)
+                                document=doc).usage(None, memory)
         self.live = True
 
     def _limits(self, ticks: int) -> None:
         self.store.set_fuel(self.fuel_budget)
         self.store.set_epoch_deadline(ticks)
 
-    def _call(self, func, *args):
+    def _call(self, func: ffi.ComponentFunc, *args):
         try:
-            out = func(self.store, *args)
-            func.post_return(self.store)
-            return out
+            return func.call(*args)
         except InvocationError as e:  # a host import ended the invocation (its deadline passed)
-            raise e.usage(self.fuel_used(), 0) from None
+            raise e.usage(self.fuel_used(), self.memory_size()) from None
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
             ffi.take_host_exception()
-            raise classify(e, f"the {self.abi.kind} runtime", self.fuel_used(), 0, self.fuel_budget,
+            raise classify(e, f"the {self.abi.kind} runtime", self.fuel_used(), self.memory_size(), self.fuel_budget,
                            self.memory_limit) from None
 
     def fuel_used(self) -> int:
         return self.fuel_budget - self.store.get_fuel()
 
+    def memory_size(self) -> int:
+        """Bytes of the runtime's linear memory: its high-water mark, as memory never
+        shrinks (read through the export runtimes/memory_export.py adds). 0 once a
+        trap has poisoned the instance, which then cannot be entered."""
+        if self._pages is None:
+            return 0
+        try:
+            pages = self._pages.call()
+        except (wasmtime.Trap, wasmtime.WasmtimeError):
+            ffi.take_host_exception()
+            return 0
+        return pages << 16
+
     def invoke(self, payload: bytes, budget: int | None = None) -> tuple[bytes, int, int]:
         self._limits(budget if budget is not None else self.ticks)
-        try:
-            event = payload.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidResult(f"a {self.abi.kind} function's event must be UTF-8 (JSON) text").usage(None, 0) \
-                from None
-        out = self._call(self._handle, event, request_id(self.seq), wall_ms(self.deadline_ns))
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        if not payload.isascii():
+            try:
+                payload.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidResult(f"a {self.abi.kind} function's event must be UTF-8 (JSON) text").usage(None, 0) \
+                    from None
+        ok, out = self._call(self._handle, payload, request_id(self.seq).encode(), wall_ms(self.deadline_ns))
         self._check_tmp()
-        if out.tag == "err":
-            doc = json.loads(out.payload)
+        if not ok:
+            doc = json.loads(out)
             self.error = (doc.get("errorType", "Error"), doc.get("errorMessage", ""), doc)
-            return b"", self.fuel_used(), 0
-        return out.payload.encode(), self.fuel_used(), 0
+            return b"", self.fuel_used(), self.memory_size()
+        return out, self.fuel_used(), self.memory_size()
 
     def _check_tmp(self) -> None:
         used = dir_bytes(self.tmp_dir) if self.tmp_dir else 0
         if used > self.abi.tmp_limit:
             raise FunctionError("Runtime.EphemeralStorageExceeded",
                                 f"/tmp holds {used} bytes, more than the function's ephemeral storage of "
-                                f"{self.abi.tmp_limit >> 20} MB; the instance was discarded").usage(self.fuel_used(), 0)
+                                f"{self.abi.tmp_limit >> 20} MB; the instance was discarded").usage(self.fuel_used(),
+                                                                                       self.memory_size())
 
     def renew(self, fuel: int, ticks: int) -> None:
         self.close()
@@ -167,7 +189,7 @@ class ComponentSandbox(GuestState):
         self.live = False
         capabilities.close_states(self.caps)
         self.store = None  # type: ignore[assignment]  # dropped: frees the instance
-        self._init = self._handle = None
+        self._handle = self._pages = None
         if self.tmp_dir is not None:
             _remove(self.tmp_dir)
             self.tmp_dir = None

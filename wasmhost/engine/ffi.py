@@ -250,3 +250,88 @@ def add_component_func(instance: Any, name: str, callback: Any, results: tuple[s
         len(_COMPONENT_FUNCS) - 1, _no_finalizer)
     if err:
         raise WasmtimeError._from_ptr(err)
+
+
+# -- component exports called without per-call type reflection ------------------------------------
+# ``wasmtime.component.Func.__call__`` reflects the function's type and converts every value
+# through it on each call (~100 µs for a runtime's ``handle`` here). A runtime's exports take
+# strings and u64s and return a u32 or result<string, string>: ``ComponentFunc`` keeps one
+# argument array per export, points its strings at the caller's bytes (the C API only
+# reads arguments) and reads the result by its kind tag.
+class _Name(ctypes.Structure):
+    _fields_ = [("size", c_size_t), ("data", ctypes.c_char_p)]
+
+
+class _Of(ctypes.Union):
+    _fields_ = [("u32", ctypes.c_uint32), ("u64", ctypes.c_uint64), ("string", _Name),
+                ("_size", ctypes.c_uint8 * ctypes.sizeof(_wffi.wasmtime_component_valunion))]
+
+
+class _Val(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_uint8), ("of", _Of)]
+
+
+_VAL_SIZE = ctypes.sizeof(_wffi.wasmtime_component_val_t)
+assert ctypes.sizeof(_Val) == _VAL_SIZE
+_C_U32 = _wffi.WASMTIME_COMPONENT_U32.value
+_C_U64 = _wffi.WASMTIME_COMPONENT_U64.value
+_C_RESULT = _wffi.WASMTIME_COMPONENT_RESULT.value
+_component_call = _fn("wasmtime_component_func_call", c_void_p)  # runs guest code: GIL released
+_component_post_return = _fn("wasmtime_component_func_post_return", c_void_p)
+_component_val_delete = _fn("wasmtime_component_val_delete", None, glib)
+_ValPtr = POINTER(_wffi.wasmtime_component_val_t)
+
+
+class ComponentFunc:
+    """A component export of a known signature, called with prebuilt buffers.
+
+    ``params`` is a string of kinds: ``s`` a string (passed as UTF-8 ``bytes``), ``U`` a
+    u64. The result is read as a u32 (an ``int``), or as result<string, string>
+    (``(ok, UTF-8 bytes)``). A trap or a host import's exception is raised as the public call
+    path raises it."""
+
+    def __init__(self, func: Any, store: wasmtime.Store, params: str) -> None:
+        self._func = func  # the wrapper owns the raw handle: keep it alive
+        self._fp = ctypes.byref(func._func)
+        self._ctx = store._context()
+        self._args = (_Val * max(1, len(params)))()
+        self._argp = cast(self._args, _ValPtr)
+        self._n = len(params)
+        for slot, kind in zip(self._args, params):
+            slot.kind = _C_STRING if kind == "s" else _C_U64
+        self._params = params
+        self._result = _wffi.wasmtime_component_val_t()
+        self._resp = ctypes.byref(self._result)
+
+    def _enter(self, err: int | None) -> None:
+        if err:
+            error = take_error(err)
+            exc = take_host_exception()
+            raise exc if exc is not None else error
+
+    def call(self, *args: Any) -> Any:
+        for slot, kind, value in zip(self._args, self._params, args):
+            if kind == "s":
+                slot.of.string.size = len(value)
+                slot.of.string.data = value
+            else:
+                slot.of.u64 = value
+        try:
+            self._enter(_component_call(self._fp, self._ctx, self._argp, self._n, self._resp, 1))
+        finally:
+            for slot, kind in zip(self._args, self._params):
+                if kind == "s":
+                    slot.of.string.data = None  # drop the reference to the caller's bytes
+        res = self._result
+        try:
+            if res.kind == _C_U32:
+                return res.of.u32
+            if res.kind != _C_RESULT:
+                raise TypeError(f"unsupported component result kind {res.kind}")
+            inner = res.of.result.val
+            text = ctypes.string_at(inner[0].of.string.data, inner[0].of.string.size) if inner else b""
+            return res.of.result.is_ok, text
+        finally:
+            _component_val_delete(self._resp)
+            ctypes.memset(self._resp, 0, _VAL_SIZE)  # the next call assigns over it: nothing left to drop
+            self._enter(_component_post_return(self._fp, self._ctx))

@@ -16,6 +16,10 @@ import re
 
 from ..build import BuildError
 
+# The runtime (guest_sdk/javascript/runtime/runtime.js) runs a body starting with this line
+# as an async function, so an ES module's top-level await works.
+ASYNC_MARK = "//# wasmhost: async\n"
+
 # Node's built-in modules (module.builtinModules of Node 20), which the runtime provides
 BUILTINS = frozenset("""assert assert/strict async_hooks buffer child_process cluster console constants crypto dgram
 diagnostics_channel dns dns/promises domain events fs fs/promises http http2 https inspector module net os path
@@ -94,3 +98,14 @@ def to_commonjs(source: str) -> str:
     tail = [f"exports[{public!r}] = {local};" for public, local in exports]
     return '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n' + \
         "\n".join(lines + tail) + "\n"
+
+
+def module_body(source: str, entry: str) -> str:
+    """The body the runtime evaluates for a one-file ES module (a handler file, or
+    bundle.mjs's output for code with top-level await): CommonJS, marked to run as an
+    async function when it was a module (its top-level ``await`` stays valid), with
+    ``import.meta.url`` the file's URL under /var/task."""
+    if not is_module(source):
+        return source
+    body = to_commonjs(source).replace("import.meta.url", repr(f"file:///var/task/{entry}"))
+    return ASYNC_MARK + body.replace("import.meta", "({ url: %r })" % f"file:///var/task/{entry}")

@@ -14,13 +14,14 @@ import subprocess
 from pathlib import Path
 
 from ..build import SDK, BuildError
-from . import cached_runtime
+from . import PATCH, cached_runtime
 from . import prebuilt as _prebuilt
 
 PACKAGE = SDK / "javascript"
 RUNTIME = PACKAGE / "runtime"
 WIT = SDK / "wit" / "js-runtime.wit"
 BUILD, BUNDLE = PACKAGE / "build.mjs", PACKAGE / "bundle.mjs"
+ESM_MARK = "//# wasmhost: es module\n"  # bundle.mjs's first line for code with top-level await
 
 
 def componentize_js() -> tuple[str, str]:
@@ -39,7 +40,7 @@ def _version() -> str:
 
 
 def inputs() -> list[Path]:
-    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT]
+    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT] + [PATCH]
 
 
 def tool() -> str:
@@ -88,9 +89,10 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
     if not out.exists():
         if shutil.which("node") is None or not (PACKAGE / "node_modules" / "rolldown").is_dir():
             # no bundler (a pip install): a handler file importing only Node's built-ins still runs
-            from .esm import to_commonjs
+            from .esm import module_body
             size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
-            return to_commonjs(entry.read_text()), sha, size, entry.relative_to(root).as_posix()
+            return module_body(entry.read_text(), entry.relative_to(root).as_posix()), sha, size, \
+                entry.relative_to(root).as_posix()
         cache.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         proc = subprocess.run(["node", str(BUNDLE), str(entry), str(tmp), *modules], capture_output=True,
@@ -100,6 +102,10 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
             message = proc.stderr.strip().replace(str(root) + "/", "")
             syntax = any(w in message for w in ("Parse", "Syntax", "Unexpected", "Expected"))
             raise BuildError(f"{'Runtime.UserCodeSyntaxError' if syntax else 'Runtime.ImportModuleError'}: {message}")
+        text = tmp.read_text()
+        if text.startswith(ESM_MARK):  # top-level await: an ES module, run as an async body
+            from .esm import module_body
+            tmp.write_text(module_body(text[len(ESM_MARK):], entry.relative_to(root).as_posix()))
         os.replace(tmp, out)
     size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
     return out.read_text(), sha, size, entry.relative_to(root).as_posix()

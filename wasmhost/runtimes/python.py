@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from ..build import SDK, BuildError, cache_dir
-from . import cached_runtime
+from . import PATCH, cached_runtime
 from . import prebuilt as _prebuilt
 
 RUNTIME_DIR = SDK / "python" / "runtime"
@@ -45,7 +45,7 @@ def _version() -> str:
 
 
 def inputs() -> list[Path]:
-    return sorted(RUNTIME_DIR.glob("*.py")) + [WIT]
+    return sorted(RUNTIME_DIR.glob("*.py")) + [WIT] + [PATCH]
 
 
 def tool() -> str:

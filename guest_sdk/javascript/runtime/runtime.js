@@ -45,7 +45,7 @@ const lambdaConsole = {
 // -- timers: tracked, so a callback handler's result waits for an empty event loop ------
 const realSetTimeout = globalThis.setTimeout, realClearTimeout = globalThis.clearTimeout;
 const realSetInterval = globalThis.setInterval, realClearInterval = globalThis.clearInterval;
-const pending = new Set();
+const pending = new Map(); // id -> [due time (ms, timeouts only), callback, args]
 let onIdle = null;
 function settled(id) {
   pending.delete(id);
@@ -62,7 +62,7 @@ const guarded = (fn, args) => {
 function setTimeout(fn, ms, ...args) {
   if (typeof fn !== "function") throw new TypeError(`The "callback" argument must be of type function. Received ${typeof fn}`);
   const id = realSetTimeout(() => { settled(id); guarded(fn, args); }, ms);
-  pending.add(id);
+  pending.set(id, [Date.now() + (ms > 0 ? ms : 0), fn, args]);
   return id;
 }
 const PROMISIFY = Symbol.for("nodejs.util.promisify.custom");
@@ -70,7 +70,7 @@ setTimeout[PROMISIFY] = (ms, value) => new Promise((resolve) => setTimeout(resol
 function clearTimeout(id) { realClearTimeout(id); settled(id); }
 function setInterval(fn, ms, ...args) {
   const id = realSetInterval(() => guarded(fn, args), ms);
-  pending.add(id);
+  pending.set(id, [Infinity, fn, args]);
   return id;
 }
 function clearInterval(id) { realClearInterval(id); settled(id); }
@@ -119,9 +119,20 @@ function stackOf(e) {
   return e instanceof Error ? stackLines(e) : [];
 }
 
+const ASYNC_MARK = "//# wasmhost: async\n"; // wasmhost/runtimes/esm.py
+const AsyncFunction = (async () => {}).constructor;
+
 export async function init(source, configJson) {
   config = JSON.parse(configJson);
   process.env = config.env;
+  installTraceId();
+  staticContext = {
+    callbackWaitsForEmptyEventLoop: true, functionName: config.function_name,
+    functionVersion: config.function_version, invokedFunctionArn: config.invoked_function_arn,
+    memoryLimitInMB: String(config.memory_limit_in_mb), awsRequestId: undefined,
+    logGroupName: config.log_group_name, logStreamName: config.log_stream_name,
+    identity: undefined, clientContext: undefined,
+  };
   json = config.log_format === "JSON";
   minLevel = json && config.log_level ? LEVELS[config.log_level] ?? 0 : 0;
   installGlobals();
@@ -130,7 +141,9 @@ export async function init(source, configJson) {
   const module = { exports: {}, id: ".", filename: `${TASK_ROOT}/${config.entry}`, loaded: false, children: [] };
   module.require = require;
   try {
-    const fn = new Function("exports", "require", "module", "__filename", "__dirname", source);
+    // an ES module rewritten by the host (top-level await) runs as an async function
+    const Body = source.startsWith(ASYNC_MARK) ? AsyncFunction : Function;
+    const fn = new Body("exports", "require", "module", "__filename", "__dirname", source);
     await fn(module.exports, require, module, module.filename, TASK_ROOT);
   } catch (e) {
     if (e instanceof SyntaxError) {
@@ -151,58 +164,82 @@ export async function init(source, configJson) {
   handler = target;
 }
 
-class Context {
-  constructor(deadline) {
-    this.callbackWaitsForEmptyEventLoop = true;
-    this.functionName = config.function_name;
-    this.functionVersion = config.function_version;
-    this.invokedFunctionArn = config.invoked_function_arn;
-    this.memoryLimitInMB = String(config.memory_limit_in_mb);
-    this.awsRequestId = requestId;
-    this.logGroupName = config.log_group_name;
-    this.logStreamName = config.log_stream_name;
-    this.identity = undefined;
-    this.clientContext = undefined;
-    this._deadline = deadline;
-  }
-  getRemainingTimeInMillis() {
-    return Math.max(0, this._deadline - Date.now());
-  }
+// -- the context, as Lambda's Node.js runtime builds it: own properties, detachable methods --
+let staticContext = {}; // what every invocation's context shares (set at init)
+
+function makeContext(rid, deadline, callback) {
+  const ctx = { ...staticContext };
+  ctx.awsRequestId = rid;
+  ctx.getRemainingTimeInMillis = () => Math.max(0, deadline - Date.now());
+  ctx.succeed = (result) => callback(null, result);
+  ctx.fail = (err) => callback(err === undefined || err === null ? "handled" : err);
+  ctx.done = callback;
+  return ctx;
+}
+
+// _X_AMZN_TRACE_ID is made when read, not on every invocation (few handlers read it)
+let traceId = null;
+function installTraceId() {
+  Object.defineProperty(process.env, "_X_AMZN_TRACE_ID", {
+    enumerable: true, configurable: true,
+    get() {
+      if (traceId === null && requestId) {
+        traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replace(/-/g, "").slice(0, 24)}`;
+      }
+      return traceId === null ? undefined : traceId;
+    },
+    set(v) { traceId = String(v); },
+  });
 }
 
 // Lambda's semantics: a returned Promise settles the invocation; otherwise the callback
 // (or context.succeed/fail/done) does, once the event loop is empty (unless
 // callbackWaitsForEmptyEventLoop is false); a handler that does neither answers null.
-function run(ev, ctx) {
+// Timers still pending when the invocation ends are not cancelled: as in Lambda, they
+// wait (frozen with the instance), and those due by the next invocation fire before
+// its handler runs (thaw: the event loop, run only until the invocation's promise
+// settles, would not reach them first).
+function thaw() {
+  const now = Date.now();
+  const due = [...pending].filter(([, t]) => t[0] <= now).sort((a, b) => a[1][0] - b[1][0]);
+  for (const [id, [, fn, args]] of due) {
+    realClearTimeout(id);
+    settled(id);
+    guarded(fn, args);
+  }
+}
+function run(ev, deadline, rid) {
   return new Promise((resolve, reject) => {
-    let outcome = null;
-    const finish = () => {
-      onIdle = null;
-      if (outcome[0] !== null && outcome[0] !== undefined) reject(outcome[0]);
-      else resolve(outcome[1]);
+    let over = false;
+    const finish = (err, result) => {
+      if (over) return;
+      over = true;
+      onIdle = uncaught = null;
+      if (err !== null && err !== undefined) reject(err);
+      else resolve(result);
     };
+    let called = false;
     const callback = (err, result) => {
-      if (outcome) return;
-      outcome = [err, result];
-      if (!ctx.callbackWaitsForEmptyEventLoop || !pending.size) finish();
-      else onIdle = finish;
+      if (called) return;
+      called = true;
+      if (!ctx.callbackWaitsForEmptyEventLoop || !pending.size) finish(err, result);
+      else onIdle = () => finish(err, result);
     };
-    uncaught = (e) => { if (!outcome) { outcome = [e, undefined]; finish(); } };
-    ctx.succeed = (result) => callback(null, result);
-    ctx.fail = (err) => callback(err === undefined || err === null ? "handled" : err);
-    ctx.done = callback;
+    const ctx = makeContext(rid, deadline, callback);
+    uncaught = (e) => finish(e, undefined);
+    if (pending.size) thaw();
+    if (over) return;
     let ret;
     try {
       ret = handler(ev, ctx, callback);
     } catch (e) {
-      outcome = [e, undefined];
-      finish();
+      finish(e, undefined);
       return;
     }
     if (ret && typeof ret.then === "function") {
-      ret.then((r) => { if (!outcome) { outcome = [null, r]; finish(); } },
-        (e) => { if (!outcome) { outcome = [e === undefined || e === null ? new Error(String(e)) : e, undefined]; finish(); } });
-    } else if (!outcome) {
+      ret.then((r) => { if (!called) finish(null, r); },
+        (e) => { if (!called) finish(e === undefined || e === null ? new Error(String(e)) : e, undefined); });
+    } else if (!called) {
       onIdle = () => callback(null, null);
       if (!pending.size) queueMicrotask(() => { if (!pending.size && onIdle) onIdle(); });
     }
@@ -211,7 +248,7 @@ function run(ev, ctx) {
 
 export async function handle(event, rid, deadlineMs) {
   requestId = rid;
-  process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${rid.replace(/-/g, "").slice(0, 24)}`;
+  traceId = null;
   let ev;
   try {
     ev = event ? JSON.parse(event) : {};
@@ -220,7 +257,7 @@ export async function handle(event, rid, deadlineMs) {
   }
   let result;
   try {
-    result = await run(ev, new Context(Number(deadlineMs)));
+    result = await run(ev, Number(deadlineMs), rid);
   } catch (e) {
     const doc = errorDoc(e);
     if (e instanceof ProcessExit) {
@@ -229,10 +266,6 @@ export async function handle(event, rid, deadlineMs) {
     lambdaConsole.error("Invoke Error", JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage,
       stack: doc.trace }));
     throw JSON.stringify(doc);
-  } finally {
-    for (const id of pending) { realClearTimeout(id); realClearInterval(id); }
-    pending.clear();
-    onIdle = uncaught = null;
   }
   try {
     return JSON.stringify(result === undefined ? null : result);
