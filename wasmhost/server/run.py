@@ -20,16 +20,18 @@ log = logging.getLogger("wasmhost.server")
 
 
 def serve(service: Service, address: str, port: int, *, auth: AuthConfig | None = None, fast_path: bool = True,
-          on_start: Callable[[Service], None] | None = None, sources: Sequence[Any] = ()) -> None:
+          on_start: Callable[[Service], None] | None = None, sources: Sequence[Any] = (),
+          reuse_port: bool = False) -> None:
     """Serve until SIGINT or SIGTERM. ``on_start`` runs once the functions are
     restored and before the first request (the CLI deploys the examples there).
     ``sources``: event sources started after the async worker and stopped before it
-    (``start()``/``stop()`` coroutines; a ``middleware()`` joins aiohttp's app)."""
-    asyncio.run(_serve(service, address, port, auth or AuthConfig(), fast_path, on_start, sources))
+    (``start()``/``stop()`` coroutines; a ``middleware()`` joins aiohttp's app).
+    ``reuse_port``: one of several worker processes on the port (server/workers/)."""
+    asyncio.run(_serve(service, address, port, auth or AuthConfig(), fast_path, on_start, sources, reuse_port))
 
 
 async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fast_path: bool, on_start,
-                 sources: Sequence[Any] = ()) -> None:
+                 sources: Sequence[Any] = (), reuse_port: bool = False) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -48,7 +50,8 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
             await source.start()
             started.append(source)
         if front is not None:
-            listener = await loop.create_server(front, address, port, reuse_address=True, backlog=1024)
+            listener = await loop.create_server(front, address, port, reuse_address=True, reuse_port=reuse_port,
+                                                backlog=1024)
         app_module = await loop.run_in_executor(None, importlib.import_module, "wasmhost.server.app")
         from aiohttp import web  # loaded by now
         runner = web.AppRunner(app_module.make_app(service, auth, sources), access_log=None, handle_signals=False)
@@ -58,7 +61,8 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
         if front is not None:
             front.ready(protocol)
         else:
-            listener = await loop.create_server(protocol, address, port, reuse_address=True, backlog=1024)
+            listener = await loop.create_server(protocol, address, port, reuse_address=True, reuse_port=reuse_port,
+                                                backlog=1024)
         await stop.wait()
     finally:
         if listener is not None:
