@@ -1,7 +1,9 @@
 """A real ``wasmhost serve`` process on 127.0.0.1, and real clients for it (helpers).
 
 ``WASMHOST_TEST_NO_FAST_PATH=1`` serves with ``--no-fast-path``, so the same tests check
-aiohttp's routes alone (all but tests/server/test_fastpath.py apply)."""
+aiohttp's routes alone (all but tests/server/test_fastpath.py apply).
+``WASMHOST_TEST_WORKERS=N`` serves with ``--workers N`` (default 1: one process, as the
+tests' kill and restart steps expect; tests/server/test_workers.py runs 2)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ class Server:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wasmhost.cli", "--data-dir", str(self.data_dir), "serve",
-             "--host", self.bind, "--port", str(self.port), "--retry-base-s", "0.3", *self.extra,
+             "--host", self.bind, "--port", str(self.port), "--retry-base-s", "0.3",
+             "--workers", os.environ.get("WASMHOST_TEST_WORKERS", "1"), *self.extra,
              *(["--no-fast-path"] if os.environ.get("WASMHOST_TEST_NO_FAST_PATH") else [])],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 30

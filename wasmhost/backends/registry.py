@@ -59,6 +59,10 @@ class RegistryStore(Protocol):
     def list_layers(self, name: str | None = None) -> list[dict]: ...
     def delete_layer(self, name: str, version: int) -> None: ...
 
+    def changed(self) -> bool:
+        """Whether another process wrote since the last call (the caller reads again and
+        redeploys); a backend that applies other writers' changes itself (a cluster's
+        watch) answers False."""
     def close(self) -> None: ...
 
 

@@ -24,13 +24,13 @@ import os
 import shutil
 import sqlite3
 import stat
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..backends.shared import ChangeSignal, ProcessLock
 from . import events
 from .errors import BucketError
 from .names import META_DIR, check_bucket_name, check_key, key_path, path_key
@@ -111,7 +111,8 @@ class Buckets:
         self.on_outbox: Callable[[], None] | None = None  # told (from any thread) when the outbox grew
         self.on_bucket: Callable[[str], None] | None = None  # told when a bucket is created or attached
         self.on_bucket_deleted: Callable[[str], None] | None = None
-        self._lock = threading.RLock()
+        # held across worker processes too: another worker's watcher must not see a rename before its row
+        self._lock = ProcessLock(self.data_dir / "buckets.lock")
         self._db = sqlite3.connect(self.data_dir / "buckets.sqlite", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -119,15 +120,40 @@ class Buckets:
         self._dirs: dict[str, Path] = {}
         self._owned: set[str] = set()  # in the data dir (not attached with --bucket NAME=DIR)
         self._configs: dict[str, dict[str, Any]] = {}
+        # the worker processes of one server (serve --workers) share this store: a bucket or a
+        # notification configuration written by one is read again by the others before use
+        self._changes = ChangeSignal(self.data_dir / "buckets.changes")
+        self._load()
+
+    def _load(self) -> None:
+        dirs, owned, configs = {}, set(), {}
         for name, path, notification in self._db.execute("SELECT name, path, notification FROM buckets"):
-            self._dirs[name] = Path(path) if path else self.root / name
+            dirs[name] = Path(path) if path else self.root / name
             if not path:
-                self._owned.add(name)
-            self._configs[name] = json.loads(notification)
+                owned.add(name)
+            configs[name] = json.loads(notification)
+        self._dirs, self._owned, self._configs = dirs, owned, configs
+
+    def _fresh(self) -> None:
+        """Another process created, deleted or configured a bucket: read the table
+        again, and have this process's watcher follow (``on_bucket``...)."""
+        if not self._changes.moved():
+            return
+        with self._lock:
+            before = self._dirs
+            self._load()
+            after = self._dirs
+        for name in after.keys() - before.keys():
+            if self.on_bucket:
+                self.on_bucket(name)
+        for name in before.keys() - after.keys():
+            if self.on_bucket_deleted:
+                self.on_bucket_deleted(name)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self._lock.close()
 
     # -- buckets ----------------------------------------------------------------
     def create_bucket(self, name: str) -> None:
@@ -141,6 +167,7 @@ class Buckets:
             self._db.execute("INSERT INTO buckets (name, path, created) VALUES (?, NULL, ?)", (name, time.time()))
             self._dirs[name], self._configs[name] = path, {}
             self._owned.add(name)
+        self._changes.bump()
         if self.on_bucket:
             self.on_bucket(name)
 
@@ -158,17 +185,20 @@ class Buckets:
                 self._dirs[name] = path
                 self._owned.discard(name)
                 self._configs.setdefault(name, {})
+                self._changes.bump()
         if self.on_bucket:
             self.on_bucket(name)
         return path
 
     def bucket_dir(self, name: str) -> Path:
+        self._fresh()
         try:
             return self._dirs[name]
         except KeyError:
             raise BucketError("NoSuchBucket", "The specified bucket does not exist", BucketName=name) from None
 
     def bucket_names(self) -> dict[str, Path]:
+        self._fresh()
         return self._dirs  # read without the lock: a dict lookup is atomic
 
     def list_buckets(self) -> list[tuple[str, float]]:
@@ -191,6 +221,7 @@ class Buckets:
             scratch = self._scratch(name)
             del self._dirs[name], self._configs[name]
             self._owned.discard(name)
+        self._changes.bump()
         if self.on_bucket_deleted:
             self.on_bucket_deleted(name)
         shutil.rmtree(scratch, ignore_errors=True)
@@ -207,6 +238,7 @@ class Buckets:
         with self._lock:
             self._db.execute("UPDATE buckets SET notification = ? WHERE name = ?", (json.dumps(stored), name))
             self._configs[name] = stored
+        self._changes.bump()
 
     def _scratch(self, bucket: str) -> Path:
         """Where uploads in flight live: on the bucket's file system (the final rename

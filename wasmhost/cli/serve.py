@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -52,15 +53,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if auth.required and not keys and not auth.api_keys:
         raise UsageError(f"refusing to serve on {args.host} without credentials: pass --access-key AKID:SECRET "
                             "(SigV4, as boto3 and the aws CLI sign) and/or --api-key KEY, or bind to 127.0.0.1")
-    try:  # a clear word about a busy port, not a traceback from deep inside the event loop
-        with socket.create_server((args.host, args.port), reuse_port=False):
-            pass
-    except OSError as e:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    if args.worker_of is None:  # (a worker's port is held by its supervisor)
+        try:  # a clear word about a busy port, not a traceback from deep inside the event loop
+            with socket.create_server((args.host, args.port), reuse_port=False):
+                pass
+        except OSError as e:
+            raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     examples = Path(args.examples) if args.examples else None
     if examples is not None and not examples.is_dir():
         raise UsageError(f"--examples {examples}: no such folder")
-    host = Host(args.data_dir)
+    workers = args.workers or (1 if args.cluster else len(os.sched_getaffinity(0)))
+    if args.cluster and workers > 1:
+        raise UsageError("--cluster runs one process per node (start more nodes, each with its own --node); "
+                         "--workers above 1 is for one machine's data dir")
+    if workers > 1 and args.worker_of is None:  # the supervisor: spawns the workers, runs no Wasm itself
+        from ..server.workers.supervisor import supervise
+        return supervise(_worker_command(args), workers, args.host, args.port)
+    place = None
+    if args.worker_of is not None:
+        from ..engine import EngineSettings
+        from ..server.workers.worker import Place
+        place = Place.parse(args.worker_of)
+    host = Host(args.data_dir, engine=EngineSettings(pool_slots=place.pool_slots) if place else None)
     cluster = _cluster(args, host.data_dir) if args.cluster else None
     service = Service(host, cluster.store if cluster else Registry(host.data_dir), retry_base_s=args.retry_base_s,
                       async_max_payload=args.async_max_payload)
@@ -87,15 +101,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # boto3 (>= 1.28) in a function reaches this server's S3 API by itself (with outbound HTTP granted)
     local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     service.deployer.base_env["AWS_ENDPOINT_URL_S3"] = f"http://{local}:{args.port}"
-
     def buckets(service: Service):  # built once the socket listens: its imports (aiohttp, watchdog) wait till then
         from ..server.sources.buckets import BucketSource
         return BucketSource(service, host.data_dir, dict(b.split("=", 1) for b in args.bucket), auth=auth,
                             settle_s=args.bucket_settle_s)
 
-    print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)
-    serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path,
-          on_start=deploy_examples if examples else None, sources=[buckets])
+    sources: list = [buckets]
+    if place is not None:
+        from ..server.workers.worker import elect_buckets, join, ready, run_dir
+        peers = join(service, place)
+        lock = run_dir(host.data_dir) / "buckets.lock"
+        sources = [lambda service: peers, lambda service: elect_buckets(buckets(service), peers, lock)]
+        print(f"wasmhost worker {place.index} (pid {os.getpid()}) serving on http://{args.host}:{args.port}",
+              file=sys.stderr, flush=True)
+    else:
+        print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr,
+              flush=True)
+
+    def on_start(service: Service) -> None:
+        if examples is not None:
+            deploy_examples(service)
+        if args.ready_fd is not None:
+            ready(args.ready_fd)
+
+    serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path, on_start=on_start,
+          sources=sources, reuse_port=place is not None)
     return 0
 
 
@@ -119,6 +149,37 @@ def _cluster(args: argparse.Namespace, data_dir: Path):
         return Cluster(ClusterConfig(servers, node, replicas=replicas, ack_wait_s=args.ack_wait_s), data_dir)
     except Unavailable as e:
         raise UsageError(f"cannot reach the cluster at {args.cluster}: {e}") from None
+
+
+def _worker_command(args: argparse.Namespace) -> list[str]:
+    """This ``serve`` as one worker runs it: every option given, from the parser's
+    own list (options added later pass through too), less the supervisor's."""
+    argv = [sys.executable, "-m", "wasmhost.cli", "serve"]
+    for action in args.serve_parser._actions:
+        if not action.option_strings or action.dest in ("help", "port", "workers", "worker_of", "ready_fd"):
+            continue
+        value = getattr(args, action.dest, None)
+        flag = action.option_strings[0]
+        if value is None or value is False:
+            continue
+        if value is True:
+            argv.append(flag)
+        elif isinstance(value, list):
+            for v in value:
+                argv += [flag, str(v)]
+        else:
+            argv += [flag, str(value)]
+    return argv
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes, not {text!r}") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"--workers is 1-256, not {value}")
+    return value
 
 
 def _bucket_arg(value: str) -> str:
@@ -169,4 +230,9 @@ def register(sub, parents) -> None:
                         "elsewhere after this long (default: 30)")
     p.add_argument("--no-fast-path", action="store_true",
                    help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
-    p.set_defaults(func=cmd_serve)
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help="worker processes (default: one per core; 1: a single process). Each has its own "
+                        "SO_REUSEPORT socket, warm pools and concurrency limits; a supervisor restarts one that dies")
+    p.add_argument("--worker-of", default=None, help=argparse.SUPPRESS)  # SERVER:INDEX:COUNT:STARTED (supervisor.py)
+    p.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_serve, serve_parser=p)

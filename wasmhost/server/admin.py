@@ -23,6 +23,8 @@ def routes(service: Service) -> list[web.RouteDef]:
             raise invalid("limit must be a positive integer")
         limit = int(limit_text)
         service.host.ledger.flush()
+        if service.peers is not None:  # the other workers' too: the ledger file is shared
+            await service.peers.flush()
         return web.json_response({"logs": service.host.ledger.logs(fn, limit=limit),
                                   "reports": await _ledger(request, lambda r: r.query(fn, limit=limit))})
 

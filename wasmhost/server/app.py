@@ -110,10 +110,16 @@ def make_app(service: Service, auth: AuthConfig | None = None, started: Sequence
                                     protocol=f"HTTP/{ver.major}.{ver.minor}", source_ip=request.remote or "",
                                     pairs=list(request.headers.items()))).response()
 
-    async def metrics(request: web.Request) -> web.Response:
+    def render_metrics() -> str:
         functions = {(i.name if i.version == "$LATEST" else f"{i.name}:{i.version}"): i
                      for i in service.host.functions()}
-        text = service.metrics.render(functions, service.registry.pending_events(), service.async_stats)
+        return service.metrics.render(functions, service.registry.pending_events(), service.async_stats)
+
+    if service.peers is not None:  # one of several workers: the scrape answers for all (workers/peers.py)
+        service.peers.render = render_metrics
+
+    async def metrics(request: web.Request) -> web.Response:
+        text = render_metrics() if service.peers is None else await service.peers.metrics()
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
 

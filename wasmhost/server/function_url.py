@@ -47,6 +47,7 @@ async def serve(s: Service, url_id: str, method: str, path: str, raw_query: str,
                 source_ip: str = "") -> Reply:
     """``headers``: lower-case names, repeated ones joined with commas; ``target``:
     the raw request target as received (what a SigV4 signature covers)."""
+    s.sync()  # a URL created through another worker process
     found = s.urls.get(url_id)
     if found is None:
         return _forbidden()  # what Lambda answers for an unknown URL

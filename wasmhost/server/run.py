@@ -24,19 +24,21 @@ SourceFactory = Callable[[Service], Any]
 
 
 def serve(service: Service, address: str, port: int, *, auth: AuthConfig | None = None, fast_path: bool = True,
-          on_start: Callable[[Service], None] | None = None, sources: Sequence[SourceFactory] = ()) -> None:
+          on_start: Callable[[Service], None] | None = None, sources: Sequence[SourceFactory] = (),
+          reuse_port: bool = False) -> None:
     """Serve until SIGINT or SIGTERM. ``on_start`` runs once the functions are
     restored and before the first request (the CLI deploys the examples there).
     ``sources``: factories of event sources (``service -> source``), called once the
     socket listens and aiohttp is loaded, so their imports and start-up (a bucket
     store, a directory watcher) never delay the first invocation; each source's
     ``start()``/``stop()`` coroutines run after the async worker's start and before
-    its stop, and its ``middleware()``, if any, joins aiohttp's app."""
-    asyncio.run(_serve(service, address, port, auth or AuthConfig(), fast_path, on_start, sources))
+    its stop, and its ``middleware()``, if any, joins aiohttp's app.
+    ``reuse_port``: one of several worker processes on the port (server/workers/)."""
+    asyncio.run(_serve(service, address, port, auth or AuthConfig(), fast_path, on_start, sources, reuse_port))
 
 
 async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fast_path: bool, on_start,
-                 sources: Sequence[SourceFactory] = ()) -> None:
+                 sources: Sequence[SourceFactory] = (), reuse_port: bool = False) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -52,7 +54,8 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
         if on_start is not None:
             on_start(service)
         if front is not None:  # invocations are answered from here on
-            listener = await loop.create_server(front, address, port, reuse_address=True, backlog=1024)
+            listener = await loop.create_server(front, address, port, reuse_address=True, reuse_port=reuse_port,
+                                                backlog=1024)
         app_module = await loop.run_in_executor(None, importlib.import_module, "wasmhost.server.app")
         from aiohttp import web  # loaded by now
         made = [factory(service) for factory in sources]
@@ -68,7 +71,8 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
         if front is not None:
             front.ready(protocol)
         else:
-            listener = await loop.create_server(protocol, address, port, reuse_address=True, backlog=1024)
+            listener = await loop.create_server(protocol, address, port, reuse_address=True, reuse_port=reuse_port,
+                                                backlog=1024)
         await stop.wait()
     finally:
         if listener is not None:

@@ -112,13 +112,29 @@ class Deployer:
 
     def restore(self) -> int:
         """Deploy every stored function and version; a broken one is logged, not fatal."""
-        n = 0
+        return self.reconcile()
+
+    def reconcile(self) -> int:
+        """Make the host's functions what the registry holds: deploy what is new or
+        changed (its code or its FunctionConfig: a record's RevisionId or version
+        counter alone redeploys nothing, so warm instances stay warm), remove what
+        is gone. At start, and when another worker process wrote the registry."""
+        wanted: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {}
         for doc in self.registry.list_functions():
-            for version, vdoc in [(LATEST, doc)] + [(str(v["Version"]), v)
-                                                    for v in self.registry.list_versions(doc["FunctionName"])]:
-                try:
-                    self.deploy(vdoc, version, doc)
-                    n += 1
-                except (ApiError, WasmhostError, OSError) as e:
-                    log.error("could not restore %s:%s: %s", doc["FunctionName"], version, e)
+            name = doc["FunctionName"]
+            wanted[name] = (doc, LATEST, doc)
+            for v in self.registry.list_versions(name):
+                wanted[f"{name}:{v['Version']}"] = (v, str(v["Version"]), doc)
+        n = 0
+        for key, (vdoc, version, settings) in wanted.items():
+            try:
+                if self.deployed.get(key) == self.signature(vdoc, version, settings):
+                    continue
+                self.deploy(vdoc, version, settings)
+                n += 1
+            except (ApiError, WasmhostError, OSError) as e:
+                log.error("could not deploy %s: %s", key, e)
+        for key in [k for k in self.deployed if k not in wanted]:
+            self.remove(key)
         return n
+

@@ -1,7 +1,12 @@
 """Asynchronous invocation: accepted events are written down before the 202,
 run oldest-due first, retried with exponential backoff (throttles without
 counting as attempts), and after the last attempt sent to the OnSuccess /
-OnFailure destination or kept as a dead letter."""
+OnFailure destination or kept as a dead letter.
+
+Every worker process of a server runs one ``EventWorker`` over the shared queue:
+an event is leased to the worker that claims it (store.py), renewed from a
+thread while it runs (so a guest or a compile holding the event loop does not
+lose it), and taken by another worker only if its own died."""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import asyncio
 import base64
 import json
 import logging
+import os
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -16,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import InvocationError, WasmhostError
 from ..errors import ApiError
 from .names import now_str
+from .store import EVENT_LEASE_S, Registry
 
 if TYPE_CHECKING:
     from .routing import Resolved
@@ -30,6 +38,10 @@ class EventWorker:
         self._wake = asyncio.Event()  # set when there may be an event to run
         self._task: asyncio.Task[None] | None = None
         self.stats = {"accepted": 0, "succeeded": 0, "retried": 0, "failed": 0}
+        # who holds this process's leases: "<server run>/<worker>" (server/workers/ sets both)
+        self.server_id = f"{os.getpid()}.{os.urandom(4).hex()}"
+        self.owner = f"{self.server_id}/0"
+        self._renewing = threading.Event()
 
     def accept(self, r: Resolved, payload: bytes, request_id: str) -> None:
         """Durable once this returns: only then may the caller answer 202."""
@@ -57,9 +69,22 @@ class EventWorker:
         self.s.host.ledger.flush()
 
     def start(self) -> None:
+        if isinstance(self.registry, Registry):  # SQLite, shared by the server's worker processes: leases
+            self.registry.owner = self.owner
+            self.registry.release_leases(self.owner, self.server_id + "/")
+            threading.Thread(target=self._renew, args=(self.registry,), name="wasmhost-event-leases",
+                             daemon=True).start()
         self._task = asyncio.get_running_loop().create_task(self._work())
 
+    def _renew(self, registry: Registry) -> None:
+        while not self._renewing.wait(EVENT_LEASE_S / 3):
+            try:
+                registry.renew_leases(self.owner)
+            except Exception:  # a closed or busy database: the next round tries again
+                log.warning("could not renew the leases of running async events", exc_info=True)
+
     async def stop(self) -> None:
+        self._renewing.set()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -69,6 +94,7 @@ class EventWorker:
 
     async def _work(self) -> None:
         while True:
+            self.s.sync()  # another worker's deploy: its events run here against it
             events = self.registry.due_events()
             if events:
                 await asyncio.gather(*(self._run_guarded(e) for e in events))

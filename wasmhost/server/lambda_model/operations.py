@@ -58,7 +58,12 @@ async def call(s: Service, name: str, params: dict[str, Any]) -> Reply:
         raise ApiError(400, "UnsupportedOperationException", f"{name} is not implemented by this host (wasmhost)")
     if op.input is not None:
         s.validator.check(op.input, params)
-    result = handler(s, params)
+    if name.startswith(("Get", "List")):
+        s.sync()
+        result = handler(s, params)
+    else:
+        async with s.writing():
+            result = handler(s, params)  # an Invoke's coroutine runs after: not under the lock
     if inspect.isawaitable(result):
         result = await result
     if isinstance(result, Reply):

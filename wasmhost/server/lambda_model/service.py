@@ -8,8 +8,10 @@ The operations themselves live one family per module (functions.py, aliases.py,
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from ...errors import FunctionNotFound, InvocationError, PayloadTooLarge, Throttled
 from ..errors import ApiError, not_found
@@ -59,6 +61,11 @@ class Service:
         self.cluster: Any = None  # a server/cluster.py Cluster with --cluster
         self.routes: dict[str, routing.Route] = {}
         self.urls: dict[str, tuple[str, str | None, dict[str, Any]]] = {}
+        # held across worker processes around each control-plane write (server/workers/
+        # sets it: ``async acquire()``, ``release()``); None: this process is the only one
+        self.write_lock: Any = None
+        self.peers: Any = None  # the other workers (server/workers/peers.py), for server-wide metrics and logs
+        self.started_at = time.time()  # when the server (all its workers) started: schedules skip ticks before it
         self.refresh()
 
     # -- state ----------------------------------------------------------------------
@@ -66,6 +73,36 @@ class Service:
         """Rebuild the routing tables after a write (swapped whole: readers never lock)."""
         self.routes = routing.build(self.registry)
         self.urls = routing.urls(self.registry)
+
+    def sync(self) -> None:
+        """Catch up with writes of other worker processes on the same data dir: the
+        routing tables again, and the host's functions made what the registry says
+        (deployed, redeployed or removed; compiled artifacts come from the shared
+        cache). Called before every invocation and control-plane operation, so a
+        deploy answered by one worker is seen by the next request at any other."""
+        if self.registry.changed():
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        before = {r.name for r in self.routes.values() if isinstance(r, Resolved)}
+        self.refresh()
+        self.deployer.reconcile()
+        for name in before - {r.name for r in self.routes.values() if isinstance(r, Resolved)}:
+            self.metrics.forget(name)  # deleted through another worker: its series go, as here
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Around a control-plane write: other workers' writes are seen first, and
+        none runs meanwhile (RevisionId checks and version numbers stay exact)."""
+        lock = self.write_lock
+        if lock is not None:
+            await lock.acquire()
+        try:
+            self.sync()
+            yield
+        finally:
+            if lock is not None:
+                lock.release()
 
     def arn(self, name: str, qualifier: str | None = None) -> str:
         return function_arn(self.region, name, qualifier)
@@ -92,6 +129,8 @@ class Service:
         self.refresh()
 
     def restore(self) -> int:
+        self.registry.changed()  # another worker may have written since this one started: read it all again
+        self.refresh()
         return self.deployer.restore()
 
     def event_invoke_config(self, doc: dict[str, Any], qualifier: str | None) -> dict[str, Any]:
@@ -108,6 +147,8 @@ class Service:
     def resolve(self, raw: str, qualifier: str | None = None, *, route: bool = True) -> Resolved:
         """What an invocation of ``raw``/``qualifier`` runs (aliases pick by weight).
         A plain name is one dict lookup; ARNs and ``name:qualifier`` are parsed."""
+        if self.registry.changed():
+            self._catch_up()
         hit = self.routes.get(raw) if not qualifier else None
         if hit is None:
             name, qual = parse_function(raw, qualifier or None)

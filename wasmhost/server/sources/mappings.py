@@ -41,6 +41,7 @@ class Mappings:
         self.pollers: dict[str, Poller] = {}
         self.acker = Acker(service, queues)
         self.running = False
+        self._follower: asyncio.Task[None] | None = None
 
     def arn(self, mapping_id: str) -> str:
         return f"arn:aws:lambda:{self.service.region}:{ACCOUNT}:event-source-mapping:{mapping_id}"
@@ -175,9 +176,27 @@ class Mappings:
         self.acker.start()
         for doc in self.store.list_records(KIND):
             self._run(doc)
+        self._follower = asyncio.get_running_loop().create_task(self._follow())
+
+    async def _follow(self, every_s: float = 1.0) -> None:
+        """Mappings created, changed or deleted through another worker process of the
+        server (``serve --workers``): every worker polls every enabled mapping (a
+        receive hands each message to one), and stops when it is gone."""
+        while True:
+            await asyncio.sleep(every_s)
+            records = {d["UUID"]: d for d in self.store.list_records(KIND)}
+            for mapping_id, doc in records.items():
+                p = self.pollers.get(mapping_id)
+                if (p is None) == doc["Enabled"] or (p is not None and p.doc["LastModified"] != doc["LastModified"]):
+                    self._run(doc)
+            for mapping_id in [m for m in self.pollers if m not in records]:
+                self._run(self.pollers[mapping_id].doc, deleted=True)
 
     async def stop(self) -> None:
         self.running = False
+        if self._follower is not None:
+            self._follower.cancel()
+            await asyncio.gather(self._follower, return_exceptions=True)
         pollers, self.pollers = list(self.pollers.values()), {}
         for p in pollers:
             await p.stop()

@@ -257,10 +257,13 @@ class Schedules:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def _skip_missed(self) -> None:
-        """At start: ticks that passed while the server was down are not replayed."""
+        """At start: ticks that passed while the server was down are not replayed (a
+        worker restarted while the others ran skips none: they were due after the
+        server's start, and the running workers fire them)."""
         now = time.time()
+        cutoff = min(now, self.service.started_at)
         for rule in self.store.list_records(RULE):
-            if rule.get("_next") is not None and rule["_next"] <= now:
+            if rule.get("_next") is not None and rule["_next"] <= cutoff:
                 expected = rule["_next"]
                 rule["_next"] = self._next(rule, now)
                 self.store.compare_and_set(RULE, rule["Name"], "_next", expected, rule)
