@@ -1,0 +1,115 @@
+"""boto3 and botocore inside a function: their HTTP goes through the host.
+
+botocore sends with urllib3 over sockets and imports ``ssl`` names at import time
+(``botocore.httpsession``); the sandbox has neither sockets nor ``ssl``. When a
+function imports botocore (with boto3 in its requirements.txt), this module stands
+in for ``botocore.httpsession``: its ``URLLib3Session`` sends each prepared request
+through the host's outbound-HTTP capability (``wasmhost_sdk.send``), where the
+allow-list, TLS checks, the invocation's deadline and byte metering apply like for
+any request. Everything above the session (signing, retries, parsing, paginators,
+``boto3.resource``, ``s3.download_file``) is botocore's own.
+
+On the server, ``AWS_ENDPOINT_URL_S3`` and the function's credentials are in its
+environment, so ``boto3.client("s3")`` reaches the server's buckets unchanged.
+"""
+
+import importlib.abc
+import importlib.machinery
+import io
+import sys
+import types
+
+_NAME = "botocore.httpsession"
+MAX_POOL_CONNECTIONS = 10
+DEFAULT_TIMEOUT = 60
+DEFAULT_CA_BUNDLE = ""
+
+
+class _Raw(io.BytesIO):
+    """The body as urllib3's response offers it to botocore: ``read``, ``stream``."""
+
+    def stream(self, amt=65536, decode_content=None):
+        while True:
+            chunk = self.read(amt)
+            if not chunk:
+                return
+            yield chunk
+
+    def release_conn(self):
+        pass
+
+
+def _body_bytes(body):
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
+
+
+class URLLib3Session:
+    """botocore's HTTP session, sending through the host (same constructor)."""
+
+    def __init__(self, verify=True, proxies=None, timeout=None, max_pool_connections=MAX_POOL_CONNECTIONS,
+                 socket_options=None, client_cert=None, proxies_config=None):
+        pass  # the host verifies TLS, bounds time by the invocation's deadline, keeps connections alive
+
+    def send(self, request):
+        import botocore.awsrequest
+        from botocore.exceptions import EndpointConnectionError, HTTPClientError
+
+        import wasmhost_sdk
+        # the host sends head and body together: no ``Expect: 100-continue`` (botocore adds it to
+        # PutObject and UploadPart; it is never signed). botocore keeps some values as bytes.
+        headers = [(k, v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in request.headers.items()
+                   if k.lower() != "expect"]
+        try:
+            status, _reason, headers, body, _url = wasmhost_sdk.send(
+                request.method, request.url, headers, _body_bytes(request.body))
+        except wasmhost_sdk.OutboundRefused as e:
+            raise HTTPClientError(error=e) from None
+        except ConnectionError as e:
+            raise EndpointConnectionError(endpoint_url=request.url, error=e) from None
+        return botocore.awsrequest.AWSResponse(request.url, status, headers, _Raw(body))
+
+    def close(self):
+        pass
+
+
+def get_cert_path(verify):
+    return None if verify is True else verify
+
+
+def _fill(module):
+    module.URLLib3Session = URLLib3Session
+    module.get_cert_path = get_cert_path
+    module.MAX_POOL_CONNECTIONS = MAX_POOL_CONNECTIONS
+    module.DEFAULT_TIMEOUT = DEFAULT_TIMEOUT
+    module.DEFAULT_CA_BUNDLE = DEFAULT_CA_BUNDLE
+
+
+class _Loader(importlib.abc.Loader):
+    def create_module(self, spec):
+        return types.ModuleType(spec.name)
+
+    def exec_module(self, module):
+        _fill(module)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Answers the import of ``botocore.httpsession`` with this module's session."""
+
+    def find_spec(self, name, path, target=None):
+        if name != _NAME:
+            return None
+        return importlib.machinery.ModuleSpec(name, _Loader(), origin=__file__)
+
+
+def install():
+    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())
