@@ -85,9 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError:
         pass
     from ..server.sources.buckets import BucketSource
-    # boto3 (>= 1.28) in a function reaches this server's S3 API by itself (with outbound HTTP granted)
-    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    service.deployer.base_env["AWS_ENDPOINT_URL_S3"] = f"http://{local}:{args.port}"
+    # boto3 in a function reaches the buckets by itself (AWS_ENDPOINT_URL_S3 and a key: s3_functions.py)
     buckets = BucketSource(service, host.data_dir, dict(b.split("=", 1) for b in args.bucket), auth=auth,
                            settle_s=args.bucket_settle_s)
     print(f"wasmhost serving on http://{args.host}:{args.port} (data: {host.data_dir})", file=sys.stderr, flush=True)

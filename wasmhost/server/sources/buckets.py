@@ -1,6 +1,7 @@
 """Buckets on the server: the store, the watcher over every bucket's directory
-(``--bucket photos=/srv/camera`` adds directories it does not own), the S3 API
-and the notifier, started and stopped with the server (run.serve's ``sources``)."""
+(``--bucket photos=/srv/camera`` adds directories it does not own), the S3 API,
+the functions' own S3 endpoint (s3_functions.py) and the notifier, started and
+stopped with the server (run.serve's ``sources``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ...buckets import Buckets, Watcher
 from ..auth import AuthConfig
 from ..lambda_model import Service
 from .s3 import S3Api
+from .s3_functions import FunctionEndpoint, install
 from .s3_notify import Notifier, function_exists
 
 
@@ -28,13 +30,17 @@ class BucketSource:
         self.store.on_bucket_deleted = self.watcher.unwatch
         self.api = S3Api(self.store, auth)
         self.notifier = Notifier(service, self.store, self.watcher)
+        self.functions = FunctionEndpoint(self.store)  # before the server restores its functions
+        install(self.functions, service.deployer)
 
     def middleware(self) -> Any:
         return self.api.middleware()
 
     async def start(self) -> None:
+        await self.functions.start()
         await self.notifier.start()
 
     async def stop(self) -> None:
         await self.notifier.stop()
+        await self.functions.stop()
         self.store.close()
