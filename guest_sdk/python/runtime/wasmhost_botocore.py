@@ -61,8 +61,6 @@ class URLLib3Session:
 
     def send(self, request):
         import botocore.awsrequest
-        from botocore.exceptions import EndpointConnectionError, HTTPClientError
-
         import wasmhost_sdk
         # the host sends head and body together: no ``Expect: 100-continue`` (botocore adds it to
         # PutObject and UploadPart; it is never signed). botocore keeps some values as bytes.
@@ -71,14 +69,30 @@ class URLLib3Session:
         try:
             status, _reason, headers, body, _url = wasmhost_sdk.send(
                 request.method, request.url, headers, _body_bytes(request.body))
-        except wasmhost_sdk.OutboundRefused as e:
-            raise HTTPClientError(error=e) from None
-        except ConnectionError as e:
-            raise EndpointConnectionError(endpoint_url=request.url, error=e) from None
+        except OSError as e:  # refused by the allow-list, or the connection failed
+            raise _unreachable()(endpoint_url=request.url, error=e) from None
         return botocore.awsrequest.AWSResponse(request.url, status, headers, _Raw(body))
 
     def close(self):
         pass
+
+
+_UNREACHABLE = None
+
+
+def _unreachable():
+    """botocore's ``EndpointConnectionError`` with the host's reason in its message: the
+    credential providers (instance metadata at 169.254.169.254, which no function may
+    reach) take it as "no such service here", as outside AWS, and a refused S3 call says
+    which setting to change."""
+    global _UNREACHABLE
+    if _UNREACHABLE is None:
+        from botocore.exceptions import EndpointConnectionError
+
+        class Unreachable(EndpointConnectionError):
+            fmt = 'Could not connect to the endpoint URL: "{endpoint_url}": {error}'
+        _UNREACHABLE = Unreachable
+    return _UNREACHABLE
 
 
 def get_cert_path(verify):
