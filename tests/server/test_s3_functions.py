@@ -174,3 +174,31 @@ def test_the_readme_thumbnail_example_runs_as_written(server, tmp_path):
     assert _png_size(thumb) == (128, 96)
     head = s3_client(server.url).head_object(Bucket="thumbs", Key="holiday/beach.png")
     assert head["ContentType"] == "image/png" and head["Metadata"] == {"source": "photos/holiday/beach.png"}
+
+
+NO_SERVER = '''
+import boto3
+
+s3 = boto3.client("s3", region_name="us-east-1")  # no credentials, no endpoint: as outside AWS
+
+
+def handler(event, context):
+    keyed = boto3.client("s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    keyed.get_object(Bucket="b", Key="k")
+'''
+
+
+def test_boto3_without_a_server_deploys_and_names_the_allow_list(tmp_path):
+    """An embedded Host grants no S3 endpoint: creating the client still works (the
+    credential providers' probe of instance metadata is refused like an unreachable
+    service), and a call says why it cannot go out."""
+    from wasmhost import FunctionConfig, Host
+    from wasmhost.errors import FunctionError
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text(NO_SERVER)
+    (tmp_path / "fn" / "requirements.txt").write_text("boto3\n")
+    with Host(tmp_path / "data") as host:
+        host.deploy("alone", tmp_path / "fn", FunctionConfig(handler="app.handler", timeout_ms=60000))
+        with pytest.raises(FunctionError) as e:
+            host.invoke("alone", {})
+    assert e.value.error_type == "Unreachable" and "allowed_hosts" in e.value.error_message
