@@ -32,6 +32,7 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import socket
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from ...config import FunctionConfig
 
 TAG = "wasmhost:buckets"
+log = logging.getLogger("wasmhost.s3")
 _AKID = re.compile(r"Credential=([^/,\s]+)/")
 
 
@@ -123,6 +125,7 @@ class FunctionEndpoint:
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.runner.setup()
         await web.SockSite(self.runner, self.sock).start()
+        log.info("functions reach the buckets at %s (S3 only, each with its own key)", self.url)
 
     async def stop(self) -> None:
         if self.runner is not None:
