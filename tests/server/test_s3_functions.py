@@ -38,6 +38,10 @@ s3 = boto3.client("s3")
 
 
 def handler(event, context):
+    if "transfer" in event:  # s3transfer's managed download and upload, with its defaults
+        s3.download_file("src", event["transfer"], "/tmp/object")
+        s3.upload_file("/tmp/object", "dst", event["transfer"] + ".copy")
+        return os.path.getsize("/tmp/object")
     done = []
     for record in event["Records"]:
         bucket, key = record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"])
@@ -111,6 +115,19 @@ def test_an_upload_runs_a_handler_that_reads_it_and_writes_a_derived_object(serv
     assert sorted(r["outbound_bytes"] for r in done) == sorted(2 * len(b) for b in bodies.values())
     assert all(r["outbound_requests"] == 2 for r in done)
     assert "Outbound Bytes: 2097152" in "".join(r["report_line"] for r in done)
+
+
+def test_managed_transfers_work_with_their_defaults(server, s3):
+    """``download_file`` / ``upload_file`` of an object over the 8 MB multipart threshold:
+    no threads in the sandbox, parts within the outbound body cap (wasmhost_botocore)."""
+    body = os.urandom(12 * 1024 * 1024)
+    s3.put_object(Bucket="src", Key="large.bin", Body=body)
+    out = lambda_client(server.url).invoke(FunctionName="derive", Payload=json.dumps({"transfer": "large.bin"}).encode())
+    assert "FunctionError" not in out, out["Payload"].read()
+    assert json.loads(out["Payload"].read()) == len(body)
+    head = s3.head_object(Bucket="dst", Key="large.bin.copy")
+    assert head["ContentLength"] == len(body) and head["ETag"].strip('"').endswith("-3")  # 5 MB parts
+    assert s3.get_object(Bucket="dst", Key="large.bin.copy")["Body"].read() == body
 
 
 def test_a_function_opens_only_the_buckets_its_tag_names(server, s3):

@@ -115,13 +115,54 @@ class _Loader(importlib.abc.Loader):
         _fill(module)
 
 
+# Within the limits of the sandbox and the outbound capability: no threads, request
+# bodies up to 6 MB. s3transfer (``upload_file``, ``download_file``) defaults to ten
+# threads and 8 MB parts; here its defaults are one thread and 5 MB parts (S3's
+# smallest), which a function may still override.
+TRANSFER_DEFAULTS = {"use_threads": False, "multipart_threshold": 5 * 1024 * 1024,
+                     "multipart_chunksize": 5 * 1024 * 1024}
+
+
+def _patch_transfer(module):
+    defaults = getattr(module.TransferConfig, "DEFAULTS", None)
+    if isinstance(defaults, dict):  # boto3 >= 1.36 resolves unset arguments from this table
+        defaults.update(TRANSFER_DEFAULTS)
+        return
+    original = module.TransferConfig.__init__
+
+    def __init__(self, *args, **kwargs):
+        for key, value in TRANSFER_DEFAULTS.items():
+            kwargs.setdefault(key, value)
+        original(self, *args, **kwargs)
+    module.TransferConfig.__init__ = __init__
+
+
+_AFTER_IMPORT = {"boto3.s3.transfer": _patch_transfer}
+
+
 class _Finder(importlib.abc.MetaPathFinder):
-    """Answers the import of ``botocore.httpsession`` with this module's session."""
+    """Answers the import of ``botocore.httpsession`` with this module's session, and
+    adjusts ``boto3.s3.transfer`` once it is imported."""
 
     def find_spec(self, name, path, target=None):
-        if name != _NAME:
+        if name == _NAME:
+            return importlib.machinery.ModuleSpec(name, _Loader(), origin=__file__)
+        patch = _AFTER_IMPORT.get(name)
+        if patch is None:
             return None
-        return importlib.machinery.ModuleSpec(name, _Loader(), origin=__file__)
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None:
+                run = spec.loader.exec_module
+
+                def exec_module(module):
+                    run(module)
+                    patch(module)
+                spec.loader.exec_module = exec_module
+                return spec
+        return None
 
 
 def install():
