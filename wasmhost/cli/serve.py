@@ -98,13 +98,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
-    # boto3 (>= 1.28) in a function reaches this server's S3 API by itself (with outbound HTTP granted)
-    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    service.deployer.base_env["AWS_ENDPOINT_URL_S3"] = f"http://{local}:{args.port}"
+    # boto3 in a function reaches the buckets by itself (AWS_ENDPOINT_URL_S3 and a key: s3_functions.py),
+    # through an endpoint bound now, so the functions restored before the server listens get it
+    from ..server.sources.s3_functions import FunctionEndpoint, install
+    endpoint = FunctionEndpoint()
+    install(endpoint, service.deployer)
+
     def buckets(service: Service):  # built once the socket listens: its imports (aiohttp, watchdog) wait till then
         from ..server.sources.buckets import BucketSource
         return BucketSource(service, host.data_dir, dict(b.split("=", 1) for b in args.bucket), auth=auth,
-                            settle_s=args.bucket_settle_s)
+                            settle_s=args.bucket_settle_s, functions=endpoint)
 
     sources: list = [buckets]
     if place is not None:

@@ -269,6 +269,8 @@ def install():
     urllib.request._opener = None  # rebuilt with the HTTPS handler on first use
     if not any(isinstance(f, _PatchRequests) for f in sys.meta_path):
         sys.meta_path.insert(0, _PatchRequests())
+    import wasmhost_botocore  # boto3/botocore send through the host too
+    wasmhost_botocore.install()
 
 
 # -- key-value state ---------------------------------------------------------------------------------

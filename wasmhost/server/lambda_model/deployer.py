@@ -9,7 +9,7 @@ import dataclasses
 import logging
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...config import FunctionConfig
 from ...errors import DeployError, FunctionNotFound, WasmhostError
@@ -35,6 +35,8 @@ class Deployer:
         # host key -> what is deployed there (config, code, handler): a cluster node
         # redeploys only what another node's write changed (server/cluster.py)
         self.deployed: dict[str, str] = {}
+        # (name, tags, config) -> config: what a front end adds to every function (server/sources/s3_functions.py)
+        self.adjusters: list[Callable[[str, dict[str, str], FunctionConfig], FunctionConfig]] = []
 
     def config(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> FunctionConfig:
         """``doc``: the version's code and configuration; ``settings``: the function
@@ -51,7 +53,7 @@ class Deployer:
         logging_cfg = doc.get("LoggingConfig") or {}
         json_logs = logging_cfg.get("LogFormat") == "JSON"
         try:
-            return FunctionConfig(
+            cfg = FunctionConfig(
                 # the API refuses more than 4096; records stored before it did are capped
                 memory_mb=min(int(doc["MemorySize"]), MAX_WASM_MEMORY_MB), timeout_ms=int(doc["Timeout"]) * 1000,
                 fuel=int(tags["wasmhost:fuel"]) if "wasmhost:fuel" in tags else None,
@@ -64,6 +66,9 @@ class Deployer:
                 log_format="JSON" if json_logs else "Text",
                 log_level=logging_cfg.get("ApplicationLogLevel") if json_logs else None,
                 **config_from_tags(tags))  # wasmhost:allowed-hosts, wasmhost:kv-stores (server/capability_tags.py)
+            for adjust in self.adjusters:
+                cfg = adjust(doc["FunctionName"], tags, cfg)
+            return cfg
         except (ValueError, DeployError) as e:
             raise invalid(str(e)) from None
 

@@ -1,6 +1,7 @@
 """Buckets on the server: the store, the watcher over every bucket's directory
-(``--bucket photos=/srv/camera`` adds directories it does not own), the S3 API
-and the notifier, started and stopped with the server (run.serve's ``sources``)."""
+(``--bucket photos=/srv/camera`` adds directories it does not own), the S3 API,
+the functions' own S3 endpoint (s3_functions.py) and the notifier, started and
+stopped with the server (run.serve's ``sources``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ from ...buckets import Buckets, Watcher
 from ..auth import AuthConfig
 from ..lambda_model import Service
 from .s3 import S3Api
+from .s3_functions import FunctionEndpoint, install
 from .s3_notify import Notifier, function_exists
 
 
 class BucketSource:
     def __init__(self, service: Service, data_dir: str | Path, directories: dict[str, str] | None = None, *,
-                 auth: AuthConfig | None = None, settle_s: float = 2.0, polling: bool = False) -> None:
+                 auth: AuthConfig | None = None, settle_s: float = 2.0, polling: bool = False,
+                 functions: FunctionEndpoint | None = None) -> None:
+        """``functions``: the functions' S3 endpoint, made and installed before the server
+        restored its functions (serve builds this source only after it listens); one is
+        made here if not."""
         self.store = Buckets(data_dir, region=service.region, function_exists=partial(function_exists, service))
         for name, path in (directories or {}).items():
             self.store.attach(name, path)
@@ -28,13 +34,19 @@ class BucketSource:
         self.store.on_bucket_deleted = self.watcher.unwatch
         self.api = S3Api(self.store, auth)
         self.notifier = Notifier(service, self.store, self.watcher)
+        if functions is None:
+            functions = FunctionEndpoint()
+            install(functions, service.deployer)
+        self.functions = functions
 
     def middleware(self) -> Any:
         return self.api.middleware()
 
     async def start(self) -> None:
+        await self.functions.start(self.store)
         await self.notifier.start()
 
     async def stop(self) -> None:
         await self.notifier.stop()
+        await self.functions.stop()
         self.store.close()

@@ -62,9 +62,11 @@ class Call:
 
 
 class S3Api:
-    def __init__(self, store: Buckets, auth: AuthConfig | None = None) -> None:
+    def __init__(self, store: Buckets, auth: AuthConfig | None = None,
+                 access: Callable[[Call], None] | None = None) -> None:
         self.store = store
         self.auth = auth or AuthConfig()
+        self.access = access  # raises AccessDenied for a signer not granted the bucket (s3_functions.py)
 
     # -- routing --------------------------------------------------------------------
     def claims(self, request: web.Request) -> bool:
@@ -100,6 +102,8 @@ class S3Api:
         try:
             if self.auth.required:  # aiohttp's headers are looked up case-insensitively
                 call.signed = s3_body.authorize(self.auth, request.method, request.raw_path, request.headers)
+            if self.access is not None:
+                self.access(call)
             resp = await self._route(request.method, call)(request, call)
         except BucketError as e:
             resp = self._error(request, call, e)

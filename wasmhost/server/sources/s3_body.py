@@ -91,7 +91,7 @@ class _Checks:
             elif base64.b64encode(h.digest()).decode() != expected.strip():  # type: ignore[attr-defined]
                 if name == "content-md5":
                     raise BucketError("BadDigest", "The Content-MD5 you specified did not match what we received.")
-                raise BucketError("BadDigest", f"The {name[11:].upper()} you specified did not match the "
+                raise BucketError("BadDigest", f"The {name[15:].upper()} you specified did not match the "
                                   "calculated checksum.")
 
 

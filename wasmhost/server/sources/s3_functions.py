@@ -1,0 +1,146 @@
+"""Functions reach the buckets with boto3, through an S3 endpoint of their own.
+
+Every function deployed on the server gets, in its environment, what boto3 needs to
+find and sign for S3 without a line of configuration: ``AWS_ENDPOINT_URL_S3`` (boto3
+>= 1.28 reads it), ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` (a key of its
+own, as Lambda hands each function its role's credentials). Its outbound-HTTP
+allow-list gets that endpoint's address, and nothing else is added.
+
+Deny by default, twice:
+
+- the endpoint is a **second listener on 127.0.0.1 that serves the S3 API only**. The
+  server's main address is never granted: on loopback it asks no credentials, so a
+  function allowed there could call the Lambda API (create functions, invoke others)
+  or read /wasmhost/logs. The functions' listener answers S3 and nothing else, and
+  only to requests signed with a function's key (also on loopback);
+- a function's key opens **only the buckets its ``wasmhost:buckets`` tag names**
+  (space-separated bucket names; AWS's tag values allow no ``*``), like the IAM policy
+  a Lambda role needs. Anything else is S3's ``AccessDenied``, naming the tag.
+  ListBuckets is refused (it would show every bucket's name).
+
+Bytes a function reads and writes this way are metered where all its outbound
+traffic is: ``outbound_requests`` / ``outbound_bytes`` in its invocation report, the
+ledger and ``/metrics`` (the http capability counts request and response bodies).
+
+Keys are derived from a secret made at each start (HMAC of the function name), so
+nothing is stored; a restart deploys every function again, with new keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import socket
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from ..auth import AuthConfig
+
+if TYPE_CHECKING:  # aiohttp and the bucket store load with start(): the endpoint is made before the server listens
+    from aiohttp import web
+
+    from ...buckets import Buckets
+    from ...config import FunctionConfig
+    from .s3 import Call
+
+TAG = "wasmhost:buckets"
+log = logging.getLogger("wasmhost.s3")
+_AKID = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def granted_buckets(tags: dict[str, str]) -> frozenset[str]:
+    """The buckets the ``wasmhost:buckets`` tag names, each checked."""
+    from ...buckets.errors import BucketError
+    from ...buckets.names import check_bucket_name
+    names = frozenset((tags.get(TAG) or "").split())
+    for name in names:
+        try:
+            check_bucket_name(name)
+        except BucketError as e:
+            raise ValueError(f"tag {TAG}: {name!r} is not a bucket name ({e.message})") from None
+    return names
+
+
+class FunctionKeys(dict):
+    """access key id -> secret, for the functions deployed (what ``AuthConfig.keys``
+    looks keys up in), and each key's function and buckets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secret = secrets.token_bytes(32)
+        self.grants: dict[str, tuple[str, frozenset[str]]] = {}  # akid -> (function, buckets)
+
+    def issue(self, function: str, buckets: frozenset[str]) -> tuple[str, str]:
+        digest = hmac.new(self._secret, function.encode(), hashlib.sha256).digest()
+        akid = "WHFN" + base64.b32encode(digest[:10]).decode()[:16]
+        secret = base64.b64encode(digest[10:]).decode()
+        self[akid] = secret
+        self.grants[akid] = (function, buckets)
+        return akid, secret
+
+
+class FunctionEndpoint:
+    """The functions' S3 listener: bound at once (the port goes into every function's
+    environment when the server restores them, before it listens), serving the bucket
+    store from ``start(store)``, once the store exists."""
+
+    def __init__(self) -> None:
+        self.keys = FunctionKeys()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.url = f"http://{self.address}"
+        self.runner: web.AppRunner | None = None
+
+    def configure(self, function: str, tags: dict[str, str], cfg: FunctionConfig) -> FunctionConfig:
+        """A function's settings as it is deployed (``Deployer.adjusters``): the endpoint,
+        its key, the endpoint in its allow-list. Its own AWS_ENDPOINT_URL_S3 wins (then the
+        host it names must be in its wasmhost:allowed-hosts)."""
+        akid, secret = self.keys.issue(function, granted_buckets(tags))
+        env = {"AWS_ENDPOINT_URL_S3": self.url, **cfg.env, "AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret}
+        return dataclasses.replace(cfg, env=env, allowed_hosts=tuple(cfg.allowed_hosts) + (self.address,))
+
+    def check(self, call: Call) -> None:
+        """The calling function may use the bucket(s) of this request."""
+        from ...buckets.errors import BucketError
+        m = _AKID.search(call.request.headers.get("Authorization", ""))
+        function, buckets = self.keys.grants.get(m.group(1) if m else "", ("", frozenset()))
+        wanted = [call.bucket]
+        source = call.request.headers.get("x-amz-copy-source")
+        if source:  # CopyObject, UploadPartCopy read another bucket
+            wanted.append(unquote(source.lstrip("/").partition("/")[0]))
+        for bucket in wanted:
+            if not bucket:
+                raise BucketError("AccessDenied", f"Access Denied: functions work with the buckets their {TAG} "
+                                  "tag names; listing every bucket is not granted.")
+            if bucket not in buckets:
+                raise BucketError("AccessDenied", f"Access Denied: function {function or '?'} may not use bucket "
+                                  f"{bucket!r}; add it to the function's {TAG} tag (space-separated bucket names).")
+
+    async def start(self, store: Buckets) -> None:
+        from aiohttp import web
+
+        from .s3 import S3Api
+        api = S3Api(store, AuthConfig(required=True, keys=self.keys), access=self.check)
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", api.handle)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self.runner.setup()
+        await web.SockSite(self.runner, self.sock).start()
+        log.info("functions reach the buckets at %s (S3 only, each with its own key)", self.url)
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+        self.sock.close()
+
+
+def install(endpoint: FunctionEndpoint, deployer: Any) -> None:
+    """Give every function deployed from now on the endpoint (``deployer``: the
+    Service's ``Deployer``)."""
+    deployer.adjusters.append(endpoint.configure)
