@@ -40,11 +40,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def spawn(tree: Path, data: Path, port: int) -> subprocess.Popen:
+def spawn(tree: Path, data: Path, port: int, extra: list[str] | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as a pip install leaves it
     env.update(PYTHONPATH=str(tree), WASMHOST_PROGRESS="0")
     return subprocess.Popen([sys.executable, "-m", "wasmhost.cli", "--data-dir", str(data), "serve", "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tree, env=env)
+                             str(port), *(extra or [])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tree, env=env)
 
 
 def poll(url: str, data: bytes | None, t0: float, proc: subprocess.Popen, timeout: float = 60) -> float:
@@ -61,13 +61,13 @@ def poll(url: str, data: bytes | None, t0: float, proc: subprocess.Popen, timeou
     raise RuntimeError(f"{url} never answered")
 
 
-def populate(tree: Path, data: Path, functions: int) -> None:
+def populate(tree: Path, data: Path, functions: int, extra: list[str]) -> None:
     """Deploy ``functions`` echo functions through the Lambda API, then stop the server."""
     import wasmtime
     zipped = base64.b64encode(wasmtime.wat2wasm(ECHO_WAT.read_text())).decode()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = spawn(tree, data, port)
+    proc = spawn(tree, data, port, extra)
     try:
         poll(url + "/healthz", None, time.perf_counter(), proc)
         for i in range(functions):
@@ -81,12 +81,12 @@ def populate(tree: Path, data: Path, functions: int) -> None:
         proc.wait(30)
 
 
-def one_run(tree: Path, data: Path, functions: int) -> tuple[float, float]:
+def one_run(tree: Path, data: Path, functions: int, extra: list[str]) -> tuple[float, float]:
     """(ms to the first invoke, ms to the whole API) for one spawn."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
-    proc = spawn(tree, data, port)
+    proc = spawn(tree, data, port, extra)
     try:
         first = poll(f"{url}/invoke/f{functions - 1}", b"x", t0, proc)
         whole = poll(url + "/healthz", None, t0, proc)
@@ -101,6 +101,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--functions", type=int, default=10)
     ap.add_argument("--before", type=Path, help="a tree of the code before a change, run alternately with this one")
+    ap.add_argument("--serve-args", default="",
+                    help="options for the current tree's serve only, e.g. '--workers 1' (serve's default is a "
+                         "worker per core, behind a supervisor process)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     trees = {"current": ROOT} | ({"before": args.before.resolve()} if args.before else {})
@@ -113,15 +116,19 @@ def main() -> None:
         args.json.write_text(json.dumps(doc, indent=1))
 
 
+def extra(args: argparse.Namespace, tree: str) -> list[str]:
+    return args.serve_args.split() if tree == "current" else []
+
+
 def measure(args: argparse.Namespace, trees: dict[str, Path], tmp: Path) -> dict:
     for name, tree in trees.items():
         compileall.compile_dir(str(tree / "wasmhost"), quiet=1)
-        populate(tree, tmp / name, args.functions)
-        one_run(tree, tmp / name, args.functions)  # warm the page cache and bytecode
+        populate(tree, tmp / name, args.functions, extra(args, name))
+        one_run(tree, tmp / name, args.functions, extra(args, name))  # warm the page cache and bytecode
     got: dict[str, dict[str, list[float]]] = {n: {"first_invoke_ms": [], "whole_api_ms": []} for n in trees}
     for rep in range(args.runs):
         for name in (list(trees) if rep % 2 == 0 else list(trees)[::-1]):
-            first, whole = one_run(trees[name], tmp / name, args.functions)
+            first, whole = one_run(trees[name], tmp / name, args.functions, extra(args, name))
             got[name]["first_invoke_ms"].append(first)
             got[name]["whole_api_ms"].append(whole)
     print(f"wasmhost serve, spawn to first successful invoke ({args.functions} functions restored; "
