@@ -13,14 +13,21 @@ from .main import UsageError
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
 
 
-def port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, not {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
-    return value
+def _int_in(low: int, high: int, noun: str, name: str):
+    """An argparse type: an integer from ``low`` to ``high``, with errors naming it."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} is {low}-{high}, not {value}")
+        return value
+    return parse
+
+
+port = _int_in(0, 65535, "a port number", "a port")
+_workers = _int_in(1, 256, "a number of worker processes", "--workers")
 
 
 def _is_loopback(host: str) -> bool:
@@ -173,16 +180,6 @@ def _worker_command(args: argparse.Namespace) -> list[str]:
         else:
             argv += [flag, str(value)]
     return argv
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of worker processes, not {text!r}") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"--workers is 1-256, not {value}")
-    return value
 
 
 def _bucket_arg(value: str) -> str:
