@@ -27,6 +27,71 @@ class Conflict(WasmhostError):
     """Another writer changed the record since it was read: read it again and retry."""
 
 
+class DocumentRecords:
+    """The registry's per-record methods, written once over four primitives each
+    backend supplies: ``_put``, ``_get``, ``_list`` (one function's or layer's records;
+    ``None``: the whole table) and ``_delete``, each on a table and the record's key.
+    ``delete_function`` stays with the backend (it removes versions and aliases too)."""
+
+    def _put(self, table: str, key: tuple, doc: dict) -> None:
+        raise NotImplementedError
+
+    def _get(self, table: str, key: tuple) -> dict | None:
+        raise NotImplementedError
+
+    def _list(self, table: str, name: str | None) -> list[dict]:
+        raise NotImplementedError
+
+    def _delete(self, table: str, key: tuple) -> None:
+        raise NotImplementedError
+
+    def put_function(self, name: str, doc: dict) -> None:
+        self._put("functions", (name,), doc)
+
+    def get_function(self, name: str) -> dict | None:
+        return self._get("functions", (name,))
+
+    def list_functions(self) -> list[dict]:
+        return self._list("functions", None)
+
+    def put_version(self, name: str, version: int, doc: dict) -> None:
+        self._put("versions", (name, version), doc)
+
+    def get_version(self, name: str, version: int) -> dict | None:
+        return self._get("versions", (name, version))
+
+    def list_versions(self, name: str) -> list[dict]:
+        return self._list("versions", name)
+
+    def delete_version(self, name: str, version: int) -> None:
+        self._delete("versions", (name, version))
+
+    def put_alias(self, name: str, alias: str, doc: dict) -> None:
+        self._put("aliases", (name, alias), doc)
+
+    def get_alias(self, name: str, alias: str) -> dict | None:
+        return self._get("aliases", (name, alias))
+
+    def list_aliases(self, name: str) -> list[dict]:
+        return self._list("aliases", name)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self._delete("aliases", (name, alias))
+
+    def put_layer(self, name: str, version: int, doc: dict) -> None:
+        self._put("layers", (name, version), doc)
+
+    def get_layer(self, name: str, version: int) -> dict | None:
+        return self._get("layers", (name, version))
+
+    def list_layers(self, name: str | None = None) -> list[dict]:
+        """One layer's versions, or every layer's, oldest first."""
+        return self._list("layers", name)
+
+    def delete_layer(self, name: str, version: int) -> None:
+        self._delete("layers", (name, version))
+
+
 class RegistryStore(Protocol):
     """Functions, versions, aliases and layers (JSON documents) and code by sha256."""
 

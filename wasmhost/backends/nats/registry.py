@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from ..registry import Conflict, Unavailable
+from ..registry import Conflict, DocumentRecords, Unavailable
 from .engine import REGISTRY_BUCKET, Engine
 
 log = logging.getLogger("wasmhost.cluster")
@@ -49,7 +49,7 @@ def _parse(kv_key: str) -> tuple[str, tuple] | None:
     return table, tuple(parts)
 
 
-class KVRegistry:
+class KVRegistry(DocumentRecords):
     def __init__(self, engine: Engine, data_dir: Path | str) -> None:
         self.engine = engine
         self.dir = Path(data_dir)
@@ -126,6 +126,9 @@ class KVRegistry:
                     self._mirror[table].pop(key, None)
         self.engine.call(delete())
 
+    def _delete(self, table: str, key: tuple) -> None:
+        self._delete_keys([(table, key)])
+
     # -- reads (the mirror) -------------------------------------------------------
     def _get(self, table: str, key: tuple) -> dict | None:
         with self._lock:
@@ -173,58 +176,13 @@ class KVRegistry:
     def layer_path(self, name: str, version: int) -> Path:
         return self.dir / "layers" / name / str(version)
 
-    # -- the RegistryStore methods --------------------------------------------------
-    def put_function(self, name: str, doc: dict) -> None:
-        self._put("functions", (name,), doc)
-
-    def get_function(self, name: str) -> dict | None:
-        return self._get("functions", (name,))
-
-    def list_functions(self) -> list[dict]:
-        return self._list("functions", None)
-
+    # -- the RegistryStore methods DocumentRecords does not write -----------------
     def delete_function(self, name: str) -> None:
         """Versions and aliases first, the function last: a node that sees only part
         of it still has a consistent record (a function with fewer versions)."""
         with self._lock:
             owned = [(t, k) for t in ("versions", "aliases") for k in self._mirror[t] if k[0] == name]
         self._delete_keys(owned + [("functions", (name,))])
-
-    def put_version(self, name: str, version: int, doc: dict) -> None:
-        self._put("versions", (name, version), doc)
-
-    def get_version(self, name: str, version: int) -> dict | None:
-        return self._get("versions", (name, version))
-
-    def list_versions(self, name: str) -> list[dict]:
-        return self._list("versions", name)
-
-    def delete_version(self, name: str, version: int) -> None:
-        self._delete_keys([("versions", (name, version))])
-
-    def put_alias(self, name: str, alias: str, doc: dict) -> None:
-        self._put("aliases", (name, alias), doc)
-
-    def get_alias(self, name: str, alias: str) -> dict | None:
-        return self._get("aliases", (name, alias))
-
-    def list_aliases(self, name: str) -> list[dict]:
-        return self._list("aliases", name)
-
-    def delete_alias(self, name: str, alias: str) -> None:
-        self._delete_keys([("aliases", (name, alias))])
-
-    def put_layer(self, name: str, version: int, doc: dict) -> None:
-        self._put("layers", (name, version), doc)
-
-    def get_layer(self, name: str, version: int) -> dict | None:
-        return self._get("layers", (name, version))
-
-    def list_layers(self, name: str | None = None) -> list[dict]:
-        return self._list("layers", name)
-
-    def delete_layer(self, name: str, version: int) -> None:
-        self._delete_keys([("layers", (name, version))])
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

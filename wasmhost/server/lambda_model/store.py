@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ...backends.registry import DocumentRecords
 from ...backends.shared import ChangeSignal
 
 _SCHEMA = """
@@ -45,7 +46,7 @@ EVENT_LEASE_S = 30.0  # a claimed event is another process's to take if not rene
 _EVENT_COLS = ("id", "function", "qualifier", "payload", "request_id", "attempts", "created_at")
 
 
-class Registry:
+class Registry(DocumentRecords):
     """The SQLite store; every method is safe to call from any thread."""
 
     def __init__(self, data_dir: Path | str) -> None:
@@ -130,9 +131,9 @@ class Registry:
         with self._lock:
             return self._table(table).get(key)
 
-    def _list(self, table: str, name: str) -> list[dict]:
+    def _list(self, table: str, name: str | None) -> list[dict]:
         with self._lock:
-            return [doc for key, doc in sorted(self._table(table).items()) if key[0] == name]
+            return [doc for key, doc in sorted(self._table(table).items()) if name is None or key[0] == name]
 
     def _delete(self, table: str, key: tuple) -> None:
         with self._lock:
@@ -140,16 +141,6 @@ class Registry:
             self._db.execute(f"DELETE FROM {table} WHERE {where}", key)
             self._table(table).pop(key, None)
         self._changes.bump()
-
-    def put_function(self, name: str, doc: dict) -> None:
-        self._put("functions", (name,), doc)
-
-    def get_function(self, name: str) -> dict | None:
-        return self._get("functions", (name,))
-
-    def list_functions(self) -> list[dict]:
-        with self._lock:
-            return [doc for _, doc in sorted(self._table("functions").items())]
 
     def delete_function(self, name: str) -> None:
         """The function, its versions and its aliases, in one transaction."""
@@ -162,46 +153,6 @@ class Registry:
                     del cache[key]
             self._db.execute("COMMIT")
         self._changes.bump()
-
-    def put_version(self, name: str, version: int, doc: dict) -> None:
-        self._put("versions", (name, version), doc)
-
-    def get_version(self, name: str, version: int) -> dict | None:
-        return self._get("versions", (name, version))
-
-    def list_versions(self, name: str) -> list[dict]:
-        return self._list("versions", name)
-
-    def delete_version(self, name: str, version: int) -> None:
-        self._delete("versions", (name, version))
-
-    def put_alias(self, name: str, alias: str, doc: dict) -> None:
-        self._put("aliases", (name, alias), doc)
-
-    def get_alias(self, name: str, alias: str) -> dict | None:
-        return self._get("aliases", (name, alias))
-
-    def list_aliases(self, name: str) -> list[dict]:
-        return self._list("aliases", name)
-
-    def delete_alias(self, name: str, alias: str) -> None:
-        self._delete("aliases", (name, alias))
-
-    def put_layer(self, name: str, version: int, doc: dict) -> None:
-        self._put("layers", (name, version), doc)
-
-    def get_layer(self, name: str, version: int) -> dict | None:
-        return self._get("layers", (name, version))
-
-    def list_layers(self, name: str | None = None) -> list[dict]:
-        """One layer's versions, or every layer's, oldest first."""
-        if name is not None:
-            return self._list("layers", name)
-        with self._lock:
-            return [doc for _, doc in sorted(self._table("layers").items())]
-
-    def delete_layer(self, name: str, version: int) -> None:
-        self._delete("layers", (name, version))
 
     # -- asynchronous events --------------------------------------------------------
     def enqueue(self, function: str, qualifier: str | None, payload: bytes, request_id: str,
