@@ -105,9 +105,13 @@ def test_async_payload_limit(client):
     import pytest
     create(client, "echo", "echo")
     with pytest.raises(ClientError) as e:
-        client.invoke(FunctionName="echo", InvocationType="Event", Payload=b'"' + b"x" * (256 * 1024) + b'"')
+        client.invoke(FunctionName="echo", InvocationType="Event", Payload=b'"' + b"x" * (1024 * 1024) + b'"')
     assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert e.value.response["Error"]["Message"] == ("1048578 byte payload is too large for the Event invocation type "
+                                                    "(limit 1048576 bytes)")  # Lambda's limit since October 2025
     assert client.invoke(FunctionName="echo", InvocationType="Event", Payload=b'"small"')["StatusCode"] == 202
+    big = b'"' + b"x" * (512 * 1024) + b'"'  # over the 256 KiB of before
+    assert client.invoke(FunctionName="echo", InvocationType="Event", Payload=big)["StatusCode"] == 202
 
 
 def test_concurrency_settings_of_versions_survive_a_restart(tmp_path):

@@ -13,6 +13,7 @@ import socket
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from live import Server, create, lambda_client
 
@@ -301,7 +302,14 @@ def test_the_format_follows_the_functions_tag(server):
     assert version("wrapt") == version("wrapt:1") == "2.0"
     client.tag_resource(Resource=arn, Tags={"wasmhost:http-payload-format": "1.0"})
     assert version("wrapt") == version("wrapt:1") == "1.0"
-    client.tag_resource(Resource=arn, Tags={"wasmhost:http-payload-format": "3.0"})
-    answers, reader = exchange(server, req("GET /http/wrapt/x HTTP/1.1\nHost: x\n"))
-    reader.sock.close()
-    assert answers[0][0] == 502 and b"1.0 and 2.0" in answers[0][2]
+    with pytest.raises(ClientError) as e:  # refused when it is set, not found at the first HTTP request
+        client.tag_resource(Resource=arn, Tags={"wasmhost:http-payload-format": "3.0"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "1.0, 2.0" in e.value.response["Error"]["Message"]
+    assert client.list_tags(Resource=arn)["Tags"]["wasmhost:http-payload-format"] == "1.0"
+    assert version("wrapt") == "1.0"
+    with pytest.raises(ClientError) as e:
+        create(client, "wrap3", "wrap", Tags={"wasmhost:http-payload-format": "v1"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError):
+        client.get_function(FunctionName="wrap3")

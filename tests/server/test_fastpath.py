@@ -225,6 +225,21 @@ def test_oversized_body_gets_413_and_server_keeps_serving(server, conn):
     other.close()
 
 
+def test_a_body_over_the_front_ends_own_limit_gets_lambdas_413(server):
+    """Over 8 MB the protocol refuses before the service sees it: the same code as Lambda's
+    6 MB refusal, whether the size is announced or found while reading chunks."""
+    for head, body in ((b"Content-Length: %d\r\n" % (9 * 1024 * 1024), b"x" * 65536),
+                       (b"Transfer-Encoding: chunked\r\n", b"%x\r\n%s\r\n" % (9 * 1024 * 1024, b"x" * (9 * 1024 * 1024)))):
+        c = Conn(server)
+        try:
+            c.send(b"POST " + LAMBDA.encode() + b" HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n" + body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before reading it all
+        status, h, _ = c.response()
+        assert status == 413 and h["x-amzn-errortype"] == "RequestEntityTooLargeException"
+        c.close()
+
+
 def test_connection_close_and_http10(server, conn):
     conn.send(post(ECHO, b"bye", "Connection: close"))
     status, h, body = conn.response()

@@ -212,8 +212,8 @@ def register(sub, parents) -> None:
     p.add_argument("--require-auth", action="store_true", help="ask for credentials even on loopback")
     p.add_argument("--retry-base-s", type=float, default=60.0, metavar="SECONDS",
                    help="async retry backoff: base * 2^(attempt-1) seconds (Lambda waits about 1, then 2 minutes)")
-    p.add_argument("--async-max-payload", type=int, default=256 * 1024, metavar="BYTES",
-                   help="largest asynchronous event (default: 262144, Lambda's 256 KiB)")
+    p.add_argument("--async-max-payload", type=int, default=1024 * 1024, metavar="BYTES",
+                   help="largest asynchronous event (default: 1048576, Lambda's 1 MiB since October 2025)")
     p.add_argument("--bucket", action="append", default=[], metavar="NAME=DIR", type=_bucket_arg,
                    help="serve DIR as S3 bucket NAME and treat files other programs write there as uploads")
     p.add_argument("--bucket-settle-s", type=float, default=2.0, metavar="SECONDS",

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 
 from ..errors import InvocationError
-from .apigateway import BAD_GATEWAY, FORMATS, event_v1, event_v2, response_v1, response_v2
+from .apigateway import BAD_GATEWAY, FORMAT_TAG, FORMATS, event_v1, event_v2, response_v1, response_v2
 from .invoke import report_headers
 from .reply import Reply
 from .lambda_model import Service
-
-FORMAT_TAG = "wasmhost:http-payload-format"
 
 
 async def reply(service: Service, function: str, path: str, method: str, raw_query: str, headers: dict[str, str],
@@ -26,7 +24,7 @@ async def reply(service: Service, function: str, path: str, method: str, raw_que
     r = service.resolve(function)
     tags = (r.doc if r.version == "$LATEST" else service.resolve(r.name).doc).get("Tags") or {}  # the function's
     fmt = tags.get(FORMAT_TAG, "2.0")
-    if fmt not in FORMATS:
+    if fmt not in FORMATS:  # refused at deploy since session 5; a record stored before may still hold one
         return Reply(502, [("Content-Type", "application/json")], json.dumps(
             {"message": f"Function {r.name} has tag {FORMAT_TAG}={fmt!r}; the payload formats are 1.0 and 2.0"}).encode())
     if fmt == "2.0":

@@ -261,7 +261,7 @@ class Connection(asyncio.Protocol):
                 and not self.busy and not self.pending and self.front.aio_server is not None:
             return self._lend_streaming(req, cl)
         if cl is not None and int(cl) > self._limit:
-            raise Refused(413, "RequestTooLargeException", f"Request must be smaller than {self._limit} bytes")
+            raise Refused(413, "RequestEntityTooLargeException", f"Request must be smaller than {self._limit} bytes")
         expect = h.get("expect")
         if expect is not None:
             if expect.lower() != "100-continue":
@@ -276,7 +276,7 @@ class Connection(asyncio.Protocol):
             return
         self._size += len(body)
         if self._size > self._limit:
-            raise Refused(413, "RequestTooLargeException", f"Request must be smaller than {self._limit} bytes")
+            raise Refused(413, "RequestEntityTooLargeException", f"Request must be smaller than {self._limit} bytes")
         self._body.append(body)
 
     def on_message_complete(self) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...config import FunctionConfig
 from ...errors import DeployError, FunctionNotFound, WasmhostError
+from ..apigateway import FORMAT_TAG, FORMATS
 from ..capability_tags import config_from_tags
 from ..errors import ApiError, invalid
 from . import packaging
@@ -52,6 +53,9 @@ class Deployer:
         runtime = doc.get("Runtime", "")
         logging_cfg = doc.get("LoggingConfig") or {}
         json_logs = logging_cfg.get("LogFormat") == "JSON"
+        if tags.get(FORMAT_TAG, "2.0") not in FORMATS:
+            raise invalid(f"Tag {FORMAT_TAG} must be one of {', '.join(FORMATS)} (the API Gateway payload format of "
+                          f"the function's HTTP trigger), not {tags[FORMAT_TAG][:100]!r}")
         try:
             cfg = FunctionConfig(
                 # the API refuses more than 4096; records stored before it did are capped

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("wasmhost.server")
 
 
+def too_large_event(size: int, limit: int) -> str:
+    """Lambda's words for an asynchronous event over its limit."""
+    return f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+
+
 class EventWorker:
     def __init__(self, service: Service, retry_base_s: float) -> None:
         self.s, self.registry, self.retry_base_s = service, service.registry, retry_base_s
@@ -55,9 +60,7 @@ class EventWorker:
     def _check(self, r: Resolved, payload: bytes) -> str | None:
         """Refuse what Lambda refuses; the qualifier to store (None: $LATEST by name)."""
         if len(payload) > self.s.async_max_payload:
-            raise ApiError(413, "RequestEntityTooLargeException",
-                           f"Request must be smaller than {self.s.async_max_payload} bytes for the InvokeAsync "
-                           "operation")
+            raise ApiError(413, "RequestEntityTooLargeException", too_large_event(len(payload), self.s.async_max_payload))
         return None if r.key == r.name else r.version
 
     def wake(self) -> None:

@@ -13,6 +13,7 @@ from ...errors import FunctionError, InvocationError
 from ..errors import ApiError
 from ..reply import Reply
 from . import strict_json
+from .events import too_large_event
 
 if TYPE_CHECKING:
     from .service import Service
@@ -36,9 +37,9 @@ async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapp
                        f"[{', '.join(_KINDS)}]")
     r = s.resolve(fn, qualifier)
     limit = s.host.max_payload if kind != "Event" else s.async_max_payload
-    if len(payload) > limit:
-        raise ApiError(413, "RequestEntityTooLargeException",
-                       f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+    if len(payload) > limit:  # Lambda's code and words (its model names RequestTooLargeException; it answers this)
+        raise ApiError(413, "RequestEntityTooLargeException", too_large_event(len(payload), limit) if kind == "Event"
+                       else f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
     if payload:
         strict_json.check_payload(payload)
     else:

@@ -46,7 +46,7 @@ def throttled(reason: str) -> ApiError:
 
 class Service:
     def __init__(self, host: Host, registry: Store, *, region: str = "us-east-1",
-                 default_concurrency: int = 100, async_max_payload: int = 256 * 1024,
+                 default_concurrency: int = 100, async_max_payload: int = 1024 * 1024,
                  retry_base_s: float = 60.0) -> None:
         self.host, self.registry, self.region = host, registry, region
         self.default_concurrency = default_concurrency
