@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, unquote
 
@@ -20,17 +21,17 @@ _INT = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 class Operation:
     name: str
     method: str
-    path: re.Pattern[str]
+    uri: str  # the model's path template, ``/2015-03-31/functions/{FunctionName}/invocations``
     literals: tuple[tuple[str, str], ...]  # query pairs the URI fixes (``?find=LayerVersion``)
     status: int
     input: str | None
 
-
-def _compile(uri: str) -> tuple[re.Pattern[str], tuple[tuple[str, str], ...]]:
-    path, _, query = uri.partition("?")
-    rx = re.sub(r"\{(\w+)(\+?)\}", lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
-                re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
-    return re.compile(rx + "/?"), tuple(parse_qsl(query, keep_blank_values=True))
+    @cached_property
+    def path(self) -> re.Pattern[str]:
+        """Compiled on first use: the server starts without compiling ~90 patterns it may never need."""
+        rx = re.sub(r"\{(\w+)(\+?)\}", lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
+                    re.escape(self.uri).replace(r"\{", "{").replace(r"\}", "}"))
+        return re.compile(rx + "/?")
 
 
 class Bindings:
@@ -38,13 +39,14 @@ class Bindings:
         self.shapes = model["shapes"]
         ops = []
         for name, op in model["operations"].items():
-            path, literals = _compile(op["uri"])
-            ops.append(Operation(name, op["method"], path, literals, op["status"], op.get("input")))
+            path, _, query = op["uri"].partition("?")
+            ops.append(Operation(name, op["method"], path, tuple(parse_qsl(query, keep_blank_values=True)),
+                                 op["status"], op.get("input")))
         ops.sort(key=lambda o: -len(o.literals))  # ``?List=ALL`` before the same path without it
         self.operations = {o.name: o for o in ops}
         self._by_prefix: dict[str, list[Operation]] = {}
         for o in ops:
-            self._by_prefix.setdefault(model["operations"][o.name]["uri"].split("/")[1], []).append(o)
+            self._by_prefix.setdefault(o.uri.split("/")[1], []).append(o)
 
     def match(self, method: str, path: str, query: list[tuple[str, str]]) -> tuple[Operation, dict[str, str]]:
         """``path``: still percent-encoded, so a name holding ``%2F`` stays one segment."""
