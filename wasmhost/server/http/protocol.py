@@ -98,9 +98,10 @@ class FrontDoor:
             c.serve()
 
     def date(self) -> str:
+        """The Date and Server lines of an answer, made once a second."""
         now = int(time.time())
         if now != self._date[0]:
-            self._date = (now, formatdate(now, usegmt=True))
+            self._date = (now, f"Date: {formatdate(now, usegmt=True)}\r\nServer: wasmhost\r\n")
         return self._date[1]
 
     def _sweep(self) -> None:
