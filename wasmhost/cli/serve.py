@@ -42,10 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("aiohttp") is None:
         raise UsageError("`wasmhost serve` needs the server extra: pip install 'wasmhost[server]'")
-    from .. import Host
-    from ..server.lambda_model import Registry
-    from ..server import AuthConfig, serve
-    from ..server.lambda_model import Service
+    from ..server.auth import AuthConfig  # (the supervisor below imports nothing heavier: it runs no Wasm)
 
     if not args.debug:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -76,6 +73,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers > 1 and args.worker_of is None:  # the supervisor: spawns the workers, runs no Wasm itself
         from ..server.workers.supervisor import supervise
         return supervise(_worker_command(args), workers, args.host, args.port)
+    from .. import Host
+    from ..server import serve
+    from ..server.lambda_model import Registry, Service
     place = None
     if args.worker_of is not None:
         from ..engine import EngineSettings

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import atexit
 import ctypes
-import ctypes.util
 import sys
 import time
 
@@ -47,7 +46,7 @@ class _ITimerSpec(ctypes.Structure):
 def _libc():
     if not sys.platform.startswith("linux") or ctypes.sizeof(ctypes.c_void_p) != 8:
         return None
-    for name in (None, ctypes.util.find_library("rt")):  # glibc before 2.34 keeps timers in librt
+    for name in (None, "librt.so.1"):  # glibc before 2.34 keeps timers in librt
         try:
             lib = ctypes.PyDLL(name, use_errno=True)  # each call returns at once: no GIL hand-off
             lib.timer_create, lib.timer_settime, lib.timer_delete  # noqa: B018 (present or AttributeError)
