@@ -321,7 +321,7 @@ class Connection(asyncio.Protocol):
             self._queued -= len(req.body)
             if req.handler is None:
                 return self.lend(req)
-            self.run(req.handler(self.front.service, req, self.peer), req)
+            self.run(req.handler(self.front, req, self.peer), req)
         if self.transport is None or self.busy:
             return
         if not self.pending and self.done:
