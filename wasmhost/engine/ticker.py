@@ -27,7 +27,10 @@ from ctypes import c_void_p, cast
 from . import posix_timer
 from .ffi import engine_increment_epoch, engine_ptr
 
-_retired: list[tuple[float, object]] = []  # engines a native tick may still reach for a moment (RETIRE_S)
+# engines a native tick already under way may still reach for a moment (RETIRE_S after their timer
+# stopped); at most a few, as each holds its pooling allocator's address space (~4 TiB)
+_retired: list[tuple[float, object]] = []
+RETIRED_MAX = 4
 
 
 class EpochTicker:
@@ -77,7 +80,8 @@ class EpochTicker:
         if self._timer is not None:
             self._timer.delete()
             now = time.monotonic()
-            _retired[:] = [r for r in _retired if now - r[0] < posix_timer.RETIRE_S] + [(now, self._engine)]
+            _retired[:] = [r for r in _retired if now - r[0] < posix_timer.RETIRE_S][-(RETIRED_MAX - 1):] + [
+                (now, self._engine)]
 
     def _run_native(self) -> None:
         """Start the timer while an invocation may be inside its deadline, stop it after."""
