@@ -38,8 +38,13 @@ def cpu_s(pid: int) -> float:
     """User + system seconds of ``pid`` and its children (a supervisor's workers)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for p in [pid] + [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
-                      for c in (t / "children").read_text().split()]:
+    pids = [pid]
+    for t in Path(f"/proc/{pid}/task").iterdir():
+        try:  # threads come and go (a native epoch tick is a thread of its own)
+            pids += [int(c) for c in (t / "children").read_text().split()]
+        except OSError:
+            continue
+    for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(") ", 1)[1].split()
         except OSError:
