@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 import time
-
 from ctypes import c_void_p, cast
 
 from . import posix_timer
