@@ -2,7 +2,7 @@
 two workers against one, and against node's own `http` echo server (no sandbox,
 one process) of the same run.
 
-    python bench/bench_workers.py [--duration 3] [--reps 5] [--conns 16] [--workers 2]
+    python bench/bench_workers.py [--duration 3] [--reps 5] [--conns 16] [--workers 2] [--before DIR]
 
 Targets (all up at once, idle but for the one under load; each round loads every
 target in turn, alternating the order, and ratios are taken within a round, then the
@@ -13,7 +13,9 @@ would. The machine's load average is printed with the results: this is a shared
 machine and its other load moves every figure. So it also reports requests per
 second of the server's own CPU time (its processes' user + system time over the run,
 read from /proc), which the other sessions' load does not move: what one core given
-wholly to the server would answer. Needs `wrk` and `node`.
+wholly to the server would answer. ``--before DIR``: a tree of the code before a
+change (``git archive REF | tar -x -C DIR``), its one and N workers measured in the
+same rounds (``*_before``). Needs `wrk` and `node`.
 """
 
 from __future__ import annotations
@@ -36,8 +38,13 @@ def cpu_s(pid: int) -> float:
     """User + system seconds of ``pid`` and its children (a supervisor's workers)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for p in [pid] + [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
-                      for c in (t / "children").read_text().split()]:
+    pids = [pid]
+    for t in Path(f"/proc/{pid}/task").iterdir():
+        try:  # threads come and go (a native epoch tick is a thread of its own)
+            pids += [int(c) for c in (t / "children").read_text().split()]
+        except OSError:
+            continue
+    for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(") ", 1)[1].split()
         except OSError:
@@ -46,16 +53,18 @@ def cpu_s(pid: int) -> float:
     return total
 
 
-def start(target: str, tmp: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start(target: str, tmp: Path, workers: int, before: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     if target == "node_http_echo":
         proc = subprocess.Popen(["node", str(ROOT / "bench/node_echo.js"), str(port)])
         wait_ok(url + "/", data=b"x")
         return proc, url + "/"
-    n = 1 if target == "wasmhost_w1" else workers
+    n = 1 if target.startswith("wasmhost_w1") else workers
+    tree = before if target.endswith("_before") and before is not None else ROOT
     proc = subprocess.Popen([PY, "-m", "wasmhost.cli", "--data-dir", str(tmp / target), "serve", "--port", str(port),
-                             "--workers", str(n)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+                             "--workers", str(n)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tree,
+                            env=dict(os.environ, PYTHONPATH=str(tree)))
     wait_ok(url + "/healthz", timeout=120)
     deploy(url, "echo")
     for _ in range(200):  # every worker has restored or synced the function
@@ -69,6 +78,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5, help="rounds over all targets")
     ap.add_argument("--conns", type=int, default=16)
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--before", type=Path, help="a tree of the code before a change, measured in the same rounds")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     for tool in ("wrk", "node"):
@@ -76,12 +86,15 @@ def main() -> None:
             sys.exit(f"{tool} is missing")
     tmp = Path(tempfile.mkdtemp(prefix="wasmhost-workers-"))
     wn = f"wasmhost_w{args.workers}"
-    targets = ["wasmhost_w1", wn, "node_http_echo"]
+    targets = ["wasmhost_w1", wn, "node_http_echo"] + (["wasmhost_w1_before", f"{wn}_before"] if args.before else [])
     load_before = os.getloadavg()
-    servers = {t: start(t, tmp, args.workers) for t in targets}
+    servers = {t: start(t, tmp, args.workers, args.before and args.before.resolve()) for t in targets}
     runs: dict[str, list[dict]] = {t: [] for t in targets}
     ratios: dict[str, list[float]] = {f"{wn}/wasmhost_w1": [], f"{wn}/node_http_echo": [],
                                       "wasmhost_w1/node_http_echo": []}
+    if args.before:
+        ratios |= {f"{wn}/{wn}_before": [], "wasmhost_w1/wasmhost_w1_before": [],
+                   f"{wn}_before/node_http_echo": []}
     try:
         for _, url in servers.values():
             wrk(url, 4, 2)  # warm-up
@@ -94,9 +107,11 @@ def main() -> None:
                 got[t]["per_cpu_s"] = got[t]["rps"] * args.duration / max(1e-9, cpu_s(servers[t][0].pid) - before)
             for t, r in got.items():
                 runs[t].append(r)
-            for k in ratios:
+            for k in [k for k in ratios if "(" not in k]:
                 a, b = k.split("/")
                 ratios[k].append(got[a]["rps"] / got[b]["rps"])
+                if a.startswith("wasmhost") and b.startswith("wasmhost"):  # the load-robust one: CPU per request
+                    ratios.setdefault(f"{k} (req/CPU-s)", []).append(got[a]["per_cpu_s"] / got[b]["per_cpu_s"])
     finally:
         for proc, _ in servers.values():
             proc.terminate()

@@ -1,33 +1,37 @@
 """wasmhost: serverless functions as WebAssembly modules, run by Wasmtime.
 
 ``import wasmhost`` is all an edge device needs: no server code is imported here,
-and the parts a host may never use (buckets: a directory watcher, hashing, logging)
-are imported on first use of their names (PEP 562 ``__getattr__``): an edge device pays
-for what it touches (bench/bench_footprint.py measures it, tests/test_footprint.py
-keeps it so).
+and every public name is imported on first use (PEP 562 ``__getattr__``): an edge
+device pays for what it touches (bench/bench_footprint.py measures it,
+tests/test_footprint.py keeps it so), and a program that only runs a submodule
+(``wasmhost serve``'s supervisor, which runs no Wasm) does not load Wasmtime.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .backends.kv import KVBackend, SQLiteKV
-from .config import FunctionConfig
-from .engine import EngineSettings
-from .errors import (DeployError, FuelExhausted, FunctionError, FunctionNotFound, GuestTrap, InvalidResult,
-                     InvocationError, InvocationTimeout, MemoryLimitExceeded, PayloadTooLarge, Throttled,
-                     WasmhostError)
-from .function import FunctionInfo, InvokeResult
-from .host import Host
-from .metering import Ledger, Report
-
 if TYPE_CHECKING:
+    from .backends.kv import KVBackend, SQLiteKV
     from .buckets import Buckets, LocalBuckets
+    from .config import FunctionConfig
+    from .engine import EngineSettings
+    from .errors import (DeployError, FuelExhausted, FunctionError, FunctionNotFound, GuestTrap, InvalidResult,
+                         InvocationError, InvocationTimeout, MemoryLimitExceeded, PayloadTooLarge, Throttled,
+                         WasmhostError)
+    from .function import FunctionInfo, InvokeResult
+    from .host import Host
+    from .metering import Ledger, Report
 
 __version__ = "0.1.0"
 
 # public names imported on first use: name -> the module that defines it
-_LAZY = {"Buckets": "buckets", "LocalBuckets": "buckets"}
+_LAZY = {"Buckets": "buckets", "LocalBuckets": "buckets", "KVBackend": "backends.kv", "SQLiteKV": "backends.kv",
+         "FunctionConfig": "config", "EngineSettings": "engine", "FunctionInfo": "function",
+         "InvokeResult": "function", "Host": "host", "Ledger": "metering", "Report": "metering",
+         **{name: "errors" for name in ("DeployError", "FuelExhausted", "FunctionError", "FunctionNotFound",
+                                        "GuestTrap", "InvalidResult", "InvocationError", "InvocationTimeout",
+                                        "MemoryLimitExceeded", "PayloadTooLarge", "Throttled", "WasmhostError")}}
 
 
 def __getattr__(name: str) -> Any:

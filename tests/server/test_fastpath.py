@@ -421,3 +421,31 @@ def test_no_bytes_raise_out_of_data_received(tmp_path):
         service.registry.close()
 
     asyncio.run(main())
+
+
+def test_function_urls_are_answered_on_the_fast_path(client, conn, server):
+    """A function URL is one of the fast routes (routes.py), not lent to aiohttp:
+    payload format 2.0, pipelined in order with the other routes, its own AuthType
+    (an unknown or IAM URL without a signature: 403, and the connection goes on),
+    and a body past the fast path's limit refused with a 413 before it is read."""
+    import json as _json
+    create(client, "urlfn", "echo")
+    path = client.create_function_url_config(FunctionName="urlfn", AuthType="NONE")["FunctionUrl"][len(server.url):]
+    conn.send(post(path + "items/7?a=1&a=2", b'{"k": 1}', "Content-Type: application/json", "Cookie: c=1")
+              + post(ECHO, b"after") + get("/lambda-url/nosuchid/x"))
+    status, h, body = conn.response()
+    assert status == 200 and h["server"] == "wasmhost"  # aiohttp's answers name aiohttp
+    event = _json.loads(body)
+    assert event["version"] == "2.0" and event["rawPath"] == "/items/7" and event["rawQueryString"] == "a=1&a=2"
+    assert event["body"] == '{"k": 1}' and event["cookies"] == ["c=1"]
+    assert event["requestContext"]["http"]["method"] == "POST" and event["requestContext"]["http"]["sourceIp"]
+    assert conn.response()[2] == b"after"
+    status, h, body = conn.response()
+    assert status == 403 and h["x-amzn-errortype"] == "AccessDeniedException" and h["server"] == "wasmhost"
+    client.update_function_url_config(FunctionName="urlfn", AuthType="AWS_IAM")
+    conn.send(get(path))
+    assert conn.response()[0] == 403  # unsigned
+    conn.send(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {9 * 1024 * 1024}\r\n\r\n".encode())
+    status, h, body = conn.response()
+    assert status == 413 and "TooLarge" in h["x-amzn-errortype"] and b"smaller than" in body
+    assert conn.closed()

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,7 +61,7 @@ def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict,
 def server(tmp_path_factory):
     os.environ["WASMHOST_SCHEDULE_SECONDS"] = "1"  # rate(1 second), for the schedule test
     try:
-        s = Server(tmp_path_factory.mktemp("workers") / "data", "--workers", "2").start()
+        s = Server(tmp_path_factory.mktemp("workers") / "data", "--workers", "2", "--hung-after-s", "5").start()
     finally:
         del os.environ["WASMHOST_SCHEDULE_SECONDS"]
     assert wait_for(lambda: len(workers(s)) == 2, timeout=120), metrics(s)  # worker 1 starts after worker 0
@@ -191,6 +192,13 @@ def test_queue_messages_through_a_mapping_are_each_handled_by_one_worker(client,
     assert wait_for(lambda: len(bodies()) >= 100, timeout=60)
     time.sleep(1.0)  # a second delivery of any message would land by now
     assert sorted(bodies()) == sorted(f"m{j}" for j in range(100))  # each message once, both workers polling
+    # /wasmhost/sources answers for the whole server, from either worker: every delivery counted once
+    for _ in range(4):
+        with urllib.request.urlopen(server.url + "/wasmhost/sources", timeout=10) as r:
+            state = json.loads(r.read())
+        assert state["workers"] == 2 and [q["name"] for q in state["queues"]].count("work") == 1
+        (mapping,) = state["mappings"]
+        assert mapping["succeeded"] == 100 and mapping["failed"] == 0, mapping
 
 
 def test_a_killed_worker_is_restarted_and_serves_again(client, server):
@@ -207,6 +215,34 @@ def test_a_killed_worker_is_restarted_and_serves_again(client, server):
     for _ in range(30):
         assert post(f"{server.url}/invoke/survivor", b"again")[2] == b"again"
     assert workers(server)[1][1] > before  # the new worker 1 answers invocations too
+
+
+def test_a_hung_worker_is_killed_and_restarted_but_a_long_invocation_is_no_hang(client, server):
+    create(client, "steady", "echo")
+    client.create_function(FunctionName="long", Runtime="wasm32", Role="arn:aws:iam::000000000000:role/any",
+                           Handler="spin.wasm", Code={"ZipFile": zipped("spin")}, Timeout=8)
+    before = workers(server)
+    with ThreadPoolExecutor(4) as pool:  # 8 s of guest time on each worker, past --hung-after-s 5
+        runs = list(pool.map(lambda _: _status(f"{server.url}/invoke/long"), range(4)))
+    assert runs == [504] * 4  # each timed out as the function's own answer
+    assert {w: pid for w, (pid, _) in workers(server).items()} == {w: pid for w, (pid, _) in before.items()}
+    victim = before[1][0]
+    os.kill(victim, signal.SIGSTOP)  # alive, but answers nothing: no heartbeat
+    try:
+        assert wait_for(lambda: not alive(victim), timeout=30)  # killed (SIGKILL) and reaped by the supervisor
+    finally:
+        if alive(victim):
+            os.kill(victim, signal.SIGCONT)
+    assert wait_for(lambda: set(workers(server)) == {0, 1} and workers(server)[1][0] != victim, timeout=120)
+    for _ in range(10):
+        assert post(f"{server.url}/invoke/steady", b"again")[2] == b"again"
+
+
+def _status(url: str) -> int:
+    try:
+        return post(url, b"")[0]
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 def test_bucket_notifications_go_on_when_the_worker_delivering_them_dies(client, server):

@@ -120,6 +120,7 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
     get_fuel, mem_size = ffi.get_fuel, ffi.memory_data_size
     limit = sb.memory_limit
     deadline_epoch = -1  # ticker.epoch when this store's deadline was last set
+    counted = ticker.counted  # else the ticks are native and uncounted: every run sets its deadline
 
     def fail(err, what):
         raise sb.failure(sb.adopt(err), what)
@@ -133,7 +134,7 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
         if budget is not None:
             set_deadline(ctx, budget)
             deadline_epoch = -1  # the next normal run sets the full deadline again
-        elif ticker.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
+        elif not counted or ticker.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
             deadline_epoch = ticker.epoch
             set_deadline(ctx, ticks_c)
         a0.value = n

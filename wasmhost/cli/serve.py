@@ -42,10 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("aiohttp") is None:
         raise UsageError("`wasmhost serve` needs the server extra: pip install 'wasmhost[server]'")
-    from .. import Host
-    from ..server.lambda_model import Registry
-    from ..server import AuthConfig, serve
-    from ..server.lambda_model import Service
+    from ..server.auth import AuthConfig  # (the supervisor below imports nothing heavier: it runs no Wasm)
 
     if not args.debug:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -75,7 +72,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          "--workers above 1 is for one machine's data dir")
     if workers > 1 and args.worker_of is None:  # the supervisor: spawns the workers, runs no Wasm itself
         from ..server.workers.supervisor import supervise
-        return supervise(_worker_command(args), workers, args.host, args.port)
+        return supervise(_worker_command(args), workers, args.host, args.port, hung_after_s=args.hung_after_s)
+    from .. import Host
+    from ..server import serve
+    from ..server.lambda_model import Registry, Service
     place = None
     if args.worker_of is not None:
         from ..engine import EngineSettings
@@ -117,9 +117,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             settle_s=args.bucket_settle_s, functions=endpoint)
 
     sources: list = [buckets]
+    heartbeat = None
     if place is not None:
-        from ..server.workers.worker import elect_buckets, join, ready, run_dir
+        from ..server.workers.worker import Heartbeat, elect_buckets, join, run_dir
         peers = join(service, place)
+        heartbeat = Heartbeat(args.ready_fd, host) if args.ready_fd is not None else None
         lock = run_dir(host.data_dir) / "buckets.lock"
         sources = [lambda service: peers, lambda service: elect_buckets(buckets(service), peers, lock)]
         print(f"wasmhost worker {place.index} (pid {os.getpid()}) serving on http://{args.host}:{args.port}",
@@ -131,8 +133,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def on_start(service: Service) -> None:
         if examples is not None:
             deploy_examples(service)
-        if args.ready_fd is not None:
-            ready(args.ready_fd)
+        if heartbeat is not None:
+            heartbeat.start()
 
     serve(service, args.host, args.port, auth=auth, fast_path=not args.no_fast_path, on_start=on_start,
           sources=sources, reuse_port=place is not None)
@@ -166,7 +168,8 @@ def _worker_command(args: argparse.Namespace) -> list[str]:
     own list (options added later pass through too), less the supervisor's."""
     argv = [sys.executable, "-m", "wasmhost.cli", "serve"]
     for action in args.serve_parser._actions:
-        if not action.option_strings or action.dest in ("help", "port", "workers", "worker_of", "ready_fd"):
+        if not action.option_strings or action.dest in ("help", "port", "workers", "worker_of", "ready_fd",
+                                                              "hung_after_s"):
             continue
         value = getattr(args, action.dest, None)
         flag = action.option_strings[0]
@@ -233,6 +236,9 @@ def register(sub, parents) -> None:
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="worker processes (default: one per core; 1: a single process). Each has its own "
                         "SO_REUSEPORT socket, warm pools and concurrency limits; a supervisor restarts one that dies")
+    p.add_argument("--hung-after-s", type=float, default=30.0, metavar="SECONDS",
+                   help="with --workers: a worker whose event loop has not answered for this long is killed and "
+                        "restarted (default: 30; a long invocation or deploy does not count)")
     p.add_argument("--worker-of", default=None, help=argparse.SUPPRESS)  # SERVER:INDEX:COUNT:STARTED (supervisor.py)
     p.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve, serve_parser=p)

@@ -12,25 +12,34 @@ import json
 from ..errors import InvocationError
 from ..clock import request_id
 from ..metering import MiB, Report
-from .reply import Reply
+from .reply import Lines, Reply
 from .lambda_model import Service
 from .lambda_model.packaging import is_source_runtime
 from .lambda_model.strict_json import check_payload
 
 
-def report_headers(report: Report) -> dict[str, str]:
+def report_lines(report: Report, content_type: str = "") -> Lines:
+    """The metering report as ``X-Wasmhost-*`` header lines (and the Content-Type,
+    if given): one f-string, on every invocation's answer."""
     seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _, out_requests, out_bytes = report  # raw fields
-    h = {"X-Wasmhost-Request-Id": request_id(seq), "X-Wasmhost-Duration-Ms": f"{dur / 1e6:.3f}",
-         "X-Wasmhost-Billed-Ms": str(report.billed_ms), "X-Wasmhost-Max-Memory-Mb": str(-(-mem // MiB)),
-         "X-Wasmhost-Memory-Mb": str(memory_mb), "X-Wasmhost-Cold": "true" if cold else "false",
-         "X-Wasmhost-Status": status, "X-Wasmhost-Version": version}
+    text = (f"X-Wasmhost-Request-Id: {request_id(seq)}\r\nX-Wasmhost-Duration-Ms: {dur / 1e6:.3f}\r\n"
+            f"X-Wasmhost-Billed-Ms: {report.billed_ms}\r\nX-Wasmhost-Max-Memory-Mb: {-(-mem // MiB)}\r\n"
+            f"X-Wasmhost-Memory-Mb: {memory_mb}\r\nX-Wasmhost-Cold: {'true' if cold else 'false'}\r\n"
+            f"X-Wasmhost-Status: {status}\r\nX-Wasmhost-Version: {version}\r\n")
     if init is not None:
-        h["X-Wasmhost-Init-Ms"] = f"{init / 1e6:.3f}"
+        text += f"X-Wasmhost-Init-Ms: {init / 1e6:.3f}\r\n"
     if fuel is not None:
-        h["X-Wasmhost-Fuel-Used"] = str(fuel)
+        text += f"X-Wasmhost-Fuel-Used: {fuel}\r\n"
     if out_requests:
-        h["X-Wasmhost-Outbound-Requests"], h["X-Wasmhost-Outbound-Bytes"] = str(out_requests), str(out_bytes)
-    return h
+        text += f"X-Wasmhost-Outbound-Requests: {out_requests}\r\nX-Wasmhost-Outbound-Bytes: {out_bytes}\r\n"
+    if content_type:
+        text += f"Content-Type: {content_type}\r\n"
+    return Lines(text)
+
+
+def report_headers(report: Report) -> dict[str, str]:
+    """The same headers as a dict, for an answer that adds its own (an HTTP trigger's)."""
+    return dict(report_lines(report).pairs())
 
 
 async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
@@ -41,11 +50,10 @@ async def reply(service: Service, name: str, qualifier: str | None, payload: byt
     try:
         res = await service.invoke(r, payload)
     except InvocationError as e:
-        headers = report_headers(e.report) if e.report is not None else {}
-        headers["Content-Type"] = "application/json"
-        headers["X-Wasmhost-Function-Error"] = e.error_type
-        return Reply(500 if e.error_type != "Sandbox.Timedout" else 504, headers, json.dumps(e.to_lambda()).encode())
-    headers = report_headers(res.report)
-    headers["Content-Type"] = content_type.split(";")[0].strip() or "application/octet-stream"
-    return Reply(200, headers, res.payload)
+        headers = report_lines(e.report) if e.report is not None else ""
+        return Reply(500 if e.error_type != "Sandbox.Timedout" else 504,
+                     Lines(f"{headers}Content-Type: application/json\r\nX-Wasmhost-Function-Error: {e.error_type}\r\n"),
+                     json.dumps(e.to_lambda()).encode())
+    return Reply(200, report_lines(res.report, content_type.split(";")[0].strip() or "application/octet-stream"),
+                 res.payload)
 

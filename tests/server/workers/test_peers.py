@@ -42,3 +42,22 @@ def test_counters_and_per_worker_gauges_add_up_shared_gauges_are_taken_once():
 
 def test_one_worker_alone_is_unchanged():
     assert merge([A]) == A
+
+
+def test_sources_of_several_workers_share_definitions_and_sum_counters():
+    from wasmhost.server.workers.peers import merge_sources
+    queue = {"name": "work", "visible": 3, "inFlight": 1, "delayed": 0}
+    a = {"queues": [queue], "schedules": [{"name": "tick", "state": "ENABLED", "fired": 2, "delivered": 2, "failed": 0}],
+         "mappings": [{"uuid": "u1", "batchSize": 5, "lastResult": "OK", "inFlight": 1, "batches": 4, "succeeded": 18,
+                       "failed": 2, "throttled": 0, "unavailable": 0}]}
+    b = {"queues": [queue], "schedules": [{"name": "tick", "state": "ENABLED", "fired": 1, "delivered": 0, "failed": 1}],
+         "mappings": [{"uuid": "u1", "batchSize": 5, "lastResult": "OK", "inFlight": 0, "batches": 3, "succeeded": 15,
+                       "failed": 0, "throttled": 1, "unavailable": 0},
+                      {"uuid": "u2", "batchSize": 1, "lastResult": None, "inFlight": 0}]}
+    got = merge_sources([a, b])
+    assert got["queues"] == [queue] and got["workers"] == 2  # shared files: once, not doubled
+    m = {x["uuid"]: x for x in got["mappings"]}
+    assert m["u1"] == {"uuid": "u1", "batchSize": 5, "lastResult": "OK", "inFlight": 1, "batches": 7, "succeeded": 33,
+                       "failed": 2, "throttled": 1, "unavailable": 0}
+    assert m["u2"]["batchSize"] == 1  # seen by one worker only: as it is
+    assert got["schedules"] == [{"name": "tick", "state": "ENABLED", "fired": 3, "delivered": 2, "failed": 1}]

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any, Callable
 
 from ..errors import ApiError
-from ..reply import Reply
+from ..reply import Lines, Reply
 
 _STATUS = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
 _NO_BODY = (204, 304)
@@ -57,24 +57,25 @@ class Request:
 
 
 def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", head_only: bool = False) -> bytes:
-    """The bytes of ``reply``, sent as the answer to a request."""
-    status, headers, body = reply.final() if reply.status < 200 else reply
-    head = [_STATUS.get(status) or f"HTTP/1.1 {status} Unknown\r\n", f"Date: {date}\r\nServer: wasmhost\r\n"]
-    if status in _NO_BODY:
-        body = b""
+    """The bytes of ``reply``, sent as the answer to a request. ``date``: the Date
+    and Server lines (FrontDoor.date)."""
+    status, headers, body = reply.final()
+    fields: str
+    if isinstance(headers, Lines):
+        fields = headers
+    elif isinstance(headers, dict):
+        fields = "".join([f"{k}: {v}\r\n" for k, v in headers.items()])
+        if "Content-Type" not in headers and status not in _NO_BODY:
+            fields += "Content-Type: application/octet-stream\r\n"
     else:
-        head.append(f"Content-Length: {len(body)}\r\n")
-        if isinstance(headers, dict) and "Content-Type" not in headers:
-            head.append("Content-Type: application/octet-stream\r\n")
-        if head_only:
-            body = b""
-    head += [f"{k}: {v}\r\n" for k, v in (headers.items() if isinstance(headers, dict) else headers)]
-    if not keep_alive:
-        head.append("Connection: close\r\n")
-    elif version == "1.0":
-        head.append("Connection: keep-alive\r\n")
-    head.append("\r\n")
-    return "".join(head).encode("utf-8", "replace") + body  # a function's header may hold any text
+        fields = "".join([f"{k}: {v}\r\n" for k, v in headers])
+    length = f"Content-Length: {len(body)}\r\n" if status not in _NO_BODY else ""
+    if head_only:
+        body = b""
+    connection = ("" if version != "1.0" else "Connection: keep-alive\r\n") if keep_alive else "Connection: close\r\n"
+    line = _STATUS.get(status) or f"HTTP/1.1 {status} Unknown\r\n"
+    # a function's header may hold any text
+    return f"{line}{date}{length}{fields}{connection}\r\n".encode("utf-8", "replace") + body
 
 
 def one_line(text: object) -> str:

@@ -98,9 +98,10 @@ class FrontDoor:
             c.serve()
 
     def date(self) -> str:
+        """The Date and Server lines of an answer, made once a second."""
         now = int(time.time())
         if now != self._date[0]:
-            self._date = (now, formatdate(now, usegmt=True))
+            self._date = (now, f"Date: {formatdate(now, usegmt=True)}\r\nServer: wasmhost\r\n")
         return self._date[1]
 
     def _sweep(self) -> None:
@@ -320,7 +321,7 @@ class Connection(asyncio.Protocol):
             self._queued -= len(req.body)
             if req.handler is None:
                 return self.lend(req)
-            self.run(req.handler(self.front.service, req, self.peer), req)
+            self.run(req.handler(self.front, req, self.peer), req)
         if self.transport is None or self.busy:
             return
         if not self.pending and self.done:

@@ -1,14 +1,21 @@
 """The invocation routes the fast path answers itself, one table: ``POST
-/invoke/{name}``, Lambda's ``POST /2015-03-31/functions/{name}/invocations`` and any
-method under an HTTP trigger's ``/http/{name}/``. Each calls the same handler as
-aiohttp's route (invoke.reply, lambda_invoke.invoke_reply, http_trigger.reply), so
-both paths give the same answers; every other request is lent to aiohttp."""
+/invoke/{name}``, Lambda's ``POST /2015-03-31/functions/{name}/invocations``, any
+method under an HTTP trigger's ``/http/{name}/`` and under a function URL's
+``/lambda-url/{id}/``. Each calls the same handler as aiohttp's route
+(invoke.reply, lambda_invoke.invoke_reply, http_trigger.reply, function_url.serve),
+so both paths give the same answers; every other request is lent to aiohttp.
+
+The server's auth rules were applied before a handler runs (protocol.py; a function
+URL checks its own ``AuthType``, auth.SELF_AUTHENTICATING), and a body is held whole
+up to ``MAX_BODY`` (413 past it)."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
 from urllib.parse import parse_qsl, unquote
 
+from ..auth import AuthConfig
+from ..function_url import PREFIX as URL_PREFIX, serve as url_reply
 from ..http_trigger import reply as trigger_reply
 from ..invoke import reply as invoke_reply
 from ..lambda_invoke import invoke_reply as lambda_invoke_reply
@@ -16,7 +23,15 @@ from ..reply import Reply
 from ..lambda_model import Service
 from .exchange import Request
 
-Handler = Callable[[Service, Request, str], Awaitable[Reply]]
+
+class Front(Protocol):
+    """What a handler reads of the front door (protocol.FrontDoor)."""
+
+    service: Service
+    auth: AuthConfig
+
+
+Handler = Callable[[Front, Request, str], Awaitable[Reply]]
 LAMBDA_PREFIX, LAMBDA_SUFFIX = "/2015-03-31/functions/", "/invocations"
 MAX_BODY = 8 * 1024 * 1024  # an invocation's body: above Lambda's 6 MB, whose 413 the handlers give
 
@@ -29,22 +44,28 @@ def _param(query: str, key: str) -> str | None:
     return dict(parse_qsl(query)).get(key) if query else None
 
 
-def plain(service: Service, req: Request, peer: str) -> Awaitable[Reply]:
+def plain(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
     ctype = req.headers.get("content-type", "application/octet-stream")
-    return invoke_reply(service, _unquoted(req.path[8:]), _param(req.query, "qualifier"), req.body,
+    return invoke_reply(front.service, _unquoted(req.path[8:]), _param(req.query, "qualifier"), req.body,
                         ctype if ctype.isprintable() else "application/octet-stream")
 
 
-def lambda_invoke(service: Service, req: Request, peer: str) -> Awaitable[Reply]:
+def lambda_invoke(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
     name = req.path[len(LAMBDA_PREFIX):-len(LAMBDA_SUFFIX)]
-    return lambda_invoke_reply(service, _unquoted(name), _param(req.query, "Qualifier"), req.headers, req.body)
+    return lambda_invoke_reply(front.service, _unquoted(name), _param(req.query, "Qualifier"), req.headers, req.body)
 
 
-def trigger(service: Service, req: Request, peer: str) -> Awaitable[Reply]:
+def trigger(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
     name, _, sub = req.path[6:].partition("/")
-    return trigger_reply(service, _unquoted(name), "/" + sub, req.method, req.query, req.headers, req.body,
+    return trigger_reply(front.service, _unquoted(name), "/" + sub, req.method, req.query, req.headers, req.body,
                          protocol=f"HTTP/{req.version}", source_ip=peer,
                          pairs=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.raw])
+
+
+def function_url(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
+    url_id, _, sub = req.path[len(URL_PREFIX):].partition("/")
+    return url_reply(front.service, url_id, req.method, "/" + sub, req.query, req.headers, req.body,
+                     target=req.target, keys=front.auth.keys, protocol=f"HTTP/{req.version}", source_ip=peer)
 
 
 def route(method: str, path: str) -> Handler | None:
@@ -56,4 +77,6 @@ def route(method: str, path: str) -> Handler | None:
             return lambda_invoke
     if path.startswith("/http/") and len(path) > 6 and path[6] != "/":
         return trigger
+    if path.startswith(URL_PREFIX) and len(path) > len(URL_PREFIX):
+        return function_url
     return None

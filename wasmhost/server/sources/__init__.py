@@ -81,8 +81,12 @@ def install(app: web.Application, service: Service) -> Sources:
     async def on_cleanup(app: web.Application) -> None:
         await sources.stop()
 
+    if service.peers is not None:  # one of several workers: the answer covers them all (workers/peers.py)
+        service.peers.sources_status = lambda: status.status(sources)
+
     async def state(request: web.Request) -> web.Response:
-        return web.json_response(status.status(sources))
+        own = status.status(sources)
+        return web.json_response(own if service.peers is None else await service.peers.sources(own))
 
     app.router.add_post("/", json_api)
     app.router.add_get("/wasmhost/sources", state)

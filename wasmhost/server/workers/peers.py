@@ -1,4 +1,4 @@
-"""``/metrics`` and ``/wasmhost/logs`` for the whole server, from any worker.
+"""``/metrics``, ``/wasmhost/logs`` and ``/wasmhost/sources`` for the whole server, from any worker.
 
 Each worker listens on a local socket of its own (Linux's abstract namespace:
 no file to clean up, no path-length limit, reachable from this machine only). The
@@ -14,6 +14,7 @@ left out of that scrape; ``wasmhost_worker_up`` shows who answered."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import socket
@@ -43,6 +44,7 @@ class Peers:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.render: Callable[[], str] | None = None  # this worker's metrics text (app.py sets it)
         self.on_outbox: Callable[[], None] | None = None  # another worker wrote bucket notifications down
+        self.sources_status: Callable[[], dict] | None = None  # this worker's /wasmhost/sources (sources/ sets it)
 
     # -- a source of run.serve: started with the server, stopped before the host closes
     async def start(self) -> None:
@@ -64,6 +66,8 @@ class Peers:
                 writer.write(b"ok")
             elif command == b"outbox" and self.on_outbox is not None:
                 self.on_outbox()
+            elif command == b"sources" and self.sources_status is not None:
+                writer.write(json.dumps(self.sources_status()).encode())
             await writer.drain()
         except (asyncio.TimeoutError, ConnectionError):
             pass
@@ -117,9 +121,44 @@ class Peers:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: loop.create_task(self._ask_all(b"outbox")))
 
+    async def sources(self, own: dict) -> dict:
+        """The whole server's ``/wasmhost/sources``, ``own`` being this worker's."""
+        docs = [own]
+        for answer in await self._ask_all(b"sources"):
+            try:
+                docs.append(json.loads(answer))
+            except ValueError:  # cut short (a worker stopping): left out
+                continue
+        return merge_sources(docs)
+
     async def flush(self) -> None:
         """Every worker's pending reports and logs written to the shared ledger."""
         await self._ask_all(b"flush")
+
+
+PER_WORKER = {"mappings": ("inFlight", "batches", "succeeded", "failed", "throttled", "unavailable"),
+              "schedules": ("fired", "delivered", "failed")}  # each worker's own counts; the rest is shared
+
+
+def merge_sources(docs: list[dict]) -> dict:
+    """``/wasmhost/sources`` of several workers as one: queues as the first saw them
+    (shared files), each mapping's and schedule's counters summed by uuid or name."""
+    out = dict(docs[0])
+    for kind, fields in PER_WORKER.items():
+        key = "uuid" if kind == "mappings" else "name"
+        merged: dict[str, dict] = {}
+        for doc in docs:
+            for entry in doc.get(kind, []):
+                seen = merged.get(entry[key])
+                if seen is None:
+                    merged[entry[key]] = dict(entry)
+                    continue
+                for field in fields:
+                    if isinstance(entry.get(field), int):
+                        seen[field] = seen.get(field, 0) + entry[field]
+        out[kind] = list(merged.values())
+    out["workers"] = len(docs)
+    return out
 
 
 def merge(texts: list[str]) -> str:

@@ -12,6 +12,9 @@ evenly over them (one shared accept queue favours a few warm workers). The
 supervisor holds the port with a bound, never listening, socket of the same group,
 so nothing else takes it while a worker restarts. A worker that dies is started
 again, after a pause that doubles (0.5 s up to 30 s) while it keeps dying young.
+A worker that is alive but hung (its event loop stopped answering: no heartbeat on
+its pipe for ``hung_after_s``, worker.Heartbeat) is killed with SIGKILL and
+restarted the same way.
 SIGINT or SIGTERM stops every worker by pid (SIGTERM: each drains and flushes, as a
 single ``serve`` does), SIGKILL after ``stop_timeout_s``; a worker whose
 supervisor is killed outright gets SIGTERM from the kernel (``PR_SET_PDEATHSIG``),
@@ -32,8 +35,9 @@ from dataclasses import dataclass
 
 log = logging.getLogger("wasmhost.supervisor")
 
-READY = b"R"  # what a worker writes on its --ready-fd once it has restored every function
+READY = b"R"  # what a worker writes on its --ready-fd once it has restored every function (then a beat a second)
 MIN_BACKOFF_S, MAX_BACKOFF_S, STABLE_S = 0.5, 30.0, 30.0
+HUNG_AFTER_S = 30.0
 
 
 def _die_with_parent() -> None:  # in the child, before exec: nothing else runs in the supervisor
@@ -53,12 +57,14 @@ class Worker:
     restart_at: float = 0.0
     ready_fd: int = -1
     restarts: int = 0
+    last_beat: float = 0.0  # 0: not ready yet (restoring may take minutes: not watched for hangs)
 
 
 class Supervisor:
     def __init__(self, command: list[str], workers: int, host: str, port: int, *,
-                 stop_timeout_s: float = 30.0) -> None:
+                 stop_timeout_s: float = 30.0, hung_after_s: float = HUNG_AFTER_S) -> None:
         self.command, self.count, self.host, self.stop_timeout_s = command, workers, host, stop_timeout_s
+        self.hung_after_s = hung_after_s
         self.server_id = uuid.uuid4().hex[:12]
         self.started_at = time.time()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -78,7 +84,7 @@ class Supervisor:
                 "--worker-of", f"{self.server_id}:{w.index}:{self.count}:{self.started_at!r}"]
         w.proc = subprocess.Popen(argv, pass_fds=(write,), preexec_fn=_die_with_parent)
         os.close(write)
-        w.ready_fd, w.started = read, time.monotonic()
+        w.ready_fd, w.started, w.last_beat = read, time.monotonic(), 0.0
         log.info("worker %d started (pid %d)%s", w.index, w.proc.pid,
                  f", restart {w.restarts}" if w.restarts else "")
 
@@ -89,8 +95,28 @@ class Supervisor:
         while not self._stopping and time.monotonic() < deadline:
             ready, _, _ = select.select([w.ready_fd], [], [], 0.2)
             if ready:
-                return os.read(w.ready_fd, 1) == READY
+                if os.read(w.ready_fd, 1) != READY:
+                    return False
+                w.last_beat = time.monotonic()
+                return True
         return False
+
+    def _listen(self, timeout_s: float) -> None:
+        """Read what the workers wrote on their pipes (ready, heartbeats), waiting at most ``timeout_s``."""
+        import select
+        fds = {w.ready_fd: w for w in self.workers if w.ready_fd >= 0}
+        if not fds:
+            time.sleep(timeout_s)
+            return
+        readable, _, _ = select.select(list(fds), [], [], timeout_s)
+        now = time.monotonic()
+        for fd in readable:
+            w = fds[fd]
+            if os.read(fd, 4096):
+                w.last_beat = now
+            else:  # closed: the worker exited (poll tells) or cannot beat; no longer watched for hangs
+                self._reap(w)
+                w.last_beat = 0.0
 
     def _reap(self, w: Worker) -> None:
         if w.ready_fd >= 0:
@@ -121,7 +147,7 @@ class Supervisor:
                       file=sys.stderr, flush=True)
             while not self._stopping:
                 self._watch()
-                time.sleep(0.1)
+                self._listen(0.1)
         finally:
             self._stop_all()
             self._hold.close()
@@ -139,6 +165,11 @@ class Supervisor:
             if code is None:
                 if now - w.started > STABLE_S:
                     w.backoff_s = MIN_BACKOFF_S  # it ran long enough: the next death restarts at once
+                if w.last_beat and now - w.last_beat > self.hung_after_s:
+                    log.error("worker %d (pid %d) has not answered for %.0f s: killed", w.index, w.proc.pid,
+                              now - w.last_beat)
+                    w.proc.kill()  # its loop cannot run a SIGTERM handler; the next pass restarts it
+                    w.last_beat = 0.0
                 continue
             self._reap(w)
             log.error("worker %d (pid %d) exited with %s; restarting in %.1f s", w.index, w.proc.pid,
@@ -184,8 +215,8 @@ def _describe(code: int) -> str:
     return f"status {code}"
 
 
-def supervise(command: list[str], workers: int, host: str, port: int) -> int:
+def supervise(command: list[str], workers: int, host: str, port: int, hung_after_s: float = HUNG_AFTER_S) -> int:
     """Run ``command`` (a ``wasmhost serve`` without ``--port``) as ``workers``
     processes until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    return Supervisor(command, workers, host, port).run()
+    return Supervisor(command, workers, host, port, hung_after_s=hung_after_s).run()

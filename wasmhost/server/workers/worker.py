@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wasmhost.workers")
 
 POOL_SLOTS = 1000  # EngineSettings' default, for the whole server
+BEAT_S = 1.0  # a worker's heartbeat, to its supervisor
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,58 @@ def elect_buckets(buckets: Any, peers: Peers, lock: Path) -> Elected:
     return elected
 
 
-def ready(fd: int) -> None:
-    """Tell the supervisor this worker restored every function (it starts the next)."""
-    try:
-        os.write(fd, b"R")
-        os.close(fd)
-    except OSError:
-        pass
+class Heartbeat:
+    """What the supervisor hears from a worker on its pipe (``--ready-fd``): ``R``
+    once every function is restored (it then starts the next worker), then a beat a
+    second for as long as the event loop answers.
+
+    A thread beats, after asking the loop to acknowledge (``call_soon_threadsafe``):
+    a loop that stopped answering (a deadlock, a handler spinning in Python, a
+    blocked call) stops the beats, and the supervisor kills and restarts the worker
+    (``serve --hung-after-s``). A long Wasm run is no hang: runs are off the loop on
+    worker threads, or inline and bounded by the 2 ms budget. A deploy compiles on
+    the loop (a Python runtime's first compile takes minutes on two cores), so
+    beats go on while ``Host.deploy`` runs."""
+
+    def __init__(self, fd: int, host: Any, beat_s: float = BEAT_S) -> None:
+        self.fd, self.beat_s = fd, beat_s
+        self.acked = time.monotonic()
+        self.deploying = 0
+        deploy = host.deploy
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.deploying += 1
+            try:
+                return deploy(*args, **kwargs)
+            finally:
+                self.deploying -= 1
+        host.deploy = counted
+
+    def start(self) -> None:
+        """On the event loop, once every function is restored."""
+        loop = asyncio.get_running_loop()
+        if self._write(b"R"):
+            threading.Thread(target=self._run, args=(loop,), name="wasmhost-heartbeat", daemon=True).start()
+
+    def _ack(self) -> None:
+        self.acked = time.monotonic()
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            time.sleep(self.beat_s)
+            try:
+                loop.call_soon_threadsafe(self._ack)
+            except RuntimeError:  # the loop closed: the worker is stopping
+                return
+            if (time.monotonic() - self.acked < 3 * self.beat_s or self.deploying) and not self._write(b"."):
+                return
+
+    def _write(self, data: bytes) -> bool:
+        try:
+            os.write(self.fd, data)
+            return True
+        except OSError:  # the supervisor is gone (and this worker with it: PR_SET_PDEATHSIG)
+            return False
 
 
 class Elected:
