@@ -78,3 +78,7 @@ class RecordStore(Protocol):
     def compare_and_set(self, kind: str, key: str, field: str, expected: Any, doc: dict) -> bool:
         """Store ``doc`` only if the stored one's ``field`` is still ``expected``:
         a schedule's tick is claimed once, even by two processes on one data dir."""
+
+
+class SourceStore(QueueStore, RecordStore, Protocol):
+    """What ``Sources`` is given: both (sqlite.py on a data dir, jetstream.py on a cluster)."""
