@@ -327,6 +327,8 @@ class Schedules:
         claimed = dict(rule, _last=tick, _fired_at=now, _next=self._next(rule, max(now, tick)), _pending=mine)
         if not self.store.compare_and_set(RULE, rule["Name"], "_next", tick, claimed):
             return now + 0.05  # changed meanwhile, or another process fired this tick: read it again
+        if not await self.store.first(f"{rule['Arn']}|{tick!r}"):  # two won the compare-and-set: one goes on
+            return claimed["_next"]
         self.stats.setdefault(rule["Name"], {"fired": 0, "delivered": 0, "failed": 0})["fired"] += 1
         return await self._deliver(claimed, mine)
 
@@ -352,5 +354,8 @@ class Schedules:
                     raise  # the engine is away (503): the tick stays pending, delivered again after the lease
                 stats["failed"] += 1
                 log.warning("schedule %s: target %s failed: %s", rule["Name"], t["Id"], getattr(e, "message", e))
-        self.store.compare_and_set(RULE, rule["Name"], "_pending", pending, dict(rule, _pending=None))
+        # done: the latest record, whoever's claim of this tick it holds (two may have written one)
+        current = self.store.get_record(RULE, rule["Name"])
+        if current is not None and (current.get("_pending") or {}).get("tick") == tick:
+            self.store.compare_and_set(RULE, rule["Name"], "_pending", current["_pending"], dict(current, _pending=None))
         return rule["_next"]
