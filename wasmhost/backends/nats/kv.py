@@ -25,6 +25,7 @@ import logging
 import threading
 from typing import Any
 
+from .buckets import key_value
 from .engine import Engine
 
 log = logging.getLogger("wasmhost.cluster")
@@ -43,12 +44,7 @@ class JetStreamKV:
         self._kv: Any = engine.call(self._open(), timeout=engine.config.timeout_s * 5)
 
     async def _open(self) -> Any:
-        from nats.js.errors import BadRequestError
-        js = self.engine.js
-        try:
-            return await js.create_key_value(bucket=BUCKET, history=1, replicas=self.engine.config.replicas)
-        except BadRequestError:  # made by another node
-            return await js.key_value(BUCKET)
+        return await key_value(self.engine.js, BUCKET, self.engine.config.replicas)
 
     def get(self, store: str, key: str) -> bytes | None:
         with self._lock:

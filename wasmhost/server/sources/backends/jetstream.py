@@ -49,6 +49,7 @@ from typing import Any, Callable, Coroutine, TypeVar
 
 import msgpack
 
+from ....backends.nats.buckets import ensure, key_value
 from ....backends.nats.engine import Engine
 from ....backends.registry import Unavailable
 from . import Message, NewMessage
@@ -106,19 +107,12 @@ class JetStreamSources:
 
     # -- the records' mirror -------------------------------------------------------
     async def _setup(self) -> None:
-        from nats.js.errors import BadRequestError
-        js = self.engine.js
         from nats.js import api
-        r = self.engine.config.replicas
-        try:
-            self._kv = await js.create_key_value(bucket=BUCKET, history=1, replicas=r)
-        except BadRequestError:  # made by another node
-            self._kv = await js.key_value(BUCKET)
-        try:
-            await js.add_stream(api.StreamConfig(name=CLAIMS_STREAM, subjects=[CLAIMS_SUBJECT], num_replicas=r,
-                                                 storage=api.StorageType.FILE, duplicate_window=120.0, max_age=3600.0))
-        except BadRequestError:
-            pass
+        js, r = self.engine.js, self.engine.config.replicas
+        self._kv = await key_value(js, BUCKET, r)
+        await ensure(lambda: js.add_stream(api.StreamConfig(
+            name=CLAIMS_STREAM, subjects=[CLAIMS_SUBJECT], num_replicas=r, storage=api.StorageType.FILE,
+            duplicate_window=120.0, max_age=3600.0)), what=CLAIMS_STREAM)
         watcher = await self._kv.watchall()
         while True:
             entry = await watcher.updates(timeout=self.engine.config.timeout_s * 4)
