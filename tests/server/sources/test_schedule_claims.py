@@ -19,7 +19,7 @@ def _setup(tmp_path, lease_until: float):
     queues = Queues(store, "us-east-1")
     store.create_queue("ticks", {}, {})
     service = SimpleNamespace(region="us-east-1", cluster=None, started_at=0.0)
-    schedules = Schedules(service, store, queues)  # type: ignore[arg-type]
+    schedules = Schedules(service, store, queues)
     tick = time.time() - 30
     rule = {"Name": "r", "Arn": schedules.arn("r"), "ScheduleExpression": "rate(1 hour)", "State": "ENABLED",
             "EventBusName": "default", "_anchor": tick, "_last": tick, "_next": tick + 3600,

@@ -387,8 +387,14 @@ class JetStreamSources:
                     dead_letter: tuple[str, int, str] | None) -> Message | None:
         """A fetched delivery as a received message, hidden for ``visibility_s``; or
         None when it is not due yet (held back again) or goes to the dead-letter queue."""
-        fields = dict(zip(_FIELDS, msgpack.unpackb(msg.data)))
         md = msg.metadata
+        try:
+            fields = dict(zip(_FIELDS, msgpack.unpackb(msg.data)))
+            fields["id"], fields["body"], fields["md5"]  # noqa: B018 - present, or not a message of ours
+        except Exception:  # noqa: BLE001 - published to the subject by something else: dropped, said
+            log.warning("sources: message %s of %s is not an SQS message: dropped", md.sequence.stream, md.stream)
+            await nc.publish(msg.reply, b"+TERM")
+            return None
         now = time.time()
         not_before = fields.get("not_before")
         if not_before and not_before > now + 0.01:
