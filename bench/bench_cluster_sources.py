@@ -75,6 +75,7 @@ def main() -> int:
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "solo").mkdir()
         solo = Server(Path(tmp) / "solo" / "data").start()
         cluster = Cluster(Path(tmp) / "cluster").start()
         try:
@@ -82,6 +83,8 @@ def main() -> int:
             create(lambda_client(cluster.nodes[0].url), "echo", "echo")
             for n in cluster.nodes:
                 wait_for(lambda n=n: "echo" in get(f"{n.url}/wasmhost/cluster")["functions"], "echo everywhere")
+            round_on([solo.url], 600, "w")  # first runs of a process are slower: in no round
+            round_on([n.url for n in cluster.nodes], 600, "w")
             for i in range(args.rounds):
                 one = round_on([solo.url], args.messages, f"s{i}")
                 three = round_on([n.url for n in cluster.nodes], args.messages, f"c{i}")

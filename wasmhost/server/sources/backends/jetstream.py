@@ -13,11 +13,11 @@ guarded by a de-duplicated publish.
 **Messages.** A work-queue stream per queue (``WH_SQS_<name>``, ``max_age`` =
 MessageRetentionPeriod) and one durable pull consumer every node fetches from, so
 a message is handed to one receiver in the cluster. SQS's visibility timeout is
-JetStream's redelivery: a receive hides each message with ``nak(delay =
-VisibilityTimeout)``, ChangeMessageVisibility is another ``nak(delay)``,
-DeleteMessage is the ack (a work-queue stream then drops it), and a receiver that
-dies before it hid a message gives it back after the consumer's ``ack_wait`` (the
-queue's VisibilityTimeout, at least a second). The
+JetStream's redelivery: the shared consumer's ack wait is the queue's
+VisibilityTimeout (at least a second), so a receive hides what it took, and what a
+receiver killed meanwhile held comes back after it; a receive with a timeout of its
+own hides each message with ``nak(delay)``, as ChangeMessageVisibility does;
+DeleteMessage is the ack (a work-queue stream then drops the message). The
 receipt handle is the delivery's ack subject, so any node can delete or change
 what another received. ApproximateReceiveCount is the delivery count; past a
 redrive policy's maxReceiveCount the message is republished to the dead-letter
@@ -64,6 +64,16 @@ MAX_IN_FLIGHT = 120_000  # SQS's in-flight limit of a standard queue
 _FIELDS = ("id", "body", "attributes", "md5", "md5_attributes", "sent_at", "not_before", "source_arn")
 # an ack subject's tail after the consumer: v1 ``<delivered>.<sseq>.<cseq>.<ts>.<pending>``, v2 adds a token
 _TAIL = re.compile(r"\d+(\.\d+){4}(\.[A-Za-z0-9_-]+)?")
+
+
+def _ack_wait(attributes: dict[str, str]) -> float:
+    """The shared consumer's ack wait: the queue's VisibilityTimeout (at least 1 s)."""
+    return max(1.0, float(attributes.get("VisibilityTimeout", 30)))
+
+
+def _nak(delay_s: float) -> bytes:
+    """Redeliver after ``delay_s`` (at once for 0)."""
+    return b"-NAK " + json.dumps({"delay": int(delay_s * 1e9)}).encode() if delay_s > 0 else b"-NAK"
 
 
 def stream_of(queue: str) -> str:
@@ -234,7 +244,7 @@ class JetStreamSources:
             await js.add_stream(cfg)
         except BadRequestError:  # there already (made by another node, or kept from a crash)
             await js.update_stream(cfg)
-        ack_wait = max(1.0, float(attributes.get("VisibilityTimeout", 30)))
+        ack_wait = _ack_wait(attributes)
         consumer = api.ConsumerConfig(durable_name=CONSUMER, ack_policy=api.AckPolicy.EXPLICIT, ack_wait=ack_wait,
                                       max_ack_pending=MAX_IN_FLIGHT, max_deliver=-1, max_waiting=4096)
         try:  # (again with a changed VisibilityTimeout: an update)
@@ -352,7 +362,11 @@ class JetStreamSources:
                 if msgs and n > 1:
                     msgs += await self._pull(nc, queue, {"batch": n - 1, "no_wait": True},
                                              self.engine.config.timeout_s)
-            out = [m for m in [await self._take(nc, js, msg, visibility_s, dead_letter) for msg in msgs] if m]
+            q = self.get_queue(queue)
+            # a receive with the queue's own timeout needs no nak: the consumer's ack wait is that timeout
+            hide = visibility_s != _ack_wait(q["attributes"]) if q is not None else True
+            out = [m for m in [await self._take(nc, js, msg, visibility_s if hide else None, dead_letter)
+                               for msg in msgs] if m]
             if out or not msgs or time.time() >= until:
                 return out  # (all of them delayed or dead-lettered: poll again while there is time)
 
@@ -383,7 +397,7 @@ class JetStreamSources:
             await sub.unsubscribe()
         return out
 
-    async def _take(self, nc: Any, js: Any, msg: Any, visibility_s: float,
+    async def _take(self, nc: Any, js: Any, msg: Any, visibility_s: float | None,
                     dead_letter: tuple[str, int, str] | None) -> Message | None:
         """A fetched delivery as a received message, hidden for ``visibility_s``; or
         None when it is not due yet (held back again) or goes to the dead-letter queue."""
@@ -398,7 +412,7 @@ class JetStreamSources:
         now = time.time()
         not_before = fields.get("not_before")
         if not_before and not_before > now + 0.01:
-            await nc.publish(msg.reply, b"-NAK " + json.dumps({"delay": int((not_before - now) * 1e9)}).encode())
+            await nc.publish(msg.reply, _nak(not_before - now))
             return None
         receives = md.num_delivered - (1 if not_before else 0)
         if dead_letter is not None and receives > dead_letter[1]:  # received maxReceiveCount times already
@@ -409,8 +423,8 @@ class JetStreamSources:
                              headers={"Nats-Msg-Id": f"dlq.{md.stream}.{md.sequence.stream}"})
             await nc.request(msg.reply, b"+ACK", timeout=self.engine.config.timeout_s)
             return None
-        hide = b"-NAK " + json.dumps({"delay": int(visibility_s * 1e9)}).encode() if visibility_s > 0 else b"-NAK"
-        await nc.publish(msg.reply, hide)
+        if visibility_s is not None:  # (None: the consumer's ack wait hides it already)
+            await nc.publish(msg.reply, _nak(visibility_s))
         sent_at = float(fields["sent_at"])
         return Message(md.sequence.stream, fields["id"], fields["body"], fields["attributes"], fields["md5"],
                        fields["md5_attributes"], sent_at, receives, now if receives <= 1 else sent_at,
@@ -442,8 +456,7 @@ class JetStreamSources:
         return await self._settle(queue, receipts, b"+ACK")
 
     async def change_visibility(self, queue: str, receipt: str, visibility_s: float) -> bool | None:
-        payload = b"-NAK " + json.dumps({"delay": int(visibility_s * 1e9)}).encode() if visibility_s > 0 else b"-NAK"
-        return (await self._settle(queue, [receipt], payload))[0]
+        return (await self._settle(queue, [receipt], _nak(visibility_s)))[0]
 
     async def release(self, queue: str, receipts: list[str]) -> None:
         await self._settle(queue, receipts, b"-NAK")
