@@ -348,6 +348,8 @@ class JetStreamSources:
 
     async def receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
                       retention_s: float, wait_s: float = 0.0) -> list[Message]:
+        if self._nc is None:  # on the engine's connection (no own one): a call must end within its deadline
+            wait_s = min(wait_s, self.engine.config.timeout_s)
         return await self._data(lambda nc, js: self._receive(nc, js, queue, n, visibility_s, dead_letter, wait_s))
 
     async def _receive(self, nc: Any, js: Any, queue: str, n: int, visibility_s: float,
@@ -437,7 +439,7 @@ class JetStreamSources:
         seq, _, rest = receipt.partition(".")
         head, found, tail = rest.partition(f"{stream_of(queue)}.{CONSUMER}.")
         # v2 subjects put a domain and an account hash before the stream
-        if not seq.isdigit() or not found or not _TAIL.fullmatch(tail) or head.count(".") not in (0, 2) \
+        if not seq.isdigit() or not found or not _TAIL.fullmatch(tail) \
                 or not re.fullmatch(r"([A-Za-z0-9_-]+\.){2}|", head) or tail.split(".")[1] != seq:
             return None
         return "$JS.ACK." + rest
