@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backends.nats import ClusterConfig, ClusterStore, Engine, LedgerPublisher, StreamLedger
+from ..backends.nats.kv import JetStreamKV
 from .lambda_model.events import EventWorker
 from .lambda_model.names import LATEST
 
@@ -57,6 +58,7 @@ class Cluster:
         """Make ``service`` (built on ``self.store``) a cluster node."""
         self._service = service
         service.cluster = self
+        service.host.kv = JetStreamKV(self.engine)  # functions' key-value stores, before any is deployed
         service.events = ClusterEventWorker(service, service.events.retry_base_s, self.store)
         if service.host.ledger.path != ":memory:":
             self.publisher = LedgerPublisher(self.engine, Path(service.host.ledger.path))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..reply import Reply
 from . import lambda_routes, status
 from .adapters import QueueDestinations
+from .backends import SourceStore
 from .backends.sqlite import open_store
 from .mappings import Mappings
 from .protocol import AwsError, JsonService
@@ -32,7 +33,12 @@ log = logging.getLogger("wasmhost.sources")
 class Sources:
     def __init__(self, service: Service) -> None:
         self.service = service
-        self.store = open_store(service.registry.dir)
+        self.store: SourceStore
+        if service.cluster is not None:  # one set of queues, mappings and rules for the whole cluster
+            from .backends.jetstream import JetStreamSources
+            self.store = JetStreamSources(service.cluster.engine)
+        else:
+            self.store = open_store(service.registry.dir)
         self.queues = Queues(self.store, service.region)
         self.mappings = Mappings(service, self.store, self.queues)
         lambda_routes.register(service, self.mappings)
@@ -43,6 +49,8 @@ class Sources:
                                    seconds=os.environ.get("WASMHOST_SCHEDULE_SECONDS") == "1")
         self.apis: dict[str, JsonService] = {"AmazonSQS": self.queues.api(),
                                              "AWSEvents": self.schedules.api()}
+        if hasattr(self.store, "on_change"):  # another node changed a rule: the scheduler looks again
+            self.store.on_change = lambda kind: self.schedules.wake() if kind in ("rule", "target") else None
 
     async def dispatch(self, target: str, body: bytes, host: str) -> Reply:
         prefix, _, operation = target.partition(".")
@@ -54,12 +62,21 @@ class Sources:
         return await api.call(operation, body, {"host": host})
 
     async def start(self) -> None:
+        opening = getattr(self.store, "open", None)  # a cluster's data-plane connection, on this loop
+        if opening is not None:
+            try:
+                await opening()
+            except Exception as e:  # noqa: BLE001 - the engine is away: the control plane's connection serves
+                log.warning("sources: no connection of their own to the cluster (%r): sharing the engine's", e)
         self.mappings.start()
         self.schedules.start()
 
     async def stop(self) -> None:
         await self.schedules.stop()
         await self.mappings.stop()
+        closing = getattr(self.store, "aclose", None)
+        if closing is not None:
+            await closing()
         self.store.close()
 
 

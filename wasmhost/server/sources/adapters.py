@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     from .sqs import Queues
 
 
-def invoke_async(service: Service, function_arn: str, payload: bytes) -> str:
+async def invoke_async(service: Service, function_arn: str, payload: bytes, request_id: str | None = None) -> str:
     """Accept ``payload`` as an ``Event`` invocation of ``function_arn`` (a name,
     ARN or qualified ARN): durable when this returns, run by the async worker with
-    the function's retries and destinations. Returns the request id."""
-    request_id = str(uuid.uuid4())
-    service.accept_event(service.resolve(function_arn), payload, request_id)
+    the function's retries and destinations. Returns the request id (a cluster
+    de-duplicates a second accept of the same id)."""
+    request_id = request_id or str(uuid.uuid4())
+    await service.aaccept_event(service.resolve(function_arn), payload, request_id)
     return request_id
 
 

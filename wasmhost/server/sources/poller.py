@@ -110,22 +110,22 @@ class Acker:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        self.flush()  # what was processed before the stop is acknowledged
+        await self.flush()  # what was processed before the stop is acknowledged
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         if not self.pending:
             return
         pending, self.pending = self.pending, {}
         self.service.host.ledger.flush()
         for queue, receipts in pending.items():
-            self.queues.store.delete(queue, receipts)
+            await self.queues.store.delete(queue, receipts)
 
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
             try:
-                self.flush()
+                await self.flush()
             except Exception:  # the messages come back after their visibility timeout
                 log.exception("acknowledging processed messages")
 
@@ -172,12 +172,15 @@ class Poller:
         until = time.time() + window
         batch: list[Message] = []
         while len(batch) < size:
-            got = self.queues.receive(self.queue, q, size - len(batch))
-            batch += got
-            if len(batch) >= size or time.time() >= until:
+            left = until - time.time()
+            if batch and left <= 0:
                 break
+            # the first message waits up to the idle wait (a long poll), the rest the window
+            got = await self.queues.receive(self.queue, q, size - len(batch),
+                                            wait_s=max(left, 0.0) if batch else max(left, IDLE_WAIT_S))
             if not got:
-                await self.queues.wait_for_messages(self.queue, until)
+                break
+            batch += got
         return q, batch
 
     async def _once(self, backoff: float) -> float:
@@ -185,13 +188,12 @@ class Poller:
         if q is None:
             return MAX_BACKOFF_S
         if not batch:
-            await self.queues.wait_for_messages(self.queue, time.time() + IDLE_WAIT_S)
             return 0.0
         records = [record(m, self.doc["EventSourceArn"], self.queues.region) for m in batch]
         payload = json.dumps({"Records": records}).encode()
         while len(payload) > MAX_PAYLOAD and len(batch) > 1:  # give back the tail, uncounted
             cut = max(1, len(batch) // 2)
-            self.queues.store.release(self.queue, [r["receiptHandle"] for r in records[cut:]])
+            await self.queues.store.release(self.queue, [r["receiptHandle"] for r in records[cut:]])
             batch, records = batch[:cut], records[:cut]
             payload = json.dumps({"Records": records}).encode()
         receipts = {r["messageId"]: r["receiptHandle"] for r in records}
@@ -203,8 +205,7 @@ class Poller:
             self.in_flight -= len(batch)
         if failed in ("throttled", "unavailable"):
             self.stats[failed] += 1
-            self.queues.store.release(self.queue, list(receipts.values()))
-            self.queues.wake(self.queue)
+            await self.queues.store.release(self.queue, list(receipts.values()))
             return min(MAX_BACKOFF_S, max(0.05, backoff * 2))
         done = [h for i, h in receipts.items() if i not in failed]
         if done:

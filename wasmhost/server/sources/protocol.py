@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ...backends.registry import Unavailable
 from ..reply import Reply
 
 Handler = Callable[[dict, dict], Awaitable[dict | None]]  # (body, request context) -> output
@@ -69,7 +70,9 @@ class JsonService:
 
     def error(self, e: AwsError) -> Reply:
         headers = {"x-amzn-query-error": f"{e.query_code};{'Sender' if e.status < 500 else 'Receiver'}"} \
-            if e.query_code else None
+            if e.query_code else {}
+        if e.status == 503:
+            headers["Retry-After"] = "1"
         return self._reply(e.status, {"__type": f"{self.namespace}#{e.code}", "message": e.message}, headers)
 
     async def call(self, operation: str, raw: bytes, context: dict) -> Reply:
@@ -87,4 +90,7 @@ class JsonService:
             out = await handler(body, context)
         except AwsError as e:
             return self.error(e)
+        except Unavailable as e:  # a cluster's engine without quorum: SDKs retry a 503
+            return self.error(AwsError("ServiceUnavailable", f"The service is unavailable: {e}. Retry later.",
+                                       503, "ServiceUnavailable"))
         return self._reply(200, out or {})

@@ -1,24 +1,32 @@
 """EventBridge schedule rules over the JSON 1.1 protocol (``X-Amz-Target:
 AWSEvents.<Operation>``) and the scheduler that fires them.
 
-A tick is claimed with a compare-and-set on the rule's stored next-fire time
-before anything is delivered, so it fires at most once, even with two processes
-on one data dir; a tick that passed while the server was down is skipped at start,
-not replayed (as EventBridge). Lambda targets get EventBridge's scheduled-event
-document (or the target's ``Input``) as an asynchronous invocation, through
-``adapters.invoke_async``, so retries and destinations apply; SQS targets get it
-as a message."""
+A tick fires once per server, and once per cluster (``serve --cluster``: the
+rules live in the engine's replicated KV bucket, so any node's ``PutRule`` is seen
+by all). Every process's scheduler looks at every rule; a due tick is first
+*claimed* with a compare-and-set on the rule's stored next-fire time (one
+process wins), which also records it as pending under a lease; then delivered;
+then marked done. A claimer that dies mid-tick leaves the tick pending: when its
+lease ends, another process delivers it again. Deliveries carry ids derived
+from (rule, tick, target), which JetStream de-duplicates (``Nats-Msg-Id``), so a
+tick delivered twice still lands once: at least once, with de-duplication. A tick
+that passed while the whole server was down is skipped at start, not replayed
+(as EventBridge). Lambda targets get EventBridge's scheduled-event document (or
+the target's ``Input``) as an asynchronous invocation (retries and destinations
+apply); SQS targets get it as a message."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...backends.registry import Unavailable
 from ...errors import WasmhostError
 from ..errors import ApiError
 from . import adapters
@@ -37,6 +45,8 @@ ACCOUNT = "000000000000"
 NAME_RE = re.compile(r"[.\-_A-Za-z0-9]{1,64}")
 MAX_TARGETS = 5  # per rule, as EventBridge
 MAX_WAIT_S = 30.0
+LEASE_S = 10.0  # a claimed tick not marked done by then is delivered again by another process
+_IDS = uuid.UUID("6f1d7c1e-5b0a-4c57-9a43-7d0f4c2b8e11")  # the namespace of ticks' deterministic ids
 
 
 def validation(message: str) -> AwsError:
@@ -53,6 +63,14 @@ class Schedules:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.stats: dict[str, dict[str, int]] = {}
+        cluster = getattr(service, "cluster", None)
+        self.owner = cluster.config.node if cluster is not None else f"pid{os.getpid()}"
+
+    def wake(self) -> None:
+        """Look at the rules again now (another node changed one: thread-safe)."""
+        loop = self._task.get_loop() if self._task is not None else None
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
 
     def arn(self, name: str) -> str:
         return f"arn:aws:events:{self.service.region}:{ACCOUNT}:rule/{name}"
@@ -106,7 +124,8 @@ class Schedules:
         now = time.time()
         old = self.store.get_record(RULE, name) or {}
         rule = {"Name": name, "Arn": self.arn(name), "ScheduleExpression": expr.strip(), "State": state,
-                "EventBusName": "default", "_anchor": now, "_last": old.get("_last")}
+                "EventBusName": "default", "_anchor": now, "_last": old.get("_last"),
+                "_pending": old.get("_pending")}
         if desc is not None:
             rule["Description"] = desc
         if body.get("RoleArn"):
@@ -261,7 +280,8 @@ class Schedules:
         worker restarted while the others ran skips none: they were due after the
         server's start, and the running workers fire them)."""
         now = time.time()
-        cutoff = min(now, self.service.started_at)
+        # in a cluster other nodes fire while this one starts: only a tick nobody fired for a minute was missed
+        cutoff = min(now, self.service.started_at) if self.service.cluster is None else now - 2 * MAX_WAIT_S
         for rule in self.store.list_records(RULE):
             if rule.get("_next") is not None and rule["_next"] <= cutoff:
                 expected = rule["_next"]
@@ -271,16 +291,13 @@ class Schedules:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
-            now = time.time()
             soonest = None
             for rule in self.store.list_records(RULE):
-                due = rule.get("_next")
-                if due is not None and due <= now:
-                    try:
-                        due = self._fire(rule, now)
-                    except Exception:
-                        log.exception("schedule %s", rule["Name"])
-                        due = None
+                try:
+                    due = await self._step(rule, time.time())
+                except Exception:  # the engine away, a bug: this rule is looked at again shortly
+                    log.exception("schedule %s", rule["Name"])
+                    due = time.time() + 1.0
                 if due is not None:
                     soonest = due if soonest is None else min(soonest, due)
             wait = MAX_WAIT_S if soonest is None else min(MAX_WAIT_S, max(0.0, soonest - time.time()))
@@ -290,26 +307,55 @@ class Schedules:
                 except asyncio.TimeoutError:
                     pass
 
-    def _fire(self, rule: dict, now: float) -> float | None:
-        """Claim and deliver the due tick; returns the next one."""
-        tick = rule["_next"]
-        claimed = dict(rule, _last=tick, _fired_at=now, _next=self._next(rule, max(now, tick)))
+    async def _step(self, rule: dict, now: float) -> float | None:
+        """Fire ``rule``'s due tick, or finish one whose claimer died; returns when
+        to look at it again."""
+        pending = rule.get("_pending")
+        if pending is not None:
+            if pending["until"] > now:
+                return pending["until"]  # being delivered (by another process, or this one a moment ago)
+            log.warning("schedule %s: tick %s claimed by %s was not finished: delivering it again",
+                        rule["Name"], iso(pending["tick"]), pending["by"])
+            mine = {**pending, "by": self.owner, "until": now + LEASE_S}
+            if not self.store.compare_and_set(RULE, rule["Name"], "_pending", pending, dict(rule, _pending=mine)):
+                return now + 0.05  # another process took it over, or our view is stale: read again
+            return await self._deliver(dict(rule, _pending=mine), mine)
+        tick = rule.get("_next")
+        if tick is None or tick > now:
+            return tick
+        mine = {"tick": tick, "by": self.owner, "until": now + LEASE_S}
+        claimed = dict(rule, _last=tick, _fired_at=now, _next=self._next(rule, max(now, tick)), _pending=mine)
         if not self.store.compare_and_set(RULE, rule["Name"], "_next", tick, claimed):
-            return time.time()  # changed meanwhile, or another process fired this tick: read it again
+            return now + 0.05  # changed meanwhile, or another process fired this tick: read it again
+        if not await self.store.first(f"{rule['Arn']}|{tick!r}"):  # two won the compare-and-set: one goes on
+            return claimed["_next"]
+        self.stats.setdefault(rule["Name"], {"fired": 0, "delivered": 0, "failed": 0})["fired"] += 1
+        return await self._deliver(claimed, mine)
+
+    async def _deliver(self, rule: dict, pending: dict) -> float | None:
+        """Deliver the claimed tick to every target, then mark it done."""
+        tick = pending["tick"]
         stats = self.stats.setdefault(rule["Name"], {"fired": 0, "delivered": 0, "failed": 0})
-        stats["fired"] += 1
-        event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+        event_id = str(uuid.uuid5(_IDS, f"{rule['Arn']}|{tick!r}"))
+        event = {"version": "0", "id": event_id, "detail-type": "Scheduled Event", "source": "aws.events",
                  "account": ACCOUNT, "time": iso(tick), "region": self.service.region, "resources": [rule["Arn"]],
                  "detail": {}}
         for t in self.targets(rule["Name"]):
             payload = t["Input"] if t.get("Input") is not None else json.dumps(event)
+            delivery_id = str(uuid.uuid5(_IDS, f"{event_id}|{t['Id']}"))  # the same when delivered again
             try:
                 if t["Arn"].startswith("arn:aws:sqs:"):
-                    self.queues.send_internal(t["Arn"], payload)
+                    await self.queues.asend_internal(t["Arn"], payload, delivery_id)
                 else:
-                    adapters.invoke_async(self.service, t["Arn"], payload.encode())
+                    await adapters.invoke_async(self.service, t["Arn"], payload.encode(), delivery_id)
                 stats["delivered"] += 1
             except (ApiError, AwsError, WasmhostError) as e:  # a missing function or queue: a failed delivery
+                if isinstance(e, Unavailable) or getattr(e, "status", 400) >= 500:
+                    raise  # the engine is away (503): the tick stays pending, delivered again after the lease
                 stats["failed"] += 1
                 log.warning("schedule %s: target %s failed: %s", rule["Name"], t["Id"], getattr(e, "message", e))
-        return claimed["_next"]
+        # done: the latest record, whoever's claim of this tick it holds (two may have written one)
+        current = self.store.get_record(RULE, rule["Name"])
+        if current is not None and (current.get("_pending") or {}).get("tick") == tick:
+            self.store.compare_and_set(RULE, rule["Name"], "_pending", current["_pending"], dict(current, _pending=None))
+        return rule["_next"]

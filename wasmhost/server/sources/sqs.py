@@ -1,13 +1,13 @@
 """Amazon SQS (standard queues) over its JSON protocol, as current boto3 and the aws
 CLI speak it (``X-Amz-Target: AmazonSQS.<Operation>``). Queue URLs are
 ``http://HOST:PORT/000000000000/NAME``; ARNs ``arn:aws:sqs:REGION:000000000000:NAME``.
-Messages live in a ``QueueStore`` (SQLite by default): durable once a send returns.
+Messages live in a ``QueueStore`` (SQLite by default, JetStream in a cluster):
+durable once a send returns; long polls wait in the store.
 
 HTTP-free: ``Queues`` is also what the mapping poller and Lambda destinations use."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import itertools
@@ -15,7 +15,6 @@ import json
 import os
 import re
 import struct
-import time
 from typing import Any
 
 from .backends import Message, NewMessage, QueueStore
@@ -121,7 +120,6 @@ def _check_attributes(attrs: Any) -> tuple[dict | None, int]:
 class Queues:
     def __init__(self, store: QueueStore, region: str) -> None:
         self.store, self.region = store, region
-        self._waiters: dict[str, asyncio.Event] = {}
 
     # -- names ----------------------------------------------------------------------
     def arn(self, name: str) -> str:
@@ -145,17 +143,6 @@ class Queues:
         if q is None:
             raise no_queue()
         return name, q
-
-    def waiter(self, name: str) -> asyncio.Event:
-        ev = self._waiters.get(name)
-        if ev is None:
-            ev = self._waiters[name] = asyncio.Event()
-        return ev
-
-    def wake(self, name: str) -> None:
-        ev = self._waiters.get(name)
-        if ev is not None:
-            ev.set()
 
     # -- attributes -----------------------------------------------------------------
     def _checked_attributes(self, attrs: Any, current: dict[str, str] | None = None) -> dict[str, str]:
@@ -272,7 +259,6 @@ class Queues:
     async def delete_queue(self, body: dict, ctx: dict) -> None:
         name, _ = self._queue(body)
         self.store.delete_queue(name)
-        self.wake(name)
 
     async def purge_queue(self, body: dict, ctx: dict) -> None:
         name, _ = self._queue(body)
@@ -295,9 +281,8 @@ class Queues:
         if "Attributes" not in body:
             raise missing("Attributes")
         self.store.update_queue(name, self._checked_attributes(body["Attributes"], q["attributes"]))
-        self.wake(name)
 
-    def _new_message(self, entry: dict, q: dict) -> tuple[NewMessage, int]:
+    def _new_message(self, entry: dict, q: dict, msg_id: str | None = None) -> tuple[NewMessage, int]:
         body = entry.get("MessageBody")
         if not isinstance(body, str) or not body:
             raise missing("MessageBody")
@@ -313,7 +298,7 @@ class Queues:
         if size > limit:
             raise bad_value(f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes.")
         delay = _int(entry, "DelaySeconds", 0, 900, self.setting(q, "DelaySeconds"))
-        return NewMessage(message_id(), body, attrs, hashlib.md5(body.encode()).hexdigest(),
+        return NewMessage(msg_id or message_id(), body, attrs, hashlib.md5(body.encode()).hexdigest(),
                           md5_of_attributes(attrs) if attrs else None, delay or 0), size
 
     @staticmethod
@@ -326,8 +311,7 @@ class Queues:
     async def send_message(self, body: dict, ctx: dict) -> dict:
         name, q = self._queue(body)
         m, _ = self._new_message(body, q)
-        self.store.send(name, [m])
-        self.wake(name)
+        await self.store.asend(name, [m])
         return self._sent(m)
 
     def _batch(self, body: dict, limit: int = 10) -> list[dict]:
@@ -370,52 +354,42 @@ class Queues:
             raise AwsError("BatchRequestTooLong", f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. "
                            f"You have sent {total} bytes.", query_code="AWS.SimpleQueueService.BatchRequestTooLong")
         if ok:
-            self.store.send(name, [m for _, m in ok])
-            self.wake(name)
+            await self.store.asend(name, [m for _, m in ok])
         return {"Successful": [{"Id": i, **self._sent(m)} for i, m in ok], "Failed": failed}
 
-    def send_internal(self, arn: str, body: str) -> None:
-        """A message from inside the host (a Lambda destination, a schedule's target)."""
+    def _internal(self, arn: str, body: str, msg_id: str | None) -> tuple[str, NewMessage]:
         name = self.name_of_arn(arn)
         q = self.store.get_queue(name) if name else None
         if name is None or q is None:
             raise no_queue()
-        m, _ = self._new_message({"MessageBody": body}, q)
+        return name, self._new_message({"MessageBody": body}, q, msg_id)[0]
+
+    def send_internal(self, arn: str, body: str, msg_id: str | None = None) -> None:
+        """A message from inside the host (a Lambda destination); ``msg_id``, when
+        given, is its MessageId and de-duplication key."""
+        name, m = self._internal(arn, body, msg_id)
         self.store.send(name, [m])
-        self.wake(name)
 
-    def receive(self, name: str, q: dict, n: int, visibility_s: float | None = None) -> list[Message]:
+    async def asend_internal(self, arn: str, body: str, msg_id: str | None = None) -> None:
+        """``send_internal`` for a coroutine (a schedule's target)."""
+        name, m = self._internal(arn, body, msg_id)
+        await self.store.asend(name, [m])
+
+    async def receive(self, name: str, q: dict, n: int, visibility_s: float | None = None,
+                      wait_s: float = 0.0) -> list[Message]:
         vt = self.setting(q, "VisibilityTimeout") if visibility_s is None else visibility_s
-        return self.store.receive(name, n, vt, self.dead_letter(name, q), self.setting(q, "MessageRetentionPeriod"))
-
-    async def wait_for_messages(self, name: str, until: float) -> None:
-        """Until a send wakes this queue, a hidden or delayed message is due, or ``until``."""
-        ev = self.waiter(name)
-        ev.clear()
-        nxt = self.store.next_visible_at(name)
-        now = time.time()
-        if nxt is not None and nxt <= now:
-            return  # something is visible already (sent by another process, say)
-        timeout = min(until, nxt if nxt is not None and nxt > now else until) - now
-        if timeout > 0:
-            try:
-                await asyncio.wait_for(ev.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
+        return await self.store.receive(name, n, vt, self.dead_letter(name, q),
+                                        self.setting(q, "MessageRetentionPeriod"), wait_s)
 
     async def receive_message(self, body: dict, ctx: dict) -> dict:
         name, q = self._queue(body)
         n = _int(body, "MaxNumberOfMessages", 1, 10, 1) or 1
         vt = _int(body, "VisibilityTimeout", 0, 43200)
         wait = _int(body, "WaitTimeSeconds", 0, 20, self.setting(q, "ReceiveMessageWaitTimeSeconds")) or 0
-        until = time.time() + wait
-        while True:
-            msgs = self.receive(name, q, n, vt)
-            if msgs or time.time() >= until:
-                break
-            await self.wait_for_messages(name, until)
-            name, q = self._queue(body)  # still there?
+        msgs = await self.receive(name, q, n, vt, wait)
         if not msgs:
+            if wait:
+                self._queue(body)  # deleted while we waited?
             return {}
         wanted = set(strings(body, "AttributeNames")) | set(strings(body, "MessageSystemAttributeNames"))
         names = strings(body, "MessageAttributeNames")
@@ -451,14 +425,14 @@ class Queues:
         receipt = body.get("ReceiptHandle")
         if not isinstance(receipt, str) or not receipt:
             raise missing("ReceiptHandle")
-        if self.store.delete(name, [receipt])[0] is None:
+        if (await self.store.delete(name, [receipt]))[0] is None:
             raise AwsError("ReceiptHandleIsInvalid", f'The input receipt handle "{receipt}" is not a valid '
                            "receipt handle.", query_code="ReceiptHandleIsInvalid")
 
     async def delete_message_batch(self, body: dict, ctx: dict) -> dict:
         name, _ = self._queue(body)
         entries = self._batch(body)
-        results = self.store.delete(name, [str(e.get("ReceiptHandle", "")) for e in entries])
+        results = await self.store.delete(name, [str(e.get("ReceiptHandle", "")) for e in entries])
         ok, failed = [], []
         for e, r in zip(entries, results):
             if r is None:
@@ -476,25 +450,24 @@ class Queues:
             raise missing("ReceiptHandle")
         if "VisibilityTimeout" not in body:
             raise missing("VisibilityTimeout")
-        self._change(name, receipt, _int(body, "VisibilityTimeout", 0, 43200) or 0)
+        await self._change(name, receipt, _int(body, "VisibilityTimeout", 0, 43200) or 0)
 
-    def _change(self, name: str, receipt: str, timeout: int) -> None:
-        r = self.store.change_visibility(name, receipt, timeout)
+    async def _change(self, name: str, receipt: str, timeout: int) -> None:
+        r = await self.store.change_visibility(name, receipt, timeout)
         if r is None:
             raise AwsError("ReceiptHandleIsInvalid", f'The input receipt handle "{receipt}" is not a valid '
                            "receipt handle.", query_code="ReceiptHandleIsInvalid")
         if not r:
             raise AwsError("MessageNotInflight", "The message referred to is not in flight.",
                            query_code="AWS.SimpleQueueService.MessageNotInflight")
-        if timeout == 0:
-            self.wake(name)
 
     async def change_message_visibility_batch(self, body: dict, ctx: dict) -> dict:
         name, _ = self._queue(body)
         ok, failed = [], []
         for e in self._batch(body):
             try:
-                self._change(name, str(e.get("ReceiptHandle", "")), _int(e, "VisibilityTimeout", 0, 43200, 0) or 0)
+                await self._change(name, str(e.get("ReceiptHandle", "")),
+                                   _int(e, "VisibilityTimeout", 0, 43200, 0) or 0)
                 ok.append({"Id": e["Id"]})
             except AwsError as err:
                 failed.append({"Id": e["Id"], "SenderFault": True, "Code": err.query_code or err.code,

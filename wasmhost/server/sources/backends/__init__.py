@@ -1,7 +1,7 @@
 """Where event sources keep their state, behind small interfaces: queues and their
 messages, event source mappings, schedules. ``sqlite`` is the single-node and edge
-default (one WAL file in the data dir); a NATS JetStream backend (work-queue streams,
-KV) implements the same protocols for a cluster."""
+default (one WAL file in the data dir); ``nats`` implements the same protocols on a
+NATS JetStream cluster (``serve --cluster``: a stream per queue, a KV bucket of records)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ class NewMessage(NamedTuple):
 
 
 class QueueStore(Protocol):
+    """Queues and their messages. The control plane's calls (queues, counts) are
+    synchronous: a cluster backend waits for its engine's quorum there, as the
+    registry does. The message path is asynchronous (a cluster's receive
+    long-polls the engine) but for ``send``, which the async worker's Lambda
+    destinations call from synchronous code; ``asend`` is the same for a coroutine."""
+
     def create_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str]) -> dict | None:
         """None when created; the existing record when the name is taken."""
     def get_queue(self, name: str) -> dict | None: ...
@@ -41,21 +47,25 @@ class QueueStore(Protocol):
     def update_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str] | None = None) -> None: ...
     def delete_queue(self, name: str) -> None: ...
     def purge(self, name: str) -> int: ...
-    def send(self, queue: str, messages: list[NewMessage]) -> None:
-        """All of them durable, in one transaction, once this returns."""
-    def receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
-                retention_s: float) -> list[Message]:
-        """Up to ``n`` visible messages, hidden for ``visibility_s``. With
-        ``dead_letter = (queue, maxReceiveCount, source_arn)`` a message already
-        received that often moves there instead of being handed out again."""
-    def delete(self, queue: str, receipts: list[str]) -> list[bool | None]:
-        """Per receipt: True deleted, False stale (already deleted or received again), None malformed."""
-    def change_visibility(self, queue: str, receipt: str, visibility_s: float) -> bool | None: ...
-    def release(self, queue: str, receipts: list[str]) -> None:
-        """Visible again at once, this receive not counted (a throttled delivery)."""
     def counts(self, queue: str) -> tuple[int, int, int]:
-        """(visible, in flight, delayed)."""
-    def next_visible_at(self, queue: str) -> float | None: ...
+        """(visible, in flight, delayed): approximate, as SQS's are."""
+    def send(self, queue: str, messages: list[NewMessage]) -> None:
+        """All of them durable once this returns. A message's ``id`` is also its
+        de-duplication key where the backend has one (a schedule's tick delivered
+        again after a crash)."""
+    async def asend(self, queue: str, messages: list[NewMessage]) -> None: ...
+    async def receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
+                      retention_s: float, wait_s: float = 0.0) -> list[Message]:
+        """Up to ``n`` visible messages, hidden for ``visibility_s``; waits up to
+        ``wait_s`` for the first (long polling). With ``dead_letter = (queue,
+        maxReceiveCount, source_arn)`` a message already received that often moves
+        there instead of being handed out again."""
+    async def delete(self, queue: str, receipts: list[str]) -> list[bool | None]:
+        """Per receipt: True deleted, False stale (already deleted or received again), None malformed."""
+    async def change_visibility(self, queue: str, receipt: str, visibility_s: float) -> bool | None: ...
+    async def release(self, queue: str, receipts: list[str]) -> None:
+        """Visible again at once, this receive not counted (a throttled delivery)."""
+    def close(self) -> None: ...
 
 
 class RecordStore(Protocol):
@@ -68,3 +78,10 @@ class RecordStore(Protocol):
     def compare_and_set(self, kind: str, key: str, field: str, expected: Any, doc: dict) -> bool:
         """Store ``doc`` only if the stored one's ``field`` is still ``expected``:
         a schedule's tick is claimed once, even by two processes on one data dir."""
+    async def first(self, key: str) -> bool:
+        """True for the first caller with ``key`` (within minutes): a second guard on a
+        claim, for engines whose compare-and-set can let two concurrent writers win."""
+
+
+class SourceStore(QueueStore, RecordStore, Protocol):
+    """What ``Sources`` is given: both (sqlite.py on a data dir, jetstream.py on a cluster)."""

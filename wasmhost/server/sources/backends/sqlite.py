@@ -3,10 +3,13 @@ data dir. A write is durable against a killed process once its call returns
 (WAL, ``synchronous=NORMAL``). Every call is one short transaction on the event
 loop's thread (tens of µs), so no lock is needed beyond SQLite's own, and two
 processes on one data dir still claim each message and each tick only once
-(``UPDATE … RETURNING``, compare-and-set)."""
+(``UPDATE … RETURNING``, compare-and-set). A long poll waits on an event this
+process sets when it sends (or a message comes due); another process's sends are
+seen at the next due time or the end of the wait."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -64,6 +67,7 @@ class SqliteSources:
                                               daemon=True)
         self._checkpointer.start()
         self._swept: dict[str, float] = {}
+        self._waiters: dict[str, asyncio.Event] = {}
         self._queues: dict[str, dict | None] = {}
         self._version = -1
 
@@ -131,17 +135,44 @@ class SqliteSources:
         else:
             self._db.execute("UPDATE queues SET attributes = ?, tags = ?, modified = ? WHERE name = ?",
                              (json.dumps(attributes), json.dumps(tags), time.time(), name))
+        self._wake(name)
 
     def delete_queue(self, name: str) -> None:
         self._queues.pop(name, None)
         with self._tx() as db:
             db.execute("DELETE FROM messages WHERE queue = ?", (name,))
             db.execute("DELETE FROM queues WHERE name = ?", (name,))
+        self._wake(name)
 
     def purge(self, name: str) -> int:
         return self._db.execute("DELETE FROM messages WHERE queue = ?", (name,)).rowcount
 
     # -- messages -------------------------------------------------------------------
+    def _wake(self, queue: str) -> None:
+        ev = self._waiters.get(queue)
+        if ev is not None:
+            ev.set()
+
+    async def _wait(self, queue: str, until: float) -> None:
+        """Until a send here wakes ``queue``, a hidden or delayed message is due, or ``until``."""
+        ev = self._waiters.get(queue)
+        if ev is None:
+            ev = self._waiters[queue] = asyncio.Event()
+        ev.clear()
+        nxt = self.next_visible_at(queue)
+        now = time.time()
+        if nxt is not None and nxt <= now:
+            return  # something is visible already (sent by another process, say)
+        timeout = min(until, nxt if nxt is not None and nxt > now else until) - now
+        if timeout > 0:
+            try:
+                await asyncio.wait_for(ev.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    async def asend(self, queue: str, messages: list[NewMessage]) -> None:
+        self.send(queue, messages)
+
     def send(self, queue: str, messages: list[NewMessage]) -> None:
         now = time.time()
         with self._tx() as db:
@@ -150,9 +181,21 @@ class SqliteSources:
                 " VALUES (?,?,?,?,?,?,?,?)",
                 [(queue, m.id, m.body, json.dumps(m.attributes) if m.attributes else None, m.md5,
                   m.md5_attributes, now, now + m.delay_s) for m in messages])
+        self._wake(queue)
 
-    def receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
-                retention_s: float) -> list[Message]:
+    async def receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
+                      retention_s: float, wait_s: float = 0.0) -> list[Message]:
+        until = time.time() + wait_s
+        while True:
+            got = self._receive(queue, n, visibility_s, dead_letter, retention_s)
+            if got or time.time() >= until:
+                return got
+            await self._wait(queue, until)
+            if self.get_queue(queue) is None:
+                return []
+
+    def _receive(self, queue: str, n: int, visibility_s: float, dead_letter: tuple[str, int, str] | None,
+                 retention_s: float) -> list[Message]:
         now = time.time()
         with self._tx() as db:
             if now - self._swept.get(queue, 0.0) > 10.0:
@@ -187,7 +230,7 @@ class SqliteSources:
         if row is not None and row[0] < cutoff:
             db.execute("DELETE FROM messages WHERE queue = ? AND sent_at < ?", (queue, cutoff))
 
-    def delete(self, queue: str, receipts: list[str]) -> list[bool | None]:
+    async def delete(self, queue: str, receipts: list[str]) -> list[bool | None]:
         parsed = [_parse_receipt(r) for r in receipts]
         out: list[bool | None] = []
         with self._tx() as db:
@@ -199,16 +242,18 @@ class SqliteSources:
                 out.append(cur.rowcount == 1)
         return out
 
-    def change_visibility(self, queue: str, receipt: str, visibility_s: float) -> bool | None:
+    async def change_visibility(self, queue: str, receipt: str, visibility_s: float) -> bool | None:
         p = _parse_receipt(receipt)
         if p is None:
             return None
         now = time.time()
         cur = self._db.execute("UPDATE messages SET visible_at = ? WHERE seq = ? AND queue = ? AND receipt = ?"
                                " AND visible_at > ?", (now + visibility_s, p[0], queue, p[1], now))
+        if visibility_s == 0:
+            self._wake(queue)
         return cur.rowcount == 1
 
-    def release(self, queue: str, receipts: list[str]) -> None:
+    async def release(self, queue: str, receipts: list[str]) -> None:
         now = time.time()
         with self._tx() as db:
             for r in receipts:
@@ -216,6 +261,7 @@ class SqliteSources:
                 if p is not None:
                     db.execute("UPDATE messages SET visible_at = ?, receives = MAX(receives - 1, 0), receipt = NULL"
                                " WHERE seq = ? AND queue = ? AND receipt = ?", (now, p[0], queue, p[1]))
+        self._wake(queue)
 
     def counts(self, queue: str) -> tuple[int, int, int]:
         now = time.time()
@@ -252,6 +298,9 @@ class SqliteSources:
                 return False
             db.execute("UPDATE records SET doc = ? WHERE kind = ? AND key = ?", (json.dumps(doc), kind, key))
         return True
+
+    async def first(self, key: str) -> bool:
+        return True  # compare_and_set is one transaction here: it claimed alone
 
 
 class _Tx:
