@@ -99,7 +99,7 @@ class ComponentSandbox(GuestState):
         wasi.stdout_custom = self.log_sink
         wasi.stderr_custom = self.log_sink
         for host_dir, guest_dir in abi.mounts:
-            wasi.preopen_dir(host_dir, guest_dir, fs_mutable=False)
+            wasi.preopen_dir(host_dir, guest_dir, fs_mutable=guest_dir in abi.writable)
         self.tmp_dir = tempfile.mkdtemp(prefix="wasmhost-tmp-", dir=abi.tmp_root())
         wasi.preopen_dir(self.tmp_dir, "/tmp")
         store.set_wasi(wasi)
@@ -215,8 +215,10 @@ class RuntimeABI:
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
                  mounts: Sequence[tuple[str, str]] = (), source: str | None = None, entry: str = "",
-                 native: dict | None = None, tmp_root: Path | None = None, grants: Grants) -> None:
+                 native: dict | None = None, tmp_root: Path | None = None, grants: Grants,
+                 writable: Sequence[str] = ()) -> None:
         self.grants = grants
+        self.writable = frozenset(writable)  # guest folders mounted writable (runtimes/bytecode.py)
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.config = config
         self.mounts = list(mounts)
@@ -266,7 +268,8 @@ class RuntimeABI:
                 "invoked_function_arn": arn if version == "$LATEST" else f"{arn}:{version}",
                 "memory_limit_in_mb": cfg.memory_mb, "log_group_name": group, "log_stream_name": log_stream,
                 "entry": self.entry, "log_format": cfg.log_format, "log_level": cfg.log_level if cfg.log_format == "JSON" else None, "env": env, "native": self.native,
-                "path": [m[1] for m in self.mounts if m[1].startswith(TASK_ROOT + "/")]}
+                # sys.path after the code and layers: the requirements, then the bundled SDK
+                "path": [m[1] for m in self.mounts if m[1].startswith((TASK_ROOT + "/", "/var/lang/"))]}
 
     def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> ComponentSandbox:
         return ComponentSandbox(self, fuel, ticks, timeout_ns, meta)

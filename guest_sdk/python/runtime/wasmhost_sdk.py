@@ -19,6 +19,7 @@ an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is i
 import http.client
 import importlib
 import importlib.abc
+import importlib.machinery
 import io
 import json
 import sys
@@ -240,11 +241,44 @@ def _patch_requests(adapters):
     adapters.HTTPAdapter.send = send_
 
 
-class _PatchRequests(importlib.abc.MetaPathFinder):
-    """Patches ``requests.adapters`` as it is imported from the function's packages."""
+# -- import hooks ------------------------------------------------------------------------------
+_AFTER: dict = {}  # module name -> [patch(module)], run once the module has been executed
+_STANDINS: dict = {}  # module name -> fill(module): a module of ours answers the import instead
+
+
+def after_import(name, patch):
+    """Run ``patch(module)`` once ``name`` is imported from the function's packages
+    (whatever finder finds it: the code, its requirements, layers, the bundled SDK)."""
+    _AFTER.setdefault(name, []).append(patch)
+
+
+def stand_in(name, fill):
+    """Answer ``import name`` with a new module that ``fill(module)`` completes (for a
+    module whose own code cannot load in the sandbox)."""
+    _STANDINS[name] = fill
+
+
+class _StandInLoader(importlib.abc.Loader):
+    def __init__(self, fill):
+        self.fill = fill
+
+    def create_module(self, spec):
+        return None  # the default: a plain module
+
+    def exec_module(self, module):
+        self.fill(module)
+
+
+class _ImportHooks(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path``: serves ``stand_in`` and ``after_import``; passes
+    every other name on at the cost of two dictionary lookups."""
 
     def find_spec(self, name, path, target=None):
-        if name != "requests.adapters":
+        fill = _STANDINS.get(name)
+        if fill is not None:
+            return importlib.machinery.ModuleSpec(name, _StandInLoader(fill), origin=__file__)
+        patches = _AFTER.get(name)
+        if patches is None:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -255,7 +289,8 @@ class _PatchRequests(importlib.abc.MetaPathFinder):
 
                 def exec_module(module):
                     run(module)
-                    _patch_requests(module)
+                    for patch in patches:
+                        patch(module)
                 spec.loader.exec_module = exec_module
                 return spec
         return None
@@ -267,10 +302,11 @@ def install():
     http.client.HTTPSConnection = HTTPSConnection
     urllib.request.HTTPSHandler = HTTPSHandler
     urllib.request._opener = None  # rebuilt with the HTTPS handler on first use
-    if not any(isinstance(f, _PatchRequests) for f in sys.meta_path):
-        sys.meta_path.insert(0, _PatchRequests())
-    import wasmhost_botocore  # boto3/botocore send through the host too
-    wasmhost_botocore.install()
+    if not any(isinstance(f, _ImportHooks) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ImportHooks())
+        after_import("requests.adapters", _patch_requests)
+        import wasmhost_botocore  # boto3/botocore send through the host too
+        wasmhost_botocore.install()
 
 
 # -- key-value state ---------------------------------------------------------------------------------
