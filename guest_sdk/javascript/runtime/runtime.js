@@ -134,11 +134,17 @@ function installGlobals() {
 }
 
 // -- require, for the bundle's external (built-in) modules --------------------------------
+// Lambda's Node.js runtimes include the AWS SDK for JavaScript v3; this one does not: its
+// HTTP handler needs Node's http/https and fs, which the sandbox does not have.
+const NO_AWS_SDK = "wasmhost's nodejs20.x runtime does not include the AWS SDK for JavaScript v3 that Lambda's "
+  + "does (nor can a packaged copy reach AWS: it needs Node's http and fs): call the service's API with fetch, "
+  + "which goes through the host (allowed_hosts), or write this function in Python, where boto3 is included";
 function require(name) {
   const key = String(name).replace(/^node:/, "");
   const mod = BUILTINS[key];
   if (mod === undefined) {
-    const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`);
+    const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`
+      + (/^@aws-sdk\//.test(key) ? `\n${NO_AWS_SDK}` : ""));
     err.code = "MODULE_NOT_FOUND";
     throw err;
   }
