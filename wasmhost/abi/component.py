@@ -40,6 +40,9 @@ from .sandbox import classify
 
 RUNTIME_DIR = "/var/runtime"
 TASK_ROOT = "/var/task"
+# Lambda's Init phase (importing the handler's module) may take 10 s whatever the function's
+# timeout: code that imports boto3 and makes its clients at module level fits a 3 s timeout
+INIT_MS = 10_000
 
 
 def _linker(engine) -> wc.Linker:
@@ -104,7 +107,7 @@ class ComponentSandbox(GuestState):
         wasi.preopen_dir(self.tmp_dir, "/tmp")
         store.set_wasi(wasi)
         self.fuel_budget, self.ticks = INIT_FUEL, ticks
-        self._limits(ticks)
+        self._limits(max(ticks, -(-ticks * INIT_MS // max(1, abi.config.timeout_ms))))  # Lambda's Init: 10 s
         try:
             inst = _linker(abi.engine).instantiate(store, abi.component)
             init = ffi.ComponentFunc(inst.get_func(store, "init"), store, "s" * len(abi.init_args("")))
@@ -211,6 +214,7 @@ class RuntimeABI:
     uses_context = True
     pooled = True
     speculative = False
+    init_ns = INIT_MS * 1_000_000  # the epoch ticker runs at least this long for an instance's init
     capabilities = capabilities.ALL  # the WIT world imports every capability's interface
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
