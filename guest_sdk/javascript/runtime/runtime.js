@@ -7,10 +7,12 @@
 import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
 import { setCodeFile, stackLines } from "./format.js";
+import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 
 const TASK_ROOT = "/var/task";
+installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
 let handler = null;
 let requestId = undefined;
 let config = {};
