@@ -4,8 +4,8 @@
     kv.set("visits", b"1"); kv.get("visits") -> b"1" | None; kv.delete("visits"); kv.keys(prefix="")
     shared = kv.store("sessions")   # a named store granted in FunctionConfig.kv_stores
 
-Outbound HTTP needs no import: ``urllib.request``, ``http.client`` and ``requests``
-(from requirements.txt) go through the host, which checks the function's
+Outbound HTTP needs no import: ``urllib.request``, ``http.client``, ``urllib3`` and
+``requests`` (from requirements.txt) go through the host, which checks the function's
 ``allowed_hosts`` and does TLS with certificate checks. A refused request raises
 ``OutboundRefused`` (a ``PermissionError``; urllib wraps it in ``URLError``, requests
 in ``ConnectionError``), whose message names the host and the setting to change.
@@ -209,6 +209,39 @@ class HTTPSHandler(urllib.request.AbstractHTTPHandler):
     https_request = urllib.request.AbstractHTTPHandler.do_request_
 
 
+def _patch_urllib3_connection(module):
+    """``urllib3`` (importable without packaging, as on Lambda, with boto3): its
+    connections get the host's stand-in socket; the rest, ``http.client`` underneath,
+    is the same as for ``urllib``. Without ``ssl`` urllib3 has no HTTPS connection (a
+    ``DummyConnection`` that refuses): this one takes its place, and TLS with its
+    certificate checks is the host's."""
+    import inspect
+    accepted = set(inspect.signature(module.HTTPConnection.__init__).parameters)
+
+    class HTTPSConnection(module.HTTPConnection):
+        default_port = http.client.HTTPS_PORT
+        is_verified = True  # by the host
+        proxy_is_verified = None
+
+        def __init__(self, host, port=None, **kwargs):  # drops the TLS settings urllib3 passes
+            super().__init__(host, port, **{k: v for k, v in kwargs.items() if k in accepted})
+
+        def set_cert(self, *args, **kwargs):
+            pass
+
+    def connect(self):
+        scheme = "https" if isinstance(self, HTTPSConnection) else "http"
+        self.sock = _HostSocket(scheme, self.host, self.port)
+
+    module.HTTPConnection.connect = connect
+    module.HTTPSConnection = HTTPSConnection
+
+
+def _patch_urllib3_pool(module):
+    # a stand-in socket carries one exchange: a pooled connection always takes a new one
+    module.is_connection_dropped = lambda conn: True
+
+
 def _patch_requests(adapters):
     """``requests``: send through the host instead of urllib3's sockets."""
     from requests.models import Response
@@ -305,6 +338,8 @@ def install():
     if not any(isinstance(f, _ImportHooks) for f in sys.meta_path):
         sys.meta_path.insert(0, _ImportHooks())
         after_import("requests.adapters", _patch_requests)
+        after_import("urllib3.connection", _patch_urllib3_connection)
+        after_import("urllib3.connectionpool", _patch_urllib3_pool)
         import wasmhost_botocore  # boto3/botocore send through the host too
         wasmhost_botocore.install()
 
