@@ -10,14 +10,12 @@ import base64
 import gzip
 import hashlib
 import hmac
-import io
 import json
 import urllib.request
-import zipfile
 
 import pytest
 
-from live import Server, lambda_client
+from live import Server, lambda_client, zip_files
 from s3live import s3_client
 
 
@@ -45,20 +43,12 @@ def api(server):
     return lambda_client(server.url)
 
 
-def zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 def create(api, name, runtime, handler, files, **kw):
     need = "componentize_py" if runtime.startswith("python") else None
     if need:
         pytest.importorskip(need, reason="componentize-py builds the Python runtime (.ci/run installs it)")
     api.create_function(FunctionName=name, Runtime=runtime, Role="arn:aws:iam::000000000000:role/r",
-                        Handler=handler, Code={"ZipFile": zipped(files)}, Timeout=kw.pop("Timeout", 30), **kw)
+                        Handler=handler, Code={"ZipFile": zip_files(files)}, Timeout=kw.pop("Timeout", 30), **kw)
 
 
 def invoke(api, name, event):

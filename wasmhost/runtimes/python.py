@@ -13,6 +13,7 @@ import importlib.metadata
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -211,8 +212,7 @@ def _closure(names: tuple[str, ...]) -> list:
         found[name] = dist
         for req in dist.requires or []:
             if ";" not in req:  # an extra's or another platform's requirement
-                todo.append(req.replace("(", " ").replace(">", " ").replace("<", " ").replace("=", " ")
-                            .replace("!", " ").replace("~", " ").replace("[", " ").split()[0])
+                todo.append(re.split(r"[\s(<>=!~\[]", req.strip(), maxsplit=1)[0])
     return sorted(found.values(), key=lambda d: d.metadata["Name"].lower())
 
 
@@ -229,29 +229,23 @@ def _bundled_sdk(cache: Path) -> Path | None:
     if not dists:
         return None
     key = hashlib.sha256(" ".join(f"{d.metadata['Name']}=={d.version}" for d in dists).encode()).hexdigest()[:24]
-    target = cache / "python-sdk" / key
-    if target.is_dir():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+    from .deploy import staged
+
+    def fill(dest: Path) -> None:
+        dest.mkdir()
         for dist in dists:
             for rel in dist.files or []:
                 if rel.parts[0] in ("..", "/") or rel.suffix in NATIVE + (".pyc",) or "__pycache__" in rel.parts:
                     continue  # scripts installed to bin/, native code, the host's bytecode
-                src, dest = Path(str(dist.locate_file(rel))), Path(tmp) / rel
+                src, out = Path(str(dist.locate_file(rel))), dest / rel
                 if not src.is_file():
                     continue
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                out.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    os.link(src, dest)
+                    os.link(src, out)
                 except OSError:
-                    shutil.copyfile(src, dest)
-        try:
-            os.rename(tmp, target)
-        except OSError:  # made by another process meanwhile
-            pass
-        os.makedirs(tmp, exist_ok=True)
-    return target
+                    shutil.copyfile(src, out)
+    return staged(cache / "python-sdk", key, fill)
 
 
 def bundled_sdk() -> Path | None:
