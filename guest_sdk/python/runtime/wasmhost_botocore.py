@@ -2,9 +2,9 @@
 
 botocore sends with urllib3 over sockets and imports ``ssl`` names at import time
 (``botocore.httpsession``); the sandbox has neither sockets nor ``ssl``. When a
-function imports botocore (with boto3 in its requirements.txt), this module stands
-in for ``botocore.httpsession``: its ``URLLib3Session`` sends each prepared request
-through the host's outbound-HTTP capability (``wasmhost_sdk.send``), where the
+function imports botocore (the runtime's bundled boto3 or its own), this module
+stands in for ``botocore.httpsession`` (``wasmhost_sdk.stand_in``): its
+``URLLib3Session`` sends each prepared request through the host's outbound-HTTP capability (``wasmhost_sdk.send``), where the
 allow-list, TLS checks, the invocation's deadline and byte metering apply like for
 any request. Everything above the session (signing, retries, parsing, paginators,
 ``boto3.resource``, ``s3.download_file``) is botocore's own.
