@@ -293,3 +293,41 @@ def test_a_callback_handler_that_does_not_wait_leaves_its_timers_frozen(jhost, t
     import time
     time.sleep(0.15)
     assert jhost.invoke("nowait", {}).value == 1
+
+
+def test_node_timeouts_zlib_and_intl_as_on_lambda(jhost, tmp_path):
+    """What real handlers call that StarlingMonkey and unenv lack: Node's Timeout object,
+    zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC."""
+    src = write(tmp_path, "index.js", """
+        const zlib = require('zlib');
+        const { promisify } = require('util');
+        exports.handler = async (event) => {
+          const t = setTimeout(() => { throw new Error('cleared timers never fire'); }, 5);
+          const shape = [typeof t, t.hasRef(), t.unref().hasRef(), t.ref().hasRef(), typeof +t, t.refresh() === t];
+          clearTimeout(t);
+          const byNumber = setTimeout(() => { throw new Error('cleared by number'); }, 5);
+          clearTimeout(Number(byNumber));
+          setInterval(() => {}, 1000).unref();  // does not hold the answer
+          await new Promise((r) => setTimeout(r, 20));
+          const packed = zlib.gzipSync(JSON.stringify(event));
+          const back = JSON.parse((await promisify(zlib.gunzip)(packed)).toString());
+          const raw = zlib.inflateRawSync(zlib.deflateRawSync('x'.repeat(1000))).length;
+          let corrupt;
+          try { zlib.gunzipSync(Buffer.from('not gzip')); } catch (e) { corrupt = e.code; }
+          let zone;
+          try { new Date().toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }); } catch (e) { zone = e.name; }
+          const d = new Date(Date.UTC(2024, 6, 1, 15, 4, 5));
+          return { shape, back, raw, corrupt, zone, gz: [packed[0], packed[1]],
+                   when: d.toLocaleString(), date: d.toLocaleDateString('en-US', { dateStyle: 'long' }),
+                   money: (1234.5).toLocaleString('en-US', { style: 'currency', currency: 'USD' }),
+                   num: (1234567.891).toLocaleString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
+        };
+    """)
+    jhost.deploy("node_compat", src, FunctionConfig(runtime="nodejs20.x"))
+    out = jhost.invoke("node_compat", {"a": [1, 2]}).value
+    assert out["shape"] == ["object", True, False, True, "number", True]
+    assert out["back"] == {"a": [1, 2]} and out["raw"] == 1000 and out["gz"] == [0x1F, 0x8B]
+    assert out["corrupt"] == "Z_DATA_ERROR" and out["zone"] == "RangeError"
+    # Node 20's answers, TZ=UTC, en-US
+    assert out["when"] == "7/1/2024, 3:04:05 PM" and out["date"] == "July 1, 2024"
+    assert out["money"] == "$1,234.50" and out["num"] == "1,234,567.891" and out["tz"] == "UTC"

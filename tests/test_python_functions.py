@@ -340,3 +340,20 @@ def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(phost, tmp_path
     assert after.memory_bytes - before.memory_bytes >= 40 << 20  # less what the heap had free
     assert after.max_memory_mb >= before.max_memory_mb + 40
     assert phost.invoke("pymem", {}).report.memory_bytes == after.memory_bytes  # the high-water mark stays
+
+
+def test_init_may_take_lambdas_ten_seconds_whatever_the_timeout(phost, tmp_path):
+    """Lambda's Init phase (the handler module's import: boto3 and its clients, models)
+    has 10 s whatever the function's timeout; the invocations keep theirs."""
+    app = write(tmp_path, "slowinit.py", """
+        import time
+        time.sleep(0.5)  # a module-level setup longer than the function's timeout
+        def handler(event, context):
+            if event == "sleep":
+                time.sleep(0.5)
+            return "ready"
+    """)
+    phost.deploy("slowinit", app, FunctionConfig(timeout_ms=200))
+    assert phost.invoke("slowinit", 1).value == "ready"
+    with pytest.raises(InvocationTimeout):
+        phost.invoke("slowinit", "sleep")

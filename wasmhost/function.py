@@ -106,8 +106,8 @@ class Function:
 
     def _arm_ticker(self) -> None:
         """Keep the epoch ticking for a run starting now (init has the same deadline
-        as an invocation)."""
-        deadline = perf_ns() + self.timeout_ns
+        as an invocation, or the longer one its ABI gives it: ``init_ns``)."""
+        deadline = perf_ns() + max(self.timeout_ns, getattr(self.abi, "init_ns", 0))
         if deadline > self._host.ticker.until:
             self._host.ticker.extend(deadline)
 

@@ -22,7 +22,7 @@ from . import abi
 from .backends.kv import KVBackend, SQLiteKV
 from .capabilities import Grants
 from .config import FunctionConfig
-from .engine import ArtifactCache, Engine, EngineSettings, EpochTicker
+from .engine import ArtifactCache, EngineSettings, shared_engine
 from .errors import DeployError, FunctionError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
 from .function import Function, FunctionInfo, InvokeResult, Overrun
 from .clock import ALIASES
@@ -65,20 +65,18 @@ class Host:
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         if persist:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = Engine(engine)
+        self.engine, self.ticker = shared_engine(engine, tick_ms)  # one per process and settings
         self.cache = ArtifactCache((Path(cache_dir) if cache_dir else self.data_dir / "cache") if persist else None,
                                    self.engine)
         self.ledger = Ledger(self.data_dir / "ledger.sqlite" if persist else None)
         self.ledger_record = self.ledger.record
         # functions' key-value stores: kv.sqlite, opened on first use, unless another backend is given
         self.kv: KVBackend = kv if kv is not None else SQLiteKV(self.data_dir / "kv.sqlite" if persist else None)
-        self.ticker = EpochTicker(self.engine, tick_ms)
         # a speculative inline run's deadline in ticks (0: always use a worker thread)
         self._inline_ticks = self.ticker.ticks_for(inline_budget_ms) - 1 if inline_budget_ms > 0 else 0
         self.max_payload = max_payload
         self.max_response = max_response
         self._functions: dict[str, Function] = {}
-        self._components: dict = {}  # runtime path -> (compiled component, from cache)
         self._code_dir: Path | None = None
         self._persist = persist
         self._deploy_lock = threading.Lock()
@@ -167,14 +165,17 @@ class Host:
             raise DeployError(str(e)) from None
 
     def _runtime_component(self, runtime: Path):
+        """The runtime's compiled component, shared by every Host on this engine (the
+        first loads or compiles it; the file name carries the hash of what built it)."""
+        components = self.engine.components
         with self._deploy_lock:
-            cached = self._components.get(runtime)
-        if cached is None:  # the runtime's file name carries the hash of what built it
+            cached = components.get(runtime)
+        if cached is None:
             import hashlib
             key = hashlib.sha256(runtime.name.encode()).hexdigest()
-            cached = self.cache.load_or_compile(runtime.read_bytes, key, component=True)
+            component, _ = cached = self.cache.load_or_compile(runtime.read_bytes, key, component=True)
             with self._deploy_lock:
-                self._components[runtime] = cached
+                components.setdefault(runtime, (component, True))  # from memory, for the next hosts
         return cached
 
     def _code_root(self) -> Path:
@@ -314,7 +315,6 @@ class Host:
                 fn.pool.close()  # an invocation that finished meanwhile may have put its sandbox back
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        self.ticker.close()
         self.ledger.close()
         self.kv.close()
         if not self._persist and self._code_dir is not None:  # Python code copied to a temp dir

@@ -340,3 +340,37 @@ def test_each_resolved_address_is_checked(resolver, internet):
     resolver["v6.test"] = ["::1"]
     with pytest.raises(http.Refused, match=r"\"\[::1\]:\d+\""):
         http.request(_state(f"v6.test:{p}"), _soon(), "GET", f"http://v6.test:{p}/hello", [], b"", False)
+
+
+URLLIB3_APP = textwrap.dedent('''
+    import json
+    import urllib3
+
+    http = urllib3.PoolManager()  # at module level, as the Slack/SNS notifier examples do
+
+    def handler(event, context):
+        try:
+            r = http.request("POST", event["url"], body=json.dumps({"text": "disk full"}).encode(),
+                             headers={"Content-Type": "application/json"})
+            again = http.request("GET", event["url"])  # the pool's connection, reused
+            return {"status": r.status, "echo": json.loads(r.data), "again": again.status,
+                    "urllib3": urllib3.__file__}
+        except urllib3.exceptions.HTTPError as e:
+            return {"refused": type(e).__name__, "message": str(e)}
+''')
+
+
+def test_urllib3_without_packaging_it_goes_through_the_host(tmp_path, internet, artifact_cache):
+    """urllib3 comes with boto3 on Lambda (handlers use it unpackaged); its sockets are the host's."""
+    (tmp_path / "app.py").write_text(URLLIB3_APP)
+    with Host(tmp_path / "data", cache_dir=artifact_cache) as h:
+        h.deploy("u3", tmp_path / "app.py", FunctionConfig(allowed_hosts=(f"127.0.0.1:{internet.port}",),
+                                                           timeout_ms=10_000))
+        out = h.invoke("u3", {"url": internet.url + "/echo"}).value
+        assert out["status"] == 200 and out["again"] == 200
+        assert out["echo"]["method"] == "POST" and json.loads(out["echo"]["body"]) == {"text": "disk full"}
+        assert out["urllib3"].startswith("/var/lang/lib/python3.12/site-packages/")
+        h.deploy("u3_denied", tmp_path / "app.py", FunctionConfig(timeout_ms=10_000))
+        out = h.invoke("u3_denied", {"url": "https://example.com/"}).value
+        # the host refuses as the request is sent: urllib3 reports a failed exchange, naming why
+        assert out["refused"] in ("ProtocolError", "MaxRetryError") and "allowed_hosts" in out["message"]

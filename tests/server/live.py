@@ -93,6 +93,15 @@ def wasm(name: str) -> bytes:
     return wasmtime.wat2wasm((GUESTS / f"{name}.wat").read_text())
 
 
+def zip_files(files: dict[str, str]) -> bytes:
+    """A zip of ``{name: text}``, as a function's code is uploaded."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
 def zipped(name: str, member: str | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

@@ -40,6 +40,9 @@ from .sandbox import classify
 
 RUNTIME_DIR = "/var/runtime"
 TASK_ROOT = "/var/task"
+# Lambda's Init phase (importing the handler's module) may take 10 s whatever the function's
+# timeout: code that imports boto3 and makes its clients at module level fits a 3 s timeout
+INIT_MS = 10_000
 
 
 def _linker(engine) -> wc.Linker:
@@ -99,12 +102,12 @@ class ComponentSandbox(GuestState):
         wasi.stdout_custom = self.log_sink
         wasi.stderr_custom = self.log_sink
         for host_dir, guest_dir in abi.mounts:
-            wasi.preopen_dir(host_dir, guest_dir, fs_mutable=False)
+            wasi.preopen_dir(host_dir, guest_dir, fs_mutable=guest_dir in abi.writable)
         self.tmp_dir = tempfile.mkdtemp(prefix="wasmhost-tmp-", dir=abi.tmp_root())
         wasi.preopen_dir(self.tmp_dir, "/tmp")
         store.set_wasi(wasi)
         self.fuel_budget, self.ticks = INIT_FUEL, ticks
-        self._limits(ticks)
+        self._limits(max(ticks, -(-ticks * INIT_MS // max(1, abi.config.timeout_ms))))  # Lambda's Init: 10 s
         try:
             inst = _linker(abi.engine).instantiate(store, abi.component)
             init = ffi.ComponentFunc(inst.get_func(store, "init"), store, "s" * len(abi.init_args("")))
@@ -211,12 +214,15 @@ class RuntimeABI:
     uses_context = True
     pooled = True
     speculative = False
+    init_ns = INIT_MS * 1_000_000  # the epoch ticker runs at least this long for an instance's init
     capabilities = capabilities.ALL  # the WIT world imports every capability's interface
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
                  mounts: Sequence[tuple[str, str]] = (), source: str | None = None, entry: str = "",
-                 native: dict | None = None, tmp_root: Path | None = None, grants: Grants) -> None:
+                 native: dict | None = None, tmp_root: Path | None = None, grants: Grants,
+                 writable: Sequence[str] = ()) -> None:
         self.grants = grants
+        self.writable = frozenset(writable)  # guest folders mounted writable (runtimes/bytecode.py)
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.config = config
         self.mounts = list(mounts)
@@ -266,7 +272,8 @@ class RuntimeABI:
                 "invoked_function_arn": arn if version == "$LATEST" else f"{arn}:{version}",
                 "memory_limit_in_mb": cfg.memory_mb, "log_group_name": group, "log_stream_name": log_stream,
                 "entry": self.entry, "log_format": cfg.log_format, "log_level": cfg.log_level if cfg.log_format == "JSON" else None, "env": env, "native": self.native,
-                "path": [m[1] for m in self.mounts if m[1].startswith(TASK_ROOT + "/")]}
+                # sys.path after the code and layers: the requirements, then the bundled SDK
+                "path": [m[1] for m in self.mounts if m[1].startswith((TASK_ROOT + "/", "/var/lang/"))]}
 
     def instantiate(self, fuel: int, ticks: int, timeout_ns: int, meta: dict) -> ComponentSandbox:
         return ComponentSandbox(self, fuel, ticks, timeout_ns, meta)

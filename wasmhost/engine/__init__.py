@@ -2,6 +2,7 @@
 
 from .cache import ArtifactCache
 from .engine import Engine, EngineSettings
+from .shared import shared_engine
 from .ticker import EpochTicker
 
-__all__ = ["ArtifactCache", "Engine", "EngineSettings", "EpochTicker"]
+__all__ = ["ArtifactCache", "Engine", "EngineSettings", "EpochTicker", "shared_engine"]

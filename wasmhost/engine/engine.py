@@ -92,6 +92,8 @@ class Engine:
         self.description = ";".join(parts)
         import hashlib
         self.fingerprint = hashlib.sha256(self.description.encode()).hexdigest()[:16]
+        # runtime components compiled or loaded for this engine, by file (shared by the hosts on it)
+        self.components: dict = {}
 
     def increment_epoch(self) -> None:
         self.wasmtime.increment_epoch()

@@ -17,7 +17,7 @@ from typing import Callable
 
 from ..build import BuildError, detect
 from ..config import FunctionConfig
-from . import javascript, python
+from . import bytecode, javascript, python
 
 IGNORED = ("__pycache__", ".git")
 ZONEINFO = Path("/usr/share/zoneinfo")
@@ -106,20 +106,28 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
         return RuntimeABI("javascript", engine, component, handler, config, source=source,
                           entry=entry, grants=grants), sha, size, from_cache
     runtime = python.runtime_path(progress=progress)
+    component, from_cache = load_component(runtime)
     sha = tree_digest(path)
     code_dir = staged(code_root, sha[:32], lambda dest: python.package(path, dest))
     size = sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file())
     handler = config.handler or python.default_handler(path)
-    mounts = [(str(code_dir), "/var/task"), (str(python.stdlib_dir()), "/python")]
+    stdlib = python.stdlib_dir()
+    mounts = [(str(code_dir), "/var/task"), (str(stdlib), "/python")]
     native = python.native_modules(code_dir)
+    shared = []  # package folders shared between functions, compiled to bytecode once
     deps = python.install_requirements(code_dir / "requirements.txt", progress)
     if deps is not None:
-        mounts.append((str(deps), "/var/task/.deps"))
+        shared.append((deps, "/var/task/.deps"))
         native.update(json.loads((deps / python.NATIVE_LIST).read_text()))
     if layers is not None:
         mounts.append((str(layers), "/opt"))
+    sdk = python.bundled_sdk()
+    if sdk is not None:
+        shared.append((sdk, python.SDK_SITE))
+    for folder, guest_dir in shared:
+        bytecode.compile_folder(folder, guest_dir, engine, component, stdlib, grants)
+        mounts.append((str(folder), guest_dir))
     if ZONEINFO.is_dir():
         mounts.append((str(ZONEINFO), str(ZONEINFO)))
-    component, from_cache = load_component(runtime)
     return RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native,
                       grants=grants), sha, size, from_cache

@@ -13,6 +13,7 @@ import importlib.metadata
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,10 @@ RUNTIME_DIR = SDK / "python" / "runtime"
 WIT = SDK / "wit" / "python-runtime.wit"
 NATIVE = (".so", ".pyd", ".dylib")
 NATIVE_LIST = ".wasmhost-native.json"  # {module: distribution} left out of a deps folder
+# Lambda's python3.12 runtime has boto3 importable without packaging it, after the
+# function's own code and layers on sys.path (so a function's own boto3 wins)
+SDK_SITE = "/var/lang/lib/python3.12/site-packages"
+SDK_DISTRIBUTIONS = ("boto3",)  # with their requirements (botocore, s3transfer, jmespath, dateutil, ...)
 
 
 def componentize_py() -> str:
@@ -189,3 +194,60 @@ def install_requirements(req: Path, progress=None) -> Path | None:
             pass
         os.makedirs(tmp, exist_ok=True)
     return target
+
+
+def _closure(names: tuple[str, ...]) -> list:
+    """The installed distributions ``names`` and everything they require (extras left
+    out), or [] when one is missing from the host's Python."""
+    found: dict[str, importlib.metadata.Distribution] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in found:
+            continue
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            return []
+        found[name] = dist
+        for req in dist.requires or []:
+            if ";" not in req:  # an extra's or another platform's requirement
+                todo.append(re.split(r"[\s(<>=!~\[]", req.strip(), maxsplit=1)[0])
+    return sorted(found.values(), key=lambda d: d.metadata["Name"].lower())
+
+
+@functools.lru_cache(maxsize=None)  # per process and build cache: the installed versions do not change meanwhile
+def _bundled_sdk(cache: Path) -> Path | None:
+    """boto3 and its requirements as Lambda's python3.12 runtime bundles them, mounted
+    read-only at ``SDK_SITE`` for every Python function (its imports go through the
+    host like any outbound HTTP: ``wasmhost_botocore``). Made once per host from the
+    versions installed beside wasmhost (hard links where the file system allows,
+    copies otherwise), in a folder named by those versions; None when boto3 is not
+    installed here (a function then packages it, as before). Costs a function that
+    never imports boto3 nothing but one more (lazily listed) ``sys.path`` entry."""
+    dists = _closure(SDK_DISTRIBUTIONS)
+    if not dists:
+        return None
+    key = hashlib.sha256(" ".join(f"{d.metadata['Name']}=={d.version}" for d in dists).encode()).hexdigest()[:24]
+    from .deploy import staged
+
+    def fill(dest: Path) -> None:
+        dest.mkdir()
+        for dist in dists:
+            for rel in dist.files or []:
+                if rel.parts[0] in ("..", "/") or rel.suffix in NATIVE + (".pyc",) or "__pycache__" in rel.parts:
+                    continue  # scripts installed to bin/, native code, the host's bytecode
+                src, out = Path(str(dist.locate_file(rel))), dest / rel
+                if not src.is_file():
+                    continue
+                out.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(src, out)
+                except OSError:
+                    shutil.copyfile(src, out)
+    return staged(cache / "python-sdk", key, fill)
+
+
+def bundled_sdk() -> Path | None:
+    """The bundled boto3 folder (see ``_bundled_sdk``), looked up once per process."""
+    return _bundled_sdk(cache_dir())

@@ -1,10 +1,11 @@
 // Node's built-in modules for `require(...)` and `import ... from "node:..."`: unenv's
 // implementations (https://github.com/unjs/unenv, what Cloudflare and Netlify use for
-// Node.js compatibility), with crypto, util's format/inspect and process of our own. What
-// cannot work in a sandbox (fs, child_process, net, ...) loads, and fails naming the
-// function when called. (Generated from unenv's runtime/node list.)
+// Node.js compatibility), with crypto, util's format/inspect, process and zlib (fflate) of
+// our own. What cannot work in a sandbox (fs, child_process, net, ...) loads, and fails
+// naming the function when called. (Generated from unenv's runtime/node list.)
 import crypto from "./crypto.js";
 import { format, inspect } from "./format.js";
+import zlib from "./zlib.js";
 import process from "./process.js";
 import * as util_ns from "unenv/node/util";
 import * as m_assert from "unenv/node/assert";
@@ -53,7 +54,6 @@ import * as m_v8 from "unenv/node/v8";
 import * as m_vm from "unenv/node/vm";
 import * as m_wasi from "unenv/node/wasi";
 import * as m_worker_threads from "unenv/node/worker_threads";
-import * as m_zlib from "unenv/node/zlib";
 
 const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
 // Node's promisify honours util.promisify.custom (setTimeout has one); unenv's uses a private symbol
@@ -125,6 +125,5 @@ export const BUILTINS = {
   "vm": cjs(m_vm),
   "wasi": cjs(m_wasi),
   "worker_threads": cjs(m_worker_threads),
-  "zlib": cjs(m_zlib),
-  crypto, util, process,
+  crypto, util, process, zlib,
 };

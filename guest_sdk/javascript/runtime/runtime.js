@@ -7,10 +7,12 @@
 import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
 import { setCodeFile, stackLines } from "./format.js";
+import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 
 const TASK_ROOT = "/var/task";
+installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
 let handler = null;
 let requestId = undefined;
 let config = {};
@@ -42,14 +44,18 @@ const lambdaConsole = {
   __write: (s) => write(s.endsWith("\n") ? s.slice(0, -1) : s),
 };
 
-// -- timers: tracked, so a callback handler's result waits for an empty event loop ------
+// -- timers: Node's Timeout objects, tracked so a callback handler's result waits for an
+// empty event loop (ref'd timers only, as in Node) -------------------------------------------
 const realSetTimeout = globalThis.setTimeout, realClearTimeout = globalThis.clearTimeout;
 const realSetInterval = globalThis.setInterval, realClearInterval = globalThis.clearInterval;
-const pending = new Map(); // id -> [due time (ms, timeouts only), callback, args]
+const pending = new Map(); // the engine's timer id -> its Timeout, while it may still fire
 let onIdle = null;
-function settled(id) {
-  pending.delete(id);
-  if (!pending.size && onIdle) queueMicrotask(() => { if (!pending.size && onIdle) onIdle(); });
+function waiting() {
+  for (const t of pending.values()) if (t._ref) return true;
+  return false;
+}
+function settled() {
+  if (onIdle && !waiting()) queueMicrotask(() => { if (onIdle && !waiting()) onIdle(); });
 }
 let uncaught = null; // the running invocation's reject: a throw in a timer fails it, as in Node
 const guarded = (fn, args) => {
@@ -59,39 +65,88 @@ const guarded = (fn, args) => {
     if (uncaught) uncaught(e);
   }
 };
-function setTimeout(fn, ms, ...args) {
-  if (typeof fn !== "function") throw new TypeError(`The "callback" argument must be of type function. Received ${typeof fn}`);
-  const id = realSetTimeout(() => { settled(id); guarded(fn, args); }, ms);
-  pending.set(id, [Date.now() + (ms > 0 ? ms : 0), fn, args]);
-  return id;
+
+// Node's Timeout: ref/unref/hasRef/refresh/close, and a number where one is expected
+// (`+t`, a Map key via `${t}`, `clearTimeout(id)`), as setTimeout/setInterval return it.
+class Timeout {
+  constructor(fn, ms, args, repeat) {
+    if (typeof fn !== "function") {
+      throw new TypeError(`The "callback" argument must be of type function. Received ${typeof fn}`);
+    }
+    ms = Number(ms);
+    this._ms = ms >= 1 && ms <= 2147483647 ? ms : 1; // Node's range: anything else is 1 ms
+    this._fn = fn;
+    this._args = args;
+    this._repeat = repeat;
+    this._ref = true;
+    this._start();
+  }
+  _start() {
+    const fire = () => {
+      if (!this._repeat) {
+        pending.delete(this._id);
+        settled();
+      }
+      guarded(this._fn, this._args);
+    };
+    this._id = this._repeat ? realSetInterval(fire, this._ms) : realSetTimeout(fire, this._ms);
+    this._due = this._repeat ? Infinity : Date.now() + this._ms;
+    pending.set(this._id, this);
+  }
+  _stop() {
+    (this._repeat ? realClearInterval : realClearTimeout)(this._id);
+    pending.delete(this._id);
+    settled();
+  }
+  ref() { this._ref = true; return this; }
+  unref() { this._ref = false; settled(); return this; }
+  hasRef() { return this._ref; }
+  refresh() {
+    if (pending.get(this._id) === this) {
+      (this._repeat ? realClearInterval : realClearTimeout)(this._id);
+      pending.delete(this._id);
+      this._start();
+    }
+    return this;
+  }
+  close() { this._stop(); return this; }
+  [Symbol.toPrimitive]() { return this._id; }
 }
+
+function clearTimer(t) {
+  if (t === undefined || t === null) return;
+  const timer = t instanceof Timeout ? t : pending.get(Number(t));
+  if (timer && pending.get(timer._id) === timer) timer._stop();
+}
+const setTimeout = (fn, ms, ...args) => new Timeout(fn, ms, args, false);
+const setInterval = (fn, ms, ...args) => new Timeout(fn, ms, args, true);
 const PROMISIFY = Symbol.for("nodejs.util.promisify.custom");
 setTimeout[PROMISIFY] = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value));
-function clearTimeout(id) { realClearTimeout(id); settled(id); }
-function setInterval(fn, ms, ...args) {
-  const id = realSetInterval(() => guarded(fn, args), ms);
-  pending.set(id, [Infinity, fn, args]);
-  return id;
-}
-function clearInterval(id) { realClearInterval(id); settled(id); }
+const clearTimeout = clearTimer, clearInterval = clearTimer;
 
 function installGlobals() {
   Object.assign(globalThis, {
     console: lambdaConsole, process, Buffer, global: globalThis,
     setTimeout, clearTimeout, setInterval, clearInterval,
-    setImmediate: (fn, ...args) => setTimeout(fn, 0, ...args), clearImmediate: clearTimeout,
+    setImmediate: (fn, ...args) => setTimeout(fn, 0, ...args), clearImmediate: clearTimer,
   });
   const timers = BUILTINS.timers;
   Object.assign(timers, { setTimeout, clearTimeout, setInterval, clearInterval,
-    setImmediate: globalThis.setImmediate, clearImmediate: clearTimeout });
+    setImmediate: globalThis.setImmediate, clearImmediate: clearTimer, Timeout });
 }
 
 // -- require, for the bundle's external (built-in) modules --------------------------------
+// Lambda's Node.js runtimes include the AWS SDK for JavaScript v3; this one does not: its
+// HTTP handler needs Node's http/https and fs, which the sandbox does not have.
+const NO_AWS_SDK = "wasmhost's nodejs20.x runtime does not include the AWS SDK for JavaScript v3 that Lambda's "
+  + "does (nor can a packaged copy reach AWS: it needs Node's http and fs): call the service's API with fetch, "
+  + "which goes through the host (allowed_hosts), or write this function in Python, where boto3 is included";
 function require(name) {
   const key = String(name).replace(/^node:/, "");
   const mod = BUILTINS[key];
   if (mod === undefined) {
-    const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`);
+    const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`
+      + (/^@aws-sdk\//.test(key) ? `\n${NO_AWS_SDK}` : ""));
     err.code = "MODULE_NOT_FOUND";
     throw err;
   }
@@ -184,7 +239,8 @@ function installTraceId() {
     enumerable: true, configurable: true,
     get() {
       if (traceId === null && requestId) {
-        traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replace(/-/g, "").slice(0, 24)}`;
+        const hex = requestId.replace(/-/g, ""); // Lambda's header when tracing is PassThrough: not sampled
+        traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${hex.slice(0, 24)};Parent=${hex.slice(-16)};Sampled=0`;
       }
       return traceId === null ? undefined : traceId;
     },
@@ -201,11 +257,10 @@ function installTraceId() {
 // settles, would not reach them first).
 function thaw() {
   const now = Date.now();
-  const due = [...pending].filter(([, t]) => t[0] <= now).sort((a, b) => a[1][0] - b[1][0]);
-  for (const [id, [, fn, args]] of due) {
-    realClearTimeout(id);
-    settled(id);
-    guarded(fn, args);
+  const due = [...pending.values()].filter((t) => t._due <= now).sort((a, b) => a._due - b._due);
+  for (const t of due) {
+    t._stop();
+    guarded(t._fn, t._args);
   }
 }
 function run(ev, deadline, rid) {
@@ -222,7 +277,7 @@ function run(ev, deadline, rid) {
     const callback = (err, result) => {
       if (called) return;
       called = true;
-      if (!ctx.callbackWaitsForEmptyEventLoop || !pending.size) finish(err, result);
+      if (!ctx.callbackWaitsForEmptyEventLoop || !waiting()) finish(err, result);
       else onIdle = () => finish(err, result);
     };
     const ctx = makeContext(rid, deadline, callback);
@@ -241,7 +296,7 @@ function run(ev, deadline, rid) {
         (e) => { if (!called) finish(e === undefined || e === null ? new Error(String(e)) : e, undefined); });
     } else if (!called) {
       onIdle = () => callback(null, null);
-      if (!pending.size) queueMicrotask(() => { if (!pending.size && onIdle) onIdle(); });
+      settled();
     }
   });
 }

@@ -2,9 +2,9 @@
 
 botocore sends with urllib3 over sockets and imports ``ssl`` names at import time
 (``botocore.httpsession``); the sandbox has neither sockets nor ``ssl``. When a
-function imports botocore (with boto3 in its requirements.txt), this module stands
-in for ``botocore.httpsession``: its ``URLLib3Session`` sends each prepared request
-through the host's outbound-HTTP capability (``wasmhost_sdk.send``), where the
+function imports botocore (the runtime's bundled boto3 or its own), this module
+stands in for ``botocore.httpsession`` (``wasmhost_sdk.stand_in``): its
+``URLLib3Session`` sends each prepared request through the host's outbound-HTTP capability (``wasmhost_sdk.send``), where the
 allow-list, TLS checks, the invocation's deadline and byte metering apply like for
 any request. Everything above the session (signing, retries, parsing, paginators,
 ``boto3.resource``, ``s3.download_file``) is botocore's own.
@@ -13,11 +13,7 @@ On the server, ``AWS_ENDPOINT_URL_S3`` and the function's credentials are in its
 environment, so ``boto3.client("s3")`` reaches the server's buckets unchanged.
 """
 
-import importlib.abc
-import importlib.machinery
 import io
-import sys
-import types
 
 _NAME = "botocore.httpsession"
 MAX_POOL_CONNECTIONS = 10
@@ -107,14 +103,6 @@ def _fill(module):
     module.DEFAULT_CA_BUNDLE = DEFAULT_CA_BUNDLE
 
 
-class _Loader(importlib.abc.Loader):
-    def create_module(self, spec):
-        return types.ModuleType(spec.name)
-
-    def exec_module(self, module):
-        _fill(module)
-
-
 # Within the limits of the sandbox and the outbound capability: no threads, request
 # bodies up to 6 MB. s3transfer (``upload_file``, ``download_file``) defaults to ten
 # threads and 8 MB parts; here its defaults are one thread and 5 MB parts (S3's
@@ -137,34 +125,7 @@ def _patch_transfer(module):
     module.TransferConfig.__init__ = __init__
 
 
-_AFTER_IMPORT = {"boto3.s3.transfer": _patch_transfer}
-
-
-class _Finder(importlib.abc.MetaPathFinder):
-    """Answers the import of ``botocore.httpsession`` with this module's session, and
-    adjusts ``boto3.s3.transfer`` once it is imported."""
-
-    def find_spec(self, name, path, target=None):
-        if name == _NAME:
-            return importlib.machinery.ModuleSpec(name, _Loader(), origin=__file__)
-        patch = _AFTER_IMPORT.get(name)
-        if patch is None:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None and spec.loader is not None:
-                run = spec.loader.exec_module
-
-                def exec_module(module):
-                    run(module)
-                    patch(module)
-                spec.loader.exec_module = exec_module
-                return spec
-        return None
-
-
 def install():
-    if not any(isinstance(f, _Finder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _Finder())
+    import wasmhost_sdk
+    wasmhost_sdk.stand_in(_NAME, _fill)
+    wasmhost_sdk.after_import("boto3.s3.transfer", _patch_transfer)

@@ -29,7 +29,8 @@ http.client http.cookies importlib.metadata importlib.resources importlib.util i
 itertools json.decoder keyword linecache locale logging.handlers math mimetypes numbers operator pathlib
 pkgutil platform pprint queue random re secrets shlex shutil signal socket statistics string struct
 tempfile textwrap threading tokenize types typing unicodedata urllib.error urllib.parse urllib.request
-uuid warnings weakref xml.etree.ElementTree zipfile zlib zoneinfo""".split()
+uuid warnings weakref xml.etree.ElementTree zipfile zlib zoneinfo
+concurrent.futures concurrent.futures.thread getpass multiprocessing multiprocessing.pool subprocess""".split()
 for _name in PRELOAD:
     try:
         importlib.import_module(_name)
@@ -40,6 +41,7 @@ import wit_world
 from componentize_py_types import Err
 
 import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
+import wasmhost_sandbox  # noqa: F401  no sockets, no threads: the standard library adjusted
 
 TASK_ROOT = "/var/task"
 _handler = None
@@ -210,7 +212,8 @@ class WitWorld(wit_world.WitWorld):
     def handle(self, event: str, request_id: str, deadline_ms: int) -> str:
         global _request_id
         _request_id = request_id
-        os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{request_id.replace('-', '')[:24]}"
+        hexid = request_id.replace("-", "")  # Lambda's header when tracing is PassThrough: not sampled
+        os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{hexid[:24]};Parent={hexid[-16:]};Sampled=0"
         try:
             try:
                 ev = json.loads(event) if event else {}

@@ -4,8 +4,8 @@
     kv.set("visits", b"1"); kv.get("visits") -> b"1" | None; kv.delete("visits"); kv.keys(prefix="")
     shared = kv.store("sessions")   # a named store granted in FunctionConfig.kv_stores
 
-Outbound HTTP needs no import: ``urllib.request``, ``http.client`` and ``requests``
-(from requirements.txt) go through the host, which checks the function's
+Outbound HTTP needs no import: ``urllib.request``, ``http.client``, ``urllib3`` and
+``requests`` (from requirements.txt) go through the host, which checks the function's
 ``allowed_hosts`` and does TLS with certificate checks. A refused request raises
 ``OutboundRefused`` (a ``PermissionError``; urllib wraps it in ``URLError``, requests
 in ``ConnectionError``), whose message names the host and the setting to change.
@@ -19,6 +19,7 @@ an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is i
 import http.client
 import importlib
 import importlib.abc
+import importlib.machinery
 import io
 import json
 import sys
@@ -208,6 +209,39 @@ class HTTPSHandler(urllib.request.AbstractHTTPHandler):
     https_request = urllib.request.AbstractHTTPHandler.do_request_
 
 
+def _patch_urllib3_connection(module):
+    """``urllib3`` (importable without packaging, as on Lambda, with boto3): its
+    connections get the host's stand-in socket; the rest, ``http.client`` underneath,
+    is the same as for ``urllib``. Without ``ssl`` urllib3 has no HTTPS connection (a
+    ``DummyConnection`` that refuses): this one takes its place, and TLS with its
+    certificate checks is the host's."""
+    import inspect
+    accepted = set(inspect.signature(module.HTTPConnection.__init__).parameters)
+
+    class HTTPSConnection(module.HTTPConnection):
+        default_port = http.client.HTTPS_PORT
+        is_verified = True  # by the host
+        proxy_is_verified = None
+
+        def __init__(self, host, port=None, **kwargs):  # drops the TLS settings urllib3 passes
+            super().__init__(host, port, **{k: v for k, v in kwargs.items() if k in accepted})
+
+        def set_cert(self, *args, **kwargs):
+            pass
+
+    def connect(self):
+        scheme = "https" if isinstance(self, HTTPSConnection) else "http"
+        self.sock = _HostSocket(scheme, self.host, self.port)
+
+    module.HTTPConnection.connect = connect
+    module.HTTPSConnection = HTTPSConnection
+
+
+def _patch_urllib3_pool(module):
+    # a stand-in socket carries one exchange: a pooled connection always takes a new one
+    module.is_connection_dropped = lambda conn: True
+
+
 def _patch_requests(adapters):
     """``requests``: send through the host instead of urllib3's sockets."""
     from requests.models import Response
@@ -240,11 +274,44 @@ def _patch_requests(adapters):
     adapters.HTTPAdapter.send = send_
 
 
-class _PatchRequests(importlib.abc.MetaPathFinder):
-    """Patches ``requests.adapters`` as it is imported from the function's packages."""
+# -- import hooks ------------------------------------------------------------------------------
+_AFTER: dict = {}  # module name -> [patch(module)], run once the module has been executed
+_STANDINS: dict = {}  # module name -> fill(module): a module of ours answers the import instead
+
+
+def after_import(name, patch):
+    """Run ``patch(module)`` once ``name`` is imported from the function's packages
+    (whatever finder finds it: the code, its requirements, layers, the bundled SDK)."""
+    _AFTER.setdefault(name, []).append(patch)
+
+
+def stand_in(name, fill):
+    """Answer ``import name`` with a new module that ``fill(module)`` completes (for a
+    module whose own code cannot load in the sandbox)."""
+    _STANDINS[name] = fill
+
+
+class _StandInLoader(importlib.abc.Loader):
+    def __init__(self, fill):
+        self.fill = fill
+
+    def create_module(self, spec):
+        return None  # the default: a plain module
+
+    def exec_module(self, module):
+        self.fill(module)
+
+
+class _ImportHooks(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path``: serves ``stand_in`` and ``after_import``; passes
+    every other name on at the cost of two dictionary lookups."""
 
     def find_spec(self, name, path, target=None):
-        if name != "requests.adapters":
+        fill = _STANDINS.get(name)
+        if fill is not None:
+            return importlib.machinery.ModuleSpec(name, _StandInLoader(fill), origin=__file__)
+        patches = _AFTER.get(name)
+        if patches is None:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -255,7 +322,8 @@ class _PatchRequests(importlib.abc.MetaPathFinder):
 
                 def exec_module(module):
                     run(module)
-                    _patch_requests(module)
+                    for patch in patches:
+                        patch(module)
                 spec.loader.exec_module = exec_module
                 return spec
         return None
@@ -267,10 +335,13 @@ def install():
     http.client.HTTPSConnection = HTTPSConnection
     urllib.request.HTTPSHandler = HTTPSHandler
     urllib.request._opener = None  # rebuilt with the HTTPS handler on first use
-    if not any(isinstance(f, _PatchRequests) for f in sys.meta_path):
-        sys.meta_path.insert(0, _PatchRequests())
-    import wasmhost_botocore  # boto3/botocore send through the host too
-    wasmhost_botocore.install()
+    if not any(isinstance(f, _ImportHooks) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ImportHooks())
+        after_import("requests.adapters", _patch_requests)
+        after_import("urllib3.connection", _patch_urllib3_connection)
+        after_import("urllib3.connectionpool", _patch_urllib3_pool)
+        import wasmhost_botocore  # boto3/botocore send through the host too
+        wasmhost_botocore.install()
 
 
 # -- key-value state ---------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Handlers written the way public Lambda code is (serverless/examples, the AWS docs'
+examples, Powertools' and blog handlers), deployed with boto3 through the Lambda API
+and called through Invoke and ``/http``, unchanged: boto3 imported at module top with
+no requirements.txt (Lambda's python3.12 includes it), logging set up by the runtime,
+the standard library's asyncio, threads, zoneinfo, gzip; Node's callback and
+``context.succeed`` styles, zlib, ``setTimeout(...).unref()``, ES modules; and
+Lambda's answers for what fails. One live server for the module."""
+
+import base64
+import gzip
+import hashlib
+import hmac
+import json
+import urllib.request
+
+import pytest
+
+from live import Server, lambda_client, zip_files
+from s3live import s3_client
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The runtimes are compiled into the server's artifact cache first, in-process
+    (a minute on a loaded machine would outlast the client's read timeout)."""
+    from wasmhost import FunctionConfig, Host
+    root = tmp_path_factory.mktemp("real")
+    (root / "warm.py").write_text("import boto3\ndef handler(e, c):\n    return 1\n")  # also compiles boto3
+    (root / "warm.js").write_text("exports.handler = async () => 1;\n")
+    with Host(root / "data") as h:
+        for src in ("warm.py", "warm.js"):
+            try:
+                h.deploy("warm", root / src, FunctionConfig(timeout_ms=60_000))
+            except Exception:  # a missing toolchain: its test says so and skips
+                pass
+    s = Server(root / "data").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    return lambda_client(server.url)
+
+
+def create(api, name, runtime, handler, files, **kw):
+    need = "componentize_py" if runtime.startswith("python") else None
+    if need:
+        pytest.importorskip(need, reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    api.create_function(FunctionName=name, Runtime=runtime, Role="arn:aws:iam::000000000000:role/r",
+                        Handler=handler, Code={"ZipFile": zip_files(files)}, Timeout=kw.pop("Timeout", 30), **kw)
+
+
+def invoke(api, name, event):
+    r = api.invoke(FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail")
+    return r, json.loads(r["Payload"].read()), base64.b64decode(r.get("LogResult", "")).decode()
+
+
+# -- Python -------------------------------------------------------------------------------------
+S3_TODOS = '''\
+import json
+import logging
+import os
+import uuid
+
+import boto3
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+s3 = boto3.client("s3")
+BUCKET = os.environ["BUCKET"]
+
+
+def create(event, context):
+    data = json.loads(event["body"])
+    key = f"todos/{uuid.uuid4()}.json"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(data).encode(), ContentType="application/json")
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="todos/")
+    logger.info("stored %s", key)
+    return {"statusCode": 201, "body": json.dumps({"key": key, "count": listed["KeyCount"],
+                                                   "boto3": boto3.__file__, "version": boto3.__version__})}
+'''
+
+
+def test_boto3_at_module_top_without_packaging_it_reaches_the_servers_buckets(server, api):
+    import boto3
+    s3_client(server.url).create_bucket(Bucket="todos")
+    create(api, "todos", "python3.12", "handler.create", {"handler.py": S3_TODOS},
+           Environment={"Variables": {"BUCKET": "todos"}}, Tags={"wasmhost:buckets": "todos"})
+    r, out, logs = invoke(api, "todos", {"body": json.dumps({"text": "buy milk"})})
+    assert "FunctionError" not in r, out
+    body = json.loads(out["body"])
+    assert out["statusCode"] == 201 and body["count"] == 1
+    assert body["boto3"] == "/var/lang/lib/python3.12/site-packages/boto3/__init__.py"  # where Lambda has it
+    assert body["version"] == boto3.__version__
+    assert f"\tstored {body['key']}" in logs and "[INFO]" in logs
+    stored = s3_client(server.url).get_object(Bucket="todos", Key=body["key"])["Body"].read()
+    assert json.loads(stored) == {"text": "buy milk"}
+
+
+def test_a_functions_own_boto3_wins_over_the_bundled_one(api):
+    create(api, "ownsdk", "python3.12", "app.handler", {
+        "boto3/__init__.py": "__version__ = 'vendored'\n",
+        "app.py": "import boto3\ndef handler(e, c):\n    return boto3.__version__\n"})
+    assert invoke(api, "ownsdk", {})[1] == "vendored"
+
+
+STDLIB = '''\
+import asyncio
+import base64
+import gzip
+import json
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+async def double(i):
+    await asyncio.sleep(0.001)
+    return i * 2
+
+
+async def gather(n):
+    return await asyncio.gather(*(double(i) for i in range(n)))
+
+
+def lambda_handler(event, context):
+    logs = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {pool.submit(len, e["message"]): e["id"] for e in logs["logEvents"]}
+        sizes = {futures[f]: f.result() for f in as_completed(futures)}
+    done = []
+    t = threading.Thread(target=done.append, args=(1,))
+    t.start()
+    t.join()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # as the X-Ray SDK makes its emitter's
+    try:
+        udp.sendto(b"segment", ("127.0.0.1", 2000))
+        sent = "sent"
+    except OSError as e:
+        sent = str(e)
+    ny = datetime(2024, 7, 1, 12, tzinfo=timezone.utc).astimezone(ZoneInfo("America/New_York"))
+    return {"sizes": sizes, "async": asyncio.run(gather(3)), "thread": done, "udp": sent, "ny": ny.isoformat()}
+'''
+
+
+def test_the_standard_library_as_handlers_use_it(api):
+    create(api, "stdlib", "python3.12", "lambda_function.lambda_handler", {"lambda_function.py": STDLIB})
+    data = {"logGroup": "/g", "logEvents": [{"id": "a", "message": "xx"}, {"id": "b", "message": "yyy"}]}
+    event = {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
+    out = invoke(api, "stdlib", event)[1]
+    assert out["sizes"] == {"a": 2, "b": 3} and out["async"] == [0, 2, 4] and out["thread"] == [1]
+    assert out["udp"].startswith("[Errno") and "sockets are not available" in out["udp"]
+    assert out["ny"] == "2024-07-01T08:00:00-04:00"
+
+
+def test_an_unhandled_exception_is_lambdas_error_document(api):
+    create(api, "pyfail", "python3.12", "todos/create.create", {"todos/create.py": '''\
+import json, logging
+def create(event, context):
+    data = json.loads(event["body"])
+    if "text" not in data:
+        logging.error("Validation Failed")
+        raise Exception("Couldn't create the todo item.")
+'''})
+    r, out, logs = invoke(api, "pyfail", {"body": "{}"})
+    assert r["FunctionError"] == "Unhandled"
+    assert out["errorType"] == "Exception" and out["errorMessage"] == "Couldn't create the todo item."
+    assert out["stackTrace"] and 'File "/var/task/todos/create.py", line 6, in create' in out["stackTrace"][0]
+    assert "[ERROR]" in logs and "Validation Failed" in logs
+
+
+# -- Node.js ------------------------------------------------------------------------------------
+WEBHOOK = '''\
+const crypto = require('crypto');
+
+function sign(key, body) {
+  return `sha1=${crypto.createHmac('sha1', key).update(body, 'utf-8').digest('hex')}`;
+}
+
+module.exports.listener = (event, context, callback) => {
+  const sig = event.headers['x-hub-signature'];
+  if (sig !== sign(process.env.WEBHOOK_SECRET, event.body)) {
+    return callback(null, { statusCode: 401, headers: { 'Content-Type': 'text/plain' }, body: 'bad signature' });
+  }
+  const ping = setTimeout(() => console.log('never waited for'), 60000).unref();
+  console.log('delivery', event.headers['x-github-delivery'], typeof ping.hasRef, ping.hasRef());
+  return callback(null, { statusCode: 200, body: JSON.stringify({ ok: true, id: event.headers['x-github-delivery'] }) });
+};
+'''
+
+
+def test_a_callback_webhook_over_http_with_an_unrefd_timer(server, api):
+    pytest.importorskip("wasmtime.component")
+    create(api, "hook", "nodejs20.x", "handler.listener", {"handler.js": WEBHOOK},
+           Environment={"Variables": {"WEBHOOK_SECRET": "s3cret"}})
+    body = b'{"zen": "Keep it logically awesome."}'
+    good = "sha1=" + hmac.new(b"s3cret", body, hashlib.sha1).hexdigest()
+    for sig, status in ((good, 200), ("sha1=00", 401)):
+        req = urllib.request.Request(f"{server.url}/http/hook/", data=body, method="POST",
+                                     headers={"X-Hub-Signature": sig, "X-GitHub-Delivery": "d-1"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                got, text = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            got, text = e.code, e.read()
+        assert got == status, text
+        if status == 200:
+            assert json.loads(text) == {"ok": True, "id": "d-1"}  # the unref'd timer did not hold the answer
+
+
+FIREHOSE = '''\
+import zlib from 'zlib';
+import { promisify } from 'util';
+
+const gunzip = promisify(zlib.gunzip);
+
+export const handler = async (event) => {
+  const records = await Promise.all(event.records.map(async (record) => {
+    const text = (await gunzip(Buffer.from(record.data, 'base64'))).toString('utf8');
+    const data = Buffer.from(zlib.gzipSync(text.toUpperCase())).toString('base64');
+    return { recordId: record.recordId, result: 'Ok', data };
+  }));
+  return { records };
+};
+'''
+
+
+def test_an_es_module_transforming_gzipped_records(api):
+    create(api, "firehose", "nodejs20.x", "index.handler", {"index.mjs": FIREHOSE})
+    event = {"records": [{"recordId": "1", "data": base64.b64encode(gzip.compress(b"hello logs")).decode()}]}
+    out = invoke(api, "firehose", event)[1]
+    assert out["records"][0]["result"] == "Ok"
+    assert gzip.decompress(base64.b64decode(out["records"][0]["data"])) == b"HELLO LOGS"
+
+
+def test_context_succeed_and_lambdas_error_for_a_thrown_error(api):
+    create(api, "legacy", "nodejs20.x", "index.handler", {"index.js": '''\
+class NotFound extends Error { constructor(m) { super(m); this.name = 'NotFound'; } }
+exports.handler = function (event, context) {
+  if (event.missing) throw new NotFound('no such item');
+  const t = setTimeout(() => {}, 1000);
+  clearTimeout(+t);  // a timer's number clears it too
+  context.succeed({ done: event.key1, remaining: context.getRemainingTimeInMillis() > 0 });
+};
+'''})
+    assert invoke(api, "legacy", {"key1": "v"})[1] == {"done": "v", "remaining": True}
+    r, out, _ = invoke(api, "legacy", {"missing": True})
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "NotFound"
+    assert out["errorMessage"] == "no such item" and isinstance(out["trace"], list)
+
+
+def test_the_aws_sdk_v3_is_refused_at_deploy_saying_what_to_do(api):
+    with pytest.raises(api.exceptions.InvalidParameterValueException) as e:
+        create(api, "sdk3", "nodejs20.x", "index.handler", {"index.mjs": '''\
+import { S3Client, ListBucketsCommand } from "@aws-sdk/client-s3";
+const s3 = new S3Client({});
+export const handler = async () => (await s3.send(new ListBucketsCommand({}))).Buckets;
+'''})
+    message = str(e.value)
+    assert "Runtime.ImportModuleError" in message and "Cannot find module '@aws-sdk/client-s3'" in message
+    assert "fetch" in message and "boto3" in message

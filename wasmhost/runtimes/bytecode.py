@@ -1,0 +1,48 @@
+"""Bytecode for the Python packages functions share, compiled once by the sandbox's CPython.
+
+Packages installed for functions (the bundled boto3, each ``requirements.txt``) are
+mounted read-only, so the guest cannot cache the bytecode of what it imports: every
+new instance compiled botocore's sources again (2-4 s for ``import boto3``, longer
+than Lambda's default 3 s timeout allows). The host's own ``.pyc`` files are for its
+own Python version, not the guest's 3.12, so the guest compiles them itself: once per
+folder, the first time a function needs it, the runtime is started with that folder
+mounted writable and a module that runs ``compileall`` as it is imported. A
+``.wasmhost-bytecode`` file marks the folder done; a failure only leaves the folder
+as it was (imports compile from source, as before).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from ..config import FunctionConfig
+
+MARK = ".wasmhost-bytecode"
+JOB = """import compileall, os
+compileall.compile_dir(os.environ["WASMHOST_COMPILE"], quiet=2, workers=1)
+def handler(event, context):
+    return None
+"""
+
+
+def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants) -> None:
+    """Compile every ``.py`` under ``folder`` (mounted at ``guest_dir``) to the
+    guest's ``__pycache__`` layout, unless it was done before."""
+    if (folder / MARK).exists():
+        return
+    from ..abi.component import RuntimeABI
+    config = FunctionConfig(memory_mb=1024, timeout_ms=600_000, runtime="python3.12")
+    with tempfile.TemporaryDirectory(prefix="wasmhost-bytecode-") as job:
+        (Path(job) / "wasmhost_compile.py").write_text(JOB)
+        abi = RuntimeABI("python", engine, component, "wasmhost_compile.handler", config, grants=grants,
+                         mounts=[(job, "/var/task"), (str(stdlib), "/python"), (str(folder), guest_dir)],
+                         writable=(guest_dir,))
+        try:
+            abi.instantiate(2**62, 2**40, 600 * 10**9, {"function_name": "wasmhost-bytecode",
+                                                                "env": {"WASMHOST_COMPILE": guest_dir}}).close()
+        except Exception as e:  # noqa: BLE001 - the folder still works, compiled on import instead
+            logging.getLogger("wasmhost").warning("compiling %s to bytecode failed: %s", folder, e)
+            return
+    (folder / MARK).write_text("compiled by the sandbox's CPython\n")
