@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import mimetypes
@@ -68,17 +69,18 @@ class ObjectInfo:
 
 class ObjectWriter:
     """A new object's bytes on their way to disk: a temporary file in the bucket's
-    .wasmhost/ (same file system, so the final rename is atomic), MD5 as it goes."""
+    scratch folder (same file system, so the final rename is atomic), MD5 as it goes."""
 
-    def __init__(self, tmp: Path, bucket: str, key: str) -> None:
+    def __init__(self, tmp: str, bucket: str, key: str) -> None:
         self.bucket, self.key, self.tmp = bucket, key, tmp
         try:
             self._f = open(tmp, "wb")
         except FileNotFoundError:  # the first upload into this scratch folder
-            tmp.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(tmp), exist_ok=True)
             self._f = open(tmp, "wb")
         self.md5 = hashlib.md5()
         self.size = 0
+        self.mtime_ns = 0
 
     def write(self, data: bytes) -> None:
         self._f.write(data)
@@ -86,13 +88,16 @@ class ObjectWriter:
         self.size += len(data)
 
     def close(self) -> None:
+        """Flush and close; ``mtime_ns`` is the file's (a rename keeps it)."""
         if not self._f.closed:
+            self._f.flush()
+            self.mtime_ns = os.fstat(self._f.fileno()).st_mtime_ns
             self._f.close()
 
     def abort(self) -> None:
         self.close()
         try:
-            self.tmp.unlink()
+            os.unlink(self.tmp)
         except FileNotFoundError:
             pass
 
@@ -120,6 +125,11 @@ class Buckets:
         self._dirs: dict[str, Path] = {}
         self._owned: set[str] = set()  # in the data dir (not attached with --bucket NAME=DIR)
         self._configs: dict[str, dict[str, Any]] = {}
+        self._tmp: dict[str, str] = {}  # bucket -> its scratch folder for uploads in flight
+        self._names = itertools.count()  # of those uploads' files (with the pid: workers share the folder)
+        # path -> (size, mtime_ns) of the files this process just put in place: the watcher
+        # recognises the echo of our own rename without a query (``own``); bounded
+        self._recent: dict[str, tuple[int, int]] = {}
         # the worker processes of one server (serve --workers) share this store: a bucket or a
         # notification configuration written by one is read again by the others before use
         self._changes = ChangeSignal(self.data_dir / "buckets.changes")
@@ -133,6 +143,7 @@ class Buckets:
                 owned.add(name)
             configs[name] = json.loads(notification)
         self._dirs, self._owned, self._configs = dirs, owned, configs
+        self._tmp = {}
 
     def _fresh(self) -> None:
         """Another process created, deleted or configured a bucket: read the table
@@ -184,6 +195,7 @@ class Buckets:
                                  "DO UPDATE SET path = excluded.path", (name, str(path), time.time()))
                 self._dirs[name] = path
                 self._owned.discard(name)
+                self._tmp.pop(name, None)
                 self._configs.setdefault(name, {})
                 self._changes.bump()
         if self.on_bucket:
@@ -221,6 +233,7 @@ class Buckets:
             scratch = self._scratch(name)
             del self._dirs[name], self._configs[name]
             self._owned.discard(name)
+            self._tmp.pop(name, None)
         self._changes.bump()
         if self.on_bucket_deleted:
             self.on_bucket_deleted(name)
@@ -249,7 +262,23 @@ class Buckets:
     # -- objects ----------------------------------------------------------------
     def writer(self, bucket: str, key: str) -> ObjectWriter:
         check_key(key)
-        return ObjectWriter(self._scratch(bucket) / "tmp" / uuid.uuid4().hex, bucket, key)
+        self._fresh()
+        tmp = self._tmp.get(bucket)
+        if tmp is None:
+            tmp = self._tmp[bucket] = f"{self._scratch(bucket)}/tmp/{os.getpid()}-"
+        return ObjectWriter(f"{tmp}{next(self._names)}", bucket, key)
+
+    def own(self, path: str) -> bool:
+        """Whether the file at ``path`` is the one this process just put there (the
+        watcher's event of our own rename): consumed by the asking."""
+        want = self._recent.pop(path, None)
+        if want is None:
+            return False
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == want
 
     def commit(self, w: ObjectWriter, *, content_type: str | None = None, metadata: dict[str, str] | None = None,
                event: str = "ObjectCreated:Put", etag: str | None = None, source_ip: str = "127.0.0.1",
@@ -257,15 +286,23 @@ class Buckets:
         """Put the written bytes in place under the key, index them and write the
         notifications down, all before the caller answers."""
         w.close()
-        root = self.bucket_dir(w.bucket)
-        target = key_path(root, w.key)
-        info = ObjectInfo(w.bucket, w.key, w.size, etag or w.md5.hexdigest(), 0.0,
-                          content_type or "binary/octet-stream", metadata or {}, target)
+        try:
+            root = self.bucket_dir(w.bucket)
+        except BucketError:  # deleted meanwhile
+            w.abort()
+            raise
+        target = f"{root}/{w.key}"  # the key was checked by writer()
+        info = ObjectInfo(w.bucket, w.key, w.size, etag or w.md5.hexdigest(), w.mtime_ns / 1e9,
+                          content_type or "binary/octet-stream", metadata or {}, Path(target))
+        recent = self._recent
+        recent[target] = (w.size, w.mtime_ns)
+        if len(recent) > 4096:  # nobody watches (or the events were lost): forget the oldest
+            del recent[next(iter(recent))]
         with self._lock:  # the watcher must not see the rename before the row
             try:
                 if "/" in w.key:  # top-level keys need neither (the bucket root is a real directory)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    self._confined(root, target.parent, w.key)
+                    info.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._confined(root, info.path.parent, w.key)
                 os.replace(w.tmp, target)
             except BucketError:
                 w.abort()
@@ -275,10 +312,8 @@ class Buckets:
                 raise BucketError("InvalidArgument", f"wasmhost keeps objects as plain files and {w.key!r} collides "
                                   "with an existing object or prefix (a key cannot be both a file and a folder).",
                                   Key=w.key) from None
-            st = target.stat()
-            info.modified = st.st_mtime
-            self._record(info, st.st_mtime_ns, events.Change(w.bucket, w.key, event, w.size, info.etag, source_ip,
-                                                            request_id))
+            self._record(info, w.mtime_ns, events.Change(w.bucket, w.key, event, w.size, info.etag, source_ip,
+                                                         request_id))
         return info
 
     def _record(self, info: ObjectInfo, mtime_ns: int, change: events.Change) -> None:
@@ -287,7 +322,7 @@ class Buckets:
         try:
             self._db.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?)",
                              (info.bucket, info.key, info.size, mtime_ns, info.etag, info.content_type,
-                              json.dumps(info.metadata)))
+                              json.dumps(info.metadata) if info.metadata else "{}"))
             notified = self._outbox(change)
             self._db.execute("COMMIT")
         except BaseException:
@@ -297,7 +332,10 @@ class Buckets:
             self.on_outbox()
 
     def _outbox(self, change: events.Change) -> int:
-        hits = events.matches(self._configs.get(change.bucket, {}), change)
+        config = self._configs.get(change.bucket)
+        if not config:
+            return 0
+        hits = events.matches(config, change)
         if hits:
             now, seq = time.time(), events.sequencer()
             self._db.executemany("INSERT INTO outbox (function, payload, created) VALUES (?,?,?)",

@@ -107,10 +107,10 @@ class FunctionEndpoint:
     def check(self, call: Call) -> None:
         """The calling function may use the bucket(s) of this request."""
         from ...buckets.errors import BucketError
-        m = _AKID.search(call.request.headers.get("Authorization", ""))
+        m = _AKID.search(call.headers.get("authorization", ""))
         function, buckets = self.keys.grants.get(m.group(1) if m else "", ("", frozenset()))
         wanted = [call.bucket]
-        source = call.request.headers.get("x-amz-copy-source")
+        source = call.headers.get("x-amz-copy-source")
         if source:  # CopyObject, UploadPartCopy read another bucket
             wanted.append(unquote(source.lstrip("/").partition("/")[0]))
         for bucket in wanted:
