@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_multipart_etag_is_s3s(store):
         tags.append((n, store.commit_part(w, up, n)))
     info = store.complete_upload("bkt", "big", up, tags)
     assert info.etag == hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-2"
-    assert info.path.read_bytes() == b"".join(parts)
+    assert Path(info.path).read_bytes() == b"".join(parts)
     with pytest.raises(BucketError) as e:
         store.upload("bkt", "big", up)
     assert e.value.code == "NoSuchUpload"
@@ -134,7 +135,7 @@ def test_files_written_by_others(store, tmp_path):
     assert [p.name for p, _ in changed] == ["theirs.jpg"] and vanished == []
     assert store.seen("bkt", root / "sub" / "theirs.jpg") is True
     assert store.seen("bkt", root / "sub" / "theirs.jpg") is None  # unchanged: nothing new
-    assert store.seen("bkt", ours.path) is None  # our own upload is not a second one
+    assert store.seen("bkt", Path(ours.path)) is None  # our own upload is not a second one
     head = store.head("bkt", "sub/theirs.jpg")
     assert head.etag == hashlib.md5(b"photo").hexdigest() and head.content_type == "image/jpeg"
     time.sleep(0.01)

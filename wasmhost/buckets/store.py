@@ -39,6 +39,7 @@ from .names import META_DIR, check_bucket_name, check_key, key_path, path_key
 log = logging.getLogger("wasmhost.buckets")
 
 MIN_PART = 5 * 1024 * 1024  # S3: every part but the last
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 MAX_PARTS = 10_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, path TEXT, created REAL NOT NULL,
@@ -64,7 +65,7 @@ class ObjectInfo:
     modified: float  # the file's mtime
     content_type: str
     metadata: dict[str, str] = field(default_factory=dict)
-    path: Path = Path()
+    path: str = ""  # the file
 
 
 class ObjectWriter:
@@ -74,25 +75,32 @@ class ObjectWriter:
     def __init__(self, tmp: str, bucket: str, key: str) -> None:
         self.bucket, self.key, self.tmp = bucket, key, tmp
         try:
-            self._f = open(tmp, "wb")
+            self.fd = os.open(tmp, _NEW, 0o644)  # unbuffered: bodies arrive in large pieces, or in one
         except FileNotFoundError:  # the first upload into this scratch folder
             os.makedirs(os.path.dirname(tmp), exist_ok=True)
-            self._f = open(tmp, "wb")
+            self.fd = os.open(tmp, _NEW, 0o644)
         self.md5 = hashlib.md5()
         self.size = 0
         self.mtime_ns = 0
 
     def write(self, data: bytes) -> None:
-        self._f.write(data)
+        self.raw_write(data)
         self.md5.update(data)
         self.size += len(data)
 
+    def raw_write(self, data: bytes | memoryview) -> None:
+        """Bytes to the file only (multipart's parts, whose digests are known)."""
+        while data:
+            data = memoryview(data)[os.write(self.fd, data):]
+
     def close(self) -> None:
-        """Flush and close; ``mtime_ns`` is the file's (a rename keeps it)."""
-        if not self._f.closed:
-            self._f.flush()
-            self.mtime_ns = os.fstat(self._f.fileno()).st_mtime_ns
-            self._f.close()
+        """Close; ``mtime_ns`` is the file's (a rename keeps it)."""
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            try:
+                self.mtime_ns = os.fstat(fd).st_mtime_ns
+            finally:
+                os.close(fd)
 
     def abort(self) -> None:
         self.close()
@@ -293,7 +301,7 @@ class Buckets:
             raise
         target = f"{root}/{w.key}"  # the key was checked by writer()
         info = ObjectInfo(w.bucket, w.key, w.size, etag or w.md5.hexdigest(), w.mtime_ns / 1e9,
-                          content_type or "binary/octet-stream", metadata or {}, Path(target))
+                          content_type or "binary/octet-stream", metadata or {}, target)
         recent = self._recent
         recent[target] = (w.size, w.mtime_ns)
         if len(recent) > 4096:  # nobody watches (or the events were lost): forget the oldest
@@ -301,8 +309,9 @@ class Buckets:
         with self._lock:  # the watcher must not see the rename before the row
             try:
                 if "/" in w.key:  # top-level keys need neither (the bucket root is a real directory)
-                    info.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._confined(root, info.path.parent, w.key)
+                    parent = Path(target).parent
+                    parent.mkdir(parents=True, exist_ok=True)
+                    self._confined(root, parent, w.key)
                 os.replace(w.tmp, target)
             except BucketError:
                 w.abort()
@@ -318,11 +327,14 @@ class Buckets:
 
     def _record(self, info: ObjectInfo, mtime_ns: int, change: events.Change) -> None:
         """The index row and its notifications, in one transaction (lock held)."""
+        row = (info.bucket, info.key, info.size, mtime_ns, info.etag, info.content_type,
+               json.dumps(info.metadata) if info.metadata else "{}")
+        if not self._configs.get(info.bucket):  # nothing to notify: one statement is one transaction
+            self._db.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?)", row)
+            return
         self._db.execute("BEGIN")
         try:
-            self._db.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?)",
-                             (info.bucket, info.key, info.size, mtime_ns, info.etag, info.content_type,
-                              json.dumps(info.metadata) if info.metadata else "{}"))
+            self._db.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?)", row)
             notified = self._outbox(change)
             self._db.execute("COMMIT")
         except BaseException:
@@ -353,7 +365,7 @@ class Buckets:
         path = key_path(root, key)
         if "/" in key or path.is_symlink():
             self._confined(root, path, key)
-        return ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype, json.loads(meta), path)
+        return ObjectInfo(bucket, key, size, etag, mtime_ns / 1e9, ctype, json.loads(meta), str(path))
 
     @staticmethod
     def _confined(root: Path, path: Path, key: str) -> None:
@@ -504,7 +516,8 @@ class Buckets:
         try:
             for n, _ in chosen:
                 with open(self._part_path(bucket, upload, n), "rb") as f:
-                    shutil.copyfileobj(f, w._f, 1 << 20)
+                    while chunk := f.read(1 << 20):
+                        w.raw_write(chunk)
                 w.size += have[n][0]
                 digests.update(bytes.fromhex(have[n][1]))
         except BaseException:
@@ -560,7 +573,7 @@ class Buckets:
         with self._lock:
             if self._unchanged(bucket, key, after):  # committed through the API meanwhile
                 return None
-            info = ObjectInfo(bucket, key, st.st_size, md5.hexdigest(), st.st_mtime, ctype, {}, path)
+            info = ObjectInfo(bucket, key, st.st_size, md5.hexdigest(), st.st_mtime, ctype, {}, str(path))
             self._record(info, st.st_mtime_ns, events.Change(bucket, key, "ObjectCreated:Put", st.st_size, info.etag))
         return True
 
@@ -620,7 +633,7 @@ class Buckets:
             return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
 
-def copy_range(path: Path, w: ObjectWriter, start: int, end: int, key: str) -> None:
+def copy_range(path: str, w: ObjectWriter, start: int, end: int, key: str) -> None:
     """Bytes ``start..end`` (inclusive) of a stored object into a writer; blocking.
     The writer is aborted if anything fails."""
     try:

@@ -137,8 +137,8 @@ class Watcher:
             self._add_tree(bucket, str(root))
             self._scan(bucket, root)
         elif kind == "unwatch":
-            for folder, wd in list(self._folders.items()):
-                if self._wds.get(wd, ("",))[0] == bucket:
+            for wd, (owner, _) in list(self._wds.items()):
+                if owner == bucket:
                     self._drop(wd)
             for path, (b, _, _) in list(self._pending.items()):
                 if b == bucket:

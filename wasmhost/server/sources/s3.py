@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import logging
 import os
 import re
@@ -48,6 +49,7 @@ _SUBRESOURCES = ("acl", "policy", "cors", "lifecycle", "versioning", "website", 
                  "replication", "logging", "accelerate", "ownershipControls", "publicAccessBlock", "object-lock",
                  "retention", "legal-hold", "analytics", "inventory", "metrics", "intelligent-tiering", "restore",
                  "select", "torrent", "versions", "attributes", "requestPayment")
+_ID_PREFIX, _ids = os.urandom(4).hex().upper(), itertools.count()  # request ids: this process's, counted
 Handler = Callable[[web.Request, "Call"], Awaitable[web.StreamResponse]]
 
 
@@ -64,7 +66,7 @@ class Call:
         self.key = unquote(key) if "%" in key else key
         self.query = dict(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else {}
         self.signed: Signed | None = None
-        self.request_id = os.urandom(8).hex().upper()
+        self.request_id = f"{_ID_PREFIX}{next(_ids):08X}"
         self.source_ip = source_ip
 
 
@@ -295,6 +297,9 @@ class S3Api:
     # -- objects --------------------------------------------------------------------
     async def _receive(self, call: Call, content: Any, w: ObjectWriter) -> None:
         try:
+            if isinstance(content, s3_body.Buffered) and not s3_body.is_chunked(call.headers):
+                w.write(s3_body.whole(call.headers, content.body))
+                return
             async for chunk in s3_body.payload(call.headers, content, call.signed):
                 w.write(chunk)
         except BaseException:
@@ -528,7 +533,7 @@ def _token_in(token: str) -> str:
 
 
 def _metadata(headers: Any) -> dict[str, str]:
-    meta = {k.lower()[11:]: v for k, v in headers.items() if k.lower().startswith("x-amz-meta-")}
+    meta = {k[11:].lower(): v for k, v in headers.items() if k[:11].lower() == "x-amz-meta-"}
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
         raise BucketError("MetadataTooLarge", f"Your metadata headers exceed the maximum allowed metadata size "
                           f"({MAX_META} bytes).")
