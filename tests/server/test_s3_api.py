@@ -303,6 +303,10 @@ def test_bad_input_gets_s3_errors_never_a_500(server, s3):
         ("PATCH", "/hostile/k", b"", {}),
         ("GET", "/hostile/%ZZ/..%2F..%2Fetc%2Fpasswd", b"", {}),
         ("PUT", "/hostile/a%00b", b"x", {}),
+        ("PUT", "/hostile/%FF%FE", b"x", {}),  # no UTF-8: InvalidURI, not a key of replacement characters
+        ("GET", "/hostile/k?response-content-type=text/plain%0d%0aX-Evil:%201", b"", {}),  # no header injection
+        ("PUT", "/hostile/k3", b"3\r\nabc\r\n", {"Content-Encoding": "aws-chunked"}),  # cut short, fast path
+        ("PUT", "/hostile/k3", b"x", {"x-amz-decoded-content-length": "9"}),
     ]
     for method, path, body, headers in cases:
         req = urllib.request.Request(server.url + path, data=body or None, method=method, headers=headers)
@@ -316,6 +320,7 @@ def test_bad_input_gets_s3_errors_never_a_500(server, s3):
             assert text.startswith(b"<?xml") and b"<Code>" in text, (method, path, text)
     assert s3.get_object(Bucket="hostile", Key="k")["Body"].read() == b"0123456789"  # still serving
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="hostile")["Contents"]] == ["k"]
+    assert os.listdir(server.data_dir / "buckets" / ".scratch" / "hostile" / "tmp") == []  # refused uploads leave nothing
 
 
 def test_uploads_stream_through_the_front_door(server, s3):

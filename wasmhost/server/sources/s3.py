@@ -62,8 +62,9 @@ class Call:
     def __init__(self, headers: Any, raw_path: str, raw_query: str, source_ip: str) -> None:
         bucket, _, key = raw_path[1:].partition("/")
         self.headers = headers
-        self.bucket = unquote(bucket) if "%" in bucket else bucket
-        self.key = unquote(key) if "%" in key else key
+        # strict: %FF is no UTF-8, and a key S3 could not hold (S3 answers 400 InvalidURI; check_key refuses it)
+        self.bucket = unquote(bucket, errors="surrogateescape") if "%" in bucket else bucket
+        self.key = unquote(key, errors="surrogateescape") if "%" in key else key
         self.query = dict(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else {}
         self.signed: Signed | None = None
         self.request_id = f"{_ID_PREFIX}{next(_ids):08X}"
@@ -331,6 +332,9 @@ class S3Api:
                      ("response-cache-control", "Cache-Control"), ("response-content-encoding", "Content-Encoding"),
                      ("response-content-language", "Content-Language"), ("response-expires", "Expires")):
             if q in call.query:
+                if not call.query[q].isprintable():  # a line break would split the answer's head
+                    raise BucketError("InvalidArgument", f"{q} must be printable text.", ArgumentName=q,
+                                      ArgumentValue=call.query[q].encode("unicode_escape").decode())
                 headers[h] = call.query[q]
         if not_modified:
             return web.Response(status=304, headers={k: headers[k] for k in ("ETag", "Last-Modified")})
