@@ -277,16 +277,11 @@ class Buckets:
         return ObjectWriter(f"{tmp}{next(self._names)}", bucket, key)
 
     def own(self, path: str) -> bool:
-        """Whether the file at ``path`` is the one this process just put there (the
-        watcher's event of our own rename): consumed by the asking."""
-        want = self._recent.pop(path, None)
-        if want is None:
-            return False
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return False
-        return (st.st_size, st.st_mtime_ns) == want
+        """Whether a rename into ``path`` is one this process made (the watcher's echo of
+        our own upload): consumed by the asking. No stat is needed: we write nothing
+        in a bucket's directory but that rename, and a change another program makes
+        after it is an event of its own (a close after writing, a rename), asked anew."""
+        return self._recent.pop(path, None) is not None
 
     def commit(self, w: ObjectWriter, *, content_type: str | None = None, metadata: dict[str, str] | None = None,
                event: str = "ObjectCreated:Put", etag: str | None = None, source_ip: str = "127.0.0.1",

@@ -39,7 +39,7 @@ from .store import Buckets
 
 log = logging.getLogger("wasmhost.buckets")
 
-BATCH_MS = 5  # after an event, wait this long for more before reading: one wake-up per batch, not per event
+BATCH_MS = 2  # after an event, wait this long for more before reading: one wake-up per batch, not per event
 
 
 class Watcher:
@@ -204,7 +204,7 @@ class Watcher:
                         self._scan(bucket, root)
                 continue
             if mask & (f.CLOSE_WRITE | f.MOVED_TO):
-                if self.store.own(path):  # the echo of our own upload's rename
+                if mask & f.MOVED_TO and self.store.own(path):  # the echo of our own upload's rename
                     self._pending.pop(Path(path), None)
                     continue
                 self._handle("done", bucket, Path(path))
