@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from urllib.parse import unquote
 
 from ...buckets import BucketError
+from ..http.protocol import STREAM_FROM  # larger bodies stream on to aiohttp
 from ..reply import Reply
 from . import s3_body
 from .s3 import _SCOPE, Call, S3Api
@@ -27,9 +28,6 @@ from .s3 import _SCOPE, Call, S3Api
 if TYPE_CHECKING:
     from ..http.exchange import Request
     from ..lambda_model import Service
-
-STREAM_FROM = 1024 * 1024  # larger bodies stream on to aiohttp (server/http/protocol.py's STREAM_FROM)
-
 
 class FastS3:
     def __init__(self, api: S3Api) -> None:
@@ -64,7 +62,6 @@ class FastS3:
             return self.api.failed(req.method, req.path, call, e)
         return Reply(200, {"ETag": f'"{info.etag}"', "x-amz-request-id": call.request_id,
                            "x-amz-id-2": call.request_id})
-
 
 
 FastS3.put.checks_auth = True  # type: ignore[attr-defined]  # the front door leaves SigV4 to S3 (S3's errors)
