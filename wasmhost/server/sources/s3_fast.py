@@ -27,13 +27,13 @@ from .s3 import _SCOPE, Call, S3Api
 
 if TYPE_CHECKING:
     from ..http.exchange import Request
-    from ..lambda_model import Service
+    from ..http.routes import Front
 
 class FastS3:
     def __init__(self, api: S3Api) -> None:
         self.api = api
 
-    def claim(self, req: Request) -> Callable[[Service, Request, str], Awaitable[Reply]] | None:
+    def claim(self, req: Request) -> Callable[[Front, Request, str], Awaitable[Reply]] | None:
         """``put`` for a PutObject whose body the front door holds whole, else None."""
         h = req.headers
         if req.method != "PUT" or "x-amz-copy-source" in h or "x-amz-target" in h:
@@ -51,7 +51,7 @@ class FastS3:
             return self.put if m.group(1) == "s3" else None
         return self.put if (unquote(bucket) if "%" in bucket else bucket) in self.api.store.bucket_names() else None
 
-    async def put(self, service: Service, req: Request, peer: str) -> Reply:
+    async def put(self, front: Front, req: Request, peer: str) -> Reply:
         call = Call(req.headers, req.path, req.query, peer)
         try:
             self.api.authorize(req.method, req.target, call)
