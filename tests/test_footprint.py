@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Python or JavaScript function). dataclasses (and inspect) still load: five value types use it.
 NOT_ON_IMPORT = {"aiohttp", "asyncio", "uvloop", "httptools", "tempfile", "mmap", "subprocess", "zipfile",
                  "tarfile", "urllib.request", "cloudpickle", "componentize_py", "boto3", "botocore",
-                 "wasmhost.buckets", "watchdog", "logging", "hashlib", "uuid", "shutil", "sqlite3", "http.client",
+                 "wasmhost.buckets", "inotify_simple", "logging", "hashlib", "uuid", "shutil", "sqlite3", "http.client",
                  "email", "socket", "ssl", "wasmtime.component"}
 
 

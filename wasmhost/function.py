@@ -178,7 +178,7 @@ class Function:
         return self._fail_report(exc, report, logs)
 
     def _failed(self, e: InvocationError, seq: int, t0: int, dur: int, init_ns: int | None,
-                logs: str, usage: tuple[int, int] = (0, 0)) -> InvocationError:
+                logs: str, usage: tuple[int, int, int, int] = (0, 0, 0, 0)) -> InvocationError:
         report = Report(seq, self.name, self.version, t0, dur, init_ns, e.fuel_used, e.memory_bytes,
                         self.memory_mb, init_ns is not None, "ok", None, *usage)
         detail = e.trap_detail
@@ -200,11 +200,11 @@ class Function:
         return e
 
 
-def outbound(sb) -> tuple[int, int]:
-    """The outbound HTTP requests and bytes of the invocation ``sb`` just ran (the http
-    capability's counters, reset)."""
+def outbound(sb) -> tuple[int, int, int, int]:
+    """The outbound HTTP requests and bytes, and the bucket bytes read and written, of
+    the invocation ``sb`` just ran (the http capability's counters, reset)."""
     state = sb.caps.get("http") if sb is not None else None
-    return state.take_usage() if state is not None else (0, 0)
+    return state.take_usage() if state is not None else (0, 0, 0, 0)
 
 
 def make_warm_path(fn: Function):
@@ -252,7 +252,7 @@ def make_warm_path(fn: Function):
                 end_invocation(sb.caps, ending)
             t1 = perf_ns()
             failed = fn._failed(e, seq, t0, t1 - t0, init_ns, sb.take_logs(),  # recorded before the
-                                outbound(sb) if metered_io else (0, 0))
+                                outbound(sb) if metered_io else (0, 0, 0, 0))
             pool.discard(sb)  # slot frees, so a draining Host.close never misses it
             raise failed from None
         if ending:
@@ -263,7 +263,7 @@ def make_warm_path(fn: Function):
                                         init_ns is not None, "ok", None, *sb.caps["http"].take_usage()))
         else:
             report = new_tuple(Report, (seq, name, version, t0, t1 - t0, init_ns, fuel_used, mem, memory_mb,
-                                        init_ns is not None, "ok", None, 0, 0))
+                                        init_ns is not None, "ok", None, 0, 0, 0, 0))
         logs = ""
         if sb.logs is not None:
             logs = sb.take_logs()

@@ -39,15 +39,16 @@ class Report(tuple):
 
     __slots__ = ()
     FIELDS = ("seq", "function", "version", "start_ns", "duration_ns", "init_ns", "fuel_used",
-              "memory_bytes", "memory_mb", "cold", "status", "error_type", "outbound_requests", "outbound_bytes")
+              "memory_bytes", "memory_mb", "cold", "status", "error_type", "outbound_requests", "outbound_bytes",
+              "bucket_bytes_read", "bucket_bytes_written")
 
     def __new__(cls, seq: int, function: str, version: str, start_ns: int, duration_ns: int,
                 init_ns: int | None, fuel_used: int | None, memory_bytes: int, memory_mb: int,
                 cold: bool, status: str = "ok", error_type: str | None = None, outbound_requests: int = 0,
-                outbound_bytes: int = 0) -> "Report":
+                outbound_bytes: int = 0, bucket_bytes_read: int = 0, bucket_bytes_written: int = 0) -> "Report":
         return tuple.__new__(cls, (seq, function, version, start_ns, duration_ns, init_ns, fuel_used,
                                    memory_bytes, memory_mb, cold, status, error_type, outbound_requests,
-                                   outbound_bytes))
+                                   outbound_bytes, bucket_bytes_read, bucket_bytes_written))
 
     seq = property(itemgetter(0))
     function = property(itemgetter(1))
@@ -63,6 +64,9 @@ class Report(tuple):
     error_type = property(itemgetter(11))
     outbound_requests = property(itemgetter(12))
     outbound_bytes = property(itemgetter(13))
+    # object bytes a function read and wrote through the buckets' S3 endpoint (not outbound traffic)
+    bucket_bytes_read = property(itemgetter(14))
+    bucket_bytes_written = property(itemgetter(15))
 
     @property
     def request_id(self) -> str:
@@ -103,6 +107,8 @@ class Report(tuple):
             s += f"Fuel Used: {self.fuel_used}\t"
         if self.outbound_requests:
             s += f"Outbound Requests: {self.outbound_requests}\tOutbound Bytes: {self.outbound_bytes}\t"
+        if self[14] or self[15]:
+            s += f"Bucket Bytes Read: {self[14]}\tBucket Bytes Written: {self[15]}\t"
         if self.status != "ok":
             s += f"Status: {self.status}\t"
             if self.error_type:
@@ -119,6 +125,7 @@ class Report(tuple):
             "init_ms": self.init_ms, "fuel_used": self.fuel_used, "max_memory_mb": self.max_memory_mb,
             "memory_mb": self.memory_mb, "cold": self.cold, "status": self.status, "error_type": self.error_type,
             "outbound_requests": self.outbound_requests, "outbound_bytes": self.outbound_bytes,
+            "bucket_bytes_read": self[14], "bucket_bytes_written": self[15],
         }
 
     def __repr__(self) -> str:
@@ -128,7 +135,7 @@ class Report(tuple):
 def summarize(reports: Iterable[Sequence]) -> dict[str, Any]:
     """Totals over stored reports (the raw tuples a batch holds): one node's ledger
     and a cluster's ledger stream (backends/nats/ledger.py) add up the same way."""
-    n = errors = cold = billed = fuel = mb_ms = out_requests = out_bytes = 0
+    n = errors = cold = billed = fuel = mb_ms = out_requests = out_bytes = bucket_read = bucket_written = 0
     for r in reports:
         report = Report(*r)
         b = report.billed_ms
@@ -140,9 +147,11 @@ def summarize(reports: Iterable[Sequence]) -> dict[str, Any]:
         mb_ms += b * report.memory_mb
         out_requests += report.outbound_requests
         out_bytes += report.outbound_bytes
+        bucket_read += report.bucket_bytes_read
+        bucket_written += report.bucket_bytes_written
     return {"invocations": n, "errors": errors, "cold_starts": cold, "billed_ms": billed,
             "fuel_used": fuel, "gb_seconds": mb_ms / 1000 / 1024, "outbound_requests": out_requests,
-            "outbound_bytes": out_bytes}
+            "outbound_bytes": out_bytes, "bucket_bytes_read": bucket_read, "bucket_bytes_written": bucket_written}
 
 
 _SCHEMA = """

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_multipart_etag_is_s3s(store):
         tags.append((n, store.commit_part(w, up, n)))
     info = store.complete_upload("bkt", "big", up, tags)
     assert info.etag == hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-2"
-    assert info.path.read_bytes() == b"".join(parts)
+    assert Path(info.path).read_bytes() == b"".join(parts)
     with pytest.raises(BucketError) as e:
         store.upload("bkt", "big", up)
     assert e.value.code == "NoSuchUpload"
@@ -134,7 +135,7 @@ def test_files_written_by_others(store, tmp_path):
     assert [p.name for p, _ in changed] == ["theirs.jpg"] and vanished == []
     assert store.seen("bkt", root / "sub" / "theirs.jpg") is True
     assert store.seen("bkt", root / "sub" / "theirs.jpg") is None  # unchanged: nothing new
-    assert store.seen("bkt", ours.path) is None  # our own upload is not a second one
+    assert store.seen("bkt", Path(ours.path)) is None  # our own upload is not a second one
     head = store.head("bkt", "sub/theirs.jpg")
     assert head.etag == hashlib.md5(b"photo").hexdigest() and head.content_type == "image/jpeg"
     time.sleep(0.01)
@@ -162,3 +163,25 @@ def test_symlinks_do_not_lead_outside_the_bucket(store, tmp_path):
     assert e.value.code == "AccessDenied"
     assert not (outside / "planted").exists()
     assert not any((store.root / ".scratch" / "bkt" / "tmp").iterdir())
+
+
+def test_group_commit_keeps_each_upload_apart(store):
+    """commit_many (the server's PutObjects of one loop turn): one transaction, but a
+    writer that cannot be placed fails alone, and notifications are written for each."""
+    store.put_notification("bkt", {"LambdaFunctionConfigurations": [
+        {"LambdaFunctionArn": "fn", "Events": ["s3:ObjectCreated:*"]}]})
+    put(store, "file", b"a file")
+    batch = []
+    for key, data in (("one", b"1"), ("file/under", b"collides"), ("two/deep", b"22")):
+        w = store.writer("bkt", key)
+        w.write(data)
+        batch.append((w, {"content_type": "text/plain", "metadata": {"k": key}, "request_id": key}))
+    one, bad, two = store.commit_many(batch)
+    assert isinstance(bad, BucketError) and bad.code == "InvalidArgument"
+    assert (one.etag, two.etag) == (hashlib.md5(b"1").hexdigest(), hashlib.md5(b"22").hexdigest())
+    assert store.head("bkt", "two/deep").metadata == {"k": "two/deep"}
+    assert store.head("bkt", "one").content_type == "text/plain"
+    assert [r[1] for r in store.pending()] == ["fn"] * 3  # "file", "one", "two/deep"
+    scratch = store.root / ".scratch" / "bkt" / "tmp"
+    assert os.listdir(scratch) == []  # the refused writer's file is gone too
+    assert store.own(one.path) is True and store.own(one.path) is False  # the watcher's echo, once

@@ -129,3 +129,58 @@ def test_kill_9_mid_delivery_delivers_again(tmp_path):
         with b:
             assert wait_for(lambda: b.invoked == 1)
         assert [r["s3"]["object"]["key"] for r in received(host, "ev")] == ["photo.jpg"]
+
+
+UPPER = '''
+from urllib.parse import unquote_plus
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    for record in event.get("Records", []):
+        key = unquote_plus(record["s3"]["object"]["key"])
+        body = s3.get_object(Bucket=record["s3"]["bucket"]["name"], Key=key)["Body"].read()
+        s3.put_object(Bucket="out", Key=key + ".upper", Body=body.upper())
+    if "probe" not in event:
+        return "done"
+    try:
+        s3.get_object(Bucket="private", Key="secret.txt")
+        return "read a bucket it was not granted"
+    except s3.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+'''
+
+
+def test_an_embedded_function_reads_and_writes_objects_with_boto3(tmp_path):
+    """No server: ``grant`` gives the function the S3 endpoint boto3 finds by itself
+    (the edge use case: a camera's file in, a derived file out, both plain files).
+    pip-installs boto3 into the function at deploy, once per content (needs the package index)."""
+    from wasmhost import FunctionConfig
+    cam, out, private = tmp_path / "camera", tmp_path / "out", tmp_path / "private"
+    for d in (cam, out, private):
+        d.mkdir()
+    (private / "secret.txt").write_text("not for you")
+    code = tmp_path / "upper"
+    code.mkdir()
+    (code / "app.py").write_text(UPPER)
+    (code / "requirements.txt").write_text("boto3\n")
+    with Host(tmp_path / "data") as host:
+        with LocalBuckets(host, {"cam": cam, "out": out, "private": private}, settle_s=0.2) as b:
+            config = b.grant("upper", ["cam", "out"], FunctionConfig(handler="app.handler", timeout_ms=60_000,
+                                                                       memory_mb=512))
+            assert config.env["AWS_ENDPOINT_URL_S3"].startswith("http://127.0.0.1:")
+            host.deploy("upper", code, config)
+            b.notify("cam", "upper")
+            (cam / "note 1.txt").write_bytes(b"hello edge " * 100)
+            assert wait_for(lambda: (out / "note 1.txt.upper").exists(), timeout=120)
+            assert (out / "note 1.txt.upper").read_bytes() == b"HELLO EDGE " * 100
+            assert wait_for(lambda: b.invoked == 1)
+            host.ledger.flush()
+            (report,) = host.ledger.query("upper")
+            assert (report["status"], report["bucket_bytes_read"], report["bucket_bytes_written"]) == ("ok", 1100, 1100)
+            assert report["outbound_bytes"] == 0
+            assert "Bucket Bytes Read: 1100\tBucket Bytes Written: 1100" in report["report_line"]
+            assert json.loads(host.invoke("upper", b'{"probe": 1}').payload) == "AccessDenied"  # only its buckets

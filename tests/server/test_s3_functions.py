@@ -111,10 +111,17 @@ def test_an_upload_runs_a_handler_that_reads_it_and_writes_a_derived_object(serv
         assert s3.get_object(Bucket="dst", Key=key + ".upper")["Body"].read() == body.upper()
     done = [r for r in reports(server.url, "derive") if r["status"] == "ok"]
     assert len(done) == 2
-    # each invocation read its object and wrote one as long: both counted, in the ledger's reports
-    assert sorted(r["outbound_bytes"] for r in done) == sorted(2 * len(b) for b in bodies.values())
-    assert all(r["outbound_requests"] == 2 for r in done)
-    assert "Outbound Bytes: 2097152" in "".join(r["report_line"] for r in done)
+    # each invocation read its object and wrote one as long: both counted as bucket bytes, not as
+    # outbound traffic, in the ledger's reports, the REPORT lines and /metrics
+    sizes = sorted(len(b) for b in bodies.values())
+    assert sorted(r["bucket_bytes_read"] for r in done) == sizes
+    assert sorted(r["bucket_bytes_written"] for r in done) == sizes
+    assert all(r["outbound_requests"] == 0 and r["outbound_bytes"] == 0 for r in done)
+    assert "Bucket Bytes Read: 1048576\tBucket Bytes Written: 1048576" in "".join(r["report_line"] for r in done)
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as r:
+        metrics = r.read().decode()
+    assert f'wasmhost_bucket_bytes_read_total{{function="derive"}} {sum(sizes)}' in metrics
+    assert f'wasmhost_bucket_bytes_written_total{{function="derive"}} {sum(sizes)}' in metrics
 
 
 def test_managed_transfers_work_with_their_defaults(server, s3):

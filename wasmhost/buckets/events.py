@@ -8,9 +8,8 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from urllib.parse import quote_plus
 
 from .errors import BucketError
@@ -21,9 +20,9 @@ EVENT_TYPES = ("s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:P
 OWNER = "wasmhost"  # principalId in records; there is one account
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change to a bucket, as it happened (before any configuration is matched)."""
+class Change(NamedTuple):
+    """One change to a bucket, as it happened (before any configuration is matched).
+    A tuple: one is made for every upload, also where nothing is configured."""
     bucket: str
     key: str
     event: str  # "ObjectCreated:Put", "ObjectRemoved:Delete", ...

@@ -3,9 +3,17 @@ for every upload into a watched directory (the edge trigger).
 
     host = wasmhost.Host()
     host.deploy("thumbs", "thumbs.wasm")
-    with wasmhost.LocalBuckets(host, {"photos": "/srv/camera"}) as b:
+    with wasmhost.LocalBuckets(host, {"photos": "/srv/camera", "thumbs": "/srv/thumbs"}) as b:
+        host.deploy("thumbs", "thumbs/", b.grant("thumbs", ["photos", "thumbs"]))
         b.notify("photos", "thumbs", events=["s3:ObjectCreated:*"], suffix=".jpg")
         ...  # every complete file written under /srv/camera runs "thumbs"
+
+``grant`` gives a function what the server gives every function it deploys: an S3
+endpoint of its own on 127.0.0.1 (``AWS_ENDPOINT_URL_S3``, which boto3 reads) and a
+key that opens only the buckets named (server/sources/s3_functions.py). The handler
+reads and writes objects with ``boto3.client("s3")``, unchanged; the bytes show as
+``bucket_bytes_read`` / ``bucket_bytes_written`` in its reports. The endpoint needs
+aiohttp (``pip install 'wasmhost[server]'``) and starts with the first ``grant``.
 
 Delivery is at least once: an event leaves the outbox only after its invocation
 finished (or failed ``retries`` more times); a process killed meanwhile delivers
@@ -17,12 +25,13 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .store import Buckets
 from .watch import Watcher
 
 if TYPE_CHECKING:
+    from ..config import FunctionConfig
     from ..host import Host
 
 log = logging.getLogger("wasmhost.buckets")
@@ -48,6 +57,7 @@ class LocalBuckets:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._endpoint: Any = None  # server/sources/s3_functions.EndpointThread, made by the first grant()
         self.store.on_outbox = self._wake.set
         for name, path in (directories or {}).items():
             self.attach(name, path)
@@ -69,6 +79,21 @@ class LocalBuckets:
         current = self.store.notification(bucket).get("LambdaFunctionConfigurations", [])
         self.store.put_notification(bucket, {"LambdaFunctionConfigurations": current + [cfg]})
 
+    def grant(self, function: str, buckets: Iterable[str], config: FunctionConfig | None = None) -> FunctionConfig:
+        """``config`` (default: a new one) for deploying ``function`` so that boto3 in it
+        reads and writes ``buckets`` (and no other): the endpoint in its environment and
+        allow-list, a key of its own. Pass the result to ``host.deploy``."""
+        from ..config import FunctionConfig
+        if self._endpoint is None:
+            try:
+                from ..server.sources.s3_functions import EndpointThread
+            except ImportError as e:  # aiohttp is the server extra's
+                raise RuntimeError(f"functions reach buckets through an S3 endpoint that needs aiohttp "
+                                   f"(pip install 'wasmhost[server]'): {e}") from None
+            self._endpoint = EndpointThread(self.store)
+        from ..server.sources.s3_functions import TAG
+        return self._endpoint.endpoint.configure(function, {TAG: " ".join(buckets)}, config or FunctionConfig())
+
     def start(self) -> LocalBuckets:
         self.watcher.start()
         self._thread = threading.Thread(target=self._run, name="wasmhost-bucket-notify", daemon=True)
@@ -81,6 +106,8 @@ class LocalBuckets:
         self.watcher.stop()
         if self._thread is not None:
             self._thread.join(30)
+        if self._endpoint is not None:
+            self._endpoint.stop()
         self.store.close()
 
     def __enter__(self) -> LocalBuckets:

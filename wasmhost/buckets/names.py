@@ -41,7 +41,11 @@ def check_bucket_name(name: str) -> str:
 def check_key(key: str) -> str:
     if not key:
         raise BucketError("InvalidArgument", "An object key must not be empty.")
-    raw = key.encode("utf-8", "surrogatepass")
+    try:
+        raw = key.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are no UTF-8, percent-encoded (%FF)
+        raise BucketError("InvalidURI", "Couldn't parse the specified URI: an object key must be UTF-8.",
+                          URI=key.encode("utf-8", "surrogateescape").decode("latin-1")) from None
     if len(raw) > MAX_KEY_BYTES:
         raise BucketError("KeyTooLongError", "Your key is too long", 400)
     segments = key.split("/")

@@ -54,6 +54,9 @@ DNS_THREADS = 4  # lookups in flight at once, process-wide (each bounded by its 
 SETTING = "FunctionConfig.allowed_hosts / Lambda tag wasmhost:allowed-hosts"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = (301, 302, 303, 307, 308)
+# (host, port) of the buckets' S3 endpoints in this process (server/sources/s3_functions.py): the
+# bodies a function sends there and reads back are its bucket bytes written and read, not outbound traffic
+BUCKET_ENDPOINTS: set[tuple[str, int]] = set()
 _HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
                 "host", "content-length"}
 
@@ -82,11 +85,12 @@ class HttpState:
         self.conns: dict[tuple[str, str, int], Pinned] = {}
         self.requests = 0
         self.bytes = 0
+        self.bucket_read = self.bucket_written = 0  # bodies to and from BUCKET_ENDPOINTS
         self.reply = b""
 
-    def take_usage(self) -> tuple[int, int]:
-        usage = self.requests, self.bytes
-        self.requests = self.bytes = 0
+    def take_usage(self) -> tuple[int, int, int, int]:
+        usage = self.requests, self.bytes, self.bucket_read, self.bucket_written
+        self.requests = self.bytes = self.bucket_read = self.bucket_written = 0
         return usage
 
     def close(self) -> None:
@@ -224,8 +228,12 @@ def _exchange(state: HttpState, conn: Pinned, key: tuple[str, str, int], deadlin
     if body or method in ("POST", "PUT", "PATCH"):
         conn.putheader("Content-Length", str(len(body)))
     conn.endheaders(body or None)
-    state.requests += 1
-    state.bytes += len(body)
+    buckets = (host, key[2]) in BUCKET_ENDPOINTS
+    if buckets:
+        state.bucket_written += len(body)
+    else:
+        state.requests += 1
+        state.bytes += len(body)
     resp = conn.getresponse()
     chunks, size = [], 0
     while True:
@@ -235,7 +243,10 @@ def _exchange(state: HttpState, conn: Pinned, key: tuple[str, str, int], deadlin
         if not chunk:
             break
         size += len(chunk)
-        state.bytes += len(chunk)
+        if buckets:
+            state.bucket_read += len(chunk)
+        else:
+            state.bytes += len(chunk)
         if size > MAX_RESPONSE_BODY:
             conn.close()
             raise TooLarge(f"the response from {host} exceeds the {MAX_RESPONSE_BODY}-byte limit of "

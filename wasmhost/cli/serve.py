@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     endpoint = FunctionEndpoint()
     install(endpoint, service.deployer)
 
-    def buckets(service: Service):  # built once the socket listens: its imports (aiohttp, watchdog) wait till then
+    def buckets(service: Service):  # built once the socket listens: its imports (aiohttp, the bucket store) wait till then
         from ..server.sources.buckets import BucketSource
         return BucketSource(service, host.data_dir, dict(b.split("=", 1) for b in args.bucket), auth=auth,
                             settle_s=args.bucket_settle_s, functions=endpoint)

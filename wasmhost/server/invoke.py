@@ -21,7 +21,8 @@ from .lambda_model.strict_json import check_payload
 def report_lines(report: Report, content_type: str = "") -> Lines:
     """The metering report as ``X-Wasmhost-*`` header lines (and the Content-Type,
     if given): one f-string, on every invocation's answer."""
-    seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _, out_requests, out_bytes = report  # raw fields
+    seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _, out_requests, out_bytes, \
+        bucket_read, bucket_written = report  # raw fields
     text = (f"X-Wasmhost-Request-Id: {request_id(seq)}\r\nX-Wasmhost-Duration-Ms: {dur / 1e6:.3f}\r\n"
             f"X-Wasmhost-Billed-Ms: {report.billed_ms}\r\nX-Wasmhost-Max-Memory-Mb: {-(-mem // MiB)}\r\n"
             f"X-Wasmhost-Memory-Mb: {memory_mb}\r\nX-Wasmhost-Cold: {'true' if cold else 'false'}\r\n"
@@ -32,6 +33,8 @@ def report_lines(report: Report, content_type: str = "") -> Lines:
         text += f"X-Wasmhost-Fuel-Used: {fuel}\r\n"
     if out_requests:
         text += f"X-Wasmhost-Outbound-Requests: {out_requests}\r\nX-Wasmhost-Outbound-Bytes: {out_bytes}\r\n"
+    if bucket_read or bucket_written:
+        text += f"X-Wasmhost-Bucket-Bytes-Read: {bucket_read}\r\nX-Wasmhost-Bucket-Bytes-Written: {bucket_written}\r\n"
     if content_type:
         text += f"Content-Type: {content_type}\r\n"
     return Lines(text)

@@ -25,6 +25,8 @@ class Metrics:
         self.fuel: dict[str, int] = defaultdict(int)
         self.outbound_requests: dict[str, int] = defaultdict(int)
         self.outbound_bytes: dict[str, int] = defaultdict(int)
+        self.bucket_read: dict[str, int] = defaultdict(int)
+        self.bucket_written: dict[str, int] = defaultdict(int)
         self.duration_sum: dict[str, float] = defaultdict(float)
         self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS_MS) + 1))
         self.extra: list[Callable[[], str]] = []  # more families, e.g. server/sources/status.py's
@@ -41,6 +43,9 @@ class Metrics:
         if report.outbound_requests:
             self.outbound_requests[fn] += report.outbound_requests
             self.outbound_bytes[fn] += report.outbound_bytes
+        if report.bucket_bytes_read or report.bucket_bytes_written:
+            self.bucket_read[fn] += report.bucket_bytes_read
+            self.bucket_written[fn] += report.bucket_bytes_written
         self.duration_sum[fn] += ms
         self.buckets[fn][bisect_left(BUCKETS_MS, ms)] += 1  # per bucket; cumulated in render
 
@@ -52,7 +57,8 @@ class Metrics:
         again under the same name starts from zero, as a restarted process would."""
         def gone(fn: str) -> bool:
             return fn == name or fn.startswith(name + ":")
-        for table in (self.invocations, self.throttles, self.cold, self.fuel, self.duration_sum, self.buckets):
+        for table in (self.invocations, self.throttles, self.cold, self.fuel, self.duration_sum, self.buckets,
+                      self.outbound_requests, self.outbound_bytes, self.bucket_read, self.bucket_written):
             for fn in [k for k in table if gone(k)]:
                 del table[fn]
         for key in [k for k in self.errors if gone(k[0])]:
@@ -80,6 +86,11 @@ class Metrics:
                 for f, n in sorted(self.outbound_requests.items())]
         family("wasmhost_outbound_bytes_total", "counter", "Outbound HTTP body bytes sent and received.")
         out += [f'wasmhost_outbound_bytes_total{{function="{f}"}} {n}' for f, n in sorted(self.outbound_bytes.items())]
+        family("wasmhost_bucket_bytes_read_total", "counter", "Object bytes functions read from buckets (S3 API).")
+        out += [f'wasmhost_bucket_bytes_read_total{{function="{f}"}} {n}' for f, n in sorted(self.bucket_read.items())]
+        family("wasmhost_bucket_bytes_written_total", "counter", "Object bytes functions wrote to buckets (S3 API).")
+        out += [f'wasmhost_bucket_bytes_written_total{{function="{f}"}} {n}'
+                for f, n in sorted(self.bucket_written.items())]
         family("wasmhost_duration_milliseconds", "histogram", "Invocation duration.")
         for f, b in sorted(self.buckets.items()):
             cumulative = list(accumulate(b))

@@ -69,6 +69,7 @@ async def _serve(service: Service, address: str, port: int, auth: AuthConfig, fa
         assert runner.server is not None
         protocol = app_module.protocol_factory(runner.server, keepalive_timeout=KEEPALIVE_S)
         if front is not None:
+            front.claims = [s.fast_route for s in made if hasattr(s, "fast_route")]
             front.ready(protocol)
         else:
             listener = await loop.create_server(protocol, address, port, reuse_address=True, reuse_port=reuse_port,

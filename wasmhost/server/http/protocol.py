@@ -36,7 +36,7 @@ from ..lambda_model import Service
 from .exchange import Refused, Request, bad_request, encode
 from .flow import Flow
 from .lease import Lease, lend
-from .routes import MAX_BODY, route
+from .routes import MAX_BODY, Handler, route
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -78,6 +78,9 @@ class FrontDoor:
 
     def __init__(self, service: Service, auth: _auth.AuthConfig) -> None:
         self.aio_server: Callable[[], web.RequestHandler] | None = None  # set once aiohttp is loaded
+        # the event sources' own fast routes (S3's PutObject: sources/s3_fast.py), asked after
+        # routes.route; a handler with ``checks_auth`` authenticates its requests itself
+        self.claims: list[Callable[[Request], Handler | None]] = []
         self.waiting: list[Connection] = []  # with a request for aiohttp before it was loaded
         self.service = service
         self.auth = auth
@@ -256,6 +259,11 @@ class Connection(asyncio.Protocol):
         if req.version == "1.1" and "host" not in h or "," in h.get("host", ""):
             raise bad_request("an HTTP/1.1 request needs exactly one Host header")
         req.handler = route(req.method, req.path)
+        if req.handler is None:
+            for claim in self.front.claims:
+                if (handler := claim(req)) is not None:
+                    req.handler = handler
+                    break
         self._limit = MAX_BODY if req.handler is not None else MAX_REQUEST
         cl = h.get("content-length")
         if req.handler is None and (int(cl) > STREAM_FROM if cl is not None else "transfer-encoding" in h) \
@@ -333,7 +341,7 @@ class Connection(asyncio.Protocol):
         """Drive the handler by hand: a warm guest run inline finishes at the first
         step, with no task and no trip through the event loop."""
         try:
-            if self.front.auth.required:
+            if self.front.auth.required and not getattr(req.handler, "checks_auth", False):
                 _auth.check(self.front.auth, req.method, req.target, req.headers, req.body)
             waiting_on = coro.send(None)
         except StopIteration as done:

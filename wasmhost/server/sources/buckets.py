@@ -13,6 +13,7 @@ from ...buckets import Buckets, Watcher
 from ..auth import AuthConfig
 from ..lambda_model import Service
 from .s3 import S3Api
+from .s3_fast import FastS3
 from .s3_functions import FunctionEndpoint, install
 from .s3_notify import Notifier, function_exists
 
@@ -33,6 +34,7 @@ class BucketSource:
         self.store.on_bucket = self.watcher.watch
         self.store.on_bucket_deleted = self.watcher.unwatch
         self.api = S3Api(self.store, auth)
+        self.fast_route = FastS3(self.api).claim  # small PutObjects, answered by the front door
         self.notifier = Notifier(service, self.store, self.watcher)
         if functions is None:
             functions = FunctionEndpoint()

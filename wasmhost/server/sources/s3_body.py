@@ -11,13 +11,10 @@ import hashlib
 import hmac
 import re
 import zlib
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import Any, AsyncIterator
 
 from ...buckets import BucketError
 from ..auth import AuthConfig, Signed, sigv4_verify
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -106,45 +103,95 @@ class _Crc32:
         return self.value.to_bytes(4, "big")
 
 
-def _is_chunked(headers) -> bool:
+def is_chunked(headers: Any) -> bool:
     return headers.get("x-amz-content-sha256", "") in _STREAMING or \
         "aws-chunked" in headers.get("content-encoding", "").lower()
 
 
-async def payload(request: web.Request, signed: Signed | None, limit: int | None = None) -> AsyncIterator[bytes]:
+class Buffered:
+    """A body already read whole (the fast path holds bodies up to 1 MiB) behind the
+    few methods of aiohttp's ``StreamReader`` this module reads with, so a buffered
+    and a streamed request are checked by the same code."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self._view = memoryview(body)
+        self._pos = 0
+
+    def at_eof(self) -> bool:
+        return self._pos >= len(self._view)
+
+    async def iter_chunked(self, n: int) -> AsyncIterator[bytes]:
+        while not self.at_eof():
+            yield await self.readexactly(min(n, len(self._view) - self._pos))
+
+    async def readexactly(self, n: int) -> bytes:
+        if self._pos + n > len(self._view):  # the whole body is here: it is short, not late
+            raise _short()
+        data = bytes(self._view[self._pos:self._pos + n])
+        self._pos += n
+        return data
+
+    async def readuntil(self, separator: bytes = b"\n") -> bytes:
+        end = bytes(self._view[self._pos:self._pos + MAX_CHUNK_HEAD + 1]).find(separator)
+        if end < 0:
+            raise _short()
+        return await self.readexactly(end + len(separator))
+
+
+def _short() -> BucketError:
+    return BucketError("IncompleteBody", "The aws-chunked payload is malformed: it ends inside a chunk.")
+
+
+async def payload(headers: Any, content: Any, signed: Signed | None, limit: int | None = None) -> AsyncIterator[bytes]:
     """The request's decoded payload, chunk by chunk; digests checked before the last
-    chunk is handed over is acknowledged (the caller commits only after the loop)."""
-    headers = request.headers  # case-insensitive
+    chunk is handed over is acknowledged (the caller commits only after the loop).
+    ``headers``: looked up by lower-case names; ``content``: aiohttp's ``StreamReader``
+    or a ``Buffered`` body."""
     checks = _Checks(headers)
     total = 0
-    source = _aws_chunks(request, headers, signed, checks) if _is_chunked(headers) else _plain(request)
+    source = _aws_chunks(content, headers, signed, checks) if is_chunked(headers) else _plain(content)
     async for data in source:
         total += len(data)
         if limit is not None and total > limit:
             raise BucketError("MaxMessageLengthExceeded", "Your request was too big.")
         checks.update(data)
         yield data
+    _declared(headers, total)
+    checks.verify()
+
+
+def whole(headers: Any, body: bytes) -> bytes:
+    """A plain body (not ``aws-chunked``) held whole, checked at once: what ``payload``
+    does, without its generators (the fast path's small PutObjects)."""
+    checks = _Checks(headers)
+    if checks.items:
+        checks.update(body)
+    _declared(headers, len(body))
+    checks.verify()
+    return body
+
+
+def _declared(headers: Any, total: int) -> None:
     declared = headers.get("x-amz-decoded-content-length")
     if declared is not None and declared.isdigit() and int(declared) != total:
         raise BucketError("IncompleteBody", "You did not provide the number of bytes specified by the "
                           "x-amz-decoded-content-length HTTP header.")
-    checks.verify()
 
 
-async def read_all(request: web.Request, signed: Signed | None, limit: int = 1 << 20) -> bytes:
+async def read_all(headers: Any, content: Any, signed: Signed | None, limit: int = 1 << 20) -> bytes:
     """A small XML body (DeleteObjects, CompleteMultipartUpload, notification config)."""
-    return b"".join([c async for c in payload(request, signed, limit)])
+    return b"".join([c async for c in payload(headers, content, signed, limit)])
 
 
-async def _plain(request: web.Request) -> AsyncIterator[bytes]:
-    async for data in request.content.iter_chunked(1 << 20):
+async def _plain(content: Any) -> AsyncIterator[bytes]:
+    async for data in content.iter_chunked(1 << 20):
         yield data
 
 
-async def _aws_chunks(request: web.Request, headers, signed: Signed | None, checks: _Checks) -> AsyncIterator[bytes]:
+async def _aws_chunks(content: Any, headers: Any, signed: Signed | None, checks: _Checks) -> AsyncIterator[bytes]:
     """``hex-size[;chunk-signature=SIG]\\r\\n DATA \\r\\n`` ... a zero-size chunk, then
     trailer lines (``x-amz-checksum-*``, ``x-amz-trailer-signature``) and a blank line."""
-    content = request.content
     signed_chunks = headers.get("x-amz-content-sha256", "").startswith("STREAMING-AWS4")
     prev = signed.signature if signed is not None else ""
 

@@ -18,9 +18,11 @@ Deny by default, twice:
   a Lambda role needs. Anything else is S3's ``AccessDenied``, naming the tag.
   ListBuckets is refused (it would show every bucket's name).
 
-Bytes a function reads and writes this way are metered where all its outbound
-traffic is: ``outbound_requests`` / ``outbound_bytes`` in its invocation report, the
-ledger and ``/metrics`` (the http capability counts request and response bodies).
+Bytes a function reads and writes this way are metered apart from its outbound
+traffic: ``bucket_bytes_read`` / ``bucket_bytes_written`` in its invocation report
+(``Bucket Bytes Read: N  Bucket Bytes Written: N`` in the REPORT line), the ledger and
+``/metrics`` (the http capability counts the bodies sent to and read from the
+addresses in ``BUCKET_ENDPOINTS``, where this endpoint enters itself).
 
 Keys are derived from a secret made at each start (HMAC of the function name), so
 nothing is stored; a restart deploys every function again, with new keys.
@@ -39,6 +41,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from ...capabilities.http import BUCKET_ENDPOINTS
 from ..auth import AuthConfig
 
 if TYPE_CHECKING:  # aiohttp and the bucket store load with start(): the endpoint is made before the server listens
@@ -92,9 +95,11 @@ class FunctionEndpoint:
     def __init__(self) -> None:
         self.keys = FunctionKeys()
         self.sock = socket.create_server(("127.0.0.1", 0))
-        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.port = self.sock.getsockname()[1]
+        self.address = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.address}"
         self.runner: web.AppRunner | None = None
+        BUCKET_ENDPOINTS.add(("127.0.0.1", self.port))
 
     def configure(self, function: str, tags: dict[str, str], cfg: FunctionConfig) -> FunctionConfig:
         """A function's settings as it is deployed (``Deployer.adjusters``): the endpoint,
@@ -107,10 +112,10 @@ class FunctionEndpoint:
     def check(self, call: Call) -> None:
         """The calling function may use the bucket(s) of this request."""
         from ...buckets.errors import BucketError
-        m = _AKID.search(call.request.headers.get("Authorization", ""))
+        m = _AKID.search(call.headers.get("authorization", ""))
         function, buckets = self.keys.grants.get(m.group(1) if m else "", ("", frozenset()))
         wanted = [call.bucket]
-        source = call.request.headers.get("x-amz-copy-source")
+        source = call.headers.get("x-amz-copy-source")
         if source:  # CopyObject, UploadPartCopy read another bucket
             wanted.append(unquote(source.lstrip("/").partition("/")[0]))
         for bucket in wanted:
@@ -137,6 +142,7 @@ class FunctionEndpoint:
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+        BUCKET_ENDPOINTS.discard(("127.0.0.1", self.port))
         self.sock.close()
 
 
@@ -144,3 +150,34 @@ def install(endpoint: FunctionEndpoint, deployer: Any) -> None:
     """Give every function deployed from now on the endpoint (``deployer``: the
     Service's ``Deployer``)."""
     deployer.adjusters.append(endpoint.configure)
+
+
+class EndpointThread:
+    """The functions' S3 endpoint for an embedded Host (``LocalBuckets.grant``): a
+    ``FunctionEndpoint`` served by an event loop of its own, in a daemon thread, so a
+    program with no server (no event loop of its own) gets the same boto3 path as
+    ``wasmhost serve``. Needs aiohttp (``pip install 'wasmhost[server]'``)."""
+
+    def __init__(self, store: Buckets) -> None:
+        import asyncio
+        import threading
+        self.endpoint = FunctionEndpoint()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="wasmhost-bucket-s3", daemon=True)
+        self._thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self.endpoint.start(store), self._loop).result(30)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        import asyncio
+        if self._loop.is_closed():
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.endpoint.stop(), self._loop).result(30)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
