@@ -2,13 +2,24 @@
 JetStream work-queue stream, shared by every node through one durable pull
 consumer.
 
-- **Accept**: published with ``Nats-Msg-Id = request id`` (a retried publish is
-  de-duplicated); the 202 goes out only after the stream's acknowledgement, which
-  comes after a quorum of servers wrote it.
-- **Claim**: each node fetches as many as it has free slots (load-aware by
-  construction); a message is in flight on one node until acked. A node that
-  dies mid-run never acks, so after ``ack_wait`` another node runs it (at least
-  once, as Lambda). A run longer than that is kept claimed with ``in_progress``.
+- **Accept**: the 202 goes out only after the stream's acknowledgement, which
+  comes after a quorum of servers wrote it. The events a loop turn accepts are
+  published together and their acknowledgements awaited together (one reply
+  subscription, one deadline sweep), not one request round trip each. No
+  ``Nats-Msg-Id``: a publish is never retried by the node (a timeout answers
+  503 and the client's retry is a new event), so de-duplication would cost the
+  servers a two-minute map of ids for nothing.
+- **Claim**: one pull request at a time, for as many events as the node has free
+  slots (load-aware by construction), held open so events stream in as they are
+  published; the next goes out when it is filled or expires. (nats-py's
+  ``fetch`` asked again for every message or two under load: a request, a
+  status reply and a timer per event, the servers' largest cost.) A message is
+  in flight on one node until acked. A node that dies mid-run never acks, so
+  after ``ack_wait`` another node runs it (at least once, as Lambda). A run
+  longer than that is kept claimed with ``in_progress``.
+- **Settle**: acks are fire-and-forget (an ack lost with its connection means a
+  run again, which at-least-once allows); the ledger is flushed once before each
+  group of settlements, and groups are at least ``SETTLE_S`` apart.
 - **Retry**: a function error republishes the event with its attempt count and a
   not-before time (``Nats-Msg-Id = request id:attempt``, so a crash between the
   republish and the ack is de-duplicated), then acks the original; a throttle,
@@ -26,17 +37,21 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import time
 from typing import Any, Callable
 
 import msgpack
 
+from ..registry import Unavailable
 from .engine import CONSUMER, DLQ_STREAM, DLQ_SUBJECT, INVOKE_STREAM, INVOKE_SUBJECT, Engine
 
 log = logging.getLogger("wasmhost.cluster")
 _FIELDS = ("function", "qualifier", "request_id", "attempts", "created_at", "not_before", "error", "failed_at",
            "payload")
+SETTLE_S = 0.005  # settlements (and the ledger flush before them) gather this long
+PULL_EXPIRES_S = 5.0  # a pull request left open this long expires (the servers say so: 408)
 
 
 def _body(event: dict[str, Any], **extra: Any) -> bytes:
@@ -65,13 +80,17 @@ class WorkQueue:
         self._free: asyncio.Event | None = None  # a slot came free
         self._tasks: set[asyncio.Task[Any]] = set()
         self._nc: Any = None  # the server loop's own connection (``open``)
-        # settlements (acks, naks, republishes) wait for one call of this, then go
-        # together: the ledger's flush, once per group instead of once per event
+        self._js: Any = None
+        # accepted events waiting for the stream's acknowledgement: token -> (future, deadline)
+        self._acks: dict[str, tuple[asyncio.Future[int], float]] = {}
+        self._ack_prefix = ""
+        # settlements wait for one call of this, then go together: the ledger's
+        # flush, once per group instead of once per event
         self.before_settle: Callable[[], object] | None = None
-        self._settling: list[Any] = []
+        self._to_ack: list[Any] = []  # finished events' messages
+        self._settling: list[Any] = []  # the other settlements (coroutines: republish, then ack)
         self._settle_wake: asyncio.Event | None = None
         self._pending = -1
-        self._js: Any = None
 
     # -- accept ---------------------------------------------------------------------
     async def open(self) -> None:
@@ -82,6 +101,9 @@ class WorkQueue:
                                       connect_timeout=cfg.timeout_s, max_reconnect_attempts=-1,
                                       reconnect_time_wait=0.25)
         self._js = self._nc.jetstream(timeout=cfg.timeout_s)
+        self._ack_prefix = self._nc.new_inbox() + "."
+        await self._nc.subscribe(self._ack_prefix + "*", cb=self._on_ack)
+        self._spawn(self._expire_acks())
 
     async def _publish(self, event: dict[str, Any], msg_id: str, js: Any = None, **extra: Any) -> Any:
         return await (js or self.engine.js).publish(f"{INVOKE_SUBJECT}.{event['function']}", _body(event, **extra),
@@ -104,24 +126,58 @@ class WorkQueue:
         """``enqueue`` for the server's event loop: it waits for the quorum's
         acknowledgement without blocking invocations meanwhile."""
         event, extra = self._new(function, qualifier, payload, request_id, delay_s)
-        if self._js is None:
+        if self._nc is None:
             return (await self.engine.acall(self._publish(event, request_id, **extra))).seq
+        loop = asyncio.get_running_loop()
+        token = str(self._ids())
+        fut: asyncio.Future[int] = loop.create_future()
+        self._acks[token] = (fut, loop.time() + self.engine.config.timeout_s)
         try:
-            return (await self._publish(event, request_id, self._js, **extra)).seq
+            await self._nc.publish(f"{INVOKE_SUBJECT}.{function}", _body(event, **extra),
+                                   reply=self._ack_prefix + token)
+            return await fut
         except Exception as e:
+            self._acks.pop(token, None)
             err = self.engine.failed(e)  # no quorum: the control plane's calls fail at once meanwhile
             if err is e:
                 raise
             raise err from None
 
+    async def _on_ack(self, msg: Any) -> None:
+        """The stream's acknowledgement of an accepted event (or its refusal: no
+        leader, no responders)."""
+        item = self._acks.pop(msg.subject[len(self._ack_prefix):], None)
+        if item is None or item[0].done():
+            return
+        try:
+            item[0].set_result(int(json.loads(msg.data)["seq"]))
+        except (ValueError, KeyError, TypeError):
+            item[0].set_exception(Unavailable(f"the cluster engine (NATS JetStream) refused the event: "
+                                              f"{bytes(msg.data[:200])!r} {msg.headers or ''}"))
+
+    async def _expire_acks(self) -> None:
+        """Accepts the stream has not acknowledged in time fail (503): one sweep for all."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(0.1)
+            now = loop.time()
+            while self._acks:
+                token, (fut, deadline) = next(iter(self._acks.items()))  # oldest first
+                if deadline > now:
+                    break
+                del self._acks[token]
+                if not fut.done():
+                    fut.set_exception(Unavailable("the cluster engine (NATS JetStream) did not acknowledge the "
+                                                  "event in time"))
+
     # -- claim ----------------------------------------------------------------------
     async def consume(self, dispatch: Callable[[dict[str, Any]], None]) -> None:
-        """Fetch events for this node and hand each (with its ``id``) to
+        """Claim events for this node and hand each (with its ``id``) to
         ``dispatch``; settle them with ``finish_event``, ``retry_event`` or
         ``dead_letter``: all on the server's loop, after ``open``."""
         self._free, self._settle_wake = asyncio.Event(), asyncio.Event()
-        psub = await self._js.pull_subscribe_bind(durable=CONSUMER, stream=INVOKE_STREAM)
-        self._spawn(self._pull(psub, dispatch))
+        await self._js.consumer_info(INVOKE_STREAM, CONSUMER)  # there (the engine made it), or fail now
+        self._spawn(self._pull(dispatch))
         self._spawn(self._keep_claimed())
         self._spawn(self._settler())
 
@@ -130,41 +186,68 @@ class WorkQueue:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _pull(self, psub: Any, dispatch: Callable[[dict[str, Any]], None]) -> None:
-        import nats.errors
+    async def _pull(self, dispatch: Callable[[dict[str, Any]], None]) -> None:
+        """One pull request open at a time, for the free slots; events are claimed
+        as they arrive on it."""
         assert self._free is not None
-        while True:
-            free = self.slots - len(self._inflight)
-            if free <= 0:
-                self._free.clear()
-                await self._free.wait()
-                continue
-            try:
-                msgs = await psub.fetch(batch=free, timeout=1.0)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):  # nothing to do for now
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # the engine is away: wait for it (nats-py reconnects)
-                log.info("cluster: fetching events: %r", e)
-                await asyncio.sleep(0.5)
-                continue
-            now = time.time()
-            for msg in msgs:
+        over = asyncio.Event()  # the open request is filled, expired or refused
+        left = 0
+
+        async def on_msg(msg: Any) -> None:
+            nonlocal left
+            status = msg.headers.get("Status") if msg.headers else None
+            if status is None:
+                left -= 1
+                if left <= 0:
+                    over.set()
+                await self._claim(msg, dispatch)
+            elif status != "100":  # 408: expired; 409: a new consumer leader, ...: ask again
+                over.set()
+        inbox = self._nc.new_inbox()
+        sub = await self._nc.subscribe(inbox, cb=on_msg)
+        subject = f"$JS.API.CONSUMER.MSG.NEXT.{INVOKE_STREAM}.{CONSUMER}"
+        try:
+            while True:
+                free = self.slots - len(self._inflight)
+                if free <= 0:
+                    self._free.clear()
+                    await self._free.wait()
+                    continue
+                left = free
+                over.clear()
                 try:
-                    event = _event(msg.data)
-                except (ValueError, TypeError, msgpack.UnpackException):
-                    log.error("cluster: an unreadable event message; terminating it")
-                    await _quiet(msg.term())
+                    await self._nc.publish(subject, json.dumps({"batch": free, "expires": int(PULL_EXPIRES_S * 1e9)})
+                                           .encode(), reply=inbox)
+                except Exception as e:  # noqa: BLE001 - the engine is away: wait for it (nats-py reconnects)
+                    log.info("cluster: asking for events: %r", e)
+                    await asyncio.sleep(0.5)
                     continue
-                not_before = event.pop("not_before")
-                if not_before > now + 0.01:  # a retry's backoff
-                    await _quiet(msg.nak(delay=not_before - now))
-                    continue
-                eid = self._ids()
-                event["id"] = eid
-                self._inflight[eid] = (msg, event, time.monotonic())
-                dispatch(event)
+                try:
+                    await asyncio.wait_for(over.wait(), PULL_EXPIRES_S + 1.0)
+                except asyncio.TimeoutError:  # lost with a server or a reconnect: ask again
+                    pass
+        finally:
+            try:
+                await sub.unsubscribe()
+            except Exception:  # noqa: BLE001 - the connection is closing anyway
+                pass
+
+    async def _claim(self, msg: Any, dispatch: Callable[[dict[str, Any]], None]) -> None:
+        try:
+            event = _event(msg.data)
+        except (ValueError, TypeError, msgpack.UnpackException):
+            log.error("cluster: an unreadable event message; terminating it")
+            await _quiet(msg.term())
+            return
+        not_before = event.pop("not_before")
+        now = time.time()
+        if not_before > now + 0.01:  # a retry's backoff
+            await _quiet(msg.nak(delay=not_before - now))
+            return
+        eid = self._ids()
+        event["id"] = eid
+        self._inflight[eid] = (msg, event, time.monotonic())
+        dispatch(event)
 
     async def _keep_claimed(self) -> None:
         """Tell the engine a long run is still going, so its message is not handed
@@ -198,23 +281,29 @@ class WorkQueue:
         assert self._settle_wake is not None
         while True:
             await self._settle_wake.wait()
+            await asyncio.sleep(SETTLE_S)  # the runs finishing meanwhile join the group
             self._settle_wake.clear()
-            await asyncio.sleep(0)  # runs finishing in this same turn of the loop join the group
-            group, self._settling = self._settling, []
+            acks, group = self._to_ack, self._settling
+            self._to_ack, self._settling = [], []
             if self.before_settle is not None:
                 try:
                     self.before_settle()
                 except Exception:  # noqa: BLE001 - unsettled: the engine hands them out again
-                    log.exception("cluster: before settling %d events", len(group))
+                    log.exception("cluster: before settling %d events", len(acks) + len(group))
                     for coro in group:
                         coro.close()
                     continue
-            await asyncio.gather(*map(_quiet, group))
+            for msg in acks:  # each appended to the connection's buffer: one write for all
+                await _quiet(msg.ack())
+            if group:
+                await asyncio.gather(*map(_quiet, group))
 
     def finish_event(self, event_id: Any) -> None:
         item = self._take(event_id)
         if item is not None:
-            self._settle(item[0].ack())
+            self._to_ack.append(item[0])
+            if self._settle_wake is not None:
+                self._settle_wake.set()
 
     def retry_event(self, event_id: Any, attempts: int, delay_s: float, error: str) -> None:
         item = self._take(event_id)
