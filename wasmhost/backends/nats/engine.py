@@ -33,6 +33,7 @@ CODE_BUCKET = "WH_CODE"
 INVOKE_STREAM, INVOKE_SUBJECT = "WH_INVOKE", "wh.invoke"
 DLQ_STREAM, DLQ_SUBJECT = "WH_DLQ", "wh.dlq"
 LEDGER_STREAM, LEDGER_SUBJECT = "WH_LEDGER", "wh.ledger"
+LOGS_STREAM, LOGS_SUBJECT = "WH_LOGS", "wh.logs"
 CONSUMER = "workers"
 
 
@@ -116,7 +117,8 @@ class Engine:
             bucket=CODE_BUCKET, replicas=r)), lambda: self.js.object_store(CODE_BUCKET))
         streams = ((INVOKE_STREAM, INVOKE_SUBJECT, api.RetentionPolicy.WORK_QUEUE),
                    (DLQ_STREAM, DLQ_SUBJECT, api.RetentionPolicy.LIMITS),
-                   (LEDGER_STREAM, LEDGER_SUBJECT, api.RetentionPolicy.LIMITS))
+                   (LEDGER_STREAM, LEDGER_SUBJECT, api.RetentionPolicy.LIMITS),
+                   (LOGS_STREAM, LOGS_SUBJECT, api.RetentionPolicy.LIMITS))
         for name, subject, retention in streams:
             cfg = api.StreamConfig(name=name, subjects=[f"{subject}.>"], retention=retention, num_replicas=r,
                                    storage=api.StorageType.FILE, duplicate_window=120.0)
