@@ -19,6 +19,9 @@ from live import Server, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NATS, HAPROXY = shutil.which("nats-server") or "/usr/sbin/nats-server", shutil.which("haproxy") or "/usr/sbin/haproxy"
+# three servers share this machine's cores: Go's idle schedulers spin looking for work, so
+# each gets one (WASMHOST_BENCH_GOMAXPROCS overrides)
+NATS_ENV = dict(os.environ, GOMAXPROCS=os.environ.get("WASMHOST_BENCH_GOMAXPROCS", "1"))
 
 
 class Nats:
@@ -34,7 +37,7 @@ class Nats:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Nats":
-        self.proc = subprocess.Popen([NATS, "-c", str(self.conf)], stdout=open(self.log, "ab"),
+        self.proc = subprocess.Popen([NATS, "-c", str(self.conf)], stdout=open(self.log, "ab"), env=NATS_ENV,
                                      stderr=subprocess.STDOUT)
         return self
 

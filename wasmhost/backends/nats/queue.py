@@ -3,12 +3,15 @@ JetStream work-queue stream, shared by every node through one durable pull
 consumer.
 
 - **Accept**: the 202 goes out only after the stream's acknowledgement, which
-  comes after a quorum of servers wrote it. The events a loop turn accepts are
-  published together and their acknowledgements awaited together (one reply
-  subscription, one deadline sweep), not one request round trip each. No
-  ``Nats-Msg-Id``: a publish is never retried by the node (a timeout answers
-  503 and the client's retry is a new event), so de-duplication would cost the
-  servers a two-minute map of ids for nothing.
+  comes after a quorum of servers wrote it. The events a turn of the loop
+  accepts go as **one message** (a group commit, Nagle-like: an event arriving
+  when none went for ``GROUP_EVERY_S`` goes at once; under load a group goes
+  each ``GROUP_EVERY_S`` with what arrived meanwhile), so the servers replicate, deliver and take acks
+  once per group instead of once per event: they were half of a cluster's CPU
+  per event. The acknowledgements come back on one reply subscription, with one
+  deadline sweep. No ``Nats-Msg-Id``: a publish is never retried by the node (a
+  timeout answers 503 and the client's retry is a new event), so
+  de-duplication would cost the servers a two-minute map of ids for nothing.
 - **Claim**: one pull request at a time, for as many events as the node has free
   slots (load-aware by construction), held open so events stream in as they are
   published; the next goes out when it is filled or expires. (nats-py's
@@ -16,14 +19,17 @@ consumer.
   status reply and a timer per event, the servers' largest cost.) A message is
   in flight on one node until acked. A node that dies mid-run never acks, so
   after ``ack_wait`` another node runs it (at least once, as Lambda). A run
-  longer than that is kept claimed with ``in_progress``.
+  longer than that is kept claimed with ``in_progress``. A group's message is
+  acked when all of its events are settled; a node that dies before that has
+  the whole group run again elsewhere (at least once).
 - **Settle**: acks are fire-and-forget (an ack lost with its connection means a
   run again, which at-least-once allows); the ledger is flushed once before each
   group of settlements, and groups are at least ``SETTLE_S`` apart.
-- **Retry**: a function error republishes the event with its attempt count and a
-  not-before time (``Nats-Msg-Id = request id:attempt``, so a crash between the
-  republish and the ack is de-duplicated), then acks the original; a throttle,
-  which is not an attempt, is ``nak(delay)``.
+- **Retry**: a function error republishes the event alone with its attempt
+  count and a not-before time (its ``Nats-Msg-Id`` names the message and place
+  it came from, so a crash between the republish and the ack is de-duplicated),
+  and counts it settled in its group; a throttle, which is not an attempt, is
+  ``nak(delay)`` for an event alone in its message, republished likewise in a group.
 - **Dead letters**: a ``WH_DLQ`` stream, listed and replayed by sequence number.
 
 Accepting, claiming and settling run on the server's own event loop with a
@@ -50,20 +56,26 @@ from .engine import CONSUMER, DLQ_STREAM, DLQ_SUBJECT, INVOKE_STREAM, INVOKE_SUB
 log = logging.getLogger("wasmhost.cluster")
 _FIELDS = ("function", "qualifier", "request_id", "attempts", "created_at", "not_before", "error", "failed_at",
            "payload")
-SETTLE_S = 0.005  # settlements (and the ledger flush before them) gather this long
+SETTLE_S = 0.02  # settlements (and the ledger flush before them) gather this long
+GROUP_EVERY_S = 0.005  # a node sends at most one group of accepted events this often (none waits when idle)
 PULL_EXPIRES_S = 5.0  # a pull request left open this long expires (the servers say so: 408)
+GROUP_BYTES = 512 * 1024  # a group's message stays under NATS's 1 MB default max payload
+
+
+def _fields(event: dict[str, Any], **extra: Any) -> list[Any]:
+    e = {**event, **extra}
+    return [e.get(k) for k in _FIELDS]
 
 
 def _body(event: dict[str, Any], **extra: Any) -> bytes:
-    """An event as a message: one msgpack array (nats-py's header parsing was the
-    largest cost of a claim when the fields were headers, profiled); only
-    ``Nats-Msg-Id`` travels as a header."""
-    e = {**event, **extra}
-    return msgpack.packb([e.get(k) for k in _FIELDS])
+    """An event alone as a message: one msgpack array (nats-py's header parsing was
+    the largest cost of a claim when the fields were headers, profiled); only
+    ``Nats-Msg-Id`` travels as a header. A group is an array of these arrays."""
+    return msgpack.packb(_fields(event, **extra))
 
 
-def _event(data: bytes) -> dict[str, Any]:
-    e = dict(zip(_FIELDS, msgpack.unpackb(data)))
+def _event(fields: Any) -> dict[str, Any]:
+    e = dict(zip(_FIELDS, fields))
     if not isinstance(e.get("function"), str) or not isinstance(e.get("payload"), bytes):
         raise ValueError("not an event")
     e["attempts"] = int(e["attempts"] or 0)
@@ -71,18 +83,36 @@ def _event(data: bytes) -> dict[str, Any]:
     return e
 
 
+def _events(data: bytes) -> list[dict[str, Any]]:
+    """The events of a message: one alone, or a group."""
+    fields = msgpack.unpackb(data)
+    if not isinstance(fields, list) or not fields:
+        raise ValueError("not an event")
+    return [_event(f) for f in fields] if isinstance(fields[0], list) else [_event(fields)]
+
+
+class _Claim:
+    """A delivered message and how many of its events are not settled yet."""
+    __slots__ = ("msg", "left", "size", "at")
+
+    def __init__(self, msg: Any, size: int) -> None:
+        self.msg, self.left, self.size, self.at = msg, size, size, time.monotonic()
+
+
 class WorkQueue:
     def __init__(self, engine: Engine, slots: int = 64) -> None:
         self.engine = engine
         self.slots = slots  # events this node runs at once
-        self._inflight: dict[int, tuple[Any, dict[str, Any], float]] = {}  # id -> (message, event, claimed at)
+        self._inflight: dict[int, tuple[_Claim, dict[str, Any]]] = {}  # id -> (its message, event)
         self._ids = itertools.count(1).__next__
         self._free: asyncio.Event | None = None  # a slot came free
         self._tasks: set[asyncio.Task[Any]] = set()
         self._nc: Any = None  # the server loop's own connection (``open``)
         self._js: Any = None
-        # accepted events waiting for the stream's acknowledgement: token -> (future, deadline)
-        self._acks: dict[str, tuple[asyncio.Future[int], float]] = {}
+        # accepted events waiting for the stream's acknowledgement: token -> (their futures, deadline)
+        self._acks: dict[str, tuple[list[asyncio.Future[int]], float]] = {}
+        self._group: list[tuple[list[Any], asyncio.Future[int]]] = []  # accepted in this turn of the loop
+        self._sent_at = 0.0  # when the last group went
         self._ack_prefix = ""
         # settlements wait for one call of this, then go together: the ledger's
         # flush, once per group instead of once per event
@@ -126,33 +156,67 @@ class WorkQueue:
         """``enqueue`` for the server's event loop: it waits for the quorum's
         acknowledgement without blocking invocations meanwhile."""
         event, extra = self._new(function, qualifier, payload, request_id, delay_s)
-        if self._nc is None:
+        if self._nc is None or extra:  # (a delayed event goes alone: a group is run as it comes)
             return (await self.engine.acall(self._publish(event, request_id, **extra))).seq
-        loop = asyncio.get_running_loop()
-        token = str(self._ids())
-        fut: asyncio.Future[int] = loop.create_future()
-        self._acks[token] = (fut, loop.time() + self.engine.config.timeout_s)
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._group.append((_fields(event), fut))
+        if len(self._group) == 1:  # the group goes a turn of the loop later, with what joined it
+            loop = asyncio.get_running_loop()
+            wait = self._sent_at + GROUP_EVERY_S - loop.time()
+            if wait > 0:  # under load: at most one group each GROUP_EVERY_S
+                loop.call_later(wait, self._send_group)
+            else:
+                loop.call_soon(self._send_group)
         try:
-            await self._nc.publish(f"{INVOKE_SUBJECT}.{function}", _body(event, **extra),
-                                   reply=self._ack_prefix + token)
             return await fut
         except Exception as e:
-            self._acks.pop(token, None)
             err = self.engine.failed(e)  # no quorum: the control plane's calls fail at once meanwhile
             if err is e:
                 raise
             raise err from None
 
+    def _send_group(self) -> None:
+        self._sent_at = asyncio.get_running_loop().time()
+        group, self._group = self._group, []
+        self._spawn(self._send(group))
+
+    async def _send(self, group: list[tuple[list[Any], asyncio.Future[int]]]) -> None:
+        """A group of accepted events as one message (several if it is big)."""
+        deadline = asyncio.get_running_loop().time() + self.engine.config.timeout_s
+        start, size = 0, 0
+        for i, (fields, _) in enumerate(group):
+            size += len(fields[-1]) + 256  # the payload and room for the other fields
+            if i + 1 == len(group) or size + len(group[i + 1][0][-1]) + 256 > GROUP_BYTES:
+                part = group[start:i + 1]
+                token = str(self._ids())
+                self._acks[token] = ([f for _, f in part], deadline)
+                try:
+                    await self._nc.publish(f"{INVOKE_SUBJECT}.{self.engine.config.node}",
+                                           msgpack.packb([f for f, _ in part]), reply=self._ack_prefix + token)
+                except Exception as e:
+                    del self._acks[token]
+                    for _, f in part:
+                        if not f.done():
+                            f.set_exception(e)
+                start, size = i + 1, 0
+
     async def _on_ack(self, msg: Any) -> None:
         """The stream's acknowledgement of an accepted event (or its refusal: no
         leader, no responders)."""
         item = self._acks.pop(msg.subject[len(self._ack_prefix):], None)
-        if item is None or item[0].done():
+        if item is None:
             return
         try:
-            item[0].set_result(int(json.loads(msg.data)["seq"]))
+            seq: int | None = int(json.loads(msg.data)["seq"])
         except (ValueError, KeyError, TypeError):
-            item[0].set_exception(Unavailable(f"the cluster engine (NATS JetStream) refused the event: "
+            seq = None
+        for fut in item[0]:
+            if fut.done():
+                continue
+            if seq is not None:
+                fut.set_result(seq)
+            else:
+                fut.set_exception(Unavailable(f"the cluster engine (NATS JetStream) refused the event: "
                                               f"{bytes(msg.data[:200])!r} {msg.headers or ''}"))
 
     async def _expire_acks(self) -> None:
@@ -162,13 +226,14 @@ class WorkQueue:
             await asyncio.sleep(0.1)
             now = loop.time()
             while self._acks:
-                token, (fut, deadline) = next(iter(self._acks.items()))  # oldest first
+                token, (futs, deadline) = next(iter(self._acks.items()))  # oldest first
                 if deadline > now:
                     break
                 del self._acks[token]
-                if not fut.done():
-                    fut.set_exception(Unavailable("the cluster engine (NATS JetStream) did not acknowledge the "
-                                                  "event in time"))
+                for fut in futs:
+                    if not fut.done():
+                        fut.set_exception(Unavailable("the cluster engine (NATS JetStream) did not acknowledge "
+                                                      "the event in time"))
 
     # -- claim ----------------------------------------------------------------------
     async def consume(self, dispatch: Callable[[dict[str, Any]], None]) -> None:
@@ -234,20 +299,23 @@ class WorkQueue:
 
     async def _claim(self, msg: Any, dispatch: Callable[[dict[str, Any]], None]) -> None:
         try:
-            event = _event(msg.data)
+            events = _events(msg.data)
         except (ValueError, TypeError, msgpack.UnpackException):
             log.error("cluster: an unreadable event message; terminating it")
             await _quiet(msg.term())
             return
-        not_before = event.pop("not_before")
         now = time.time()
-        if not_before > now + 0.01:  # a retry's backoff
-            await _quiet(msg.nak(delay=not_before - now))
+        if events[0]["not_before"] > now + 0.01:  # a retry's backoff (such events go alone)
+            await _quiet(msg.nak(delay=events[0]["not_before"] - now))
             return
-        eid = self._ids()
-        event["id"] = eid
-        self._inflight[eid] = (msg, event, time.monotonic())
-        dispatch(event)
+        claim = _Claim(msg, len(events))
+        for index, event in enumerate(events):
+            del event["not_before"]
+            eid = self._ids()
+            event["id"], event["_index"] = eid, index
+            self._inflight[eid] = (claim, event)
+        for event in events:
+            dispatch(event)
 
     async def _keep_claimed(self) -> None:
         """Tell the engine a long run is still going, so its message is not handed
@@ -256,20 +324,28 @@ class WorkQueue:
         while True:
             await asyncio.sleep(period)
             now = time.monotonic()
-            long = [msg for msg, _, t in self._inflight.values() if now - t > period]
-            for msg in long:
+            long = {id(c): c.msg for c, _ in self._inflight.values() if now - c.at > period}
+            for msg in long.values():
                 try:
                     await msg.in_progress()
                 except Exception as e:  # noqa: BLE001 - the next round tries again
                     log.info("cluster: in_progress: %r", e)
 
-    def _take(self, eid: Any) -> tuple[Any, dict[str, Any]] | None:
+    def _take(self, eid: Any) -> tuple[_Claim, dict[str, Any]] | None:
         item = self._inflight.pop(eid, None)
         if item is None:
             return None
         if self._free is not None:
             self._free.set()
-        return item[0], item[1]
+        return item
+
+    def _settled(self, claim: _Claim) -> None:
+        """One more of the message's events settled: the last acks it."""
+        claim.left -= 1
+        if claim.left == 0:
+            self._to_ack.append(claim.msg)
+            if self._settle_wake is not None:
+                self._settle_wake.set()
 
     # -- settle ---------------------------------------------------------------------
     def _settle(self, coro: Any) -> None:
@@ -301,23 +377,21 @@ class WorkQueue:
     def finish_event(self, event_id: Any) -> None:
         item = self._take(event_id)
         if item is not None:
-            self._to_ack.append(item[0])
-            if self._settle_wake is not None:
-                self._settle_wake.set()
+            self._settled(item[0])
 
     def retry_event(self, event_id: Any, attempts: int, delay_s: float, error: str) -> None:
         item = self._take(event_id)
         if item is None:
             return
-        msg, event = item
-        if attempts == event["attempts"]:  # a throttle: the same attempt, later
-            self._settle(msg.nak(delay=delay_s))
+        claim, event = item
+        if attempts == event["attempts"] and claim.size == 1:  # a throttle: the same attempt, later
+            self._settle(claim.msg.nak(delay=delay_s))
             return
 
         async def again() -> None:
-            await self._publish(dict(event, attempts=attempts), _next_id(msg, "retry"), self._js,
+            await self._publish(dict(event, attempts=attempts), _next_id(claim.msg, "retry", event), self._js,
                                 not_before=time.time() + delay_s, error=error[:1024])
-            await msg.ack()
+            self._settled(claim)
         self._settle(again())  # no quorum: no ack, so the engine hands it out again
 
     def dead_letter(self, event: dict[str, Any], attempts: int, error: str) -> None:
@@ -327,9 +401,9 @@ class WorkQueue:
             dead = dict(event, attempts=attempts)
             await self._js.publish(f"{DLQ_SUBJECT}.{event['function']}",
                                    _body(dead, error=error[:4096], failed_at=time.time()),
-                                   headers={"Nats-Msg-Id": _next_id(item[0] if item else None, "dead")})
+                                   headers={"Nats-Msg-Id": _next_id(item[0].msg if item else None, "dead", event)})
             if item is not None:
-                await item[0].ack()
+                self._settled(item[0])
         self._settle(bury())
 
     def dead_letters(self, function: str | None = None) -> list[dict[str, Any]]:
@@ -343,7 +417,7 @@ class WorkQueue:
                 except NotFoundError:  # replayed (deleted)
                     continue
                 try:
-                    e = _event(raw.data)
+                    e = _events(raw.data)[0]
                 except (ValueError, TypeError, msgpack.UnpackException):
                     continue
                 if function and e["function"] != function:
@@ -360,7 +434,7 @@ class WorkQueue:
                 raw = await self.engine.js.get_msg(DLQ_STREAM, dl_id)
             except NotFoundError:
                 return None
-            event = dict(_event(raw.data), attempts=0, created_at=time.time(), error=None, failed_at=None)
+            event = dict(_events(raw.data)[0], attempts=0, created_at=time.time(), error=None, failed_at=None)
             ack = await self._publish(event, f"{event['request_id']}:replay:{dl_id}")
             await self.engine.js.delete_msg(DLQ_STREAM, dl_id)
             return ack.seq
@@ -398,14 +472,14 @@ class WorkQueue:
             self._nc = self._js = None
 
 
-def _next_id(msg: Any, what: str) -> str:
-    """The ``Nats-Msg-Id`` of the message that follows ``msg`` (its retry, its dead
-    letter): the same for every delivery of ``msg``, so a crash between publishing
-    it and acking ``msg`` de-duplicates; new for a replayed event's messages."""
+def _next_id(msg: Any, what: str, event: dict[str, Any]) -> str:
+    """The ``Nats-Msg-Id`` of the message that follows an event of ``msg`` (its retry,
+    its dead letter): the same for every delivery of ``msg``, so a crash between
+    publishing it and acking ``msg`` de-duplicates; new for a replayed event's."""
     if msg is None:
         import uuid
         return f"{what}:{uuid.uuid4()}"
-    return f"{what}:{msg.metadata.stream}:{msg.metadata.sequence.stream}"
+    return f"{what}:{msg.metadata.stream}:{msg.metadata.sequence.stream}:{event.get('_index', 0)}"
 
 
 async def _quiet(coro: Any) -> None:
