@@ -167,6 +167,50 @@ def test_a_failing_event_is_retried_with_backoff_then_dead_lettered_and_replayed
                       ["deadLetters"]] == [rid], "dead again, once")
 
 
+def last_seq(cluster, stream: str) -> int:
+    """The sequence number of the last message ever published to ``stream``."""
+    import asyncio
+
+    import nats
+
+    async def read() -> int:
+        nc = await nats.connect(cluster.urls.split(","))
+        try:
+            return (await nc.jetstream().stream_info(stream)).state.last_seq
+        finally:
+            await nc.close()
+    return asyncio.run(read())
+
+
+def test_events_accepted_together_go_as_one_message_and_settle_one_by_one(cluster):
+    """A node sends the events it accepts together as one message; each then runs
+    and settles on its own: the good ones once, the failing ones dead-lettered once."""
+    c1 = lambda_client(cluster.nodes[0].url)
+    create(c1, "grouped", "log_event")
+    create(c1, "grouped_fails", "trap")
+    c1.put_function_event_invoke_config(FunctionName="grouped_fails", MaximumRetryAttempts=0)
+    for n in cluster.nodes:
+        wait_for(lambda n=n: {"grouped", "grouped_fails"} <= set(get(f"{n.url}/wasmhost/cluster")["functions"]),
+                 "both on every node")
+    before = last_seq(cluster, "WH_INVOKE")
+    sent: dict[str, list[str]] = {"grouped": [], "grouped_fails": []}
+
+    def send(i: int) -> None:
+        fn = ("grouped", "grouped_fails")[i % 2]
+        status, headers, _ = post(f"{cluster.nodes[0].url}/2015-03-31/functions/{fn}/invocations",
+                                  f'{{"i": {i}}}'.encode(), {"X-Amz-Invocation-Type": "Event"})
+        assert status == 202
+        sent[fn].append(headers["x-amzn-RequestId"])
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(send, range(64)))
+    assert last_seq(cluster, "WH_INVOKE") - before < 64  # some went together
+    node = cluster.nodes[1]
+    wait_for(lambda: sorted(r["request_id"] for r in get(f"{node.url}/wasmhost/logs?function=grouped&limit=100")
+                            ["reports"]) == sorted(sent["grouped"]), "each good event run once")
+    wait_for(lambda: sorted(d["request_id"] for d in get(f"{node.url}/wasmhost/dead-letters?function=grouped_fails")
+                            ["deadLetters"]) == sorted(sent["grouped_fails"]), "each failing one dead-lettered once")
+
+
 def test_async_events_all_run_when_a_node_is_killed_mid_way(cluster):
     """Every accepted event runs (at least once) though a node dies with events in
     flight; the node then restarts warm: code and artifacts from its own cache."""
@@ -263,7 +307,8 @@ def test_quorum_lost_writes_fail_cleanly_warm_invokes_continue(cluster):
 
 def test_serve_cluster_refuses_bad_addresses_and_unreachable_engines(tmp_path):
     for args, said in ((["--cluster", "http://127.0.0.1:4222"], "--cluster wants nats://"),
-                       (["--cluster", f"nats://127.0.0.1:{free_port()}"], "cannot reach the cluster")):
+                       (["--cluster", f"nats://127.0.0.1:{free_port()}"], "cannot reach the cluster"),
+                       (["--cluster", "nats://127.0.0.1:4222", "--workers", "2"], "start a node per core")):
         out = subprocess.run([sys.executable, "-m", "wasmhost.cli", "--data-dir", str(tmp_path), "serve",
                               "--port", str(free_port()), *args], capture_output=True, text=True, timeout=60)
         assert out.returncode != 0 and said in out.stderr, out.stderr
