@@ -29,7 +29,7 @@ class Nats:
         self.port, cport = ports[i]
         routes = ", ".join(f"nats-route://127.0.0.1:{c}" for _, c in ports)
         self.conf = root / f"nats{i}.conf"
-        self.conf.write_text(f'server_name: n{i}\nlisten: 127.0.0.1:{self.port}\n'
+        self.conf.write_text(f'server_name: n{i}\nlisten: 127.0.0.1:{self.port}\nmax_payload: 2MB\n'
                              f'jetstream {{ store_dir: "{root / f"js{i}"}", max_memory_store: 64MB, '
                              f'max_file_store: 1GB }}\n'
                              f'cluster {{ name: wh, listen: 127.0.0.1:{cport}, routes: [{routes}] }}\n')

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends.nats import ClusterConfig, ClusterStore, Engine, LedgerPublisher, StreamLedger
 from ..backends.nats.kv import JetStreamKV
+from ..backends.nats.queue import EVENT_OVERHEAD
 from .lambda_model.events import EventWorker
 
 if TYPE_CHECKING:
@@ -66,6 +67,12 @@ class Cluster:
         self.store.on_change = self._changed
         self.store.on_close.append(self._close)
         self.store.before_settle = service.host.ledger.flush  # runs' reports written before their acks
+        limit = int(self.engine.nc.max_payload) - EVENT_OVERHEAD
+        if service.async_max_payload > limit:  # each event is a message: what the servers take bounds it
+            log.warning("cluster: the NATS servers take messages up to %d bytes (their max_payload), so Event "
+                        "payloads here are limited to %d bytes; Lambda's 1 MiB needs max_payload: 2MB in their "
+                        "configuration", self.engine.nc.max_payload, limit)
+            service.async_max_payload = limit
         self._unpack_layers()  # before the functions that use them are restored
 
     # -- other nodes' writes -----------------------------------------------------------

@@ -60,6 +60,7 @@ SETTLE_S = 0.02  # settlements (and the ledger flush before them) gather this lo
 GROUP_EVERY_S = 0.005  # a node sends at most one group of accepted events this often (none waits when idle)
 PULL_EXPIRES_S = 5.0  # a pull request left open this long expires (the servers say so: 408)
 GROUP_BYTES = 512 * 1024  # a group's message stays under NATS's 1 MB default max payload
+EVENT_OVERHEAD = 8192  # an event's message beyond its payload: its fields, a dead letter's error
 
 
 def _fields(event: dict[str, Any], **extra: Any) -> list[Any]:
