@@ -6,7 +6,8 @@ Each round:
 
 * **one node** (the baseline): ``wasmhost serve`` on SQLite; N ``Event`` invocations
   of the 64-byte echo function, 64 at a time over keep-alive connections;
-* **cluster**: three ``nats-server`` (JetStream, R3), three ``wasmhost serve
+* **cluster**: three ``nats-server`` (JetStream, R3; one Go scheduler each, as
+  servers sharing a machine should run: idle schedulers spin), three ``wasmhost serve
   --cluster`` nodes and HAProxy (deploy/haproxy/haproxy.cfg); the same N events
   through HAProxy, spread over ``--functions`` names (HAProxy hashes on the name).
 
@@ -179,7 +180,7 @@ def main() -> None:
     rounds = []
     with tempfile.TemporaryDirectory(prefix="wasmhost-bench-cluster-") as tmp:
         root = Path(tmp)
-        cluster = Cluster(root / "cluster").start()
+        cluster = Cluster(root / "cluster", gomaxprocs=1).start()  # three servers on this machine's cores
         try:
             client = lambda_client(cluster.nodes[0].url)
             for name in names:

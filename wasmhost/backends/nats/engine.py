@@ -19,6 +19,7 @@ import asyncio
 import concurrent.futures
 import functools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
@@ -184,11 +185,13 @@ class Engine:
             return
         self._probing = True
 
+        key = "probe." + re.sub(r"[^-_=A-Za-z0-9]", "_", self.config.node)  # (the registry ignores it)
+
         async def probe() -> None:
             try:
                 while True:
-                    try:  # a stream's info needs its leader: no quorum, no answer
-                        await self.js.stream_info(INVOKE_STREAM)
+                    try:  # a write: a stream leader that lost its quorum still answers reads for a while
+                        await self.kv.put(key, b"")
                         if self.down:
                             log.info("cluster: the engine takes writes again")
                         self.down = False
