@@ -51,6 +51,12 @@ class LedgerPublisher:
         self._task: Any = None
 
     def start(self) -> None:
+        """Publish what a previous run left (a node restarted after ``kill -9``)
+        before this one serves, then keep publishing in the background."""
+        try:
+            self.publish_now()
+        except Exception as e:  # noqa: BLE001 - no quorum now: the loop catches up
+            log.info("cluster: ledger batches left from the last run wait for the engine: %r", e)
         self._task = self.engine.submit(self._loop())
 
     async def _loop(self) -> None:
