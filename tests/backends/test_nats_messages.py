@@ -23,11 +23,19 @@ def test_keys_of_no_table_are_ignored(kv_key):
 def test_an_event_survives_the_wire_and_garbage_does_not_pass_for_one():
     event = {"function": "f", "qualifier": "3", "payload": b'{"a": 1}', "request_id": "r-1", "attempts": 2,
              "created_at": 1.5}
-    back = queue._event(queue._body(event, not_before=9.0))
-    assert back == dict(event, not_before=9.0, error=None, failed_at=None)
-    for junk in (msgpack.packb([1, 2]), msgpack.packb(["f", None, "r", 0, 0.0, 0.0, None, None, "not bytes"])):
+    back = queue._events(queue._body(event, not_before=9.0))
+    assert back == [dict(event, not_before=9.0, error=None, failed_at=None)]
+    for junk in (msgpack.packb([1, 2]), msgpack.packb(["f", None, "r", 0, 0.0, 0.0, None, None, "not bytes"]),
+                 msgpack.packb([]), msgpack.packb({"function": "f"}), msgpack.packb([[1, 2]])):
         with pytest.raises((ValueError, TypeError)):
-            queue._event(junk)
+            queue._events(junk)
+
+
+def test_a_group_of_events_is_one_message_of_each_event_in_order():
+    events = [{"function": f"f{i}", "qualifier": None, "payload": b"%d" % i, "request_id": f"r-{i}", "attempts": 0,
+               "created_at": 1.0} for i in range(3)]
+    back = queue._events(msgpack.packb([queue._fields(e) for e in events]))
+    assert back == [dict(e, not_before=0.0, error=None, failed_at=None) for e in events]
 
 
 def test_ledger_messages_stay_under_the_size_limit_and_keep_every_report(monkeypatch):

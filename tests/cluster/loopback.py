@@ -22,19 +22,20 @@ NATS, HAPROXY = shutil.which("nats-server") or "/usr/sbin/nats-server", shutil.w
 
 
 class Nats:
-    def __init__(self, root: Path, i: int, ports: list[tuple[int, int]]) -> None:
+    def __init__(self, root: Path, i: int, ports: list[tuple[int, int]], gomaxprocs: int | None = None) -> None:
         self.port, cport = ports[i]
         routes = ", ".join(f"nats-route://127.0.0.1:{c}" for _, c in ports)
         self.conf = root / f"nats{i}.conf"
-        self.conf.write_text(f'server_name: n{i}\nlisten: 127.0.0.1:{self.port}\n'
+        self.conf.write_text(f'server_name: n{i}\nlisten: 127.0.0.1:{self.port}\nmax_payload: 2MB\n'
                              f'jetstream {{ store_dir: "{root / f"js{i}"}", max_memory_store: 64MB, '
                              f'max_file_store: 1GB }}\n'
                              f'cluster {{ name: wh, listen: 127.0.0.1:{cport}, routes: [{routes}] }}\n')
         self.log = root / f"nats{i}.log"
         self.proc: subprocess.Popen | None = None
+        self.env = dict(os.environ, **({"GOMAXPROCS": str(gomaxprocs)} if gomaxprocs else {}))
 
     def start(self) -> "Nats":
-        self.proc = subprocess.Popen([NATS, "-c", str(self.conf)], stdout=open(self.log, "ab"),
+        self.proc = subprocess.Popen([NATS, "-c", str(self.conf)], stdout=open(self.log, "ab"), env=self.env,
                                      stderr=subprocess.STDOUT)
         return self
 
@@ -45,10 +46,12 @@ class Nats:
 
 
 class Cluster:
-    def __init__(self, root: Path, ack_wait_s: float = 30.0) -> None:
+    def __init__(self, root: Path, ack_wait_s: float = 30.0, gomaxprocs: int | None = None) -> None:
+        """``gomaxprocs``: Go schedulers for each nats-server (three sharing a machine's
+        cores: idle schedulers spin looking for work, which costs the others)."""
         root.mkdir(parents=True, exist_ok=True)
         ports = [(free_port(), free_port()) for _ in range(3)]
-        self.nats = [Nats(root, i, ports) for i in range(3)]
+        self.nats = [Nats(root, i, ports, gomaxprocs) for i in range(3)]
         self.urls = ",".join(f"nats://127.0.0.1:{n.port}" for n in self.nats)
         self.nodes = [Server(root / f"node{i}", "--cluster", self.urls, "--node", f"w{i}",
                              "--ack-wait-s", str(ack_wait_s)) for i in range(3)]

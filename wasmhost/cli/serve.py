@@ -68,8 +68,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--examples {examples}: no such folder")
     workers = args.workers or (1 if args.cluster else len(os.sched_getaffinity(0)))
     if args.cluster and workers > 1:
-        raise UsageError("--cluster runs one process per node (start more nodes, each with its own --node); "
-                         "--workers above 1 is for one machine's data dir")
+        raise UsageError("--cluster runs one process per node: to use more cores, start a node per core, each "
+                         "with its own --node, --port and --data-dir, behind the balancer (--workers coordinate "
+                         "through one data dir's SQLite registry and ledger, which a cluster keeps on NATS instead)")
     if workers > 1 and args.worker_of is None:  # the supervisor: spawns the workers, runs no Wasm itself
         from ..server.workers.supervisor import supervise
         return supervise(_worker_command(args), workers, args.host, args.port, hung_after_s=args.hung_after_s)

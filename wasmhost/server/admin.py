@@ -1,7 +1,7 @@
 """``/wasmhost/*``: what the CLI needs beyond the Lambda API: recent logs and
 reports from the ledger, totals, the dead-letter store (list, replay) and, in a
-cluster, this node's view of it. In a cluster, reports and totals are the whole
-cluster's (the ledger stream); logs stay the node's own."""
+cluster, this node's view of it. In a cluster, logs, reports and totals are the
+whole cluster's (the ledger's streams)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def routes(service: Service) -> list[web.RouteDef]:
         service.host.ledger.flush()
         if service.peers is not None:  # the other workers' too: the ledger file is shared
             await service.peers.flush()
-        return web.json_response({"logs": service.host.ledger.logs(fn, limit=limit),
+        return web.json_response({"logs": await _ledger(request, lambda r: r.logs(fn, limit=limit)),
                                   "reports": await _ledger(request, lambda r: r.query(fn, limit=limit))})
 
     async def totals(request: web.Request) -> web.Response:

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends.nats import ClusterConfig, ClusterStore, Engine, LedgerPublisher, StreamLedger
 from ..backends.nats.kv import JetStreamKV
+from ..backends.nats.queue import EVENT_OVERHEAD
 from .lambda_model.events import EventWorker
-from .lambda_model.names import LATEST
 
 if TYPE_CHECKING:
     from .lambda_model import Service
@@ -67,6 +67,12 @@ class Cluster:
         self.store.on_change = self._changed
         self.store.on_close.append(self._close)
         self.store.before_settle = service.host.ledger.flush  # runs' reports written before their acks
+        limit = int(self.engine.nc.max_payload) - EVENT_OVERHEAD
+        if service.async_max_payload > limit:  # each event is a message: what the servers take bounds it
+            log.warning("cluster: the NATS servers take messages up to %d bytes (their max_payload), so Event "
+                        "payloads here are limited to %d bytes; Lambda's 1 MiB needs max_payload: 2MB in their "
+                        "configuration", self.engine.nc.max_payload, limit)
+            service.async_max_payload = limit
         self._unpack_layers()  # before the functions that use them are restored
 
     # -- other nodes' writes -----------------------------------------------------------
@@ -98,27 +104,15 @@ class Cluster:
                 log.error("cluster: could not unpack layer %s:%s: %s", name, doc["Version"], e)
 
     def _reconcile(self) -> None:
+        """What worker processes do after another's write (``Service.catch_up``:
+        ``Deployer.reconcile``), after the layers it may need are unpacked."""
         self._pending.release()  # a change from now on schedules another pass
-        s = self._service
-        assert s is not None
-        self._unpack_layers()
-        wanted: dict[str, tuple[dict, str, dict]] = {}
-        for doc in s.registry.list_functions():
-            name = doc["FunctionName"]
-            wanted[name] = (doc, LATEST, doc)
-            for v in s.registry.list_versions(name):
-                wanted[f"{name}:{v['Version']}"] = (v, str(v["Version"]), doc)
-        for key, (vdoc, version, settings) in wanted.items():
-            try:
-                if s.deployer.deployed.get(key) != s.deployer.signature(vdoc, version, settings):
-                    s.deployer.deploy(vdoc, version, settings)
-                    log.info("cluster: deployed %s (changed on another node)", key)
-            except Exception as e:  # noqa: BLE001 - one broken version must not stop the others
-                log.error("cluster: could not deploy %s: %s", key, e)
-        s.refresh()
-        for key in [k for k in s.deployer.deployed if k not in wanted]:
-            s.deployer.remove(key)
-            log.info("cluster: removed %s (deleted on another node)", key)
+        assert self._service is not None
+        try:
+            self._unpack_layers()
+            self._service.catch_up()
+        except Exception:  # on the applier's thread: said here, or nowhere
+            log.exception("cluster: applying another node's change failed")
 
     def status(self) -> dict[str, Any]:
         nc = self.engine.nc

@@ -19,6 +19,7 @@ import asyncio
 import concurrent.futures
 import functools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
@@ -33,6 +34,7 @@ CODE_BUCKET = "WH_CODE"
 INVOKE_STREAM, INVOKE_SUBJECT = "WH_INVOKE", "wh.invoke"
 DLQ_STREAM, DLQ_SUBJECT = "WH_DLQ", "wh.dlq"
 LEDGER_STREAM, LEDGER_SUBJECT = "WH_LEDGER", "wh.ledger"
+LOGS_STREAM, LOGS_SUBJECT = "WH_LOGS", "wh.logs"
 CONSUMER = "workers"
 
 
@@ -116,7 +118,8 @@ class Engine:
             bucket=CODE_BUCKET, replicas=r)), lambda: self.js.object_store(CODE_BUCKET))
         streams = ((INVOKE_STREAM, INVOKE_SUBJECT, api.RetentionPolicy.WORK_QUEUE),
                    (DLQ_STREAM, DLQ_SUBJECT, api.RetentionPolicy.LIMITS),
-                   (LEDGER_STREAM, LEDGER_SUBJECT, api.RetentionPolicy.LIMITS))
+                   (LEDGER_STREAM, LEDGER_SUBJECT, api.RetentionPolicy.LIMITS),
+                   (LOGS_STREAM, LOGS_SUBJECT, api.RetentionPolicy.LIMITS))
         for name, subject, retention in streams:
             cfg = api.StreamConfig(name=name, subjects=[f"{subject}.>"], retention=retention, num_replicas=r,
                                    storage=api.StorageType.FILE, duplicate_window=120.0)
@@ -182,11 +185,13 @@ class Engine:
             return
         self._probing = True
 
+        key = "probe." + re.sub(r"[^-_=A-Za-z0-9]", "_", self.config.node)  # (the registry ignores it)
+
         async def probe() -> None:
             try:
                 while True:
-                    try:  # a stream's info needs its leader: no quorum, no answer
-                        await self.js.stream_info(INVOKE_STREAM)
+                    try:  # a write: a stream leader that lost its quorum still answers reads for a while
+                        await self.kv.put(key, b"")
                         if self.down:
                             log.info("cluster: the engine takes writes again")
                         self.down = False

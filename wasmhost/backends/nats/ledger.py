@@ -1,12 +1,16 @@
 """The ledger across a cluster: each node's flushed batches, published to the
-``WH_LEDGER`` stream and added up from there by any node.
+``WH_LEDGER`` stream and added up from there by any node, and its guest log lines,
+published to ``WH_LOGS`` and listed from there by any node.
 
 The node's own ``ledger.sqlite`` stays the record (the hot path and ``flush`` are
 unchanged). ``LedgerPublisher`` tails its ``batches`` table by row id, an outbox:
 each batch is published with its node, the ledger file's epoch and its row (a
 batch published again after a crash counts once: ``Nats-Msg-Id`` de-duplicates a
 repeated message, readers a repeated row), and the last published row is kept in
-the same file, so a node restarted after ``kill -9`` publishes what it had not. ``StreamLedger`` answers ``totals`` and ``query`` from the stream.
+the same file, so a node restarted after ``kill -9`` publishes what it had not.
+Log lines go the same way from the ``logs`` table (by row id: a request's lines
+written again get a new row). ``StreamLedger`` answers ``totals``, ``query`` and
+``logs`` from the streams.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, Iterator
 import msgpack
 
 from ...metering import Report, summarize
-from .engine import LEDGER_STREAM, LEDGER_SUBJECT, Engine
+from .engine import LEDGER_STREAM, LEDGER_SUBJECT, LOGS_STREAM, LOGS_SUBJECT, Engine
 
 log = logging.getLogger("wasmhost.cluster")
 MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
@@ -35,15 +39,24 @@ class LedgerPublisher:
         self.engine, self.interval_s = engine, interval_s
         self._db = sqlite3.connect(str(ledger_path), check_same_thread=False, isolation_level=None, timeout=5.0)
         self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER NOT NULL)")
-        row = self._db.execute("SELECT epoch, published FROM cluster_outbox").fetchone()
+        columns = [c[1] for c in self._db.execute("PRAGMA table_info(cluster_outbox)")]
+        if "published_logs" not in columns:  # a ledger file from before log lines were published
+            self._db.execute("ALTER TABLE cluster_outbox ADD COLUMN published_logs INTEGER NOT NULL DEFAULT 0")
+        row = self._db.execute("SELECT epoch, published, published_logs FROM cluster_outbox").fetchone()
         if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
-            row = (uuid.uuid4().hex[:12], 0)
-            self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?)", row)
-        self.epoch, self.published = row
+            row = (uuid.uuid4().hex[:12], 0, 0)
+            self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?, ?)", row)
+        self.epoch, self.published, self.published_logs = row
         self._lock: asyncio.Lock | None = None  # one round at a time (the loop's, or a reader's ``publish_now``)
         self._task: Any = None
 
     def start(self) -> None:
+        """Publish what a previous run left (a node restarted after ``kill -9``)
+        before this one serves, then keep publishing in the background."""
+        try:
+            self.publish_now()
+        except Exception as e:  # noqa: BLE001 - no quorum now: the loop catches up
+            log.info("cluster: ledger batches left from the last run wait for the engine: %r", e)
         self._task = self.engine.submit(self._loop())
 
     async def _loop(self) -> None:
@@ -57,7 +70,8 @@ class LedgerPublisher:
     async def _round(self) -> int:
         """Publish what was flushed since the last round: per function, its batches
         packed into as few messages as fit (one a round under steady load, not one
-        per batch: the worker flushes after every async event)."""
+        per batch: the worker flushes after every group of async events), then its
+        log lines the same way. Returns the most rows read from either table."""
         if self._lock is None:
             self._lock = asyncio.Lock()  # made on the engine's loop
         async with self._lock:
@@ -67,16 +81,30 @@ class LedgerPublisher:
             for row_id, fn, first, last, head, offset, blob in rows:
                 groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
                                                  for part, chunk in enumerate(_split(blob)))
-            for fn, items in groups.items():
-                for message in _messages(items):
-                    await self.engine.js.publish(
-                        f"{LEDGER_SUBJECT}.{fn}", msgpack.packb([self.engine.config.node, self.epoch, message]),
-                        headers={"Nats-Msg-Id": f"{self.engine.config.node}:{self.epoch}:{message[0][0]}:"
-                                                f"{message[0][1]}"})
+            await self._publish(LEDGER_SUBJECT, groups)
             if rows:
                 self.published = rows[-1][0]
                 self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
-            return len(rows)
+            logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
+                                    " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
+            groups = {}
+            for row_id, fn, rid, started, text in logs:
+                groups.setdefault(fn, []).append([row_id, 0, fn, rid, started, _cut(text)])
+            await self._publish(LOGS_SUBJECT, groups)
+            if logs:
+                self.published_logs = logs[-1][0]
+                self._db.execute("UPDATE cluster_outbox SET published_logs = ?", (self.published_logs,))
+            return max(len(rows), len(logs))
+
+    async def _publish(self, subject: str, groups: dict[str, list[list]]) -> None:
+        """Items (``[row, part, ..., payload]``) per function, as few messages as fit,
+        each de-duplicated by this node, ledger file and first row."""
+        node = self.engine.config.node
+        for fn, items in groups.items():
+            for message in _messages(items):
+                await self.engine.js.publish(
+                    f"{subject}.{fn}", msgpack.packb([node, self.epoch, message]),
+                    headers={"Nats-Msg-Id": f"{subject}:{node}:{self.epoch}:{message[0][0]}:{message[0][1]}"})
 
     def publish_now(self) -> None:
         """Everything flushed so far, before a reader adds up (read your own writes)."""
@@ -114,6 +142,12 @@ def _split(blob: bytes) -> list[bytes]:
     return out
 
 
+def _cut(text: str) -> bytes:
+    """A log text as bytes that fit a message (the host cuts a run's at 256 Ki characters,
+    which may be more bytes)."""
+    return text.encode()[:MAX_MESSAGE - 1024]
+
+
 def _messages(items: list[list]) -> Iterator[list[list]]:
     """Items grouped into messages of at most ``MAX_MESSAGE`` bytes of reports."""
     out: list[list] = []
@@ -136,18 +170,21 @@ class StreamLedger:
     def __init__(self, engine: Engine, publisher: LedgerPublisher | None = None) -> None:
         self.engine, self.publisher = engine, publisher
 
-    def _batches(self, function: str | None) -> Iterator[list]:
+    def _read(self, stream: str, subject: str, function: str | None) -> Iterator[tuple[str, list]]:
+        """Every item published on ``subject`` for ``function`` (``None``: all), with
+        its node; an item published twice (a node killed after publishing, before
+        noting it) once: each carries its node, ledger epoch and row."""
         if function is not None and not _NAME.fullmatch(function):
             return  # no such function (and no subject wildcards from a query string)
-        subject = f"{LEDGER_SUBJECT}.{function or '*'}"
+        subject = f"{subject}.{function or '*'}"
 
         async def read() -> list[bytes]:
             from nats.js import api
-            info = await self.engine.js.stream_info(LEDGER_STREAM, subjects_filter=subject)
+            info = await self.engine.js.stream_info(stream, subjects_filter=subject)
             total = sum((info.state.subjects or {}).values()) if function else info.state.messages
             if not total:
                 return []
-            sub = await self.engine.js.subscribe(subject, stream=LEDGER_STREAM, ordered_consumer=True,
+            sub = await self.engine.js.subscribe(subject, stream=stream, ordered_consumer=True,
                                                  deliver_policy=api.DeliverPolicy.ALL)
             out = []
             try:
@@ -158,21 +195,21 @@ class StreamLedger:
                         return out
             finally:
                 await sub.unsubscribe()
+        if self.publisher is not None:
+            self.publisher.publish_now()  # this node's own, before it reads (read your writes)
         seen: set[tuple] = set()
         for data in self.engine.call(read(), timeout=self.engine.config.timeout_s * 15):
             node, epoch, items = msgpack.unpackb(data, use_list=True)
-            for row_id, part, *batch in items:
+            for row_id, part, *item in items:
                 if (node, epoch, row_id, part) not in seen:
                     seen.add((node, epoch, row_id, part))
-                    yield batch
+                    yield node, item
 
     def _reports(self, function: str | None, since: float | None,
                  until: float | None) -> Iterator[tuple[list, str, int]]:
-        if self.publisher is not None:
-            self.publisher.publish_now()
         lo = None if since is None else int(since * 1000)
         hi = None if until is None else int(until * 1000)
-        for first, last, head, offset, blob in self._batches(function):
+        for _, (first, last, head, offset, blob) in self._read(LEDGER_STREAM, LEDGER_SUBJECT, function):
             if (lo is not None and last < lo) or (hi is not None and first >= hi):
                 continue
             for r in msgpack.unpackb(blob, use_list=True):
@@ -192,3 +229,16 @@ class StreamLedger:
             report = Report(*r)
             out.append(dict(report.to_dict(head, offset), report_line=report.line(head)))
         return out
+
+    def logs(self, function: str | None = None, since: float | None = None, until: float | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+        """Guest log lines of every node (with its name), newest first; a request's
+        lines written again by its node are the newest copy."""
+        lo = None if since is None else int(since * 1000)
+        hi = None if until is None else int(until * 1000)
+        latest: dict[str, dict[str, Any]] = {}
+        for node, (fn, rid, started, text) in self._read(LOGS_STREAM, LOGS_SUBJECT, function):
+            if (lo is None or started >= lo) and (hi is None or started < hi):
+                latest[rid] = {"request_id": rid, "function": fn, "started_ms": started,
+                               "text": text.decode(errors="replace"), "node": node}
+        return sorted(latest.values(), key=lambda e: e["started_ms"], reverse=True)[:limit]

@@ -30,6 +30,7 @@ _PREFIX = {"functions": "fn", "versions": "ver", "aliases": "alias", "layers": "
 _TABLE = {v: k for k, v in _PREFIX.items()}
 _NUMBERED = ("versions", "layers")  # their second key part is an int
 CODE_TIMEOUT_S = 60.0  # fetching a big module (a Python runtime's sources) may take a while
+WATCH_CHECK_S = 1.0  # how often the watch is checked against the bucket's last revision
 
 
 def _kv_key(table: str, key: tuple) -> str:
@@ -57,7 +58,9 @@ class KVRegistry(DocumentRecords):
         self._lock = threading.Lock()
         self._mirror: dict[str, dict[tuple, dict]] = {t: {} for t in _PREFIX}
         self._revs: dict[str, int] = {}  # KV key -> the last revision seen (a delete's too)
+        self._last_rev = 0  # the newest revision seen of any key
         self._watcher: Any = None
+        self._follower: asyncio.Task[None] | None = None
         # called on the engine's thread after another node's write changed the mirror
         self.on_change: Callable[[], None] | None = None
 
@@ -74,7 +77,44 @@ class KVRegistry(DocumentRecords):
                 break
             self._apply(entry)
         self._watcher = watcher
-        asyncio.get_running_loop().create_task(self._follow(watcher))
+        self._follower = asyncio.get_running_loop().create_task(self._follow(watcher))
+        asyncio.get_running_loop().create_task(self._guard())
+
+    async def _guard(self) -> None:
+        """Watch the watch. nats-py's ordered consumer under it notices a lost server
+        only after two missed heartbeats (10 s) and tries once to recreate itself,
+        which fails while the streams elect new leaders: then the mirror would go
+        stale for good. So: when the bucket has had a revision for a whole check
+        interval that the mirror has not, watch again (values already seen are
+        skipped by revision)."""
+        behind = 0
+        while True:
+            await asyncio.sleep(WATCH_CHECK_S)
+            try:
+                last = (await self.engine.js.stream_info(f"KV_{REGISTRY_BUCKET}")).state.last_seq
+            except Exception:  # noqa: BLE001 - no engine now: nothing to compare with
+                continue
+            if behind and self._last_rev < behind:
+                log.warning("cluster: the registry's watch fell behind (revision %d of %d); watching again",
+                            self._last_rev, behind)
+                await self._rewatch()
+                behind = 0
+            else:
+                behind = last if last > self._last_rev else 0
+
+    async def _rewatch(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+        try:
+            await self._watcher.stop()
+        except Exception as e:  # noqa: BLE001 - its consumer is gone already
+            log.info("cluster: stopping the old watch: %r", e)
+        try:
+            self._watcher = await self.engine.kv.watchall()
+        except Exception as e:  # noqa: BLE001 - the next check tries again
+            log.info("cluster: watching the registry again: %r", e)
+            return
+        self._follower = asyncio.get_running_loop().create_task(self._follow(self._watcher))
 
     async def _follow(self, watcher: Any) -> None:
         async for entry in watcher:
@@ -85,6 +125,7 @@ class KVRegistry(DocumentRecords):
                     log.exception("cluster: reacting to a registry change failed")
 
     def _apply(self, entry: Any) -> bool:
+        self._last_rev = max(self._last_rev, entry.revision)  # (on the engine's loop only)
         parsed = _parse(entry.key)
         if parsed is None:
             return False

@@ -81,9 +81,11 @@ class Service:
         cache). Called before every invocation and control-plane operation, so a
         deploy answered by one worker is seen by the next request at any other."""
         if self.registry.changed():
-            self._catch_up()
+            self.catch_up()
 
-    def _catch_up(self) -> None:
+    def catch_up(self) -> None:
+        """The routing tables and the host's functions made what the registry holds
+        (``sync``; a cluster node after another node's write: server/cluster.py)."""
         before = {r.name for r in self.routes.values() if isinstance(r, Resolved)}
         self.refresh()
         self.deployer.reconcile()
@@ -148,7 +150,7 @@ class Service:
         """What an invocation of ``raw``/``qualifier`` runs (aliases pick by weight).
         A plain name is one dict lookup; ARNs and ``name:qualifier`` are parsed."""
         if self.registry.changed():
-            self._catch_up()
+            self.catch_up()
         hit = self.routes.get(raw) if not qualifier else None
         if hit is None:
             name, qual = parse_function(raw, qualifier or None)
