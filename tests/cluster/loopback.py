@@ -14,11 +14,19 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 from live import Server, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NATS, HAPROXY = shutil.which("nats-server") or "/usr/sbin/nats-server", shutil.which("haproxy") or "/usr/sbin/haproxy"
+NEEDS = [  # the cluster tests' skips, each saying what CI installs (.ci/run)
+    pytest.mark.skipif(not os.access(NATS, os.X_OK), reason="needs nats-server (Debian: apt-get install nats-server)"),
+    pytest.mark.skipif(not os.access(HAPROXY, os.X_OK), reason="needs haproxy (Debian: apt-get install haproxy)"),
+    pytest.mark.skipif(__import__("importlib").util.find_spec("nats") is None,
+                       reason="needs nats-py: pip install 'wasmhost[cluster]'"),
+]
 
 
 class Nats:

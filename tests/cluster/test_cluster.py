@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -21,16 +20,11 @@ import urllib.request
 import zipfile
 
 import pytest
-from loopback import HAPROXY, NATS, ROOT, Cluster, get, wait_for
+from loopback import NEEDS, ROOT, Cluster, get, wait_for
 
 from live import create, free_port, lambda_client
 
-pytestmark = [
-    pytest.mark.skipif(not os.access(NATS, os.X_OK), reason="needs nats-server (Debian: apt-get install nats-server)"),
-    pytest.mark.skipif(not os.access(HAPROXY, os.X_OK), reason="needs haproxy (Debian: apt-get install haproxy)"),
-    pytest.mark.skipif(__import__("importlib").util.find_spec("nats") is None,
-                       reason="needs nats-py: pip install 'wasmhost[cluster]'"),
-]
+pytestmark = NEEDS  # skips that say what CI installs
 ACK_WAIT_S = 2.0  # an event claimed by a node killed mid-way runs elsewhere after this
 
 

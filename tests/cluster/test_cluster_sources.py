@@ -23,16 +23,11 @@ import boto3
 import pytest
 import wasmtime
 from botocore.config import Config
-from loopback import HAPROXY, NATS, Cluster, get, wait_for
+from loopback import NEEDS, Cluster, get, wait_for
 
 from live import create, lambda_client
 
-pytestmark = [
-    pytest.mark.skipif(not os.access(NATS, os.X_OK), reason="needs nats-server (Debian: apt-get install nats-server)"),
-    pytest.mark.skipif(not os.access(HAPROXY, os.X_OK), reason="needs haproxy (Debian: apt-get install haproxy)"),
-    pytest.mark.skipif(__import__("importlib").util.find_spec("nats") is None,
-                       reason="needs nats-py: pip install 'wasmhost[cluster]'"),
-]
+pytestmark = NEEDS  # skips that say what CI installs
 
 # ``s<value>`` sets the function's key "k" to <value>; anything else answers its value
 KV_WAT = """(module
