@@ -33,6 +33,8 @@ def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path
     if (folder / MARK).exists():
         return
     from ..abi.component import RuntimeABI
+    log = logging.getLogger("wasmhost")
+    log.info("compiling %s to the sandbox's bytecode, once for this host (boto3: ~12 s)", folder)
     config = FunctionConfig(memory_mb=1024, timeout_ms=600_000, runtime="python3.12")
     with tempfile.TemporaryDirectory(prefix="wasmhost-bytecode-") as job:
         (Path(job) / "wasmhost_compile.py").write_text(JOB)
@@ -43,6 +45,6 @@ def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path
             abi.instantiate(2**62, 2**40, 600 * 10**9, {"function_name": "wasmhost-bytecode",
                                                                 "env": {"WASMHOST_COMPILE": guest_dir}}).close()
         except Exception as e:  # noqa: BLE001 - the folder still works, compiled on import instead
-            logging.getLogger("wasmhost").warning("compiling %s to bytecode failed: %s", folder, e)
+            log.warning("compiling %s to bytecode failed: %s", folder, e)
             return
     (folder / MARK).write_text("compiled by the sandbox's CPython\n")
