@@ -210,3 +210,20 @@ def test_lambda_destinations_may_be_queues(sqs, server):
     record = json.loads(bad["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["responseContext"]["functionError"] == "Unhandled" and record["requestPayload"] == {"n": 2}
+
+
+def test_messages_up_to_a_mebibyte_by_default(sqs):
+    """SQS's default MaximumMessageSize is 1 MiB (botocore's SetQueueAttributes docs); a queue
+    may set less, and a message over its limit is refused."""
+    url = sqs.create_queue(QueueName="big")["QueueUrl"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MaximumMessageSize"])["Attributes"] == {
+        "MaximumMessageSize": "1048576"}
+    body = "x" * (600 * 1024)  # over the 256 KiB of before
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == body
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x" * (1024 * 1024 + 1))
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MaximumMessageSize": "1024"})
+    with pytest.raises(ClientError):
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 1025)

@@ -28,7 +28,7 @@ MAX_BATCH_BYTES = 1024 * 1024  # SQS raised message and batch limits to 1 MiB in
 # attribute: (default, min, max); values are strings on the wire
 NUMERIC = {"VisibilityTimeout": (30, 0, 43200), "MessageRetentionPeriod": (345600, 60, 1209600),
            "DelaySeconds": (0, 0, 900), "ReceiveMessageWaitTimeSeconds": (0, 0, 20),
-           "MaximumMessageSize": (262144, 1024, 1048576)}
+           "MaximumMessageSize": (1048576, 1024, 1048576)}  # 1 MiB by default too (botocore: SetQueueAttributes)
 OPAQUE = ("Policy", "RedriveAllowPolicy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled")
 COMPUTED = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn")
