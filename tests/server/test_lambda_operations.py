@@ -5,17 +5,15 @@ HTTP against one live server for the whole module."""
 
 from __future__ import annotations
 
-import io
 import json
 import urllib.error
 import urllib.request
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
 import lambda_fuzz
-from live import Server, create, lambda_client
+from live import Server, create, lambda_client, zip_files
 
 KEY, SECRET = "AKIDTEST", "s3cret"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
@@ -152,18 +150,10 @@ def test_function_url_aws_iam_takes_a_sigv4_signature(client, server):
     assert signed("wrong") == 403
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 def test_layers(client, server):
-    v1 = client.publish_layer_version(LayerName="shared", Content={"ZipFile": _zip({"python/shared.py": "X = 1\n"})},
+    v1 = client.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_files({"python/shared.py": "X = 1\n"})},
                                       CompatibleRuntimes=["python3.12"])
-    v2 = client.publish_layer_version(LayerName="shared", Content={"ZipFile": _zip({"python/shared.py": "X = 2\n"})})
+    v2 = client.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_files({"python/shared.py": "X = 2\n"})})
     assert (v1["Version"], v2["Version"]) == (1, 2) and v2["LayerVersionArn"].endswith(":layer:shared:2")
     assert client.get_layer_version(LayerName="shared", VersionNumber=1)["CompatibleRuntimes"] == ["python3.12"]
     assert client.get_layer_version_by_arn(Arn=v2["LayerVersionArn"])["Version"] == 2
@@ -181,7 +171,7 @@ def test_layers(client, server):
     client.delete_layer_version(LayerName="shared", VersionNumber=2)
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_layer_version(LayerName="shared", VersionNumber=2)
-    v3 = client.publish_layer_version(LayerName="shared", Content={"ZipFile": _zip({"a.txt": "a"})})
+    v3 = client.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_files({"a.txt": "a"})})
     assert v3["Version"] == 3  # numbers are never reused
 
 
@@ -283,7 +273,7 @@ def test_aws_cli_reaches_the_new_operations(server, tmp_path):
     import sys
     env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
                AWS_MAX_ATTEMPTS="1")
-    (tmp_path / "layer.zip").write_bytes(_zip({"nodejs/node_modules/m/index.js": "module.exports = 1\n"}))
+    (tmp_path / "layer.zip").write_bytes(zip_files({"nodejs/node_modules/m/index.js": "module.exports = 1\n"}))
 
     def aws(*args):
         proc = subprocess.run([sys.executable, "-m", "awscli", "lambda", *args, "--endpoint-url", server.url],

@@ -3,14 +3,12 @@ create-function --runtime python3.12 / nodejs20.x` would, answering as Lambda do
 One live server for the module (the runtimes compile once per server)."""
 
 import base64
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from live import Server, lambda_client
+from live import Server, lambda_client, zip_files
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +30,6 @@ def api(tmp_path_factory):
     s.stop()
 
 
-def zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 PY = """\
 import json, logging, os
 logger = logging.getLogger()
@@ -59,7 +49,7 @@ def lambda_handler(event, context):
 def test_python_function_via_boto3(api):
     pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
     cfg = api.create_function(FunctionName="pyfn", Runtime="python3.12", Role="r",
-                              Handler="lambda_function.lambda_handler", Code={"ZipFile": zipped({
+                              Handler="lambda_function.lambda_handler", Code={"ZipFile": zip_files({
                                   "lambda_function.py": PY})}, Timeout=10, EphemeralStorage={"Size": 1024})
     assert cfg["Runtime"] == "python3.12" and cfg["State"] == "Active" and cfg["EphemeralStorage"] == {"Size": 1024}
     res = api.invoke(FunctionName="pyfn", Payload=b'{"name": "ada"}', LogType="Tail")
@@ -79,7 +69,7 @@ def test_python_function_via_boto3(api):
     assert doc["stackTrace"][0].startswith('  File "/var/task/lambda_function.py", line 6, in lambda_handler')
 
     with pytest.raises(api.exceptions.InvalidParameterValueException, match="Runtime.UserCodeSyntaxError"):
-        api.update_function_code(FunctionName="pyfn", ZipFile=zipped({
+        api.update_function_code(FunctionName="pyfn", ZipFile=zip_files({
             "lambda_function.py": "def lambda_handler(e, c)\n  pass\n"}))
     with pytest.raises(api.exceptions.InvalidParameterValueException, match="Runtime.HandlerNotFound"):
         api.update_function_configuration(FunctionName="pyfn", Handler="lambda_function.nope")
@@ -115,7 +105,7 @@ def test_node_function_via_boto3(api):
         javascript.componentize_js()
     except Exception as e:
         pytest.skip(f"{e} (.ci/run installs it)")
-    code = zipped({"index.js": NODE_INDEX, "lib/shout.js": "exports.shout = (s) => s.toUpperCase();\n",
+    code = zip_files({"index.js": NODE_INDEX, "lib/shout.js": "exports.shout = (s) => s.toUpperCase();\n",
                    "node_modules/left-pad/package.json": '{"name": "left-pad", "main": "index.js"}',
                    "node_modules/left-pad/index.js": "module.exports = (s, n) => String(s).padStart(n, '*');\n"})
     api.create_function(FunctionName="nodefn", Runtime="nodejs20.x", Role="r", Handler="index.handler",
@@ -141,10 +131,10 @@ def test_node_function_via_boto3(api):
 
 def test_layers_through_the_api(api):
     pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
-    layer = api.publish_layer_version(LayerName="shared", Content={"ZipFile": zipped({
+    layer = api.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_files({
         "python/greeting.py": "def greet(n):\n    return 'hello ' + n\n"})}, CompatibleRuntimes=["python3.12"])
     api.create_function(FunctionName="layered", Runtime="python3.12", Role="r", Handler="app.handler",
-                        Layers=[layer["LayerVersionArn"]], Code={"ZipFile": zipped({
+                        Layers=[layer["LayerVersionArn"]], Code={"ZipFile": zip_files({
                             "app.py": "import greeting\ndef handler(e, c):\n    return greeting.greet(e['n'])\n"})})
     res = api.invoke(FunctionName="layered", Payload=b'{"n": "ada"}')
     assert "FunctionError" not in res and json.loads(res["Payload"].read()) == "hello ada"
@@ -161,11 +151,11 @@ def test_json_handlers_refuse_a_body_that_is_not_json(api):
     import wasmtime
     from botocore.exceptions import ClientError
     api.create_function(FunctionName="pytype", Runtime="python3.12", Role="r", Handler="app.handler",
-                        Code={"ZipFile": zipped({"app.py": "def handler(event, context):\n"
+                        Code={"ZipFile": zip_files({"app.py": "def handler(event, context):\n"
                                                            "    return type(event).__name__\n"})})
     with pytest.raises(ClientError) as err:  # a Python zip without a .py file: Lambda's words, no temp path
         api.create_function(FunctionName="nopy", Runtime="python3.12", Role="r", Handler="app.handler",
-                            Code={"ZipFile": zipped({"README.txt": "no code"})})
+                            Code={"ZipFile": zip_files({"README.txt": "no code"})})
     message = err.value.response["Error"]["Message"]
     assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "Unable to import module 'app'" in message and "/tmp" not in message and "JavaScript" not in message

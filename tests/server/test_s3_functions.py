@@ -9,7 +9,6 @@ user's would: these tests need the package index (CI has it)."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -17,13 +16,12 @@ import struct
 import subprocess
 import urllib.error
 import urllib.request
-import zipfile
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from live import Server, lambda_client
+from live import Server, lambda_client, zip_files
 from s3live import function_arn, s3_client, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,23 +65,15 @@ def handler(event, context):
 '''
 
 
-def zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("s3fn") / "data").start()
     api = lambda_client(s.url)
     api.create_function(FunctionName="derive", Runtime="python3.12", Role="r", Handler="app.handler", Timeout=60,
-                        MemorySize=512, Code={"ZipFile": zipped({"app.py": DERIVE, "requirements.txt": "boto3\n"})},
+                        MemorySize=512, Code={"ZipFile": zip_files({"app.py": DERIVE, "requirements.txt": "boto3\n"})},
                         Tags={"wasmhost:buckets": "src dst"})
     api.create_function(FunctionName="probe", Runtime="python3.12", Role="r", Handler="app.handler", Timeout=30,
-                        Code={"ZipFile": zipped({"app.py": PROBE})})
+                        Code={"ZipFile": zip_files({"app.py": PROBE})})
     yield s
     s.stop()
 
