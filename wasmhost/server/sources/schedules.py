@@ -354,8 +354,23 @@ class Schedules:
                     raise  # the engine is away (503): the tick stays pending, delivered again after the lease
                 stats["failed"] += 1
                 log.warning("schedule %s: target %s failed: %s", rule["Name"], t["Id"], getattr(e, "message", e))
-        # done: the latest record, whoever's claim of this tick it holds (two may have written one)
-        current = self.store.get_record(RULE, rule["Name"])
-        if current is not None and (current.get("_pending") or {}).get("tick") == tick:
-            self.store.compare_and_set(RULE, rule["Name"], "_pending", current["_pending"], dict(current, _pending=None))
+        await self._done(rule["Name"], tick)
         return rule["_next"]
+
+    async def _done(self, name: str, tick: float) -> None:
+        """Mark ``tick`` delivered in the latest record, whoever's claim of it that
+        holds: two processes may both have written one, and this one's mirror may
+        not have seen the other's write yet (its compare-and-set then fails on the
+        revision). Left pending, the tick would hold the rule for a whole lease."""
+        deadline = time.monotonic() + LEASE_S / 2
+        while True:
+            current = self.store.get_record(RULE, name)
+            if current is None or (current.get("_pending") or {}).get("tick") != tick:
+                return  # deleted, already done, or another process's newer claim
+            if self.store.compare_and_set(RULE, name, "_pending", current["_pending"], dict(current, _pending=None)):
+                return
+            if time.monotonic() > deadline:
+                log.warning("schedule %s: could not mark tick %s done; it is delivered again after its lease",
+                            name, iso(tick))
+                return
+            await asyncio.sleep(0.02)  # the mirror catches up with the other write
