@@ -72,3 +72,29 @@ def test_a_due_tick_is_claimed_delivered_and_marked_done(tmp_path):
     assert stored["_last"] == tick and stored["_next"] > time.time() and stored["_pending"] is None
     assert schedules.stats["r"] == {"fired": 1, "delivered": 1, "failed": 0}
     store.close()
+
+
+def test_a_done_write_refused_by_a_stale_view_is_tried_again(tmp_path):
+    """On a cluster two nodes can both win a tick's claim; the winner of the
+    de-duplicated publish delivers, but its mirror may not have seen the other's
+    claim yet, so its first done-write fails on the revision. It must try again
+    once the view has caught up, or the rule waits a whole lease (CI saw one tick
+    in five seconds)."""
+    store, schedules, tick = _setup(tmp_path, lease_until=0)
+    rule = dict(store.get_record(RULE, "r"), _pending=None, _next=tick)
+    store.put_record(RULE, "r", rule)
+    real, refused = store.compare_and_set, []
+
+    def stale_once(kind, key, field, expected, doc):
+        if field == "_pending" and doc.get("_pending") is None and not refused:
+            refused.append(expected)
+            return False  # the other node's write, not yet in this node's mirror
+        return real(kind, key, field, expected, doc)
+    store.compare_and_set = stale_once  # type: ignore[method-assign]
+
+    async def run():
+        await schedules._step(rule, time.time())
+        return await _received(store)
+    assert [e["time"] for e in asyncio.run(run())] == [iso(tick)]
+    assert refused and store.get_record(RULE, "r")["_pending"] is None
+    store.close()
