@@ -28,9 +28,10 @@ const MISSING = "\0wasmhost-missing:";
 // A module whose every export is a stand-in: constructing a client works (handlers make
 // them at module top), calling or sending fails naming the package.
 const standIn = (name) => `
-const message = ${JSON.stringify(`${name} is not among the AWS SDK for JavaScript v3 packages wasmhost's `
+const message = ${JSON.stringify(hasSdk ? `${name} is not among the AWS SDK for JavaScript v3 packages wasmhost's `
   + "Node.js runtime includes, and the function's code does not ship it: add it to the function's package.json "
-  + "(node_modules in the zip or a layer)")};
+  + "(node_modules in the zip or a layer)" : `${name}: this wasmhost was installed without the AWS SDK for `
+  + `JavaScript v3 that Node.js functions find as on Lambda (npm ci --prefix ${SDK}); or ship it in the function's zip`)};
 const fail = () => { const e = new Error(message); e.code = "MODULE_NOT_FOUND"; return e; };
 function make(key) {
   return function StandIn() {
