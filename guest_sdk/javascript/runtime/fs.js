@@ -71,7 +71,6 @@ function readFileSync(p, options) {
 
 function writable(path, syscall) {
   if (path !== "/tmp" && !path.startsWith("/tmp/")) throw fsError("EROFS", -30, "read-only file system", syscall, path);
-  if (!dirs.has(posix.dirname(path))) throw noEntry(syscall, path);
 }
 
 function store(path, bytes, syscall) {
@@ -89,6 +88,8 @@ function toBytes(data, options) {
 function writeFileSync(p, data, options) {
   const path = abs(p);
   writable(path, "open");
+  if (!dirs.has(posix.dirname(path))) throw noEntry("open", path);
+  if (dirs.has(path)) throw fsError("EISDIR", -21, "illegal operation on a directory", "open", path);
   const flag = options && options.flag;
   if (flag && flag.startsWith("a") && files.has(path)) data = Buffer.concat([content(path), toBytes(data, options)]);
   store(path, toBytes(data, options), "write");
@@ -100,14 +101,15 @@ function appendFileSync(p, data, options) {
 
 function mkdirSync(p, options) {
   const path = abs(p);
-  writable(path === "/tmp" ? "/tmp/." : path, "mkdir");
+  writable(path, "mkdir");
   const recursive = options && options.recursive;
   if (dirs.has(path) || files.has(path)) {
     if (recursive && dirs.has(path)) return undefined;
     throw fsError("EEXIST", -17, "file already exists", "mkdir", path);
   }
-  if (!recursive && !dirs.has(posix.dirname(path))) throw noEntry("mkdir", path);
-  const first = [...(function* up(d) { for (; !dirs.has(d); d = posix.dirname(d)) yield d; })(path)].pop();
+  let first = path; // what Node returns for a recursive mkdir: the first folder it made
+  for (let d = posix.dirname(path); !dirs.has(d); d = posix.dirname(d)) first = d;
+  if (!recursive && first !== path) throw noEntry("mkdir", path);
   dirs.add(path);
   addDirs(path);
   return recursive ? first : undefined;
@@ -139,6 +141,7 @@ function renameSync(from, to) {
   const a = abs(from), b = abs(to);
   writable(a, "rename");
   writable(b, "rename");
+  if (!dirs.has(posix.dirname(b))) throw noEntry("rename", b);
   if (!files.has(a)) throw noEntry("rename", a);
   const data = content(a);
   files.delete(a);
