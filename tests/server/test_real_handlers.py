@@ -106,6 +106,24 @@ def test_a_functions_own_boto3_wins_over_the_bundled_one(api):
     assert invoke(api, "ownsdk", {})[1] == "vendored"
 
 
+def test_botocores_data_listing_comes_from_the_index_and_matches_the_folder(api):
+    """The bundled botocore's loader answers from the listing written at staging
+    (wasmhost_botocore): the same services and versions the folder holds."""
+    import boto3
+    create(api, "listing", "python3.12", "app.handler", {"app.py": """\
+import boto3, botocore.loaders
+def handler(e, c):
+    session = boto3.session.Session(region_name="us-east-1")
+    return {"os": type(botocore.loaders.os).__name__, "services": session.get_available_services(),
+            "s3": session.client("s3").meta.service_model.api_version}
+"""})
+    r, out, _ = invoke(api, "listing", {})
+    assert "FunctionError" not in r, out
+    session = boto3.session.Session(region_name="us-east-1")
+    assert out["os"] == "_IndexedOS" and out["services"] == session.get_available_services()
+    assert out["s3"] == session.client("s3").meta.service_model.api_version
+
+
 STDLIB = '''\
 import asyncio
 import base64
