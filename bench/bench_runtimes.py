@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from suite import GUESTS, PAYLOAD, measure, stats  # noqa: E402
 from wasmhost import FunctionConfig, Host  # noqa: E402
+
+SDK_JS = ROOT / "guest_sdk" / "javascript" / "aws-sdk" / "http-handler.mjs"
+SDK_HANDLER = """const { S3Client } = require("@aws-sdk/client-s3");
+const s3 = new S3Client({});
+exports.handler = async (event) => event;
+"""
 
 NODE_WARM = """
 const { handler } = require(process.argv[1]);
@@ -63,6 +70,23 @@ def bench(lang: str, it: int, cold_it: int, work: Path) -> dict:
             host.remove(name)
         out["first_response_same_host"] = measure(first_same_host, cold_it, 2, 1)
         out["warm_invoke"] = measure(lambda: host.invoke("warm", PAYLOAD), it, it // 10, 3)
+        if lang == "javascript" and SDK_JS.parent.joinpath("node_modules", "@aws-sdk").is_dir():
+            # what the AWS SDK costs a function that imports it (and only such a function)
+            sdk = work / "sdk.js"
+            sdk.write_text(SDK_HANDLER)
+            host.deploy("sdk", sdk, FunctionConfig(min_warm=1))
+
+            def first_with_sdk():
+                name = f"sdk{next(counter)}"
+                host.deploy(name, sdk)
+                host.invoke(name, PAYLOAD)
+                host.remove(name)
+            out["first_response_with_aws_sdk"] = measure(first_with_sdk, max(5, cold_it // 2), 1, 1)
+            out["warm_invoke_with_aws_sdk"] = measure(lambda: host.invoke("sdk", PAYLOAD), it, it // 10, 3)
+            cmd = ["node", "-e", "require(process.argv[1])", str(sdk)]
+            env = {**os.environ, "NODE_PATH": str(SDK_JS.parent / "node_modules"), "AWS_REGION": "us-east-1"}
+            out["plain_process_with_aws_sdk"] = measure(
+                lambda: subprocess.run(cmd, capture_output=True, check=True, env=env), max(5, cold_it // 4), 1, 1)
 
     def first_new_host() -> int:
         """ns from Host() to the first response (closing it is not timed)."""

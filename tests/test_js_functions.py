@@ -178,6 +178,38 @@ def test_layers_node_modules(jhost, tmp_path):
     assert jhost.invoke("layered", {"name": "ada"}).value == "hello ada"
 
 
+def test_fs_reads_the_code_and_layer_files_and_tmp_is_per_instance(jhost, tmp_path):
+    write(tmp_path / "layer", "certs/ca.pem", "-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "layer" / "nodejs").mkdir()
+    root = tmp_path / "fn"
+    write(root, "data/logo.bin", "")
+    (root / "data" / "logo.bin").write_bytes(bytes(range(256)))  # not text: sent as base64
+    (root / "data" / "big.csv").write_bytes(b"x" * (2 << 20))  # past the 1 MiB a file that is sent
+    write(root, "index.mjs", """
+        import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
+        import { readFile } from "node:fs/promises";
+        let n = 0;
+        export const handler = async () => {
+          n += 1;
+          const fresh = !existsSync("/tmp/count");
+          writeFileSync("/tmp/count", String(n));
+          let big;
+          try { readFileSync("data/big.csv"); } catch (e) { big = `${e.code} ${e.message}`; }
+          return { ca: await readFile("/opt/certs/ca.pem", "utf8"), logo: [...readFileSync("./data/logo.bin").subarray(250)],
+                   size: statSync("data/logo.bin").size, dir: readdirSync("data"), fresh, big,
+                   tmp: readFileSync("/tmp/count", "utf8") };
+        };
+    """)
+    jhost.deploy("files", root, FunctionConfig(runtime="nodejs20.x", layers=(str(tmp_path / "layer"),)))
+    first = jhost.invoke("files", {}).value
+    assert first["ca"] == "-----BEGIN CERTIFICATE-----\n" and first["logo"] == [250, 251, 252, 253, 254, 255]
+    assert first["size"] == 256 and first["dir"] == ["big.csv", "logo.bin"]
+    assert first["big"].startswith("EFBIG") and "1 MiB" in first["big"]
+    assert first["fresh"] is True and first["tmp"] == "1"
+    second = jhost.invoke("files", {}).value  # the same warm instance keeps its /tmp
+    assert second["fresh"] is False and second["tmp"] == "2"
+
+
 def test_json_logs_with_a_level(jhost, tmp_path):
     src = write(tmp_path, "index.js", """
         exports.handler = async () => { console.debug("quiet"); console.error("loud", { a: 1 }); return 1; };

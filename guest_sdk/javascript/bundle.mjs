@@ -2,20 +2,85 @@
 // node_modules in its zip or its layers) into one CommonJS script for the runtime.
 // Node's built-in modules stay `require`s: the runtime provides them. Code with top-level
 // await is written as one ES module instead (CommonJS cannot hold it).
+//
+// The AWS SDK for JavaScript v3, as Lambda's Node.js runtimes include it: packages the
+// function does not ship are found in aws-sdk/node_modules (the last folder searched, as
+// /var/runtime/node_modules is on Lambda), so only a function that imports them carries
+// them. Whichever copy a function uses sends through aws-sdk/http-handler.mjs (the host's
+// fetch) in place of Node's sockets, and `stream` is readable-stream (Node's own streams
+// as a package: the runtime's built-in one has no data flow). An `@aws-sdk/...` package
+// found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
 import { rolldown } from "rolldown";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
+const SDK = join(dirname(fileURLToPath(import.meta.url)), "aws-sdk");
+const hasSdk = existsSync(join(SDK, "node_modules", "readable-stream"));
+const OWN = hasSdk ? new Set(["stream", "node:stream"]) : new Set(); // resolved by the plugin below
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const MISSING = "\0wasmhost-missing:";
+
+// A module whose every export is a stand-in: constructing a client works (handlers make
+// them at module top), calling or sending fails naming the package.
+const standIn = (name) => `
+const message = ${JSON.stringify(hasSdk ? `${name} is not among the AWS SDK for JavaScript v3 packages wasmhost's `
+  + "Node.js runtime includes, and the function's code does not ship it: add it to the function's package.json "
+  + "(node_modules in the zip or a layer)" : `${name}: this wasmhost was installed without the AWS SDK for `
+  + `JavaScript v3 that Node.js functions find as on Lambda (npm ci --prefix ${SDK}); or ship it in the function's zip`)};
+const fail = () => { const e = new Error(message); e.code = "MODULE_NOT_FOUND"; return e; };
+function make(key) {
+  return function StandIn() {
+    if (!new.target) throw fail();
+    this.config = {};
+    this.middlewareStack = { add() {}, addRelativeTo() {}, use() {}, remove() {} };
+    this.send = () => Promise.reject(fail());
+    this.destroy = () => {};
+  };
+}
+const made = new Map();
+const proto = new Proxy({}, { get(t, key) {
+  if (typeof key !== "string" || key === "then" || key === "__esModule") return undefined;
+  if (!made.has(key)) made.set(key, make(key));
+  return made.get(key);
+} });
+module.exports = Object.create(proto);
+`;
+
+// readable-stream calls EventEmitter as a function (EventEmitter.call(this)), which the
+// runtime's (a class) refuses: it gets the `events` package it depends on
+const inStreams = (importer) => (importer || "").includes("/node_modules/readable-stream/");
+
+const sdkPlugin = {
+  name: "wasmhost-aws-sdk",
+  async resolveId(id, importer) {
+    if (id === "@smithy/node-http-handler") return join(SDK, "http-handler.mjs");
+    if (OWN.has(id) && !inStreams(importer)) {
+      return this.resolve("readable-stream/lib/ours/browser.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
+    }
+    if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
+    if (id.startsWith("@aws-sdk/")) {
+      const found = await this.resolve(id, importer, { skipSelf: true });
+      return found || MISSING + id;
+    }
+    return null;
+  },
+  load(id) {
+    return id.startsWith(MISSING) ? standIn(id.slice(MISSING.length)) : null;
+  },
+};
 try {
   const bundle = await rolldown({
     input: entry,
     platform: "node",
-    external: (id) => builtins.has(id) || id.startsWith("node:"),
-    resolve: { modules: ["node_modules", ...modules] },
+    external: (id, importer) => !OWN.has(id) && !(id === "events" && inStreams(importer))
+      && (builtins.has(id) || id.startsWith("node:")),
+    resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
+    plugins: [sdkPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

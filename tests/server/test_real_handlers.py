@@ -3,7 +3,8 @@ examples, Powertools' and blog handlers), deployed with boto3 through the Lambda
 and called through Invoke and ``/http``, unchanged: boto3 imported at module top with
 no requirements.txt (Lambda's python3.12 includes it), logging set up by the runtime,
 the standard library's asyncio, threads, zoneinfo, gzip; Node's callback and
-``context.succeed`` styles, zlib, ``setTimeout(...).unref()``, ES modules; and
+``context.succeed`` styles, zlib, ``setTimeout(...).unref()``, ES modules, the AWS SDK
+for JavaScript v3 without packaging it, ``fs`` reads of the zip's files and /tmp; and
 Lambda's answers for what fails. One live server for the module."""
 
 import base64
@@ -103,6 +104,24 @@ def test_a_functions_own_boto3_wins_over_the_bundled_one(api):
         "boto3/__init__.py": "__version__ = 'vendored'\n",
         "app.py": "import boto3\ndef handler(e, c):\n    return boto3.__version__\n"})
     assert invoke(api, "ownsdk", {})[1] == "vendored"
+
+
+def test_botocores_data_listing_comes_from_the_index_and_matches_the_folder(api):
+    """The bundled botocore's loader answers from the listing written at staging
+    (wasmhost_botocore): the same services and versions the folder holds."""
+    import boto3
+    create(api, "listing", "python3.12", "app.handler", {"app.py": """\
+import boto3, botocore.loaders
+def handler(e, c):
+    session = boto3.session.Session(region_name="us-east-1")
+    return {"os": type(botocore.loaders.os).__name__, "services": session.get_available_services(),
+            "s3": session.client("s3").meta.service_model.api_version}
+"""})
+    r, out, _ = invoke(api, "listing", {})
+    assert "FunctionError" not in r, out
+    session = boto3.session.Session(region_name="us-east-1")
+    assert out["os"] == "_IndexedOS" and out["services"] == session.get_available_services()
+    assert out["s3"] == session.client("s3").meta.service_model.api_version
 
 
 STDLIB = '''\
@@ -252,13 +271,119 @@ exports.handler = function (event, context) {
     assert out["errorMessage"] == "no such item" and isinstance(out["trace"], list)
 
 
-def test_the_aws_sdk_v3_is_refused_at_deploy_saying_what_to_do(api):
-    with pytest.raises(api.exceptions.InvalidParameterValueException) as e:
-        create(api, "sdk3", "nodejs20.x", "index.handler", {"index.mjs": '''\
-import { S3Client, ListBucketsCommand } from "@aws-sdk/client-s3";
+# The AWS SDK for JavaScript v3 as the AWS docs' examples use it: imported, not packaged
+# (Lambda's nodejs20.x includes it), a client at module top, the body read both ways.
+S3_V3 = '''\
+import { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { TextractClient, AnalyzeDocumentCommand } from "@aws-sdk/client-textract";
+
 const s3 = new S3Client({});
-export const handler = async () => (await s3.send(new ListBucketsCommand({}))).Buckets;
-'''})
-    message = str(e.value)
-    assert "Runtime.ImportModuleError" in message and "Cannot find module '@aws-sdk/client-s3'" in message
-    assert "fetch" in message and "boto3" in message
+const textract = new TextractClient({});
+
+const streamToString = (stream) => new Promise((resolve, reject) => {
+  const chunks = [];
+  stream.on("data", (chunk) => chunks.push(chunk));
+  stream.on("error", reject);
+  stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+});
+
+export const handler = async (event) => {
+  const Bucket = process.env.BUCKET;
+  const key = `orders/${event.id}.json`;
+  await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: JSON.stringify(event), ContentType: "application/json" }));
+  const first = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+  const again = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: "orders/" }));
+  let missing;
+  try {
+    await s3.send(new GetObjectCommand({ Bucket, Key: "nope" }));
+  } catch (e) {
+    missing = { name: e.name, status: e.$metadata.httpStatusCode };
+  }
+  let unsupported;
+  try {
+    await textract.send(new AnalyzeDocumentCommand({}));
+  } catch (e) {
+    unsupported = e.message;
+  }
+  return { text: await first.Body.transformToString(), streamed: await streamToString(again.Body),
+           type: first.ContentType, keys: listed.Contents.map((o) => o.Key), missing, unsupported };
+};
+'''
+
+
+def test_the_aws_sdk_v3_without_packaging_it_reaches_the_servers_buckets(server, api):
+    s3_client(server.url).create_bucket(Bucket="orders-v3")
+    create(api, "sdk3", "nodejs20.x", "index.handler", {"index.mjs": S3_V3},
+           Environment={"Variables": {"BUCKET": "orders-v3"}}, Tags={"wasmhost:buckets": "orders-v3"})
+    r, out, logs = invoke(api, "sdk3", {"id": 7, "item": "tea"})
+    assert "FunctionError" not in r, out
+    assert json.loads(out["text"]) == {"id": 7, "item": "tea"} and out["streamed"] == out["text"]
+    assert out["type"] == "application/json" and out["keys"] == ["orders/7.json"]
+    assert out["missing"] == {"name": "NoSuchKey", "status": 404}
+    # a package wasmhost does not include loads, and says so when used
+    assert "@aws-sdk/client-textract is not among" in out["unsupported"] and "package.json" in out["unsupported"]
+    stored = s3_client(server.url).get_object(Bucket="orders-v3", Key="orders/7.json")["Body"].read()
+    assert json.loads(stored) == {"id": 7, "item": "tea"}
+
+
+DYNAMO_CJS = '''\
+const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");
+const { DynamoDBDocumentClient, PutCommand } = require("@aws-sdk/lib-dynamodb");
+const { marshall } = require("@aws-sdk/util-dynamodb");
+const fs = require("fs");
+const path = require("path");
+
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const config = JSON.parse(fs.readFileSync(path.join(__dirname, "config", "settings.json"), "utf8"));
+const template = fs.readFileSync("./templates/receipt.html").toString();
+
+exports.handler = async (event) => {
+  const item = { id: event.id, total: event.total };
+  let error;
+  try {
+    await client.send(new PutCommand({ TableName: config.table, Item: item }));
+  } catch (e) {
+    error = `${e.name}: ${e.message}`;
+  }
+  fs.mkdirSync("/tmp/receipts", { recursive: true });
+  fs.writeFileSync(`/tmp/receipts/${event.id}.html`, template.replace("{{total}}", event.total));
+  let readOnly;
+  try {
+    fs.writeFileSync(path.join(__dirname, "x"), "no");
+  } catch (e) {
+    readOnly = e.code;
+  }
+  let absent;
+  try {
+    await fs.promises.readFile("/var/task/missing.json");
+  } catch (e) {
+    absent = e.code;
+  }
+  return { error, marshalled: marshall(item), table: config.table, readOnly, absent,
+           receipt: await fs.promises.readFile(`/tmp/receipts/${event.id}.html`, "utf8"),
+           listed: fs.readdirSync("/tmp/receipts"), exists: fs.existsSync("config/settings.json") };
+};
+'''
+
+
+def test_sdk_clients_load_and_fail_on_use_for_a_service_the_server_lacks_and_fs_reads_the_zip(api):
+    create(api, "orders", "nodejs20.x", "index.handler", {
+        "index.js": DYNAMO_CJS, "config/settings.json": '{"table": "orders"}',
+        "templates/receipt.html": "<p>Total: {{total}}</p>"})
+    r, out, _ = invoke(api, "orders", {"id": "o1", "total": 12})
+    assert "FunctionError" not in r, out
+    assert out["marshalled"] == {"id": {"S": "o1"}, "total": {"N": "12"}} and out["table"] == "orders"
+    # no DynamoDB on the server: the request is refused by the function's allow-list, naming the host
+    assert out["error"].startswith("TypeError: fetch failed") and "dynamodb.us-east-1.amazonaws.com" in out["error"]
+    assert out["receipt"] == "<p>Total: 12</p>" and out["listed"] == ["o1.html"]
+    assert out["readOnly"] == "EROFS" and out["absent"] == "ENOENT" and out["exists"] is True
+
+
+def test_a_functions_own_aws_sdk_wins_over_the_included_one(api):
+    create(api, "ownjs", "nodejs20.x", "index.handler", {
+        "node_modules/@aws-sdk/client-s3/package.json": '{"name": "@aws-sdk/client-s3", "main": "index.js"}',
+        "node_modules/@aws-sdk/client-s3/index.js": "exports.S3Client = class { constructor() { this.own = true; } };",
+        "index.js": 'const { S3Client } = require("@aws-sdk/client-s3");\n'
+                    "exports.handler = async () => new S3Client({}).own;\n"})
+    assert invoke(api, "ownjs", {})[1] is True

@@ -270,7 +270,7 @@ class RuntimeABI:
                 env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level
         return {"handler": self.handler, "function_name": name, "function_version": version,
                 "invoked_function_arn": arn if version == "$LATEST" else f"{arn}:{version}",
-                "memory_limit_in_mb": cfg.memory_mb, "log_group_name": group, "log_stream_name": log_stream,
+                "memory_limit_in_mb": cfg.memory_mb, "ephemeral_mb": cfg.ephemeral_mb, "log_group_name": group, "log_stream_name": log_stream,
                 "entry": self.entry, "log_format": cfg.log_format, "log_level": cfg.log_level if cfg.log_format == "JSON" else None, "env": env, "native": self.native,
                 # sys.path after the code and layers: the requirements, then the bundled SDK
                 "path": [m[1] for m in self.mounts if m[1].startswith((TASK_ROOT + "/", "/var/lang/"))]}

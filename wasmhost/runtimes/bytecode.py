@@ -9,12 +9,20 @@ folder, the first time a function needs it, the runtime is started with that fol
 mounted writable and a module that runs ``compileall`` as it is imported. A
 ``.wasmhost-bytecode`` file marks the folder done; a failure only leaves the folder
 as it was (imports compile from source, as before).
+
+The compile runs on a thread of its own (boto3's takes ~12 s, a minute on a loaded
+machine): a deploy waits for it only when its code will import that folder (its own
+requirements; boto3 when its code names boto3 or botocore), so the first deploy of a
+host is not held up by a package it does not use. Instances that import the folder
+meanwhile compile from source, as before; they read it while the compile writes, which
+is safe because CPython writes each ``.pyc`` to a temporary name and renames it.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from pathlib import Path
 
 from ..config import FunctionConfig
@@ -27,14 +35,45 @@ def handler(event, context):
 """
 
 
-def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants) -> None:
+_jobs: dict[Path, threading.Thread] = {}  # folder -> its compile (one per folder and process)
+_lock = threading.Lock()
+
+
+def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants, wait: bool = True) -> None:
     """Compile every ``.py`` under ``folder`` (mounted at ``guest_dir``) to the
-    guest's ``__pycache__`` layout, unless it was done before."""
+    guest's ``__pycache__`` layout, unless it was done before; on a thread, waited
+    for if ``wait``."""
     if (folder / MARK).exists():
         return
+    with _lock:
+        job = _jobs.get(folder)
+        if job is None:
+            job = _jobs[folder] = threading.Thread(target=_compile, name="wasmhost-bytecode", daemon=True,
+                                                   args=(folder, guest_dir, engine, component, stdlib, grants))
+            job.start()
+    if wait:
+        job.join()
+
+
+def imports(code: Path, names: tuple[str, ...]) -> bool:
+    """Whether a function's Python code (its vendored packages included) names any of
+    ``names`` (a text search: a miss only means its import compiles from source)."""
+    words = tuple(n.encode() for n in names)
+    for f in code.rglob("*.py"):
+        try:
+            text = f.read_bytes()
+        except OSError:
+            continue
+        if any(w in text for w in words):
+            return True
+    return False
+
+
+def _compile(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants) -> None:
     from ..abi.component import RuntimeABI
     log = logging.getLogger("wasmhost")
-    log.info("compiling %s to the sandbox's bytecode, once for this host (boto3: ~12 s)", folder)
+    log.info("compiling %s to the sandbox's bytecode, once for this host, in the background (boto3: ~12 s)",
+             folder)
     config = FunctionConfig(memory_mb=1024, timeout_ms=600_000, runtime="python3.12")
     with tempfile.TemporaryDirectory(prefix="wasmhost-bytecode-") as job:
         (Path(job) / "wasmhost_compile.py").write_text(JOB)

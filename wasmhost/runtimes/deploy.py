@@ -125,7 +125,9 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     if sdk is not None:
         shared.append((sdk, python.SDK_SITE))
     for folder, guest_dir in shared:
-        bytecode.compile_folder(folder, guest_dir, engine, component, stdlib, grants)
+        # wait for the bytecode of what the code will import; the rest compiles in the background
+        wait = folder is not sdk or (folder / bytecode.MARK).exists() or bytecode.imports(code_dir, ("boto3", "botocore"))
+        bytecode.compile_folder(folder, guest_dir, engine, component, stdlib, grants, wait=wait)
         mounts.append((str(folder), guest_dir))
     if ZONEINFO.is_dir():
         mounts.append((str(ZONEINFO), str(ZONEINFO)))

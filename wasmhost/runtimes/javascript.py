@@ -5,6 +5,7 @@ runtime plus the user's source text, evaluated at instance init."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
@@ -21,6 +22,7 @@ PACKAGE = SDK / "javascript"
 RUNTIME = PACKAGE / "runtime"
 WIT = SDK / "wit" / "js-runtime.wit"
 BUILD, BUNDLE = PACKAGE / "build.mjs", PACKAGE / "bundle.mjs"
+AWS_SDK = PACKAGE / "aws-sdk"  # the AWS SDK for JavaScript v3, as Lambda's Node.js runtimes include it
 ESM_MARK = "//# wasmhost: es module\n"  # bundle.mjs's first line for code with top-level await
 
 
@@ -78,21 +80,21 @@ def entry_file(root: Path, handler: str) -> Path:
 def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[str, str, int, str]:
     """The function's code as one CommonJS script (its own files, the node_modules in
     its folder and in its layers' nodejs/node_modules), built with rolldown once per
-    content hash; returns the script, the code's sha256, its size and the entry file's
-    path in the code."""
+    content hash, headed by its data files (``files_line``); returns the script, the
+    code's sha256, its size and the entry file's path in the code."""
     from .deploy import tree_digest
     root, entry = (path.parent, path) if path.is_file() else (path, entry_file(path, handler))
     sha = tree_digest(path)
+    size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
+    rel = entry.relative_to(root).as_posix()
     modules = [str(layers / d) for d in ("nodejs/node20/node_modules", "nodejs/node_modules")] if layers else []
-    key = hashlib.sha256(f"{sha}:{entry.relative_to(root)}:{layers}:{_bundler_digest()}".encode()).hexdigest()
+    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{_bundler_digest()}".encode()).hexdigest()
     out = cache / f"js-{key[:32]}.cjs"
     if not out.exists():
         if shutil.which("node") is None or not (PACKAGE / "node_modules" / "rolldown").is_dir():
             # no bundler (a pip install): a handler file importing only Node's built-ins still runs
             from .esm import module_body
-            size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
-            return module_body(entry.read_text(), entry.relative_to(root).as_posix()), sha, size, \
-                entry.relative_to(root).as_posix()
+            return files_line(path, layers) + module_body(entry.read_text(), rel), sha, size, rel
         cache.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         proc = subprocess.run(["node", str(BUNDLE), str(entry), str(tmp), *modules], capture_output=True,
@@ -105,12 +107,46 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         text = tmp.read_text()
         if text.startswith(ESM_MARK):  # top-level await: an ES module, run as an async body
             from .esm import module_body
-            tmp.write_text(module_body(text[len(ESM_MARK):], entry.relative_to(root).as_posix()))
+            text = module_body(text[len(ESM_MARK):], rel)
+        tmp.write_text(files_line(path, layers) + text)
         os.replace(tmp, out)
-    size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
-    return out.read_text(), sha, size, entry.relative_to(root).as_posix()
+    return out.read_text(), sha, size, rel
+
+
+FILES_MARK = "//# wasmhost: files "  # runtime.js mounts what follows as the function's files (fs.js)
+CODE = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".map", ".d.ts")
+FILE_LIMIT, FILES_LIMIT = 1 << 20, 8 << 20
+
+
+def files_line(path: Path, layers: Path | None) -> str:
+    """The function's data files (templates, JSON config, certificates), sent with its
+    code so ``fs.readFileSync`` finds them at /var/task and /opt, as on Lambda: every file
+    of its zip and its layers but code (bundled already) and node_modules, up to 1 MiB a
+    file and 8 MiB in all (the JavaScript engine has no file system; reading a file past
+    those limits fails saying so). Text as text, anything else as base64."""
+    found: dict[str, list[str]] = {}
+    total = 0
+    roots = ([] if path.is_file() else [(path, "/var/task")]) + ([(layers, "/opt")] if layers else [])
+    for root, mount in roots:
+        for f in sorted(root.rglob("*")):
+            rel = f.relative_to(root)
+            if not f.is_file() or "node_modules" in rel.parts or f.name.endswith(CODE):
+                continue
+            if f.stat().st_size > FILE_LIMIT or total + f.stat().st_size > FILES_LIMIT:
+                found[f"{mount}/{rel.as_posix()}"] = ["", "too-large"]  # fs.js says why it cannot read it
+                continue
+            data = f.read_bytes()
+            total += len(data)
+            try:
+                found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8"]
+            except UnicodeDecodeError:
+                found[f"{mount}/{rel.as_posix()}"] = [base64.b64encode(data).decode(), "base64"]
+    return FILES_MARK + json.dumps(found, separators=(",", ":")) + "\n" if found else ""
 
 
 @functools.lru_cache(maxsize=1)
 def _bundler_digest() -> str:
-    return hashlib.sha256(BUNDLE.read_bytes()).hexdigest()
+    """What a bundle depends on besides the function's code: bundle.mjs, and the AWS SDK
+    it may take from (its lock names every package's version) with its HTTP handler."""
+    parts = [BUNDLE, AWS_SDK / "http-handler.mjs", AWS_SDK / "node_modules" / ".package-lock.json"]
+    return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()

@@ -32,6 +32,7 @@ NATIVE_LIST = ".wasmhost-native.json"  # {module: distribution} left out of a de
 # Lambda's python3.12 runtime has boto3 importable without packaging it, after the
 # function's own code and layers on sys.path (so a function's own boto3 wins)
 SDK_SITE = "/var/lang/lib/python3.12/site-packages"
+BOTOCORE_INDEX = ".wasmhost-index.json"  # guest_sdk/python/runtime/wasmhost_botocore.py reads it
 SDK_DISTRIBUTIONS = ("boto3",)  # with their requirements (botocore, s3transfer, jmespath, dateutil, ...)
 
 
@@ -228,7 +229,8 @@ def _bundled_sdk(cache: Path) -> Path | None:
     dists = _closure(SDK_DISTRIBUTIONS)
     if not dists:
         return None
-    key = hashlib.sha256(" ".join(f"{d.metadata['Name']}=={d.version}" for d in dists).encode()).hexdigest()[:24]
+    key = hashlib.sha256(" ".join([f"{d.metadata['Name']}=={d.version}" for d in dists] + [BOTOCORE_INDEX])
+                         .encode()).hexdigest()[:24]
     from .deploy import staged
 
     def fill(dest: Path) -> None:
@@ -245,6 +247,10 @@ def _bundled_sdk(cache: Path) -> Path | None:
                     os.link(src, out)
                 except OSError:
                     shutil.copyfile(src, out)
+        data = dest / "botocore" / "data"
+        if data.is_dir():  # botocore's listing of its data, read from memory in the sandbox (wasmhost_botocore)
+            listing = {str(d.relative_to(data)): sorted(os.listdir(d)) for d in [data, *data.rglob("*")] if d.is_dir()}
+            (data / BOTOCORE_INDEX).write_text(json.dumps(listing, separators=(",", ":")))
     return staged(cache / "python-sdk", key, fill)
 
 

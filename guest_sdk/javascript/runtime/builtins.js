@@ -1,9 +1,10 @@
 // Node's built-in modules for `require(...)` and `import ... from "node:..."`: unenv's
 // implementations (https://github.com/unjs/unenv, what Cloudflare and Netlify use for
-// Node.js compatibility), with crypto, util's format/inspect, process and zlib (fflate) of
-// our own. What cannot work in a sandbox (fs, child_process, net, ...) loads, and fails
+// Node.js compatibility), with crypto, fs, util's format/inspect, process and zlib (fflate) of
+// our own. What cannot work in a sandbox (child_process, net, ...) loads, and fails
 // naming the function when called. (Generated from unenv's runtime/node list.)
 import crypto from "./crypto.js";
+import fs, { promises as fsPromises } from "./fs.js";
 import { format, inspect } from "./format.js";
 import zlib from "./zlib.js";
 import process from "./process.js";
@@ -22,8 +23,6 @@ import * as m_dns from "unenv/node/dns";
 import * as m_dns_promises from "unenv/node/dns/promises";
 import * as m_domain from "unenv/node/domain";
 import * as m_events from "unenv/node/events";
-import * as m_fs from "unenv/node/fs";
-import * as m_fs_promises from "unenv/node/fs/promises";
 import * as m_http from "unenv/node/http";
 import * as m_http2 from "unenv/node/http2";
 import * as m_https from "unenv/node/https";
@@ -91,8 +90,9 @@ export const BUILTINS = {
   "dns/promises": cjs(m_dns_promises),
   "domain": cjs(m_domain),
   "events": cjs(m_events),
-  "fs": cjs(m_fs),
-  "fs/promises": cjs(m_fs_promises),
+  // reads of the function's files and a /tmp of its own (fs.js)
+  "fs": fs,
+  "fs/promises": fsPromises,
   "http": cjs(m_http),
   "http2": cjs(m_http2),
   "https": cjs(m_https),

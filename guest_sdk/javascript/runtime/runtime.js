@@ -7,6 +7,7 @@
 import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
 import { setCodeFile, stackLines } from "./format.js";
+import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
@@ -136,11 +137,11 @@ function installGlobals() {
 }
 
 // -- require, for the bundle's external (built-in) modules --------------------------------
-// Lambda's Node.js runtimes include the AWS SDK for JavaScript v3; this one does not: its
-// HTTP handler needs Node's http/https and fs, which the sandbox does not have.
-const NO_AWS_SDK = "wasmhost's nodejs20.x runtime does not include the AWS SDK for JavaScript v3 that Lambda's "
-  + "does (nor can a packaged copy reach AWS: it needs Node's http and fs): call the service's API with fetch, "
-  + "which goes through the host (allowed_hosts), or write this function in Python, where boto3 is included";
+// The AWS SDK for JavaScript v3 comes bundled into the function at deploy (bundle.mjs):
+// here only when the host had no bundler to do so.
+const NO_AWS_SDK = "wasmhost includes the AWS SDK for JavaScript v3 in a Node.js function when it bundles the "
+  + "function at deploy, which needs Node.js and npm ci --prefix <wasmhost>/guest_sdk/javascript "
+  + "(and guest_sdk/javascript/aws-sdk) on the host";
 function require(name) {
   const key = String(name).replace(/^node:/, "");
   const mod = BUILTINS[key];
@@ -175,6 +176,7 @@ function stackOf(e) {
 }
 
 const ASYNC_MARK = "//# wasmhost: async\n"; // wasmhost/runtimes/esm.py
+const FILES_MARK = "//# wasmhost: files "; // then the function's files as JSON (wasmhost/runtimes/javascript.py)
 const AsyncFunction = (async () => {}).constructor;
 
 export async function init(source, configJson) {
@@ -192,6 +194,13 @@ export async function init(source, configJson) {
   minLevel = json && config.log_level ? LEVELS[config.log_level] ?? 0 : 0;
   installGlobals();
   setCodeFile(`${TASK_ROOT}/${config.entry}`);
+  if (source.startsWith(FILES_MARK)) {
+    const end = source.indexOf("\n");
+    mount(JSON.parse(source.slice(FILES_MARK.length, end)), config.ephemeral_mb);
+    source = source.slice(end + 1);
+  } else {
+    mount({}, config.ephemeral_mb);
+  }
   const [file, ...path] = config.handler.split(".");
   const module = { exports: {}, id: ".", filename: `${TASK_ROOT}/${config.entry}`, loaded: false, children: [] };
   module.require = require;

@@ -67,6 +67,22 @@ const ops = {
   inflateRawSync: sync(inflateSync, false),
   unzipSync: sync((b) => (isGzip(b) ? gunzipSync(b) : unzlibSync(b)), false),
 };
-const zlib = { ...base, ...ops };
+// zlib.crc32(data[, value]) (Node 20.15): the AWS SDK's S3 checksums use it when present
+let table = null;
+function crc32(data, value = 0) {
+  if (table === null) {
+    table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c;
+    }
+  }
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  let crc = ~value;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+const zlib = { ...base, ...ops, crc32 };
 for (const name of Object.keys(ops)) zlib[name.slice(0, -4)] = callback(ops[name]);
 export default zlib;

@@ -14,6 +14,8 @@ environment, so ``boto3.client("s3")`` reaches the server's buckets unchanged.
 """
 
 import io
+import json
+import os
 
 _NAME = "botocore.httpsession"
 MAX_POOL_CONNECTIONS = 10
@@ -125,7 +127,67 @@ def _patch_transfer(module):
     module.TransferConfig.__init__ = __init__
 
 
+# botocore's loader lists its data folder (~400 services, each a folder of API
+# versions) and tests each file before loading it: ~900 listdir and ~2,900 stat calls
+# for the first client, each a WASI call out of the sandbox. The bundled botocore's
+# folder is read-only; its listing was written beside it when the host staged it
+# (wasmhost/runtimes/python.py, INDEX), so these answers come from memory.
+INDEX = ".wasmhost-index.json"
+
+
+class _IndexedPath:
+    def __init__(self, dirs):
+        self._dirs = dirs
+
+    def __getattr__(self, name):
+        return getattr(os.path, name)
+
+    def _known(self, path):
+        path = os.path.normpath(path)
+        return path in self._dirs or os.path.dirname(path) in self._dirs
+
+    def isdir(self, path):
+        return os.path.normpath(path) in self._dirs if self._known(path) else os.path.isdir(path)
+
+    def isfile(self, path):
+        if not self._known(path):
+            return os.path.isfile(path)
+        path = os.path.normpath(path)
+        return path not in self._dirs and os.path.basename(path) in self._dirs.get(os.path.dirname(path), ())
+
+    def exists(self, path):
+        return self.isdir(path) or self.isfile(path)
+
+
+class _IndexedOS:
+    """``os`` for ``botocore.loaders``: the data folder's listing from the index, the
+    rest (and any other folder) from ``os`` itself."""
+
+    def __init__(self, dirs):
+        self._dirs = dirs
+        self.path = _IndexedPath(dirs)
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    def listdir(self, path):
+        entries = self._dirs.get(os.path.normpath(path))
+        return sorted(entries) if entries is not None else os.listdir(path)
+
+
+def _index_loader(module):
+    data = os.path.join(module.BOTOCORE_ROOT, "data")
+    try:
+        with open(os.path.join(data, INDEX)) as f:
+            listing = json.load(f)  # {folder relative to data: [its entries]}
+    except (OSError, ValueError):
+        return  # a function's own botocore: its folder as it is
+    module.os = _IndexedOS({os.path.normpath(os.path.join(data, rel)): frozenset(names)
+                            for rel, names in listing.items()})
+
+
 def install():
     import wasmhost_sdk
     wasmhost_sdk.stand_in(_NAME, _fill)
+    wasmhost_sdk.after_import("botocore.loaders", _index_loader)
     wasmhost_sdk.after_import("boto3.s3.transfer", _patch_transfer)
