@@ -39,6 +39,9 @@ def check_bucket_name(name: str) -> str:
 
 
 def check_key(key: str) -> str:
+    if key.isascii() and len(key) <= MAX_SEGMENT_BYTES and "/" not in key and "\0" not in key \
+            and key not in ("", ".", "..", META_DIR):
+        return key  # most keys: one short ASCII file name (the rules below, decided at once)
     if not key:
         raise BucketError("InvalidArgument", "An object key must not be empty.")
     try:
