@@ -5,7 +5,7 @@ answers, the bucket store, its group commit and its directory watcher as
 upload. c=16 feeds one request to each of 16 connections per turn of the loop
 (as wrk's 16 connections arrive together), c=1 one at a time.
 
-    python bench/s3_inprocess.py [--dir DIR] [--n 2000] [--batches 7]
+    python bench/s3_inprocess.py [--dir DIR] [--n 2000] [--batches 7] [--conns 1,16]
 
 Prints JSON: µs of the process's CPU time (user, system; every thread, so the
 watcher's share counts) per PutObject, the best of ``--batches`` (the machine is
@@ -114,9 +114,10 @@ def main() -> None:
     ap.add_argument("--dir", default=None)
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--batches", type=int, default=7)
+    ap.add_argument("--conns", default="1,16", help="the concurrencies to run, comma-separated")
     args = ap.parse_args()
     out = {}
-    for conns in (1, 16):
+    for conns in (int(c) for c in args.conns.split(",")):
         tmp = Path(tempfile.mkdtemp(dir=args.dir, prefix="s3-inprocess-"))
         out[f"c{conns}"] = asyncio.run(run(conns, args.n, args.batches, tmp))
     json.dump({k: {m: round(v, 1) for m, v in r.items()} for k, r in out.items()}, sys.stdout)

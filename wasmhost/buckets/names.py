@@ -30,12 +30,17 @@ def check_bucket_name(name: str) -> str:
             or "-." in name or _IP.fullmatch(name) or name.startswith(("xn--", "sthree-")) \
             or name.endswith(("-s3alias", "--ol-s3", "--x-s3")):
         raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=name)
-    if name in RESERVED or _DATE.fullmatch(name):
+    if ours(name):
         raise BucketError("InvalidBucketName", f"The bucket name {name!r} is a path this server's other APIs use "
                           "(Lambda's /YYYY-MM-DD/..., /lambda-url, /invoke, /http, /metrics, /healthz, /wasmhost, "
                           "SQS's /000000000000).",
                           BucketName=name)
     return name
+
+
+def ours(segment: str) -> bool:
+    """Whether a path's first segment is one of the server's own APIs' (never a bucket)."""
+    return segment in RESERVED or _DATE.fullmatch(segment) is not None
 
 
 def check_key(key: str) -> str:

@@ -2,14 +2,15 @@
 
 Routing: a request is S3's when its SigV4 credential scope names the service
 "s3" (boto3 and the aws CLI always sign, also on loopback). An unsigned request
-(curl, a browser) is S3's when it names no ``X-Amz-Target`` (EventBridge and SQS
-speak JSON to ``POST /``), aiohttp found no route of the server's own for its path
-(Lambda's paths all begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``,
-``/metrics``, ``/healthz`` and ``/wasmhost`` are ours too), and it is ``GET /``, is
-about an existing bucket, or creates one (``PUT /NAME``); any other unknown path
-keeps the server's JSON 404. Bucket names that would collide with the server's
-paths are refused at CreateBucket (buckets/names.py), so one path never means two
-things.
+(curl, a browser, boto3 with ``signature_version=UNSIGNED``, a presigned URL) is
+S3's when it names no ``X-Amz-Target`` (EventBridge and SQS speak JSON to ``POST
+/``), aiohttp found no route of the server's own for its path, and its first path
+segment is not one of the server's own (``buckets.names.ours``: Lambda's paths all
+begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``, ``/metrics``,
+``/healthz``, ``/wasmhost``...): so an unknown bucket gets S3's ``NoSuchBucket``
+(or ``InvalidBucketName``) as S3 would answer it, and an unknown Lambda path keeps
+the server's JSON 404. Bucket names that would collide with the server's paths are
+refused at CreateBucket, so one path never means two things.
 
 Handlers work on the bucket store (wasmhost/buckets): object bodies stream from
 the socket to a temporary file and from the file to the socket; nothing holds an
@@ -29,7 +30,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from aiohttp import web
 
 from ...buckets import BucketError, Buckets, ObjectInfo
-from ...buckets.names import check_bucket_name
+from ...buckets.names import ours
 from ...buckets.store import ObjectWriter, copy_range
 from ..auth import AuthConfig
 from ..reply import Reply
@@ -45,6 +46,9 @@ MAX_META = 2048  # S3: user metadata headers, names and values together
 OWNER = "<Owner><ID>wasmhost</ID><DisplayName>wasmhost</DisplayName></Owner>"
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/[^/,]+/([^/,]+)/aws4_request")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# names S3 answers NoSuchBucket for when missing: its older rules (us-east-1 held such buckets;
+# botocore lets these through); anything else is InvalidBucketName
+_LEGACY_BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _SUBRESOURCES = ("acl", "policy", "cors", "lifecycle", "versioning", "website", "tagging", "encryption",
                  "replication", "logging", "accelerate", "ownershipControls", "publicAccessBlock", "object-lock",
                  "retention", "legal-hold", "analytics", "inventory", "metrics", "intelligent-tiering", "restore",
@@ -146,9 +150,8 @@ class S3Api:
         exc = request.match_info.http_exception  # none of the server's own routes has this path
         if exc is None or exc.status != 404:
             return False
-        bucket, _, key = path[1:].partition("/")
-        bucket = unquote(bucket)
-        return bucket in self.store.bucket_names() or (request.method == "PUT" and not key and _valid_bucket(bucket))
+        bucket = unquote(path[1:].partition("/")[0])
+        return bool(bucket) and not ours(bucket)
 
     def middleware(self) -> Any:
         @web.middleware
@@ -175,11 +178,15 @@ class S3Api:
         return resp
 
     def authorize(self, method: str, target: str, call: Call) -> None:
-        """SigV4 under the server's rules, then the caller's grant (the functions' endpoint)."""
+        """SigV4 under the server's rules, then the caller's grant (the functions' endpoint),
+        then the bucket's name: one S3 could never have held is S3's ``InvalidBucketName``
+        (an unknown one that it could is ``NoSuchBucket``, from the store)."""
         if self.auth.required:
             call.signed = s3_body.authorize(self.auth, method, target, call.headers)
         if self.access is not None:
             self.access(call)
+        if call.bucket and not _LEGACY_BUCKET.fullmatch(call.bucket) and call.bucket not in self.store.bucket_names():
+            raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=call.bucket)
 
     def error(self, method: str, path: str, call: Call, e: BucketError) -> Reply:
         """S3's XML error document (none for HEAD: S3 sends the status alone)."""
@@ -546,14 +553,6 @@ class S3Api:
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _valid_bucket(name: str) -> bool:
-    try:
-        check_bucket_name(name)
-        return True
-    except BucketError:
-        return False
-
-
 def _xml(body: bytes) -> web.Response:
     return web.Response(body=body, content_type="application/xml")
 
