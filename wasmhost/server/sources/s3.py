@@ -24,7 +24,7 @@ import itertools
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 from urllib.parse import parse_qsl, quote, unquote
 
 from aiohttp import web
@@ -55,6 +55,7 @@ _SUBRESOURCES = ("acl", "policy", "cors", "lifecycle", "versioning", "website", 
                  "select", "torrent", "versions", "attributes", "requestPayment")
 _ID_PREFIX, _ids = os.urandom(4).hex().upper(), itertools.count()  # request ids: this process's, counted
 Handler = Callable[[web.Request, "Call"], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
 
 
 class Call:
@@ -90,19 +91,36 @@ class GroupCommit:
         self.store = store
         self.batching = False
         self._turn = 0  # uploads this turn of the loop
-        self._batch: list[tuple[ObjectWriter, dict[str, Any], asyncio.Future[ObjectInfo]]] = []
+        self._batch: list[tuple[ObjectWriter, dict[str, Any], asyncio.Future[Any], Callable[[Any], Any]]] = []
+
+    def submit(self, w: ObjectWriter, kw: dict[str, Any], answer: Callable[[ObjectInfo | Exception], T]) \
+            -> T | asyncio.Future[T]:
+        """Commit ``w`` now, or with the rest of this turn's uploads: ``answer``'s value
+        for the stored object (or what stopped it), or a future of that value. The
+        front door takes such a future as the answer itself (no task per upload)."""
+        self._turn += 1
+        loop = asyncio.get_running_loop()
+        if self._turn == 1:
+            loop.call_soon(self._turn_ended)
+        if not self.batching:
+            try:
+                info = self.store.commit(w, **kw)
+            except Exception as e:
+                return answer(e)
+            return answer(info)
+        fut: asyncio.Future[T] = loop.create_future()
+        self._batch.append((w, kw, fut, answer))
+        if len(self._batch) == 1:
+            loop.call_soon(self._flush)
+        return fut
 
     async def commit(self, w: ObjectWriter, kw: dict[str, Any]) -> ObjectInfo:
-        self._turn += 1
-        if self._turn == 1:
-            asyncio.get_running_loop().call_soon(self._turn_ended)
-        if not self.batching:
-            return self.store.commit(w, **kw)
-        fut: asyncio.Future[ObjectInfo] = asyncio.get_running_loop().create_future()
-        self._batch.append((w, kw, fut))
-        if len(self._batch) == 1:
-            asyncio.get_running_loop().call_soon(self._flush)
-        return await fut
+        got = self.submit(w, kw, _same)
+        if isinstance(got, asyncio.Future):
+            got = await got
+        if isinstance(got, Exception):
+            raise got
+        return got
 
     def _turn_ended(self) -> None:
         if self._turn > 1:
@@ -114,18 +132,23 @@ class GroupCommit:
         if len(batch) == 1:
             self.batching = False
         try:
-            results = self.store.commit_many([(w, kw) for w, kw, _ in batch])
+            results = self.store.commit_many([(w, kw) for w, kw, _, _ in batch])
         except Exception as e:  # the lock or the store failed before any writer was tried
-            for w, _, _ in batch:
+            for w, _, _, _ in batch:
                 w.abort()
             results = [e] * len(batch)
-        for (_, _, fut), result in zip(batch, results):
+        for (_, _, fut, answer), result in zip(batch, results):
             if fut.done():  # its request was cancelled (the client left): the object is stored all the same
                 continue
-            if isinstance(result, BaseException):
-                fut.set_exception(result)
-            else:
-                fut.set_result(result)
+            try:
+                fut.set_result(answer(result if isinstance(result, (ObjectInfo, Exception)) else
+                                      RuntimeError(f"commit failed: {result!r}")))
+            except Exception as e:  # a bug in answer(): the caller's 500
+                fut.set_exception(e)
+
+
+def _same(result: Any) -> Any:
+    return result
 
 
 class S3Api:
@@ -374,14 +397,18 @@ class S3Api:
         return web.Response(headers={"ETag": _quoted((await self.put(call, request.content)).etag)})
 
     async def put(self, call: Call, content: Any) -> ObjectInfo:
-        """PutObject's work, for aiohttp's route and the fast path (``content``: a
-        ``StreamReader`` or ``s3_body.Buffered``)."""
+        """PutObject's work for aiohttp's route (the fast path commits what ``received`` returns itself)."""
+        return await self.group.commit(*await self.received(call, content))
+
+    async def received(self, call: Call, content: Any) -> tuple[ObjectWriter, dict[str, Any]]:
+        """A PutObject's body checked and written to its scratch file, and what its
+        commit needs (``content``: a ``StreamReader`` or ``s3_body.Buffered``)."""
         _content_length(call.headers)
         meta = _metadata(call.headers)
         w = self.store.writer(call.bucket, call.key)
         await self._receive(call, content, w)
-        return await self.group.commit(w, {"content_type": call.headers.get("content-type"), "metadata": meta,
-                                           "source_ip": call.source_ip, "request_id": call.request_id})
+        return w, {"content_type": call.headers.get("content-type"), "metadata": meta, "source_ip": call.source_ip,
+                   "request_id": call.request_id}
 
     async def get_object(self, request: web.Request, call: Call) -> web.StreamResponse:
         info = self.store.head(call.bucket, call.key)
