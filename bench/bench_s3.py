@@ -18,7 +18,11 @@ notification latency.
 
 ``--before DIR``: a tree of the code before a change (``git archive REF | tar -x -C DIR``)
 whose server takes the same PutObjects in the same rounds (its own ratio to the floor);
-``--put-only``: the PutObject rounds alone.
+``--put-only``: the PutObject rounds alone. ``--dir``: where the data dirs go. The file
+system decides much of a PUT's cost: on ext4 without a journal, creating a file skips
+every inode freed in the last minute or more in its block group, one lookup each
+(``recently_deleted``), so a /tmp that other programs' tests churn can cost 150-250 µs a
+PUT where a quiet folder of the same disk costs ~30.
 
 Servers are pinned to CPU 0, clients to CPU 1 (taskset), so "one core" holds.
 Targets (issue 14): PUT >= 0.5x floor, GET >= 0.5x FileResponse, upload -> start
@@ -112,12 +116,13 @@ def main() -> int:
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--json", default=None)
     ap.add_argument("--put-only", action="store_true", help="the PutObject rounds alone")
+    ap.add_argument("--dir", default=None, help="where the servers' data dirs go (default: the system's temp dir)")
     ap.add_argument("--before", type=Path, default=None, help="a tree of the code before a change, measured beside")
     args = ap.parse_args()
     import boto3
     from botocore.config import Config
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-s3-"))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-s3-", dir=args.dir))
     drop = tmp / "drop"
     drop.mkdir()
     big = tmp / "big.bin"

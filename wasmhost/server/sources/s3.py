@@ -174,7 +174,7 @@ class S3Api:
         if exc is None or exc.status != 404:
             return False
         bucket = unquote(path[1:].partition("/")[0])
-        return bool(bucket) and not ours(bucket)
+        return path.startswith("/") and bool(bucket) and not ours(bucket)  # (not CONNECT's host:port)
 
     def middleware(self) -> Any:
         @web.middleware
@@ -202,14 +202,17 @@ class S3Api:
 
     def authorize(self, method: str, target: str, call: Call) -> None:
         """SigV4 under the server's rules, then the caller's grant (the functions' endpoint),
-        then the bucket's name: one S3 could never have held is S3's ``InvalidBucketName``
-        (an unknown one that it could is ``NoSuchBucket``, from the store)."""
+        then the bucket: a missing one is ``NoSuchBucket`` whatever the operation (but
+        CreateBucket), and a name S3 could never have held ``InvalidBucketName``."""
         if self.auth.required:
             call.signed = s3_body.authorize(self.auth, method, target, call.headers)
         if self.access is not None:
             self.access(call)
-        if call.bucket and not _LEGACY_BUCKET.fullmatch(call.bucket) and call.bucket not in self.store.bucket_names():
-            raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=call.bucket)
+        if call.bucket and call.bucket not in self.store.bucket_names():
+            if not _LEGACY_BUCKET.fullmatch(call.bucket):
+                raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=call.bucket)
+            if not (method == "PUT" and not call.key and not call.query):
+                raise BucketError("NoSuchBucket", "The specified bucket does not exist", BucketName=call.bucket)
 
     def error(self, method: str, path: str, call: Call, e: BucketError) -> Reply:
         """S3's XML error document (none for HEAD: S3 sends the status alone)."""
