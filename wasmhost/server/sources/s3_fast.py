@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from ...buckets import BucketError, ObjectInfo
 from ..http.protocol import STREAM_FROM  # larger bodies stream on to aiohttp
-from ..reply import Reply
+from ..reply import Lines, Reply
 from . import s3_body
 from .s3 import _SCOPE, Call, S3Api
 
@@ -68,8 +68,8 @@ class FastS3:
                 return api.error(req.method, req.path, call, result)
             if isinstance(result, Exception):
                 return api.failed(req.method, req.path, call, result)
-            return Reply(200, {"ETag": f'"{result.etag}"', "x-amz-request-id": call.request_id,
-                               "x-amz-id-2": call.request_id})
+            rid = call.request_id  # the head as lines, as S3 sends it: no body, no Content-Type
+            return Reply(200, Lines(f'ETag: "{result.etag}"\r\nx-amz-request-id: {rid}\r\nx-amz-id-2: {rid}\r\n'))
         return api.group.submit(w, kw, answer)  # now, or a future of it: the front door waits without a task
 
 
