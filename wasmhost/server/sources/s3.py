@@ -115,6 +115,7 @@ class GroupCommit:
         return fut
 
     async def commit(self, w: ObjectWriter, kw: dict[str, Any]) -> ObjectInfo:
+        """``submit`` for a caller that awaits (aiohttp's routes): the object, or its error raised."""
         got = self.submit(w, kw, _same)
         if isinstance(got, asyncio.Future):
             got = await got
