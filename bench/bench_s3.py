@@ -1,7 +1,7 @@
 """Buckets benchmark: S3 PutObject and GetObject against plain aiohttp, and
 notification latency.
 
-    python bench/bench_s3.py [--duration 3] [--reps 3] [--events 50]
+    python bench/bench_s3.py [--duration 3] [--reps 3] [--events 50] [--put-only] [--before DIR]
 
 - PutObject of 1 KB objects (wrk, c=1 and c=16, a new key each) against the plain
   aiohttp echo floor taking the same 1 KB POST, in the same round: requests per
@@ -15,6 +15,14 @@ notification latency.
   the same run's async Invoke -> function start (the path a notification joins);
 - file dropped in a watched directory (``--bucket``) -> function start: the writer's
   close -> the function's first instruction.
+
+``--before DIR``: a tree of the code before a change (``git archive REF | tar -x -C DIR``)
+whose server takes the same PutObjects in the same rounds (its own ratio to the floor);
+``--put-only``: the PutObject rounds alone. ``--dir``: where the data dirs go. The file
+system decides much of a PUT's cost: on ext4 without a journal, creating a file skips
+every inode freed in the last minute or more in its block group, one lookup each
+(``recently_deleted``), so a /tmp that other programs' tests churn can cost 150-250 µs a
+PUT where a quiet folder of the same disk costs ~30.
 
 Servers are pinned to CPU 0, clients to CPU 1 (taskset), so "one core" holds.
 Targets (issue 14): PUT >= 0.5x floor, GET >= 0.5x FileResponse, upload -> start
@@ -34,9 +42,10 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http import PY, ROOT, free_port, taskset, wait_ok  # noqa: E402
+from bench_http import PY, ROOT, free_port, start_wasmhost, taskset, wait_ok  # noqa: E402
 
 FILE_SERVER = """
 import sys
@@ -106,32 +115,40 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=50)
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--put-only", action="store_true", help="the PutObject rounds alone")
+    ap.add_argument("--dir", default=None, help="where the servers' data dirs go (default: the system's temp dir)")
+    ap.add_argument("--before", type=Path, default=None, help="a tree of the code before a change, measured beside")
     args = ap.parse_args()
     import boto3
     from botocore.config import Config
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-s3-"))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-s3-", dir=args.dir))
     drop = tmp / "drop"
     drop.mkdir()
     big = tmp / "big.bin"
     with open(big, "wb") as f:
         for _ in range(args.size_mb):
             f.write(os.urandom(1 << 20))
-    wh, echo, files = free_port(), free_port(), free_port()
+    wh, echo, files, old = free_port(), free_port(), free_port(), free_port()
     procs = [
-        subprocess.Popen(taskset(0) + [PY, "-m", "wasmhost.cli", "--data-dir", str(tmp / "data"), "serve", "--port",
-                                       str(wh), "--bucket", f"drop={drop}"],
-                         stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "w")),
+        start_wasmhost(tmp / "data", wh, "--bucket", f"drop={drop}", log=tmp / "server.log"),
         subprocess.Popen(taskset(0) + [PY, str(ROOT / "bench/aiohttp_echo.py"), str(echo)]),
         subprocess.Popen(taskset(0) + [PY, "-c", FILE_SERVER, str(files), str(big)]),
     ]
+    if args.before:
+        procs.append(start_wasmhost(tmp / "data-before", old, tree=args.before.resolve(), log=tmp / "before.log"))
     results: dict[str, object] = {}
     try:
         base = f"http://127.0.0.1:{wh}"
-        for port in (wh, echo, files):
+        for port in (wh, echo, files) + ((old,) if args.before else ()):
             wait_ok(f"http://127.0.0.1:{port}/healthz")
-        s3 = boto3.client("s3", endpoint_url=base, region_name="us-east-1", aws_access_key_id="x",
-                          aws_secret_access_key="x", config=Config(s3={"addressing_style": "path"}))
+
+        def s3_client(url: str) -> Any:
+            return boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
+                                aws_secret_access_key="x", config=Config(s3={"addressing_style": "path"}))
+        s3 = s3_client(base)
+        if args.before:
+            s3_client(f"http://127.0.0.1:{old}").create_bucket(Bucket="bench")
         lam = boto3.client("lambda", endpoint_url=base, region_name="us-east-1", aws_access_key_id="x",
                            aws_secret_access_key="x")
         for b in ("bench", "big", "lat"):
@@ -140,6 +157,7 @@ def main() -> int:
 
         put_ratios: dict[int, list[float]] = {1: [], 16: []}
         cpu_ratios: dict[int, list[float]] = {1: [], 16: []}
+        before_ratios: dict[int, list[float]] = {1: [], 16: []}
         get_ratios: list[float] = []
         rows = []
         for rep in range(args.reps):
@@ -152,6 +170,14 @@ def main() -> int:
                 rows.append(f"round {rep + 1} c={conns}: PutObject 1 KB {put:,.0f}/s, aiohttp echo 1 KB "
                             f"{floor:,.0f}/s, ratio {put / floor:.2f}; server CPU a request {put_us:.0f} us "
                             f"against {floor_us:.0f} us, ratio {floor_us / put_us:.2f}")
+                if args.before:
+                    was, was_us = wrk(f"http://127.0.0.1:{old}/bench", str(ROOT / "bench/put.lua"), conns,
+                                      args.duration, procs[3].pid)
+                    before_ratios[conns].append(was / floor)
+                    rows.append(f"  before: PutObject {was:,.0f}/s, ratio {was / floor:.2f}; server CPU a request "
+                                f"{was_us:.0f} us, ratio {floor_us / was_us:.2f}")
+            if args.put_only:
+                continue
             plain = curl_rate(f"http://127.0.0.1:{files}/file")
             ours = curl_rate(f"{base}/big/big.bin")
             get_ratios.append(ours / plain)
@@ -159,6 +185,15 @@ def main() -> int:
                         f"{plain / 1e6:,.0f} MB/s, ratio {ours / plain:.2f}")
         for r in rows:
             print(r)
+        print(f"PutObject 1 KB / aiohttp echo floor, c=1: median ratio {statistics.median(put_ratios[1]):.2f} "
+              f"(target >= 0.5); c=16: {statistics.median(put_ratios[16]):.2f}")
+        print(f"  by the server's CPU time a request (echo's / PutObject's): c=1 "
+              f"{statistics.median(cpu_ratios[1]):.2f}, c=16 {statistics.median(cpu_ratios[16]):.2f}")
+        if args.before:
+            print(f"  before: c=1 {statistics.median(before_ratios[1]):.2f}, "
+                  f"c=16 {statistics.median(before_ratios[16]):.2f}")
+        if args.put_only:
+            return 0
 
         import io
         import zipfile
@@ -207,10 +242,6 @@ def main() -> int:
 
         def summary(xs: list[float]) -> str:
             return f"p50 {statistics.median(xs):.2f} ms, p99 {pct(xs, 0.99):.2f} ms"
-        print(f"PutObject 1 KB / aiohttp echo floor, c=1: median ratio {statistics.median(put_ratios[1]):.2f} "
-              f"(target >= 0.5); c=16: {statistics.median(put_ratios[16]):.2f}")
-        print(f"  by the server's CPU time a request (echo's / PutObject's): c=1 "
-              f"{statistics.median(cpu_ratios[1]):.2f}, c=16 {statistics.median(cpu_ratios[16]):.2f}")
         print(f"GetObject {args.size_mb} MB / aiohttp FileResponse: median ratio {statistics.median(get_ratios):.2f} "
               "(target >= 0.5)")
         print(f"upload -> function start: {summary(upload_ms)} (target p50 <= 5 ms), from the PUT's first byte")
@@ -220,6 +251,7 @@ def main() -> int:
               f"ratio of p50s {statistics.median(upload_ms) / statistics.median(event_ms):.2f}")
         print(f"file dropped -> function start: {summary(drop_ms)} (target p50 <= 50 ms)")
         results = {"put_ratio_c1": put_ratios[1], "put_ratio_c16": put_ratios[16], "put_cpu_ratio_c1": cpu_ratios[1],
+                   "before_put_ratio_c1": before_ratios[1], "before_put_ratio_c16": before_ratios[16],
                    "put_cpu_ratio_c16": cpu_ratios[16], "get_ratio": get_ratios,
                    "upload_to_start_ms": upload_ms, "answer_to_start_ms": acked_ms,
                    "event_invoke_to_start_ms": event_ms, "drop_to_start_ms": drop_ms, "rounds": rows}

@@ -185,3 +185,25 @@ def test_group_commit_keeps_each_upload_apart(store):
     scratch = store.root / ".scratch" / "bkt" / "tmp"
     assert os.listdir(scratch) == []  # the refused writer's file is gone too
     assert store.own(one.path) is True and store.own(one.path) is False  # the watcher's echo, once
+
+
+def test_uploads_land_in_the_folders_there_are_now(store, tmp_path):
+    """The store keeps its bucket's folders open for the rename that puts an upload in place;
+    folders removed and made again under it (another program, another worker) are followed."""
+    import shutil
+    put(store, "a.txt", b"one")
+    root = tmp_path / "data/buckets/bkt"
+    shutil.rmtree(root)
+    shutil.rmtree(tmp_path / "data/buckets/.scratch/bkt")
+    root.mkdir()
+    put(store, "b.txt", b"two")
+    assert (root / "b.txt").read_bytes() == b"two" and store.head("bkt", "b.txt").size == 3
+    other = Buckets(tmp_path / "data")  # another worker deletes the bucket and creates it again
+    for key in ("a.txt", "b.txt"):
+        other.delete("bkt", key)
+    other.delete_bucket("bkt")
+    other.create_bucket("bkt")
+    put(store, "c/d.txt", b"three")
+    assert (root / "c/d.txt").read_bytes() == b"three"
+    assert [k for k, _ in other.list_objects("bkt")] == ["c/d.txt"]
+    other.close()

@@ -11,12 +11,12 @@ import urllib.request
 from pathlib import Path
 
 
-def s3_client(url: str, key: str = "x", secret: str = "x"):
+def s3_client(url: str, key: str = "x", secret: str = "x", **config):
     import boto3
     from botocore.config import Config
     return boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
                         aws_secret_access_key=secret,
-                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 0}))
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 0}, **config))
 
 
 def aws(url: str, *args: str, key: str = "x", secret: str = "x", check: bool = True) -> subprocess.CompletedProcess:

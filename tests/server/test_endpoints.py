@@ -173,7 +173,7 @@ def test_dead_letters_can_be_listed_and_replayed(client, server):
     assert http(server.url + "/wasmhost/dead-letters/999/replay", b"", method="POST")[0] == 404
 
 
-@pytest.mark.parametrize("path", ["/2015-03-31/functions/x/unknown", "/nothing/here"])
+@pytest.mark.parametrize("path", ["/2015-03-31/functions/x/unknown", "/wasmhost/nothing/here"])  # (other paths: S3's)
 def test_unknown_routes_are_json_errors(server, path):
     status, h, body = http(server.url + path)
     assert status in (404, 405) and h["x-amzn-ErrorType"] and "message" in json.loads(body)

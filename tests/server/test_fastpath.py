@@ -185,7 +185,7 @@ def test_other_requests_are_lent_to_aiohttp_and_the_connection_comes_back(conn):
 
 
 def test_aiohttp_errors_on_a_lent_request_keep_the_connection(conn):
-    conn.send(get("/no/such/route") + post(ECHO, b"still here"))
+    conn.send(get("/wasmhost/no/such/route") + post(ECHO, b"still here"))  # the server's own path, not S3's
     status, h, body = conn.response()
     assert status == 404 and h["x-amzn-errortype"] == "ResourceNotFoundException"
     assert conn.response()[2] == b"still here"
@@ -259,7 +259,7 @@ def test_connection_close_and_http10(server, conn):
 def test_a_lent_request_is_read_whole_and_the_connection_resumes(conn):
     """A 600 KB request aiohttp answers without reading it (an unknown route's 404) is
     read to its end first: the next request on the connection is answered."""
-    conn.send(b"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 600000\r\n\r\n" + b"x" * 600000
+    conn.send(b"POST /wasmhost/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 600000\r\n\r\n" + b"x" * 600000
               + post(ECHO, b"after"))
     assert conn.response()[0] == 404
     assert conn.response()[2] == b"after"

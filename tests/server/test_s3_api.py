@@ -4,7 +4,10 @@ import hashlib
 import os
 import urllib.request
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from live import Server
@@ -231,12 +234,33 @@ def test_errors_are_s3_xml_and_lambda_routes_still_answer(server):
     body = h.value.read()
     assert h.value.code == 404 and body.startswith(b"<?xml") and b"<Code>NoSuchKey</Code>" in body
     assert h.value.headers["x-amz-request-id"]
-    with pytest.raises(urllib.error.HTTPError) as h:  # an unknown path stays the server's JSON 404
-        urllib.request.urlopen(f"{server.url}/no-such-bucket/key", timeout=10)
-    assert h.value.code == 404 and h.value.headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
-    with pytest.raises(ClientError) as e:  # but S3's clients sign, and get S3's answer
+    for path, status, error in (("/no-such-bucket/key", 404, "NoSuchBucket"), ("/no-such-bucket", 404, "NoSuchBucket"),
+                                ("/bad!name/key", 400, "InvalidBucketName")):
+        with pytest.raises(urllib.error.HTTPError) as h:  # unsigned, about no bucket: S3's answer all the same
+            urllib.request.urlopen(f"{server.url}{path}", timeout=10)
+        body = h.value.read()
+        assert h.value.code == status and f"<Code>{error}</Code>".encode() in body, (path, body)
+    for path in ("/2015-03-31/no-such-operation", "/wasmhost/no-such-page", "/2099-01-01/x"):
+        with pytest.raises(urllib.error.HTTPError) as h:  # the server's own paths keep their JSON errors
+            urllib.request.urlopen(f"{server.url}{path}", timeout=10)
+        assert h.value.code in (400, 404) and h.value.headers["Content-Type"].startswith("application/json"), path
+    with pytest.raises(ClientError) as e:  # signed
         s3_client(server.url).get_object(Bucket="no-such-bucket", Key="key")
     assert code(e) == "NoSuchBucket"
+    anonymous = boto3.client("s3", endpoint_url=server.url, region_name="us-east-1",
+                             config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}))
+    with pytest.raises(ClientError) as e:
+        anonymous.get_object(Bucket="no-such-bucket", Key="key")
+    assert code(e) == "NoSuchBucket" and e.value.response["Error"]["BucketName"] == "no-such-bucket"
+    with pytest.raises(ClientError) as e:
+        anonymous.head_bucket(Bucket="no-such-bucket")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404 and code(e) == "404"  # HEAD: no body
+    with pytest.raises(ClientError) as e:
+        anonymous.list_objects_v2(Bucket="No_Such_Legacy_Bucket")  # S3's older rules allowed it: it is missing
+    assert code(e) == "NoSuchBucket"
+    assert anonymous.list_objects_v2(Bucket="plain")["KeyCount"] == 0
+    failed = aws(server.url, "s3", "ls", "s3://no-such-bucket", check=False)
+    assert failed.returncode != 0 and "NoSuchBucket" in failed.stderr
     with urllib.request.urlopen(f"{server.url}/", timeout=10) as r:  # unsigned ListBuckets
         assert b"<Name>plain</Name>" in r.read()
     with urllib.request.urlopen(f"{server.url}/2015-03-31/functions/", timeout=10) as r:  # Lambda's ListFunctions

@@ -4,13 +4,14 @@ streaming aws-chunked payloads whose every chunk is signed."""
 import hashlib
 import hmac
 import http.client
+import time
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
 from live import Server, create, lambda_client
-from s3live import s3_client
+from s3live import aws, s3_client
 
 AK, SK = "AKIDEXAMPLE", "secret-key"
 
@@ -106,3 +107,45 @@ def test_aws_chunked_signed_payloads(server):
     with pytest.raises(ClientError):
         s3.head_object(Bucket="chunks", Key="tampered")
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="chunks")["Contents"]] == ["streamed", "trailer"]
+
+
+def test_presigned_urls(server):
+    good = s3_client(server.url, AK, SK)
+    good.create_bucket(Bucket="shared")
+    good.put_object(Bucket="shared", Key="photo 1.jpg", Body=b"jpeg")
+    v2 = good.generate_presigned_url("get_object", Params={"Bucket": "shared", "Key": "photo 1.jpg"}, ExpiresIn=60)
+    assert "AWSAccessKeyId=" in v2  # boto3's default for S3: the older query signing
+    with urllib.request.urlopen(v2, timeout=10) as r:  # no key at the client: the URL carries the signature
+        assert r.read() == b"jpeg"
+    with pytest.raises(urllib.error.HTTPError) as h:
+        urllib.request.urlopen(v2.replace("photo%201.jpg", "other.jpg"), timeout=10)
+    assert h.value.code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in h.value.read()
+    good = s3_client(server.url, AK, SK, signature_version="s3v4")
+    url = good.generate_presigned_url("get_object", Params={"Bucket": "shared", "Key": "photo 1.jpg"}, ExpiresIn=60)
+    assert "X-Amz-Signature=" in url
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.read() == b"jpeg"
+    cli = aws(server.url, "s3", "presign", "s3://shared/photo 1.jpg", key=AK, secret=SK).stdout.strip()
+    with urllib.request.urlopen(cli, timeout=10) as r:
+        assert r.read() == b"jpeg"
+    put = good.generate_presigned_url("put_object", Params={"Bucket": "shared", "Key": "up.txt"}, ExpiresIn=60)
+    with urllib.request.urlopen(urllib.request.Request(put, data=b"uploaded", method="PUT",
+                                                       headers={"Content-Type": "text/plain"}), timeout=10) as r:
+        assert r.status == 200
+    assert good.get_object(Bucket="shared", Key="up.txt")["Body"].read() == b"uploaded"
+    for bad, status, error in ((url.replace("photo%201.jpg", "up.txt"), 403, "SignatureDoesNotMatch"),  # other key
+                               (url.replace("X-Amz-Signature=", "X-Amz-Signature=0"), 403, "SignatureDoesNotMatch"),
+                               (s3_client(server.url, AK, "wrong", signature_version="s3v4").generate_presigned_url(
+                                   "get_object", Params={"Bucket": "shared", "Key": "up.txt"}), 403,
+                                "SignatureDoesNotMatch")):
+        with pytest.raises(urllib.error.HTTPError) as h:
+            urllib.request.urlopen(bad, timeout=10)
+        assert h.value.code == status and f"<Code>{error}</Code>".encode() in h.value.read()
+    with pytest.raises(urllib.error.HTTPError) as h:  # a GET URL does not sign a PUT
+        urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="PUT"), timeout=10)
+    assert h.value.code == 403
+    expired = good.generate_presigned_url("get_object", Params={"Bucket": "shared", "Key": "up.txt"}, ExpiresIn=1)
+    time.sleep(2.1)
+    with pytest.raises(urllib.error.HTTPError) as h:
+        urllib.request.urlopen(expired, timeout=10)
+    assert h.value.code == 403 and b"Request has expired" in h.value.read()

@@ -30,7 +30,7 @@ def check_bucket_name(name: str) -> str:
             or "-." in name or _IP.fullmatch(name) or name.startswith(("xn--", "sthree-")) \
             or name.endswith(("-s3alias", "--ol-s3", "--x-s3")):
         raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=name)
-    if name in RESERVED or _DATE.fullmatch(name):
+    if ours(name):
         raise BucketError("InvalidBucketName", f"The bucket name {name!r} is a path this server's other APIs use "
                           "(Lambda's /YYYY-MM-DD/..., /lambda-url, /invoke, /http, /metrics, /healthz, /wasmhost, "
                           "SQS's /000000000000).",
@@ -38,7 +38,15 @@ def check_bucket_name(name: str) -> str:
     return name
 
 
+def ours(segment: str) -> bool:
+    """Whether a path's first segment is one of the server's own APIs' (never a bucket)."""
+    return segment in RESERVED or _DATE.fullmatch(segment) is not None
+
+
 def check_key(key: str) -> str:
+    if key.isascii() and len(key) <= MAX_SEGMENT_BYTES and "/" not in key and "\0" not in key \
+            and key not in ("", ".", "..", META_DIR):
+        return key  # most keys: one short ASCII file name (the rules below, decided at once)
     if not key:
         raise BucketError("InvalidArgument", "An object key must not be empty.")
     try:

@@ -40,6 +40,7 @@ log = logging.getLogger("wasmhost.buckets")
 
 MIN_PART = 5 * 1024 * 1024  # S3: every part but the last
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 MAX_PARTS = 10_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, path TEXT, created REAL NOT NULL,
@@ -72,8 +73,9 @@ class ObjectWriter:
     """A new object's bytes on their way to disk: a temporary file in the bucket's
     scratch folder (same file system, so the final rename is atomic), MD5 as it goes."""
 
-    def __init__(self, tmp: str, bucket: str, key: str) -> None:
-        self.bucket, self.key, self.tmp = bucket, key, tmp
+    def __init__(self, folder: str, name: str, bucket: str, key: str) -> None:
+        self.bucket, self.key, self.name = bucket, key, name  # name: in the scratch folder
+        self.tmp = tmp = f"{folder}/{name}"
         try:
             self.fd = os.open(tmp, _NEW, 0o644)  # unbuffered: bodies arrive in large pieces, or in one
         except FileNotFoundError:  # the first upload into this scratch folder
@@ -135,6 +137,10 @@ class Buckets:
         self._configs: dict[str, dict[str, Any]] = {}
         self._tmp: dict[str, str] = {}  # bucket -> its scratch folder for uploads in flight
         self._names = itertools.count()  # of those uploads' files (with the pid: workers share the folder)
+        self._prefix = f"{os.getpid()}-"
+        # bucket -> open (scratch folder, bucket directory) of a bucket in the data dir: the rename
+        # that puts an upload in place walks no paths. Used, opened and closed with the lock held.
+        self._dir_fds: dict[str, tuple[int, int]] = {}
         # path -> (size, mtime_ns) of the files this process just put in place: the watcher
         # recognises the echo of our own rename without a query (``own``); bounded
         self._recent: dict[str, tuple[int, int]] = {}
@@ -152,6 +158,13 @@ class Buckets:
             configs[name] = json.loads(notification)
         self._dirs, self._owned, self._configs = dirs, owned, configs
         self._tmp = {}
+        self._close_dir_fds()
+
+    def _close_dir_fds(self, bucket: str | None = None) -> None:
+        """Forget the open folders of one bucket, or of all (lock held, or no other thread yet)."""
+        for name in [bucket] if bucket is not None else list(self._dir_fds):
+            for fd in self._dir_fds.pop(name, ()):
+                os.close(fd)
 
     def _fresh(self) -> None:
         """Another process created, deleted or configured a bucket: read the table
@@ -171,6 +184,7 @@ class Buckets:
 
     def close(self) -> None:
         with self._lock:
+            self._close_dir_fds()
             self._db.close()
         self._lock.close()
 
@@ -204,6 +218,7 @@ class Buckets:
                 self._dirs[name] = path
                 self._owned.discard(name)
                 self._tmp.pop(name, None)
+                self._close_dir_fds(name)
                 self._configs.setdefault(name, {})
                 self._changes.bump()
         if self.on_bucket:
@@ -242,6 +257,7 @@ class Buckets:
             del self._dirs[name], self._configs[name]
             self._owned.discard(name)
             self._tmp.pop(name, None)
+            self._close_dir_fds(name)
         self._changes.bump()
         if self.on_bucket_deleted:
             self.on_bucket_deleted(name)
@@ -271,10 +287,10 @@ class Buckets:
     def writer(self, bucket: str, key: str) -> ObjectWriter:
         check_key(key)
         self._fresh()
-        tmp = self._tmp.get(bucket)
-        if tmp is None:
-            tmp = self._tmp[bucket] = f"{self._scratch(bucket)}/tmp/{os.getpid()}-"
-        return ObjectWriter(f"{tmp}{next(self._names)}", bucket, key)
+        folder = self._tmp.get(bucket)
+        if folder is None:
+            folder = self._tmp[bucket] = f"{self._scratch(bucket)}/tmp"
+        return ObjectWriter(folder, f"{self._prefix}{next(self._names)}", bucket, key)
 
     def own(self, path: str) -> bool:
         """Whether a rename into ``path`` is one this process made (the watcher's echo of
@@ -308,8 +324,9 @@ class Buckets:
         kernel crash can lose the uploads of the last moments (SQLite syncs its WAL at
         each checkpoint), as with MinIO's or a local file system's defaults."""
         results: list[ObjectInfo | BaseException] = []
-        placed: list[tuple[ObjectInfo, int, events.Change]] = []
+        placed: list[tuple[ObjectInfo, int, events.Change | None]] = []
         with self._lock:  # the watcher must not see a rename before its row
+            configs = self._configs
             for w, kw in batch:
                 try:
                     info = self._place(w, kw.get("etag"), kw.get("content_type"), kw.get("metadata"))
@@ -317,9 +334,10 @@ class Buckets:
                     results.append(e)
                     continue
                 results.append(info)
-                placed.append((info, w.mtime_ns, events.Change(w.bucket, w.key, kw.get("event") or "ObjectCreated:Put",
-                                                               w.size, info.etag, kw.get("source_ip") or "127.0.0.1",
-                                                               kw.get("request_id") or "")))
+                change = events.Change(w.bucket, w.key, kw.get("event") or "ObjectCreated:Put", w.size, info.etag,
+                                       kw.get("source_ip") or "127.0.0.1", kw.get("request_id") or "") \
+                    if configs.get(w.bucket) else None  # nothing to notify: no change to describe
+                placed.append((info, w.mtime_ns, change))
             if not placed:
                 return results
             try:
@@ -351,7 +369,7 @@ class Buckets:
             recent[target] = (w.size, w.mtime_ns)
             if len(recent) > 4096:  # nobody watches (or the events were lost): forget the oldest
                 del recent[next(iter(recent))]
-            os.replace(w.tmp, target)
+            self._rename(w, root, target)
         except BucketError:
             w.abort()
             raise
@@ -365,12 +383,32 @@ class Buckets:
             raise
         return info
 
+    def _rename(self, w: ObjectWriter, root: Path, target: str) -> None:
+        """The upload's file into place (lock held): through the open folders for a bucket
+        in the data dir, by path for an attached directory (which its owner may move)."""
+        if w.bucket not in self._owned:
+            os.replace(w.tmp, target)
+            return
+        fds = self._dir_fds.get(w.bucket)
+        if fds is None:
+            src = os.open(os.path.dirname(w.tmp), _DIR)
+            try:
+                fds = self._dir_fds[w.bucket] = src, os.open(root, _DIR)
+            except BaseException:
+                os.close(src)
+                raise
+        try:
+            os.replace(w.name, w.key, src_dir_fd=fds[0], dst_dir_fd=fds[1])
+        except FileNotFoundError:  # a folder was deleted and made again (another worker): by path this once
+            self._close_dir_fds(w.bucket)
+            os.replace(w.tmp, target)
+
     def _record(self, info: ObjectInfo, mtime_ns: int, change: events.Change) -> None:
         """One index row and its notifications (lock held)."""
         if self._record_many([(info, mtime_ns, change)]) and self.on_outbox:
             self.on_outbox()
 
-    def _record_many(self, placed: list[tuple[ObjectInfo, int, events.Change]]) -> int:
+    def _record_many(self, placed: list[tuple[ObjectInfo, int, events.Change | None]]) -> int:
         """Index rows and their notifications in one transaction (lock held); returns
         how many notifications were written."""
         rows = [(i.bucket, i.key, i.size, m, i.etag, i.content_type, json.dumps(i.metadata) if i.metadata else "{}")
@@ -382,7 +420,7 @@ class Buckets:
         self._db.execute("BEGIN")
         try:
             self._db.executemany("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?)", rows)
-            notified = sum(self._outbox(change) for info, _, change in placed if configs.get(info.bucket))
+            notified = sum(self._outbox(change) for _, _, change in placed if change is not None)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")

@@ -13,8 +13,10 @@ vanished is a removal) and every ``rescan_s``, which also covers events lost to 
 inotify queue overflow.
 
 One thread does it all: it reads inotify (inotify_simple: the system calls and the
-event records, nothing more) in batches, ``BATCH_MS`` after the first event, and
-decides on each event itself. watchdog did this before, at a price the PutObject
+event records, nothing more) in batches, ``BATCH_MS`` after the first event
+(``BURST_MS`` while events come in bursts: the thread must take the GIL from the
+event loop at every wake-up, so uploads through the API, which are inotify events
+too, should wake it rarely), and decides on each event itself. watchdog did this before, at a price the PutObject
 benchmark showed: four threads handed every event on (reader, move grouper,
 emitter, dispatcher), ~300 µs of CPU and ~45 futex calls per upload through the API,
 each of which is an inotify event too. Recursion (a watch per folder, added as
@@ -40,6 +42,13 @@ from .store import Buckets
 log = logging.getLogger("wasmhost.buckets")
 
 BATCH_MS = 2  # after an event, wait this long for more before reading: one wake-up per batch, not per event
+BURST_MS = 10  # the same after a batch of at least BURST events: a dropped file still starts its function in ms
+BURST = 16
+
+
+# inotify(7)'s event bits as plain ints (inotify_simple's flags are an IntEnum: slower to read per event)
+_MODIFY, _CLOSE_WRITE, _MOVED_FROM, _MOVED_TO, _CREATE, _DELETE = 0x2, 0x8, 0x40, 0x80, 0x100, 0x200
+_Q_OVERFLOW, _IGNORED, _ISDIR = 0x4000, 0x8000, 0x40000000
 
 
 class Watcher:
@@ -81,8 +90,8 @@ class Watcher:
             except (ImportError, OSError) as e:  # e.g. fs.inotify.max_user_instances reached
                 log.warning("inotify is not available (%s): polling bucket directories every %.1f s", e,
                             self._poll_s())
-        for bucket, root in self._buckets.items():
-            self._q.put(("watch", bucket, root))
+        for bucket, root in self._buckets.items():  # watched when start() returns: no write from then is missed
+            self._add_tree(bucket, str(root))  # (the thread scans them: the queued "watch")
         self._thread = threading.Thread(target=self._run, name="wasmhost-bucket-watch", daemon=True)
         self._thread.start()
 
@@ -108,6 +117,7 @@ class Watcher:
     # -- the watcher's thread --------------------------------------------------------
     def _run(self) -> None:
         wait_s = min(0.25, self.settle_s / 4)
+        delay = BATCH_MS
         while not self._stop.is_set():
             try:
                 while True:  # what other threads asked for
@@ -120,7 +130,9 @@ class Watcher:
                         return
                     self._command(kind, bucket, path)
                 if self._inotify is not None:
-                    self._events(self._inotify.read(timeout=int(wait_s * 1000), read_delay=BATCH_MS))
+                    events = self._inotify.read(timeout=int(wait_s * 1000), read_delay=delay)
+                    delay = BURST_MS if len(events) >= BURST else BATCH_MS
+                    self._events(events)
                 self._settle()
                 if time.monotonic() >= self._next_rescan:
                     self._next_rescan = time.monotonic() + (self.rescan_s if self._inotify is not None
@@ -176,12 +188,12 @@ class Watcher:
             pass
 
     def _events(self, events: list[Any]) -> None:
-        from inotify_simple import flags as f
+        own = self.store.own
         for wd, mask, _, name in events:
-            if mask & f.Q_OVERFLOW:  # events were lost: look at everything again
+            if mask & _Q_OVERFLOW:  # events were lost: look at everything again
                 self._next_rescan = 0.0
                 continue
-            if mask & f.IGNORED:  # the folder is gone (or unwatched)
+            if mask & _IGNORED:  # the folder is gone (or unwatched)
                 folder = self._wds.pop(wd, ("", ""))[1]
                 if self._folders.get(folder) == wd:
                     del self._folders[folder]
@@ -191,28 +203,27 @@ class Watcher:
                 continue
             bucket, folder = where
             path = folder + "/" + name
-            if mask & f.ISDIR:
-                if mask & f.MOVED_FROM:  # a folder left: its watches go; the scan finds what vanished with it
+            if mask & _ISDIR:
+                if mask & _MOVED_FROM:  # a folder left: its watches go; the scan finds what vanished with it
                     for other, owd in list(self._folders.items()):
                         if other == path or other.startswith(path + "/"):
                             self._drop(owd)
-                elif mask & (f.CREATE | f.MOVED_TO):  # a folder came, maybe full of files already
+                elif mask & (_CREATE | _MOVED_TO):  # a folder came, maybe full of files already
                     self._add_tree(bucket, path)
-                if mask & (f.CREATE | f.MOVED_TO | f.MOVED_FROM | f.DELETE):
-                    root = self._buckets.get(bucket)
-                    if root is not None:
-                        self._scan(bucket, root)
-                continue
-            if mask & (f.CLOSE_WRITE | f.MOVED_TO):
-                if mask & f.MOVED_TO and self.store.own(path):  # the echo of our own upload's rename
-                    self._pending.pop(Path(path), None)
+                root = self._buckets.get(bucket)
+                if root is not None and mask & (_CREATE | _MOVED_TO | _MOVED_FROM | _DELETE):
+                    self._scan(bucket, root)
+            elif mask & (_CLOSE_WRITE | _MOVED_TO):
+                if mask & _MOVED_TO and own(path):  # the echo of our own upload's rename (most events)
+                    if self._pending:
+                        self._pending.pop(Path(path), None)
                     continue
                 self._handle("done", bucket, Path(path))
-            elif mask & (f.MOVED_FROM | f.DELETE):
+            elif mask & (_MOVED_FROM | _DELETE):
                 self._handle("gone", bucket, Path(path))
-            elif mask & f.CREATE:
+            elif mask & _CREATE:
                 self._handle("created", bucket, Path(path))
-            elif mask & f.MODIFY:
+            elif mask & _MODIFY:
                 self._handle("modified", bucket, Path(path))
 
     # -- deciding -----------------------------------------------------------------

@@ -68,11 +68,16 @@ def sigv4_verify(method: str, target: str, headers, payload_hash: str, keys: dic
     if abs(dt.datetime.now(dt.timezone.utc) - when) > MAX_SKEW or not amz_date.startswith(date):
         return None
     path, _, query = target.partition("?")
-    canon_uri = path if s3 else quote(path, safe="/~")
+    return _signed(method, path if s3 else quote(path, safe="/~"), query, headers, signed, payload_hash, amz_date,
+                   date, region, service, secret, signature)
+
+
+def _signed(method: str, canon_uri: str, query: str, headers, signed: str, payload_hash: str, amz_date: str,
+            date: str, region: str, service: str, secret: str, signature: str) -> Signed | None:
+    """SigV4's canonical request, string to sign and signature compared (both kinds of signing)."""
     pairs = sorted((unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p))
     canon_qs = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
-    names = signed.split(";")
-    canon_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in names)
+    canon_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in signed.split(";"))
     canonical = "\n".join([method, canon_uri, canon_qs, canon_headers, signed, payload_hash])
     scope = f"{date}/{region}/{service}/aws4_request"
     to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
@@ -80,6 +85,38 @@ def sigv4_verify(method: str, target: str, headers, payload_hash: str, keys: dic
     if not hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), signature):
         return None
     return Signed(k, amz_date, scope, signature)
+
+
+MAX_PRESIGNED_S = 7 * 24 * 3600  # S3: a presigned URL lives at most a week
+
+
+def presigned_verify(method: str, target: str, headers, keys: dict[str, str]) -> Signed | str:
+    """A presigned URL's query-string signature (``X-Amz-Signature``, as boto3's
+    ``generate_presigned_url`` and ``aws s3 presign`` make them), path not encoded
+    again (S3's rule). Returns what was signed, or why the URL is refused: "expired"
+    or "signature"."""
+    path, _, query = target.partition("?")
+    params = {unquote(k): unquote(v) for k, _, v in (p.partition("=") for p in query.split("&") if p)}
+    m = re.fullmatch(r"([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request", params.get("X-Amz-Credential", ""))
+    amz_date, expires = params.get("X-Amz-Date", ""), params.get("X-Amz-Expires", "")
+    signature, signed = params.get("X-Amz-Signature", ""), params.get("X-Amz-SignedHeaders", "")
+    if not m or params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or not expires.isdigit() or not signed \
+            or not 1 <= int(expires) <= MAX_PRESIGNED_S or not amz_date.startswith(m.group(2)):
+        return "signature"
+    secret = keys.get(m.group(1))
+    try:
+        when = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return "signature"
+    if secret is None:
+        return "signature"
+    now = dt.datetime.now(dt.timezone.utc)
+    if now > when + dt.timedelta(seconds=int(expires)) or when > now + MAX_SKEW:
+        return "expired"
+    rest = "&".join(p for p in query.split("&") if p and not p.startswith("X-Amz-Signature="))
+    ok = _signed(method, path, rest, headers, signed, "UNSIGNED-PAYLOAD", amz_date, m.group(2), m.group(3),
+                 m.group(4), secret, signature)
+    return ok if ok is not None else "signature"
 
 
 def check(cfg: AuthConfig, method: str, target: str, headers, body: bytes) -> None:

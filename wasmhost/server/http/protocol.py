@@ -339,12 +339,16 @@ class Connection(asyncio.Protocol):
 
     def run(self, coro, req: Request) -> None:
         """Drive the handler by hand: a warm guest run inline finishes at the first
-        step, with no task and no trip through the event loop."""
+        step, with no task and no trip through the event loop. A handler may also
+        finish with a future of its answer (``finished`` writes it)."""
         try:
             if self.front.auth.required and not getattr(req.handler, "checks_auth", False):
                 _auth.check(self.front.auth, req.method, req.target, req.headers, req.body)
             waiting_on = coro.send(None)
         except StopIteration as done:
+            if isinstance(done.value, asyncio.Future):  # an answer that comes later (S3's group commit):
+                self.busy = True  # no task to drive, a callback when it is there
+                return done.value.add_done_callback(self.finished)
             return self.write(done.value)
         except ApiError as e:
             coro.close()
@@ -356,7 +360,7 @@ class Connection(asyncio.Protocol):
         task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
         task.add_done_callback(self.finished)
 
-    def finished(self, task: asyncio.Task) -> None:
+    def finished(self, task: asyncio.Future) -> None:
         self.busy = False
         self.last = time.monotonic()
         if task.cancelled():

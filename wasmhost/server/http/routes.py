@@ -11,6 +11,8 @@ up to ``MAX_BODY`` (413 past it)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Awaitable, Callable, Protocol
 from urllib.parse import parse_qsl, unquote
 
@@ -31,7 +33,8 @@ class Front(Protocol):
     auth: AuthConfig
 
 
-Handler = Callable[[Front, Request, str], Awaitable[Reply]]
+# a handler's answer, or a future of it (an answer that waits for others: S3's group commit)
+Handler = Callable[[Front, Request, str], Awaitable["Reply | asyncio.Future[Reply]"]]
 LAMBDA_PREFIX, LAMBDA_SUFFIX = "/2015-03-31/functions/", "/invocations"
 MAX_BODY = 8 * 1024 * 1024  # an invocation's body: above Lambda's 6 MB, whose 413 the handlers give
 

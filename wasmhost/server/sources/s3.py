@@ -2,14 +2,15 @@
 
 Routing: a request is S3's when its SigV4 credential scope names the service
 "s3" (boto3 and the aws CLI always sign, also on loopback). An unsigned request
-(curl, a browser) is S3's when it names no ``X-Amz-Target`` (EventBridge and SQS
-speak JSON to ``POST /``), aiohttp found no route of the server's own for its path
-(Lambda's paths all begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``,
-``/metrics``, ``/healthz`` and ``/wasmhost`` are ours too), and it is ``GET /``, is
-about an existing bucket, or creates one (``PUT /NAME``); any other unknown path
-keeps the server's JSON 404. Bucket names that would collide with the server's
-paths are refused at CreateBucket (buckets/names.py), so one path never means two
-things.
+(curl, a browser, boto3 with ``signature_version=UNSIGNED``, a presigned URL) is
+S3's when it names no ``X-Amz-Target`` (EventBridge and SQS speak JSON to ``POST
+/``), aiohttp found no route of the server's own for its path, and its first path
+segment is not one of the server's own (``buckets.names.ours``: Lambda's paths all
+begin with a date, ``/2015-03-31/...``; ``/invoke``, ``/http``, ``/metrics``,
+``/healthz``, ``/wasmhost``...): so an unknown bucket gets S3's ``NoSuchBucket``
+(or ``InvalidBucketName``) as S3 would answer it, and an unknown Lambda path keeps
+the server's JSON 404. Bucket names that would collide with the server's paths are
+refused at CreateBucket, so one path never means two things.
 
 Handlers work on the bucket store (wasmhost/buckets): object bodies stream from
 the socket to a temporary file and from the file to the socket; nothing holds an
@@ -23,13 +24,13 @@ import itertools
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 from urllib.parse import parse_qsl, quote, unquote
 
 from aiohttp import web
 
 from ...buckets import BucketError, Buckets, ObjectInfo
-from ...buckets.names import check_bucket_name
+from ...buckets.names import ours
 from ...buckets.store import ObjectWriter, copy_range
 from ..auth import AuthConfig
 from ..reply import Reply
@@ -45,12 +46,16 @@ MAX_META = 2048  # S3: user metadata headers, names and values together
 OWNER = "<Owner><ID>wasmhost</ID><DisplayName>wasmhost</DisplayName></Owner>"
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/[^/,]+/([^/,]+)/aws4_request")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# names S3 answers NoSuchBucket for when missing: its older rules (us-east-1 held such buckets;
+# botocore lets these through); anything else is InvalidBucketName
+_LEGACY_BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _SUBRESOURCES = ("acl", "policy", "cors", "lifecycle", "versioning", "website", "tagging", "encryption",
                  "replication", "logging", "accelerate", "ownershipControls", "publicAccessBlock", "object-lock",
                  "retention", "legal-hold", "analytics", "inventory", "metrics", "intelligent-tiering", "restore",
                  "select", "torrent", "versions", "attributes", "requestPayment")
 _ID_PREFIX, _ids = os.urandom(4).hex().upper(), itertools.count()  # request ids: this process's, counted
 Handler = Callable[[web.Request, "Call"], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
 
 
 class Call:
@@ -86,19 +91,37 @@ class GroupCommit:
         self.store = store
         self.batching = False
         self._turn = 0  # uploads this turn of the loop
-        self._batch: list[tuple[ObjectWriter, dict[str, Any], asyncio.Future[ObjectInfo]]] = []
+        self._batch: list[tuple[ObjectWriter, dict[str, Any], asyncio.Future[Any], Callable[[Any], Any]]] = []
+
+    def submit(self, w: ObjectWriter, kw: dict[str, Any], answer: Callable[[ObjectInfo | Exception], T]) \
+            -> T | asyncio.Future[T]:
+        """Commit ``w`` now, or with the rest of this turn's uploads: ``answer``'s value
+        for the stored object (or what stopped it), or a future of that value. The
+        front door takes such a future as the answer itself (no task per upload)."""
+        self._turn += 1
+        loop = asyncio.get_running_loop()
+        if self._turn == 1:
+            loop.call_soon(self._turn_ended)
+        if not self.batching:
+            try:
+                info = self.store.commit(w, **kw)
+            except Exception as e:
+                return answer(e)
+            return answer(info)
+        fut: asyncio.Future[T] = loop.create_future()
+        self._batch.append((w, kw, fut, answer))
+        if len(self._batch) == 1:
+            loop.call_soon(self._flush)
+        return fut
 
     async def commit(self, w: ObjectWriter, kw: dict[str, Any]) -> ObjectInfo:
-        self._turn += 1
-        if self._turn == 1:
-            asyncio.get_running_loop().call_soon(self._turn_ended)
-        if not self.batching:
-            return self.store.commit(w, **kw)
-        fut: asyncio.Future[ObjectInfo] = asyncio.get_running_loop().create_future()
-        self._batch.append((w, kw, fut))
-        if len(self._batch) == 1:
-            asyncio.get_running_loop().call_soon(self._flush)
-        return await fut
+        """``submit`` for a caller that awaits (aiohttp's routes): the object, or its error raised."""
+        got = self.submit(w, kw, _same)
+        if isinstance(got, asyncio.Future):
+            got = await got
+        if isinstance(got, Exception):
+            raise got
+        return got
 
     def _turn_ended(self) -> None:
         if self._turn > 1:
@@ -110,18 +133,23 @@ class GroupCommit:
         if len(batch) == 1:
             self.batching = False
         try:
-            results = self.store.commit_many([(w, kw) for w, kw, _ in batch])
+            results = self.store.commit_many([(w, kw) for w, kw, _, _ in batch])
         except Exception as e:  # the lock or the store failed before any writer was tried
-            for w, _, _ in batch:
+            for w, _, _, _ in batch:
                 w.abort()
             results = [e] * len(batch)
-        for (_, _, fut), result in zip(batch, results):
+        for (_, _, fut, answer), result in zip(batch, results):
             if fut.done():  # its request was cancelled (the client left): the object is stored all the same
                 continue
-            if isinstance(result, BaseException):
-                fut.set_exception(result)
-            else:
-                fut.set_result(result)
+            try:
+                fut.set_result(answer(result if isinstance(result, (ObjectInfo, Exception)) else
+                                      RuntimeError(f"commit failed: {result!r}")))
+            except Exception as e:  # a bug in answer(): the caller's 500
+                fut.set_exception(e)
+
+
+def _same(result: Any) -> Any:
+    return result
 
 
 class S3Api:
@@ -146,9 +174,8 @@ class S3Api:
         exc = request.match_info.http_exception  # none of the server's own routes has this path
         if exc is None or exc.status != 404:
             return False
-        bucket, _, key = path[1:].partition("/")
-        bucket = unquote(bucket)
-        return bucket in self.store.bucket_names() or (request.method == "PUT" and not key and _valid_bucket(bucket))
+        bucket = unquote(path[1:].partition("/")[0])
+        return path.startswith("/") and bool(bucket) and not ours(bucket)  # (not CONNECT's host:port)
 
     def middleware(self) -> Any:
         @web.middleware
@@ -175,11 +202,18 @@ class S3Api:
         return resp
 
     def authorize(self, method: str, target: str, call: Call) -> None:
-        """SigV4 under the server's rules, then the caller's grant (the functions' endpoint)."""
+        """SigV4 under the server's rules, then the caller's grant (the functions' endpoint),
+        then the bucket: a missing one is ``NoSuchBucket`` whatever the operation (but
+        CreateBucket), and a name S3 could never have held ``InvalidBucketName``."""
         if self.auth.required:
             call.signed = s3_body.authorize(self.auth, method, target, call.headers)
         if self.access is not None:
             self.access(call)
+        if call.bucket and call.bucket not in self.store.bucket_names():
+            if not _LEGACY_BUCKET.fullmatch(call.bucket):
+                raise BucketError("InvalidBucketName", "The specified bucket is not valid.", BucketName=call.bucket)
+            if not (method == "PUT" and not call.key and not call.query):
+                raise BucketError("NoSuchBucket", "The specified bucket does not exist", BucketName=call.bucket)
 
     def error(self, method: str, path: str, call: Call, e: BucketError) -> Reply:
         """S3's XML error document (none for HEAD: S3 sends the status alone)."""
@@ -367,14 +401,18 @@ class S3Api:
         return web.Response(headers={"ETag": _quoted((await self.put(call, request.content)).etag)})
 
     async def put(self, call: Call, content: Any) -> ObjectInfo:
-        """PutObject's work, for aiohttp's route and the fast path (``content``: a
-        ``StreamReader`` or ``s3_body.Buffered``)."""
+        """PutObject's work for aiohttp's route (the fast path commits what ``received`` returns itself)."""
+        return await self.group.commit(*await self.received(call, content))
+
+    async def received(self, call: Call, content: Any) -> tuple[ObjectWriter, dict[str, Any]]:
+        """A PutObject's body checked and written to its scratch file, and what its
+        commit needs (``content``: a ``StreamReader`` or ``s3_body.Buffered``)."""
         _content_length(call.headers)
         meta = _metadata(call.headers)
         w = self.store.writer(call.bucket, call.key)
         await self._receive(call, content, w)
-        return await self.group.commit(w, {"content_type": call.headers.get("content-type"), "metadata": meta,
-                                           "source_ip": call.source_ip, "request_id": call.request_id})
+        return w, {"content_type": call.headers.get("content-type"), "metadata": meta, "source_ip": call.source_ip,
+                   "request_id": call.request_id}
 
     async def get_object(self, request: web.Request, call: Call) -> web.StreamResponse:
         info = self.store.head(call.bucket, call.key)
@@ -546,14 +584,6 @@ class S3Api:
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _valid_bucket(name: str) -> bool:
-    try:
-        check_bucket_name(name)
-        return True
-    except BucketError:
-        return False
-
-
 def _xml(body: bytes) -> web.Response:
     return web.Response(body=body, content_type="application/xml")
 

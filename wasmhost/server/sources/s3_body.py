@@ -10,11 +10,13 @@ import base64
 import hashlib
 import hmac
 import re
+import time
 import zlib
 from typing import Any, AsyncIterator
+from urllib.parse import unquote
 
 from ...buckets import BucketError
-from ..auth import AuthConfig, Signed, sigv4_verify
+from ..auth import AuthConfig, Signed, presigned_verify, sigv4_verify
 
 EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -28,11 +30,20 @@ _CHECKSUMS = ("x-amz-checksum-sha256", "x-amz-checksum-sha1", "x-amz-checksum-cr
 
 def authorize(cfg: AuthConfig, method: str, target: str, headers) -> Signed | None:
     """The same rule as the Lambda API: nothing asked on loopback; otherwise a valid
-    SigV4 header signature with a configured key."""
+    SigV4 header signature with a configured key, or a presigned URL made with one."""
     if not cfg.required:
         return None
     auth = headers.get("authorization", "")
     if not auth.startswith("AWS4-HMAC-SHA256"):
+        if "X-Amz-Signature=" in target or "Signature=" in target:  # a presigned URL (SigV4, or boto3's V2)
+            presigned = presigned_verify(method, target, headers, cfg.keys) if "X-Amz-Signature=" in target \
+                else _presigned_v2(method, target, headers, cfg.keys)
+            if presigned == "expired":
+                raise BucketError("AccessDenied", "Request has expired")
+            if isinstance(presigned, str):
+                raise BucketError("SignatureDoesNotMatch", "The request signature we calculated does not match "
+                                  "the signature you provided. Check your key and signing method.")
+            return presigned
         raise BucketError("AccessDenied", "Access Denied: sign the request with SigV4 and a configured key.")
     claimed = headers.get("x-amz-content-sha256", "")
     if not (claimed in _LITERAL or _HEX64.fullmatch(claimed)):
@@ -43,6 +54,39 @@ def authorize(cfg: AuthConfig, method: str, target: str, headers) -> Signed | No
         raise BucketError("SignatureDoesNotMatch", "The request signature we calculated does not match the "
                           "signature you provided. Check your key and signing method.")
     return signed
+
+
+# the query parameters SigV2 signs (botocore's auth.HmacV1Auth.QSA_OF_INTEREST)
+_V2_SUBRESOURCES = frozenset({
+    "accelerate", "acl", "cors", "defaultObjectAcl", "location", "logging", "partNumber", "policy", "requestPayment",
+    "torrent", "versioning", "versionId", "versions", "website", "uploads", "uploadId", "response-content-type",
+    "response-content-language", "response-expires", "response-cache-control", "response-content-disposition",
+    "response-content-encoding", "delete", "lifecycle", "tagging", "restore", "storageClass", "notification",
+    "replication", "analytics", "metrics", "inventory", "select", "select-type", "object-lock"})
+
+
+def _presigned_v2(method: str, target: str, headers: Any, keys: dict[str, str]) -> Signed | str:
+    """A presigned URL in S3's older query signing (``AWSAccessKeyId``, ``Expires``,
+    ``Signature``): what boto3's ``generate_presigned_url`` makes for S3 unless told
+    ``signature_version="s3v4"``. Returns a ``Signed`` without a key (no chunks follow),
+    or why not: "expired", "signature"."""
+    path, _, query = target.partition("?")
+    pairs = [(unquote(k), unquote(v)) for k, eq, v in (p.partition("=") for p in query.split("&") if p)]
+    params = dict(pairs)
+    secret = keys.get(params.get("AWSAccessKeyId", ""))
+    expires = params.get("Expires", "")
+    if secret is None or not expires.isdigit() or "Signature" not in params:
+        return "signature"
+    if time.time() > int(expires):
+        return "expired"
+    subs = sorted((k, v) for k, v in pairs if k in _V2_SUBRESOURCES)
+    resource = path + ("?" + "&".join(f"{k}={v}" if v else k for k, v in subs) if subs else "")
+    amz = "".join(f"{k}:{headers[k].strip()}\n" for k in sorted(k for k in headers if k.lower().startswith("x-amz-")))
+    to_sign = f"{method}\n{headers.get('content-md5', '')}\n{headers.get('content-type', '')}\n{expires}\n{amz}{resource}"
+    want = base64.b64encode(hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()).decode()
+    if not hmac.compare_digest(want, params["Signature"]):
+        return "signature"
+    return Signed(b"", expires, "", params["Signature"])
 
 
 class _Checks:

@@ -16,12 +16,13 @@ with the server's own paths, buckets/names.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Awaitable, Callable
 from urllib.parse import unquote
 
-from ...buckets import BucketError
+from ...buckets import BucketError, ObjectInfo
 from ..http.protocol import STREAM_FROM  # larger bodies stream on to aiohttp
-from ..reply import Reply
+from ..reply import Lines, Reply
 from . import s3_body
 from .s3 import _SCOPE, Call, S3Api
 
@@ -33,7 +34,7 @@ class FastS3:
     def __init__(self, api: S3Api) -> None:
         self.api = api
 
-    def claim(self, req: Request) -> Callable[[Front, Request, str], Awaitable[Reply]] | None:
+    def claim(self, req: Request) -> Callable[[Front, Request, str], Awaitable[Reply | asyncio.Future[Reply]]] | None:
         """``put`` for a PutObject whose body the front door holds whole, else None."""
         h = req.headers
         if req.method != "PUT" or "x-amz-copy-source" in h or "x-amz-target" in h:
@@ -51,17 +52,25 @@ class FastS3:
             return self.put if m.group(1) == "s3" else None
         return self.put if (unquote(bucket) if "%" in bucket else bucket) in self.api.store.bucket_names() else None
 
-    async def put(self, front: Front, req: Request, peer: str) -> Reply:
+    async def put(self, front: Front, req: Request, peer: str) -> Reply | asyncio.Future[Reply]:
         call = Call(req.headers, req.path, req.query, peer)
+        api = self.api
         try:
-            self.api.authorize(req.method, req.target, call)
-            info = await self.api.put(call, s3_body.Buffered(req.body))
+            api.authorize(req.method, req.target, call)
+            w, kw = await api.received(call, s3_body.Buffered(req.body))  # never waits: the body is here
         except BucketError as e:
-            return self.api.error(req.method, req.path, call, e)
+            return api.error(req.method, req.path, call, e)
         except Exception as e:
-            return self.api.failed(req.method, req.path, call, e)
-        return Reply(200, {"ETag": f'"{info.etag}"', "x-amz-request-id": call.request_id,
-                           "x-amz-id-2": call.request_id})
+            return api.failed(req.method, req.path, call, e)
+
+        def answer(result: ObjectInfo | Exception) -> Reply:
+            if isinstance(result, BucketError):
+                return api.error(req.method, req.path, call, result)
+            if isinstance(result, Exception):
+                return api.failed(req.method, req.path, call, result)
+            rid = call.request_id  # the head as lines, as S3 sends it: no body, no Content-Type
+            return Reply(200, Lines(f'ETag: "{result.etag}"\r\nx-amz-request-id: {rid}\r\nx-amz-id-2: {rid}\r\n'))
+        return api.group.submit(w, kw, answer)  # now, or a future of it: the front door waits without a task
 
 
 FastS3.put.checks_auth = True  # type: ignore[attr-defined]  # the front door leaves SigV4 to S3 (S3's errors)
