@@ -267,10 +267,40 @@ def test_errors_are_s3_xml_and_lambda_routes_still_answer(server):
         assert r.headers["Content-Type"].startswith("application/json")
     with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as r:
         assert r.status == 200
-    req = urllib.request.Request(f"{server.url}/plain?tagging", method="GET")
+    req = urllib.request.Request(f"{server.url}/plain?tagging", data=b"<Tagging/>", method="PUT")
     with pytest.raises(urllib.error.HTTPError) as h:
         urllib.request.urlopen(req, timeout=10)
     assert h.value.code == 501 and b"NotImplemented" in h.value.read()
+
+
+def test_settings_never_set_read_as_s3_answers_for_them(s3, server):
+    """Tools read a bucket's settings before they act (Terraform, s3api): wasmhost keeps
+    none of these, so it answers what S3 answers for a bucket that never set them."""
+    s3.create_bucket(Bucket="plainsettings")
+    s3.put_object(Bucket="plainsettings", Key="k", Body=b"x")
+    assert "Status" not in s3.get_bucket_versioning(Bucket="plainsettings")
+    acl = s3.get_bucket_acl(Bucket="plainsettings")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"] and acl["Owner"]["ID"] == "wasmhost"
+    assert s3.get_object_acl(Bucket="plainsettings", Key="k")["Grants"][0]["Grantee"]["Type"] == "CanonicalUser"
+    assert s3.get_object_tagging(Bucket="plainsettings", Key="k")["TagSet"] == []
+    assert s3.get_bucket_request_payment(Bucket="plainsettings")["Payer"] == "BucketOwner"
+    for call, expected in ((s3.get_bucket_tagging, "NoSuchTagSet"), (s3.get_bucket_policy, "NoSuchBucketPolicy"),
+                           (s3.get_bucket_cors, "NoSuchCORSConfiguration"),
+                           (s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration")):
+        with pytest.raises(ClientError) as e:
+            call(Bucket="plainsettings")
+        assert code(e) == expected and e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as e:
+        s3.get_bucket_versioning(Bucket="no-such-settings")
+    assert code(e) == "NoSuchBucket"
+    with pytest.raises(ClientError) as e:
+        s3.get_object_tagging(Bucket="plainsettings", Key="missing")
+    assert code(e) == "NoSuchKey"
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket="plainsettings", VersioningConfiguration={"Status": "Enabled"})
+    assert code(e) == "NotImplemented"
+    out = aws(server.url, "s3api", "get-bucket-versioning", "--bucket", "plainsettings")
+    assert out.returncode == 0, out.stderr
 
 
 def test_aws_cli(server, tmp_path):

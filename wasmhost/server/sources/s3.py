@@ -53,6 +53,30 @@ _SUBRESOURCES = ("acl", "policy", "cors", "lifecycle", "versioning", "website", 
                  "replication", "logging", "accelerate", "ownershipControls", "publicAccessBlock", "object-lock",
                  "retention", "legal-hold", "analytics", "inventory", "metrics", "intelligent-tiering", "restore",
                  "select", "torrent", "versions", "attributes", "requestPayment")
+# GET of a setting wasmhost does not keep answers what S3 answers for a bucket (or object) that
+# never set it: tools read these before they act (Terraform's aws_s3_bucket, the aws CLI's s3api).
+# Setting one, and the settings missing here, stay NotImplemented.
+_GRANT = ('<AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+          'xsi:type="CanonicalUser"><ID>wasmhost</ID><DisplayName>wasmhost</DisplayName></Grantee>'
+          '<Permission>FULL_CONTROL</Permission></Grant></AccessControlList>')
+_UNSET: dict[str, tuple[str, str] | bytes] = {
+    "versioning": doc("VersioningConfiguration", []),
+    "acl": doc("AccessControlPolicy", [OWNER, _GRANT]),
+    "logging": doc("BucketLoggingStatus", []),
+    "accelerate": doc("AccelerateConfiguration", []),
+    "requestPayment": doc("RequestPaymentConfiguration", [el("Payer", "BucketOwner")]),
+    "tagging": ("NoSuchTagSet", "The TagSet does not exist"),
+    "policy": ("NoSuchBucketPolicy", "The bucket policy does not exist"),
+    "cors": ("NoSuchCORSConfiguration", "The CORS configuration does not exist"),
+    "website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"),
+    "lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
+    "replication": ("ReplicationConfigurationNotFoundError", "The replication configuration was not found"),
+    "publicAccessBlock": ("NoSuchPublicAccessBlockConfiguration",
+                          "The public access block configuration was not found"),
+    "ownershipControls": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
+    "object-lock": ("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"),
+}
+_UNSET_OBJECT = {"acl": _UNSET["acl"], "tagging": doc("Tagging", ["<TagSet></TagSet>"])}
 _ID_PREFIX, _ids = os.urandom(4).hex().upper(), itertools.count()  # request ids: this process's, counted
 Handler = Callable[[web.Request, "Call"], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
@@ -233,6 +257,8 @@ class S3Api:
 
     def _route(self, method: str, call: Call) -> Handler:
         q = call.query
+        if method == "GET" and call.bucket and any(sub in q for sub in (_UNSET_OBJECT if call.key else _UNSET)):
+            return self.get_unset
         for sub in _SUBRESOURCES:
             if sub in q:
                 raise BucketError("NotImplemented", f"wasmhost does not implement the ?{sub} subresource.")
@@ -301,6 +327,18 @@ class S3Api:
         region = "" if self.store.region == "us-east-1" else self.store.region
         return _xml(f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint '
                     f'xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{region}</LocationConstraint>'.encode())
+
+    async def get_unset(self, request: web.Request, call: Call) -> web.StreamResponse:
+        """A setting wasmhost does not keep (``_UNSET``): S3's answer for one never set."""
+        table = _UNSET_OBJECT if call.key else _UNSET
+        if call.key:
+            self.store.head(call.bucket, call.key)
+        else:
+            self.store.bucket_dir(call.bucket)
+        answer = table[next(sub for sub in table if sub in call.query)]
+        if isinstance(answer, tuple):
+            raise BucketError(answer[0], answer[1], 404, BucketName=call.bucket)
+        return _xml(answer)
 
     async def delete_bucket(self, request: web.Request, call: Call) -> web.StreamResponse:
         self.store.delete_bucket(call.bucket)
