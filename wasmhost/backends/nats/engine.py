@@ -143,6 +143,10 @@ class Engine:
     async def _close(self) -> None:
         await self.nc.flush(timeout=self.config.timeout_s)
         await self.nc.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:  # (watches, probes: ended here rather than destroyed with the loop)
+            task.cancel()
+        await asyncio.wait(others, timeout=1.0) if others else None
 
     # -- running coroutines on the engine's loop ------------------------------------
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
