@@ -1,6 +1,7 @@
-"""Compare-and-set on a real three-server JetStream cluster (R3), with writers on
-three engine connections, one per server, released together: exactly one wins,
-every round. Debian's nats-server 2.9.10 lets concurrent ``update(last=rev)``
+"""The cluster backend's pieces on a real three-server JetStream cluster (R3), with
+no wasmhost node: engine connections, one per server.
+
+Compare-and-set, with writers released together: exactly one wins, every round. Debian's nats-server 2.9.10 lets concurrent ``update(last=rev)``
 calls all pass (nats-io/nats-server#4320); the mirror's writes carry a
 de-duplication id that makes one of them the winner (backends/nats/mirror.py).
 
@@ -99,3 +100,31 @@ def test_event_source_records_compare_and_set_has_exactly_one_winner(engines):
     results = together([lambda s=s: s.create_queue("q", {}, {}) for s in stores])
     assert sum(out is None for out in results) == 1, results
 
+
+
+def test_the_newest_log_lines_come_from_the_streams_tail(engines):
+    """``/wasmhost/logs`` reads the last messages of the stream first, more only when
+    they hold too few lines: the newest lines, whatever the stream's length."""
+    import msgpack
+
+    from wasmhost.backends.nats import StreamLedger
+    from wasmhost.backends.nats.engine import LOGS_SUBJECT
+    from wasmhost.backends.nats.ledger import TAIL_WINDOW
+    engine = engines[0]
+    n = TAIL_WINDOW * 2 + 50
+
+    async def publish():
+        for i in range(n):  # one line a message, and as many of another function in between
+            for fn in ("busy", "other"):
+                item = [i, 0, fn, f"{fn}-{i}", 1000 + i, b"line %d" % i]
+                await engine.js.publish(f"{LOGS_SUBJECT}.{fn}", msgpack.packb(["w0", f"e-{fn}", [item]]),
+                                        headers={"Nats-Msg-Id": f"test:{fn}:{i}"})
+    engine.call(publish(), timeout=60)
+    ledger = StreamLedger(engine)
+    for limit in (1, 5, TAIL_WINDOW + 10, n, n + 10):
+        got = ledger.logs("busy", limit=limit)
+        assert [e["request_id"] for e in got] == [f"busy-{i}" for i in range(n - 1, max(-1, n - 1 - limit), -1)]
+        assert {e["node"] for e in got} == {"w0"}
+    assert sorted(e["request_id"] for e in ledger.logs(None, limit=2)) == [f"busy-{n - 1}", f"other-{n - 1}"]
+    assert ledger.logs("nothing-here", limit=5) == []
+    assert len(ledger.logs("busy", since=(1000 + n - 3) / 1000, limit=100)) == 3
