@@ -85,6 +85,30 @@ def test_registry_writes_on_one_revision_have_exactly_one_winner(engines, tmp_pa
         settled(lambda want=want: all(n.get_function("race") == want for n in nodes), "every mirror to hold the winner")
 
 
+def test_a_write_fails_when_another_node_wrote_after_the_operation_read(engines, tmp_path):
+    """An operation checks a RevisionId on what it read, may deploy for seconds, then
+    writes: another node's write that landed meanwhile makes it fail, not undone."""
+    from wasmhost.backends.nats import ClusterStore
+    from wasmhost.backends.registry import Conflict
+    a, b = ClusterStore(engines[0], tmp_path / "a"), ClusterStore(engines[1], tmp_path / "b")
+    for n in (a, b):
+        n.load()
+    a.changed()
+    a.put_function("gap", {"FunctionName": "gap", "by": "a0"})
+    settled(lambda: b.get_function("gap") is not None, "the record on b")
+    a.changed()  # an operation on a begins: it reads the record ...
+    read = a.get_function("gap")
+    b.changed()  # ... and one on b writes it meanwhile
+    b.put_function("gap", dict(b.get_function("gap"), by="b"))
+    settled(lambda: a.get_function("gap")["by"] == "b", "b's write seen on a")
+    with pytest.raises(Conflict):
+        a.put_function("gap", dict(read, by="a1"))
+    a.changed()  # read again: the write goes through, and a second one in the same operation too
+    a.put_function("gap", dict(a.get_function("gap"), by="a2"))
+    a.put_function("gap", dict(a.get_function("gap"), by="a3"))
+    settled(lambda: b.get_function("gap")["by"] == "a3", "a's writes seen on b")
+
+
 def test_event_source_records_compare_and_set_has_exactly_one_winner(engines):
     from wasmhost.server.sources.backends.jetstream import JetStreamSources
     stores = [JetStreamSources(e) for e in engines]

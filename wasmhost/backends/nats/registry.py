@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -53,6 +54,7 @@ class KVRegistry(DocumentRecords):
         (self.dir / "code").mkdir(parents=True, exist_ok=True)
         self.records = MirroredBucket(engine, REGISTRY_BUCKET, _parse)
         self.records.on_change = self._changed
+        self._reads = threading.local()  # per thread: KV key -> the revision its operation read
         # called on the engine's thread after another node's write changed the mirror
         self.on_change: Callable[[], None] | None = None
 
@@ -64,11 +66,27 @@ class KVRegistry(DocumentRecords):
         if self.on_change is not None:
             self.on_change()
 
+    def changed(self) -> bool:
+        """Other nodes' writes arrive through the watch (server/cluster.py applies
+        them): never. Called as a control-plane operation begins (``Service.sync``):
+        the revisions this thread's operation reads from now on are the ones its
+        writes compare with."""
+        self._reads.revs = {}
+        return False
+
     # -- writes -------------------------------------------------------------------
     def _put(self, table: str, key: tuple, doc: dict) -> None:
+        """Compare-and-set on the revision the operation read the record at (a
+        ``RevisionId`` check is made on that read, and a deploy may come between):
+        another node's write that landed meanwhile makes this one fail with
+        ``Conflict`` rather than be undone. A record not read first is compared
+        with the mirror's revision."""
         kv_key = _kv_key(table, key)
-        if self.engine.call(self.records.update(kv_key, doc)) is None:
+        revs = self._revs_read()
+        rev = self.engine.call(self.records.update(kv_key, doc, revs.get(kv_key)))
+        if rev is None:
             raise Conflict(f"{kv_key} was changed by another node since this one read it")
+        revs[kv_key] = rev  # a second write in the same operation follows its first
 
     def _delete_keys(self, items: list[tuple[str, tuple]]) -> None:
         async def delete() -> None:
@@ -81,7 +99,16 @@ class KVRegistry(DocumentRecords):
 
     # -- reads (the mirror) -------------------------------------------------------
     def _get(self, table: str, key: tuple) -> dict | None:
-        return self.records.get(table, key)
+        kv_key = _kv_key(table, key)
+        doc, rev = self.records.entry(kv_key)
+        self._revs_read().setdefault(kv_key, rev)  # (the operation's first read counts)
+        return doc
+
+    def _revs_read(self) -> dict[str, int]:
+        revs: dict[str, int] | None = getattr(self._reads, "revs", None)
+        if revs is None:
+            revs = self._reads.revs = {}
+        return revs
 
     def _list(self, table: str, name: str | None) -> list[dict]:
         return [doc for key, doc in self.records.items(table) if name is None or key[0] == name]
