@@ -54,9 +54,13 @@ class Nats:
 
 
 class Cluster:
-    def __init__(self, root: Path, ack_wait_s: float = 30.0, gomaxprocs: int | None = None) -> None:
+    def __init__(self, root: Path, ack_wait_s: float = 30.0, gomaxprocs: int | None = None,
+                 log_requests: bool = True) -> None:
         """``gomaxprocs``: Go schedulers for each nats-server (three sharing a machine's
-        cores: idle schedulers spin looking for work, which costs the others)."""
+        cores: idle schedulers spin looking for work, which costs the others);
+        ``log_requests``: HAProxy's log of each request (server, retries, redispatch)
+        and health check in ``haproxy.log`` (benchmarks leave it off: a write a request)."""
+        self.log_requests = log_requests
         root.mkdir(parents=True, exist_ok=True)
         ports = [(free_port(), free_port()) for _ in range(3)]
         self.nats = [Nats(root, i, ports, gomaxprocs) for i in range(3)]
@@ -75,7 +79,10 @@ class Cluster:
             list(pool.map(Server.start, self.nodes))
         env = dict(os.environ, WASMHOST_LB=f"127.0.0.1:{self.lb_port}",
                    **{f"WASMHOST_N{i + 1}": f"127.0.0.1:{n.port}" for i, n in enumerate(self.nodes)})
-        self.haproxy = subprocess.Popen([HAPROXY, "-f", str(ROOT / "deploy/haproxy/haproxy.cfg"), "-db"], env=env,
+        logging = self.root / "haproxy-log.cfg"
+        logging.write_text("global\n    log stdout format raw local0 info\n" if self.log_requests else "")
+        self.haproxy = subprocess.Popen([HAPROXY, "-f", str(logging), "-f", str(ROOT / "deploy/haproxy/haproxy.cfg"),
+                                         "-db"], env=env,
                                         stdout=open(self.root / "haproxy.log", "ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: get(self.lb + "/healthz")["status"] == "ok", "haproxy")
         return self

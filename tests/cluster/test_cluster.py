@@ -77,7 +77,9 @@ def test_deploy_on_one_node_invoke_through_the_balancer_on_another(cluster):
             # once, a pair may be split by HAProxy itself (a reused idle connection the node had just
             # closed is retried with redispatch, and observe layer4 marks the node down a moment):
             # the next pair must land on one node again
-            print(f"{name}: pair split {pair}, trying a second pair")
+            said = [line for line in (cluster.root / "haproxy.log").read_text(errors="replace").splitlines()
+                    if f"/{name}" in line or "erver wasmhost/" in line]  # its requests, servers' changes
+            print(f"{name}: pair split {pair}, trying a second pair; HAProxy said:", *said[-12:], sep="\n  ")
             before = counts
         else:
             raise AssertionError((name, pair))
