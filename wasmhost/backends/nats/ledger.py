@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator
 import msgpack
 
 from ...metering import Report, summarize
+from ..shared import ProcessLock
 from .engine import LEDGER_STREAM, LEDGER_SUBJECT, LOGS_STREAM, LOGS_SUBJECT, Engine
 
 log = logging.getLogger("wasmhost.cluster")
@@ -41,14 +42,19 @@ class LedgerPublisher:
     def __init__(self, engine: Engine, ledger_path: Path, interval_s: float = 0.25) -> None:
         self.engine, self.interval_s = engine, interval_s
         self._db = sqlite3.connect(str(ledger_path), check_same_thread=False, isolation_level=None, timeout=5.0)
-        self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER NOT NULL)")
-        columns = [c[1] for c in self._db.execute("PRAGMA table_info(cluster_outbox)")]
-        if "published_logs" not in columns:  # a ledger file from before log lines were published
-            self._db.execute("ALTER TABLE cluster_outbox ADD COLUMN published_logs INTEGER NOT NULL DEFAULT 0")
-        row = self._db.execute("SELECT epoch, published, published_logs FROM cluster_outbox").fetchone()
-        if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
-            row = (uuid.uuid4().hex[:12], 0, 0)
-            self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?, ?)", row)
+        # the worker processes of a node (serve --workers) share the ledger file, its epoch and its
+        # outbox: one at a time makes it, and publishes a round (each starting where the last ended)
+        self._shared = ProcessLock(ledger_path.with_name(ledger_path.name + ".publish-lock"))
+        with self._shared:
+            self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER "
+                             "NOT NULL)")
+            columns = [c[1] for c in self._db.execute("PRAGMA table_info(cluster_outbox)")]
+            if "published_logs" not in columns:  # a ledger file from before log lines were published
+                self._db.execute("ALTER TABLE cluster_outbox ADD COLUMN published_logs INTEGER NOT NULL DEFAULT 0")
+            row = self._db.execute("SELECT epoch, published, published_logs FROM cluster_outbox").fetchone()
+            if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
+                row = (uuid.uuid4().hex[:12], 0, 0)
+                self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?, ?)", row)
         self.epoch, self.published, self.published_logs = row
         self._lock: asyncio.Lock | None = None  # one round at a time (the loop's, or a reader's ``publish_now``)
         self._task: Any = None
@@ -78,26 +84,33 @@ class LedgerPublisher:
         if self._lock is None:
             self._lock = asyncio.Lock()  # made on the engine's loop
         async with self._lock:
-            rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
-                                    " WHERE id > ? ORDER BY id LIMIT ?", (self.published, ROUND)).fetchall()
-            groups: dict[str, list[list]] = {}
-            for row_id, fn, first, last, head, offset, blob in rows:
-                groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
-                                                 for part, chunk in enumerate(_split(blob)))
-            await self._publish(LEDGER_SUBJECT, groups)
-            if rows:
-                self.published = rows[-1][0]
-                self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
-            logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
-                                    " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
-            groups = {}
-            for row_id, fn, rid, started, text in logs:
-                groups.setdefault(fn, []).append([row_id, 0, fn, rid, started, _cut(text)])
-            await self._publish(LOGS_SUBJECT, groups)
-            if logs:
-                self.published_logs = logs[-1][0]
-                self._db.execute("UPDATE cluster_outbox SET published_logs = ?", (self.published_logs,))
-            return max(len(rows), len(logs))
+            with self._shared:
+                return await self._round_shared()
+
+    async def _round_shared(self) -> int:
+        """A round, under the lock the node's workers share: from where the last ended."""
+        self.published, self.published_logs = self._db.execute(
+            "SELECT published, published_logs FROM cluster_outbox").fetchone()
+        rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
+                                " WHERE id > ? ORDER BY id LIMIT ?", (self.published, ROUND)).fetchall()
+        groups: dict[str, list[list]] = {}
+        for row_id, fn, first, last, head, offset, blob in rows:
+            groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
+                                             for part, chunk in enumerate(_split(blob)))
+        await self._publish(LEDGER_SUBJECT, groups)
+        if rows:
+            self.published = rows[-1][0]
+            self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
+        logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
+                                " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
+        groups = {}
+        for row_id, fn, rid, started, text in logs:
+            groups.setdefault(fn, []).append([row_id, 0, fn, rid, started, _cut(text)])
+        await self._publish(LOGS_SUBJECT, groups)
+        if logs:
+            self.published_logs = logs[-1][0]
+            self._db.execute("UPDATE cluster_outbox SET published_logs = ?", (self.published_logs,))
+        return max(len(rows), len(logs))
 
     async def _publish(self, subject: str, groups: dict[str, list[list]]) -> None:
         """Items (``[row, part, ..., payload]``) per function, as few messages as fit,
@@ -124,6 +137,7 @@ class LedgerPublisher:
         except Exception as e:  # noqa: BLE001 - published at the next start
             log.info("cluster: ledger batches left to publish at the next start: %r", e)
         self._db.close()
+        self._shared.close()
 
 
 def _split(blob: bytes) -> list[bytes]:

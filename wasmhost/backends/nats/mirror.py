@@ -54,7 +54,7 @@ class MirroredBucket:
         self._lock = threading.Lock()
         self._docs: dict[str, dict[Any, dict]] = {}
         self._revs: dict[str, int] = {}  # KV key -> the last revision seen (a delete's too)
-        self._last_rev = 0  # the newest revision seen of any key (on the engine's loop only)
+        self._last_rev = 0  # the newest revision watched of any key (written on the engine's loop only)
         self.kv: Any = None
         self._watcher: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -68,6 +68,7 @@ class MirroredBucket:
         watcher = await kv.watchall()
         while (entry := await watcher.updates(timeout=self.engine.config.timeout_s * 4)) is not None:
             self._apply(entry)  # (None: the current values are in)
+            self._last_rev = max(self._last_rev, entry.revision)
         self._watcher = watcher
         self._spawn(self._follow(watcher))
         self._spawn(self._guard())
@@ -111,16 +112,23 @@ class MirroredBucket:
 
     async def _follow(self, watcher: Any) -> None:
         async for entry in watcher:
-            if entry is None or (group := self._apply(entry)) is None or self.on_change is None:
+            if entry is None:
                 continue
-            try:
-                self.on_change(group)
-            except Exception:  # a bug in the reaction must not stop the watch
-                log.exception("cluster: reacting to a change of %s failed", self.bucket)
+            if (group := self._apply(entry)) is not None and self.on_change is not None:
+                try:
+                    self.on_change(group)
+                except Exception:  # a bug in the reaction must not stop the watch
+                    log.exception("cluster: reacting to a change of %s failed", self.bucket)
+            self._last_rev = max(self._last_rev, entry.revision)  # (after the reaction began: ``last_revision``)
+
+    @property
+    def last_revision(self) -> int:
+        """The newest revision of the bucket the watch has brought (and handed to
+        ``on_change``, when it changed the mirror)."""
+        return self._last_rev
 
     def _apply(self, entry: Any) -> str | None:
         """A watched entry into the mirror; its group if it changed the mirror."""
-        self._last_rev = max(self._last_rev, entry.revision)
         doc = None if entry.operation in ("DEL", "PURGE") or not entry.value else json.loads(entry.value)
         return self.written(entry.key, entry.revision, doc)
 
