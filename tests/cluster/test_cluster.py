@@ -257,6 +257,19 @@ def test_a_node_of_two_workers_sees_a_deploy_on_both_at_once_and_runs_each_event
                 conn.close()
         after = workers(node)
         assert all(after[w][1] > before[w][1] for w in (0, 1)), (before, after)  # both served
+
+        def publish(i: int) -> tuple[str, int]:  # a new client per call: new connections, either worker
+            c = lambda_client(node.url)
+            c.update_function_configuration(FunctionName="two", Timeout=10 + i)
+            v = c.publish_version(FunctionName="two")
+            return v["Version"], v["Timeout"]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            published = list(pool.map(publish, range(8)))
+        stored = {v["Version"]: v["Timeout"] for v in client.list_versions_by_function(FunctionName="two")["Versions"]}
+        numbers = sorted(int(v) for v in stored if v != "$LATEST")
+        assert numbers == list(range(1, len(numbers) + 1))  # no gap, no number given twice
+        assert all(stored[v] == timeout for v, timeout in published)  # no publish overwrote another's
+        assert len({stored[str(n)] for n in numbers}) == len(numbers)  # one version per configuration
         create(client, "twice", "log_event")
         for n in cluster.nodes:  # (events accepted here may run on any node)
             wait_for(lambda n=n: "twice" in get(f"{n.url}/wasmhost/cluster")["functions"], "twice everywhere")
