@@ -66,7 +66,7 @@ class MirroredBucket:
         """On the engine's loop: the bucket's current records in, then follow changes."""
         self.kv = kv
         watcher = await kv.watchall()
-        while (entry := await watcher.updates(timeout=self.engine.config.timeout_s * 4)) is not None:
+        while (entry := await watcher.updates(timeout=self.engine.config.start_timeout_s)) is not None:
             self._apply(entry)  # (None: the current values are in)
             self._last_rev = max(self._last_rev, entry.revision)
         self._watcher = watcher

@@ -80,7 +80,7 @@ class KVRegistry(DocumentRecords):
 
     def load(self) -> None:
         """Fill the mirror with the bucket's current records, then follow changes."""
-        self.engine.call(self.records.start(self.engine.kv), timeout=self.engine.config.timeout_s * 5)
+        self.engine.call(self.records.start(self.engine.kv), timeout=self.engine.config.start_timeout_s)
 
     def _changed(self, table: str) -> None:
         if self.on_change is not None:

@@ -110,7 +110,7 @@ class JetStreamSources:
         self._js: Any = None
         # called on the engine's thread with the kind of a record another node changed
         self.on_change: Callable[[str], None] | None = None
-        self.engine.call(self._setup(), timeout=engine.config.timeout_s * 5)
+        self.engine.call(self._setup(), timeout=engine.config.start_timeout_s)
 
     async def _setup(self) -> None:
         from nats.js import api
