@@ -76,7 +76,7 @@ class Cluster:
         for n in self.nats:
             n.start()
         with concurrent.futures.ThreadPoolExecutor(3) as pool:  # each waits for JetStream, then loads
-            list(pool.map(Server.start, self.nodes))
+            list(pool.map(start_node, self.nodes))
         env = dict(os.environ, WASMHOST_LB=f"127.0.0.1:{self.lb_port}",
                    **{f"WASMHOST_N{i + 1}": f"127.0.0.1:{n.port}" for i, n in enumerate(self.nodes)})
         logging = self.root / "haproxy-log.cfg"
@@ -95,6 +95,19 @@ class Cluster:
             s.stop()
         for n in self.nats:
             n.kill()
+
+
+def start_node(node: Server) -> Server:
+    """``Server.start`` with more patience: a node connects to NATS and loads its
+    buckets before it answers, which on a loaded machine (a load average of 20 on two
+    cores here) can take longer than the 30 s a single server is given."""
+    try:
+        return node.start()
+    except RuntimeError:
+        if node.proc is None or node.proc.poll() is not None:
+            raise  # it exited: say why
+        wait_for(lambda: get(node.url + "/healthz")["status"] == "ok", f"node {node.url}", timeout=90)
+        return node
 
 
 def get(url: str) -> dict:

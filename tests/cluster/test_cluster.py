@@ -22,7 +22,7 @@ import urllib.request
 import zipfile
 
 import pytest
-from loopback import NEEDS, ROOT, Cluster, get, wait_for
+from loopback import NEEDS, ROOT, Cluster, get, start_node, wait_for
 
 from live import create, free_port, lambda_client
 
@@ -145,7 +145,7 @@ def test_totals_answer_for_the_whole_cluster_from_any_node(cluster):
     node.stop()
     with sqlite3.connect(node.data_dir / "ledger.sqlite") as db:
         assert db.execute("UPDATE cluster_outbox SET published = 0").rowcount == 1
-    node.start()
+    start_node(node)
     assert get(f"{node.url}/wasmhost/totals?function=counted")["invocations"] == 9
     since = get(f"{cluster.nodes[1].url}/wasmhost/totals?function=counted&since={time.time() + 60:.0f}")
     assert since["invocations"] == 0
@@ -234,8 +234,8 @@ def test_a_node_of_two_workers_sees_a_deploy_on_both_at_once_and_runs_each_event
     from test_workers import workers
 
     from live import Server, zipped
-    node = Server(tmp_path / "multi", "--cluster", cluster.urls, "--node", "wm", "--workers", "2",
-                  "--ack-wait-s", str(ACK_WAIT_S)).start()
+    node = start_node(Server(tmp_path / "multi", "--cluster", cluster.urls, "--node", "wm", "--workers", "2",
+                             "--ack-wait-s", str(ACK_WAIT_S)))
     try:
         wait_for(lambda: len(workers(node)) == 2, "both workers", timeout=120)
         client = lambda_client(node.url)  # one connection: one worker
@@ -324,7 +324,7 @@ def test_async_events_all_run_when_a_node_is_killed_mid_way(cluster):
             if i == n // 2:
                 victim.kill()  # SIGKILL: events it claimed are neither run nor acked
     assert len(accepted) >= n * 2 // 3 - 10, len(accepted)
-    victim.start()  # the same data dir: publishes what it ran but had not published
+    start_node(victim)  # the same data dir: publishes what it ran but had not published
     functions = get(f"{victim.url}/wasmhost/cluster")["functions"]
     assert functions["work"] == {"fromCache": True}  # no recompile
     want = set(accepted)
