@@ -180,7 +180,7 @@ def main() -> None:
     rounds = []
     with tempfile.TemporaryDirectory(prefix="wasmhost-bench-cluster-") as tmp:
         root = Path(tmp)
-        cluster = Cluster(root / "cluster", gomaxprocs=1).start()  # three servers on this machine's cores
+        cluster = Cluster(root / "cluster", gomaxprocs=1, log_requests=False).start()  # three servers on this machine's cores
         try:
             client = lambda_client(cluster.nodes[0].url)
             for name in names:

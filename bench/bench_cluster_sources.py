@@ -77,7 +77,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "solo").mkdir()
         solo = Server(Path(tmp) / "solo" / "data").start()
-        cluster = Cluster(Path(tmp) / "cluster").start()
+        cluster = Cluster(Path(tmp) / "cluster", log_requests=False).start()
         try:
             create(lambda_client(solo.url), "echo", "echo")
             create(lambda_client(cluster.nodes[0].url), "echo", "echo")

@@ -54,9 +54,13 @@ class Nats:
 
 
 class Cluster:
-    def __init__(self, root: Path, ack_wait_s: float = 30.0, gomaxprocs: int | None = None) -> None:
+    def __init__(self, root: Path, ack_wait_s: float = 30.0, gomaxprocs: int | None = None,
+                 log_requests: bool = True) -> None:
         """``gomaxprocs``: Go schedulers for each nats-server (three sharing a machine's
-        cores: idle schedulers spin looking for work, which costs the others)."""
+        cores: idle schedulers spin looking for work, which costs the others);
+        ``log_requests``: HAProxy's log of each request (server, retries, redispatch)
+        and health check in ``haproxy.log`` (benchmarks leave it off: a write a request)."""
+        self.log_requests = log_requests
         root.mkdir(parents=True, exist_ok=True)
         ports = [(free_port(), free_port()) for _ in range(3)]
         self.nats = [Nats(root, i, ports, gomaxprocs) for i in range(3)]
@@ -72,10 +76,13 @@ class Cluster:
         for n in self.nats:
             n.start()
         with concurrent.futures.ThreadPoolExecutor(3) as pool:  # each waits for JetStream, then loads
-            list(pool.map(Server.start, self.nodes))
+            list(pool.map(start_node, self.nodes))
         env = dict(os.environ, WASMHOST_LB=f"127.0.0.1:{self.lb_port}",
                    **{f"WASMHOST_N{i + 1}": f"127.0.0.1:{n.port}" for i, n in enumerate(self.nodes)})
-        self.haproxy = subprocess.Popen([HAPROXY, "-f", str(ROOT / "deploy/haproxy/haproxy.cfg"), "-db"], env=env,
+        logging = self.root / "haproxy-log.cfg"
+        logging.write_text("global\n    log stdout format raw local0 info\n" if self.log_requests else "")
+        self.haproxy = subprocess.Popen([HAPROXY, "-f", str(logging), "-f", str(ROOT / "deploy/haproxy/haproxy.cfg"),
+                                         "-db"], env=env,
                                         stdout=open(self.root / "haproxy.log", "ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: get(self.lb + "/healthz")["status"] == "ok", "haproxy")
         return self
@@ -88,6 +95,19 @@ class Cluster:
             s.stop()
         for n in self.nats:
             n.kill()
+
+
+def start_node(node: Server) -> Server:
+    """``Server.start`` with more patience: a node connects to NATS and loads its
+    buckets before it answers, which on a loaded machine (a load average of 20 on two
+    cores here) can take longer than the 30 s a single server is given."""
+    try:
+        return node.start()
+    except RuntimeError:
+        if node.proc is None or node.proc.poll() is not None:
+            raise  # it exited: say why
+        wait_for(lambda: get(node.url + "/healthz")["status"] == "ok", f"node {node.url}", timeout=90)
+        return node
 
 
 def get(url: str) -> dict:

@@ -67,10 +67,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if examples is not None and not examples.is_dir():
         raise UsageError(f"--examples {examples}: no such folder")
     workers = args.workers or (1 if args.cluster else len(os.sched_getaffinity(0)))
-    if args.cluster and workers > 1:
-        raise UsageError("--cluster runs one process per node: to use more cores, start a node per core, each "
-                         "with its own --node, --port and --data-dir, behind the balancer (--workers coordinate "
-                         "through one data dir's SQLite registry and ledger, which a cluster keeps on NATS instead)")
     if workers > 1 and args.worker_of is None:  # the supervisor: spawns the workers, runs no Wasm itself
         from ..server.workers.supervisor import supervise
         return supervise(_worker_command(args), workers, args.host, args.port, hung_after_s=args.hung_after_s)
@@ -235,7 +231,7 @@ def register(sub, parents) -> None:
     p.add_argument("--no-fast-path", action="store_true",
                    help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
-                   help="worker processes (default: one per core; 1: a single process). Each has its own "
+                   help="worker processes (default: one per core, with --cluster 1; 1: a single process). Each has its own "
                         "SO_REUSEPORT socket, warm pools and concurrency limits; a supervisor restarts one that dies")
     p.add_argument("--hung-after-s", type=float, default=30.0, metavar="SECONDS",
                    help="with --workers: a worker whose event loop has not answered for this long is killed and "

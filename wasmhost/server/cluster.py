@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -52,7 +53,9 @@ class Cluster:
         self.ledger: StreamLedger | None = None
         self._service: Service | None = None
         self._applier = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wasmhost-cluster-apply")
-        self._pending = threading.Lock()
+        self._pending = threading.Lock()  # held from a change until the reconcile it started begins
+        self._applying = threading.Condition()
+        self._running = 0  # reconciles running (0 or 1)
 
     def bind(self, service: Service) -> None:
         """Make ``service`` (built on ``self.store``) a cluster node."""
@@ -65,6 +68,7 @@ class Cluster:
             self.publisher.start()
         self.ledger = StreamLedger(self.engine, self.publisher)
         self.store.on_change = self._changed
+        self.store.caught_up = self._caught_up
         self.store.on_close.append(self._close)
         self.store.before_settle = service.host.ledger.flush  # runs' reports written before their acks
         limit = int(self.engine.nc.max_payload) - EVENT_OVERHEAD
@@ -96,16 +100,23 @@ class Cluster:
                 continue
             try:
                 data = self.store.code_path(doc["_zip_sha256"]).read_bytes()
-                tmp = target.with_name(target.name + ".tmp")
+                tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # (workers of a node may race)
                 shutil.rmtree(tmp, ignore_errors=True)
                 packaging.extract(data, tmp)
-                tmp.replace(target)
+                try:
+                    tmp.replace(target)
+                except OSError:
+                    if not target.exists():
+                        raise
+                    shutil.rmtree(tmp, ignore_errors=True)  # another worker of this node unpacked it first
             except Exception as e:  # noqa: BLE001 - the functions using it fail to deploy, and say so
                 log.error("cluster: could not unpack layer %s:%s: %s", name, doc["Version"], e)
 
     def _reconcile(self) -> None:
         """What worker processes do after another's write (``Service.catch_up``:
         ``Deployer.reconcile``), after the layers it may need are unpacked."""
+        with self._applying:
+            self._running += 1
         self._pending.release()  # a change from now on schedules another pass
         assert self._service is not None
         try:
@@ -113,6 +124,23 @@ class Cluster:
             self._service.catch_up()
         except Exception:  # on the applier's thread: said here, or nowhere
             log.exception("cluster: applying another node's change failed")
+        finally:
+            with self._applying:
+                self._running -= 1
+                self._applying.notify_all()
+
+    def _caught_up(self, revision: int, timeout: float) -> bool:
+        """Whether the registry's watch has brought ``revision`` and every change up
+        to it is applied (no reconcile running or due); waits up to ``timeout``. The
+        watch starts a change's reconcile before it counts the change as brought."""
+        deadline = time.monotonic() + timeout
+        with self._applying:
+            while self.store.records.last_revision < revision or self._running or self._pending.locked():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._applying.wait(min(left, 0.002))  # (the watch's progress is polled)
+        return True
 
     def status(self) -> dict[str, Any]:
         nc = self.engine.nc

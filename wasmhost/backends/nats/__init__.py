@@ -25,9 +25,6 @@ class ClusterStore(KVRegistry, WorkQueue):
         WorkQueue.__init__(self, engine, slots)
         self.on_close: list[Callable[[], None]] = []  # run before the engine's connection closes
 
-    def changed(self) -> bool:  # other nodes' writes arrive through the watch (server/cluster.py applies them)
-        return False
-
     def close(self) -> None:
         for f in self.on_close:
             f()

@@ -44,6 +44,7 @@ class ClusterConfig:
     node: str  # this node's name: unique in the cluster, stable across restarts
     replicas: int = 3  # R3 survives one server's loss (serve uses 1 when given one server)
     timeout_s: float = 2.0  # a write that has no quorum by then fails with 503
+    start_timeout_s: float = 30.0  # connecting and loading at start (a loaded machine is slow, not down)
     ack_wait_s: float = 30.0  # an event unacknowledged this long goes to another node
     max_ack_pending: int = 4096
 
@@ -72,11 +73,11 @@ class Engine:
         """Connect and make sure every stream and bucket exists; ``Unavailable``
         when the engine cannot be reached within a few timeouts."""
         self._thread.start()
-        self.call(self._connect(), timeout=self.config.timeout_s * 5)
+        self.call(self._connect(), timeout=self.config.timeout_s * 5)  # (no server answers: said soon)
+        self.call(self._prepare(), timeout=self.config.start_timeout_s)
 
     async def _connect(self) -> None:
         import nats
-        from nats.js import api
 
         async def disconnected() -> None:
             log.warning("cluster: disconnected from NATS; warm invocations continue, writes wait")
@@ -92,6 +93,9 @@ class Engine:
                                      reconnect_time_wait=0.25, disconnected_cb=disconnected,
                                      reconnected_cb=reconnected, error_cb=error)
         self.js = self.nc.jetstream(timeout=self.config.timeout_s)
+
+    async def _prepare(self) -> None:
+        from nats.js import api
         r = self.config.replicas
         for attempt in range(20):  # a cluster just started elects its meta leader first (~0.2 s)
             try:
@@ -143,6 +147,10 @@ class Engine:
     async def _close(self) -> None:
         await self.nc.flush(timeout=self.config.timeout_s)
         await self.nc.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:  # (watches, probes: ended here rather than destroyed with the loop)
+            task.cancel()
+        await asyncio.wait(others, timeout=1.0) if others else None
 
     # -- running coroutines on the engine's loop ------------------------------------
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:

@@ -41,7 +41,7 @@ class JetStreamKV:
         self.engine = engine
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], bytes] = {}
-        self._kv: Any = engine.call(self._open(), timeout=engine.config.timeout_s * 5)
+        self._kv: Any = engine.call(self._open(), timeout=engine.config.start_timeout_s)
 
     async def _open(self) -> Any:
         return await key_value(self.engine.js, BUCKET, self.engine.config.replicas)

@@ -16,21 +16,25 @@ written again get a new row). ``StreamLedger`` answers ``totals``, ``query`` and
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import re
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import msgpack
 
 from ...metering import Report, summarize
+from ..shared import ProcessLock
 from .engine import LEDGER_STREAM, LEDGER_SUBJECT, LOGS_STREAM, LOGS_SUBJECT, Engine
 
 log = logging.getLogger("wasmhost.cluster")
 MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
 ROUND = 1024  # batches read from the outbox at a time
+MAX_CLOCK_SKEW_S = 60.0  # between a node's clock and the NATS servers' (a ``since`` read starts this early)
+TAIL_WINDOW = 256  # messages of a stream's tail read first for the newest reports or log lines
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a function's name: a subject token as it is
 
 
@@ -38,14 +42,19 @@ class LedgerPublisher:
     def __init__(self, engine: Engine, ledger_path: Path, interval_s: float = 0.25) -> None:
         self.engine, self.interval_s = engine, interval_s
         self._db = sqlite3.connect(str(ledger_path), check_same_thread=False, isolation_level=None, timeout=5.0)
-        self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER NOT NULL)")
-        columns = [c[1] for c in self._db.execute("PRAGMA table_info(cluster_outbox)")]
-        if "published_logs" not in columns:  # a ledger file from before log lines were published
-            self._db.execute("ALTER TABLE cluster_outbox ADD COLUMN published_logs INTEGER NOT NULL DEFAULT 0")
-        row = self._db.execute("SELECT epoch, published, published_logs FROM cluster_outbox").fetchone()
-        if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
-            row = (uuid.uuid4().hex[:12], 0, 0)
-            self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?, ?)", row)
+        # the worker processes of a node (serve --workers) share the ledger file, its epoch and its
+        # outbox: one at a time makes it, and publishes a round (each starting where the last ended)
+        self._shared = ProcessLock(ledger_path.with_name(ledger_path.name + ".publish-lock"))
+        with self._shared:
+            self._db.execute("CREATE TABLE IF NOT EXISTS cluster_outbox (epoch TEXT NOT NULL, published INTEGER "
+                             "NOT NULL)")
+            columns = [c[1] for c in self._db.execute("PRAGMA table_info(cluster_outbox)")]
+            if "published_logs" not in columns:  # a ledger file from before log lines were published
+                self._db.execute("ALTER TABLE cluster_outbox ADD COLUMN published_logs INTEGER NOT NULL DEFAULT 0")
+            row = self._db.execute("SELECT epoch, published, published_logs FROM cluster_outbox").fetchone()
+            if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
+                row = (uuid.uuid4().hex[:12], 0, 0)
+                self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?, ?)", row)
         self.epoch, self.published, self.published_logs = row
         self._lock: asyncio.Lock | None = None  # one round at a time (the loop's, or a reader's ``publish_now``)
         self._task: Any = None
@@ -75,26 +84,33 @@ class LedgerPublisher:
         if self._lock is None:
             self._lock = asyncio.Lock()  # made on the engine's loop
         async with self._lock:
-            rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
-                                    " WHERE id > ? ORDER BY id LIMIT ?", (self.published, ROUND)).fetchall()
-            groups: dict[str, list[list]] = {}
-            for row_id, fn, first, last, head, offset, blob in rows:
-                groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
-                                                 for part, chunk in enumerate(_split(blob)))
-            await self._publish(LEDGER_SUBJECT, groups)
-            if rows:
-                self.published = rows[-1][0]
-                self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
-            logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
-                                    " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
-            groups = {}
-            for row_id, fn, rid, started, text in logs:
-                groups.setdefault(fn, []).append([row_id, 0, fn, rid, started, _cut(text)])
-            await self._publish(LOGS_SUBJECT, groups)
-            if logs:
-                self.published_logs = logs[-1][0]
-                self._db.execute("UPDATE cluster_outbox SET published_logs = ?", (self.published_logs,))
-            return max(len(rows), len(logs))
+            with self._shared:
+                return await self._round_shared()
+
+    async def _round_shared(self) -> int:
+        """A round, under the lock the node's workers share: from where the last ended."""
+        self.published, self.published_logs = self._db.execute(
+            "SELECT published, published_logs FROM cluster_outbox").fetchone()
+        rows = self._db.execute("SELECT id, function, first_ms, last_ms, rid_head, offset_ns, reports FROM batches"
+                                " WHERE id > ? ORDER BY id LIMIT ?", (self.published, ROUND)).fetchall()
+        groups: dict[str, list[list]] = {}
+        for row_id, fn, first, last, head, offset, blob in rows:
+            groups.setdefault(fn, []).extend([row_id, part, first, last, head, offset, chunk]
+                                             for part, chunk in enumerate(_split(blob)))
+        await self._publish(LEDGER_SUBJECT, groups)
+        if rows:
+            self.published = rows[-1][0]
+            self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
+        logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
+                                " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
+        groups = {}
+        for row_id, fn, rid, started, text in logs:
+            groups.setdefault(fn, []).append([row_id, 0, fn, rid, started, _cut(text)])
+        await self._publish(LOGS_SUBJECT, groups)
+        if logs:
+            self.published_logs = logs[-1][0]
+            self._db.execute("UPDATE cluster_outbox SET published_logs = ?", (self.published_logs,))
+        return max(len(rows), len(logs))
 
     async def _publish(self, subject: str, groups: dict[str, list[list]]) -> None:
         """Items (``[row, part, ..., payload]``) per function, as few messages as fit,
@@ -121,6 +137,7 @@ class LedgerPublisher:
         except Exception as e:  # noqa: BLE001 - published at the next start
             log.info("cluster: ledger batches left to publish at the next start: %r", e)
         self._db.close()
+        self._shared.close()
 
 
 def _split(blob: bytes) -> list[bytes]:
@@ -165,51 +182,90 @@ def _messages(items: list[list]) -> Iterator[list[list]]:
 class StreamLedger:
     """``LedgerReader`` over the whole cluster's published batches. A batch published
     twice (a node killed after publishing, before noting it) counts once: each
-    carries its node, ledger epoch and row."""
+    carries its node, ledger epoch and row.
+
+    Reads are bounded by what a query asks: a function's own subject; with
+    ``since``, from the messages published since then; the newest log lines or
+    reports from the stream's tail (the last ``TAIL_WINDOW`` messages, four times
+    more while they hold too few). Totals of all time read the function's whole
+    subject: that is their size."""
 
     def __init__(self, engine: Engine, publisher: LedgerPublisher | None = None) -> None:
         self.engine, self.publisher = engine, publisher
 
-    def _read(self, stream: str, subject: str, function: str | None) -> Iterator[tuple[str, list]]:
-        """Every item published on ``subject`` for ``function`` (``None``: all), with
-        its node; an item published twice (a node killed after publishing, before
-        noting it) once: each carries its node, ledger epoch and row."""
+    def _read(self, stream: str, subject: str, function: str | None, since: float | None = None,
+              tail: int | None = None) -> tuple[list[tuple[str, list]], bool]:
+        """The items published on ``subject`` for ``function`` (``None``: all), with
+        their node, read from the first message published at ``since`` (less the
+        clocks' skew: a message holds only what its node flushed before publishing
+        it) or among the stream's last ``tail`` messages; and whether that was the
+        whole subject. An item published twice (a node killed after publishing,
+        before noting it) comes once: each carries its node, ledger epoch and row."""
         if function is not None and not _NAME.fullmatch(function):
-            return  # no such function (and no subject wildcards from a query string)
+            return [], True  # no such function (and no subject wildcards from a query string)
         subject = f"{subject}.{function or '*'}"
 
-        async def read() -> list[bytes]:
+        async def read() -> tuple[list[bytes], bool]:
             from nats.js import api
             info = await self.engine.js.stream_info(stream, subjects_filter=subject)
             total = sum((info.state.subjects or {}).values()) if function else info.state.messages
             if not total:
-                return []
-            sub = await self.engine.js.subscribe(subject, stream=stream, ordered_consumer=True,
-                                                 deliver_policy=api.DeliverPolicy.ALL)
+                return [], True
+            config, whole = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.ALL), True
+            if since is not None:
+                config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_TIME, opt_start_time=(
+                    datetime.datetime.fromtimestamp(since - MAX_CLOCK_SKEW_S, datetime.timezone.utc)))
+            elif tail is not None and info.state.last_seq - tail >= info.state.first_seq:
+                config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+                                            opt_start_seq=info.state.last_seq - tail + 1)
+                whole = False
+            sub = await self.engine.js.subscribe(subject, stream=stream, ordered_consumer=True, config=config)
             out = []
             try:
+                first = await sub.consumer_info()
+                if first.num_pending == 0 and first.delivered.consumer_seq == 0:
+                    return [], whole  # nothing of the subject from there on
                 while True:
                     msg = await sub.next_msg(timeout=self.engine.config.timeout_s)
                     out.append(msg.data)
                     if msg.metadata.num_pending == 0:
-                        return out
+                        return out, whole
             finally:
                 await sub.unsubscribe()
         if self.publisher is not None:
             self.publisher.publish_now()  # this node's own, before it reads (read your writes)
         seen: set[tuple] = set()
-        for data in self.engine.call(read(), timeout=self.engine.config.timeout_s * 15):
+        found = []
+        messages, whole = self.engine.call(read(), timeout=self.engine.config.timeout_s * 15)
+        for data in messages:
             node, epoch, items = msgpack.unpackb(data, use_list=True)
             for row_id, part, *item in items:
                 if (node, epoch, row_id, part) not in seen:
                     seen.add((node, epoch, row_id, part))
-                    yield node, item
+                    found.append((node, item))
+        return found, whole
 
-    def _reports(self, function: str | None, since: float | None,
-                 until: float | None) -> Iterator[tuple[list, str, int]]:
+    def _newest(self, stream: str, subject: str, function: str | None, enough: Callable[[list], bool],
+                since: float | None) -> list[tuple[str, list]]:
+        """Items from the stream's tail, read again over a window four times larger
+        until ``enough`` of them or the whole subject."""
+        window = TAIL_WINDOW
+        while True:
+            found, whole = self._read(stream, subject, function, since, None if since is not None else window)
+            if whole or enough(found):
+                return found
+            window *= 4
+
+    def _reports(self, function: str | None, since: float | None, until: float | None,
+                 limit: int | None = None) -> Iterator[tuple[list, str, int]]:
         lo = None if since is None else int(since * 1000)
         hi = None if until is None else int(until * 1000)
-        for _, (first, last, head, offset, blob) in self._read(LEDGER_STREAM, LEDGER_SUBJECT, function):
+        if limit is None:
+            found, _ = self._read(LEDGER_STREAM, LEDGER_SUBJECT, function, since)
+        else:  # (enough: at least ``limit`` reports in the batches read, whatever their times)
+            found = self._newest(LEDGER_STREAM, LEDGER_SUBJECT, function, since=since, enough=lambda items: sum(
+                len(msgpack.unpackb(i[-1])) for _, i in items) >= limit and until is None)
+        for _, (first, last, head, offset, blob) in found:
             if (lo is not None and last < lo) or (hi is not None and first >= hi):
                 continue
             for r in msgpack.unpackb(blob, use_list=True):
@@ -223,7 +279,7 @@ class StreamLedger:
 
     def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
               limit: int = 1000) -> list[dict[str, Any]]:
-        found = sorted(self._reports(function, since, until), key=lambda x: x[0][3] + x[2], reverse=True)
+        found = sorted(self._reports(function, since, until, limit), key=lambda x: x[0][3] + x[2], reverse=True)
         out = []
         for r, head, offset in found[:limit]:
             report = Report(*r)
@@ -237,7 +293,9 @@ class StreamLedger:
         lo = None if since is None else int(since * 1000)
         hi = None if until is None else int(until * 1000)
         latest: dict[str, dict[str, Any]] = {}
-        for node, (fn, rid, started, text) in self._read(LOGS_STREAM, LOGS_SUBJECT, function):
+        found = self._newest(LOGS_STREAM, LOGS_SUBJECT, function, since=since,
+                             enough=lambda items: len({i[1] for _, i in items}) >= limit and until is None)
+        for node, (fn, rid, started, text) in found:
             if (lo is None or started >= lo) and (hi is None or started < hi):
                 latest[rid] = {"request_id": rid, "function": fn, "started_ms": started,
                                "text": text.decode(errors="replace"), "node": node}

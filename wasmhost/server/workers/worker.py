@@ -69,9 +69,8 @@ def join(service: Service, place: Place) -> Peers:
     events.server_id, events.owner = place.server_id, f"{place.server_id}/{place.index}"
     service.started_at = place.started_at
     service.write_lock = FileLock(run_dir(service.registry.dir) / "registry.lock")
-    registry = service.registry
-    assert isinstance(registry, Registry)  # (--cluster runs one process per node)
-    registry.announce()
+    if isinstance(service.registry, Registry):  # (a cluster node's workers tell each other in the KV registry)
+        service.registry.announce()
     peers = service.peers = Peers(service, place.server_id, place.index, place.count)
     return peers
 

@@ -3,12 +3,11 @@ one SQS queue across every node, and the records (queues, event source mappings,
 schedule rules and targets) in one replicated KV bucket.
 
 **Records.** The ``WH_SOURCES`` bucket (replicated like the registry), watched
-into an in-memory mirror on every node: reads never leave the node, so a
-``PutRule`` or ``CreateEventSourceMapping`` on one node is seen by the others a
-moment later. ``compare_and_set`` writes with the revision the mirror saw, so two
-nodes on a stale mirror cannot both win; and since this engine's compare-and-set
-can let two *concurrent* writers win (see ``first``), a schedule's claim is also
-guarded by a de-duplicated publish.
+into an in-memory mirror on every node (backends/nats/mirror.py, the registry's
+too): reads never leave the node, so a ``PutRule`` or ``CreateEventSourceMapping``
+on one node is seen by the others a moment later. ``compare_and_set`` writes with
+the revision the mirror saw, guarded by ``Nats-Msg-Id`` de-duplication, so of two
+nodes, stale or concurrent, exactly one wins.
 
 **Messages.** A work-queue stream per queue (``WH_SQS_<name>``, ``max_age`` =
 MessageRetentionPeriod) and one durable pull consumer every node fetches from, so
@@ -43,7 +42,6 @@ import base64
 import json
 import logging
 import re
-import threading
 import time
 from typing import Any, Callable, Coroutine, TypeVar
 
@@ -51,6 +49,7 @@ import msgpack
 
 from ....backends.nats.buckets import ensure, key_value
 from ....backends.nats.engine import Engine
+from ....backends.nats.mirror import MirroredBucket
 from ....backends.registry import Unavailable
 from . import Message, NewMessage
 
@@ -105,111 +104,50 @@ class JetStreamSources:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._lock = threading.Lock()
-        self._mirror: dict[tuple[str, str], dict] = {}
-        self._revs: dict[str, int] = {}  # KV key -> the last revision seen (a delete's too)
-        self._kv: Any = None
+        self.records = MirroredBucket(engine, BUCKET, _parse_key)
+        self.records.on_change = self._changed
         self._nc: Any = None  # the server loop's own connection (``open``)
         self._js: Any = None
         # called on the engine's thread with the kind of a record another node changed
         self.on_change: Callable[[str], None] | None = None
-        self.engine.call(self._setup(), timeout=engine.config.timeout_s * 5)
+        self.engine.call(self._setup(), timeout=engine.config.start_timeout_s)
 
-    # -- the records' mirror -------------------------------------------------------
     async def _setup(self) -> None:
         from nats.js import api
         js, r = self.engine.js, self.engine.config.replicas
-        self._kv = await key_value(js, BUCKET, r)
         await ensure(lambda: js.add_stream(api.StreamConfig(
             name=CLAIMS_STREAM, subjects=[CLAIMS_SUBJECT], num_replicas=r, storage=api.StorageType.FILE,
             duplicate_window=120.0, max_age=3600.0)), what=CLAIMS_STREAM)
-        watcher = await self._kv.watchall()
-        while True:
-            entry = await watcher.updates(timeout=self.engine.config.timeout_s * 4)
-            if entry is None:  # the current values are in
-                break
-            self._apply(entry)
-        asyncio.get_running_loop().create_task(self._follow(watcher))
+        await self.records.start(await key_value(js, BUCKET, r))
 
-    async def _follow(self, watcher: Any) -> None:
-        async for entry in watcher:
-            if entry is None or not self._apply(entry) or self.on_change is None:
-                continue
-            try:
-                self.on_change(entry.key.partition(".")[0])
-            except Exception:  # a bug in the reaction must not stop the watch
-                log.exception("sources: reacting to a change failed")
-
-    def _apply(self, entry: Any) -> bool:
-        parsed = _parse_key(entry.key)
-        if parsed is None:
-            return False
-        with self._lock:
-            if entry.revision <= self._revs.get(entry.key, 0):
-                return False  # this node's own write, already in the mirror
-            self._revs[entry.key] = entry.revision
-            if entry.operation in ("DEL", "PURGE") or not entry.value:
-                self._mirror.pop(parsed, None)
-            else:
-                self._mirror[parsed] = json.loads(entry.value)
-        return True
-
-    def _written(self, kind: str, key: str, rev: int, doc: dict | None) -> None:
-        kv_key = _kv_key(kind, key)
-        with self._lock:
-            if rev <= self._revs.get(kv_key, 0):
-                return  # the watch brought a later one already
-            self._revs[kv_key] = rev
-            if doc is None:
-                self._mirror.pop((kind, key), None)
-            else:
-                self._mirror[(kind, key)] = doc
+    def _changed(self, kind: str) -> None:
+        if self.on_change is not None:
+            self.on_change(kind)
 
     # -- records --------------------------------------------------------------------
     def put_record(self, kind: str, key: str, doc: dict) -> None:
-        async def put() -> int:
-            return await self._kv.put(_kv_key(kind, key), json.dumps(doc).encode())
-        self._written(kind, key, self.engine.call(put()), doc)
+        self.engine.call(self.records.put(_kv_key(kind, key), doc))
 
     def get_record(self, kind: str, key: str) -> dict | None:
-        with self._lock:
-            return self._mirror.get((kind, key))
+        return self.records.get(kind, key)
 
     def list_records(self, kind: str) -> list[dict]:
-        with self._lock:
-            return [doc for (k, _), doc in sorted(self._mirror.items()) if k == kind]
+        return [doc for _, doc in self.records.items(kind)]
 
     def delete_record(self, kind: str, key: str) -> None:
-        async def delete() -> int:
-            ack = await self.engine.js.publish(f"$KV.{BUCKET}.{_kv_key(kind, key)}", b"",
-                                               headers={"KV-Operation": "DEL"})
-            return ack.seq
-        self._written(kind, key, self.engine.call(delete()), None)
+        self.engine.call(self.records.delete(_kv_key(kind, key)))
 
     def compare_and_set(self, kind: str, key: str, field: str, expected: Any, doc: dict) -> bool:
         kv_key = _kv_key(kind, key)
-        with self._lock:
-            current, rev = self._mirror.get((kind, key)), self._revs.get(kv_key, 0)
+        current, rev = self.records.entry(kv_key)
         if current is None or current.get(field) != expected:
             return False
-
-        async def update() -> int | None:
-            from nats.js.errors import KeyWrongLastSequenceError
-            try:
-                return await self._kv.update(kv_key, json.dumps(doc).encode(), last=rev)
-            except KeyWrongLastSequenceError:
-                return None  # another node wrote it since our mirror saw it
-        new_rev = self.engine.call(update())
-        if new_rev is None:
-            return False
-        self._written(kind, key, new_rev, doc)
-        return True
+        return self.engine.call(self.records.update(kv_key, doc, last=rev)) is not None
 
     async def first(self, key: str) -> bool:
-        """``Nats-Msg-Id`` de-duplication decides: measured here, nats-server 2.9.10's
-        R3 KV let two of three concurrent ``update(last=rev)`` calls win in 20 of 50
-        rounds, while its de-duplication admitted exactly one of three concurrent
-        publishes in 100 of 100."""
+        """``Nats-Msg-Id`` de-duplication decides (as it does inside ``compare_and_set``
+        since the mirror's writes carry it: mirror.py; this second guard is now
+        redundant there)."""
         async def publish(nc: Any, js: Any) -> bool:
             return not (await js.publish(CLAIMS_SUBJECT, b"", headers={"Nats-Msg-Id": key})).duplicate
         return await self._data(publish)
@@ -220,16 +158,13 @@ class JetStreamSources:
         doc = {"name": name, "attributes": attributes, "tags": tags, "created": now, "modified": now}
 
         async def create() -> int | None:
-            from nats.js.errors import KeyWrongLastSequenceError
             await self._ensure_stream(name, attributes)
-            try:
-                return await self._kv.create(_kv_key("queue", name), json.dumps(doc).encode())
-            except KeyWrongLastSequenceError:
+            existing, rev = self.records.entry(_kv_key("queue", name))
+            if existing is not None:
                 return None
-        rev = self.engine.call(create())
-        if rev is None:
-            return self.get_queue(name) or doc  # made by another node a moment ago
-        self._written("queue", name, rev, doc)
+            return await self.records.update(_kv_key("queue", name), doc, last=rev)
+        if self.engine.call(create()) is None:
+            return self.get_queue(name) or doc  # made by another node (a moment ago)
         return None
 
     async def _ensure_stream(self, name: str, attributes: dict[str, str]) -> None:
