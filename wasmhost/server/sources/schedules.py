@@ -327,8 +327,6 @@ class Schedules:
         claimed = dict(rule, _last=tick, _fired_at=now, _next=self._next(rule, max(now, tick)), _pending=mine)
         if not self.store.compare_and_set(RULE, rule["Name"], "_next", tick, claimed):
             return now + 0.05  # changed meanwhile, or another process fired this tick: read it again
-        if not await self.store.first(f"{rule['Arn']}|{tick!r}"):  # two won the compare-and-set: one goes on
-            return claimed["_next"]
         self.stats.setdefault(rule["Name"], {"fired": 0, "delivered": 0, "failed": 0})["fired"] += 1
         return await self._deliver(claimed, mine)
 
@@ -359,9 +357,10 @@ class Schedules:
 
     async def _done(self, name: str, tick: float) -> None:
         """Mark ``tick`` delivered in the latest record, whoever's claim of it that
-        holds: two processes may both have written one, and this one's mirror may
-        not have seen the other's write yet (its compare-and-set then fails on the
-        revision). Left pending, the tick would hold the rule for a whole lease."""
+        holds (a claimer taken over after its lease may finish too). This node's
+        mirror may not yet have seen another write of the record, so its
+        compare-and-set can fail on the revision: read again until it has. Left
+        pending, the tick would hold the rule for a whole lease."""
         deadline = time.monotonic() + LEASE_S / 2
         while True:
             current = self.store.get_record(RULE, name)

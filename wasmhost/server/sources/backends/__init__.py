@@ -77,10 +77,8 @@ class RecordStore(Protocol):
     def delete_record(self, kind: str, key: str) -> None: ...
     def compare_and_set(self, kind: str, key: str, field: str, expected: Any, doc: dict) -> bool:
         """Store ``doc`` only if the stored one's ``field`` is still ``expected``:
-        a schedule's tick is claimed once, even by two processes on one data dir."""
-    async def first(self, key: str) -> bool:
-        """True for the first caller with ``key`` (within minutes): a second guard on a
-        claim, for engines whose compare-and-set can let two concurrent writers win."""
+        a schedule's tick is claimed once, even by two processes on one data dir or two
+        nodes of a cluster."""
 
 
 class SourceStore(QueueStore, RecordStore, Protocol):

@@ -47,7 +47,7 @@ from typing import Any, Callable, Coroutine, TypeVar
 
 import msgpack
 
-from ....backends.nats.buckets import ensure, key_value
+from ....backends.nats.buckets import key_value
 from ....backends.nats.engine import Engine
 from ....backends.nats.mirror import MirroredBucket
 from ....backends.registry import Unavailable
@@ -57,7 +57,6 @@ log = logging.getLogger("wasmhost.sources")
 T = TypeVar("T")
 
 BUCKET = "WH_SOURCES"
-CLAIMS_STREAM, CLAIMS_SUBJECT = "WH_CLAIMS", "wh.claims"
 CONSUMER = "receivers"
 MAX_IN_FLIGHT = 120_000  # SQS's in-flight limit of a standard queue
 _FIELDS = ("id", "body", "attributes", "md5", "md5_attributes", "sent_at", "not_before", "source_arn")
@@ -113,12 +112,7 @@ class JetStreamSources:
         self.engine.call(self._setup(), timeout=engine.config.start_timeout_s)
 
     async def _setup(self) -> None:
-        from nats.js import api
-        js, r = self.engine.js, self.engine.config.replicas
-        await ensure(lambda: js.add_stream(api.StreamConfig(
-            name=CLAIMS_STREAM, subjects=[CLAIMS_SUBJECT], num_replicas=r, storage=api.StorageType.FILE,
-            duplicate_window=120.0, max_age=3600.0)), what=CLAIMS_STREAM)
-        await self.records.start(await key_value(js, BUCKET, r))
+        await self.records.start(await key_value(self.engine.js, BUCKET, self.engine.config.replicas))
 
     def _changed(self, kind: str) -> None:
         if self.on_change is not None:
@@ -143,14 +137,6 @@ class JetStreamSources:
         if current is None or current.get(field) != expected:
             return False
         return self.engine.call(self.records.update(kv_key, doc, last=rev)) is not None
-
-    async def first(self, key: str) -> bool:
-        """``Nats-Msg-Id`` de-duplication decides (as it does inside ``compare_and_set``
-        since the mirror's writes carry it: mirror.py; this second guard is now
-        redundant there)."""
-        async def publish(nc: Any, js: Any) -> bool:
-            return not (await js.publish(CLAIMS_SUBJECT, b"", headers={"Nats-Msg-Id": key})).duplicate
-        return await self._data(publish)
 
     # -- queues (control plane: the engine's thread) -------------------------------------
     def create_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str]) -> dict | None:

@@ -299,9 +299,6 @@ class SqliteSources:
             db.execute("UPDATE records SET doc = ? WHERE kind = ? AND key = ?", (json.dumps(doc), kind, key))
         return True
 
-    async def first(self, key: str) -> bool:
-        return True  # compare_and_set is one transaction here: it claimed alone
-
 
 class _Tx:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on an exception)."""
