@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from ..errors import InvocationError
-from ..clock import request_id
+from ..clock import ALIASES, RID_HEAD
 from ..metering import MiB, Report
 from .reply import Lines, Reply
 from .lambda_model import Service
@@ -20,11 +20,14 @@ from .lambda_model.strict_json import check_payload
 
 def report_lines(report: Report, content_type: str = "") -> Lines:
     """The metering report as ``X-Wasmhost-*`` header lines (and the Content-Type,
-    if given): one f-string, on every invocation's answer."""
+    if given): one f-string, on every invocation's answer (the request id and billed
+    ms are worked out here rather than through Report's properties: ~0.5 µs less)."""
     seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _, out_requests, out_bytes, \
         bucket_read, bucket_written = report  # raw fields
-    text = (f"X-Wasmhost-Request-Id: {request_id(seq)}\r\nX-Wasmhost-Duration-Ms: {dur / 1e6:.3f}\r\n"
-            f"X-Wasmhost-Billed-Ms: {report.billed_ms}\r\nX-Wasmhost-Max-Memory-Mb: {-(-mem // MiB)}\r\n"
+    rid = ALIASES[seq] if ALIASES and seq in ALIASES else f"{RID_HEAD}{seq & 0xFFFFFFFFFFFF:012x}"  # request_id
+    billed = -(-(dur + (init or 0)) // 1_000_000) or 1  # Report.billed_ms
+    text = (f"X-Wasmhost-Request-Id: {rid}\r\nX-Wasmhost-Duration-Ms: {dur / 1e6:.3f}\r\n"
+            f"X-Wasmhost-Billed-Ms: {billed}\r\nX-Wasmhost-Max-Memory-Mb: {-(-mem // MiB)}\r\n"
             f"X-Wasmhost-Memory-Mb: {memory_mb}\r\nX-Wasmhost-Cold: {'true' if cold else 'false'}\r\n"
             f"X-Wasmhost-Status: {status}\r\nX-Wasmhost-Version: {version}\r\n")
     if init is not None:

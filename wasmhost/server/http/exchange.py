@@ -59,9 +59,11 @@ class Request:
 def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", head_only: bool = False) -> bytes:
     """The bytes of ``reply``, sent as the answer to a request. ``date``: the Date
     and Server lines (FrontDoor.date)."""
-    status, headers, body = reply.final()
+    status, headers, body = reply
+    if status < 200 or status in _NO_BODY:
+        status, headers, body = reply.final()
     fields: str
-    if isinstance(headers, Lines):
+    if type(headers) is Lines:
         fields = headers
     elif isinstance(headers, dict):
         fields = "".join([f"{k}: {v}\r\n" for k, v in headers.items()])

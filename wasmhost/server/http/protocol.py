@@ -55,6 +55,7 @@ REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
 PIPELINE = 32  # requests read ahead of their answers before reading pauses (or their bodies past MAX_BODY)
 SWEEP_S = 1.0
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")}  # no decode for these
 TOO_LARGE = f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes a line, {MAX_HEAD} in all)"
 
 
@@ -253,8 +254,9 @@ class Connection(asyncio.Protocol):
             target = self._url.decode("ascii")
         except UnicodeDecodeError:
             raise bad_request("non-ASCII request-target") from None  # llhttp lets obs-text through
-        req = self._req = Request(p.get_method().decode("ascii"), target, p.get_http_version(), self._raw,
-                                  p.should_keep_alive())
+        method = p.get_method()
+        req = self._req = Request(_METHODS.get(method) or method.decode("ascii"), target, p.get_http_version(),
+                                  raw, p.should_keep_alive())
         h = req.headers
         if req.version == "1.1" and "host" not in h or "," in h.get("host", ""):
             raise bad_request("an HTTP/1.1 request needs exactly one Host header")
