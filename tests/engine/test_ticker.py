@@ -4,6 +4,7 @@ stops at its deadline, the ticks stop when nothing is running, and closing leave
 nothing ticking."""
 
 import os
+import shutil
 import sys
 import threading
 import time
@@ -59,7 +60,9 @@ def test_the_best_ticker_here_is_the_native_thread_on_linux():
     ~7 µs of CPU a request (a thread per POSIX-timer tick), so say so here."""
     if not sys.platform.startswith("linux"):
         pytest.skip("the C ticker is built on Linux only")
-    assert available_kinds()[0] == "thread", "wasmhost/engine/_ticker.c was not built: pip install -e . with a C compiler"
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler here to build wasmhost/engine/_ticker.c (CI has gcc)")
+    assert available_kinds()[0] == "thread", "wasmhost/engine/_ticker.c was not built: run scripts/setup (pip install -e .)"
     before = _epoch_threads()
     ticker = EpochTicker(Engine(), tick_ms=1.0)
     try:

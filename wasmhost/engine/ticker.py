@@ -34,8 +34,10 @@ from ctypes import c_void_p, cast
 from . import posix_timer
 from .ffi import engine_increment_epoch, engine_ptr
 
+_NativeTicker: type[_ticker.Ticker] | None
 try:
-    from ._ticker import Ticker as _NativeTicker
+    from . import _ticker
+    _NativeTicker = _ticker.Ticker
 except ImportError:  # built without a C compiler, or not on Linux
     _NativeTicker = None
 
@@ -73,11 +75,11 @@ class EpochTicker:
         self._cond = threading.Condition()
         self._stopped = False
         self._timer: posix_timer.PeriodicTimer | None = None
-        self._native = None
+        self._native: _ticker.Ticker | None = None
         self._thread: threading.Thread | None = None
         increment = cast(engine_increment_epoch, c_void_p).value or 0
         for k in [kind] if kind is not None else available_kinds():
-            if k == "thread":
+            if k == "thread" and _NativeTicker is not None:
                 self._native = self.clock = _NativeTicker(increment, self._eptr.value or 0, self.tick_ns, engine)
                 _native_live.add(self)
                 break

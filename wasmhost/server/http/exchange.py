@@ -63,7 +63,7 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
     if status < 200 or status in _NO_BODY:
         status, headers, body = reply.final()
     fields: str
-    if type(headers) is Lines:
+    if isinstance(headers, Lines):
         fields = headers
     elif isinstance(headers, dict):
         fields = "".join([f"{k}: {v}\r\n" for k, v in headers.items()])
