@@ -8,12 +8,15 @@ never a string handed to a handler that expects an object."""
 from __future__ import annotations
 
 import json
+from typing import Awaitable
 
 from ..errors import InvocationError
+from ..function import InvokeResult
 from ..clock import ALIASES, RID_HEAD
 from ..metering import MiB, Report
 from .reply import Lines, Reply
 from .lambda_model import Service
+from .lambda_model.routing import Resolved
 from .lambda_model.packaging import is_source_runtime
 from .lambda_model.strict_json import check_payload
 
@@ -48,18 +51,43 @@ def report_headers(report: Report) -> dict[str, str]:
     return dict(report_lines(report).pairs())
 
 
-async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
-    """The answer to ``POST /invoke/{name}``, for aiohttp's route and the fast path alike."""
+def answer(service: Service, name: str, qualifier: str | None, payload: bytes,
+           content_type: str) -> Reply | Awaitable[Reply]:
+    """The answer to ``POST /invoke/{name}``: the Reply itself when the function ran
+    at once (a warm run inline: no coroutine at all, see Service.invoke_now), else
+    an awaitable of it. The fast path calls this; aiohttp's route awaits ``reply``."""
     r = service.resolve(name, qualifier)
     if payload and is_source_runtime(r.doc.get("Runtime", "")):
         check_payload(payload)
     try:
-        res = await service.invoke(r, payload)
+        res = service.invoke_now(r, payload)
     except InvocationError as e:
-        headers = report_lines(e.report) if e.report is not None else ""
-        return Reply(500 if e.error_type != "Sandbox.Timedout" else 504,
-                     Lines(f"{headers}Content-Type: application/json\r\nX-Wasmhost-Function-Error: {e.error_type}\r\n"),
-                     json.dumps(e.to_lambda()).encode())
+        return _failed(e)
+    if res is None:
+        return _later(service, r, payload, content_type)
+    return _ok(res, content_type)
+
+
+async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
+    out = answer(service, name, qualifier, payload, content_type)
+    return out if isinstance(out, Reply) else await out
+
+
+async def _later(service: Service, r: Resolved, payload: bytes, content_type: str) -> Reply:
+    try:
+        res = await service.invoke(r, payload, inline=False)
+    except InvocationError as e:
+        return _failed(e)
+    return _ok(res, content_type)
+
+
+def _ok(res: InvokeResult, content_type: str) -> Reply:
     return Reply(200, report_lines(res.report, content_type.split(";")[0].strip() or "application/octet-stream"),
                  res.payload)
 
+
+def _failed(e: InvocationError) -> Reply:
+    headers = report_lines(e.report) if e.report is not None else ""
+    return Reply(500 if e.error_type != "Sandbox.Timedout" else 504,
+                 Lines(f"{headers}Content-Type: application/json\r\nX-Wasmhost-Function-Error: {e.error_type}\r\n"),
+                 json.dumps(e.to_lambda()).encode())

@@ -331,7 +331,7 @@ class Connection(asyncio.Protocol):
             self._queued -= len(req.body)
             if req.handler is None:
                 return self.lend(req)
-            self.run(req.handler(self.front, req, self.peer), req)
+            self.run(req)
         if self.transport is None or self.busy:
             return
         if not self.pending and self.done:
@@ -339,13 +339,20 @@ class Connection(asyncio.Protocol):
         if flow.reading_paused and not self.done and len(self.pending) < PIPELINE // 2 and not flow.writing_paused:
             flow.resume_reading()
 
-    def run(self, coro, req: Request) -> None:
-        """Drive the handler by hand: a warm guest run inline finishes at the first
-        step, with no task and no trip through the event loop. A handler may also
-        finish with a future of its answer (``finished`` writes it)."""
+    def run(self, req: Request) -> None:
+        """Call the handler (after the server's auth rules) and drive what it returns
+        by hand: a warm guest run inline answers at once, with no coroutine, task or
+        trip through the event loop; a coroutine runs to its first wait here. A
+        handler may also finish with a future of its answer (``finished`` writes it)."""
+        coro = None
         try:
             if self.front.auth.required and not getattr(req.handler, "checks_auth", False):
                 _auth.check(self.front.auth, req.method, req.target, req.headers, req.body)
+            assert req.handler is not None
+            out = req.handler(self.front, req, self.peer)
+            if type(out) is Reply:
+                return self.write(out)
+            coro = out
             waiting_on = coro.send(None)
         except StopIteration as done:
             if isinstance(done.value, asyncio.Future):  # an answer that comes later (S3's group commit):
@@ -353,10 +360,12 @@ class Connection(asyncio.Protocol):
                 return done.value.add_done_callback(self.finished)
             return self.write(done.value)
         except ApiError as e:
-            coro.close()
+            if coro is not None:
+                coro.close()
             return self.write(e.reply())
         except Exception as e:
-            coro.close()
+            if coro is not None:
+                coro.close()
             return self.write(internal(e).reply())
         self.busy = True
         task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
