@@ -82,8 +82,17 @@ async def _later(service: Service, r: Resolved, payload: bytes, content_type: st
 
 
 def _ok(res: InvokeResult, content_type: str) -> Reply:
-    return Reply(200, report_lines(res.report, content_type.split(";")[0].strip() or "application/octet-stream"),
-                 res.payload)
+    return Reply(200, report_lines(res.report, _MEDIA.get(content_type) or _media(content_type)), res.payload)
+
+
+_MEDIA: dict[str, str] = {}  # request Content-Type -> the result's: most requests repeat a few
+
+
+def _media(content_type: str) -> str:
+    media = content_type.partition(";")[0].strip() or "application/octet-stream"
+    if len(_MEDIA) < 256:  # bounded: a client inventing types does not grow it
+        _MEDIA[content_type] = media
+    return media
 
 
 def _failed(e: InvocationError) -> Reply:
