@@ -5,6 +5,10 @@ components, built here with componentize-py and componentize-js so that
 
 ``WASMHOST_WHEEL_RUNTIMES=none`` builds a wheel without the runtimes (their
 toolchains then come from ``pip install 'wasmhost[guests]'`` and ``npm``).
+
+One optional C extension, the epoch ticker's thread (``wasmhost/engine/_ticker.c``):
+where no C compiler is found the install goes on without it, and the ticker uses a
+POSIX timer instead (engine/ticker.py says what that costs).
 """
 
 import os
@@ -13,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
@@ -41,4 +45,6 @@ class BuildPy(build_py):
                      "`npm ci --prefix guest_sdk/javascript`, or set WASMHOST_WHEEL_RUNTIMES=none")
 
 
-setup(cmdclass={"build_py": BuildPy})
+setup(cmdclass={"build_py": BuildPy},
+      ext_modules=[Extension("wasmhost.engine._ticker", ["wasmhost/engine/_ticker.c"], optional=True,
+                             extra_compile_args=["-O2", "-std=c11"])] if sys.platform.startswith("linux") else [])

@@ -258,3 +258,30 @@ def test_ainvoke_runs_fast_guests_inline_and_hands_slow_ones_to_a_thread(tmp_pat
         h.ledger.flush()
         assert h.ledger.totals("spin")["invocations"] == 1  # the abandoned run was not recorded
         assert h.ledger.totals("burn")["invocations"] == 2
+
+
+def test_invoke_now_answers_warm_runs_at_once_and_leaves_the_rest_to_ainvoke(tmp_path):
+    """The front end's coroutine-free path: a warm fast run is the invocation; one that
+    overruns the inline budget is abandoned unrecorded (None), and ``ainvoke(inline=False)``
+    then runs it once in full on a thread, without a second speculative try."""
+    with Host(tmp_path, inline_budget_ms=2) as h:
+        h.deploy("echo", guest("echo"), FunctionConfig(min_warm=1))
+        h.deploy("spin", guest("spin"), FunctionConfig(min_warm=1, timeout_ms=300))
+        res = h.invoke_now("echo", b"fast")
+        assert res is not None and res.payload == b"fast" and res.report.status == "ok"
+        assert h.invoke_now("spin", b"") is None
+
+        async def main():
+            with pytest.raises(Exception) as e:
+                await h.ainvoke("spin", b"", inline=False)
+            return e.value
+
+        err = asyncio.run(main())
+        assert type(err).__name__ == "InvocationTimeout" and err.report.duration_ms >= 295
+        info = {i.name: i for i in h.functions()}
+        assert (info["echo"].inline_runs, info["echo"].thread_runs) == (1, 0)
+        assert (info["spin"].inline_runs, info["spin"].thread_runs, info["spin"].overruns) == (0, 1, 1)
+        with pytest.raises(FunctionNotFound):
+            h.invoke_now("nope", b"")
+        h.ledger.flush()
+        assert h.ledger.totals("spin")["invocations"] == 1 and h.ledger.totals("echo")["invocations"] == 1

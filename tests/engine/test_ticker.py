@@ -1,47 +1,137 @@
-"""The epoch ticker: from a POSIX timer (C calls, no GIL) where there is one, else
-a Python thread; either way a spinning guest stops at its deadline, the ticks stop
-when nothing is running, and closing leaves nothing ticking."""
+"""The epoch ticker: a native thread (the _ticker extension), a POSIX timer (C calls,
+no GIL) or a Python thread, the best the platform has; whichever, a spinning guest
+stops at its deadline, the ticks stop when nothing is running, and closing leaves
+nothing ticking."""
 
+import os
+import shutil
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
 import wasmtime
 
 from wasmhost.engine import Engine, EpochTicker, posix_timer
+from wasmhost.engine.ticker import KINDS, available_kinds
 
 SPIN = '(module (func (export "spin") (loop br 0)))'
 
 
-def _spin_for(engine: Engine, ticks: int) -> float:
+def _spin_for(engine: Engine, ticks: int, module: wasmtime.Module | None = None) -> float:
     store = wasmtime.Store(engine.wasmtime)
     store.set_fuel(2**62)  # the engine meters fuel: only the epoch may stop this one
-    store.set_epoch_deadline(ticks)
-    spin = wasmtime.Instance(store, wasmtime.Module(engine.wasmtime, SPIN), []).exports(store)["spin"]
+    module = module or wasmtime.Module(engine.wasmtime, SPIN)
+    spin = wasmtime.Instance(store, module, []).exports(store)["spin"]
+    store.set_epoch_deadline(ticks)  # after the compile: the ticks count from here
     t0 = time.perf_counter()
     with pytest.raises(wasmtime.Trap, match="interrupt"):
         spin(store)
     return time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("native", [True, False], ids=["posix-timer", "python-thread"])
-def test_a_spinning_guest_stops_at_its_deadline(native):
-    if native and not posix_timer.available():
-        pytest.skip("no POSIX timers on this platform (the ticker is a Python thread there)")
+def _needs(kind: str) -> None:
+    if kind not in available_kinds():
+        pytest.skip({"thread": "the _ticker C extension was not built (setup.py builds it where there is a C "
+                               "compiler: scripts/setup's pip install -e does)",
+                     "posix-timer": "no POSIX timers on this platform"}[kind])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_spinning_guest_stops_at_its_deadline(kind):
+    _needs(kind)
     engine = Engine()
-    ticker = EpochTicker(engine, tick_ms=1.0, native=native)
+    ticker = EpochTicker(engine, tick_ms=1.0, kind=kind)
     try:
-        assert ticker.counted is not native  # native ticks are not counted in Python
+        assert ticker.kind == kind
+        assert ticker.counted is (kind != "posix-timer")  # a POSIX timer's ticks are not counted
         ticker.extend(time.perf_counter_ns() + 5_000_000_000)
+        e0 = ticker.clock.epoch
         took = _spin_for(engine, 50)
         assert 0.045 <= took < 2.0, took  # 50 ticks of 1 ms (a loaded machine may stretch it, never shorten it)
+        if ticker.counted:
+            assert ticker.clock.epoch - e0 >= 49  # every tick the guest saw was counted
     finally:
         ticker.close()
 
 
-def test_ticks_stop_when_no_run_can_be_inside_its_deadline():
+def test_the_best_ticker_here_is_the_native_thread_on_linux():
+    """CI builds the extension (scripts/setup): a missing C ticker would silently cost
+    ~7 µs of CPU a request (a thread per POSIX-timer tick), so say so here."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the C ticker is built on Linux only")
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler here to build wasmhost/engine/_ticker.c (CI has gcc)")
+    assert available_kinds()[0] == "thread", "wasmhost/engine/_ticker.c was not built: run scripts/setup (pip install -e .)"
+    before = _epoch_threads()
+    ticker = EpochTicker(Engine(), tick_ms=1.0)
+    try:
+        assert ticker.kind == "thread" and ticker.counted
+        t0 = time.perf_counter()
+        ticker.extend(time.perf_counter_ns())  # ticks for 1 s
+        time.sleep(0.2)
+        assert _epoch_threads() == before + 1  # one thread, no thread per tick
+        assert 1 <= ticker.clock.epoch <= (time.perf_counter() - t0) * 1000 + 1  # never a burst
+    finally:
+        ticker.close()
+    assert not ticker.clock.running and _epoch_threads() == before
+
+
+def _epoch_threads() -> int:
+    """This process's native ticker threads (named by _ticker.c)."""
+    n = 0
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        try:
+            with open(f"/proc/{os.getpid()}/task/{task}/comm") as f:
+                n += f.read().strip() == "wasmhost-epoch"
+        except OSError:  # a thread that just ended
+            pass
+    return n
+
+
+FORKED = """
+import os, signal, time, wasmtime
+from wasmhost.engine import Engine, EpochTicker
+SPIN = '(module (func (export "spin") (loop br 0)))'
+engine = Engine()
+module = wasmtime.Module(engine.wasmtime, SPIN)  # compiled here: the compiler's threads do not survive a fork
+ticker = EpochTicker(engine, tick_ms=1.0, kind="thread")
+ticker.extend(time.perf_counter_ns())
+pid = os.fork()
+if pid == 0:  # the child: a deadline of 20 ticks stops a spinning guest
+    signal.alarm(20)  # else SIGALRM ends it: a child whose ticker is gone would spin forever
+    ticker.extend(time.perf_counter_ns() + 5_000_000_000)
+    store = wasmtime.Store(engine.wasmtime)
+    store.set_fuel(2**62)
+    spin = wasmtime.Instance(store, module, []).exports(store)["spin"]
+    store.set_epoch_deadline(20)
+    t0 = time.perf_counter()
+    try:
+        spin(store)
+    except wasmtime.Trap:
+        os._exit(0 if time.perf_counter() - t0 >= 0.015 else 3)
+    os._exit(2)
+_, status = os.waitpid(pid, 0)
+ticker.close()
+print("child", os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_the_native_ticker_ticks_again_in_a_forked_child():
+    """Only the forking thread survives a fork: the child starts its ticker's thread again.
+    (In a fresh interpreter: forking pytest's own threads could leave a lock held.)"""
+    _needs("thread")
+    out = subprocess.run([sys.executable, "-c", FORKED], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "child 0" in out.stdout, (out.stdout, out.stderr)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ticks_stop_when_no_run_can_be_inside_its_deadline(kind):
     """An idle host does not tick: a deadline of one tick is never reached."""
+    _needs(kind)
     engine = Engine()
-    ticker = EpochTicker(engine, tick_ms=1.0)
+    ticker = EpochTicker(engine, tick_ms=1.0, kind=kind)
     try:
         ticker.extend(time.perf_counter_ns() + 20_000_000)  # ticks for 1.02 s, then stops
         time.sleep(1.2)
@@ -59,11 +149,24 @@ def test_ticks_stop_when_no_run_can_be_inside_its_deadline():
 
 
 def test_closed_ticker_leaves_no_timer_behind():
-    if not posix_timer.available():
-        pytest.skip("no POSIX timers on this platform")
+    _needs("posix-timer")
     before = len(posix_timer._LIVE)
-    ticker = EpochTicker(Engine(), tick_ms=1.0)
+    ticker = EpochTicker(Engine(), tick_ms=1.0, kind="posix-timer")
     ticker.extend(time.perf_counter_ns() + 1_000_000_000)
     assert len(posix_timer._LIVE) == before + 1
     ticker.close()
     assert len(posix_timer._LIVE) == before
+
+
+def test_closed_native_ticker_leaves_no_thread_behind():
+    _needs("thread")
+    before = threading.active_count(), _epoch_threads()
+    ticker = EpochTicker(Engine(), tick_ms=1.0, kind="thread")
+    ticker.extend(time.perf_counter_ns() + 1_000_000_000)
+    assert _epoch_threads() == before[1] + 1  # one native thread, no Python one
+    assert threading.active_count() == before[0]
+    ticker.close()
+    assert _epoch_threads() == before[1]
+    epoch = ticker.clock.epoch
+    time.sleep(0.05)
+    assert ticker.clock.epoch == epoch

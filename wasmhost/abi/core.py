@@ -120,7 +120,7 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
     get_fuel, mem_size = ffi.get_fuel, ffi.memory_data_size
     limit = sb.memory_limit
     deadline_epoch = -1  # ticker.epoch when this store's deadline was last set
-    counted = ticker.counted  # else the ticks are native and uncounted: every run sets its deadline
+    counted, clock = ticker.counted, ticker.clock  # not counted (a POSIX timer's): every run sets its deadline
 
     def fail(err, what):
         raise sb.failure(sb.adopt(err), what)
@@ -134,8 +134,8 @@ def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
         if budget is not None:
             set_deadline(ctx, budget)
             deadline_epoch = -1  # the next normal run sets the full deadline again
-        elif not counted or ticker.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
-            deadline_epoch = ticker.epoch
+        elif not counted or clock.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
+            deadline_epoch = clock.epoch
             set_deadline(ctx, ticks_c)
         a0.value = n
         err = call(ctx, f_alloc, args_p, 2, trap_p)

@@ -1,62 +1,101 @@
 """Drives the engine's epoch, which is how wall-clock timeouts stop a guest.
 
 Each invocation sets its store's epoch deadline to ``ceil(timeout / tick) + 1``
-ticks; this thread advances the epoch by one per tick. It never catches up after a
-late wake-up (a Python thread can wait up to the 5 ms GIL switch interval): a
-burst of increments would cut short runs with tight deadlines (the speculative
-inline runs of Host.ainvoke) that had used a fraction of their time. A late tick
-stretches a timeout instead, and only while other Python threads hog the GIL: a
-spinning guest itself runs with the GIL released. The thread only runs while an
-invocation could still be inside its deadline, so an idle host (an edge device on
+ticks; the ticker advances the epoch by one per tick. It never catches up after a
+late wake-up: a burst of increments would cut short runs with tight deadlines (the
+speculative inline runs of Host.ainvoke) that had used a fraction of their time. A
+late tick stretches a timeout instead. The ticker only runs while an invocation
+could still be inside its deadline (``extend``), so an idle host (an edge device on
 battery) does not wake up a thousand times a second.
 
-Where the platform has POSIX timers (Linux), the ticks come from one
-(posix_timer.py) that calls the engine's increment from C, never taking the GIL;
-the thread here then only starts and stops it (about once a second under load).
-Python cannot count those ticks, so ``counted`` is False and ``epoch`` stays put:
-the hot path then sets every run's deadline afresh.
+Three ways to tick, the first the platform has (``kind``):
+
+- ``thread``: one native thread (the ``_ticker`` C extension setup.py builds) calls
+  the engine's increment from C every tick, never taking the GIL, and counts its
+  ticks where the hot path reads them (``clock.epoch``). The cheapest by far.
+- ``posix-timer``: a POSIX timer calls the increment from C (posix_timer.py), where
+  the extension was not built (no C compiler). glibc starts a thread per tick (~7 µs
+  of CPU per request under load), and Python cannot count those ticks: ``counted``
+  is False and the hot path sets every run's deadline afresh. A Python thread here
+  only starts and stops the timer (about once a second under load).
+- ``python``: a Python thread (macOS, Windows). Each tick takes the GIL from the
+  event loop, and may come up to the 5 ms GIL switch interval late while other
+  threads hog it (a spinning guest itself runs with the GIL released).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from ctypes import c_void_p, cast
 
 from . import posix_timer
 from .ffi import engine_increment_epoch, engine_ptr
 
-# engines a native tick already under way may still reach for a moment (RETIRE_S after their timer
-# stopped); at most a few, as each holds its pooling allocator's address space (~4 TiB)
+_NativeTicker: type[_ticker.Ticker] | None
+try:
+    from . import _ticker
+    _NativeTicker = _ticker.Ticker
+except ImportError:  # built without a C compiler, or not on Linux
+    _NativeTicker = None
+
+KINDS = ("thread", "posix-timer", "python")
+
+# engines a POSIX timer's tick already under way may still reach for a moment (RETIRE_S after their
+# timer stopped); at most a few, as each holds its pooling allocator's address space (~4 TiB)
 _retired: list[tuple[float, object]] = []
 RETIRED_MAX = 4
+_native_live: weakref.WeakSet[EpochTicker] = weakref.WeakSet()
+
+
+def available_kinds() -> list[str]:
+    """The kinds of ticker this platform and install can run, best first."""
+    return [k for k in KINDS if k == "python" or (k == "thread" and _NativeTicker is not None)
+            or (k == "posix-timer" and posix_timer.available())]
 
 
 class EpochTicker:
-    def __init__(self, engine, tick_ms: float = 1.0, *, native: bool = True) -> None:
+    def __init__(self, engine, tick_ms: float = 1.0, *, kind: str | None = None) -> None:
+        """``kind``: one of KINDS, or None for the best one here (``available_kinds``)."""
         if tick_ms <= 0:
             raise ValueError("tick_ms must be positive")
+        if kind is not None and kind not in available_kinds():
+            raise ValueError(f"no {kind!r} ticker here (available: {', '.join(available_kinds())})")
         self.tick_ns = int(tick_ms * 1_000_000)
-        self.until = 0  # perf_counter ns; the hot path reads it without the lock
-        # How many times this ticker advanced the engine's epoch. A store whose
-        # deadline was set while ``epoch`` had the same value still has its whole
-        # budget, so the hot path can skip setting it again (see abi/core.py).
+        self.until = 0  # perf_counter ns (CLOCK_MONOTONIC); the hot path reads it without the lock
+        # How many times the engine's epoch was advanced (``clock.epoch``). A store whose
+        # deadline was set while it had the same value still has its whole budget, so the
+        # hot path can skip setting it again (see abi/core.py). ``counted`` False: unknown.
         self.epoch = 0
+        self.clock: object = self
         self._engine = engine  # keep the engine alive as long as we tick it
         self._eptr = engine_ptr(engine.wasmtime)
         self._cond = threading.Condition()
         self._stopped = False
         self._timer: posix_timer.PeriodicTimer | None = None
-        if native and posix_timer.available():
-            try:
-                self._timer = posix_timer.PeriodicTimer(cast(engine_increment_epoch, c_void_p).value or 0,
-                                                        self._eptr.value or 0, self.tick_ns)
-            except OSError:
-                pass
-        self.counted = self._timer is None  # whether ``epoch`` counts every tick the engine saw
-        self._thread = threading.Thread(target=self._run if self._timer is None else self._run_native,
-                                        name="wasmhost-epoch", daemon=True)
-        self._thread.start()
+        self._native: _ticker.Ticker | None = None
+        self._thread: threading.Thread | None = None
+        increment = cast(engine_increment_epoch, c_void_p).value or 0
+        for k in [kind] if kind is not None else available_kinds():
+            if k == "thread" and _NativeTicker is not None:
+                self._native = self.clock = _NativeTicker(increment, self._eptr.value or 0, self.tick_ns, engine)
+                _native_live.add(self)
+                break
+            if k == "posix-timer":
+                try:
+                    self._timer = posix_timer.PeriodicTimer(increment, self._eptr.value or 0, self.tick_ns)
+                    break
+                except OSError:
+                    if kind is not None:
+                        raise
+        self.kind = "thread" if self._native is not None else "posix-timer" if self._timer is not None else "python"
+        self.counted = self._timer is None  # whether ``clock.epoch`` counts every tick the engine saw
+        if self._native is None:
+            self._thread = threading.Thread(target=self._run if self._timer is None else self._run_native,
+                                            name="wasmhost-epoch", daemon=True)
+            self._thread.start()
 
     def ticks_for(self, timeout_ms: float) -> int:
         """Ticks for a timeout: rounded up, plus one for the tick already under way
@@ -66,15 +105,25 @@ class EpochTicker:
     def extend(self, deadline_ns: int) -> None:
         """Keep ticking until ``deadline_ns`` (perf_counter). Called at most about once per
         second under steady load: it extends one second past what was asked."""
+        if self._native is not None:
+            if deadline_ns > self.until:
+                self.until = deadline_ns + 1_000_000_000
+                self._native.extend(self.until)  # (the thread keeps the later of two racing calls)
+            return
         with self._cond:
             if deadline_ns > self.until:
                 self.until = deadline_ns + 1_000_000_000
                 self._cond.notify()
 
     def close(self) -> None:
+        if self._native is not None:
+            self._native.close()  # joins the thread: nothing ticks the engine after this
+            _native_live.discard(self)
+            return
         with self._cond:
             self._stopped = True
             self._cond.notify()
+        assert self._thread is not None
         self._thread.join(timeout=2)
         if self._timer is not None:
             self._timer.delete()
@@ -83,7 +132,7 @@ class EpochTicker:
                 (now, self._engine)]
 
     def _run_native(self) -> None:
-        """Start the timer while an invocation may be inside its deadline, stop it after."""
+        """Start the POSIX timer while an invocation may be inside its deadline, stop it after."""
         cond, timer = self._cond, self._timer
         assert timer is not None
         with cond:
@@ -114,3 +163,15 @@ class EpochTicker:
                 next_tick = max(next_tick + tick, now + tick // 2)  # keep the period; never burst
                 if now >= self.until:
                     break
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads: start the native ones again
+    (a POSIX timer is not inherited either: the child of a fork gets no ticks from it,
+    as before; wasmhost's workers are spawned, not forked)."""
+    for ticker in list(_native_live):
+        ticker._native.after_fork()  # type: ignore[union-attr]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -8,23 +8,29 @@ never a string handed to a handler that expects an object."""
 from __future__ import annotations
 
 import json
+from typing import Awaitable
 
 from ..errors import InvocationError
-from ..clock import request_id
+from ..function import InvokeResult
+from ..clock import ALIASES, RID_HEAD
 from ..metering import MiB, Report
 from .reply import Lines, Reply
 from .lambda_model import Service
+from .lambda_model.routing import Resolved
 from .lambda_model.packaging import is_source_runtime
 from .lambda_model.strict_json import check_payload
 
 
 def report_lines(report: Report, content_type: str = "") -> Lines:
     """The metering report as ``X-Wasmhost-*`` header lines (and the Content-Type,
-    if given): one f-string, on every invocation's answer."""
+    if given): one f-string, on every invocation's answer (the request id and billed
+    ms are worked out here rather than through Report's properties: ~0.5 µs less)."""
     seq, _, version, _, dur, init, fuel, mem, memory_mb, cold, status, _, out_requests, out_bytes, \
         bucket_read, bucket_written = report  # raw fields
-    text = (f"X-Wasmhost-Request-Id: {request_id(seq)}\r\nX-Wasmhost-Duration-Ms: {dur / 1e6:.3f}\r\n"
-            f"X-Wasmhost-Billed-Ms: {report.billed_ms}\r\nX-Wasmhost-Max-Memory-Mb: {-(-mem // MiB)}\r\n"
+    rid = ALIASES[seq] if ALIASES and seq in ALIASES else f"{RID_HEAD}{seq & 0xFFFFFFFFFFFF:012x}"  # request_id
+    billed = -(-(dur + (init or 0)) // 1_000_000) or 1  # Report.billed_ms
+    text = (f"X-Wasmhost-Request-Id: {rid}\r\nX-Wasmhost-Duration-Ms: {dur / 1e6:.3f}\r\n"
+            f"X-Wasmhost-Billed-Ms: {billed}\r\nX-Wasmhost-Max-Memory-Mb: {-(-mem // MiB)}\r\n"
             f"X-Wasmhost-Memory-Mb: {memory_mb}\r\nX-Wasmhost-Cold: {'true' if cold else 'false'}\r\n"
             f"X-Wasmhost-Status: {status}\r\nX-Wasmhost-Version: {version}\r\n")
     if init is not None:
@@ -45,18 +51,52 @@ def report_headers(report: Report) -> dict[str, str]:
     return dict(report_lines(report).pairs())
 
 
-async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
-    """The answer to ``POST /invoke/{name}``, for aiohttp's route and the fast path alike."""
+def answer(service: Service, name: str, qualifier: str | None, payload: bytes,
+           content_type: str) -> Reply | Awaitable[Reply]:
+    """The answer to ``POST /invoke/{name}``: the Reply itself when the function ran
+    at once (a warm run inline: no coroutine at all, see Service.invoke_now), else
+    an awaitable of it. The fast path calls this; aiohttp's route awaits ``reply``."""
     r = service.resolve(name, qualifier)
     if payload and is_source_runtime(r.doc.get("Runtime", "")):
         check_payload(payload)
     try:
-        res = await service.invoke(r, payload)
+        res = service.invoke_now(r, payload)
     except InvocationError as e:
-        headers = report_lines(e.report) if e.report is not None else ""
-        return Reply(500 if e.error_type != "Sandbox.Timedout" else 504,
-                     Lines(f"{headers}Content-Type: application/json\r\nX-Wasmhost-Function-Error: {e.error_type}\r\n"),
-                     json.dumps(e.to_lambda()).encode())
-    return Reply(200, report_lines(res.report, content_type.split(";")[0].strip() or "application/octet-stream"),
-                 res.payload)
+        return _failed(e)
+    if res is None:
+        return _later(service, r, payload, content_type)
+    return _ok(res, content_type)
 
+
+async def reply(service: Service, name: str, qualifier: str | None, payload: bytes, content_type: str) -> Reply:
+    out = answer(service, name, qualifier, payload, content_type)
+    return out if isinstance(out, Reply) else await out
+
+
+async def _later(service: Service, r: Resolved, payload: bytes, content_type: str) -> Reply:
+    try:
+        res = await service.invoke(r, payload, inline=False)
+    except InvocationError as e:
+        return _failed(e)
+    return _ok(res, content_type)
+
+
+def _ok(res: InvokeResult, content_type: str) -> Reply:
+    return Reply(200, report_lines(res.report, _MEDIA.get(content_type) or _media(content_type)), res.payload)
+
+
+_MEDIA: dict[str, str] = {}  # request Content-Type -> the result's: most requests repeat a few
+
+
+def _media(content_type: str) -> str:
+    media = content_type.partition(";")[0].strip() or "application/octet-stream"
+    if len(_MEDIA) < 256:  # bounded: a client inventing types does not grow it
+        _MEDIA[content_type] = media
+    return media
+
+
+def _failed(e: InvocationError) -> Reply:
+    headers = report_lines(e.report) if e.report is not None else ""
+    return Reply(500 if e.error_type != "Sandbox.Timedout" else 504,
+                 Lines(f"{headers}Content-Type: application/json\r\nX-Wasmhost-Function-Error: {e.error_type}\r\n"),
+                 json.dumps(e.to_lambda()).encode())

@@ -32,20 +32,21 @@ class Metrics:
         self.extra: list[Callable[[], str]] = []  # more families, e.g. server/sources/status.py's
 
     def observe(self, report: Report) -> None:
-        fn = report.function
-        ms = report.duration_ns / 1e6
+        # the raw fields at once: eight of Report's properties cost ~0.5 µs a request
+        _, fn, _, _, dur, _, fuel, _, _, cold, status, _, out_requests, out_bytes, bucket_read, bucket_written = report
+        ms = dur / 1e6
         self.invocations[fn] += 1
-        if report.status != "ok":
-            self.errors[(fn, report.status)] += 1
-        if report.cold:
+        if status != "ok":
+            self.errors[(fn, status)] += 1
+        if cold:
             self.cold[fn] += 1
-        self.fuel[fn] += report.fuel_used or 0
-        if report.outbound_requests:
-            self.outbound_requests[fn] += report.outbound_requests
-            self.outbound_bytes[fn] += report.outbound_bytes
-        if report.bucket_bytes_read or report.bucket_bytes_written:
-            self.bucket_read[fn] += report.bucket_bytes_read
-            self.bucket_written[fn] += report.bucket_bytes_written
+        self.fuel[fn] += fuel or 0
+        if out_requests:
+            self.outbound_requests[fn] += out_requests
+            self.outbound_bytes[fn] += out_bytes
+        if bucket_read or bucket_written:
+            self.bucket_read[fn] += bucket_read
+            self.bucket_written[fn] += bucket_written
         self.duration_sum[fn] += ms
         self.buckets[fn][bisect_left(BUCKETS_MS, ms)] += 1  # per bucket; cumulated in render
 

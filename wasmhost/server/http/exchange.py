@@ -59,7 +59,9 @@ class Request:
 def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", head_only: bool = False) -> bytes:
     """The bytes of ``reply``, sent as the answer to a request. ``date``: the Date
     and Server lines (FrontDoor.date)."""
-    status, headers, body = reply.final()
+    status, headers, body = reply
+    if status < 200 or status in _NO_BODY:
+        status, headers, body = reply.final()
     fields: str
     if isinstance(headers, Lines):
         fields = headers

@@ -55,6 +55,7 @@ REQUEST_TIMEOUT_S = 60.0  # from a request's first byte to its last
 PIPELINE = 32  # requests read ahead of their answers before reading pauses (or their bodies past MAX_BODY)
 SWEEP_S = 1.0
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")}  # no decode for these
 TOO_LARGE = f"Request header fields too large (at most {MAX_HEADERS} headers, {MAX_LINE} bytes a line, {MAX_HEAD} in all)"
 
 
@@ -253,8 +254,9 @@ class Connection(asyncio.Protocol):
             target = self._url.decode("ascii")
         except UnicodeDecodeError:
             raise bad_request("non-ASCII request-target") from None  # llhttp lets obs-text through
-        req = self._req = Request(p.get_method().decode("ascii"), target, p.get_http_version(), self._raw,
-                                  p.should_keep_alive())
+        method = p.get_method()
+        req = self._req = Request(_METHODS.get(method) or method.decode("ascii"), target, p.get_http_version(),
+                                  raw, p.should_keep_alive())
         h = req.headers
         if req.version == "1.1" and "host" not in h or "," in h.get("host", ""):
             raise bad_request("an HTTP/1.1 request needs exactly one Host header")
@@ -329,7 +331,7 @@ class Connection(asyncio.Protocol):
             self._queued -= len(req.body)
             if req.handler is None:
                 return self.lend(req)
-            self.run(req.handler(self.front, req, self.peer), req)
+            self.run(req)
         if self.transport is None or self.busy:
             return
         if not self.pending and self.done:
@@ -337,13 +339,20 @@ class Connection(asyncio.Protocol):
         if flow.reading_paused and not self.done and len(self.pending) < PIPELINE // 2 and not flow.writing_paused:
             flow.resume_reading()
 
-    def run(self, coro, req: Request) -> None:
-        """Drive the handler by hand: a warm guest run inline finishes at the first
-        step, with no task and no trip through the event loop. A handler may also
-        finish with a future of its answer (``finished`` writes it)."""
+    def run(self, req: Request) -> None:
+        """Call the handler (after the server's auth rules) and drive what it returns
+        by hand: a warm guest run inline answers at once, with no coroutine, task or
+        trip through the event loop; a coroutine runs to its first wait here. A
+        handler may also finish with a future of its answer (``finished`` writes it)."""
+        coro = None
         try:
             if self.front.auth.required and not getattr(req.handler, "checks_auth", False):
                 _auth.check(self.front.auth, req.method, req.target, req.headers, req.body)
+            assert req.handler is not None
+            out = req.handler(self.front, req, self.peer)
+            if type(out) is Reply:
+                return self.write(out)
+            coro = out
             waiting_on = coro.send(None)
         except StopIteration as done:
             if isinstance(done.value, asyncio.Future):  # an answer that comes later (S3's group commit):
@@ -351,10 +360,12 @@ class Connection(asyncio.Protocol):
                 return done.value.add_done_callback(self.finished)
             return self.write(done.value)
         except ApiError as e:
-            coro.close()
+            if coro is not None:
+                coro.close()
             return self.write(e.reply())
         except Exception as e:
-            coro.close()
+            if coro is not None:
+                coro.close()
             return self.write(internal(e).reply())
         self.busy = True
         task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))

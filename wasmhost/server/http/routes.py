@@ -2,7 +2,7 @@
 /invoke/{name}``, Lambda's ``POST /2015-03-31/functions/{name}/invocations``, any
 method under an HTTP trigger's ``/http/{name}/`` and under a function URL's
 ``/lambda-url/{id}/``. Each calls the same handler as aiohttp's route
-(invoke.reply, lambda_invoke.invoke_reply, http_trigger.reply, function_url.serve),
+(invoke.answer, lambda_invoke.invoke_answer, http_trigger.reply, function_url.serve),
 so both paths give the same answers; every other request is lent to aiohttp.
 
 The server's auth rules were applied before a handler runs (protocol.py; a function
@@ -12,15 +12,14 @@ up to ``MAX_BODY`` (413 past it)."""
 from __future__ import annotations
 
 import asyncio
-
-from typing import Awaitable, Callable, Protocol
+from typing import Awaitable, Callable, Protocol, Union
 from urllib.parse import parse_qsl, unquote
 
 from ..auth import AuthConfig
 from ..function_url import PREFIX as URL_PREFIX, serve as url_reply
 from ..http_trigger import reply as trigger_reply
-from ..invoke import reply as invoke_reply
-from ..lambda_invoke import invoke_reply as lambda_invoke_reply
+from ..invoke import answer as invoke_answer
+from ..lambda_invoke import invoke_answer as lambda_invoke_answer
 from ..reply import Reply
 from ..lambda_model import Service
 from .exchange import Request
@@ -33,8 +32,9 @@ class Front(Protocol):
     auth: AuthConfig
 
 
-# a handler's answer, or a future of it (an answer that waits for others: S3's group commit)
-Handler = Callable[[Front, Request, str], Awaitable["Reply | asyncio.Future[Reply]"]]
+# a handler answers at once (a warm run inline), or with an awaitable of its answer or of a future of
+# it (an answer that waits for others: S3's group commit)
+Handler = Callable[[Front, Request, str], Union[Reply, Awaitable["Reply | asyncio.Future[Reply]"]]]
 LAMBDA_PREFIX, LAMBDA_SUFFIX = "/2015-03-31/functions/", "/invocations"
 MAX_BODY = 8 * 1024 * 1024  # an invocation's body: above Lambda's 6 MB, whose 413 the handlers give
 
@@ -47,15 +47,15 @@ def _param(query: str, key: str) -> str | None:
     return dict(parse_qsl(query)).get(key) if query else None
 
 
-def plain(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
+def plain(front: Front, req: Request, peer: str) -> Reply | Awaitable[Reply]:
     ctype = req.headers.get("content-type", "application/octet-stream")
-    return invoke_reply(front.service, _unquoted(req.path[8:]), _param(req.query, "qualifier"), req.body,
+    return invoke_answer(front.service, _unquoted(req.path[8:]), _param(req.query, "qualifier"), req.body,
                         ctype if ctype.isprintable() else "application/octet-stream")
 
 
-def lambda_invoke(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
+def lambda_invoke(front: Front, req: Request, peer: str) -> Reply | Awaitable[Reply]:
     name = req.path[len(LAMBDA_PREFIX):-len(LAMBDA_SUFFIX)]
-    return lambda_invoke_reply(front.service, _unquoted(name), _param(req.query, "Qualifier"), req.headers, req.body)
+    return lambda_invoke_answer(front.service, _unquoted(name), _param(req.query, "Qualifier"), req.headers, req.body)
 
 
 def trigger(front: Front, req: Request, peer: str) -> Awaitable[Reply]:

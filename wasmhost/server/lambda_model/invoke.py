@@ -7,13 +7,15 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Mapping
 
 from ...errors import FunctionError, InvocationError
+from ...function import InvokeResult
 from ..errors import ApiError
 from ..reply import Reply
 from . import strict_json
 from .events import too_large_event
+from .routing import Resolved
 
 if TYPE_CHECKING:
     from .service import Service
@@ -27,9 +29,12 @@ def _log_tail(result_logs: str, request_id: str, version: str, report_line: str)
     return base64.b64encode(text[-4096:]).decode()
 
 
-async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapping[str, str],
-                       payload: bytes) -> Reply:
-    """``headers``: looked up by lower-case names (aiohttp's are case-insensitive)."""
+def invoke_answer(s: Service, fn: str, qualifier: str | None, headers: Mapping[str, str],
+                  payload: bytes) -> Reply | Awaitable[Reply]:
+    """Lambda's Invoke: the Reply itself when the function ran at once (a warm run
+    inline, see Service.invoke_now), else an awaitable of it (the fast path calls
+    this; ``invoke_reply`` awaits it). ``headers``: looked up by lower-case names
+    (aiohttp's are case-insensitive)."""
     kind = headers.get("x-amz-invocation-type") or "RequestResponse"
     if kind not in _KINDS:
         raise ApiError(400, "ValidationException", f"1 validation error detected: Value '{kind[:100]}' at "
@@ -48,14 +53,45 @@ async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapp
         s.check_throttle(r)
         return Reply(204, {"x-amzn-RequestId": str(uuid.uuid4())})
     if kind == "Event":
-        rid = str(uuid.uuid4())
-        await s.aaccept_event(r, payload, rid)
-        return Reply(202, {"x-amzn-RequestId": rid})
-    out = {"Content-Type": "application/json", "X-Amz-Executed-Version": r.version}
+        return _accepted(s, r, payload)
     try:
-        res = await s.invoke(r, payload)
+        res = s.invoke_now(r, payload)
+    except InvocationError as e:
+        return _answer(r, headers, None, e)
+    if res is None:
+        return _later(s, r, headers, payload)
+    return _answer(r, headers, res, None)
+
+
+async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapping[str, str],
+                       payload: bytes) -> Reply:
+    """``invoke_answer``, awaited (aiohttp's route and the operation table)."""
+    out = invoke_answer(s, fn, qualifier, headers, payload)
+    return out if isinstance(out, Reply) else await out
+
+
+async def _accepted(s: Service, r: Resolved, payload: bytes) -> Reply:
+    rid = str(uuid.uuid4())
+    await s.aaccept_event(r, payload, rid)
+    return Reply(202, {"x-amzn-RequestId": rid})
+
+
+async def _later(s: Service, r: Resolved, headers: Mapping[str, str], payload: bytes) -> Reply:
+    try:
+        res = await s.invoke(r, payload, inline=False)
+    except InvocationError as e:
+        return _answer(r, headers, None, e)
+    return _answer(r, headers, res, None)
+
+
+def _answer(r: Resolved, headers: Mapping[str, str], res: InvokeResult | None, e: InvocationError | None) -> Reply:
+    """A RequestResponse invocation's answer: its result, or its failure (a function
+    error is a 200: botocore retries 5xx)."""
+    out = {"Content-Type": "application/json", "X-Amz-Executed-Version": r.version}
+    if res is not None:
         body, logs, report = res.payload, res.logs, res.report
-    except InvocationError as e:  # a function error is a 200: botocore retries 5xx
+    else:
+        assert e is not None
         err = e.to_lambda()
         if e.report is not None and not (isinstance(e, FunctionError) and e.document):  # a runtime's own
             err["errorMessage"] = f"RequestId: {e.report.request_id} Error: {err['errorMessage']}"

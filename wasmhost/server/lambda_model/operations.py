@@ -34,8 +34,9 @@ def register(name: str, handler: Handler) -> None:
 
 
 # Each family module's public functions are the operations of the same name in CamelCase
-# (``list_function_url_configs`` answers ListFunctionUrlConfigs); two are helpers instead.
-_HELPERS = {"InvokeReply", "Configuration"}  # invoke.invoke_reply (the fast path's), functions.configuration
+# (``list_function_url_configs`` answers ListFunctionUrlConfigs); three are helpers instead.
+# invoke.invoke_answer and invoke_reply (the fast path's and aiohttp's route's), functions.configuration
+_HELPERS = {"InvokeAnswer", "InvokeReply", "Configuration"}
 for _module in (functions, aliases, concurrency, event_config, function_settings, tags, permissions, urls, layers,
                 invoke):
     for _name, _fn in vars(_module).items():

@@ -166,31 +166,51 @@ class Service:
         if r.throttled:
             raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
 
-    async def invoke(self, r: Resolved, payload: bytes, request_id: str | None = None) -> InvokeResult:
-        """Every front end's invocation goes through here, so the metrics see them all
-        and the host's refusals become Lambda's errors in one place. A function's
-        failure stays an InvocationError: it is an answer, not an API error."""
+    async def invoke(self, r: Resolved, payload: bytes, request_id: str | None = None, *,
+                     inline: bool = True) -> InvokeResult:
+        """Every front end's invocation goes through here (or ``invoke_now``), so the
+        metrics see them all and the host's refusals become Lambda's errors in one
+        place. A function's failure stays an InvocationError: it is an answer, not an
+        API error. ``inline=False``: the caller has just tried ``invoke_now``."""
         try:
             if r.throttled:
                 raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-            res = await self.host.ainvoke(r.key, payload, request_id=request_id)
-        except FunctionNotFound:
-            raise not_found(f"Function not found: {self.arn(r.name, r.version)}") from None
-        except InvocationError as e:
-            if e.report is not None:
-                self.metrics.observe(e.report)
-            raise
-        except Throttled as e:
-            self.metrics.throttle(r.name)
-            raise throttled(e.reason) from None
-        except PayloadTooLarge as e:
-            raise ApiError(413, "RequestEntityTooLargeException", str(e)) from None
-        except ApiError as e:
-            if e.status == 429:
-                self.metrics.throttle(r.name)
-            raise
+            res = await self.host.ainvoke(r.key, payload, request_id=request_id, inline=inline)
+        except (FunctionNotFound, InvocationError, Throttled, PayloadTooLarge, ApiError) as e:
+            raise self._refusal(r, e) from None
         self.metrics.observe(res.report)
         return res
+
+    def invoke_now(self, r: Resolved, payload: bytes) -> InvokeResult | None:
+        """``invoke`` without a coroutine, for the front door's hot path: the result of
+        a warm run the host finished inline, else None (nothing ran: ``await
+        invoke(r, payload, inline=False)``)."""
+        try:
+            if r.throttled:
+                raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+            res = self.host.invoke_now(r.key, payload)
+        except (FunctionNotFound, InvocationError, Throttled, PayloadTooLarge, ApiError) as e:
+            raise self._refusal(r, e) from None
+        if res is not None:
+            self.metrics.observe(res.report)
+        return res
+
+    def _refusal(self, r: Resolved, e: Exception) -> Exception:
+        """What an invocation's failure is answered with (and counted as)."""
+        if isinstance(e, FunctionNotFound):
+            return not_found(f"Function not found: {self.arn(r.name, r.version)}")
+        if isinstance(e, InvocationError):
+            if e.report is not None:
+                self.metrics.observe(e.report)
+            return e
+        if isinstance(e, Throttled):
+            self.metrics.throttle(r.name)
+            return throttled(e.reason)
+        if isinstance(e, PayloadTooLarge):
+            return ApiError(413, "RequestEntityTooLargeException", str(e))
+        if isinstance(e, ApiError) and e.status == 429:
+            self.metrics.throttle(r.name)
+        return e
 
     # -- asynchronous invocation (events.py) ----------------------------------------
     @property
