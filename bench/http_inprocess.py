@@ -51,16 +51,16 @@ REQUESTS = {
 
 
 class Transport:
-    """Collects what the connection writes."""
+    """Collects how many 200 answers the connection wrote (also bench/s3_inprocess.py's)."""
 
     def __init__(self) -> None:
-        self.out = 0
+        self.answers = 0
 
     def get_extra_info(self, name, default=None):
-        return default
+        return ("127.0.0.1", 5000) if name == "peername" else default
 
     def write(self, data) -> None:
-        self.out += 1
+        self.answers += data.count(b"HTTP/1.1 200")
 
     def is_closing(self) -> bool:
         return False
@@ -91,15 +91,15 @@ async def main() -> dict:
         for _ in range(200):  # warm: the first run (cold start) goes to a thread
             conn.data_received(data)
             await asyncio.sleep(0.001)
-        assert t.out > 0 and not conn.busy
+        assert t.answers > 0 and not conn.busy
         batches = []
         for _ in range(15):
-            before = t.out
+            before = t.answers
             t0 = time.thread_time()
             for _ in range(n):
                 conn.data_received(data)
             batches.append((time.thread_time() - t0) / n * 1e6)
-            assert t.out - before == n, f"{name}: {t.out - before} of {n} answered inline"
+            assert t.answers - before == n, f"{name}: {t.answers - before} of {n} answered inline"
         results[name] = min(batches)
     r = service.resolve("echo")
     batches = []

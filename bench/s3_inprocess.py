@@ -31,30 +31,7 @@ from wasmhost.server.http.protocol import Connection, FrontDoor
 from wasmhost.server.lambda_model import Registry, Service
 from wasmhost.server.sources.buckets import BucketSource
 
-
-class Transport:
-    """Collects how many answers the connection wrote."""
-
-    def __init__(self) -> None:
-        self.answers = 0
-
-    def get_extra_info(self, name, default=None):
-        return ("127.0.0.1", 5000) if name == "peername" else default
-
-    def write(self, data) -> None:
-        self.answers += data.count(b"HTTP/1.1 200")
-
-    def is_closing(self) -> bool:
-        return False
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+from http_inprocess import Transport  # bench/ is the script's folder
 
 
 def put(i: int) -> bytes:
