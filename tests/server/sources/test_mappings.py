@@ -113,6 +113,23 @@ def test_validation(lam, sqs):
         lam.get_event_source_mapping(UUID="8c3f1b2e-0000-0000-0000-000000000000")
 
 
+def test_listing_pages_with_the_servers_own_markers(lam, sqs):
+    made = [lam.create_event_source_mapping(EventSourceArn=queue(sqs, f"pg{i}", VisibilityTimeout=5)[1],
+                                            FunctionName="py", Enabled=False)["UUID"] for i in range(3)]
+    try:
+        first = lam.list_event_source_mappings(FunctionName="py", MaxItems=2)
+        assert len(first["EventSourceMappings"]) == 2 and first["NextMarker"]
+        rest = lam.list_event_source_mappings(FunctionName="py", MaxItems=2, Marker=first["NextMarker"])
+        seen = {m["UUID"] for m in first["EventSourceMappings"] + rest["EventSourceMappings"]}
+        assert set(made) <= seen and "NextMarker" not in rest
+        for marker in ("\u00b9", "7", "d2FzbWhvc3QtcGFnZTrCuQ=="):  # a Unicode digit, a bare index, base64 of one
+            with pytest.raises(lam.exceptions.InvalidParameterValueException, match="pagination marker"):
+                lam.list_event_source_mappings(Marker=marker)
+    finally:
+        for uuid in made:
+            lam.delete_event_source_mapping(UUID=uuid)
+
+
 def test_queue_drains_through_a_mapping_with_lambdas_event(lam, sqs, server):
     url, arn = queue(sqs, "drain", VisibilityTimeout=5)
     m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="py", BatchSize=10, Enabled=False)

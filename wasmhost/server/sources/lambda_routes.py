@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
 from ..lambda_model import operations
+from ..lambda_model.paging import page
 
 if TYPE_CHECKING:
     from ..lambda_model import Service
@@ -51,10 +52,4 @@ def delete(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 
 def list_(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     items = _mappings(s).list(p.get("FunctionName"), p.get("EventSourceArn"))
-    marker = p.get("Marker") or ""
-    limit = min(int(p.get("MaxItems") or MAX_PAGE), MAX_PAGE)
-    start = int(marker) if marker.isdigit() else 0
-    out: dict[str, Any] = {"EventSourceMappings": items[start:start + limit]}
-    if start + limit < len(items):
-        out["NextMarker"] = str(start + limit)
-    return out
+    return page(items, p, "EventSourceMappings", limit=MAX_PAGE)
