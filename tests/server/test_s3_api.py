@@ -377,6 +377,33 @@ def test_bad_input_gets_s3_errors_never_a_500(server, s3):
     assert os.listdir(server.data_dir / "buckets" / ".scratch" / "hostile" / "tmp") == []  # refused uploads leave nothing
 
 
+def test_header_octets_and_digits_that_are_not_ascii_get_no_500(server, s3):
+    """``"\u00b9".isdigit()`` is true and ``int("\u00b9")`` fails; a header byte that is no UTF-8
+    reached SQLite as a lone surrogate (found by fuzzing: both were 500s)."""
+    s3.create_bucket(Bucket="octets")
+    presigned = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=x%2F20250101%2Fus-east-1%2Fs3%2Faws4_request"
+                 "&X-Amz-Date=20250101T000000Z&X-Amz-Expires=%C2%B9&X-Amz-SignedHeaders=host&X-Amz-Signature=00")
+    cases = [
+        ("PUT", "/octets/a?x-id=PutObject", {"Content-Type": "\xb9", "x-amz-meta-m": "caf\xe9"}),  # aiohttp's path
+        ("PUT", "/octets/b", {"Content-Type": "\xb9"}),  # the fast path
+        ("PUT", "/octets/c", {"x-amz-decoded-content-length": "\xb9"}),
+        ("PUT", "/octets/d?x-id=PutObject", {"x-amz-decoded-content-length": "\xb9"}),
+        ("GET", "/octets/a?" + presigned, {}),
+        ("GET", "/octets/a?AWSAccessKeyId=x&Expires=%C2%B9&Signature=x", {}),
+    ]
+    for method, path, headers in cases:
+        req = urllib.request.Request(server.url + path, data=b"x" if method == "PUT" else None, method=method,
+                                     headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        assert status < 500, (method, path, status)
+    for key in ("a", "b"):  # stored, and read back
+        assert s3.get_object(Bucket="octets", Key=key)["Body"].read() == b"x"
+
+
 def test_uploads_stream_through_the_front_door(server, s3):
     """Past the size the front door holds for aiohttp (70 MB), an upload streams: the
     server's peak memory grows far less than the object."""

@@ -78,7 +78,7 @@ def parse_rule(entry: str) -> Rule:
     if port_text:
         if port_text == "*":
             port = 0
-        elif port_text.isdigit() and 0 < int(port_text) < 65536:
+        elif port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536:
             port = int(port_text)
         else:
             raise DeployError(f"allowed_hosts entry {entry!r}: the port must be 1-65535 or *")

@@ -100,7 +100,7 @@ def presigned_verify(method: str, target: str, headers, keys: dict[str, str]) ->
     m = re.fullmatch(r"([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request", params.get("X-Amz-Credential", ""))
     amz_date, expires = params.get("X-Amz-Date", ""), params.get("X-Amz-Expires", "")
     signature, signed = params.get("X-Amz-Signature", ""), params.get("X-Amz-SignedHeaders", "")
-    if not m or params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or not expires.isdigit() or not signed \
+    if not m or params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or not (expires.isascii() and expires.isdigit()) or not signed \
             or not 1 <= int(expires) <= MAX_PRESIGNED_S or not amz_date.startswith(m.group(2)):
         return "signature"
     secret = keys.get(m.group(1))

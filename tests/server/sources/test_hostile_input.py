@@ -9,7 +9,8 @@ import pytest
 
 from live import Server
 
-WRONG = [None, 0, -1, 10**20, 1.5, True, "", "x" * 300, "\u0000", [], [1], {}, {"a": 1}]
+WRONG = [None, 0, -1, 10**20, 1.5, True, "", "x" * 300, "\u0000", [], [1], {}, {"a": 1},
+         "\u00b9", "\u0661\u0662", "\u00b9.0123456789abcdef"]  # digits int() refuses or reads; a receipt of one
 
 SQS = {
     "CreateQueue": {"QueueName": "hq", "Attributes": {"VisibilityTimeout": "5"}, "tags": {"a": "b"}},

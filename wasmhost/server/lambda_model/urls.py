@@ -11,7 +11,7 @@ import string
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, not_found
-from .names import LATEST, now_str, parse_function
+from .names import LATEST, is_version, now_str, parse_function
 from .paging import page
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _get(s: Service, doc: dict[str, Any], name: str, qual: str) -> dict[str, Any
 
 def create_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
-    if qual != LATEST and qual.isdigit():
+    if qual != LATEST and is_version(qual):
         raise ApiError(400, "InvalidParameterValueException", "A function URL's qualifier must be an alias")
     if qual in (doc.get("_urls") or {}):
         raise ApiError(409, "ResourceConflictException",

@@ -211,7 +211,7 @@ class S3Api:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         raw_path, _, raw_query = request.raw_path.partition("?")
-        call = Call(request.headers, raw_path, raw_query, request.remote or "")  # aiohttp's: case-insensitive
+        call = Call(_octets(request.headers), raw_path, raw_query, request.remote or "")  # case-insensitive
         try:
             self.authorize(request.method, request.raw_path, call)
             resp = await self._route(request.method, call)(request, call)
@@ -535,7 +535,7 @@ class S3Api:
         replace = directive == "REPLACE"
         info = await asyncio.get_running_loop().run_in_executor(None, lambda: self.store.copy(
             src_bucket, src_key, call.bucket, call.key, metadata=_metadata(call.headers) if replace else None,
-            content_type=request.headers.get("Content-Type") if replace else None, source_ip=call.source_ip,
+            content_type=call.headers.get("Content-Type") if replace else None, source_ip=call.source_ip,
             request_id=call.request_id))
         return _xml(doc("CopyObjectResult", [el("LastModified", iso(info.modified)), el("ETag", _quoted(info.etag))]))
 
@@ -656,6 +656,19 @@ def _token_in(token: str) -> str:
     except (ValueError, UnicodeDecodeError):
         raise BucketError("InvalidArgument", "The continuation token provided is incorrect",
                           ArgumentName="continuation-token") from None
+
+
+def _octets(headers: Any) -> Any:
+    """aiohttp reads header values as UTF-8, bytes that are not as lone surrogates, which
+    SQLite and the answer's encoder refuse (a 500). Such a value is read as Latin-1 here,
+    as the fast path (s3_fast.py) reads every value: HTTP's own reading of obs-text."""
+    def escaped(v: str) -> bool:
+        return not v.isascii() and any("\udc80" <= c <= "\udcff" for c in v)
+    if all(v.isascii() for v in headers.values()) or not any(escaped(v) for v in headers.values()):
+        return headers
+    from multidict import CIMultiDict
+    return CIMultiDict((k, v.encode("utf-8", "surrogateescape").decode("latin-1") if escaped(v) else v)
+                       for k, v in headers.items())
 
 
 def _metadata(headers: Any) -> dict[str, str]:

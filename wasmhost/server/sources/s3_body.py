@@ -75,7 +75,7 @@ def _presigned_v2(method: str, target: str, headers: Any, keys: dict[str, str]) 
     params = dict(pairs)
     secret = keys.get(params.get("AWSAccessKeyId", ""))
     expires = params.get("Expires", "")
-    if secret is None or not expires.isdigit() or "Signature" not in params:
+    if secret is None or not (expires.isascii() and expires.isdigit()) or "Signature" not in params:
         return "signature"
     if time.time() > int(expires):
         return "expired"
@@ -218,7 +218,7 @@ def whole(headers: Any, body: bytes) -> bytes:
 
 def _declared(headers: Any, total: int) -> None:
     declared = headers.get("x-amz-decoded-content-length")
-    if declared is not None and declared.isdigit() and int(declared) != total:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) != total:
         raise BucketError("IncompleteBody", "You did not provide the number of bytes specified by the "
                           "x-amz-decoded-content-length HTTP header.")
 

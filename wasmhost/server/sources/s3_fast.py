@@ -40,7 +40,7 @@ class FastS3:
         if req.method != "PUT" or "x-amz-copy-source" in h or "x-amz-target" in h:
             return None
         length = h.get("content-length")
-        if length is None or not length.isdigit() or int(length) > STREAM_FROM:
+        if length is None or not (length.isascii() and length.isdigit()) or int(length) > STREAM_FROM:
             return None
         if req.query and any(not p.startswith("x-id=") for p in req.query.split("&")):  # boto3 adds x-id=PutObject
             return None  # UploadPart, the subresources: aiohttp's

@@ -144,7 +144,7 @@ class Schedules:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
             raise validation("Limit must be from 1 to 100")
         token = body.get("NextToken")
-        start = int(token) if isinstance(token, str) and token.isdigit() else 0
+        start = int(token) if isinstance(token, str) and token.isascii() and token.isdigit() else 0
         out: dict[str, Any] = {key: items[start:start + limit]}
         if start + limit < len(items):
             out["NextToken"] = str(start + limit)

@@ -155,7 +155,7 @@ class Queues:
             v = str(v)
             if k in NUMERIC:
                 _, lo, hi = NUMERIC[k]
-                if not (v.isdigit() and lo <= int(v) <= hi):
+                if not (v.isascii() and v.isdigit() and lo <= int(v) <= hi):
                     raise AwsError("InvalidAttributeValue", f"Invalid value for the parameter {k}.",
                                    query_code="InvalidAttributeValue")
             elif k == "RedrivePolicy":

@@ -42,7 +42,7 @@ def _parse_receipt(receipt: str) -> tuple[int, str] | None:
     """A receipt handle is ``<seq>.<token>``: the token changes with every receive,
     so a handle from an earlier receive deletes nothing."""
     seq, _, token = receipt.partition(".")
-    if not seq.isdigit() or len(token) != 16:
+    if not (seq.isascii() and seq.isdigit()) or len(token) != 16:
         return None
     return int(seq), token
 
