@@ -247,12 +247,14 @@ def test_http_trigger_events_are_the_same_on_both_paths(server):
     """The fast path and aiohttp's route build the same API Gateway event (2.0 here)."""
     head = ("POST /http/echo/a%20b/c?x=1&x=2 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n"
             "Content-Type: application/json\r\nX-Twice: 1\r\nX-Twice: 2\r\nCookie: k=v; l=w\r\n")
-    answers, reader = exchange(server, head.encode() + b"Content-Length: 7\r\n\r\n{\"a\":1}")
+    odd = "X-Utf8: Z\u00fcrich\r\n".encode() + b"X-Latin: caf\xe9\r\n"  # UTF-8 as botocore sends; Latin-1 bytes
+    answers, reader = exchange(server, head.encode() + odd + b"Content-Length: 7\r\n\r\n{\"a\":1}")
     reader.sock.close()
     e = json.loads(answers[0][2])
     assert (e["rawPath"], e["rawQueryString"], e["queryStringParameters"]) == ("/a%20b/c", "x=1&x=2", {"x": "1,2"})
     assert e["headers"]["x-twice"] == "1,2" and e["cookies"] == ["k=v", "l=w"] and "cookie" not in e["headers"]
     assert e["headers"]["content-length"] == "7" and e["headers"]["host"] == "example.com"
+    assert (e["headers"]["x-utf8"], e["headers"]["x-latin"]) == ("Z\u00fcrich", "caf\u00e9")
     assert e["requestContext"]["http"] == {"method": "POST", "path": "/a%20b/c", "protocol": "HTTP/1.1",
                                            "sourceIp": "127.0.0.1", "userAgent": "t"}
     assert e["body"] == '{"a":1}' and e["isBase64Encoded"] is False

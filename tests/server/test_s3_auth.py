@@ -149,3 +149,32 @@ def test_presigned_urls(server):
     with pytest.raises(urllib.error.HTTPError) as h:
         urllib.request.urlopen(expired, timeout=10)
     assert h.value.code == 403 and b"Request has expired" in h.value.read()
+
+
+def test_header_values_past_ascii_sign_as_the_client_signed(server):
+    """botocore signs a header's characters UTF-8 encoded and http.client sends them as
+    Latin-1 bytes: both paths (the fast path, and aiohttp's for a large body or a copy)
+    read them as sent, so the signature matches."""
+    from wasmhost.server.sources.s3_fast import STREAM_FROM
+    good = s3_client(server.url, AK, SK)
+    good.create_bucket(Bucket="octet-signs")
+    disposition = 'attachment; filename="Zürich.txt"'
+    for key, size in (("fast", 1), ("streamed", STREAM_FROM + 1)):
+        good.put_object(Bucket="octet-signs", Key=key, Body=b"x" * size, ContentDisposition=disposition)
+        got = good.head_object(Bucket="octet-signs", Key=key)
+        # S3 answers the bytes it was sent (botocore's UTF-8); http.client reads them as Latin-1
+        assert got["ContentLength"] == size and got["ContentDisposition"].encode("latin-1").decode() == disposition
+    good.copy_object(Bucket="octet-signs", Key="copied", CopySource="octet-signs/fast",
+                     MetadataDirective="REPLACE", ContentDisposition="inline", CacheControl="max-age=60")
+    got = good.get_object(Bucket="octet-signs", Key="copied")
+    assert (got["ContentDisposition"], got["CacheControl"]) == ("inline", "max-age=60")
+    for value in ("\xb9", "Zürich"):  # a byte no UTF-8 decoder takes (aiohttp's lone surrogate: once a 500)
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", "/2015-03-31/functions", headers={
+            "X-Odd": value, "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={AK}/{time.strftime('%Y%m%d', time.gmtime())}/us-east-1/"
+                             f"lambda/aws4_request, SignedHeaders=host;x-amz-date;x-odd, Signature={'0' * 64}"})
+        resp = conn.getresponse()
+        assert resp.status == 403 and resp.getheader("x-amzn-ErrorType", "").startswith("InvalidSignatureException")
+        resp.read()
+        conn.close()

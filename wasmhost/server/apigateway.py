@@ -24,11 +24,9 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .reply import BAD_GATEWAY, Reply  # headers as lists of pairs here: a function's Set-Cookie may repeat
 from .lambda_model import ACCOUNT
+from .reply import BAD_GATEWAY, Reply  # headers as lists of pairs here: a function's Set-Cookie may repeat
 
-FORMATS = ("1.0", "2.0")
-FORMAT_TAG = "wasmhost:http-payload-format"  # a function's HTTP trigger format (checked when it is deployed)
 TEXTUAL = ("text/", "application/json", "application/javascript", "application/xml",
            "application/x-www-form-urlencoded")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110)

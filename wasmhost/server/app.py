@@ -14,6 +14,7 @@ from . import admin, lambda_api, sources
 from .auth import AuthConfig, check
 from .errors import ApiError, internal
 from .http.exchange import one_line
+from .octets import as_text
 from .http_trigger import reply as trigger_reply
 from .invoke import reply as invoke_reply
 from .lambda_model import Service
@@ -101,14 +102,15 @@ def make_app(service: Service, auth: AuthConfig | None = None, started: Sequence
         raw, _, query = request.raw_path.partition("?")
         parts = raw.split("/", 3)  # "", "http", name, the function's own path
         headers: dict[str, str] = {}
-        for k, v in request.headers.items():
+        sent = as_text(request.headers)
+        for k, v in sent.items():
             k = k.lower()
             headers[k] = f"{headers[k]},{v}" if k in headers else v
         ver = request.version
         return (await trigger_reply(service, request.match_info["name"], "/" + (parts[3] if len(parts) > 3 else ""),
                                     request.method, query, headers, await request.read(),
                                     protocol=f"HTTP/{ver.major}.{ver.minor}", source_ip=request.remote or "",
-                                    pairs=list(request.headers.items()))).response()
+                                    pairs=list(sent.items()))).response()
 
     def render_metrics() -> str:
         functions = {(i.name if i.version == "$LATEST" else f"{i.name}:{i.version}"): i
@@ -138,6 +140,6 @@ def authenticate(cfg: AuthConfig):
     @web.middleware
     async def middleware(request: web.Request, handler):
         body = await request.read() if request.headers.get("Authorization", "").startswith("AWS4") else b""
-        check(cfg, request.method, request.raw_path, request.headers, body)
+        check(cfg, request.method, request.raw_path, as_text(request.headers), body)
         return await handler(request)
     return middleware

@@ -22,6 +22,12 @@ SELF_AUTHENTICATING = ("/lambda-url/",)  # function URLs check their own AuthTyp
 PLAIN_PREFIXES = ("/invoke/", "/http/", "/metrics", "/wasmhost/")
 
 
+def same(a: str, b: str) -> bool:
+    """Constant-time equality of two secrets as sent: compare_digest refuses str with
+    non-ASCII characters (a TypeError, so a 500), so both are compared as bytes."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 @dataclass
 class AuthConfig:
     required: bool = False
@@ -30,7 +36,7 @@ class AuthConfig:
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
-    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+    return hmac.new(key, msg.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
 
 def sigv4_ok(method: str, target: str, headers, body: bytes, keys: dict[str, str]) -> bool:
@@ -80,9 +86,10 @@ def _signed(method: str, canon_uri: str, query: str, headers, signed: str, paylo
     canon_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in signed.split(";"))
     canonical = "\n".join([method, canon_uri, canon_qs, canon_headers, signed, payload_hash])
     scope = f"{date}/{region}/{service}/aws4_request"
-    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate: no match
+    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{digest}"
     k = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), region), service), "aws4_request")
-    if not hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), signature):
+    if not same(hmac.new(k, to_sign.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest(), signature):
         return None
     return Signed(k, amz_date, scope, signature)
 
@@ -129,7 +136,7 @@ def check(cfg: AuthConfig, method: str, target: str, headers, body: bytes) -> No
     ok = False
     if header.startswith("Bearer ") and path.startswith(PLAIN_PREFIXES):
         token = header[7:].strip()
-        ok = any(hmac.compare_digest(token, k) for k in cfg.api_keys)
+        ok = any(same(token, k) for k in cfg.api_keys)
     elif header.startswith("AWS4-HMAC-SHA256"):
         ok = sigv4_ok(method, target, headers, body, cfg.keys)
     if not ok:

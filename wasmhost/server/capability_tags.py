@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 TAGS = {"wasmhost:allowed-hosts": "allowed_hosts", "wasmhost:kv-stores": "kv_stores"}
+FORMAT_TAG = "wasmhost:http-payload-format"  # a function's HTTP trigger format (apigateway.py), checked at deploy
+FORMATS = ("1.0", "2.0")
 
 
 def config_from_tags(tags: dict) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from ..errors import InvocationError
-from .apigateway import BAD_GATEWAY, FORMAT_TAG, FORMATS, event_v1, event_v2, response_v1, response_v2
+from .apigateway import BAD_GATEWAY, event_v1, event_v2, response_v1, response_v2
+from .capability_tags import FORMAT_TAG, FORMATS
 from .invoke import report_headers
 from .reply import Reply
 from .lambda_model import Service

@@ -11,6 +11,7 @@ from . import function_url
 from .auth import AuthConfig
 from .lambda_model import Service, operations
 from .lambda_model.invoke import invoke_reply
+from .octets import as_text
 
 API_PREFIXES = r"{date:20[0-9]{2}-[0-9]{2}-[0-9]{2}}"
 
@@ -21,12 +22,12 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
 
     async def invoke(request: web.Request) -> web.Response:
         payload = await request.read()
-        return (await invoke_reply(s, request.match_info["fn"], request.query.get("Qualifier"), request.headers,
+        return (await invoke_reply(s, request.match_info["fn"], request.query.get("Qualifier"), as_text(request.headers),
                                    payload)).response()
 
     async def api(request: web.Request) -> web.Response:
         path, _, query = request.raw_path.partition("?")
-        return (await operations.dispatch(s, request.method, path, query, request.headers,
+        return (await operations.dispatch(s, request.method, path, query, as_text(request.headers),
                                           await request.read())).response()
 
     async def url(request: web.Request) -> web.Response:
@@ -34,7 +35,7 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
         rest = raw[len(function_url.PREFIX):]
         url_id, _, sub = rest.partition("/")
         headers: dict[str, str] = {}
-        for name, value in request.headers.items():
+        for name, value in as_text(request.headers).items():
             name = name.lower()
             headers[name] = f"{headers[name]},{value}" if name in headers else value
         version = request.version

@@ -23,6 +23,16 @@ def _name(raw: bytes) -> str:
     return name
 
 
+def text(raw: bytes) -> str:
+    """A header value's text: UTF-8 where it is (what botocore and browsers send), else
+    Latin-1 (a client sending a str's characters as single bytes). aiohttp's reading is
+    brought to the same by ``server/octets.py``."""
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 class Request:
     """A request as llhttp framed it. ``headers``: lower-case names, repeated ones
     joined with commas (as aiohttp's routes see them); ``raw``: the pairs as sent,
@@ -37,7 +47,11 @@ class Request:
         lower = _NAMES.get
         headers: dict[str, str] = {}
         for name, value in raw:
-            key, v = lower(name) or _name(name), value.decode("latin-1")
+            key = lower(name) or _name(name)
+            try:  # text(value), inline: a call a header costs ~50 ns
+                v = value.decode()
+            except UnicodeDecodeError:
+                v = value.decode("latin-1")
             headers[key] = f"{headers[key]},{v}" if key in headers else v
         self.headers = headers
         self.body = b""

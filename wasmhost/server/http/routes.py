@@ -22,7 +22,7 @@ from ..invoke import answer as invoke_answer
 from ..lambda_invoke import invoke_answer as lambda_invoke_answer
 from ..reply import Reply
 from ..lambda_model import Service
-from .exchange import Request
+from .exchange import Request, text
 
 
 class Front(Protocol):
@@ -62,7 +62,7 @@ def trigger(front: Front, req: Request, peer: str) -> Awaitable[Reply]:
     name, _, sub = req.path[6:].partition("/")
     return trigger_reply(front.service, _unquoted(name), "/" + sub, req.method, req.query, req.headers, req.body,
                          protocol=f"HTTP/{req.version}", source_ip=peer,
-                         pairs=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in req.raw])
+                         pairs=[(k.decode("latin-1"), text(v)) for k, v in req.raw])
 
 
 def function_url(front: Front, req: Request, peer: str) -> Awaitable[Reply]:

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...config import FunctionConfig
 from ...errors import DeployError, FunctionNotFound, WasmhostError
-from ..apigateway import FORMAT_TAG, FORMATS
-from ..capability_tags import config_from_tags
+from ..capability_tags import FORMAT_TAG, FORMATS, config_from_tags
 from ..errors import ApiError, invalid
 from . import packaging
 from .names import LATEST, parse_layer_version_arn

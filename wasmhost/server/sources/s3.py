@@ -33,6 +33,7 @@ from ...buckets import BucketError, Buckets, ObjectInfo
 from ...buckets.names import ours
 from ...buckets.store import ObjectWriter, copy_range
 from ..auth import AuthConfig
+from ..octets import as_text
 from ..reply import Reply
 from . import s3_body
 from .s3_xml import doc, el, error_doc, http_date, iso, notification_from_xml, notification_to_xml, parse, text
@@ -211,7 +212,7 @@ class S3Api:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         raw_path, _, raw_query = request.raw_path.partition("?")
-        call = Call(_octets(request.headers), raw_path, raw_query, request.remote or "")  # case-insensitive
+        call = Call(as_text(request.headers), raw_path, raw_query, request.remote or "")  # case-insensitive
         try:
             self.authorize(request.method, request.raw_path, call)
             resp = await self._route(request.method, call)(request, call)
@@ -457,7 +458,7 @@ class S3Api:
         not_modified = _preconditions(request, info)
         headers = {"ETag": _quoted(info.etag), "Last-Modified": http_date(info.modified),
                    "Accept-Ranges": "bytes", "Content-Type": info.content_type}
-        headers.update({f"x-amz-meta-{k}": v for k, v in info.metadata.items()})
+        headers.update(_answer_headers(info.metadata))
         for q, h in (("response-content-type", "Content-Type"), ("response-content-disposition", "Content-Disposition"),
                      ("response-cache-control", "Cache-Control"), ("response-content-encoding", "Content-Encoding"),
                      ("response-content-language", "Content-Language"), ("response-expires", "Expires")):
@@ -658,17 +659,10 @@ def _token_in(token: str) -> str:
                           ArgumentName="continuation-token") from None
 
 
-def _octets(headers: Any) -> Any:
-    """aiohttp reads header values as UTF-8, bytes that are not as lone surrogates, which
-    SQLite and the answer's encoder refuse (a 500). Such a value is read as Latin-1 here,
-    as the fast path (s3_fast.py) reads every value: HTTP's own reading of obs-text."""
-    def escaped(v: str) -> bool:
-        return not v.isascii() and any("\udc80" <= c <= "\udcff" for c in v)
-    if all(v.isascii() for v in headers.values()) or not any(escaped(v) for v in headers.values()):
-        return headers
-    from multidict import CIMultiDict
-    return CIMultiDict((k, v.encode("utf-8", "surrogateescape").decode("latin-1") if escaped(v) else v)
-                       for k, v in headers.items())
+# Headers S3 keeps with an object and answers on GET and HEAD (its "system metadata"),
+# kept in the object's metadata under names no user metadata can have (no ':' in a header name).
+STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires",
+                  "x-amz-website-redirect-location")
 
 
 def _metadata(headers: Any) -> dict[str, str]:
@@ -676,7 +670,18 @@ def _metadata(headers: Any) -> dict[str, str]:
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META:
         raise BucketError("MetadataTooLarge", f"Your metadata headers exceed the maximum allowed metadata size "
                           f"({MAX_META} bytes).")
+    for name in STORED_HEADERS:
+        value = headers.get(name)
+        if value and name == "content-encoding":  # the upload's own framing is not the object's
+            value = ",".join(p for p in value.split(",") if p.strip().lower() != "aws-chunked")
+        if value:
+            meta[":" + name] = value
     return meta
+
+
+def _answer_headers(metadata: dict[str, str]) -> dict[str, str]:
+    """An object's stored headers and user metadata, as GET and HEAD answer them."""
+    return {(k[1:] if k[:1] == ":" else f"x-amz-meta-{k}"): v for k, v in metadata.items()}
 
 
 def _content_length(headers: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 from urllib.parse import unquote
 
 from ...buckets import BucketError
-from ..auth import AuthConfig, Signed, presigned_verify, sigv4_verify
+from ..auth import AuthConfig, Signed, presigned_verify, same, sigv4_verify
 
 EMPTY_SHA = hashlib.sha256(b"").hexdigest()
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -83,8 +83,8 @@ def _presigned_v2(method: str, target: str, headers: Any, keys: dict[str, str]) 
     resource = path + ("?" + "&".join(f"{k}={v}" if v else k for k, v in subs) if subs else "")
     amz = "".join(f"{k}:{headers[k].strip()}\n" for k in sorted(k for k in headers if k.lower().startswith("x-amz-")))
     to_sign = f"{method}\n{headers.get('content-md5', '')}\n{headers.get('content-type', '')}\n{expires}\n{amz}{resource}"
-    want = base64.b64encode(hmac.new(secret.encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()).decode()
-    if not hmac.compare_digest(want, params["Signature"]):
+    want = base64.b64encode(hmac.new(secret.encode(), to_sign.encode("utf-8", "surrogatepass"), hashlib.sha1).digest()).decode()
+    if not same(want, params["Signature"]):
         return "signature"
     return Signed(b"", expires, "", params["Signature"])
 
@@ -258,8 +258,8 @@ async def _aws_chunks(content: Any, headers: Any, signed: Signed | None, checks:
             sig = ext.partition("chunk-signature=")[2].strip()
             to_sign = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", signed.amz_date, signed.scope, prev, EMPTY_SHA,
                                  hashlib.sha256(data).hexdigest()])
-            want = hmac.new(signed.key, to_sign.encode(), hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(want, sig):
+            want = hmac.new(signed.key, to_sign.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+            if not same(want, sig):
                 raise BucketError("SignatureDoesNotMatch", "The chunk signature we calculated does not match the "
                                   "signature you provided.")
             prev = sig
@@ -278,9 +278,9 @@ async def _aws_chunks(content: Any, headers: Any, signed: Signed | None, checks:
             if signed is not None and signed_chunks:
                 canon = "".join(t + "\n" for t in trailers)
                 to_sign = "\n".join(["AWS4-HMAC-SHA256-TRAILER", signed.amz_date, signed.scope, prev,
-                                     hashlib.sha256(canon.encode()).hexdigest()])
-                want = hmac.new(signed.key, to_sign.encode(), hashlib.sha256).hexdigest()
-                if not hmac.compare_digest(want, value.strip()):
+                                     hashlib.sha256(canon.encode("utf-8", "surrogatepass")).hexdigest()])
+                want = hmac.new(signed.key, to_sign.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+                if not same(want, value.strip()):
                     raise BucketError("SignatureDoesNotMatch", "The trailer signature does not match.")
             continue
         trailers.append(f"{name}:{value.strip()}")
