@@ -377,6 +377,32 @@ def test_bad_input_gets_s3_errors_never_a_500(server, s3):
     assert os.listdir(server.data_dir / "buckets" / ".scratch" / "hostile" / "tmp") == []  # refused uploads leave nothing
 
 
+def test_objects_keep_the_headers_s3_keeps(s3):
+    """S3 stores Cache-Control, Content-Disposition, Content-Encoding, Content-Language,
+    Expires and the website redirect with an object and answers them on GET and HEAD
+    (static sites and gzip'd assets rely on it); aws-chunked is the upload's, not the object's."""
+    import datetime
+    s3.create_bucket(Bucket="kept-headers")
+    expires = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    kept = {"CacheControl": "max-age=31536000, immutable", "ContentDisposition": 'attachment; filename="a.txt"',
+            "ContentEncoding": "gzip", "ContentLanguage": "de-CH", "Expires": expires, "WebsiteRedirectLocation": "/b"}
+    s3.put_object(Bucket="kept-headers", Key="a", Body=b"x", **kept)
+    for got in (s3.head_object(Bucket="kept-headers", Key="a"), s3.get_object(Bucket="kept-headers", Key="a")):
+        assert {k: got.get(k) for k in kept} == kept, got
+    s3.copy_object(Bucket="kept-headers", Key="b", CopySource="kept-headers/a")  # COPY: they travel with it
+    assert s3.head_object(Bucket="kept-headers", Key="b")["CacheControl"] == kept["CacheControl"]
+    upload = s3.create_multipart_upload(Bucket="kept-headers", Key="c", ContentEncoding="gzip")["UploadId"]
+    part = s3.upload_part(Bucket="kept-headers", Key="c", UploadId=upload, PartNumber=1, Body=b"x")
+    s3.complete_multipart_upload(Bucket="kept-headers", Key="c", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert s3.head_object(Bucket="kept-headers", Key="c")["ContentEncoding"] == "gzip"
+    req = urllib.request.Request(f"{s3.meta.endpoint_url}/kept-headers/d", method="PUT", data=b"1\r\nx\r\n0\r\n\r\n",
+                                 headers={"Content-Encoding": "aws-chunked,gzip", "x-amz-decoded-content-length": "1"})
+    urllib.request.urlopen(req, timeout=10).close()
+    got = s3.get_object(Bucket="kept-headers", Key="d")
+    assert (got["Body"].read(), got["ContentEncoding"]) == (b"x", "gzip")
+
+
 def test_header_octets_and_digits_that_are_not_ascii_get_no_500(server, s3):
     """``"\u00b9".isdigit()`` is true and ``int("\u00b9")`` fails; a header byte that is no UTF-8
     reached SQLite as a lone surrogate (found by fuzzing: both were 500s)."""
