@@ -91,6 +91,25 @@ def test_guest_error_and_logs(client):
     assert err["errorType"] == "ValidationError" and err["errorMessage"].endswith("event was rejected")
 
 
+def test_invoke_with_response_stream(client):
+    """boto3 reads the event stream: the answer as a PayloadChunk, then InvokeComplete
+    (the error there for a failed run, LogResult for Tail); DryRun is a 204."""
+    create(client, "echo_stream", "echo")
+    res = client.invoke_with_response_stream(FunctionName="echo_stream", Payload=b'{"n": 1}', LogType="Tail")
+    assert (res["StatusCode"], res["ExecutedVersion"]) == (200, "$LATEST")
+    events = list(res["EventStream"])
+    assert events[0] == {"PayloadChunk": {"Payload": b'{"n": 1}'}} and list(events[1]) == ["InvokeComplete"]
+    assert base64.b64decode(events[1]["InvokeComplete"]["LogResult"]).decode().startswith("START RequestId: ")
+    create(client, "trap_stream", "trap")
+    events = list(client.invoke_with_response_stream(FunctionName="trap_stream", Payload=b"{}")["EventStream"])
+    assert len(events) == 1 and events[0]["InvokeComplete"]["ErrorCode"] == "Runtime.Trap"
+    assert "unreachable" in events[0]["InvokeComplete"]["ErrorDetails"]
+    assert client.invoke_with_response_stream(FunctionName="echo_stream", InvocationType="DryRun",
+                                              Payload=b"{}")["StatusCode"] == 204
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke_with_response_stream(FunctionName="nope", Payload=b"{}")
+
+
 def test_error_paths(client):
     create(client, "echo", "echo")
     with pytest.raises(client.exceptions.ResourceConflictException):

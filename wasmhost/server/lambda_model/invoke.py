@@ -13,7 +13,7 @@ from ...errors import FunctionError, InvocationError
 from ...function import InvokeResult
 from ..errors import ApiError
 from ..reply import Reply
-from . import strict_json
+from . import eventstream, strict_json
 from .events import too_large_event
 from .routing import Resolved
 
@@ -109,6 +109,29 @@ async def invoke(s: Service, p: dict[str, Any]) -> Reply:
     call ``invoke_reply`` directly)."""
     headers = {"x-amz-invocation-type": p.get("InvocationType") or "", "x-amz-log-type": p.get("LogType") or ""}
     return await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, p.get("Payload") or b"")
+
+
+async def invoke_with_response_stream(s: Service, p: dict[str, Any]) -> Reply:
+    """InvokeWithResponseStream: the function runs as Invoke runs it and its whole answer
+    is sent as one ``PayloadChunk`` event, then ``InvokeComplete`` (its error there, as
+    ``ErrorCode``/``ErrorDetails``, and ``LogResult`` for ``LogType=Tail``). A handler
+    that streams (Node's ``awslambda.streamifyResponse``) is answered once it ends."""
+    kind = p.get("InvocationType") or "RequestResponse"
+    headers = {"x-amz-invocation-type": kind, "x-amz-log-type": p.get("LogType") or ""}
+    out = await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, p.get("Payload") or b"")
+    if out.status != 200:  # DryRun's 204
+        return out
+    got = dict(out.pairs())
+    complete: dict[str, str] = {}
+    if "X-Amz-Function-Error" in got:
+        err = json.loads(out.body)
+        complete = {"ErrorCode": str(err.get("errorType", "Unhandled")), "ErrorDetails": str(err.get("errorMessage", ""))}
+    if "X-Amz-Log-Result" in got:
+        complete["LogResult"] = got["X-Amz-Log-Result"]
+    body = (b"" if "ErrorCode" in complete else eventstream.message("PayloadChunk", out.body)) \
+        + eventstream.message("InvokeComplete", json.dumps(complete).encode(), "application/json")
+    head = {k: v for k, v in got.items() if k in ("X-Amz-Executed-Version", "x-amzn-RequestId")}
+    return Reply(200, {**head, "Content-Type": "application/vnd.amazon.eventstream"}, body)
 
 
 def invoke_async(s: Service, p: dict[str, Any]) -> Reply:
