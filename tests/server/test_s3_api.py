@@ -1,5 +1,6 @@
 """The S3 API subset with boto3's s3 client and the aws CLI against one live server."""
 
+import base64
 import hashlib
 import os
 import urllib.request
@@ -301,6 +302,33 @@ def test_settings_never_set_read_as_s3_answers_for_them(s3, server):
     assert code(e) == "NotImplemented"
     out = aws(server.url, "s3api", "get-bucket-versioning", "--bucket", "plainsettings")
     assert out.returncode == 0, out.stderr
+
+
+def test_functions_and_layers_deploy_from_the_servers_own_buckets(server, s3):
+    """Code.S3Bucket/S3Key (as SAM, the Serverless Framework, CDK and Terraform deploy):
+    read from this server's buckets, with Lambda's words when the object is missing."""
+    from live import lambda_client, zipped
+    lam = lambda_client(server.url)
+    s3.create_bucket(Bucket="deploys")
+    s3.put_object(Bucket="deploys", Key="fn/echo.zip", Body=zipped("echo"))
+    s3.put_object(Bucket="deploys", Key="fn/trap.zip", Body=zipped("trap", "echo.wasm"))
+    made = lam.create_function(FunctionName="from_s3", Runtime="wasm32", Role="arn:aws:iam::000000000000:role/r",
+                               Handler="echo.wasm", Code={"S3Bucket": "deploys", "S3Key": "fn/echo.zip"})
+    assert made["CodeSha256"] == base64.b64encode(hashlib.sha256(zipped("echo")).digest()).decode()
+    assert lam.invoke(FunctionName="from_s3", Payload=b'"hi"')["Payload"].read() == b'"hi"'
+    lam.update_function_code(FunctionName="from_s3", S3Bucket="deploys", S3Key="fn/trap.zip")
+    assert lam.invoke(FunctionName="from_s3", Payload=b"{}").get("FunctionError") == "Unhandled"
+    layer = lam.publish_layer_version(LayerName="from_s3", Content={"S3Bucket": "deploys", "S3Key": "fn/echo.zip"})
+    assert layer["Version"] == 1 and layer["Content"]["CodeSize"] == len(zipped("echo"))
+    refused = [({"S3Bucket": "deploys", "S3Key": "fn/none.zip"}, "S3 Error Code: NoSuchKey"),
+               ({"S3Bucket": "no-such-deploys", "S3Key": "k"}, "S3 Error Code: NoSuchBucket"),
+               ({"S3Bucket": "deploys", "S3Key": "fn/echo.zip", "S3ObjectVersion": "3"}, "S3 Error Code: NoSuchVersion"),
+               ({"S3Bucket": "deploys"}, "go together"),
+               ({"S3Bucket": "deploys", "S3Key": "fn/echo.zip", "ZipFile": zipped("echo")}, "not both")]
+    for code, words in refused:
+        with pytest.raises(lam.exceptions.InvalidParameterValueException, match=words):
+            lam.create_function(FunctionName="from_s3_bad", Runtime="wasm32", Role="arn:aws:iam::000000000000:role/r",
+                                Handler="echo.wasm", Code=code)
 
 
 def test_aws_cli(server, tmp_path):

@@ -31,7 +31,7 @@ MAX_LAYERS = 5
 CONFIG_KEYS = ("Runtime", "Role", "Handler", "Description", "Timeout", "MemorySize", "Architectures",
                "EphemeralStorage", "TracingConfig", "LoggingConfig", "SnapStart")
 HANDLED = {"FunctionName", "Code", "Publish", "Environment", "Tags", "Layers", "PackageType", "RevisionId", "ZipFile",
-           "DryRun", "Qualifier", "PublishTo"} | set(CONFIG_KEYS)
+           "DryRun", "Qualifier", "PublishTo"} | set(CONFIG_KEYS) | set(packaging.S3_LOCATION)
 # A setting this host cannot honour, refused unless it asks for nothing (its harmless values pass).
 REFUSED: dict[str, Callable[[Any], bool]] = {
     "PackageType": lambda v: v != "Zip",
@@ -45,7 +45,7 @@ REFUSED: dict[str, Callable[[Any], bool]] = {
     "ImageConfig": bool,
     "KMSKeyArn": bool,
     "CodeSigningConfigArn": bool,
-    "S3Bucket": bool, "S3Key": bool, "S3ObjectVersion": bool, "ImageUri": bool, "SourceKMSKeyArn": bool,
+    "ImageUri": bool, "SourceKMSKeyArn": bool,
     "PublishTo": bool,
 }
 
@@ -110,9 +110,7 @@ def create_function(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     _check_settings(s, p)
     code = p.get("Code") or {}
     _refuse_unsupported(code)
-    if "ZipFile" not in code:
-        raise invalid("Only Code.ZipFile is supported by this host (no S3 or container images)")
-    zip_bytes = packaging.b64(code["ZipFile"])
+    zip_bytes = packaging.zip_of(code, s.code_objects, "Code.")
     runtime = p.get("Runtime", "wasm32")
     stored = packaging.code_from_zip(zip_bytes, runtime, p.get("Handler"))
     doc: dict[str, Any] = {"FunctionName": name, "Runtime": runtime, "Role": p.get("Role", ""),
@@ -153,9 +151,7 @@ def update_function_code(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     doc = s.function_doc(name)
     check_revision(doc["RevisionId"], p.get("RevisionId"))
     _refuse_unsupported({k: v for k, v in p.items() if k not in ("FunctionName", "Architectures")})
-    if "ZipFile" not in p:
-        raise invalid("Only ZipFile is supported by this host (no S3 or container images)")
-    zip_bytes = packaging.b64(p["ZipFile"])
+    zip_bytes = packaging.zip_of(p, s.code_objects, "")
     stored = packaging.code_from_zip(zip_bytes, doc.get("Runtime", "wasm32"), doc.get("Handler"))
     new = dict(doc, CodeSize=len(zip_bytes), _code_sha256=s.registry.put_code(stored),
                CodeSha256=packaging.sha256_b64(zip_bytes), RevisionId=str(uuid.uuid4()), LastModified=now_str())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any
 
-from ..errors import invalid, not_found
+from ..errors import not_found
 from . import packaging
 from .names import layer_arn, now_str, parse_layer, parse_layer_version_arn
 from .paging import page
@@ -33,9 +33,7 @@ def _live(s: Service, name: str) -> list[dict[str, Any]]:
 def publish_layer_version(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name = parse_layer(p["LayerName"])
     content = p["Content"]
-    if "ZipFile" not in content or any(content.get(k) for k in ("S3Bucket", "S3Key", "S3ObjectVersion")):
-        raise invalid("Only Content.ZipFile is supported by this host (no S3)")
-    data = packaging.b64(content["ZipFile"], "Content.ZipFile")
+    data = packaging.zip_of(content, s.code_objects, "Content.")
     existing = s.registry.list_layers(name)
     version = max((int(d["Version"]) for d in existing), default=0) + 1
     target = s.registry.layer_path(name, version)

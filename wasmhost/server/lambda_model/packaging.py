@@ -10,6 +10,7 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 from ..errors import ApiError, invalid
 
@@ -32,6 +33,29 @@ def b64(value: object, member: str = "ZipFile") -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise invalid(f"{member} must be base64-encoded bytes") from None
+
+
+S3_LOCATION = ("S3Bucket", "S3Key", "S3ObjectVersion")
+
+
+def zip_of(code: dict, read_object: Callable[[str, str, str | None], bytes] | None, member: str) -> bytes:
+    """The zip a request names: in itself (``ZipFile``) or, as SAM, the Serverless
+    Framework, CDK and Terraform deploy, an object in the server's own buckets
+    (``S3Bucket``/``S3Key``; ``read_object`` is None where the server has none)."""
+    s3 = {k: code[k] for k in S3_LOCATION if code.get(k)}
+    if code.get("ZipFile") is not None:
+        if s3:
+            raise invalid(f"Please provide either {member}ZipFile or an S3 location ({member}S3Bucket and "
+                          f"{member}S3Key), not both")
+        return b64(code["ZipFile"], member + "ZipFile")
+    if not s3:
+        raise invalid(f"Please provide a source for the code: {member}ZipFile, or {member}S3Bucket and {member}S3Key")
+    if not (s3.get("S3Bucket") and s3.get("S3Key")):
+        raise invalid(f"{member}S3Bucket and {member}S3Key go together")
+    if read_object is None:
+        raise invalid("Code in S3 is read from this server's own buckets, which this server does not serve: "
+                      "send ZipFile instead")
+    return read_object(s3["S3Bucket"], s3["S3Key"], s3.get("S3ObjectVersion"))
 
 
 def sha256_b64(data: bytes) -> str:

@@ -57,6 +57,9 @@ class Service:
         self.deployer = Deployer(host, registry, default_concurrency, region)
         self.events = EventWorker(self, retry_base_s)
         self.metrics = Metrics()
+        # the server's buckets, read for Code.S3Bucket/S3Key (server/sources/buckets.py sets it):
+        # ``(bucket, key, version) -> bytes``, raising the ApiError Lambda answers
+        self.code_objects: Any = None
         self.destination_queues: Any = None  # SQS destinations: server/sources sets it (exists(arn), send(arn, body))
         self.cluster: Any = None  # a server/cluster.py Cluster with --cluster
         self.routes: dict[str, routing.Route] = {}

@@ -11,7 +11,9 @@ from typing import Any
 
 from ...buckets import Buckets, Watcher
 from ..auth import AuthConfig
+from ..errors import invalid
 from ..lambda_model import Service
+from ..lambda_model.packaging import MAX_UNZIPPED
 from .s3 import S3Api
 from .s3_fast import FastS3
 from .s3_functions import FunctionEndpoint, install
@@ -40,6 +42,26 @@ class BucketSource:
             functions = FunctionEndpoint()
             install(functions, service.deployer)
         self.functions = functions
+        service.code_objects = self.code_object
+
+    def code_object(self, bucket: str, key: str, version: str | None) -> bytes:
+        """A function's or layer's zip named by S3Bucket/S3Key, with the words Lambda uses
+        when its GetObject fails."""
+        from ...buckets import BucketError
+        try:
+            if version not in (None, "null"):  # wasmhost keeps no versions: only the unversioned one exists
+                raise BucketError("NoSuchVersion", "The specified version does not exist.")
+            info = self.store.head(bucket, key)
+            if info.size > MAX_UNZIPPED:
+                raise invalid(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+            with open(info.path, "rb") as f:
+                return f.read()
+        except BucketError as e:
+            raise invalid(f"Error occurred while GetObject. S3 Error Code: {e.code}. S3 Error Message: {e.message}") \
+                from None
+        except FileNotFoundError:
+            raise invalid("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified "
+                          "key does not exist.") from None
 
     def middleware(self) -> Any:
         return self.api.middleware()
