@@ -519,3 +519,20 @@ def test_an_invocations_answer_is_framed_as_every_other(status, keep_alive, vers
     assert got == as_pairs
     if status == 200 and keep_alive and version == "1.1" and not head_only:
         assert got == f"HTTP/1.1 200 OK\r\n{date}Content-Length: 2\r\n{lines}\r\n{{}}".encode()
+
+
+@pytest.mark.parametrize("version, extra, status, connection", [
+    ("HTTP/1.1", (), 200, None), ("HTTP/1.1", ("Connection: keep-alive",), 200, None),
+    ("HTTP/1.1", ("Connection: close",), 200, "close"), ("HTTP/1.0", (), 200, "close"),
+    ("HTTP/1.0", ("Connection: keep-alive",), 200, "keep-alive")])
+def test_the_version_a_request_came_in_decides_its_framing(tmp_path, version, extra, status, connection):
+    written = _feed(tmp_path, [post(ECHO, b"v", *extra, version=version)])
+    head = written.split(b"\r\n\r\n")[0].decode()
+    assert head.startswith(f"HTTP/1.1 {status} ") and written.endswith(b"\r\n\r\nv")
+    got = [line.split(": ")[1] for line in head.split("\r\n") if line.lower().startswith("connection:")]
+    assert got == ([connection] if connection else [])
+
+
+def test_only_http11_needs_a_host(tmp_path):
+    assert _feed(tmp_path / "a", [b"POST /invoke/echo HTTP/1.0\r\nContent-Length: 1\r\n\r\nv"]).startswith(b"HTTP/1.1 200")
+    assert _feed(tmp_path / "b", [b"POST /invoke/echo HTTP/1.1\r\nContent-Length: 1\r\n\r\nv"]).startswith(b"HTTP/1.1 400")

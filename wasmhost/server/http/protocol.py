@@ -262,9 +262,11 @@ class Connection(asyncio.Protocol):
         except UnicodeDecodeError:
             raise bad_request("non-ASCII request-target") from None  # llhttp lets obs-text through
         method = p.get_method()
-        req = self._req = Request(_METHODS.get(method) or method.decode("ascii"), target, p.get_http_version(),
-                                  raw, p.should_keep_alive())
+        keep_alive = p.should_keep_alive()
+        req = self._req = Request(_METHODS.get(method) or method.decode("ascii"), target, "1.1", raw, keep_alive)
         h = req.headers
+        if not keep_alive or "connection" in h:  # else llhttp saw HTTP/1.1 (1.0, 0.9, 2.0 default to close) and
+            req.version = p.get_http_version()  # its version string (~0.6 µs) need not be made
         if req.version == "1.1" and "host" not in h or "," in h.get("host", ""):
             raise bad_request("an HTTP/1.1 request needs exactly one Host header")
         req.handler = route(req.method, req.path)
