@@ -502,6 +502,11 @@ def test_repeated_header_names_are_joined_in_order():
     req = Request("POST", "/invoke/f?q=1", "1.1", [(b"Accept", b"a"), (b"X-One", b"1"), (b"accept", b"b")], True)
     assert req.headers == {"accept": "a,b", "x-one": "1"} and (req.path, req.query) == ("/invoke/f", "q=1")
     assert Request("GET", "/", "1.1", [(b"Host", b"x")], True).headers == {"host": "x"}
+    # UTF-8 where a value is, else Latin-1 (exchange.text), with or without a repeated name
+    utf8, latin1 = "caf\u00e9".encode(), "caf\u00e9".encode("latin-1")
+    assert Request("GET", "/", "1.1", [(b"A", utf8), (b"B", latin1)], True).headers == {"a": "caf\u00e9",
+                                                                                          "b": "caf\u00e9"}
+    assert Request("GET", "/", "1.1", [(b"A", latin1), (b"a", utf8)], True).headers == {"a": "caf\u00e9,caf\u00e9"}
 
 
 @pytest.mark.parametrize("status, keep_alive, version, head_only", [
