@@ -6,9 +6,11 @@ components, built here with componentize-py and componentize-js so that
 ``WASMHOST_WHEEL_RUNTIMES=none`` builds a wheel without the runtimes (their
 toolchains then come from ``pip install 'wasmhost[guests]'`` and ``npm``).
 
-One optional C extension, the epoch ticker's thread (``wasmhost/engine/_ticker.c``):
-where no C compiler is found the install goes on without it, and the ticker uses a
-POSIX timer instead (engine/ticker.py says what that costs).
+Two optional C extensions: the epoch ticker's thread (``wasmhost/engine/_ticker.c``)
+and a core guest's warm call in one C call (``wasmhost/engine/_warmcall.c``). Where
+no C compiler is found the install goes on without them: the ticker uses a POSIX
+timer instead (engine/ticker.py says what that costs), and the warm call goes
+through ctypes (abi/core.py).
 """
 
 import os
@@ -46,5 +48,6 @@ class BuildPy(build_py):
 
 
 setup(cmdclass={"build_py": BuildPy},
-      ext_modules=[Extension("wasmhost.engine._ticker", ["wasmhost/engine/_ticker.c"], optional=True,
-                             extra_compile_args=["-O2", "-std=c11"])] if sys.platform.startswith("linux") else [])
+      ext_modules=[Extension(f"wasmhost.engine.{name}", [f"wasmhost/engine/{name}.c"], optional=True,
+                             extra_compile_args=["-O2", "-std=c11"]) for name in ("_ticker", "_warmcall")]
+      if sys.platform.startswith("linux") else [])

@@ -48,8 +48,10 @@ def measure(fn, iters: int, warmup: int) -> dict:
 
 # -- floors: the raw C API with nothing of wasmhost around it ------------------------
 def raw_echo(engine: wasmtime.Engine, module: wasmtime.Module, gil_held: bool):
-    """alloc + write + handle + read through wasmtime_func_call_unchecked: the
-    physical limit for a Python host (DESIGN.md: ~2.2 µs here)."""
+    """alloc + write + handle + read through wasmtime_func_call_unchecked from ctypes:
+    the limit for a host calling the C API from Python (DESIGN.md: ~2.2 µs here).
+    wasmhost's warm path goes below it where its C extension is built (one C call,
+    engine/_warmcall.c): a ratio under 1 is that."""
     store = wasmtime.Store(engine)
     store.set_fuel(2**62)
     store.set_epoch_deadline(2**40)

@@ -91,3 +91,34 @@ def test_ledger_is_written_in_the_background(tmp_path):
         (entry,) = h.ledger.logs("h")
         assert entry["request_id"] == res.report.request_id and entry["text"] == "first line\nsecond line\n"
         assert h.ledger.totals("h")["invocations"] == 1
+
+
+@pytest.mark.parametrize("functions", [("a",), ("a", "b", "c")])
+def test_a_flush_keeps_every_report_log_and_alias_in_its_place(tmp_path, functions):
+    """One function's batch, several functions', logs among them and reports that run
+    under a given id: each is written once, under its own function and id."""
+    from wasmhost.clock import ALIASES, RID_HEAD, request_id
+    ledger = Ledger(tmp_path / "ledger.db")
+    given = "0123abcd-0000-4000-8000-00000000beef"
+    for seq in range(1, 601):
+        fn = functions[seq % len(functions)]
+        if seq == 300:
+            ALIASES[seq] = given
+        if seq % 100 == 0:  # a run's log goes in before its report (function.py)
+            ledger.record((seq, fn, seq * 1000, f"log {seq}\n"))
+        ledger.record(Report(seq, fn, "$LATEST", seq * 1000, 5000, None, 7, 65536, 128, False, "ok", None, 0, 0, 0, 0))
+    try:
+        assert ledger.flush() == 600
+        rows = ledger.query(limit=10_000)
+        assert len(rows) == 600 and {r["function"] for r in rows} == set(functions)
+        ids = {r["request_id"] for r in rows}
+        assert given in ids and request_id(300) not in ids and request_id(301) in ids
+        assert all(i.startswith(RID_HEAD) for i in ids - {given})
+        for fn in functions:
+            assert ledger.totals(fn)["invocations"] == sum(1 for s in range(1, 601) if functions[s % len(functions)] == fn)
+        logs = {entry["request_id"]: entry["text"] for entry in ledger.logs(limit=100)}
+        assert logs[given] == "log 300\n" and logs[request_id(100)] == "log 100\n" and len(logs) == 6
+        assert 300 not in ALIASES  # the report took its alias with it
+    finally:
+        ALIASES.pop(300, None)
+        ledger.close()

@@ -449,3 +449,95 @@ def test_function_urls_are_answered_on_the_fast_path(client, conn, server):
     status, h, body = conn.response()
     assert status == 413 and "TooLarge" in h["x-amzn-errortype"] and b"smaller than" in body
     assert conn.closed()
+
+
+def _feed(tmp_path, chunks: list[bytes]) -> bytes:
+    """What a connection in process answers to ``chunks``, fed one at a time."""
+    import asyncio
+
+    from wasmhost.server.auth import AuthConfig
+    from wasmhost.server.http.protocol import Connection, FrontDoor
+
+    async def main() -> bytes:
+        service = echo_service(tmp_path)
+        front = FrontDoor(service, AuthConfig())
+        conn = Connection(front)
+        t = FakeTransport()
+        conn.connection_made(t)
+        for chunk in chunks:
+            conn.data_received(chunk)
+        for _ in range(200):  # the first run is a cold start, on a thread
+            if t.written.count(b"HTTP/1.1") >= 1 and not conn.busy:
+                break
+            await asyncio.sleep(0.01)
+        front.close()
+        service.host.close()
+        service.registry.close()
+        return t.written
+
+    return asyncio.run(main())
+
+
+def _chunks(data: bytes, size: int) -> list[bytes]:
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 8190, 1000])
+def test_head_limits_hold_however_the_head_arrives(tmp_path, chunk):
+    """The head's limits are only counted when a head spans chunks or arrives in one
+    larger than a line's limit (protocol.py): every way of sending it is held to them."""
+    body = b"hi"
+    many_lines = [f"X-H{i}: {'v' * 1000}" for i in range(70)]  # ~70 KiB, every line well under 8190
+    too_many = [f"X-{i}: v" for i in range(129)]
+    ok_big = [f"X-H{i}: {'v' * 1000}" for i in range(9)]  # ~9 KiB: more than a line's limit, under the head's
+    for extra, status in ((many_lines, 431), (too_many, 431), ([f"X-Long: {'a' * 8200}"], 431), (ok_big, 200)):
+        written = _feed(tmp_path / f"{len(extra)}-{status}", _chunks(post(ECHO, body, *extra), chunk))
+        assert written.startswith(f"HTTP/1.1 {status} ".encode()), (len(extra), chunk, written[:80])
+        if status == 200:
+            assert written.endswith(b"\r\n\r\nhi")
+
+
+def test_repeated_header_names_are_joined_in_order():
+    from wasmhost.server.http.exchange import Request
+    req = Request("POST", "/invoke/f?q=1", "1.1", [(b"Accept", b"a"), (b"X-One", b"1"), (b"accept", b"b")], True)
+    assert req.headers == {"accept": "a,b", "x-one": "1"} and (req.path, req.query) == ("/invoke/f", "q=1")
+    assert Request("GET", "/", "1.1", [(b"Host", b"x")], True).headers == {"host": "x"}
+    # UTF-8 where a value is, else Latin-1 (exchange.text), with or without a repeated name
+    utf8, latin1 = "caf\u00e9".encode(), "caf\u00e9".encode("latin-1")
+    assert Request("GET", "/", "1.1", [(b"A", utf8), (b"B", latin1)], True).headers == {"a": "caf\u00e9",
+                                                                                          "b": "caf\u00e9"}
+    assert Request("GET", "/", "1.1", [(b"A", latin1), (b"a", utf8)], True).headers == {"a": "caf\u00e9,caf\u00e9"}
+
+
+@pytest.mark.parametrize("status, keep_alive, version, head_only", [
+    (200, True, "1.1", False), (201, True, "1.1", False), (200, False, "1.1", False), (200, True, "1.0", False),
+    (200, True, "1.1", True), (204, True, "1.1", False), (500, True, "1.1", False), (100, True, "1.1", False)])
+def test_an_invocations_answer_is_framed_as_every_other(status, keep_alive, version, head_only):
+    """encode's one-step form for an invocation's answer gives the bytes the general form does."""
+    from wasmhost.server.http.exchange import encode
+    from wasmhost.server.reply import Lines, Reply
+    date = "Date: Mon, 30 Nov 2026 17:00:00 GMT\r\nServer: wasmhost\r\n"
+    lines = "X-Wasmhost-Status: ok\r\nContent-Type: application/json\r\n"
+    got = encode(Reply(status, Lines(lines), b"{}"), date, keep_alive=keep_alive, version=version, head_only=head_only)
+    as_pairs = encode(Reply(status, [("X-Wasmhost-Status", "ok"), ("Content-Type", "application/json")], b"{}"),
+                      date, keep_alive=keep_alive, version=version, head_only=head_only)
+    assert got == as_pairs
+    if status == 200 and keep_alive and version == "1.1" and not head_only:
+        assert got == f"HTTP/1.1 200 OK\r\n{date}Content-Length: 2\r\n{lines}\r\n{{}}".encode()
+
+
+@pytest.mark.parametrize("version, extra, status, connection", [
+    ("HTTP/1.1", (), 200, None), ("HTTP/1.1", ("Connection: keep-alive",), 200, None),
+    ("HTTP/1.1", ("Connection: close",), 200, "close"), ("HTTP/1.0", (), 200, "close"),
+    ("HTTP/1.0", ("Connection: keep-alive",), 200, "keep-alive")])
+def test_the_version_a_request_came_in_decides_its_framing(tmp_path, version, extra, status, connection):
+    written = _feed(tmp_path, [post(ECHO, b"v", *extra, version=version)])
+    head = written.split(b"\r\n\r\n")[0].decode()
+    assert head.startswith(f"HTTP/1.1 {status} ") and written.endswith(b"\r\n\r\nv")
+    got = [line.split(": ")[1] for line in head.split("\r\n") if line.lower().startswith("connection:")]
+    assert got == ([connection] if connection else [])
+
+
+def test_only_http11_needs_a_host(tmp_path):
+    assert _feed(tmp_path / "a", [b"POST /invoke/echo HTTP/1.0\r\nContent-Length: 1\r\n\r\nv"]).startswith(b"HTTP/1.1 200")
+    assert _feed(tmp_path / "b", [b"POST /invoke/echo HTTP/1.1\r\nContent-Length: 1\r\n\r\nv"]).startswith(b"HTTP/1.1 400")

@@ -4,14 +4,16 @@ The guest exports ``memory``, ``wasmhost_alloc(len) -> ptr`` and
 ``wasmhost_handle(ptr, len) -> i64`` (``out_ptr << 32 | out_len``), and optionally
 ``wasmhost_init()``. ``make_invoke`` is the hot path: per call it sets fuel and the
 epoch deadline, calls alloc, copies the event in, calls handle, copies the result
-out and reads the fuel counter, through prebuilt ctypes buffers and a cached view
-of linear memory, with no wasmtime-py objects on the way.
+out and reads the fuel counter, with no wasmtime-py objects on the way: in one C
+call (engine/_warmcall.c) where that extension was built, else through prebuilt
+ctypes buffers and a cached view of linear memory.
 """
 
 from __future__ import annotations
 
 import wasmtime
-from ctypes import c_int32, c_uint32, c_uint64
+from ctypes import addressof, c_int32, c_uint32, c_uint64
+from typing import NoReturn
 
 from .. import capabilities
 from ..capabilities import Grants
@@ -19,6 +21,14 @@ from ..engine import ffi
 from ..errors import InvalidResult, InvocationError, MemoryLimitExceeded
 from .imports import check_exports, check_imports, check_memory, link, module_capabilities
 from .sandbox import Sandbox, Template
+
+try:
+    from ..engine._warmcall import WarmCall as _WarmCall
+except ImportError:  # built without a C compiler: the ctypes path (make_ctypes_invoke)
+    _WarmCall = None  # type: ignore[assignment,misc]
+# the C API entry points _warmcall.c calls, in the order it takes them
+_API = tuple(ffi.addr(f) for f in (ffi.func_call, ffi.set_fuel, ffi.get_fuel, ffi.set_epoch_deadline,
+                                   ffi.memory_data, ffi.memory_data_size))
 
 I32, I64 = "i32", "i64"
 REQUIRED = {
@@ -98,11 +108,33 @@ class CoreABI:
 
 
 def make_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
-    """The per-sandbox hot path, as a closure over everything it touches.
+    """The per-sandbox hot path: ``invoke(payload, budget=None) -> (result bytes, fuel
+    used, memory bytes)``; a trap, timeout or out-of-fuel raises the typed error (the
+    sandbox must then be discarded). One C call (engine/_warmcall.c) where the
+    extension was built, else the same steps through ctypes (``make_ctypes_invoke``)."""
+    if _WarmCall is None:
+        return make_ctypes_invoke(sb, fuel, ticks, ticker)
+    clock = ticker.clock
+    epoch = clock.epoch_address if ticker.counted and hasattr(clock, "epoch_address") else 0
 
-    ``invoke(payload, budget=None) -> (result bytes, fuel used, memory bytes)``; a trap, timeout
-    or out-of-fuel raises the typed error (the sandbox must then be discarded).
-    """
+    def fail(code: int, a: int, b: int) -> NoReturn:
+        if code == 3:
+            raise _bad_alloc(sb, a, b, sb.memory_limit)
+        if code == 4:
+            size = sb.memory_size()
+            raise InvalidResult(f"wasmhost_handle returned a result outside linear memory "
+                                f"(ptr {a}, len {b}, memory {size} bytes)").usage(None, size)
+        raise sb.failure(sb.adopt(a or None), "wasmhost_alloc" if code == 1 else "wasmhost_handle")
+
+    call = _WarmCall(_API, addressof(sb.ctx), addressof(sb.externs["wasmhost_alloc"].of.func),
+                     addressof(sb.externs["wasmhost_handle"].of.func), sb.memory_p.value or 0, sb._trap_p.value or 0,
+                     fuel, ticks, epoch, fail, clock)
+    return call.call
+
+
+def make_ctypes_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
+    """``make_invoke`` through ctypes, as a closure over everything it touches (where
+    the C extension was not built)."""
     ctx = sb.ctx
     args = (ffi.ValRaw * 2)()
     args_p = ffi.ptr(args)

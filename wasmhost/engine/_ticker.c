@@ -196,6 +196,10 @@ static PyObject *Ticker_get_epoch(Ticker *self, void *Py_UNUSED(closure)) {
     return PyLong_FromUnsignedLongLong(atomic_load_explicit(&self->epoch, memory_order_relaxed));
 }
 
+static PyObject *Ticker_get_epoch_address(Ticker *self, void *Py_UNUSED(closure)) {
+    return PyLong_FromVoidPtr((void *)&self->epoch); /* read by _warmcall.c's hot path, with no Python */
+}
+
 static PyObject *Ticker_get_running(Ticker *self, void *Py_UNUSED(closure)) {
     return PyBool_FromLong(self->running);
 }
@@ -211,6 +215,8 @@ static PyMethodDef Ticker_methods[] = {
 
 static PyGetSetDef Ticker_getset[] = {
     {"epoch", (getter)Ticker_get_epoch, NULL, "Ticks so far (each counted before its increment).", NULL},
+    {"epoch_address", (getter)Ticker_get_epoch_address, NULL,
+     "The address of the tick count (an atomic uint64), valid while this object lives.", NULL},
     {"running", (getter)Ticker_get_running, NULL, "Whether the thread exists (False after close).", NULL},
     {NULL},
 };

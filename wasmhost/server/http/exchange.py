@@ -45,14 +45,19 @@ class Request:
         self.method, self.target, self.version, self.raw, self.keep_alive = method, target, version, raw, keep_alive
         self.path, _, self.query = target.partition("?")
         lower = _NAMES.get
-        headers: dict[str, str] = {}
-        for name, value in raw:
-            key = lower(name) or _name(name)
-            try:  # text(value), inline: a call a header costs ~50 ns
-                v = value.decode()
-            except UnicodeDecodeError:
-                v = value.decode("latin-1")
-            headers[key] = f"{headers[key]},{v}" if key in headers else v
+        try:  # the values as UTF-8 (``text``): one comprehension when every value is UTF-8 and no name repeats
+            headers = {lower(name) or _name(name): value.decode() for name, value in raw}
+        except UnicodeDecodeError:
+            headers = {}
+        if len(headers) < len(raw):  # a name repeats (its values joined, in order), or a value is no UTF-8
+            headers = {}
+            for name, value in raw:
+                key = lower(name) or _name(name)
+                try:  # text(value), inline: a call a header costs ~50 ns
+                    v = value.decode()
+                except UnicodeDecodeError:
+                    v = value.decode("latin-1")
+                headers[key] = f"{headers[key]},{v}" if key in headers else v
         self.headers = headers
         self.body = b""
         self.handler: Callable[..., Any] | None = None  # the fast route's handler (routes.py), or None: lent to aiohttp
@@ -74,6 +79,10 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
     """The bytes of ``reply``, sent as the answer to a request. ``date``: the Date
     and Server lines (FrontDoor.date)."""
     status, headers, body = reply
+    if type(headers) is Lines and keep_alive and not head_only and version != "1.0" and 200 <= status < 300 \
+            and status != 204:  # an invocation's answer: what follows, in one step
+        return (f"{_STATUS.get(status) or f'HTTP/1.1 {status} Unknown'}{date}Content-Length: {len(body)}\r\n"
+                f"{headers}\r\n").encode("utf-8", "replace") + body
     if status < 200 or status in _NO_BODY:
         status, headers, body = reply.final()
     fields: str

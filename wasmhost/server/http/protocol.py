@@ -74,6 +74,12 @@ def _finish(coro, waiting_on):
             return done.value
 
 
+def _too_large(raw: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a head is over the limits on its size or on one line's."""
+    head = sum(len(k) + len(v) for k, v in raw)
+    return head > MAX_LINE and (head > MAX_HEAD or max(len(k) + len(v) for k, v in raw) > MAX_LINE)
+
+
 class FrontDoor:
     """The protocol factory ``loop.create_server`` gets, and the connections it made."""
 
@@ -143,7 +149,9 @@ class Connection(asyncio.Protocol):
         self._url = b""
         self._raw: list[tuple[bytes, bytes]] = []
         self._in_head = False  # between a request's first byte and the end of its head
-        self._head = 0  # the bytes of the headers seen so far
+        # the head being framed lies whole in one chunk of at most MAX_LINE bytes, so no line
+        # of it and not the whole of it can be over a limit: nothing to count (most requests)
+        self._small = True
         self._segments = 0  # the bytes of the segments that neither began nor ended the head
         self._req: Request | None = None
         self._body: list[bytes] = []
@@ -180,6 +188,7 @@ class Connection(asyncio.Protocol):
         if self.done:
             return
         in_head = self._in_head
+        self._small = not in_head and len(data) <= MAX_LINE
         try:
             self.parser.feed_data(data)
             if in_head and self._in_head:  # llhttp holds a header's bytes until its end: bound them here
@@ -232,7 +241,7 @@ class Connection(asyncio.Protocol):
         self._in_head = True
         self._url = b""
         self._raw = []
-        self._head = self._segments = self._size = 0
+        self._segments = self._size = 0
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -240,14 +249,12 @@ class Connection(asyncio.Protocol):
             raise Refused(414, "InvalidRequestContentException", f"Request-target longer than {MAX_LINE} bytes")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._raw.append((name, value))
-        self._head += len(name) + len(value)  # the limits are checked once, at the head's end
+        self._raw.append((name, value))  # the limits are checked once, at the head's end
 
     def on_headers_complete(self) -> None:
         self._in_head = False
         raw = self._raw
-        if len(raw) > MAX_HEADERS or (self._head > MAX_LINE and (  # most heads are smaller than one line's limit
-                self._head > MAX_HEAD or max(len(k) + len(v) for k, v in raw) > MAX_LINE)):
+        if len(raw) > MAX_HEADERS or not self._small and _too_large(raw):
             raise Refused(431, "InvalidRequestContentException", TOO_LARGE)
         p = self.parser
         try:
@@ -255,9 +262,11 @@ class Connection(asyncio.Protocol):
         except UnicodeDecodeError:
             raise bad_request("non-ASCII request-target") from None  # llhttp lets obs-text through
         method = p.get_method()
-        req = self._req = Request(_METHODS.get(method) or method.decode("ascii"), target, p.get_http_version(),
-                                  raw, p.should_keep_alive())
+        keep_alive = p.should_keep_alive()
+        req = self._req = Request(_METHODS.get(method) or method.decode("ascii"), target, "1.1", raw, keep_alive)
         h = req.headers
+        if not keep_alive or "connection" in h:  # else llhttp saw HTTP/1.1 (1.0, 0.9, 2.0 default to close) and
+            req.version = p.get_http_version()  # its version string (~0.6 µs) need not be made
         if req.version == "1.1" and "host" not in h or "," in h.get("host", ""):
             raise bad_request("an HTTP/1.1 request needs exactly one Host header")
         req.handler = route(req.method, req.path)

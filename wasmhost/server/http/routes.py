@@ -48,9 +48,10 @@ def _param(query: str, key: str) -> str | None:
 
 
 def plain(front: Front, req: Request, peer: str) -> Reply | Awaitable[Reply]:
-    ctype = req.headers.get("content-type", "application/octet-stream")
-    return invoke_answer(front.service, _unquoted(req.path[8:]), _param(req.query, "qualifier"), req.body,
-                        ctype if ctype.isprintable() else "application/octet-stream")
+    name = req.path[8:]
+    return invoke_answer(front.service, unquote(name) if "%" in name else name,
+                         _param(req.query, "qualifier") if req.query else None, req.body,
+                         req.headers.get("content-type", "application/octet-stream"))
 
 
 def lambda_invoke(front: Front, req: Request, peer: str) -> Reply | Awaitable[Reply]:
