@@ -44,7 +44,7 @@ from urllib.parse import unquote
 
 from ..auth import sigv4_verify
 from ..errors import ApiError, internal
-from .function_grants import FUNCTIONS, QUEUES, FunctionKeys, Grant
+from .function_grants import FUNCTIONS, QUEUES, FunctionKeys, Grant, key_id
 from .protocol import AwsError, JsonService
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ SQS_OPERATIONS = frozenset({"SendMessage", "SendMessageBatch", "ReceiveMessage",
                             "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
                             "GetQueueAttributes", "GetQueueUrl"})
 _INVOKE = re.compile(r"/2015-03-31/functions/([^/]+)/invocations")
-_AKID = re.compile(r"Credential=([^/,\s]+)/")
 
 
 class Denied(Exception):
@@ -139,14 +138,14 @@ class ApiEndpoint:
         if not auth.startswith("AWS4-HMAC-SHA256"):
             raise Denied("UnrecognizedClientException", "Missing credentials: this endpoint answers requests "
                          "signed with a function's own key (AWS_ACCESS_KEY_ID in its environment)")
-        m = _AKID.search(auth)
-        if m is None or m.group(1) not in self.keys:
+        akid = key_id(auth)
+        if akid not in self.keys:
             raise Denied("UnrecognizedClientException", "The security token included in the request is invalid.")
         if sigv4_verify(request.method, request.raw_path, headers, hashlib.sha256(body).hexdigest(),
                         self.keys) is None:
             raise Denied("InvalidSignatureException", "The request signature we calculated does not match the "
                          "signature you provided.")
-        return self.keys.grant_of(m.group(1))
+        return self.keys.grant_of(akid)
 
     def _refusal(self, target: str, status: int, code: str, message: str) -> web.Response:
         """An error in the caller's protocol: SQS's JSON (with its query-compatible

@@ -22,11 +22,19 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import re
 import secrets
 
 BUCKETS = "wasmhost:buckets"
 QUEUES = "wasmhost:queues"
 FUNCTIONS = "wasmhost:functions"
+_AKID = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def key_id(authorization: str) -> str:
+    """The access key id a SigV4 ``Authorization`` header names ("" if none)."""
+    m = _AKID.search(authorization)
+    return m.group(1) if m else ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ...capabilities.http import BUCKET_ENDPOINTS
 from ..auth import AuthConfig
-from .function_grants import BUCKETS, FunctionKeys, grant_from_tags
+from .function_grants import BUCKETS, FunctionKeys, grant_from_tags, key_id
 
 if TYPE_CHECKING:  # aiohttp and the bucket store load with start(): the endpoint is made before the server listens
     from aiohttp import web
@@ -52,7 +51,6 @@ if TYPE_CHECKING:  # aiohttp and the bucket store load with start(): the endpoin
 
 TAG = BUCKETS
 log = logging.getLogger("wasmhost.s3")
-_AKID = re.compile(r"Credential=([^/,\s]+)/")
 
 
 class FunctionEndpoint:
@@ -101,8 +99,7 @@ class FunctionEndpoint:
     def check(self, call: Call) -> None:
         """The calling function may use the bucket(s) of this request."""
         from ...buckets.errors import BucketError
-        m = _AKID.search(call.headers.get("authorization", ""))
-        grant = self.keys.grant_of(m.group(1) if m else "")
+        grant = self.keys.grant_of(key_id(call.headers.get("authorization", "")))
         function, buckets = grant.function, grant.buckets
         wanted = [call.bucket]
         source = call.headers.get("x-amz-copy-source")
