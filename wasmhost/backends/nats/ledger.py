@@ -135,6 +135,8 @@ class LedgerPublisher:
                 self._db.execute("UPDATE cluster_outbox SET published = ?, counted = max(counted, ?)",
                                  (self.published, self.published))
             await self._put_totals(None if self._unsynced else changed)
+        elif self._unsynced:  # a put that failed (no quorum then): all of them again
+            await self._put_totals(None)
         logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
                                 " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
         groups = {}
@@ -162,6 +164,7 @@ class LedgerPublisher:
         """This file's running totals into the cluster's bucket (``None``: all of them)."""
         rows = self._db.execute("SELECT function, totals FROM cluster_totals").fetchall()
         node = self.engine.config.node
+        self._unsynced = True  # until every put is done
         for fn, blob in rows:
             if functions is None or fn in functions:
                 await self.engine.totals.put(_totals_key(fn, node, self.epoch), blob)
