@@ -149,3 +149,71 @@ def test_the_newest_log_lines_come_from_the_streams_tail(engines):
     assert sorted(e["request_id"] for e in ledger.logs(None, limit=2)) == [f"busy-{n - 1}", f"other-{n - 1}"]
     assert ledger.logs("nothing-here", limit=5) == []
     assert len(ledger.logs("busy", since=(1000 + n - 3) / 1000, limit=100)) == 3
+
+
+def _reports(ledger, function: str, n: int, start: int) -> None:
+    import time as _time
+
+    from wasmhost.metering import Report
+    now = _time.perf_counter_ns()
+    for i in range(start, start + n):
+        ledger.record(Report(i, function, "$LATEST", now + i, 1_500_000, None, 10, 65536, 128, i == start,
+                             "ok" if i % 4 else "error", None if i % 4 else "Boom"))
+    ledger.flush()
+
+
+def test_all_time_totals_outlive_the_ledger_streams_retention(engines, tmp_path):
+    """Reports leave the ledger stream after its retention (engine.py's limits; here a
+    purge stands for them): all-time totals come from every node's running totals
+    and stay exact; a window's totals read what the stream still holds."""
+    from wasmhost.backends.nats import StreamLedger
+    from wasmhost.backends.nats.engine import DAY_S, LEDGER_STREAM, LEDGER_SUBJECT, LOGS_STREAM, MB
+    from wasmhost.backends.nats.ledger import LedgerPublisher
+    from wasmhost.metering import Ledger
+    engine = engines[0]
+    info = engine.call(engine.js.stream_info(LEDGER_STREAM))
+    assert (info.config.max_age, info.config.max_bytes) == (30 * DAY_S, 512 * MB)
+    info = engine.call(engine.js.stream_info(LOGS_STREAM))
+    assert (info.config.max_age, info.config.max_bytes) == (7 * DAY_S, 256 * MB)
+
+    path = tmp_path / "ledger.sqlite"
+    local = Ledger(path)
+    _reports(local, "kept", 40, 0)
+    publisher = LedgerPublisher(engine, path)
+    publisher.publish_now()
+    ledger = StreamLedger(engines[1])  # another node reads
+    first = ledger.totals("kept")
+    assert (first["invocations"], first["errors"], first["cold_starts"], first["billed_ms"]) == (40, 10, 1, 80)
+    engine.call(engine.js.purge_stream(LEDGER_STREAM, subject=f"{LEDGER_SUBJECT}.kept"))  # aged out
+    assert ledger.totals("kept") == first
+    assert ledger.totals("kept", since=0)["invocations"] == 0  # the window reads the stream
+    _reports(local, "kept", 10, 40)
+    publisher.close()
+    assert ledger.totals("kept")["invocations"] == 50
+    # the node restarted on the same file, its outbox rewound (a crash between publishing
+    # and noting it): batches are published again, its totals put again, nothing added twice
+    import sqlite3
+    with sqlite3.connect(path) as db:
+        assert db.execute("UPDATE cluster_outbox SET published = 0").rowcount == 1
+    publisher = LedgerPublisher(engine, path)
+    publisher.start()
+    publisher.close()
+    assert ledger.totals("kept")["invocations"] == 50
+    assert ledger.totals("never-ran")["invocations"] == 0
+    assert ledger.totals(None)["invocations"] >= 50
+    local.close()
+
+
+def test_a_node_with_other_retention_limits_sets_them(engines):
+    from wasmhost.backends.nats import ClusterConfig, Engine
+    from wasmhost.backends.nats.engine import DAY_S, LOGS_STREAM, MB
+    url = engines[0].config.servers[0]
+    for age, size in ((3600.0, 64 * MB), (7 * DAY_S, 256 * MB)):  # and back to the defaults the others use
+        e = Engine(ClusterConfig(servers=(url,), node="limits", timeout_s=5.0, logs_max_age_s=age,
+                                 logs_max_bytes=size))
+        e.start()
+        try:
+            info = e.call(e.js.stream_info(LOGS_STREAM))
+            assert (info.config.max_age, info.config.max_bytes) == (age, size)
+        finally:
+            e.close()

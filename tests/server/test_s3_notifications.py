@@ -122,9 +122,13 @@ def test_files_written_by_other_processes(s3, server, camera, tmp_path):
     assert s3.get_object(Bucket="cam", Key="before.jpg")["Body"].read() == b"taken before the server started"
     src = tmp_path / "shot.jpg"
     src.write_bytes(b"j" * 300_000)
-    subprocess.run(["cp", str(src), str(camera / "shot.jpg")], check=True)
-    # a slow writer: half the file, a pause longer than the settle time, then the rest
+    # a new folder is watched too: made before the copy, its inotify event is read before the
+    # copy's, so once shot.jpg is delivered the watch on 2026/ is in place (a slow writer that
+    # started before it could write unseen, and be taken by the settle rule, as polling would)
     (camera / "2026").mkdir()
+    subprocess.run(["cp", str(src), str(camera / "shot.jpg")], check=True)
+    assert wait_for(lambda: "shot.jpg" in keys_of(logged_events(server.url, "dropped")))
+    # a slow writer: half the file, a pause longer than the settle time, then the rest
     writer = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
         "f = open(sys.argv[1], 'wb'); f.write(b'a' * 50000); f.flush(); time.sleep(1.5)\n"

@@ -69,6 +69,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._next_rescan = 0.0
+        self._draining = False  # a scan is reading inotify's events (_scan)
 
     def watch(self, bucket: str) -> None:
         """Watch a bucket's directory; what it holds already is reconciled first."""
@@ -272,9 +273,22 @@ class Watcher:
         changed, vanished = self.store.differences(bucket)
         for p in vanished:
             self.store.gone(bucket, p)
+        if changed and self._inotify is not None and not self._draining:
+            # what inotify has said meanwhile first: a file a writer still holds open has had
+            # its MODIFY reported, and must wait for its close, however old its mtime (a busy
+            # machine can run this scan long after the write)
+            self._draining = True
+            try:
+                self._events(self._inotify.read(timeout=0))
+            finally:
+                self._draining = False
         now = time.time()
         for p, mtime in changed:
+            held = self._pending.get(p)
+            if held is not None and held[2] and self._inotify is not None:
+                continue  # being written: its close delivers it
             if now - mtime >= self.settle_s:
+                self._pending.pop(p, None)
                 self._deliver(bucket, p)
             else:
                 self._pending.setdefault(p, (bucket, time.monotonic(), False))

@@ -30,6 +30,17 @@ port = _int_in(0, 65535, "a port number", "a port")
 _workers = _int_in(1, 256, "a number of worker processes", "--workers")
 
 
+def _retention(text: str) -> tuple[float, ...]:
+    """``--cluster-retention LEDGER_DAYS,LOGS_DAYS[,LEDGER_MB,LOGS_MB]``."""
+    try:
+        parts = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) not in (2, 4) or any(x < 0 for x in parts):
+        raise argparse.ArgumentTypeError(f"wants LEDGER_DAYS,LOGS_DAYS[,LEDGER_MB,LOGS_MB], numbers >= 0, not {text!r}")
+    return parts
+
+
 def _is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
@@ -154,8 +165,16 @@ def _cluster(args: argparse.Namespace, data_dir: Path):
             raise UsageError(f"--cluster wants nats://HOST:PORT[,nats://HOST:PORT...], not {url!r}")
     node = args.node or socket.gethostname()
     replicas = args.cluster_replicas or min(3, len(servers))
+    limits: dict = {}
+    if args.cluster_retention:
+        from ..backends.nats.engine import DAY_S, MB
+        r = args.cluster_retention
+        limits = {"ledger_max_age_s": r[0] * DAY_S, "logs_max_age_s": r[1] * DAY_S}
+        if len(r) == 4:
+            limits.update(ledger_max_bytes=int(r[2] * MB), logs_max_bytes=int(r[3] * MB))
     try:
-        return Cluster(ClusterConfig(servers, node, replicas=replicas, ack_wait_s=args.ack_wait_s), data_dir)
+        return Cluster(ClusterConfig(servers, node, replicas=replicas, ack_wait_s=args.ack_wait_s, **limits),
+                       data_dir)
     except Unavailable as e:
         raise UsageError(f"cannot reach the cluster at {args.cluster}: {e}") from None
 
@@ -228,6 +247,10 @@ def register(sub, parents) -> None:
     p.add_argument("--ack-wait-s", type=float, default=30.0, metavar="SECONDS",
                    help="with --cluster: an async event a node claimed but did not finish (the node died) runs "
                         "elsewhere after this long (default: 30)")
+    p.add_argument("--cluster-retention", type=_retention, default=None, metavar="LEDGER_DAYS,LOGS_DAYS[,LEDGER_MB,LOGS_MB]",
+                   help="with --cluster: how long the ledger's reports and the guest log lines stay in the cluster's "
+                        "streams, oldest dropped first (0: no limit; default: 30,7,512,256). All-time totals stay "
+                        "exact whatever this says")
     p.add_argument("--no-fast-path", action="store_true",
                    help="let aiohttp's routes answer invocations too (slower; for comparison and debugging)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",

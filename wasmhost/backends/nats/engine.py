@@ -10,7 +10,15 @@ server's loop (queue.py). Every failure to reach a quorum in time becomes
 ``Unavailable``: the front end answers 503 and the caller retries.
 
 The streams and buckets are created by whichever node starts first (the same
-configuration from every node, so creating them again is a no-op).
+configuration from every node, so creating them again is a no-op; a node started
+with other retention limits sets them, and says so).
+
+Retention: the async invocations' work queue keeps every event until it is
+acknowledged (never discarded: an accepted event runs); the dead letters
+``DLQ_MAX_AGE_S`` (SQS's longest retention); the ledger's reports and the guest log
+lines by age and size (``ClusterConfig``; ``serve --cluster-ledger-days`` …), oldest
+first. Totals never depend on the ledger stream's retention: each node keeps its
+running totals in the ``WH_TOTALS`` bucket (backends/nats/ledger.py).
 """
 
 from __future__ import annotations
@@ -35,7 +43,11 @@ INVOKE_STREAM, INVOKE_SUBJECT = "WH_INVOKE", "wh.invoke"
 DLQ_STREAM, DLQ_SUBJECT = "WH_DLQ", "wh.dlq"
 LEDGER_STREAM, LEDGER_SUBJECT = "WH_LEDGER", "wh.ledger"
 LOGS_STREAM, LOGS_SUBJECT = "WH_LOGS", "wh.logs"
+TOTALS_BUCKET = "WH_TOTALS"
 CONSUMER = "workers"
+DAY_S = 86400.0
+MB = 1024 * 1024
+DLQ_MAX_AGE_S = 14 * DAY_S
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,12 @@ class ClusterConfig:
     start_timeout_s: float = 30.0  # connecting and loading at start (a loaded machine is slow, not down)
     ack_wait_s: float = 30.0  # an event unacknowledged this long goes to another node
     max_ack_pending: int = 4096
+    # the ledger's reports and the guest log lines, oldest dropped first past either limit
+    # (0: none); sizes are reserved against each server's max_file_store
+    ledger_max_age_s: float = 30 * DAY_S
+    ledger_max_bytes: int = 512 * MB
+    logs_max_age_s: float = 7 * DAY_S
+    logs_max_bytes: int = 256 * MB
 
 
 class Engine:
@@ -58,6 +76,7 @@ class Engine:
         self.js: Any = None
         self.kv: Any = None
         self.objects: Any = None
+        self.totals: Any = None  # the WH_TOTALS key-value bucket (ledger.py)
         # set when a call found no quorum: synchronous calls then fail at once (they
         # would hold the server's event loop for the whole timeout) until a probe
         # in the background finds the engine writable again
@@ -120,19 +139,34 @@ class Engine:
                                lambda: self.js.key_value(REGISTRY_BUCKET))
         self.objects = await ensure(lambda: self.js.create_object_store(CODE_BUCKET, config=api.ObjectStoreConfig(
             bucket=CODE_BUCKET, replicas=r)), lambda: self.js.object_store(CODE_BUCKET))
-        streams = ((INVOKE_STREAM, INVOKE_SUBJECT, api.RetentionPolicy.WORK_QUEUE),
-                   (DLQ_STREAM, DLQ_SUBJECT, api.RetentionPolicy.LIMITS),
-                   (LEDGER_STREAM, LEDGER_SUBJECT, api.RetentionPolicy.LIMITS),
-                   (LOGS_STREAM, LOGS_SUBJECT, api.RetentionPolicy.LIMITS))
-        for name, subject, retention in streams:
+        self.totals = await ensure(lambda: self.js.create_key_value(bucket=TOTALS_BUCKET, history=1, replicas=r),
+                                   lambda: self.js.key_value(TOTALS_BUCKET))
+        c = self.config
+        streams = ((INVOKE_STREAM, INVOKE_SUBJECT, api.RetentionPolicy.WORK_QUEUE, 0.0, 0),
+                   (DLQ_STREAM, DLQ_SUBJECT, api.RetentionPolicy.LIMITS, DLQ_MAX_AGE_S, 0),
+                   (LEDGER_STREAM, LEDGER_SUBJECT, api.RetentionPolicy.LIMITS, c.ledger_max_age_s, c.ledger_max_bytes),
+                   (LOGS_STREAM, LOGS_SUBJECT, api.RetentionPolicy.LIMITS, c.logs_max_age_s, c.logs_max_bytes))
+        for name, subject, retention, max_age, max_bytes in streams:
             cfg = api.StreamConfig(name=name, subjects=[f"{subject}.>"], retention=retention, num_replicas=r,
-                                   storage=api.StorageType.FILE, duplicate_window=120.0)
-            await ensure(functools.partial(self.js.add_stream, cfg), functools.partial(self.js.stream_info, name))
+                                   storage=api.StorageType.FILE, duplicate_window=120.0,
+                                   max_age=max_age or None, max_bytes=max_bytes or -1)
+            await ensure(functools.partial(self.js.add_stream, cfg), functools.partial(self._limits, cfg))
         consumer = api.ConsumerConfig(durable_name=CONSUMER, ack_policy=api.AckPolicy.EXPLICIT,
                                       ack_wait=self.config.ack_wait_s, max_ack_pending=self.config.max_ack_pending,
                                       max_deliver=-1)
         await ensure(lambda: self.js.add_consumer(INVOKE_STREAM, consumer),
                      lambda: self.js.consumer_info(INVOKE_STREAM, CONSUMER))
+
+    async def _limits(self, cfg: Any) -> Any:
+        """A stream that exists already: its retention limits made this node's."""
+        info = await self.js.stream_info(cfg.name)
+        have = info.config
+        if (have.max_age or 0) != (cfg.max_age or 0) or (have.max_bytes or -1) != cfg.max_bytes:
+            log.warning("cluster: stream %s kept max_age %s s, max_bytes %s; this node sets %s s, %s", cfg.name,
+                        have.max_age or 0, have.max_bytes, cfg.max_age or 0, cfg.max_bytes)
+            have.max_age, have.max_bytes = cfg.max_age, cfg.max_bytes
+            info = await self.js.update_stream(have)
+        return info
 
     def close(self) -> None:
         if self._thread.is_alive():

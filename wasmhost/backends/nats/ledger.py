@@ -11,6 +11,14 @@ the same file, so a node restarted after ``kill -9`` publishes what it had not.
 Log lines go the same way from the ``logs`` table (by row id: a request's lines
 written again get a new row). ``StreamLedger`` answers ``totals``, ``query`` and
 ``logs`` from the streams.
+
+The streams keep reports and lines for a while (engine.py: by age and size), so
+all-time totals are not added up from them: with every round, a node adds what it
+published to its running totals (kept in the same file, in the transaction that
+moves its outbox on) and puts them in the ``WH_TOTALS`` bucket, one key per
+function, node and ledger file. ``totals`` of all time add those up, exact however
+long ago a report left the stream; totals over a time window (``since``/``until``)
+read the stream, as far back as it reaches.
 """
 
 from __future__ import annotations
@@ -36,6 +44,16 @@ ROUND = 1024  # batches read from the outbox at a time
 MAX_CLOCK_SKEW_S = 60.0  # between a node's clock and the NATS servers' (a ``since`` read starts this early)
 TAIL_WINDOW = 256  # messages of a stream's tail read first for the newest reports or log lines
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a function's name: a subject token as it is
+_KEY_UNSAFE = re.compile(r"[^-_=A-Za-z0-9]")
+
+
+def _add(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """Two ``summarize`` results as one (every figure adds up)."""
+    return {k: into.get(k, 0) + v for k, v in more.items()}
+
+
+def _totals_key(function: str, node: str, epoch: str) -> str:
+    return f"{function}.{_KEY_UNSAFE.sub('_', node)}.{epoch}"
 
 
 class LedgerPublisher:
@@ -55,7 +73,16 @@ class LedgerPublisher:
             if row is None:  # a new ledger file: a new epoch, so its row ids never collide with an old one's
                 row = (uuid.uuid4().hex[:12], 0, 0)
                 self._db.execute("INSERT INTO cluster_outbox VALUES (?, ?, ?)", row)
+            if "counted" not in columns:  # the last batch in this file's running totals
+                self._db.execute("ALTER TABLE cluster_outbox ADD COLUMN counted INTEGER NOT NULL DEFAULT 0")
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'cluster_totals'").fetchone():
+                # what this file has published, per function (from a file of before: added up once)
+                self._db.execute("CREATE TABLE cluster_totals (function TEXT PRIMARY KEY, totals BLOB NOT NULL)")
+                self._count(self._db.execute("SELECT function, reports FROM batches WHERE id <= ?",
+                                             (row[1],)).fetchall())
+                self._db.execute("UPDATE cluster_outbox SET counted = published")
         self.epoch, self.published, self.published_logs = row
+        self._unsynced = True  # the bucket may lag this file's totals (a crash after the commit): put them all
         self._lock: asyncio.Lock | None = None  # one round at a time (the loop's, or a reader's ``publish_now``)
         self._task: Any = None
 
@@ -100,7 +127,16 @@ class LedgerPublisher:
         await self._publish(LEDGER_SUBJECT, groups)
         if rows:
             self.published = rows[-1][0]
-            self._db.execute("UPDATE cluster_outbox SET published = ?", (self.published,))
+            with self._db:  # (a transaction: the totals move on with the outbox, or neither)
+                self._db.execute("BEGIN IMMEDIATE")  # (a deferred one can fail at once on the host's flush)
+                counted = self._db.execute("SELECT counted FROM cluster_outbox").fetchone()[0]
+                # (a batch published again, the outbox rewound, is counted once)
+                changed = self._count([(fn, blob) for row_id, fn, _, _, _, _, blob in rows if row_id > counted])
+                self._db.execute("UPDATE cluster_outbox SET published = ?, counted = max(counted, ?)",
+                                 (self.published, self.published))
+            await self._put_totals(None if self._unsynced else changed)
+        elif self._unsynced:  # a put that failed (no quorum then): all of them again
+            await self._put_totals(None)
         logs = self._db.execute("SELECT rowid, function, request_id, started_ms, text FROM logs WHERE rowid > ?"
                                 " ORDER BY rowid LIMIT ?", (self.published_logs, ROUND)).fetchall()
         groups = {}
@@ -111,6 +147,28 @@ class LedgerPublisher:
             self.published_logs = logs[-1][0]
             self._db.execute("UPDATE cluster_outbox SET published_logs = ?", (self.published_logs,))
         return max(len(rows), len(logs))
+
+    def _count(self, rows: list[tuple[str, bytes]]) -> set[str]:
+        """Add batches (function, packed reports) to this file's running totals;
+        the functions changed."""
+        added: dict[str, dict[str, Any]] = {}
+        for fn, blob in rows:
+            added[fn] = _add(added.get(fn, {}), summarize(msgpack.unpackb(blob, use_list=False)))
+        for fn, more in added.items():
+            old = self._db.execute("SELECT totals FROM cluster_totals WHERE function = ?", (fn,)).fetchone()
+            total = _add(msgpack.unpackb(old[0]) if old else {}, more)
+            self._db.execute("INSERT OR REPLACE INTO cluster_totals VALUES (?, ?)", (fn, msgpack.packb(total)))
+        return set(added)
+
+    async def _put_totals(self, functions: set[str] | None) -> None:
+        """This file's running totals into the cluster's bucket (``None``: all of them)."""
+        rows = self._db.execute("SELECT function, totals FROM cluster_totals").fetchall()
+        node = self.engine.config.node
+        self._unsynced = True  # until every put is done
+        for fn, blob in rows:
+            if functions is None or fn in functions:
+                await self.engine.totals.put(_totals_key(fn, node, self.epoch), blob)
+        self._unsynced = False
 
     async def _publish(self, subject: str, groups: dict[str, list[list]]) -> None:
         """Items (``[row, part, ..., payload]``) per function, as few messages as fit,
@@ -275,7 +333,27 @@ class StreamLedger:
 
     def totals(self, function: str | None = None, since: float | None = None,
                until: float | None = None) -> dict[str, Any]:
-        return summarize(r for r, _, _ in self._reports(function, since, until))
+        """Of all time: every node's running totals (the ``WH_TOTALS`` bucket), exact
+        whatever the stream still holds; over a window: the stream's reports in it."""
+        if since is not None or until is not None:
+            return summarize(r for r, _, _ in self._reports(function, since, until))
+        if function is not None and not _NAME.fullmatch(function):
+            return summarize(())
+        if self.publisher is not None:
+            self.publisher.publish_now()  # this node's own, before it reads (read your writes)
+
+        async def read() -> dict[str, Any]:
+            out = summarize(())
+            watcher = await self.engine.totals.watch(f"{function}.>" if function else ">", ignore_deletes=True)
+            try:
+                while True:
+                    entry = await watcher.updates(timeout=self.engine.config.timeout_s * 5)
+                    if entry is None:  # every current value delivered
+                        return out
+                    out = _add(out, msgpack.unpackb(entry.value))
+            finally:
+                await watcher.stop()
+        return self.engine.call(read(), timeout=self.engine.config.timeout_s * 15)
 
     def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
               limit: int = 1000) -> list[dict[str, Any]]:

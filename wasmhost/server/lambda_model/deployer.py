@@ -37,6 +37,7 @@ class Deployer:
         self.deployed: dict[str, str] = {}
         # (name, tags, config) -> config: what a front end adds to every function (server/sources/s3_functions.py)
         self.adjusters: list[Callable[[str, dict[str, str], FunctionConfig], FunctionConfig]] = []
+        self.function_endpoint: Any = None  # the functions' own AWS endpoints, when installed (s3_functions.py)
 
     def config(self, doc: dict[str, Any], version: str, settings: dict[str, Any]) -> FunctionConfig:
         """``doc``: the version's code and configuration; ``settings``: the function

@@ -70,8 +70,14 @@ class Sources:
                 log.warning("sources: no connection of their own to the cluster (%r): sharing the engine's", e)
         self.mappings.start()
         self.schedules.start()
+        endpoint = getattr(self.service.deployer, "function_endpoint", None)  # s3_functions.install
+        if endpoint is not None:  # functions' own S3, SQS and Lambda endpoints, in every worker
+            await endpoint.start_all(self.service, self)
 
     async def stop(self) -> None:
+        endpoint = getattr(self.service.deployer, "function_endpoint", None)
+        if endpoint is not None:
+            await endpoint.stop()
         await self.schedules.stop()
         await self.mappings.stop()
         closing = getattr(self.store, "aclose", None)

@@ -41,6 +41,7 @@ class BucketSource:
         if functions is None:
             functions = FunctionEndpoint()
             install(functions, service.deployer)
+        functions.store = self.store  # served by the event sources in every worker (function_apis.py)
         self.functions = functions
         service.code_objects = self.code_object
 
@@ -67,10 +68,9 @@ class BucketSource:
         return self.api.middleware()
 
     async def start(self) -> None:
-        await self.functions.start(self.store)
         await self.notifier.start()
 
     async def stop(self) -> None:
         await self.notifier.stop()
-        await self.functions.stop()
+        await self.functions.stop()  # already stopped with the app's event sources, unless there were none
         self.store.close()

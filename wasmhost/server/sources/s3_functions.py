@@ -24,67 +24,33 @@ traffic: ``bucket_bytes_read`` / ``bucket_bytes_written`` in its invocation repo
 ``/metrics`` (the http capability counts the bodies sent to and read from the
 addresses in ``BUCKET_ENDPOINTS``, where this endpoint enters itself).
 
-Keys are derived from a secret made at each start (HMAC of the function name), so
-nothing is stored; a restart deploys every function again, with new keys.
+Keys and grants: function_grants.py. The same key reaches the server's SQS and
+Lambda Invoke through a third listener (function_apis.py), granted by the
+``wasmhost:queues`` and ``wasmhost:functions`` tags.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import hmac
 import logging
-import re
-import secrets
 import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ...capabilities.http import BUCKET_ENDPOINTS
 from ..auth import AuthConfig
+from .function_grants import BUCKETS, FunctionKeys, grant_from_tags, key_id
 
 if TYPE_CHECKING:  # aiohttp and the bucket store load with start(): the endpoint is made before the server listens
     from aiohttp import web
 
     from ...buckets import Buckets
     from ...config import FunctionConfig
+    from .function_apis import ApiEndpoint
     from .s3 import Call
 
-TAG = "wasmhost:buckets"
+TAG = BUCKETS
 log = logging.getLogger("wasmhost.s3")
-_AKID = re.compile(r"Credential=([^/,\s]+)/")
-
-
-def granted_buckets(tags: dict[str, str]) -> frozenset[str]:
-    """The buckets the ``wasmhost:buckets`` tag names, each checked."""
-    from ...buckets.errors import BucketError
-    from ...buckets.names import check_bucket_name
-    names = frozenset((tags.get(TAG) or "").split())
-    for name in names:
-        try:
-            check_bucket_name(name)
-        except BucketError as e:
-            raise ValueError(f"tag {TAG}: {name!r} is not a bucket name ({e.message})") from None
-    return names
-
-
-class FunctionKeys(dict):
-    """access key id -> secret, for the functions deployed (what ``AuthConfig.keys``
-    looks keys up in), and each key's function and buckets."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secret = secrets.token_bytes(32)
-        self.grants: dict[str, tuple[str, frozenset[str]]] = {}  # akid -> (function, buckets)
-
-    def issue(self, function: str, buckets: frozenset[str]) -> tuple[str, str]:
-        digest = hmac.new(self._secret, function.encode(), hashlib.sha256).digest()
-        akid = "WHFN" + base64.b32encode(digest[:10]).decode()[:16]
-        secret = base64.b64encode(digest[10:]).decode()
-        self[akid] = secret
-        self.grants[akid] = (function, buckets)
-        return akid, secret
 
 
 class FunctionEndpoint:
@@ -92,28 +58,49 @@ class FunctionEndpoint:
     environment when the server restores them, before it listens), serving the bucket
     store from ``start(store)``, once the store exists."""
 
-    def __init__(self) -> None:
+    def __init__(self, apis: bool = True) -> None:
+        """``apis``: also bind the endpoint of the server's other APIs (SQS, Lambda:
+        function_apis.py), which ``Sources`` starts; an embedded Host has only buckets."""
         self.keys = FunctionKeys()
+        self.apis: ApiEndpoint | None = None
+        if apis:
+            from .function_apis import ApiEndpoint
+            self.apis = ApiEndpoint(self.keys)
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.address = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.address}"
         self.runner: web.AppRunner | None = None
+        self.store: Buckets | None = None  # the server's buckets, attached by BucketSource
         BUCKET_ENDPOINTS.add(("127.0.0.1", self.port))
 
     def configure(self, function: str, tags: dict[str, str], cfg: FunctionConfig) -> FunctionConfig:
-        """A function's settings as it is deployed (``Deployer.adjusters``): the endpoint,
-        its key, the endpoint in its allow-list. Its own AWS_ENDPOINT_URL_S3 wins (then the
-        host it names must be in its wasmhost:allowed-hosts)."""
-        akid, secret = self.keys.issue(function, granted_buckets(tags))
-        env = {"AWS_ENDPOINT_URL_S3": self.url, **cfg.env, "AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret}
-        return dataclasses.replace(cfg, env=env, allowed_hosts=tuple(cfg.allowed_hosts) + (self.address,))
+        """A function's settings as it is deployed (``Deployer.adjusters``): the endpoints,
+        its key, the endpoints in its allow-list. Its own AWS_ENDPOINT_URL_S3 (…_SQS,
+        …_LAMBDA) wins (then the host it names must be in its wasmhost:allowed-hosts)."""
+        akid, secret = self.keys.issue(grant_from_tags(function, tags))
+        endpoints = {"AWS_ENDPOINT_URL_S3": self.url}
+        allowed = tuple(cfg.allowed_hosts) + (self.address,)
+        if self.apis is not None:
+            endpoints.update(dict.fromkeys(self.apis.ENV, self.apis.url))
+            allowed += (self.apis.address,)
+        env = {**endpoints, **cfg.env, "AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret}
+        return dataclasses.replace(cfg, env=env, allowed_hosts=allowed)
+
+    async def start_all(self, service: Any, sources: Any) -> None:
+        """Serve, in every process that runs the app (each of ``--workers N``; the
+        buckets' watcher and notifier may run in only one): the S3 listener once the
+        bucket store is attached, the other APIs' once the event sources exist."""
+        if self.store is not None and self.runner is None:
+            await self.start(self.store)
+        if self.apis is not None:
+            await self.apis.start(service, sources)
 
     def check(self, call: Call) -> None:
         """The calling function may use the bucket(s) of this request."""
         from ...buckets.errors import BucketError
-        m = _AKID.search(call.headers.get("authorization", ""))
-        function, buckets = self.keys.grants.get(m.group(1) if m else "", ("", frozenset()))
+        grant = self.keys.grant_of(key_id(call.headers.get("authorization", "")))
+        function, buckets = grant.function, grant.buckets
         wanted = [call.bucket]
         source = call.headers.get("x-amz-copy-source")
         if source:  # CopyObject, UploadPartCopy read another bucket
@@ -144,12 +131,15 @@ class FunctionEndpoint:
             self.runner = None
         BUCKET_ENDPOINTS.discard(("127.0.0.1", self.port))
         self.sock.close()
+        if self.apis is not None:
+            await self.apis.stop()
 
 
 def install(endpoint: FunctionEndpoint, deployer: Any) -> None:
     """Give every function deployed from now on the endpoint (``deployer``: the
-    Service's ``Deployer``)."""
+    Service's ``Deployer``; the event sources start it, server/sources/__init__.py)."""
     deployer.adjusters.append(endpoint.configure)
+    deployer.function_endpoint = endpoint
 
 
 class EndpointThread:
@@ -161,7 +151,7 @@ class EndpointThread:
     def __init__(self, store: Buckets) -> None:
         import asyncio
         import threading
-        self.endpoint = FunctionEndpoint()
+        self.endpoint = FunctionEndpoint(apis=False)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="wasmhost-bucket-s3", daemon=True)
         self._thread.start()

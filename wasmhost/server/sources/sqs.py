@@ -134,11 +134,16 @@ class Queues:
         parts = arn.split(":")
         return parts[5] if len(parts) == 6 and parts[:3] == ["arn", "aws", "sqs"] else None
 
+    @staticmethod
+    def name_of_url(url: str) -> str:
+        """The queue a QueueUrl names, whatever its host (a function's may name another)."""
+        return url.rstrip("/").rsplit("/", 1)[-1]
+
     def _queue(self, body: dict) -> tuple[str, dict]:
         url = body.get("QueueUrl")
         if not isinstance(url, str) or not url:
             raise missing("QueueUrl")
-        name = url.rstrip("/").rsplit("/", 1)[-1]
+        name = self.name_of_url(url)
         q = self.store.get_queue(name)
         if q is None:
             raise no_queue()
