@@ -10,10 +10,12 @@ import { setCodeFile, stackLines } from "./format.js";
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
+import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
+installV8Messages(); // JSON.parse's and TypeErrors' messages as Node's
 let handler = null;
 let requestId = undefined;
 let config = {};
@@ -55,8 +57,16 @@ function waiting() {
   for (const t of pending.values()) if (t._ref) return true;
   return false;
 }
+// Node's event loop is empty once no timer is due and the microtasks have run (a timer's
+// callback resolving a promise whose `then` calls back): checked from a macrotask
+let idleCheck = false;
 function settled() {
-  if (onIdle && !waiting()) queueMicrotask(() => { if (onIdle && !waiting()) onIdle(); });
+  if (!onIdle || idleCheck || waiting()) return;
+  idleCheck = true;
+  realSetTimeout(() => {
+    idleCheck = false;
+    if (onIdle && !waiting()) onIdle();
+  }, 0);
 }
 let uncaught = null; // the running invocation's reject: a throw in a timer fails it, as in Node
 const guarded = (fn, args) => {
@@ -160,7 +170,7 @@ BUILTINS.module.createRequire = () => require;
 // -- errors, as Lambda's Node.js runtime reports them ---------------------------------------
 function errorDoc(e) {
   if (e instanceof Error) {
-    return { errorType: e.name || "Error", errorMessage: e.message, trace: stackLines(e) };
+    return { errorType: e.name || "Error", errorMessage: v8Message(e), trace: stackLines(e) };
   }
   return { errorType: typeof e, errorMessage: String(e), trace: [] };
 }
