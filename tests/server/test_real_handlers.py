@@ -387,3 +387,99 @@ def test_a_functions_own_aws_sdk_wins_over_the_included_one(api):
         "index.js": 'const { S3Client } = require("@aws-sdk/client-s3");\n'
                     "exports.handler = async () => new S3Client({}).own;\n"})
     assert invoke(api, "ownjs", {})[1] is True
+
+
+# -- found by replaying public handlers (bench/corpus/corpus_replay.py) ---------------------------
+TOKEN_AUTHORIZER = '''\
+'use strict';
+const { promisify } = require('util');
+const sleep = promisify(setTimeout);
+
+exports.handler = function (event, context, callback) {
+  sleep(1).then(() => {
+    switch (event.authorizationToken) {
+      case 'allow':
+        callback(null, { principalId: 'user', policyDocument: { Statement: [{ Effect: 'Allow' }] } });
+        break;
+      case 'unauthorized':
+        callback('Unauthorized');
+        break;
+      default:
+        callback('Error: Invalid token');
+    }
+  });
+};
+'''
+
+
+def test_a_callback_made_once_a_promisified_timer_settles_is_the_answer(api):
+    """The callback comes from a promise's `then` after the timer fired: the event
+    loop is not empty until that ran (it answered null before)."""
+    create(api, "authz", "nodejs20.x", "index.handler", {"index.js": TOKEN_AUTHORIZER})
+    out = invoke(api, "authz", {"authorizationToken": "allow"})[1]
+    assert out["principalId"] == "user"
+    r, out, _ = invoke(api, "authz", {"authorizationToken": "unauthorized"})
+    assert r["FunctionError"] == "Unhandled"
+    assert out == {"errorType": "string", "errorMessage": "Unauthorized", "trace": []}
+
+
+VALIDATOR = '''\
+exports.handler = async (event) => {
+  let body;
+  try {
+    body = JSON.parse(event.body);
+  } catch (err) {
+    return { statusCode: 400, body: JSON.stringify({ message: err.message, wrapped: String(new Error(err)) }) };
+  }
+  return { statusCode: 200, body: JSON.stringify({ name: body.customer.name }) };
+};
+'''
+
+
+def test_error_messages_are_node_s_for_bad_json_and_a_property_of_undefined(api):
+    """Lambda's answer carries V8's words, not SpiderMonkey's: JSON.parse's
+    SyntaxError (made as V8 makes it), a TypeError read from undefined (translated
+    where the error is shown: its document, String(e), new Error(e))."""
+    create(api, "validator", "nodejs20.x", "app.handler", {"app.js": VALIDATOR})
+    expected = {
+        "Hello world!": "Unexpected token 'H', \"Hello world!\" is not valid JSON",
+        "<html><body>x</body></html>": "Unexpected token '<', \"<html><bod\"... is not valid JSON",
+        '{"a": 1,}': "Expected double-quoted property name in JSON at position 8",
+        '{"a": 1} x': "Unexpected non-whitespace character after JSON at position 9",
+        "": "Unexpected end of JSON input",
+        '{"name": "x", "v": tru}': "Unexpected token '}', ...\", \"v\": tru}\" is not valid JSON",
+    }
+    for text, message in expected.items():
+        out = invoke(api, "validator", {"body": text})[1]
+        assert out["statusCode"] == 400 and json.loads(out["body"]) == {
+            "message": message, "wrapped": f"Error: SyntaxError: {message}"}, text
+    out = invoke(api, "validator", {})[1]  # no body: JSON.parse(undefined)
+    assert json.loads(out["body"])["message"] == '"undefined" is not valid JSON'
+    r, out, _ = invoke(api, "validator", {"body": "{}"})
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "TypeError"
+    assert out["errorMessage"] == "Cannot read properties of undefined (reading 'name')"
+    assert out["trace"][0] == "TypeError: Cannot read properties of undefined (reading 'name')"
+
+
+REMOVED_STDLIB = '''\
+import cgi
+import imghdr
+import pipes
+import uu  # noqa: F401  (python-telegram-bot and older libraries import these)
+
+
+def webhook(event, context):
+    _, params = cgi.parse_header(event["headers"]["Content-Type"])
+    return {"kind": imghdr.what(None, h=bytes.fromhex(event["png"])), "charset": params["charset"],
+            "quoted": pipes.quote("a b")}
+'''
+
+
+def test_modules_python_3_12_still_has_import_in_a_newer_sandbox(api):
+    """The sandbox's CPython is newer than 3.12: the pure-Python modules 3.13 removed
+    (imghdr, cgi, pipes, uu, telnetlib, ...) are there for python3.12 handlers."""
+    create(api, "oldstd", "python3.12", "handler.webhook", {"handler.py": REMOVED_STDLIB})
+    event = {"headers": {"Content-Type": "text/plain; charset=utf-8"}, "png": "89504e470d0a1a0a0000"}
+    r, out, _ = invoke(api, "oldstd", event)
+    assert "FunctionError" not in r, out
+    assert out == {"kind": "png", "charset": "utf-8", "quoted": "'a b'"}
