@@ -108,7 +108,7 @@ def install(root: Path, case: dict, log: list[str]) -> None:
         if deps and not (root / "node_modules").exists():
             npm.append("")
     if npm:
-        r = subprocess.run(["npm", "install", "--omit=dev", "--no-audit", "--no-fund", "--no-save", "--loglevel=error",
+        r = subprocess.run(["npm", "install", "--prefix", str(root), "--omit=dev", "--no-audit", "--no-fund", "--no-save", "--loglevel=error",
                             *[n for n in npm if n]], cwd=root, capture_output=True, text=True)
         log.append(f"npm {npm}: {r.returncode} {r.stderr[-500:]}")
 

@@ -12,9 +12,9 @@
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
 import { rolldown } from "rolldown";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [entry, out, ...modules] = process.argv.slice(2);
@@ -73,6 +73,37 @@ const sdkPlugin = {
     return id.startsWith(MISSING) ? standIn(id.slice(MISSING.length)) : null;
   },
 };
+// The function's declared dependencies, for a require() whose name is computed at run time
+// (node-config's `require(JS_YAML_DEP)`, plugin loaders): a CommonJS entry registers a lazy
+// require of each installed one, which the runtime's require() falls back to.
+function declaredDependencies(file) {
+  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      let doc;
+      try {
+        doc = JSON.parse(readFileSync(pkg, "utf8"));
+      } catch {
+        return { names: [], esm: false };
+      }
+      const names = Object.keys(doc.dependencies || {}).filter((n) => !n.startsWith("@aws-sdk/")
+        && existsSync(join(dir, "node_modules", n, "package.json")));
+      return { names, esm: doc.type === "module" };
+    }
+    if (dirname(dir) === dir) return { names: [], esm: false };
+  }
+}
+const deps = declaredDependencies(entry);
+const commonjsEntry = entry.endsWith(".cjs") || (entry.endsWith(".js") && !deps.esm);
+const registryPlugin = {
+  name: "wasmhost-declared-dependencies",
+  transform(code, id) {
+    if (!commonjsEntry || !deps.names.length || id !== resolve(entry)) return null;
+    const lines = deps.names.map((n) => `  ${JSON.stringify(n)}: () => require(${JSON.stringify(n)}),`);
+    // first, so the entry's own top-level requires (of a package that requires by a computed name) find them
+    return `Object.assign(globalThis.__wasmhostDependencies ??= {}, {\n${lines.join("\n")}\n});\n${code}`;
+  },
+};
 try {
   const bundle = await rolldown({
     input: entry,
@@ -80,7 +111,7 @@ try {
     external: (id, importer) => !OWN.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [sdkPlugin],
+    plugins: [sdkPlugin, registryPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

@@ -483,3 +483,38 @@ def test_modules_python_3_12_still_has_import_in_a_newer_sandbox(api):
     r, out, _ = invoke(api, "oldstd", event)
     assert "FunctionError" not in r, out
     assert out == {"kind": "png", "charset": "utf-8", "quoted": "'a b'"}
+
+
+def test_a_require_by_computed_name_finds_declared_dependencies_and_json_files(api):
+    """Packages such as node-config require a parser by a name held in a variable, and
+    handlers load JSON by a computed path: the bundle cannot see those names, so the
+    function's declared dependencies and its JSON files answer them at run time."""
+    create(api, "dynreq", "nodejs20.x", "handler.handler", {
+        "package.json": '{"name": "dynreq", "dependencies": {"settings-loader": "1.0.0", "tiny-yaml": "1.0.0"}}',
+        "node_modules/tiny-yaml/package.json": '{"name": "tiny-yaml", "main": "index.js"}',
+        "node_modules/tiny-yaml/index.js": "exports.load = (t) => Object.fromEntries(t.trim().split('\\n')"
+                                           ".map((l) => l.split(': ')));\n",
+        "node_modules/settings-loader/package.json": '{"name": "settings-loader", "main": "index.js"}',
+        "node_modules/settings-loader/index.js": """\
+const fs = require('fs');
+const PARSER = 'tiny-' + 'yaml';
+let parser;
+try { parser = require(PARSER); } catch (e) { parser = null; }
+module.exports = parser ? parser.load(fs.readFileSync(process.cwd() + '/config/default.yaml', 'utf8')) : {};
+""",
+        "config/default.yaml": "region: eu-west-1\nstage: test\n",
+        "locales/en.json": '{"hello": "Hello"}',
+        "handler.js": """\
+const settings = require('settings-loader');
+exports.handler = async (event) => {
+  const strings = require(`./locales/${event.lang}.json`);
+  let missing;
+  try { require('left-' + 'pad'); } catch (e) { missing = e.code; }
+  return { settings, greeting: strings.hello, missing };
+};
+"""})
+    r, out, logs = invoke(api, "dynreq", {"lang": "en"})
+    assert "FunctionError" not in r, out
+    assert out == {"settings": {"region": "eu-west-1", "stage": "test"}, "greeting": "Hello",
+                   "missing": "MODULE_NOT_FOUND"}
+    assert "require('left-pad'): wasmhost bundles" in logs  # why, in the log

@@ -152,12 +152,30 @@ function installGlobals() {
 const NO_AWS_SDK = "wasmhost includes the AWS SDK for JavaScript v3 in a Node.js function when it bundles the "
   + "function at deploy, which needs Node.js and npm ci --prefix <wasmhost>/guest_sdk/javascript "
   + "(and guest_sdk/javascript/aws-sdk) on the host";
+const COMPUTED = "wasmhost bundles a Node.js function's modules at deploy: a require() whose name is computed at run "
+  + "time finds Node's built-ins, the dependencies in the function's package.json and the JSON files of its zip, "
+  + "not other modules (require them by a literal name, so the bundle includes them)";
+const jsonCache = new Map();
+function requireJson(name) {
+  // a JSON file of the zip (they travel with the bundle: fs.js), as Node's require reads one
+  const path = name.startsWith("/") ? name : `${TASK_ROOT}/${name.replace(/^\.\//, "")}`;
+  for (const candidate of [path, `${path}.json`]) {
+    if (!candidate.endsWith(".json") || !BUILTINS.fs.existsSync(candidate)) continue;
+    if (!jsonCache.has(candidate)) jsonCache.set(candidate, JSON.parse(BUILTINS.fs.readFileSync(candidate, "utf8")));
+    return jsonCache.get(candidate);
+  }
+  return undefined;
+}
 function require(name) {
   const key = String(name).replace(/^node:/, "");
-  const mod = BUILTINS[key];
+  const declared = globalThis.__wasmhostDependencies; // bundle.mjs: the function's package.json dependencies
+  const mod = BUILTINS[key] ?? (declared && Object.hasOwn(declared, key) ? declared[key]()
+    : /^[./]/.test(key) ? requireJson(key) : undefined);
   if (mod === undefined) {
+    const sdk = /^@aws-sdk\//.test(key);
     const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`
-      + (/^@aws-sdk\//.test(key) ? `\n${NO_AWS_SDK}` : ""));
+      + (sdk ? `\n${NO_AWS_SDK}` : ""));
+    if (!sdk) lambdaConsole.warn(`require('${name}'): ${COMPUTED}`); // Lambda's message, and why here
     err.code = "MODULE_NOT_FOUND";
     throw err;
   }
