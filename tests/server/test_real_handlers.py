@@ -518,3 +518,33 @@ exports.handler = async (event) => {
     assert out == {"settings": {"region": "eu-west-1", "stage": "test"}, "greeting": "Hello",
                    "missing": "MODULE_NOT_FOUND"}
     assert "require('left-pad'): wasmhost bundles" in logs  # why, in the log
+
+
+LOCKED_COUNTER = '''\
+import fcntl
+import getpass
+import json
+import os
+
+COUNTER = "/tmp/counter.json"
+
+
+def lambda_handler(event, context):
+    with open(COUNTER, "a+") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        f.seek(0)
+        count = json.loads(f.read() or "0") + 1
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps(count))
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return {"count": count, "user": getpass.getuser(), "home": os.path.expanduser("~")}
+'''
+
+
+def test_file_locks_and_the_user_as_on_lambda(api):
+    """fcntl, pwd and grp are C modules WASI's CPython lacks: a lock on a /tmp file is
+    granted (one single-threaded process per instance), the user is Lambda's."""
+    create(api, "locked", "python3.12", "app.lambda_handler", {"app.py": LOCKED_COUNTER})
+    out = invoke(api, "locked", {})[1]
+    assert out == {"count": 1, "user": "sbx_user1051", "home": "/home/sbx_user1051"}
