@@ -275,7 +275,7 @@ def runtime_sdks(work: Path) -> None:
         link.symlink_to(js)
 
 
-def run_case(api, case: dict, mirror: Path, work: Path) -> dict:
+def run_case(api, case: dict, mirror: Path, work: Path, refs: Path | None = None) -> dict:
     root = work / case["name"]
     shutil.rmtree(root, ignore_errors=True)
     extract(mirror, case["repo"], case.get("dir", ""), root)
@@ -301,12 +301,17 @@ def run_case(api, case: dict, mirror: Path, work: Path) -> dict:
         deploy_error = str(e)
     for spec in case["events"]:
         event = event_of(spec, case, mirror)
+        cached = refs / f"{case['name']}-{case['events'].index(spec)}.json" if refs else None
         if "expect" in case:
             expected, ref_log = case["expect"], ""
+        elif cached and cached.exists():
+            expected, ref_log = json.loads(cached.read_text())
         else:
             first, ref_log = reference(case, root, event, work)
             second, _ = reference(case, root, event, work)
             expected = mask(normalise(first), normalise(second))
+            if cached:
+                cached.write_text(json.dumps([expected, ref_log]))
         expected = json.loads(json.dumps(expected).replace(str(root), "/var/task"))
         if deploy_error is not None:
             got, log = refused_at_deploy(deploy_error), ""
@@ -321,7 +326,7 @@ def run_case(api, case: dict, mirror: Path, work: Path) -> dict:
         exp = expected
         if isinstance(exp, dict) and isinstance(exp.get("error"), dict):
             exp = {"error": error_view(exp["error"])}
-        ok = same(exp, got_n)
+        ok: bool | None = same(exp, got_n)
         if not ok and needs_the_world(exp):
             ok = None  # Lambda's answer needs AWS credentials or the internet: not compared
         report["results"].append({"event": spec if isinstance(spec, str) else "inline", "pass": ok,
@@ -341,12 +346,16 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="a case's name (repeatable)")
     ap.add_argument("--json", type=Path, help="write the full report here")
     ap.add_argument("--server", help="an already running server's URL")
+    ap.add_argument("--refs", type=Path, help="a folder keeping Lambda's answers between runs (the reference "
+                                              "runs once per case and event)")
     args = ap.parse_args()
     cases = json.loads(args.manifest.read_text())
     if args.only:
         cases = [c for c in cases if c["name"] in args.only]
     args.work.mkdir(parents=True, exist_ok=True)
     runtime_sdks(args.work)
+    if args.refs:
+        args.refs.mkdir(parents=True, exist_ok=True)
     server = None
     if args.server:
         url = args.server
@@ -360,7 +369,7 @@ def main() -> None:
         for case in cases:
             t = time.time()
             try:
-                rep = run_case(api, case, args.mirror, args.work)
+                rep = run_case(api, case, args.mirror, args.work, args.refs)
             except Exception as e:  # noqa: BLE001 - one case's failure is reported, the rest go on
                 rep = {"name": case["name"], "runtime": case["runtime"], "pass": False, "results": [],
                        "crash": repr(e)}
