@@ -310,6 +310,7 @@ def run_case(api, case: dict, mirror: Path, work: Path, refs: Path | None = None
             first, ref_log = reference(case, root, event, work)
             second, _ = reference(case, root, event, work)
             expected = mask(normalise(first), normalise(second))
+            expected = json.loads(json.dumps(expected).replace(str(root), "/var/task"))
             if cached:
                 cached.write_text(json.dumps([expected, ref_log]))
         expected = json.loads(json.dumps(expected).replace(str(root), "/var/task"))

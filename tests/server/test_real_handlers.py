@@ -548,3 +548,54 @@ def test_file_locks_and_the_user_as_on_lambda(api):
     create(api, "locked", "python3.12", "app.lambda_handler", {"app.py": LOCKED_COUNTER})
     out = invoke(api, "locked", {})[1]
     assert out == {"count": 1, "user": "sbx_user1051", "home": "/home/sbx_user1051"}
+
+
+# cfn-response's way: a callback handler PUTs its result with http(s).request and calls
+# context.done once the response has ended
+CFN_RESPONSE = '''\
+const http = require('http');
+const url = require('url');
+
+function send(event, context, status, data) {
+  const body = JSON.stringify({ Status: status, Reason: 'See ' + context.logStreamName,
+                                RequestId: event.RequestId, Data: data });
+  const parsed = url.parse(event.ResponseURL);
+  const options = { hostname: parsed.hostname, port: parsed.port, path: parsed.path, method: 'PUT',
+                    headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } };
+  const request = http.request(options, (response) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk) => { text += chunk; });
+    response.on('end', () => {
+      console.log('Status code:', response.statusCode);
+      context.done(null, { status: response.statusCode, type: response.headers['content-type'],
+                           echoed: JSON.parse(text) });
+    });
+  });
+  request.on('error', (error) => context.done(null, { error: error.message, code: error.code }));
+  request.write(body);
+  request.end();
+}
+
+exports.handler = (event, context) => {
+  send(event, context, 'SUCCESS', { Answer: 42 });
+};
+'''
+
+
+def test_http_request_as_cfn_response_sends_it_through_the_allow_list(api, internet):
+    """`http.request` goes through the host's outbound HTTP: allowed, it reaches the
+    server; not allowed, an 'error' event names why; the callback waits for 'end'."""
+    grant = {"wasmhost:allowed-hosts": f"127.0.0.1:{internet.port}"}
+    create(api, "cfnresp", "nodejs20.x", "index.handler", {"index.js": CFN_RESPONSE}, Tags=grant)
+    event = {"RequestId": "r-1", "ResponseURL": f"{internet.url}/echo?sig=1"}
+    r, out, logs = invoke(api, "cfnresp", event)
+    assert "FunctionError" not in r, out
+    assert out["status"] == 200 and out["type"].startswith("application/json")
+    sent = out["echoed"]
+    assert sent["method"] == "PUT" and sent["path"] == "/echo?sig=1"
+    assert json.loads(sent["body"])["Data"] == {"Answer": 42} and json.loads(sent["body"])["Status"] == "SUCCESS"
+    assert "Status code: 200" in logs
+    create(api, "cfndeny", "nodejs20.x", "index.handler", {"index.js": CFN_RESPONSE})
+    out = invoke(api, "cfndeny", event)[1]
+    assert out["code"] == "ECONNREFUSED" and "allowed_hosts" in out["error"]
