@@ -51,7 +51,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 STD_EVENTS_REPO = "awsdocs/aws-lambda-developer-guide"
 STD_EVENTS_DIR = "sample-apps/java-events/events"
-PYTHON312 = os.environ.get("CORPUS_PYTHON", "python3.12")
+PYTHON312 = os.environ.get("CORPUS_PYTHON") or shutil.which("python3.12") or "python3.12"
+if "/.pyenv/shims/" in PYTHON312:  # the interpreter itself, so the reference needs no pyenv variables
+    PYTHON312 = subprocess.run([PYTHON312, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
+                               env=dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.12.1"))
+                               ).stdout.strip() or PYTHON312
 NODE = os.environ.get("CORPUS_NODE", "node")
 
 
@@ -130,7 +134,12 @@ def lambda_env(case: dict) -> dict[str, str]:
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": f"2026/11/30/[$LATEST]{uuid.uuid4().hex}",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{case['runtime']}", "LAMBDA_TASK_ROOT": "/var/task",
-            "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": case["handler"], "TZ": "UTC",
+            "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": case["handler"], "TZ": ":UTC",
+            "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8",
+            "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:"
+                               "/opt/lib", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "_X_AMZN_TRACE_ID": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};"
+                                "Sampled=0",
             "_REQUEST_ID": str(uuid.uuid4()), **case.get("env", {})}
 
 
@@ -141,11 +150,12 @@ def reference(case: dict, root: Path, event: Any, work: Path) -> tuple[dict, str
     envf.write_text(json.dumps(lambda_env(case)))
     python = case["runtime"].startswith("python")
     cmd = ([PYTHON312, str(HERE / "ref_python.py")] if python else [NODE, str(HERE / "ref_node.mjs")])
-    env = dict(pip_env(), TZ="UTC", REF_SDK=str(work / "sdk-python"))
-    env.pop("PYTHONPATH", None)
+    # the process starts with Lambda's environment only (the handler may dump it): the
+    # interpreters by their own paths, the variables from env.json
+    env = {"PATH": os.environ["PATH"], "TZ": "UTC", "HOME": "/tmp"}
     try:
-        r = subprocess.run([*cmd, str(root), case["handler"], str(ev), str(envf)], capture_output=True, text=True,
-                           timeout=60, env=env)
+        r = subprocess.run([*cmd, str(root), case["handler"], str(ev), str(envf), str(work / "sdk-python")],
+                           capture_output=True, text=True, timeout=60, env=env)
     except subprocess.TimeoutExpired:
         return {"error": {"errorType": "reference timed out"}}, ""
     out = r.stdout

@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [task, handler, eventFile, envFile] = process.argv.slice(2);
+for (const k of Object.keys(process.env)) delete process.env[k];
 Object.assign(process.env, JSON.parse(readFileSync(envFile, "utf8")));
+const REQUEST_ID = process.env._REQUEST_ID;
+delete process.env._REQUEST_ID;
 process.chdir(task);
 const answer = (doc) => {
   process.stdout.write("\n__ANSWER__" + JSON.stringify(doc) + "\n");
@@ -54,7 +57,7 @@ const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
 const context = {
   callbackWaitsForEmptyEventLoop: true, functionName: name, functionVersion: "$LATEST",
   invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, memoryLimitInMB: "128",
-  awsRequestId: process.env._REQUEST_ID, logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+  awsRequestId: REQUEST_ID, logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
   logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
   getRemainingTimeInMillis: () => deadline - Date.now(),
   succeed: (r) => callback(null, r), fail: (e) => callback(e ?? "handled"), done: (e, r) => callback(e, r),

@@ -11,18 +11,20 @@ import sys
 import time
 import traceback
 
-task, handler, event_file, env_file = sys.argv[1:5]
+task, handler, event_file, env_file, sdk = sys.argv[1:6]
+os.environ.clear()
 os.environ.update(json.load(open(env_file)))
+REQUEST_ID = os.environ.pop("_REQUEST_ID")
 os.chdir(task)
 sys.path[:0] = [task]
-sys.path.append(os.environ["REF_SDK"])  # /var/runtime: boto3 as Lambda includes it
+sys.path.append(sdk)  # /var/runtime: boto3 as Lambda includes it
 fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
 fmt.converter = time.gmtime
 
 
 class RequestId(logging.Filter):
     def filter(self, record):
-        record.aws_request_id = os.environ["_REQUEST_ID"]
+        record.aws_request_id = REQUEST_ID
         return True
 
 
@@ -37,7 +39,7 @@ class Context:
     function_version = "$LATEST"
     invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
     memory_limit_in_mb = os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
-    aws_request_id = os.environ["_REQUEST_ID"]
+    aws_request_id = REQUEST_ID
     log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
     log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
     identity = client_context = None
