@@ -285,7 +285,7 @@ def runtime_sdks(work: Path) -> None:
         link.symlink_to(js)
 
 
-def run_case(api, case: dict, mirror: Path, work: Path, refs: Path | None = None) -> dict:
+def run_case(api, case: dict, mirror: Path, work: Path, refs: Path | None = None, keep: bool = False) -> dict:
     root = work / case["name"]
     shutil.rmtree(root, ignore_errors=True)
     extract(mirror, case["repo"], case.get("dir", ""), root)
@@ -342,6 +342,11 @@ def run_case(api, case: dict, mirror: Path, work: Path, refs: Path | None = None
             ok = None  # Lambda's answer needs AWS credentials or the internet: not compared
         report["results"].append({"event": spec if isinstance(spec, str) else "inline", "pass": ok,
                                   "expected": exp, "got": got_n, "log": log[-1500:], "ref_log": ref_log[-800:]})
+    if not keep:
+        try:
+            api.delete_function(FunctionName=case["name"])
+        except Exception:  # noqa: BLE001 - never created: a refused deploy
+            pass
     if any(r["pass"] is False for r in report["results"]):
         report["pass"] = False
     else:
@@ -357,6 +362,9 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="a case's name (repeatable)")
     ap.add_argument("--json", type=Path, help="write the full report here")
     ap.add_argument("--server", help="an already running server's URL")
+    ap.add_argument("--keep", action="store_true", help="keep each function deployed after its case (by default "
+                                                         "it is deleted, so a long corpus does not exhaust the engine's "
+                                                         "instance slots: see the report)")
     ap.add_argument("--refs", type=Path, help="a folder keeping Lambda's answers between runs (the reference "
                                               "runs once per case and event)")
     args = ap.parse_args()
@@ -380,7 +388,7 @@ def main() -> None:
         for case in cases:
             t = time.time()
             try:
-                rep = run_case(api, case, args.mirror, args.work, args.refs)
+                rep = run_case(api, case, args.mirror, args.work, args.refs, args.keep)
             except Exception as e:  # noqa: BLE001 - one case's failure is reported, the rest go on
                 rep = {"name": case["name"], "runtime": case["runtime"], "pass": False, "results": [],
                        "crash": repr(e)}
