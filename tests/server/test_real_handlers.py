@@ -599,3 +599,19 @@ def test_http_request_as_cfn_response_sends_it_through_the_allow_list(api, inter
     create(api, "cfndeny", "nodejs20.x", "index.handler", {"index.js": CFN_RESPONSE})
     out = invoke(api, "cfndeny", event)[1]
     assert out["code"] == "ECONNREFUSED" and "allowed_hosts" in out["error"]
+
+
+def test_a_vendored_native_extension_with_type_stubs_fails_naming_its_package(api):
+    """cryptography's way: its native `_rust` module sits beside a folder of type stubs
+    of the same name, which would load as an empty namespace package and fail later,
+    elsewhere; the import fails naming the package instead."""
+    create(api, "native", "python3.12", "app.handler", {
+        "fastcrypt/__init__.py": "from fastcrypt._native import exceptions\n",
+        "fastcrypt/_native/__init__.pyi": "exceptions: object\n",
+        "fastcrypt/_native.abi3.so": "\x7fELF not really",
+        "fastcrypt-1.0.dist-info/RECORD": "fastcrypt/_native.abi3.so,,\nfastcrypt/__init__.py,,\n",
+        "app.py": "def handler(event, context):\n    import fastcrypt\n    return 'unreachable'\n"})
+    r, out, _ = invoke(api, "native", {})
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "ImportError"
+    assert out["errorMessage"].startswith("No module named 'fastcrypt._native': it is a native extension of the "
+                                          "package 'fastcrypt'")
