@@ -615,3 +615,24 @@ def test_a_vendored_native_extension_with_type_stubs_fails_naming_its_package(ap
     assert r["FunctionError"] == "Unhandled" and out["errorType"] == "ImportError"
     assert out["errorMessage"].startswith("No module named 'fastcrypt._native': it is a native extension of the "
                                           "package 'fastcrypt'")
+
+
+def test_old_sloppy_mode_packages_in_node_modules_load_as_node_runs_them(api):
+    """A CommonJS package runs in sloppy mode on Node: legacy octal literals (mkdirp
+    0.5's 0777) and `delete` of a variable load, with their sloppy meaning."""
+    create(api, "sloppy", "nodejs20.x", "index.handler", {
+        "node_modules/oldlib/package.json": '{"name": "oldlib", "main": "index.js"}',
+        "node_modules/oldlib/index.js": """\
+var MODE = 0777, DECIMAL = 09;
+exports.describe = function (time, options) {
+  if (typeof time === 'object') {
+    options = time;
+    delete time;
+  }
+  return { mode: (MODE & ~022).toString(8), decimal: DECIMAL, text: '0777', options: options };
+};
+""",
+        "index.js": "const old = require('oldlib');\nexports.handler = async (event) => old.describe(event);\n"})
+    r, out, _ = invoke(api, "sloppy", {"units": "si"})
+    assert "FunctionError" not in r, out
+    assert out == {"mode": "755", "decimal": 9, "text": "0777", "options": {"units": "si"}}
