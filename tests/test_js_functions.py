@@ -157,6 +157,8 @@ def test_lambdas_answers_for_each_handler_style(jhost, tmp_path):
 
 @pytest.mark.parametrize("files, handler, etype", [
     ({"index.js": "exports.handler = (e) => {\n"}, "index.handler", "Runtime.UserCodeSyntaxError"),
+    # ES module syntax in a CommonJS file (rolldown's PARSE_ERROR)
+    ({"index.cjs": "export const handler = async () => 1;\n"}, "index.handler", "Runtime.UserCodeSyntaxError"),
     ({"index.js": "exports.main = async () => 1;\n"}, "index.handler", "Runtime.HandlerNotFound"),
     ({"index.js": "exports.handler = async () => 1;\n"}, "missing.handler", "Runtime.ImportModuleError"),
     ({"index.js": "const x = require('not-installed');\nexports.handler = async () => x;\n"}, "index.handler",

@@ -12,9 +12,10 @@
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
 import { rolldown } from "rolldown";
-import { existsSync, writeFileSync } from "node:fs";
+import { parseSync } from "rolldown/experimental";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [entry, out, ...modules] = process.argv.slice(2);
@@ -73,6 +74,66 @@ const sdkPlugin = {
     return id.startsWith(MISSING) ? standIn(id.slice(MISSING.length)) : null;
   },
 };
+// The function's declared dependencies, for a require() whose name is computed at run time
+// (node-config's `require(JS_YAML_DEP)`, plugin loaders): a CommonJS entry registers a lazy
+// require of each installed one, which the runtime's require() falls back to.
+function declaredDependencies(file) {
+  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      let doc;
+      try {
+        doc = JSON.parse(readFileSync(pkg, "utf8"));
+      } catch {
+        return { names: [], esm: false };
+      }
+      const names = Object.keys(doc.dependencies || {}).filter((n) => !n.startsWith("@aws-sdk/")
+        && existsSync(join(dir, "node_modules", n, "package.json")));
+      return { names, esm: doc.type === "module" };
+    }
+    if (dirname(dir) === dir) return { names: [], esm: false };
+  }
+}
+const deps = declaredDependencies(entry);
+const commonjsEntry = entry.endsWith(".cjs") || (entry.endsWith(".js") && !deps.esm);
+const registryPlugin = {
+  name: "wasmhost-declared-dependencies",
+  transform(code, id) {
+    if (!commonjsEntry || !deps.names.length || id !== resolve(entry)) return null;
+    const lines = deps.names.map((n) => `  ${JSON.stringify(n)}: () => require(${JSON.stringify(n)}),`);
+    // first, so the entry's own top-level requires (of a package that requires by a computed name) find them
+    return `Object.assign(globalThis.__wasmhostDependencies ??= {}, {\n${lines.join("\n")}\n});\n${code}`;
+  },
+};
+// rolldown parses every module as strict code, but Node runs a CommonJS file in sloppy
+// mode, where old packages use what strict mode forbids: legacy octal literals (mkdirp
+// 0.5's `0777`) and `delete` of a variable (forecast.io). Those are rewritten to their
+// sloppy-mode meaning, at the places the parser reports: 0777 is 0o777, 08 is 8, and
+// `delete x` of a declared variable does nothing and is false.
+const sloppyPlugin = {
+  name: "wasmhost-sloppy-commonjs",
+  transform(code, id) {
+    if (!/\.c?js$/.test(id) || !/\bdelete\s|(^|[^\w.$"'])0[0-9]/.test(code)) return null;
+    if (/^\s*(import|export)\b/m.test(code)) return null; // an ES module: strict in Node too
+    const { errors } = parseSync(id, code, { sourceType: "module", showSemanticErrors: true });
+    const fixes = [];
+    for (const e of errors) {
+      const span = e.labels && e.labels[0];
+      if (!span) continue;
+      const text = code.slice(span.start, span.end);
+      if (/octal literals|leading zeros/.test(e.message) && /^0\d+$/.test(text)) {
+        fixes.push([span.start, span.end, /^0[0-7]+$/.test(text) ? `0o${text.slice(1)}` : String(Number(text))]);
+      } else if (/Delete of an unqualified identifier/.test(e.message)) {
+        const m = /delete\s*$/.exec(code.slice(0, span.start));
+        if (m) fixes.push([m.index, span.end, "false"]);
+      }
+    }
+    if (!fixes.length) return null;
+    let out = code;
+    for (const [start, end, text] of fixes.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+    return { code: out, map: null };
+  },
+};
 try {
   const bundle = await rolldown({
     input: entry,
@@ -80,7 +141,7 @@ try {
     external: (id, importer) => !OWN.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [sdkPlugin],
+    plugins: [sdkPlugin, registryPlugin, sloppyPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

@@ -387,3 +387,252 @@ def test_a_functions_own_aws_sdk_wins_over_the_included_one(api):
         "index.js": 'const { S3Client } = require("@aws-sdk/client-s3");\n'
                     "exports.handler = async () => new S3Client({}).own;\n"})
     assert invoke(api, "ownjs", {})[1] is True
+
+
+# -- found by replaying public handlers (bench/corpus/corpus_replay.py) ---------------------------
+TOKEN_AUTHORIZER = '''\
+'use strict';
+const { promisify } = require('util');
+const sleep = promisify(setTimeout);
+
+exports.handler = function (event, context, callback) {
+  sleep(1).then(() => {
+    switch (event.authorizationToken) {
+      case 'allow':
+        callback(null, { principalId: 'user', policyDocument: { Statement: [{ Effect: 'Allow' }] } });
+        break;
+      case 'unauthorized':
+        callback('Unauthorized');
+        break;
+      default:
+        callback('Error: Invalid token');
+    }
+  });
+};
+'''
+
+
+def test_a_callback_made_once_a_promisified_timer_settles_is_the_answer(api):
+    """The callback comes from a promise's `then` after the timer fired: the event
+    loop is not empty until that ran (it answered null before)."""
+    create(api, "authz", "nodejs20.x", "index.handler", {"index.js": TOKEN_AUTHORIZER})
+    out = invoke(api, "authz", {"authorizationToken": "allow"})[1]
+    assert out["principalId"] == "user"
+    r, out, _ = invoke(api, "authz", {"authorizationToken": "unauthorized"})
+    assert r["FunctionError"] == "Unhandled"
+    assert out == {"errorType": "string", "errorMessage": "Unauthorized", "trace": []}
+
+
+VALIDATOR = '''\
+exports.handler = async (event) => {
+  let body;
+  try {
+    body = JSON.parse(event.body);
+  } catch (err) {
+    return { statusCode: 400, body: JSON.stringify({ message: err.message, wrapped: String(new Error(err)) }) };
+  }
+  return { statusCode: 200, body: JSON.stringify({ name: body.customer.name }) };
+};
+'''
+
+
+def test_error_messages_are_node_s_for_bad_json_and_a_property_of_undefined(api):
+    """Lambda's answer carries V8's words, not SpiderMonkey's: JSON.parse's
+    SyntaxError (made as V8 makes it), a TypeError read from undefined (translated
+    where the error is shown: its document, String(e), new Error(e))."""
+    create(api, "validator", "nodejs20.x", "app.handler", {"app.js": VALIDATOR})
+    expected = {
+        "Hello world!": "Unexpected token 'H', \"Hello world!\" is not valid JSON",
+        "<html><body>x</body></html>": "Unexpected token '<', \"<html><bod\"... is not valid JSON",
+        '{"a": 1,}': "Expected double-quoted property name in JSON at position 8",
+        '{"a": 1} x': "Unexpected non-whitespace character after JSON at position 9",
+        "": "Unexpected end of JSON input",
+        '{"name": "x", "v": tru}': "Unexpected token '}', ...\", \"v\": tru}\" is not valid JSON",
+    }
+    for text, message in expected.items():
+        out = invoke(api, "validator", {"body": text})[1]
+        assert out["statusCode"] == 400 and json.loads(out["body"]) == {
+            "message": message, "wrapped": f"Error: SyntaxError: {message}"}, text
+    out = invoke(api, "validator", {})[1]  # no body: JSON.parse(undefined)
+    assert json.loads(out["body"])["message"] == '"undefined" is not valid JSON'
+    r, out, _ = invoke(api, "validator", {"body": "{}"})
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "TypeError"
+    assert out["errorMessage"] == "Cannot read properties of undefined (reading 'name')"
+    assert out["trace"][0] == "TypeError: Cannot read properties of undefined (reading 'name')"
+
+
+REMOVED_STDLIB = '''\
+import cgi
+import imghdr
+import pipes
+import uu  # noqa: F401  (python-telegram-bot and older libraries import these)
+
+
+def webhook(event, context):
+    _, params = cgi.parse_header(event["headers"]["Content-Type"])
+    return {"kind": imghdr.what(None, h=bytes.fromhex(event["png"])), "charset": params["charset"],
+            "quoted": pipes.quote("a b")}
+'''
+
+
+def test_modules_python_3_12_still_has_import_in_a_newer_sandbox(api):
+    """The sandbox's CPython is newer than 3.12: the pure-Python modules 3.13 removed
+    (imghdr, cgi, pipes, uu, telnetlib, ...) are there for python3.12 handlers."""
+    create(api, "oldstd", "python3.12", "handler.webhook", {"handler.py": REMOVED_STDLIB})
+    event = {"headers": {"Content-Type": "text/plain; charset=utf-8"}, "png": "89504e470d0a1a0a0000"}
+    r, out, _ = invoke(api, "oldstd", event)
+    assert "FunctionError" not in r, out
+    assert out == {"kind": "png", "charset": "utf-8", "quoted": "'a b'"}
+
+
+def test_a_require_by_computed_name_finds_declared_dependencies_and_json_files(api):
+    """Packages such as node-config require a parser by a name held in a variable, and
+    handlers load JSON by a computed path: the bundle cannot see those names, so the
+    function's declared dependencies and its JSON files answer them at run time."""
+    create(api, "dynreq", "nodejs20.x", "handler.handler", {
+        "package.json": '{"name": "dynreq", "dependencies": {"settings-loader": "1.0.0", "tiny-yaml": "1.0.0"}}',
+        "node_modules/tiny-yaml/package.json": '{"name": "tiny-yaml", "main": "index.js"}',
+        "node_modules/tiny-yaml/index.js": "exports.load = (t) => Object.fromEntries(t.trim().split('\\n')"
+                                           ".map((l) => l.split(': ')));\n",
+        "node_modules/settings-loader/package.json": '{"name": "settings-loader", "main": "index.js"}',
+        "node_modules/settings-loader/index.js": """\
+const fs = require('fs');
+const PARSER = 'tiny-' + 'yaml';
+let parser;
+try { parser = require(PARSER); } catch (e) { parser = null; }
+module.exports = parser ? parser.load(fs.readFileSync(process.cwd() + '/config/default.yaml', 'utf8')) : {};
+""",
+        "config/default.yaml": "region: eu-west-1\nstage: test\n",
+        "locales/en.json": '{"hello": "Hello"}',
+        "handler.js": """\
+const settings = require('settings-loader');
+exports.handler = async (event) => {
+  const strings = require(`./locales/${event.lang}.json`);
+  let missing;
+  try { require('left-' + 'pad'); } catch (e) { missing = e.code; }
+  return { settings, greeting: strings.hello, missing };
+};
+"""})
+    r, out, logs = invoke(api, "dynreq", {"lang": "en"})
+    assert "FunctionError" not in r, out
+    assert out == {"settings": {"region": "eu-west-1", "stage": "test"}, "greeting": "Hello",
+                   "missing": "MODULE_NOT_FOUND"}
+    assert "require('left-pad'): wasmhost bundles" in logs  # why, in the log
+
+
+LOCKED_COUNTER = '''\
+import fcntl
+import getpass
+import json
+import os
+
+COUNTER = "/tmp/counter.json"
+
+
+def lambda_handler(event, context):
+    with open(COUNTER, "a+") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        f.seek(0)
+        count = json.loads(f.read() or "0") + 1
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps(count))
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return {"count": count, "user": getpass.getuser(), "home": os.path.expanduser("~")}
+'''
+
+
+def test_file_locks_and_the_user_as_on_lambda(api):
+    """fcntl, pwd and grp are C modules WASI's CPython lacks: a lock on a /tmp file is
+    granted (one single-threaded process per instance), the user is Lambda's."""
+    create(api, "locked", "python3.12", "app.lambda_handler", {"app.py": LOCKED_COUNTER})
+    out = invoke(api, "locked", {})[1]
+    assert out == {"count": 1, "user": "sbx_user1051", "home": "/home/sbx_user1051"}
+
+
+# cfn-response's way: a callback handler PUTs its result with http(s).request and calls
+# context.done once the response has ended
+CFN_RESPONSE = '''\
+const http = require('http');
+const url = require('url');
+
+function send(event, context, status, data) {
+  const body = JSON.stringify({ Status: status, Reason: 'See ' + context.logStreamName,
+                                RequestId: event.RequestId, Data: data });
+  const parsed = url.parse(event.ResponseURL);
+  const options = { hostname: parsed.hostname, port: parsed.port, path: parsed.path, method: 'PUT',
+                    headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } };
+  const request = http.request(options, (response) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk) => { text += chunk; });
+    response.on('end', () => {
+      console.log('Status code:', response.statusCode);
+      context.done(null, { status: response.statusCode, type: response.headers['content-type'],
+                           echoed: JSON.parse(text) });
+    });
+  });
+  request.on('error', (error) => context.done(null, { error: error.message, code: error.code }));
+  request.write(body);
+  request.end();
+}
+
+exports.handler = (event, context) => {
+  send(event, context, 'SUCCESS', { Answer: 42 });
+};
+'''
+
+
+def test_http_request_as_cfn_response_sends_it_through_the_allow_list(api, internet):
+    """`http.request` goes through the host's outbound HTTP: allowed, it reaches the
+    server; not allowed, an 'error' event names why; the callback waits for 'end'."""
+    grant = {"wasmhost:allowed-hosts": f"127.0.0.1:{internet.port}"}
+    create(api, "cfnresp", "nodejs20.x", "index.handler", {"index.js": CFN_RESPONSE}, Tags=grant)
+    event = {"RequestId": "r-1", "ResponseURL": f"{internet.url}/echo?sig=1"}
+    r, out, logs = invoke(api, "cfnresp", event)
+    assert "FunctionError" not in r, out
+    assert out["status"] == 200 and out["type"].startswith("application/json")
+    sent = out["echoed"]
+    assert sent["method"] == "PUT" and sent["path"] == "/echo?sig=1"
+    assert json.loads(sent["body"])["Data"] == {"Answer": 42} and json.loads(sent["body"])["Status"] == "SUCCESS"
+    assert "Status code: 200" in logs
+    create(api, "cfndeny", "nodejs20.x", "index.handler", {"index.js": CFN_RESPONSE})
+    out = invoke(api, "cfndeny", event)[1]
+    assert out["code"] == "ECONNREFUSED" and "allowed_hosts" in out["error"]
+
+
+def test_a_vendored_native_extension_with_type_stubs_fails_naming_its_package(api):
+    """cryptography's way: its native `_rust` module sits beside a folder of type stubs
+    of the same name, which would load as an empty namespace package and fail later,
+    elsewhere; the import fails naming the package instead."""
+    create(api, "native", "python3.12", "app.handler", {
+        "fastcrypt/__init__.py": "from fastcrypt._native import exceptions\n",
+        "fastcrypt/_native/__init__.pyi": "exceptions: object\n",
+        "fastcrypt/_native.abi3.so": "\x7fELF not really",
+        "fastcrypt-1.0.dist-info/RECORD": "fastcrypt/_native.abi3.so,,\nfastcrypt/__init__.py,,\n",
+        "app.py": "def handler(event, context):\n    import fastcrypt\n    return 'unreachable'\n"})
+    r, out, _ = invoke(api, "native", {})
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "ImportError"
+    assert out["errorMessage"].startswith("No module named 'fastcrypt._native': it is a native extension of the "
+                                          "package 'fastcrypt'")
+
+
+def test_old_sloppy_mode_packages_in_node_modules_load_as_node_runs_them(api):
+    """A CommonJS package runs in sloppy mode on Node: legacy octal literals (mkdirp
+    0.5's 0777) and `delete` of a variable load, with their sloppy meaning."""
+    create(api, "sloppy", "nodejs20.x", "index.handler", {
+        "node_modules/oldlib/package.json": '{"name": "oldlib", "main": "index.js"}',
+        "node_modules/oldlib/index.js": """\
+var MODE = 0777, DECIMAL = 09;
+exports.describe = function (time, options) {
+  if (typeof time === 'object') {
+    options = time;
+    delete time;
+  }
+  return { mode: (MODE & ~022).toString(8), decimal: DECIMAL, text: '0777', options: options };
+};
+""",
+        "index.js": "const old = require('oldlib');\nexports.handler = async (event) => old.describe(event);\n"})
+    r, out, _ = invoke(api, "sloppy", {"units": "si"})
+    assert "FunctionError" not in r, out
+    assert out == {"mode": "755", "decimal": 9, "text": "0777", "options": {"units": "si"}}

@@ -102,7 +102,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
             message = proc.stderr.strip().replace(str(root) + "/", "")
-            syntax = any(w in message for w in ("Parse", "Syntax", "Unexpected", "Expected"))
+            syntax = any(w in message for w in ("Parse", "PARSE_ERROR", "Syntax", "Unexpected", "Expected"))
             raise BuildError(f"{'Runtime.UserCodeSyntaxError' if syntax else 'Runtime.ImportModuleError'}: {message}")
         text = tmp.read_text()
         if text.startswith(ESM_MARK):  # top-level await: an ES module, run as an async body

@@ -34,6 +34,12 @@ NATIVE_LIST = ".wasmhost-native.json"  # {module: distribution} left out of a de
 SDK_SITE = "/var/lang/lib/python3.12/site-packages"
 BOTOCORE_INDEX = ".wasmhost-index.json"  # guest_sdk/python/runtime/wasmhost_botocore.py reads it
 SDK_DISTRIBUTIONS = ("boto3",)  # with their requirements (botocore, s3transfer, jmespath, dateutil, ...)
+# The sandbox's CPython is newer than 3.12: the pure-Python modules 3.13 removed from the
+# standard library, which a python3.12 handler (or its packages) may import, come from
+# their "dead battery" redistributions (those installed beside wasmhost; pyproject.toml)
+STDLIB_BACKPORTS = ("standard-cgi", "standard-cgitb", "standard-chunk", "standard-imghdr", "standard-mailcap",
+                    "standard-nntplib", "standard-pipes", "standard-sndhdr", "standard-telnetlib", "standard-uu",
+                    "standard-xdrlib")
 
 
 def componentize_py() -> str:
@@ -229,6 +235,7 @@ def _bundled_sdk(cache: Path) -> Path | None:
     dists = _closure(SDK_DISTRIBUTIONS)
     if not dists:
         return None
+    dists += [d for name in STDLIB_BACKPORTS for d in _closure((name,))]
     key = hashlib.sha256(" ".join([f"{d.metadata['Name']}=={d.version}" for d in dists] + [BOTOCORE_INDEX])
                          .encode()).hexdigest()[:24]
     from .deploy import staged

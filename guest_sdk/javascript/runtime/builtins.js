@@ -7,6 +7,7 @@ import crypto from "./crypto.js";
 import fs, { promises as fsPromises } from "./fs.js";
 import { format, inspect } from "./format.js";
 import zlib from "./zlib.js";
+import { client } from "./http.js";
 import process from "./process.js";
 import * as util_ns from "unenv/node/util";
 import * as m_assert from "unenv/node/assert";
@@ -93,9 +94,10 @@ export const BUILTINS = {
   // reads of the function's files and a /tmp of its own (fs.js)
   "fs": fs,
   "fs/promises": fsPromises,
-  "http": cjs(m_http),
+  // the client over the host's outbound HTTP (http.js); the rest unenv's
+  "http": client(cjs(m_http), "http:"),
   "http2": cjs(m_http2),
-  "https": cjs(m_https),
+  "https": client(cjs(m_https), "https:"),
   "inspector": cjs(m_inspector),
   "module": cjs(m_module),
   "net": cjs(m_net),

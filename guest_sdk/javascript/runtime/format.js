@@ -2,6 +2,8 @@
 // nested objects to depth 2, arrays, Maps, Sets, Errors with their stack, class names.
 // unenv's versions print JSON, which would not look like a Lambda Node.js log.
 
+import { v8Message } from "./v8errors.js";
+
 let codeFile = "/var/task/index.js";
 export function setCodeFile(path) {
   codeFile = path;
@@ -11,7 +13,7 @@ export function setCodeFile(path) {
 // from SpiderMonkey's "fn@file:line:col" lines; frames of the runtime itself are left
 // out, and the user's frames point into the bundle evaluated from the handler's file.
 export function stackLines(e) {
-  const lines = [`${e.name || "Error"}: ${e.message}`];
+  const lines = [`${e.name || "Error"}: ${v8Message(e)}`];
   for (const line of String(e.stack || "").split("\n")) {
     const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
     if (!m || !m[2].includes("> Function")) continue;

@@ -10,10 +10,12 @@ import { setCodeFile, stackLines } from "./format.js";
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
+import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
+installV8Messages(); // JSON.parse's and TypeErrors' messages as Node's
 let handler = null;
 let requestId = undefined;
 let config = {};
@@ -55,8 +57,16 @@ function waiting() {
   for (const t of pending.values()) if (t._ref) return true;
   return false;
 }
+// Node's event loop is empty once no timer is due and the microtasks have run (a timer's
+// callback resolving a promise whose `then` calls back): checked from a macrotask
+let idleCheck = false;
 function settled() {
-  if (onIdle && !waiting()) queueMicrotask(() => { if (onIdle && !waiting()) onIdle(); });
+  if (!onIdle || idleCheck || waiting()) return;
+  idleCheck = true;
+  realSetTimeout(() => {
+    idleCheck = false;
+    if (onIdle && !waiting()) onIdle();
+  }, 0);
 }
 let uncaught = null; // the running invocation's reject: a throw in a timer fails it, as in Node
 const guarded = (fn, args) => {
@@ -142,12 +152,30 @@ function installGlobals() {
 const NO_AWS_SDK = "wasmhost includes the AWS SDK for JavaScript v3 in a Node.js function when it bundles the "
   + "function at deploy, which needs Node.js and npm ci --prefix <wasmhost>/guest_sdk/javascript "
   + "(and guest_sdk/javascript/aws-sdk) on the host";
+const COMPUTED = "wasmhost bundles a Node.js function's modules at deploy: a require() whose name is computed at run "
+  + "time finds Node's built-ins, the dependencies in the function's package.json and the JSON files of its zip, "
+  + "not other modules (require them by a literal name, so the bundle includes them)";
+const jsonCache = new Map();
+function requireJson(name) {
+  // a JSON file of the zip (they travel with the bundle: fs.js), as Node's require reads one
+  const path = name.startsWith("/") ? name : `${TASK_ROOT}/${name.replace(/^\.\//, "")}`;
+  for (const candidate of [path, `${path}.json`]) {
+    if (!candidate.endsWith(".json") || !BUILTINS.fs.existsSync(candidate)) continue;
+    if (!jsonCache.has(candidate)) jsonCache.set(candidate, JSON.parse(BUILTINS.fs.readFileSync(candidate, "utf8")));
+    return jsonCache.get(candidate);
+  }
+  return undefined;
+}
 function require(name) {
   const key = String(name).replace(/^node:/, "");
-  const mod = BUILTINS[key];
+  const declared = globalThis.__wasmhostDependencies; // bundle.mjs: the function's package.json dependencies
+  const mod = BUILTINS[key] ?? (declared && Object.hasOwn(declared, key) ? declared[key]()
+    : /^[./]/.test(key) ? requireJson(key) : undefined);
   if (mod === undefined) {
+    const sdk = /^@aws-sdk\//.test(key);
     const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`
-      + (/^@aws-sdk\//.test(key) ? `\n${NO_AWS_SDK}` : ""));
+      + (sdk ? `\n${NO_AWS_SDK}` : ""));
+    if (!sdk) lambdaConsole.warn(`require('${name}'): ${COMPUTED}`); // Lambda's message, and why here
     err.code = "MODULE_NOT_FOUND";
     throw err;
   }
@@ -160,7 +188,7 @@ BUILTINS.module.createRequire = () => require;
 // -- errors, as Lambda's Node.js runtime reports them ---------------------------------------
 function errorDoc(e) {
   if (e instanceof Error) {
-    return { errorType: e.name || "Error", errorMessage: e.message, trace: stackLines(e) };
+    return { errorType: e.name || "Error", errorMessage: v8Message(e), trace: stackLines(e) };
   }
   return { errorType: typeof e, errorMessage: String(e), trace: [] };
 }

@@ -133,19 +133,26 @@ def _setup_logging(log_format, log_level):
 
 # -- native extensions that were left out of the package ---------------------------------
 class _NativeFinder(importlib.abc.MetaPathFinder):
-    """Last on sys.meta_path: a module whose only form was a native extension (which
-    cannot load in WebAssembly) fails with an ImportError that names its package."""
+    """Before the path finder: a module whose only form is a native extension (which
+    cannot load in WebAssembly: left out of requirements, or vendored) fails with an ImportError that names
+    its package, instead of a folder of type stubs loading as a namespace package
+    (cryptography's ``_rust``) and failing later, elsewhere, unexplained. A module with a
+    pure-Python form too loads that one."""
 
     def __init__(self, modules):
         self.modules = modules
 
     def find_spec(self, name, path=None, target=None):
         package = self.modules.get(name)
-        if package is not None:
-            raise ImportError(f"No module named '{name}': it is a native extension of the package "
-                              f"'{package}', and native code cannot run in wasmhost's WebAssembly sandbox "
-                              f"(use a pure-Python package or version)", name=name)
-        return None
+        if package is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.origin is not None and \
+                not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+            return None  # a .py module or a regular package
+        raise ImportError(f"No module named '{name}': it is a native extension of the package "
+                          f"'{package}', and native code cannot run in wasmhost's WebAssembly sandbox "
+                          f"(use a pure-Python package or version)", name=name)
 
 
 # -- errors, as awslambdaric reports them ------------------------------------------------
@@ -200,7 +207,8 @@ class WitWorld(wit_world.WitWorld):
         sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
         native = cfg.get("native", {})
         if native:
-            sys.meta_path.append(_NativeFinder(native))
+            at = next((i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder), len(sys.meta_path))
+            sys.meta_path.insert(at, _NativeFinder(native))
         try:
             os.chdir(TASK_ROOT)
         except OSError:

@@ -11,6 +11,10 @@ library that assumes them:
   ``Future`` (``map``, ``as_completed``, ``wait`` work unchanged); a non-daemon
   ``Thread`` runs its target to completion in ``start()``. A daemon thread, which
   usually loops forever in the background, fails to start with a clear error.
+- ``fcntl``, ``pwd``, ``grp`` (C modules WASI's CPython lacks; Lambda's has them):
+  ``fcntl``'s locks are granted at once (one instance is one single-threaded process,
+  and no other process shares its files); ``pwd``/``grp`` know Lambda's one user
+  (``getpass.getuser()`` and ``~`` answer as on Lambda).
 """
 
 import concurrent.futures
@@ -89,11 +93,90 @@ def _no_self_pipe(module):
     loop._make_self_pipe = loop._close_self_pipe = loop._write_to_self = lambda self: None
 
 
+# Lambda's sandbox user (what pwd/getpass answer there)
+USER = ("sbx_user1051", "x", 993, 990, "", "/home/sbx_user1051", "/sbin/nologin")
+
+
+def _fcntl(module):
+    names = {"LOCK_SH": 1, "LOCK_EX": 2, "LOCK_NB": 4, "LOCK_UN": 8, "F_DUPFD": 0, "F_GETFD": 1, "F_SETFD": 2,
+             "F_GETFL": 3, "F_SETFL": 4, "F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7, "FD_CLOEXEC": 1,
+             "F_RDLCK": 0, "F_WRLCK": 1, "F_UNLCK": 2}
+    module.__dict__.update(names)
+
+    def fileno(fd):
+        return fd if isinstance(fd, int) else fd.fileno()
+
+    def flock(fd, operation):
+        fileno(fd)  # a closed file fails as it would
+
+    def lockf(fd, cmd, len=0, start=0, whence=0):
+        fileno(fd)
+
+    def fcntl(fd, cmd, arg=0):
+        fileno(fd)
+        return arg if isinstance(arg, (bytes, str)) else 0
+
+    def ioctl(fd, request, arg=0, mutate_flag=True):
+        raise OSError(errno.ENOTTY, "Inappropriate ioctl for device")
+
+    module.flock, module.lockf, module.fcntl, module.ioctl = flock, lockf, fcntl, ioctl
+
+
+def _pwd(module):
+    import collections
+    struct = collections.namedtuple("struct_passwd", "pw_name pw_passwd pw_uid pw_gid pw_gecos pw_dir pw_shell")
+    user = struct(*USER)
+
+    def getpwuid(uid):
+        if uid != user.pw_uid:
+            raise KeyError(f"getpwuid(): uid not found: {uid}")
+        return user
+
+    def getpwnam(name):
+        if name != user.pw_name:
+            raise KeyError(f"getpwnam(): name not found: '{name}'")
+        return user
+
+    module.struct_passwd = struct
+    module.getpwuid, module.getpwnam, module.getpwall = getpwuid, getpwnam, lambda: [user]
+
+
+def _grp(module):
+    import collections
+    struct = collections.namedtuple("struct_group", "gr_name gr_passwd gr_gid gr_mem")
+    group = struct(USER[0], "x", USER[3], [])
+
+    def getgrgid(gid):
+        if gid != group.gr_gid:
+            raise KeyError(f"getgrgid(): gid not found: {gid}")
+        return group
+
+    def getgrnam(name):
+        if name != group.gr_name:
+            raise KeyError(f"getgrnam(): name not found: '{name}'")
+        return group
+
+    module.struct_group = struct
+    module.getgrgid, module.getgrnam, module.getgrall = getgrgid, getgrnam, lambda: [group]
+
+
+def _ids():
+    """WASI has no user ids: Lambda's."""
+    import os
+    for name, value in (("getuid", USER[2]), ("geteuid", USER[2]), ("getgid", USER[3]), ("getegid", USER[3])):
+        if not hasattr(os, name):
+            setattr(os, name, lambda value=value: value)
+
+
 def install():
     socket.socket = SandboxSocket
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
     threading.Thread.start = _start_inline
     wasmhost_sdk.after_import("asyncio.selector_events", _no_self_pipe)
+    wasmhost_sdk.stand_in("fcntl", _fcntl)
+    wasmhost_sdk.stand_in("pwd", _pwd)
+    wasmhost_sdk.stand_in("grp", _grp)
+    _ids()
 
 
 install()

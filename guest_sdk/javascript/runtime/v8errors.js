@@ -1,0 +1,187 @@
+// Error messages as Node.js (V8) words them, where StarlingMonkey (SpiderMonkey) words
+// them differently: Lambda's answer for a handler that fails, or that puts an error's
+// message into its response, is V8's text.
+//
+// - JSON.parse: the most common failure in handlers (a body that is not JSON). Its
+//   SyntaxError is made here with V8's message (V8 11, Node.js 20: json-parser.cc's
+//   rules, including the 10-character context around the unexpected token), computed
+//   only after the engine's parse has failed.
+// - Engine TypeErrors (reading a property of undefined): their message is set by the
+//   engine, so it is translated where Lambda shows it: the error document of an
+//   uncaught error, `String(e)` / `${e}` / `new Error(e)`, console output (v8Message).
+
+const SPECIAL = new Set(["NaN", "Infinity", "undefined", "[object Object]"]);
+const CONTEXT = 10; // V8's kMaxContextCharacters
+
+class JsonError extends Error {
+  constructor(message) {
+    super(message);
+    this.message = message;
+  }
+}
+
+function unexpectedToken(src, pos) {
+  if (pos >= src.length) return "Unexpected end of JSON input";
+  if (SPECIAL.has(src)) return `"${src}" is not valid JSON`;
+  const token = src[pos];
+  const n = src.length;
+  if (n <= 2 * CONTEXT) return `Unexpected token '${token}', "${src}" is not valid JSON`;
+  if (pos < CONTEXT) return `Unexpected token '${token}', "${src.slice(0, pos + CONTEXT)}"... is not valid JSON`;
+  if (pos < n - CONTEXT) {
+    return `Unexpected token '${token}', ..."${src.slice(pos - CONTEXT, pos + CONTEXT)}"... is not valid JSON`;
+  }
+  return `Unexpected token '${token}', ..."${src.slice(pos - CONTEXT)}" is not valid JSON`;
+}
+
+const at = (what, pos) => `${what} in JSON at position ${pos}`;
+const isWs = (c) => c === " " || c === "\t" || c === "\n" || c === "\r";
+const isDigit = (c) => c >= "0" && c <= "9";
+
+// Scan `src` as V8's parser does and return the message of its first error.
+function jsonMessage(src) {
+  let i = 0;
+  const n = src.length;
+  const ws = () => { while (i < n && isWs(src[i])) i++; };
+  const fail = (message) => { throw new JsonError(message); };
+  function string() {
+    i++; // the opening quote
+    for (;;) {
+      if (i >= n) fail(at("Unterminated string", n));
+      const c = src[i];
+      if (c === '"') { i++; return; }
+      if (c < " ") fail(at("Bad control character in string literal", i));
+      if (c === "\\") {
+        i++;
+        if (i >= n) fail(at("Unterminated string", n));
+        const e = src[i];
+        if (e === "u") {
+          for (let k = 1; k <= 4; k++) {
+            if (!/[0-9a-fA-F]/.test(src[i + k] || "")) fail(at("Bad Unicode escape", i + k > n ? n : i));
+          }
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(e)) {
+          fail(at("Bad escaped character", i));
+        }
+      }
+      i++;
+    }
+  }
+  function number() {
+    if (src[i] === "-") {
+      i++;
+      if (!isDigit(src[i] || "")) fail(at("No number after minus sign", i));
+    }
+    if (src[i] === "0") i++;
+    else while (isDigit(src[i] || "")) i++;
+    if (src[i] === ".") {
+      i++;
+      if (!isDigit(src[i] || "")) fail(at("Unterminated fractional number", i));
+      while (isDigit(src[i] || "")) i++;
+    }
+    if (src[i] === "e" || src[i] === "E") {
+      i++;
+      if (src[i] === "+" || src[i] === "-") i++;
+      if (!isDigit(src[i] || "")) fail(at("Exponent part is missing a number", i));
+      while (isDigit(src[i] || "")) i++;
+    }
+  }
+  function literal(word) {
+    for (let k = 0; k < word.length; k++, i++) {
+      if (src[i] !== word[k]) fail(unexpectedToken(src, i));
+    }
+  }
+  function value() {
+    ws();
+    const c = src[i];
+    if (c === '"') return string();
+    if (c === "-" || isDigit(c || "")) return number();
+    if (c === "t") return literal("true");
+    if (c === "f") return literal("false");
+    if (c === "n") return literal("null");
+    if (c === "[") {
+      i++;
+      ws();
+      if (src[i] === "]") { i++; return; }
+      for (;;) {
+        value();
+        ws();
+        if (src[i] === ",") { i++; continue; }
+        if (src[i] === "]") { i++; return; }
+        fail(at("Expected ',' or ']' after array element", i));
+      }
+    }
+    if (c === "{") {
+      i++;
+      ws();
+      if (src[i] === "}") { i++; return; }
+      let first = true;
+      for (;;) {
+        ws();
+        if (src[i] !== '"') fail(at(first ? "Expected property name or '}'" : "Expected double-quoted property name", i));
+        first = false;
+        string();
+        ws();
+        if (src[i] !== ":") fail(at("Expected ':' after property name", i));
+        i++;
+        value();
+        ws();
+        if (src[i] === ",") { i++; continue; }
+        if (src[i] === "}") { i++; return; }
+        fail(at("Expected ',' or '}' after property value", i));
+      }
+    }
+    fail(unexpectedToken(src, i));
+  }
+  try {
+    value();
+    ws();
+    if (i < n) fail(`Unexpected non-whitespace character after JSON at position ${i}`);
+  } catch (e) {
+    if (e instanceof JsonError) return e.message;
+    throw e;
+  }
+  return null; // V8 would have parsed it: keep the engine's message
+}
+
+// SpiderMonkey's TypeError texts that V8 words differently (the ones handlers meet:
+// a property read on undefined or null; an object expected).
+const TYPE_ERRORS = [
+  [/^can't access property Symbol\.iterator(?:, .+ is| of) (undefined|null)$/s, (m) => `${m[1]} is not iterable`],
+  [/^can't access property "?(.*?)"?, .+ is (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
+  [/^can't access property "?(.*?)"? of (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
+  [/^can't convert (undefined|null) to object$/, () => "Cannot convert undefined or null to object"],
+  [/^\((.*)\) is not iterable$/s, (m) => `${m[1]} is not iterable`],
+];
+
+export function v8Message(e) {
+  const message = e && e.message;
+  if (typeof message !== "string" || !(e instanceof TypeError)) return message;
+  for (const [re, make] of TYPE_ERRORS) {
+    const m = re.exec(message);
+    if (m) return make(m);
+  }
+  return message;
+}
+
+export function installV8Messages() {
+  const parse = JSON.parse;
+  JSON.parse = function (text, reviver) {
+    try {
+      return parse(text, reviver);
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      const message = jsonMessage(String(text));
+      if (message === null) throw e;
+      throw new SyntaxError(message);
+    }
+  };
+  const toString = Error.prototype.toString;
+  Error.prototype.toString = function () {
+    if (this instanceof TypeError && typeof this.message === "string") {
+      const name = this.name === undefined ? "Error" : String(this.name);
+      const message = v8Message(this);
+      return message ? (name ? `${name}: ${message}` : message) : name;
+    }
+    return toString.call(this);
+  };
+}
