@@ -121,3 +121,23 @@ def test_replacing_a_function_lets_in_flight_invocations_finish(host):
     assert host.invoke("f", b"new").payload == b"new"
     t.join()
     assert out
+
+
+def test_a_full_engine_evicts_the_least_recently_used_idle_instance(tmp_path):
+    """The pooling allocator's slots are the process's: with every slot held by an idle
+    instance of some function, a new function (or a cold start) evicts the oldest idle
+    one instead of failing; provisioned instances (min_warm) are never evicted, and
+    with nothing idle left the answer is Lambda's throttle, not an internal error."""
+    from wasmhost import EngineSettings
+    h = Host(tmp_path, engine=EngineSettings(allocator="pooling", pool_slots=3))
+    try:
+        for i in range(6):
+            h.deploy(f"f{i}", guest("echo"), FunctionConfig())
+            assert h.invoke(f"f{i}", b'"x"').payload == b'"x"'
+        assert h.invoke("f0", b'"again"').payload == b'"again"'  # evicted earlier, started again
+        for i in range(3):
+            h.deploy(f"p{i}", guest("echo"), FunctionConfig(min_warm=1))  # provisioned: all three slots
+        with pytest.raises(Throttled, match="no free instance slot"):
+            h.invoke("f1", b'"x"')
+    finally:
+        h.close()

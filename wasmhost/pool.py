@@ -10,10 +10,46 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from typing import Callable
 
 from .abi import Sandbox
 from .errors import Throttled
+
+# Every pool in the process: the pooling allocator's instance slots belong to the one
+# engine they all share (engine/shared.py), so a full engine is relieved by evicting
+# the least recently used idle instance of any function, not only of the one growing.
+_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+MAX_EVICTIONS = 64  # a component takes several core instance slots
+
+
+def _out_of_slots(e: BaseException) -> bool:
+    """The engine's pooling allocator is full (a core module's instantiation says so as
+    Throttled, a component's as Wasmtime's own words)."""
+    return "concurrent limit" in str(e)
+
+
+def evict_idle() -> bool:
+    """Drop the least recently used free instance of any pool; False if none is free."""
+    oldest: tuple[int, Pool, Sandbox] | None = None
+    for pool in list(_POOLS):
+        free = pool.free
+        if free and pool.total > pool.min_warm:
+            try:
+                sb = free[0]  # a stack: the bottom is the least recently used
+            except IndexError:
+                continue
+            if oldest is None or sb.last_used < oldest[0]:
+                oldest = (sb.last_used, pool, sb)
+    if oldest is None:
+        return False
+    _, pool, sb = oldest
+    try:
+        pool.free.remove(sb)
+    except ValueError:  # an invocation took it meanwhile: the caller tries again
+        return True
+    pool.discard(sb)
+    return True
 
 
 class Pool:
@@ -32,6 +68,7 @@ class Pool:
         self.total = 0  # live sandboxes, busy or free
         self.closed = False
         self._lock = threading.Lock()
+        _POOLS.add(self)
 
     @property
     def busy(self) -> int:
@@ -55,11 +92,20 @@ class Pool:
         returns it with the nanoseconds its creation and init took."""
         self.take_slot()
         t = time.perf_counter_ns()
-        try:
-            sb = self.factory()
-        except BaseException:
-            self.give_slot()
-            raise
+        evictions = 0
+        while True:
+            try:
+                sb = self.factory()
+                break
+            except BaseException as e:
+                if _out_of_slots(e) and evictions < MAX_EVICTIONS and evict_idle():
+                    evictions += 1
+                    continue
+                self.give_slot()
+                if _out_of_slots(e) and not isinstance(e, Throttled):
+                    raise Throttled(f"no free instance slot in this host: {e} (EngineSettings.pool_slots)",
+                                    reason="ConcurrentInvocationLimitExceeded") from e
+                raise
         return sb, time.perf_counter_ns() - t
 
     def release(self, sb: Sandbox, now_ns: int) -> None:
