@@ -135,8 +135,8 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     guest = RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native, grants=grants)
     # compiled once in the background, after the first instance is up (so it does not compete
     # with it): the standard library beyond the runtime's snapshot, the code and the layers
-    for folder, guest_dir in ((stdlib, "/python"), (code_dir, "/var/task"), (layers, "/opt")):
-        if folder is not None and not (folder / bytecode.MARK).exists():
-            guest.after_init.append(functools.partial(bytecode.compile_later, folder, guest_dir, engine, component,
+    for later, guest_dir in ((stdlib, "/python"), (code_dir, "/var/task"), (layers, "/opt")):
+        if later is not None and not (later / bytecode.MARK).exists():
+            guest.after_init.append(functools.partial(bytecode.compile_later, later, guest_dir, engine, component,
                                                       stdlib, grants))
     return guest, sha, size, from_cache
