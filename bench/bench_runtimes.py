@@ -92,31 +92,34 @@ def bench(lang: str, it: int, cold_it: int, work: Path, artifacts: str | None = 
         settle()
         counter = iter(range(10**9))
 
-        def first_response(source: Path, warmup: int, iters: int) -> dict:
-            """ns from deploy to the first answer of a new function (its removal untimed)."""
-            samples = []
+        def first_response(key: str, source: Path, warmup: int, iters: int) -> None:
+            """ns from deploy to the first answer of a new function (its removal untimed),
+            and the thread's CPU time for it (``_cpu``: robust on a loaded machine)."""
+            samples, cpu = [], []
             for _ in range(warmup + iters):
                 name = f"new{next(counter)}"
-                t = time.perf_counter_ns()
+                t, c = time.perf_counter_ns(), time.thread_time_ns()
                 host.deploy(name, source)
                 host.invoke(name, PAYLOAD)
                 samples.append(time.perf_counter_ns() - t)
+                cpu.append(time.thread_time_ns() - c)
                 host.remove(name)
-            return stats([samples[warmup:]])
+            out[key], out[key + "_cpu"] = stats([samples[warmup:]]), stats([cpu[warmup:]])
 
-        def cold_instance(name: str, iters: int) -> dict:
+        def cold_instance(key: str, name: str, iters: int) -> None:
             """ns to make one more instance of a deployed function and answer from it."""
             pool = host._functions[name].pool
-            samples = []
+            samples, cpu = [], []
             for _ in range(iters):
                 while pool.free:  # the next invocation finds no warm instance
                     pool.discard(pool.free.pop())
-                t = time.perf_counter_ns()
+                t, c = time.perf_counter_ns(), time.thread_time_ns()
                 host.invoke(name, PAYLOAD)
                 samples.append(time.perf_counter_ns() - t)
-            return stats([samples])
-        out["first_response_same_host"] = first_response(src, 2, cold_it)
-        out["cold_instance"] = cold_instance("warm", cold_it)
+                cpu.append(time.thread_time_ns() - c)
+            out[key], out[key + "_cpu"] = stats([samples]), stats([cpu])
+        first_response("first_response_same_host", src, 2, cold_it)
+        cold_instance("cold_instance", "warm", cold_it)
         out["warm_invoke"] = measure(lambda: host.invoke("warm", PAYLOAD), it, it // 10, 3)
         if lang == "python" and python_sdk():
             real = work / "real"
@@ -124,8 +127,8 @@ def bench(lang: str, it: int, cold_it: int, work: Path, artifacts: str | None = 
             (real / "app.py").write_text(PY_IMPORTS_HANDLER)
             host.deploy("real", real)
             settle()  # the code's bytecode, compiled once in the background after its first instance
-            out["first_response_with_imports"] = first_response(real, 1, max(3, cold_it // 3))
-            out["cold_instance_with_imports"] = cold_instance("real", max(3, cold_it // 3))
+            first_response("first_response_with_imports", real, 1, max(3, cold_it // 3))
+            cold_instance("cold_instance_with_imports", "real", max(3, cold_it // 3))
             cmd = [sys.executable, "-c", PY_IMPORTS]
             env = {**os.environ, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
             out["plain_process_with_imports"] = measure(
@@ -136,8 +139,8 @@ def bench(lang: str, it: int, cold_it: int, work: Path, artifacts: str | None = 
             sdk.write_text(SDK_HANDLER)
             host.deploy("sdk", sdk, FunctionConfig(min_warm=1))
 
-            out["first_response_with_aws_sdk"] = first_response(sdk, 1, max(5, cold_it // 2))
-            out["cold_instance_with_aws_sdk"] = cold_instance("sdk", max(5, cold_it // 2))
+            first_response("first_response_with_aws_sdk", sdk, 1, max(5, cold_it // 2))
+            cold_instance("cold_instance_with_aws_sdk", "sdk", max(5, cold_it // 2))
             out["warm_invoke_with_aws_sdk"] = measure(lambda: host.invoke("sdk", PAYLOAD), it, it // 10, 3)
             cmd = ["node", "-e", "require(process.argv[1])", str(sdk)]
             env = {**os.environ, "NODE_PATH": str(SDK_JS.parent / "node_modules"), "AWS_REGION": "us-east-1"}
@@ -197,7 +200,7 @@ def main() -> None:
             res = doc[lang] = bench(lang, it, cold_it, work, args.artifact_cache)
             print(f"{lang} ({time.time() - t:.0f} s)")
             for k, v in res.items():
-                print(f"  {k:30} {us(v)}")
+                print(f"  {k:34} {us(v)}")
             print(f"  ratio first response (same host) / plain process: "
                   f"{res['first_response_same_host']['p50_us'] / res['plain_process_per_call']['p50_us']:.2f}")
             print(f"  ratio first response (new Host) / plain process:  "
