@@ -1,6 +1,7 @@
 """Shared package folders compiled to the sandbox's bytecode: on a thread of its own,
 waited for only by a deploy whose code imports the folder."""
 
+import os
 import sys
 
 import pytest
@@ -35,3 +36,43 @@ def test_a_folder_compiles_in_the_background_once_and_a_waiting_deploy_finds_it_
     # the sandbox's CPython wrote it (its cache tag, not the host's)
     names = [p.name for p in (folder / "greet" / "__pycache__").iterdir()]
     assert len(names) == 1 and names[0].endswith(".pyc") and sys.implementation.cache_tag not in names[0]
+
+
+def test_a_functions_code_compiles_after_its_first_instance_and_later_instances_load_it(tmp_path):
+    """The staged code is compiled once, in the background, after the deploy's instance
+    is up; the next instances answer the same, from bytecode; CodeSize stays the
+    size of the code as sent."""
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    from wasmhost import Host
+    code = tmp_path / "fn"
+    (code / "helpers").mkdir(parents=True)
+    (code / "helpers" / "__init__.py").write_text("def shout(s):\n    return s.upper()\n")
+    (code / "app.py").write_text(
+        "import sys\nfrom helpers import shout\n"
+        "def handler(event, context):\n"
+        "    spec = sys.modules['helpers'].__spec__\n"
+        "    return {'word': shout(event['word']), 'cached': spec.cached}\n")
+    with Host(tmp_path / "data") as host:
+        before = host.deploy("f", code)
+        staged = [f for f in bytecode._jobs if f.parent == host._code_root()]
+        assert len(staged) == 1  # scheduled once the deploy's instance had loaded the code
+        bytecode._jobs[staged[0]].join()
+        assert (staged[0] / bytecode.MARK).exists()
+        pyc = list((staged[0] / "helpers" / "__pycache__").glob("__init__.*.pyc"))
+        assert len(pyc) == 1 and sys.implementation.cache_tag not in pyc[0].name
+        # the staged source now says lower(), with the same size and time: only an instance
+        # that loads the bytecode (validated by those two) still answers upper()
+        init = staged[0] / "helpers" / "__init__.py"
+        st = init.stat()
+        init.write_text(init.read_text().replace("upper", "lower"))
+        os.utime(init, ns=(st.st_atime_ns, st.st_mtime_ns))
+        fn = host._functions["f"]
+        fn.pool.prewarm(2)  # a second instance, made after the compile
+        assert len(fn.pool.free) == 2
+        answers = [host.invoke("f", {"word": "hi"}).value for _ in range(2)]
+        assert answers[0] == answers[1] == {"word": "HI", "cached": f"/var/task/helpers/__pycache__/{pyc[0].name}"}
+        init.write_text(init.read_text().replace("lower", "upper"))
+        os.utime(init, ns=(st.st_atime_ns, st.st_mtime_ns))
+        again = host.deploy("g", code)  # the same content: staged and compiled already, nothing scheduled
+        assert again.size == before.size == sum(f.stat().st_size for f in code.rglob("*") if f.is_file())
+        assert [f for f in bytecode._jobs if f.parent == host._code_root()] == staged

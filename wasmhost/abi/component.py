@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import wasmtime
 from wasmtime import component as wc
@@ -126,6 +126,10 @@ class ComponentSandbox(GuestState):
             raise FunctionError(doc.get("errorType", "Runtime.Unknown"), doc.get("errorMessage", ""),
                                 document=doc).usage(None, memory)
         self.live = True
+        if abi.after_init:  # the function's first instance is up: its deferred work may start
+            jobs, abi.after_init = abi.after_init, []
+            for job in jobs:
+                job()
 
     def _limits(self, ticks: int) -> None:
         self.store.set_fuel(self.fuel_budget)
@@ -222,6 +226,7 @@ class RuntimeABI:
                  native: dict | None = None, tmp_root: Path | None = None, grants: Grants,
                  writable: Sequence[str] = ()) -> None:
         self.grants = grants
+        self.after_init: list[Callable[[], None]] = []  # run once, when the first instance has loaded the code
         self.writable = frozenset(writable)  # guest folders mounted writable (runtimes/bytecode.py)
         self.kind, self.engine, self.component, self.handler = kind, engine, component, handler
         self.config = config

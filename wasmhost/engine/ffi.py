@@ -165,10 +165,15 @@ def set_stdin_bytes(cfg: wasmtime.WasiConfig, data: bytes) -> None:
     _wffi.wasi_config_set_stdin_bytes(cfg.ptr(), ctypes.byref(vec))
 
 
-def use_pooling_allocator(cfg: wasmtime.Config, slots: int, max_memory: int, max_instance: int) -> None:
-    """Wasmtime's pooling allocator (reachable only through the C API)."""
+def use_pooling_allocator(cfg: wasmtime.Config, slots: int, max_memory: int, max_instance: int,
+                          keep_resident: int = 0) -> None:
+    """Wasmtime's pooling allocator (reachable only through the C API). ``keep_resident``
+    bytes of each memory and table of a freed slot are reset in place and stay mapped
+    (see EngineSettings)."""
     pc = _wffi.wasmtime_pooling_allocation_config_new()
     try:
+        _wffi.wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(pc, keep_resident)
+        _wffi.wasmtime_pooling_allocation_config_table_keep_resident_set(pc, keep_resident)
         _wffi.wasmtime_pooling_allocation_config_total_core_instances_set(pc, slots)
         _wffi.wasmtime_pooling_allocation_config_total_memories_set(pc, slots)
         _wffi.wasmtime_pooling_allocation_config_total_tables_set(pc, slots)

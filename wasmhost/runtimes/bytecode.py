@@ -1,4 +1,4 @@
-"""Bytecode for the Python packages functions share, compiled once by the sandbox's CPython.
+"""Bytecode for the Python code functions import, compiled once by the sandbox's CPython.
 
 Packages installed for functions (the bundled boto3, each ``requirements.txt``) are
 mounted read-only, so the guest cannot cache the bytecode of what it imports: every
@@ -16,6 +16,16 @@ requirements; boto3 when its code names boto3 or botocore), so the first deploy 
 host is not held up by a package it does not use. Instances that import the folder
 meanwhile compile from source, as before; they read it while the compile writes, which
 is safe because CPython writes each ``.pyc`` to a temporary name and renames it.
+
+The same holds for the standard library mounted at ``/python`` (only the modules the
+runtime's build imported are in its snapshot: a handler importing ``asyncio``,
+``xml.dom`` or ``email.mime`` compiled them again in every new instance, seconds of
+cold start), and for a function's own staged code and merged layers (one folder per
+content hash). Those compile in the background and are never waited for: the first
+instance compiles what it imports from source, as before, and the next ones (more
+concurrency, a restart, a new ``Host``) load bytecode. The compile job runs only
+``compileall`` (which reads, never runs, the code) with the folder writable; every
+function's instances see it read-only.
 """
 
 from __future__ import annotations
@@ -55,6 +65,19 @@ def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path
         job.join()
 
 
+def compile_later(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants) -> None:
+    """``compile_folder`` on a background thread, never waited for (see the module's
+    docstring): for folders whose first importer compiles them from source anyway."""
+    compile_folder(folder, guest_dir, engine, component, stdlib, grants, wait=False)
+
+
+def source_bytes(root: Path) -> int:
+    """Bytes of a staged code folder as its user sent it: the bytecode compiled into
+    it here (``__pycache__``, the mark) is the host's, not part of the code's size."""
+    return sum(f.stat().st_size for f in root.rglob("*")
+               if f.is_file() and f.name != MARK and "__pycache__" not in f.relative_to(root).parts)
+
+
 def imports(code: Path, names: tuple[str, ...]) -> bool:
     """Whether a function's Python code (its vendored packages included) names any of
     ``names`` (a text search: a miss only means its import compiles from source)."""
@@ -72,18 +95,22 @@ def imports(code: Path, names: tuple[str, ...]) -> bool:
 def _compile(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants) -> None:
     from ..abi.component import RuntimeABI
     log = logging.getLogger("wasmhost")
-    log.info("compiling %s to the sandbox's bytecode, once for this host, in the background (boto3: ~12 s)",
-             folder)
+    log.info("compiling %s to the sandbox's bytecode, once, in the background (boto3: ~12 s)", folder)
     config = FunctionConfig(memory_mb=1024, timeout_ms=600_000, runtime="python3.12")
     with tempfile.TemporaryDirectory(prefix="wasmhost-bytecode-") as job:
         (Path(job) / "wasmhost_compile.py").write_text(JOB)
+        # the job's module at /var/task, or beside a function's code being compiled there (on sys.path)
+        mounts = [(job, "/var/task" if guest_dir != "/var/task" else "/var/task/.wasmhost-compile")]
+        if guest_dir != "/python":
+            mounts.append((str(stdlib), "/python"))
+        mounts.append((str(folder), guest_dir))
         abi = RuntimeABI("python", engine, component, "wasmhost_compile.handler", config, grants=grants,
-                         mounts=[(job, "/var/task"), (str(stdlib), "/python"), (str(folder), guest_dir)],
-                         writable=(guest_dir,))
+                         mounts=mounts, writable=(guest_dir,))
         try:
             abi.instantiate(2**62, 2**40, 600 * 10**9, {"function_name": "wasmhost-bytecode",
                                                                 "env": {"WASMHOST_COMPILE": guest_dir}}).close()
         except Exception as e:  # noqa: BLE001 - the folder still works, compiled on import instead
-            log.warning("compiling %s to bytecode failed: %s", folder, e)
+            if folder.is_dir():  # (a closing Host's temporary code folder may be gone already)
+                log.warning("compiling %s to bytecode failed: %s", folder, e)
             return
     (folder / MARK).write_text("compiled by the sandbox's CPython\n")

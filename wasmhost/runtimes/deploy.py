@@ -7,6 +7,7 @@ python.py / javascript.py, so the host knows only "a runtime ABI".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -109,7 +110,7 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     component, from_cache = load_component(runtime)
     sha = tree_digest(path)
     code_dir = staged(code_root, sha[:32], lambda dest: python.package(path, dest))
-    size = sum(f.stat().st_size for f in code_dir.rglob("*") if f.is_file())
+    size = bytecode.source_bytes(code_dir)
     handler = config.handler or python.default_handler(path)
     stdlib = python.stdlib_dir()
     mounts = [(str(code_dir), "/var/task"), (str(stdlib), "/python")]
@@ -131,5 +132,11 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
         mounts.append((str(folder), guest_dir))
     if ZONEINFO.is_dir():
         mounts.append((str(ZONEINFO), str(ZONEINFO)))
-    return RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native,
-                      grants=grants), sha, size, from_cache
+    guest = RuntimeABI("python", engine, component, handler, config, mounts=mounts, native=native, grants=grants)
+    # compiled once in the background, after the first instance is up (so it does not compete
+    # with it): the standard library beyond the runtime's snapshot, the code and the layers
+    for later, guest_dir in ((stdlib, "/python"), (code_dir, "/var/task"), (layers, "/opt")):
+        if later is not None and not (later / bytecode.MARK).exists():
+            guest.after_init.append(functools.partial(bytecode.compile_later, later, guest_dir, engine, component,
+                                                      stdlib, grants))
+    return guest, sha, size, from_cache
