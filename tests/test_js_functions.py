@@ -129,6 +129,44 @@ def test_es_modules_with_type_module_and_json(jhost, tmp_path):
                                                    "sha1": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}
 
 
+def test_response_streaming_handlers(jhost, tmp_path):
+    """awslambda.streamifyResponse: the answer is what the handler wrote once its stream
+    ends (write/end, pipeline, a stream left open); HttpResponseStream.from makes it an
+    HTTP response (function URLs, HTTP triggers); a throw is the function's error."""
+    root = tmp_path / "stream"
+    write(root, "index.mjs", """
+        import { pipeline } from "node:stream/promises";
+        import { Readable } from "node:stream";
+        export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+          responseStream.setContentType("text/plain");
+          if (event.mode === "pipeline") {
+            await pipeline(Readable.from(["a", "b", "c"]), responseStream);
+          } else if (event.mode === "http") {
+            const s = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201, headers: { "x-a": "1" } });
+            s.write("made");
+            s.end();
+          } else if (event.mode === "open") {
+            responseStream.write("left open");
+          } else if (event.mode === "fail") {
+            throw new Error("broken stream");
+          } else {
+            responseStream.write("Hello, ");
+            await new Promise((r) => setTimeout(r, 5));
+            responseStream.write(event.name + " " + context.awsRequestId.length);
+            responseStream.end();
+          }
+        });
+    """)
+    jhost.deploy("streamer", root, FunctionConfig(runtime="nodejs20.x", handler="index.handler"))
+    assert jhost.invoke("streamer", {"name": "x"}).payload == b"Hello, x 36"
+    assert jhost.invoke("streamer", {"mode": "pipeline"}).payload == b"abc"
+    assert jhost.invoke("streamer", {"mode": "open"}).payload == b"left open"
+    assert jhost.invoke("streamer", {"mode": "http"}).value == {"statusCode": 201, "headers": {"x-a": "1"},
+                                                                "body": "made", "isBase64Encoded": False}
+    with pytest.raises(FunctionError, match="broken stream"):
+        jhost.invoke("streamer", {"mode": "fail"})
+
+
 def test_lambdas_answers_for_each_handler_style(jhost, tmp_path):
     src = write(tmp_path, "styles.js", """
         exports.sync = (event) => "ignored";  // Lambda ignores a plain return: null

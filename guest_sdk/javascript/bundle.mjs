@@ -23,6 +23,7 @@ const ESM_MARK = "//# wasmhost: es module\n";
 const SDK = join(dirname(fileURLToPath(import.meta.url)), "aws-sdk");
 const hasSdk = existsSync(join(SDK, "node_modules", "readable-stream"));
 const OWN = hasSdk ? new Set(["stream", "node:stream"]) : new Set(); // resolved by the plugin below
+const PROMISES = hasSdk ? new Set(["stream/promises", "node:stream/promises"]) : new Set();
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const MISSING = "\0wasmhost-missing:";
 
@@ -62,6 +63,9 @@ const sdkPlugin = {
     if (id === "@smithy/node-http-handler") return join(SDK, "http-handler.mjs");
     if (OWN.has(id) && !inStreams(importer)) {
       return this.resolve("readable-stream/lib/ours/browser.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
+    }
+    if (PROMISES.has(id)) { // pipeline/finished of the same streams, awaited
+      return this.resolve("readable-stream/lib/stream/promises.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
     }
     if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
     if (id.startsWith("@aws-sdk/")) {
@@ -138,7 +142,7 @@ try {
   const bundle = await rolldown({
     input: entry,
     platform: "node",
-    external: (id, importer) => !OWN.has(id) && !(id === "events" && inStreams(importer))
+    external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [sdkPlugin, registryPlugin, sloppyPlugin],

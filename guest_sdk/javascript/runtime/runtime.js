@@ -135,9 +135,103 @@ const PROMISIFY = Symbol.for("nodejs.util.promisify.custom");
 setTimeout[PROMISIFY] = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value));
 const clearTimeout = clearTimer, clearInterval = clearTimer;
 
+// -- response streaming: awslambda.streamifyResponse, as Lambda's Node.js runtime offers it --
+// The handler writes to a stream; its answer is sent once the stream ends (buffered: the
+// server's InvokeWithResponseStream then carries it as one chunk). With
+// HttpResponseStream.from(stream, {statusCode, headers, cookies}) the answer is an HTTP
+// response for function URLs and HTTP triggers.
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+class Streamed { constructor(text) { this.text = text; } } // an answer sent as written, not as JSON
+const awslambda = {
+  streamifyResponse(fn) {
+    fn[STREAMING] = "response";
+    return fn;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream._prelude = prelude || {};
+      return stream;
+    },
+  },
+};
+
+// A Writable in the shape Node's streams and readable-stream's pipeline() expect (write,
+// end, destroy, the writable* flags, finish/close/error events): the runtime's own
+// `stream` has no data flow (functions get readable-stream: bundle.mjs).
+const later = (fn) => Promise.resolve().then(fn);
+class ResponseStream extends BUILTINS.events.EventEmitter {
+  constructor() {
+    super();
+    this.chunks = [];
+    this.writable = true;
+    this.writableEnded = this.writableFinished = this.destroyed = false;
+  }
+  get writableNeedDrain() { return false; }
+  get writableLength() { return 0; }
+  get writableHighWaterMark() { return 16384; }
+  get writableObjectMode() { return false; }
+  get writableCorked() { return 0; }
+  write(chunk, encoding, cb) {
+    if (typeof encoding === "function") [cb, encoding] = [encoding, undefined];
+    if (this.writableEnded || this.destroyed) {
+      const e = Object.assign(new Error("write after end"), { code: "ERR_STREAM_WRITE_AFTER_END" });
+      later(() => { if (cb) cb(e); this.emit("error", e); });
+      return false;
+    }
+    if (chunk !== undefined && chunk !== null) {
+      this.chunks.push(typeof chunk === "string" ? Buffer.from(chunk, encoding || "utf8") : Buffer.from(chunk));
+    }
+    if (cb) later(() => cb(null));
+    return true;
+  }
+  end(chunk, encoding, cb) {
+    if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
+    else if (typeof encoding === "function") [cb, encoding] = [encoding, undefined];
+    if (chunk !== undefined && chunk !== null) this.write(chunk, encoding);
+    if (!this.writableEnded) {
+      this.writableEnded = true;
+      this.writable = false;
+      later(() => { this.writableFinished = true; this.emit("finish"); this.emit("close"); });
+    }
+    if (cb) later(cb);
+    return this;
+  }
+  destroy(err) {
+    if (!this.destroyed) {
+      this.destroyed = true;
+      this.writable = false;
+      later(() => { if (err) this.emit("error", err); this.emit("close"); });
+    }
+    return this;
+  }
+  cork() {}
+  uncork() {}
+  setDefaultEncoding() { return this; }
+  setContentType(type) { this.contentType = type; }
+}
+
+function streamEnded(stream) {
+  return new Promise((resolve, reject) => {
+    if (stream.writableFinished) return resolve();
+    stream.once("finish", resolve);
+    stream.once("error", reject);
+    if (!stream.writableEnded) stream.end(); // Lambda ends a stream the handler left open
+  });
+}
+
+function streamedAnswer(stream) {
+  const body = Buffer.concat(stream.chunks);
+  const text = body.toString("utf8");
+  if (!stream._prelude) return new Streamed(text);
+  const { statusCode = 200, headers = {}, cookies } = stream._prelude;
+  const binary = !Buffer.from(text, "utf8").equals(body);
+  return { statusCode, headers, ...(cookies ? { cookies } : {}), body: binary ? body.toString("base64") : text,
+    isBase64Encoded: binary };
+}
+
 function installGlobals() {
   Object.assign(globalThis, {
-    console: lambdaConsole, process, Buffer, global: globalThis,
+    console: lambdaConsole, process, Buffer, global: globalThis, awslambda,
     setTimeout, clearTimeout, setInterval, clearInterval,
     setImmediate: (fn, ...args) => setTimeout(fn, 0, ...args), clearImmediate: clearTimer,
   });
@@ -322,10 +416,16 @@ function run(ev, deadline, rid) {
     if (pending.size) thaw();
     if (over) return;
     let ret;
+    const stream = handler[STREAMING] === "response" ? new ResponseStream() : null;
     try {
-      ret = handler(ev, ctx, callback);
+      ret = stream ? handler(ev, stream, ctx) : handler(ev, ctx, callback);
     } catch (e) {
       finish(e, undefined);
+      return;
+    }
+    if (stream) {
+      Promise.resolve(ret).then(() => streamEnded(stream)).then(() => finish(null, streamedAnswer(stream)),
+        (e) => finish(e === undefined || e === null ? new Error(String(e)) : e, undefined));
       return;
     }
     if (ret && typeof ret.then === "function") {
@@ -359,6 +459,7 @@ export async function handle(event, rid, deadlineMs) {
       stack: doc.trace }));
     throw JSON.stringify(doc);
   }
+  if (result instanceof Streamed) return result.text;
   try {
     return JSON.stringify(result === undefined ? null : result);
   } catch (e) {
