@@ -264,19 +264,7 @@ class Host:
         fn = self._functions.get(name)
         if fn is None:
             raise self._missing(name)
-        # _inline's steps, written out: this runs for every request of a front end
-        if self._inline_ticks and fn.speculate and fn.pool.free:
-            if fn.skip_speculation:
-                fn.skip_speculation -= 1
-            else:
-                try:
-                    res = fn.invoke(payload, self._seq(), "raw", self._inline_ticks)
-                    fn.overruns = 0
-                    fn.inline_runs += 1
-                    return res
-                except Overrun:
-                    fn.overran()
-        return None
+        return self._inline(fn, payload, None, "raw")
 
     def _inline(self, fn: Function, payload: bytes, seq: int | None, codec: str) -> InvokeResult | None:
         """The speculative inline run of ``ainvoke``, or None if the invocation must go

@@ -52,11 +52,7 @@ class Request:
         if len(headers) < len(raw):  # a name repeats (its values joined, in order), or a value is no UTF-8
             headers = {}
             for name, value in raw:
-                key = lower(name) or _name(name)
-                try:  # text(value), inline: a call a header costs ~50 ns
-                    v = value.decode()
-                except UnicodeDecodeError:
-                    v = value.decode("latin-1")
+                key, v = lower(name) or _name(name), text(value)
                 headers[key] = f"{headers[key]},{v}" if key in headers else v
         self.headers = headers
         self.body = b""
