@@ -44,7 +44,7 @@ from urllib.parse import unquote
 
 from ..auth import sigv4_verify
 from ..errors import ApiError, internal
-from .function_grants import FUNCTIONS, QUEUES, FunctionKeys, Grant, key_id
+from .function_grants import FUNCTIONS, QUEUES, FunctionKeys, Grant, key_id, listen
 from .protocol import AwsError, JsonService
 
 if TYPE_CHECKING:
@@ -89,14 +89,10 @@ class ApiEndpoint:
         self.max_nested = 16
 
     async def start(self, service: Service, sources: Sources) -> None:
-        from aiohttp import web
         self.service, self.sources = service, sources
         self.max_nested = max(1, service.host._workers // 2)
-        app = web.Application(client_max_size=max(service.host.max_payload, service.async_max_payload) + 65536)
-        app.router.add_route("*", "/{path:.*}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self.runner.setup()
-        await web.SockSite(self.runner, self.sock).start()
+        self.runner = await listen(self.sock, self.handle,
+                                   client_max_size=max(service.host.max_payload, service.async_max_payload) + 65536)
         log.info("functions reach SQS and Lambda Invoke at %s (each with its own key and grants)", self.url)
 
     async def stop(self) -> None:

@@ -24,11 +24,28 @@ import hashlib
 import hmac
 import re
 import secrets
+import socket
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # aiohttp loads when the endpoints start, not when functions are configured
+    from aiohttp import web
 
 BUCKETS = "wasmhost:buckets"
 QUEUES = "wasmhost:queues"
 FUNCTIONS = "wasmhost:functions"
 _AKID = re.compile(r"Credential=([^/,\s]+)/")
+
+
+async def listen(sock: socket.socket, handler: Any, **app_options: Any) -> web.AppRunner:
+    """One of the functions' loopback endpoints serving: every path to ``handler``, on
+    ``sock`` (bound before the server restored its functions: their environment names it)."""
+    from aiohttp import web
+    app = web.Application(**app_options)
+    app.router.add_route("*", "/{path:.*}", handler)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return runner
 
 
 def key_id(authorization: str) -> str:

@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 from ...capabilities.http import BUCKET_ENDPOINTS
 from ..auth import AuthConfig
-from .function_grants import BUCKETS, FunctionKeys, grant_from_tags, key_id
+from .function_grants import BUCKETS, FunctionKeys, grant_from_tags, key_id, listen
 
 if TYPE_CHECKING:  # aiohttp and the bucket store load with start(): the endpoint is made before the server listens
     from aiohttp import web
@@ -114,15 +114,9 @@ class FunctionEndpoint:
                                   f"{bucket!r}; add it to the function's {TAG} tag (space-separated bucket names).")
 
     async def start(self, store: Buckets) -> None:
-        from aiohttp import web
-
         from .s3 import S3Api
         api = S3Api(store, AuthConfig(required=True, keys=self.keys), access=self.check)
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", api.handle)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self.runner.setup()
-        await web.SockSite(self.runner, self.sock).start()
+        self.runner = await listen(self.sock, api.handle)
         log.info("functions reach the buckets at %s (S3 only, each with its own key)", self.url)
 
     async def stop(self) -> None:
