@@ -65,12 +65,6 @@ def compile_folder(folder: Path, guest_dir: str, engine, component, stdlib: Path
         job.join()
 
 
-def compile_later(folder: Path, guest_dir: str, engine, component, stdlib: Path, grants) -> None:
-    """``compile_folder`` on a background thread, never waited for (see the module's
-    docstring): for folders whose first importer compiles them from source anyway."""
-    compile_folder(folder, guest_dir, engine, component, stdlib, grants, wait=False)
-
-
 def source_bytes(root: Path) -> int:
     """Bytes of a staged code folder as its user sent it: the bytecode compiled into
     it here (``__pycache__``, the mark) is the host's, not part of the code's size."""

@@ -137,6 +137,6 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     # with it): the standard library beyond the runtime's snapshot, the code and the layers
     for later, guest_dir in ((stdlib, "/python"), (code_dir, "/var/task"), (layers, "/opt")):
         if later is not None and not (later / bytecode.MARK).exists():
-            guest.after_init.append(functools.partial(bytecode.compile_later, later, guest_dir, engine, component,
-                                                      stdlib, grants))
+            guest.after_init.append(functools.partial(bytecode.compile_folder, later, guest_dir, engine, component,
+                                                      stdlib, grants, wait=False))
     return guest, sha, size, from_cache
