@@ -116,12 +116,17 @@ class Engine:
     async def _prepare(self) -> None:
         from nats.js import api
         r = self.config.replicas
-        for attempt in range(20):  # a cluster just started elects its meta leader first (~0.2 s)
+        # a cluster just started elects its meta leader (~0.2 s), then its servers register as
+        # JetStream peers: until they have, a replicated bucket cannot be placed. Retried until
+        # the start's own deadline is near (a loaded machine is slow, not down).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(5.0, self.config.start_timeout_s - 2.0)
+        while True:
             try:
                 await self._create(api, r)
                 return
             except Exception as e:  # noqa: BLE001 - anything but success: wait, then say why
-                if attempt == 19:
+                if loop.time() >= deadline:
                     raise
                 log.info("cluster: JetStream not ready (%s); retrying", e)
                 await asyncio.sleep(0.25)
@@ -132,8 +137,11 @@ class Engine:
         async def ensure(make: Callable[[], Awaitable[Any]], get: Callable[[], Awaitable[Any]]) -> Any:
             try:
                 return await make()
-            except BadRequestError:  # made by another node (its configuration is the same as ours)
-                return await get()
+            except BadRequestError as made:  # made by another node (its configuration is the same as ours)
+                try:
+                    return await get()
+                except Exception as e:  # not made by anyone: the refusal of ours is what to retry and say
+                    raise made from e
 
         self.kv = await ensure(lambda: self.js.create_key_value(bucket=REGISTRY_BUCKET, history=5, replicas=r),
                                lambda: self.js.key_value(REGISTRY_BUCKET))
