@@ -27,6 +27,7 @@ from typing import Any
 
 from .buckets import key_value
 from .engine import Engine
+from .kv_scan import current
 
 log = logging.getLogger("wasmhost.cluster")
 BUCKET = "WH_KV"
@@ -85,14 +86,8 @@ class JetStreamKV:
         self.flush()
 
         async def keys() -> list[str]:  # (nats-py's kv.keys() filters by substring, after a full scan)
-            watcher = await self._kv.watch(f"{store.encode().hex()}.>", meta_only=True, ignore_deletes=True)
-            out = []
-            try:
-                while (entry := await watcher.updates(timeout=self.engine.config.timeout_s)) is not None:
-                    out.append(entry.key)
-            finally:
-                await watcher.stop()
-            return out
+            return list(await current(self.engine.js, BUCKET, f"{store.encode().hex()}.>", meta_only=True,
+                                      timeout=self.engine.config.timeout_s))
         want = prefix.encode("utf-8", "surrogatepass").hex()
         found = sorted(k.partition(".")[2] for k in self.engine.call(keys()))
         return [bytes.fromhex(k).decode("utf-8", "surrogatepass") for k in found if k.startswith(want)][:limit]

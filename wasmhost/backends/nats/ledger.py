@@ -36,7 +36,8 @@ import msgpack
 
 from ...metering import Report, summarize
 from ..shared import ProcessLock
-from .engine import LEDGER_STREAM, LEDGER_SUBJECT, LOGS_STREAM, LOGS_SUBJECT, Engine
+from .engine import LEDGER_STREAM, LEDGER_SUBJECT, LOGS_STREAM, LOGS_SUBJECT, TOTALS_BUCKET, Engine
+from .kv_scan import current
 
 log = logging.getLogger("wasmhost.cluster")
 MAX_MESSAGE = 512 * 1024  # under NATS's 1 MB default max payload: bigger batches are split
@@ -343,16 +344,12 @@ class StreamLedger:
             self.publisher.publish_now()  # this node's own, before it reads (read your writes)
 
         async def read() -> dict[str, Any]:
+            found = await current(self.engine.js, TOTALS_BUCKET, f"{function}.>" if function else ">",
+                                  timeout=self.engine.config.timeout_s * 5)
             out = summarize(())
-            watcher = await self.engine.totals.watch(f"{function}.>" if function else ">", ignore_deletes=True)
-            try:
-                while True:
-                    entry = await watcher.updates(timeout=self.engine.config.timeout_s * 5)
-                    if entry is None:  # every current value delivered
-                        return out
-                    out = _add(out, msgpack.unpackb(entry.value))
-            finally:
-                await watcher.stop()
+            for blob in found.values():
+                out = _add(out, msgpack.unpackb(blob))
+            return out
         return self.engine.call(read(), timeout=self.engine.config.timeout_s * 15)
 
     def query(self, function: str | None = None, since: float | None = None, until: float | None = None,
