@@ -170,3 +170,37 @@ def test_closed_native_ticker_leaves_no_thread_behind():
     epoch = ticker.clock.epoch
     time.sleep(0.05)
     assert ticker.clock.epoch == epoch
+
+
+def _frozen(seconds: float) -> None:
+    """This whole process stopped for ``seconds`` by another (SIGSTOP, then SIGCONT):
+    CPU starvation at its worst, every thread of ours (the ticker's too) off the CPU."""
+    pid = os.getpid()
+    subprocess.run(["sh", "-c", f"kill -STOP {pid}; sleep {seconds}; kill -CONT {pid}"], check=True)
+
+
+@pytest.mark.parametrize("kind", ["thread", "python"])
+def test_a_late_ticker_adds_every_period_that_went_by(kind):
+    """Two cores under a load of 30 woke the ticker tens of milliseconds late, and a 2 s
+    timeout took over 100 s when a wake-up counted one tick. Now the epoch, with the
+    periods due to a deadline set now (``due``), keeps up with the wall clock however
+    late the thread runs, and a spinning guest stops at its wall-clock deadline."""
+    _needs(kind)
+    engine = Engine()
+    ticker = EpochTicker(engine, tick_ms=1.0, kind=kind)
+    try:
+        ticker.extend(time.perf_counter_ns() + 30_000_000_000)
+        time.sleep(0.05)
+        t0, e0 = time.perf_counter_ns(), ticker.clock.epoch + ticker.due()
+        _frozen(0.4)
+        t1, e1 = time.perf_counter_ns(), ticker.clock.epoch + ticker.due()
+        assert e1 - e0 >= (t1 - t0) // 1_000_000 - 2, (e1 - e0, (t1 - t0) / 1e6)  # ms periods, all counted
+        assert ticker.clock.epoch + ticker.due() <= e1 + (time.perf_counter_ns() - t1) // 1_000_000 + 2  # never ahead
+
+        freeze = threading.Timer(0.1, _frozen, (0.8,))
+        freeze.start()
+        took = _spin_for(engine, 1000)  # 1 s, with a freeze of 0.8 s inside it
+        freeze.join()
+        assert 0.99 <= took < 1.4, took  # a tick a wake-up: 1.8 s and more
+    finally:
+        ticker.close()

@@ -133,7 +133,7 @@ class ComponentSandbox(GuestState):
 
     def _limits(self, ticks: int) -> None:
         self.store.set_fuel(self.fuel_budget)
-        self.store.set_epoch_deadline(ticks)
+        self.store.set_epoch_deadline(ticks + self.abi.engine.due())  # (engine/ticker.py: periods a late ticker owes)
 
     def _call(self, func: ffi.ComponentFunc, *args):
         try:

@@ -152,7 +152,8 @@ def make_ctypes_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
     get_fuel, mem_size = ffi.get_fuel, ffi.memory_data_size
     limit = sb.memory_limit
     deadline_epoch = -1  # ticker.epoch when this store's deadline was last set
-    counted, clock = ticker.counted, ticker.clock  # not counted (a POSIX timer's): every run sets its deadline
+    counted, clock, due = ticker.counted, ticker.clock, ticker.due  # not counted (a POSIX timer's): every run
+    # sets its deadline
 
     def fail(err, what):
         raise sb.failure(sb.adopt(err), what)
@@ -164,11 +165,13 @@ def make_ctypes_invoke(sb: Sandbox, fuel: int, ticks: int, ticker):
         n = len(payload)
         set_fuel(ctx, fuel_c)
         if budget is not None:
-            set_deadline(ctx, budget)
+            set_deadline(ctx, budget + due())  # (periods a late ticker has yet to add are not the run's to lose)
             deadline_epoch = -1  # the next normal run sets the full deadline again
-        elif not counted or clock.epoch != deadline_epoch:  # else the deadline set before still gives the full timeout
-            deadline_epoch = clock.epoch
+        elif not counted:
             set_deadline(ctx, ticks_c)
+        elif (now := clock.epoch + (late := due())) != deadline_epoch:  # else the deadline set before still
+            deadline_epoch = now                                          # gives the full timeout
+            set_deadline(ctx, ticks + late)
         a0.value = n
         err = call(ctx, f_alloc, args_p, 2, trap_p)
         if err or trap.value:

@@ -145,7 +145,7 @@ class Sandbox(GuestState):
         if err:
             raise ffi.take_error(err)
         self.fuel_budget = fuel
-        ffi.set_epoch_deadline(self.ctx, c_uint64(ticks))
+        ffi.set_epoch_deadline(self.ctx, c_uint64(ticks + self._tpl.engine.due()))  # (engine/ticker.py)
 
     def fuel_used(self) -> int:
         ffi.get_fuel(self.ctx, self.fuel_out_p)

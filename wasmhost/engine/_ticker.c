@@ -8,7 +8,9 @@
  * thread for every expiry (~50-75 µs of CPU a tick, ~7 µs per request at 10k/s).
  * One thread sleeping with clock_nanosleep costs a wake-up a tick and nothing else.
  * It also counts its ticks where Python can read them (``epoch``), so the hot path
- * sets a store's deadline again only after a tick (abi/core.py).
+ * sets a store's deadline again only after a tick (abi/core.py), and keeps the time
+ * that count stands for: after a late wake-up (a starved CPU) it adds every period
+ * that went by, and a run adds the periods due to its deadline (_clock.h).
  *
  * Built by setup.py as an optional extension: without a C compiler the ticker falls
  * back to the POSIX timer (engine/posix_timer.py), then to a Python thread.
@@ -28,6 +30,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "_clock.h"
+
 typedef void (*increment_fn)(void *);
 
 typedef struct {
@@ -35,9 +39,8 @@ typedef struct {
     increment_fn increment;
     void *engine;
     PyObject *keep;           /* what keeps the engine alive (released after the join) */
-    int64_t period_ns;
+    Clock clock;              /* the tick count and the time it stands for (_clock.h) */
     _Atomic int64_t until_ns; /* CLOCK_MONOTONIC: tick until then */
-    _Atomic uint64_t epoch;   /* ticks so far, counted before each increment */
     _Atomic int stopping;
     int running;              /* the thread exists (not yet joined) */
     int waiting;              /* under lock: the thread sleeps on ``wake`` */
@@ -45,12 +48,6 @@ typedef struct {
     pthread_cond_t wake;
     pthread_t thread;
 } Ticker;
-
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void sleep_until(int64_t when) {
     struct timespec ts = {(time_t)(when / 1000000000), (long)(when % 1000000000)};
@@ -60,34 +57,41 @@ static void sleep_until(int64_t when) {
 
 static void *run(void *arg) {
     Ticker *t = (Ticker *)arg;
-    int64_t period = t->period_ns;
+    int64_t period = t->clock.period_ns;
     pthread_mutex_lock(&t->lock);
     while (!atomic_load(&t->stopping)) {
-        int64_t now = now_ns();
+        int64_t now = clock_now_ns();
         if (now >= atomic_load(&t->until_ns)) {
+            atomic_store(&t->clock.last_ns, CLOCK_IDLE); /* asleep: no time is owed */
             t->waiting = 1;
             pthread_cond_wait(&t->wake, &t->lock);
             t->waiting = 0;
             continue;
         }
         pthread_mutex_unlock(&t->lock);
-        int64_t next = now + period;
+        int64_t last = now; /* ticking from now on */
+        atomic_store(&t->clock.last_ns, last);
         for (;;) {
-            sleep_until(next);
+            sleep_until(last + period);
             if (atomic_load(&t->stopping))
                 break;
-            /* counted first: a reader may then be one tick early, never late */
-            atomic_fetch_add(&t->epoch, 1);
-            t->increment(t->engine);
-            now = now_ns();
-            /* keep the period, but never catch up with a burst after a late wake-up:
-             * it would cut short runs with tight deadlines (see ticker.py) */
-            next = next + period > now + period / 2 ? next + period : now + period / 2;
+            now = clock_now_ns();
+            /* every period that went by, however late the wake-up: a timeout stays wall-clock
+             * time on a starved CPU; runs that started meanwhile added them to their deadlines */
+            int64_t n = (now - last) / period;
+            if (n > 0) {
+                atomic_fetch_add(&t->clock.epoch, (uint64_t)n); /* counted first: a reader may be early, never late */
+                for (int64_t i = 0; i < n; i++)
+                    t->increment(t->engine);
+                last += n * period;
+                atomic_store_explicit(&t->clock.last_ns, last, memory_order_release);
+            }
             if (now >= atomic_load(&t->until_ns))
                 break;
         }
         pthread_mutex_lock(&t->lock);
     }
+    atomic_store(&t->clock.last_ns, CLOCK_IDLE);
     pthread_mutex_unlock(&t->lock);
     return NULL;
 }
@@ -147,9 +151,10 @@ static int Ticker_init(Ticker *self, PyObject *args, PyObject *kwds) {
     }
     self->increment = (increment_fn)(uintptr_t)increment;
     self->engine = (void *)(uintptr_t)engine;
-    self->period_ns = period;
+    self->clock.period_ns = period;
     atomic_store(&self->until_ns, 0);
-    atomic_store(&self->epoch, 0);
+    atomic_store(&self->clock.epoch, 0);
+    atomic_store(&self->clock.last_ns, CLOCK_IDLE);
     Py_INCREF(keep);
     Py_XSETREF(self->keep, keep);
     return start(self);
@@ -193,11 +198,15 @@ static void Ticker_dealloc(Ticker *self) {
 }
 
 static PyObject *Ticker_get_epoch(Ticker *self, void *Py_UNUSED(closure)) {
-    return PyLong_FromUnsignedLongLong(atomic_load_explicit(&self->epoch, memory_order_relaxed));
+    return PyLong_FromUnsignedLongLong(atomic_load_explicit(&self->clock.epoch, memory_order_relaxed));
+}
+
+static PyObject *Ticker_due(Ticker *self, PyObject *Py_UNUSED(ignored)) {
+    return PyLong_FromUnsignedLongLong(clock_due(&self->clock));
 }
 
 static PyObject *Ticker_get_epoch_address(Ticker *self, void *Py_UNUSED(closure)) {
-    return PyLong_FromVoidPtr((void *)&self->epoch); /* read by _warmcall.c's hot path, with no Python */
+    return PyLong_FromVoidPtr((void *)&self->clock); /* read by _warmcall.c's hot path, with no Python */
 }
 
 static PyObject *Ticker_get_running(Ticker *self, void *Py_UNUSED(closure)) {
@@ -208,6 +217,8 @@ static PyMethodDef Ticker_methods[] = {
     {"extend", (PyCFunction)Ticker_extend, METH_O,
      "extend(until_ns): tick until CLOCK_MONOTONIC reaches until_ns (never shortens)."},
     {"close", (PyCFunction)Ticker_close, METH_NOARGS, "Stop ticking and join the thread."},
+    {"due", (PyCFunction)Ticker_due, METH_NOARGS,
+     "Periods gone by that the thread has yet to add (it woke up late): add them to a deadline set now."},
     {"after_fork", (PyCFunction)Ticker_after_fork, METH_NOARGS,
      "In a forked child: start the thread again (call from os.register_at_fork's after_in_child)."},
     {NULL},
@@ -216,7 +227,7 @@ static PyMethodDef Ticker_methods[] = {
 static PyGetSetDef Ticker_getset[] = {
     {"epoch", (getter)Ticker_get_epoch, NULL, "Ticks so far (each counted before its increment).", NULL},
     {"epoch_address", (getter)Ticker_get_epoch_address, NULL,
-     "The address of the tick count (an atomic uint64), valid while this object lives.", NULL},
+     "The address of the clock (_clock.h: the tick count first), valid while this object lives.", NULL},
     {"running", (getter)Ticker_get_running, NULL, "Whether the thread exists (False after close).", NULL},
     {NULL},
 };

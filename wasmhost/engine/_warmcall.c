@@ -32,6 +32,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_clock.h"
+
 typedef void *(*func_call_fn)(void *ctx, const void *func, void *args, size_t nargs, void **trap);
 typedef void *(*set_fuel_fn)(void *ctx, uint64_t fuel);
 typedef void *(*get_fuel_fn)(const void *ctx, uint64_t *fuel);
@@ -60,7 +62,7 @@ typedef struct {
     void **trap;           /* the sandbox's trap slot: Python adopts what a failed call leaves */
     uint64_t fuel;
     uint64_t ticks;
-    _Atomic uint64_t *epoch; /* the native ticker's tick count; NULL: not counted */
+    Clock *clock;            /* the native ticker's clock (_clock.h); NULL: not counted */
     int64_t deadline_epoch;  /* the epoch when the deadline was last set in full; -1: set it next run */
     PyObject *fail;
     PyObject *keep;
@@ -107,7 +109,7 @@ static int WarmCall_init(WarmCall *self, PyObject *args, PyObject *kwds) {
     self->trap = (void **)(uintptr_t)trap;
     self->fuel = fuel;
     self->ticks = ticks;
-    self->epoch = (_Atomic uint64_t *)(uintptr_t)epoch;
+    self->clock = (Clock *)(uintptr_t)epoch;
     self->deadline_epoch = -1;
     Py_INCREF(fail);
     Py_XSETREF(self->fail, fail);
@@ -143,18 +145,20 @@ static PyObject *WarmCall_call(WarmCall *self, PyObject *const *args, Py_ssize_t
             PyBuffer_Release(&in);
             return NULL;
         }
-        self->set_deadline(ctx, budget);
+        /* the periods a late ticker has yet to add are not the run's to lose (_clock.h) */
+        self->set_deadline(ctx, budget + (self->clock ? clock_due(self->clock) : 0));
         self->deadline_epoch = -1; /* the next normal run sets the full deadline again */
     } else {
         /* with no tick since the deadline was last set, it still gives the full timeout (ticker.py);
          * an uncounted ticker (a POSIX timer's): every run sets it */
-        if (self->epoch == NULL) {
+        if (self->clock == NULL) {
             self->set_deadline(ctx, self->ticks);
         } else {
-            int64_t now = (int64_t)atomic_load_explicit(self->epoch, memory_order_relaxed);
+            uint64_t due = clock_due(self->clock);
+            int64_t now = (int64_t)(atomic_load_explicit(&self->clock->epoch, memory_order_relaxed) + due);
             if (now != self->deadline_epoch) {
                 self->deadline_epoch = now;
-                self->set_deadline(ctx, self->ticks);
+                self->set_deadline(ctx, self->ticks + due);
             }
         }
     }

@@ -9,6 +9,7 @@ built for.
 from __future__ import annotations
 
 import platform
+from typing import Callable
 from dataclasses import dataclass
 
 import wasmtime
@@ -77,6 +78,9 @@ class Engine:
 
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
+        # periods the epoch ticker woke up too late to have added yet: a deadline set now adds them
+        # (engine/ticker.py; shared_engine gives the engine its ticker's)
+        self.due: Callable[[], int] = lambda: 0
         s = self.settings
         self.pooling = s.allocator == "pooling" or (s.allocator == "auto" and _pool_fits(s.pool_slots))
         if s.allocator == "pooling" and not _pool_fits(s.pool_slots):

@@ -30,4 +30,5 @@ def shared_engine(settings: EngineSettings | None, tick_ms: float) -> tuple[Engi
         if found is None:
             engine = Engine(key[0])
             found = _shared[key] = (engine, EpochTicker(engine, tick_ms))
+            engine.due = found[1].due  # deadlines set outside the hot path add what a late ticker owes
         return found

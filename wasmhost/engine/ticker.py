@@ -1,10 +1,15 @@
 """Drives the engine's epoch, which is how wall-clock timeouts stop a guest.
 
 Each invocation sets its store's epoch deadline to ``ceil(timeout / tick) + 1``
-ticks; the ticker advances the epoch by one per tick. It never catches up after a
-late wake-up: a burst of increments would cut short runs with tight deadlines (the
-speculative inline runs of Host.ainvoke) that had used a fraction of their time. A
-late tick stretches a timeout instead. The ticker only runs while an invocation
+ticks; the ticker advances the epoch by one per tick. When it wakes up late (a
+starved CPU: two cores under a load of 30 delayed it by tens of milliseconds a
+wake-up, and a 2 s timeout took over 100 s when each wake-up counted one tick) it
+adds every period that went by, so a timeout stays wall-clock time. A run that sets
+its deadline before such a late wake-up adds the periods already due (``due()``):
+the catch-up then takes nothing from it (runs with tight deadlines, such as the
+speculative inline runs of Host.ainvoke, would be cut short otherwise). The
+POSIX timer's ticks are not counted: there, a late tick stretches a timeout. The
+ticker only runs while an invocation
 could still be inside its deadline (``extend``), so an idle host (an edge device on
 battery) does not wake up a thousand times a second.
 
@@ -69,6 +74,7 @@ class EpochTicker:
         # deadline was set while it had the same value still has its whole budget, so the
         # hot path can skip setting it again (see abi/core.py). ``counted`` False: unknown.
         self.epoch = 0
+        self._last_ns: int | None = None  # the time ``epoch`` stands for (the Python thread's); None: idle
         self.clock: object = self
         self._engine = engine  # keep the engine alive as long as we tick it
         self._eptr = engine_ptr(engine.wasmtime)
@@ -92,6 +98,8 @@ class EpochTicker:
                         raise
         self.kind = "thread" if self._native is not None else "posix-timer" if self._timer is not None else "python"
         self.counted = self._timer is None  # whether ``clock.epoch`` counts every tick the engine saw
+        if self._native is not None:
+            self.due = self._native.due  # type: ignore[method-assign]  # (the C clock's own, without a Python frame)
         if self._native is None:
             self._thread = threading.Thread(target=self._run if self._timer is None else self._run_native,
                                             name="wasmhost-epoch", daemon=True)
@@ -101,6 +109,12 @@ class EpochTicker:
         """Ticks for a timeout: rounded up, plus one for the tick already under way
         (and for a deadline set against an ``epoch`` reading one tick stale)."""
         return -(-int(timeout_ms * 1_000_000) // self.tick_ns) + 1
+
+    def due(self) -> int:
+        """Periods gone by that the ticker has yet to add to the epoch (it woke up
+        late): a deadline set now adds them. 0 for a POSIX timer (not counted)."""
+        last = self._last_ns
+        return 0 if last is None else max(0, (time.perf_counter_ns() - last) // self.tick_ns)
 
     def extend(self, deadline_ns: int) -> None:
         """Keep ticking until ``deadline_ns`` (perf_counter). Called at most about once per
@@ -154,15 +168,19 @@ class EpochTicker:
                     cond.wait()
                 if self._stopped:
                     return
-            next_tick = time.perf_counter_ns() + tick
+            last = self._last_ns = time.perf_counter_ns()
             while not self._stopped:
-                time.sleep(max(0, next_tick - time.perf_counter_ns()) / 1e9)
-                self.epoch += 1  # first: a reader may then be one tick early, never late
-                inc(eptr)
+                time.sleep(max(0, last + tick - time.perf_counter_ns()) / 1e9)
                 now = time.perf_counter_ns()
-                next_tick = max(next_tick + tick, now + tick // 2)  # keep the period; never burst
+                n = (now - last) // tick  # every period gone by (see the module's docstring)
+                if n > 0:
+                    self.epoch += n  # first: a reader may then be early, never late
+                    for _ in range(n):
+                        inc(eptr)
+                    last = self._last_ns = last + n * tick
                 if now >= self.until:
                     break
+            self._last_ns = None
 
 
 def _after_fork_in_child() -> None:
