@@ -175,6 +175,50 @@ def test_layers(client, server):
     assert v3["Version"] == 3  # numbers are never reused
 
 
+
+def test_code_locations_give_back_the_uploaded_zip_with_no_credentials(client, server):
+    """GetFunction's Code.Location and GetLayerVersion's Content.Location: a link to
+    the zip as uploaded (``curl -o code.zip "$(aws lambda get-function ...)"``), valid
+    while that code is the function's or the version's, needing no credentials (this
+    server requires a signature on everything else)."""
+    import base64
+    import hashlib
+
+    from live import zipped
+
+    def fetch(url: str) -> tuple[int, bytes]:
+        assert url.startswith(server.url + "/lambda-code/"), url
+        status, _, body = raw(server, "GET", url[len(server.url):])
+        return status, body
+
+    first = zipped("echo")
+    create(client, "located", "echo")
+    got = client.get_function(FunctionName="located")
+    assert got["Code"]["RepositoryType"] == "S3"
+    status, body = fetch(got["Code"]["Location"])
+    assert status == 200 and body == first
+    assert base64.b64encode(hashlib.sha256(body).digest()).decode() == got["Configuration"]["CodeSha256"]
+    v1 = client.publish_version(FunctionName="located")["Version"]
+    second = zip_files({"echo.wasm": "not really wasm"})
+    with pytest.raises(ClientError):
+        client.update_function_code(FunctionName="located", ZipFile=second)  # refused at deploy: nothing changes
+    assert fetch(client.get_function(FunctionName="located")["Code"]["Location"]) == (200, first)
+    client.update_function_code(FunctionName="located", ZipFile=zipped("counter", "echo.wasm"))
+    now = client.get_function(FunctionName="located")["Code"]["Location"]
+    assert fetch(now) == (200, zipped("counter", "echo.wasm"))
+    assert fetch(got["Code"]["Location"]) == (200, first)  # the same zip is still version 1's
+    assert fetch(client.get_function(FunctionName="located", Qualifier=v1)["Code"]["Location"]) == (200, first)
+    client.delete_function(FunctionName="located", Qualifier=v1)
+    assert fetch(got["Code"]["Location"])[0] == 403  # that code is no function's any more
+    assert fetch(now[:-3] + "abc")[0] == 403 and fetch(now.replace("/located/", "/nobody/"))[0] == 403
+
+    layer = client.publish_layer_version(LayerName="zipped", Content={"ZipFile": zip_files({"python/z.py": "Z = 1"})})
+    assert fetch(layer["Content"]["Location"]) == (200, zip_files({"python/z.py": "Z = 1"}))
+    assert client.get_layer_version(LayerName="zipped", VersionNumber=1)["Content"] == layer["Content"]
+    client.delete_layer_version(LayerName="zipped", VersionNumber=1)
+    assert fetch(layer["Content"]["Location"])[0] == 403
+
+
 def test_settings_are_honoured_or_refused(client):
     cfg = create(client, "arm", "echo", Architectures=["arm64"], TracingConfig={"Mode": "PassThrough"})
     assert cfg["Architectures"] == ["arm64"]  # a Wasm module runs on either

@@ -18,7 +18,8 @@ _CRED = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)
                    r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})")
 MAX_SKEW = dt.timedelta(minutes=15)
 OPEN_PATHS = ("/healthz",)
-SELF_AUTHENTICATING = ("/lambda-url/",)  # function URLs check their own AuthType (lambda_model/urls.py)
+# function URLs check their own AuthType (lambda_model/urls.py); code links carry their own token (code_links.py)
+SELF_AUTHENTICATING = ("/lambda-url/", "/lambda-code/")
 PLAIN_PREFIXES = ("/invoke/", "/http/", "/metrics", "/wasmhost/")
 
 

@@ -1,7 +1,8 @@
 """The AWS Lambda REST API on aiohttp, so that boto3, the aws CLI and the AWS SDKs
 work unmodified. Every operation goes through one table (lambda_model/operations.py);
 Invoke keeps a route of its own, first, because it is the hot one. Function URLs
-(``/lambda-url/<id>/...``) are answered here too."""
+(``/lambda-url/<id>/...``) and the code links of GetFunction and GetLayerVersion
+(``/lambda-code/...``, lambda_model/code_links.py) are answered here too."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiohttp import web
 
 from . import function_url
 from .auth import AuthConfig
-from .lambda_model import Service, operations
+from .lambda_model import Service, code_links, operations
 from .lambda_model.invoke import invoke_reply
 from .octets import as_text
 
@@ -44,8 +45,19 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
                                  protocol=f"HTTP/{version.major}.{version.minor}",
                                  source_ip=request.remote or "")).response()
 
+    async def code(request: web.Request) -> web.StreamResponse:
+        m = request.match_info
+        path = code_links.find(s, m["kind"], m["name"], m.get("version", ""), m["token"])
+        if path is None:  # (S3's answer to a presigned URL that is wrong or expired)
+            return web.Response(status=403, content_type="application/xml", text=(
+                '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has '
+                'expired or the code it names was replaced</Message></Error>'))
+        return web.FileResponse(path, headers={"Content-Type": "application/zip"})
+
     return [
         web.post("/2015-03-31/functions/{fn}/invocations", invoke),  # first: the hot route
+        web.get(code_links.PREFIX + "{kind:function}/{name}/{token}", code),
+        web.get(code_links.PREFIX + "{kind:layer}/{name}/{version}/{token}", code),
         web.route("*", function_url.PREFIX + "{url_id}", url),
         web.route("*", function_url.PREFIX + "{url_id}/{path:.*}", url),
         # Routes of aiohttp handlers of their own go here, before the catch-all; an

@@ -10,7 +10,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ApiError, invalid, not_found
-from . import packaging
+from . import code_links, packaging
 from .names import LATEST, is_version, now_str, parse_function, parse_layer_version_arn
 from .paging import page
 from .service import check_revision
@@ -121,7 +121,7 @@ def create_function(s: Service, p: dict[str, Any]) -> dict[str, Any]:
                 "CodeSize": len(zip_bytes), "CodeSha256": packaging.sha256_b64(zip_bytes),
                 "RevisionId": str(uuid.uuid4()), "LastModified": now_str(), "Tags": p.get("Tags") or {},
                 "Layers": list(p.get("Layers") or []),
-                "_code_sha256": s.registry.put_code(stored), "_next_version": 1})
+                "_code_sha256": s.registry.put_code(stored), "_next_version": 1, **code_links.stored(s, zip_bytes)})
     s.deployer.deploy(doc, LATEST, doc)  # a module that cannot run fails here, before it is stored
     s.save_function(doc)
     if p.get("Publish"):
@@ -133,7 +133,7 @@ def get_function(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     r = s.resolve(p["FunctionName"], p.get("Qualifier"), route=False)
     fn = s.function_doc(r.name)
     out: dict[str, Any] = {"Configuration": configuration(s, r.doc, r.version),
-                           "Code": {"RepositoryType": "S3", "Location": ""}}
+                           "Code": {"RepositoryType": "S3", "Location": code_links.location(r.doc, "function", r.name)}}
     if fn.get("Tags"):
         out["Tags"] = fn["Tags"]
     if fn.get("_reserved") is not None:
@@ -155,6 +155,8 @@ def update_function_code(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     stored = packaging.code_from_zip(zip_bytes, doc.get("Runtime", "wasm32"), doc.get("Handler"))
     new = dict(doc, CodeSize=len(zip_bytes), _code_sha256=s.registry.put_code(stored),
                CodeSha256=packaging.sha256_b64(zip_bytes), RevisionId=str(uuid.uuid4()), LastModified=now_str())
+    if not p.get("DryRun"):
+        new.update(code_links.stored(s, zip_bytes))
     if p.get("Architectures"):
         new["Architectures"] = p["Architectures"]
     if p.get("DryRun"):

@@ -10,7 +10,7 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from ..errors import not_found
-from . import packaging
+from . import code_links, packaging
 from .names import layer_arn, now_str, parse_layer, parse_layer_version_arn
 from .paging import page
 
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 def _out(s: Service, doc: dict[str, Any], listing: bool = False) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    if "Content" in out:
+        out["Content"] = dict(out["Content"], Location=code_links.location(doc, "layer", doc["LayerArn"].rsplit(":", 1)[1],
+                                                                             str(doc["Version"])))
     if listing:  # LayerVersionsListItem: no Content, no LayerArn
         out.pop("Content", None)
         out.pop("LayerArn", None)
@@ -48,7 +51,7 @@ def publish_layer_version(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     doc = {"Content": {"Location": "", "CodeSha256": packaging.sha256_b64(data), "CodeSize": len(data)},
            "LayerArn": layer_arn(s.region, name), "LayerVersionArn": layer_arn(s.region, name, version),
            "Description": p.get("Description", ""), "CreatedDate": now_str(), "Version": version,
-           "_zip_sha256": s.registry.put_code(data)}  # a cluster's other nodes unpack it from there
+           **code_links.stored(s, data)}  # (the zip: a cluster's other nodes unpack it from there)
     for key in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
         if p.get(key):
             doc[key] = p[key]
