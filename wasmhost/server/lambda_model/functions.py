@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 WASM_RUNTIMES = ("wasm32", "wasm32-wasi", "provided", "provided.al2", "provided.al2023")
 PYTHON_RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")  # CPython 3.14 in the sandbox
-NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x", "nodejs22.x")  # StarlingMonkey (componentize-js) in the sandbox
+NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x")  # StarlingMonkey (componentize-js) in the sandbox
 RUNTIMES = WASM_RUNTIMES + PYTHON_RUNTIMES + NODE_RUNTIMES
 RESERVED_ENV = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
