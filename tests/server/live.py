@@ -36,8 +36,24 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log = data_dir.parent / f"server-{self.port}.log"
+        self._started = False
 
     def start(self) -> "Server":
+        """Start and wait for /healthz. A first start whose port was taken meanwhile (the
+        port is picked free, then bound by the server a moment later: another process on
+        the machine may take it between) moves to another port; a restart keeps its own."""
+        for _ in range(3):
+            try:
+                return self._start()
+            except RuntimeError as e:
+                if self._started or "address already in use" not in str(e).lower():
+                    raise
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+                self.log = self.data_dir.parent / f"server-{self.port}.log"
+        return self._start()
+
+    def _start(self) -> "Server":
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wasmhost.cli", "--data-dir", str(self.data_dir), "serve",
@@ -52,6 +68,7 @@ class Server:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
                     if r.status == 200:
+                        self._started = True
                         return self
             except OSError:
                 time.sleep(0.05)
