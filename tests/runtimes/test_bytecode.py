@@ -25,6 +25,9 @@ def test_a_folder_compiles_in_the_background_once_and_a_waiting_deploy_finds_it_
     folder = tmp_path / "pkgs"
     (folder / "greet").mkdir(parents=True)
     (folder / "greet" / "__init__.py").write_text("WORD = 'hi'\n")
+    # bytecode past 64 KiB (botocore's credentials.py, ssl.py): the sandbox writes it in
+    # pieces, and a .pyc written by one short write was dropped (compiled again by every instance)
+    (folder / "big.py").write_text("".join(f"def f{i}(a, b):\n    return a * {i} + b - {i}\n" for i in range(2500)))
     with Host(tmp_path / "data") as host:
         component, _ = host._runtime_component(python.runtime_path())
         args = (folder, "/var/task/.deps", host.engine, component, python.stdlib_dir(), Grants(function="t"))
@@ -36,6 +39,8 @@ def test_a_folder_compiles_in_the_background_once_and_a_waiting_deploy_finds_it_
     # the sandbox's CPython wrote it (its cache tag, not the host's)
     names = [p.name for p in (folder / "greet" / "__pycache__").iterdir()]
     assert len(names) == 1 and names[0].endswith(".pyc") and sys.implementation.cache_tag not in names[0]
+    big = list((folder / "__pycache__").glob("big.*.pyc"))
+    assert len(big) == 1 and big[0].stat().st_size > 65536
 
 
 def test_a_functions_code_compiles_after_its_first_instance_and_later_instances_load_it(tmp_path):

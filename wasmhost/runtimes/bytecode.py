@@ -37,8 +37,36 @@ from pathlib import Path
 
 from ..config import FunctionConfig
 
-MARK = ".wasmhost-bytecode"
+MARK = ".wasmhost-bytecode-2"  # -2: folders marked before the whole-write fix below are compiled again
+# The sandbox's file writes may be partial (at most 64 KiB a call): importlib writes a
+# ``.pyc`` with a single ``write`` and, short, drops it, so every module whose bytecode
+# passed 64 KiB (botocore's credentials, handlers and utils; ssl; dateutil's parser...)
+# was compiled from source again by every new instance (~0.4 s of ``import boto3``).
+# The job writes each file whole, as a loop of writes.
 JOB = """import compileall, os
+import importlib._bootstrap_external as bootstrap
+
+
+def write_whole(path, data, mode=0o666):
+    tmp = f"{path}.{id(path)}"
+    fd = os.open(tmp, os.O_EXCL | os.O_CREAT | os.O_WRONLY, mode & 0o666)
+    try:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+bootstrap._write_atomic = write_whole
 compileall.compile_dir(os.environ["WASMHOST_COMPILE"], quiet=2, workers=1)
 def handler(event, context):
     return None
