@@ -187,6 +187,34 @@ def test_tmp_is_per_instance_and_capped(phost, tmp_path):
     assert phost.invoke("tmp", {"name": "a"}).value == {"files": [], "text": None}  # a fresh instance
 
 
+def test_imports_stat_the_read_only_mounts_once_and_tmp_every_time(phost, tmp_path):
+    """The path finder re-stats each sys.path folder on every import (a host call each):
+    under the read-only mounts the answer is kept, under /tmp (writable) it is not, so
+    a module written there after an import of its folder still imports."""
+    app = write(tmp_path / "fn", "app.py", """
+        import importlib, os, posix, sys
+        def handler(event, context):
+            seen = []
+            real = posix.stat
+            posix.stat = lambda path, *a, **k: (seen.append(path), real(path, *a, **k))[1]
+            try:
+                for name in ("one", "two", "three"):
+                    importlib.import_module("pkg." + name)
+                sys.path.insert(0, "/tmp")
+                for name in ("first", "second"):  # the second written after /tmp's folder was read
+                    with open(f"/tmp/{name}.py", "w") as f:
+                        f.write(f"WORD = {name!r}")
+                    importlib.import_module(name)
+            finally:
+                posix.stat = real
+            return {"task_root": seen.count("/var/task/pkg"), "second": sys.modules["second"].WORD}
+    """)
+    for name in ("__init__", "one", "two", "three"):
+        write(tmp_path / "fn", f"pkg/{name}.py", "X = 1\n")
+    phost.deploy("stats", app.parent)
+    assert phost.invoke("stats", {}).value == {"task_root": 1, "second": "second"}  # not once per import
+
+
 def test_requirements_are_installed_once_per_content(phost, tmp_path, monkeypatch):
     import subprocess
     write(tmp_path / "fn", "requirements.txt", "six==1.16.0\n")
