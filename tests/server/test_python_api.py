@@ -181,3 +181,19 @@ def test_json_handlers_refuse_a_body_that_is_not_json(api):
     api.create_function(FunctionName="rawecho", Runtime="wasm32", Role="r", Handler="echo.wasm",
                         Code={"ZipFile": echo})
     assert post("rawecho", b"not json \xff")[::2] == (200, b"not json \xff")
+
+
+def test_every_python_runtime_lambda_creates_is_accepted_and_retired_ones_refused_in_its_words(api):
+    """SAM and Serverless templates in the wild still name python3.9 and 3.10; Lambda
+    creates no python3.8 or older any more, and says so."""
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    code = {"ZipFile": zip_files({"app.py": "import os\ndef handler(e, c):\n    return os.environ['AWS_EXECUTION_ENV']\n"})}
+    for runtime in ("python3.9", "python3.10", "python3.13"):
+        name = "rt" + runtime.replace(".", "")
+        assert api.create_function(FunctionName=name, Runtime=runtime, Role="r", Handler="app.handler",
+                                   Code=code)["Runtime"] == runtime
+        assert json.loads(api.invoke(FunctionName=name)["Payload"].read()) == f"AWS_Lambda_{runtime}"
+        api.delete_function(FunctionName=name)
+    with pytest.raises(api.exceptions.InvalidParameterValueException,
+                       match="The runtime parameter of python3.8 is no longer supported for creating or updating"):
+        api.create_function(FunctionName="old", Runtime="python3.8", Role="r", Handler="app.handler", Code=code)

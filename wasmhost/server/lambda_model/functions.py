@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from .service import Service
 
 WASM_RUNTIMES = ("wasm32", "wasm32-wasi", "provided", "provided.al2", "provided.al2023")
-PYTHON_RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")  # CPython 3.14 in the sandbox
+# CPython 3.14 in the sandbox; 3.9 and 3.10 are still in use (SAM and Serverless templates name them)
+PYTHON_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+RETIRED_PYTHON = ("python2.7", "python3.6", "python3.7", "python3.8")  # Lambda refuses them: created no more
 NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x")  # StarlingMonkey (componentize-js) in the sandbox
 RUNTIMES = WASM_RUNTIMES + PYTHON_RUNTIMES + NODE_RUNTIMES
 RESERVED_ENV = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
@@ -60,6 +62,10 @@ def _refuse_unsupported(body: dict[str, Any]) -> None:
 
 def _check_settings(s: Service, body: dict[str, Any]) -> None:
     _refuse_unsupported(body)
+    if body.get("Runtime") in RETIRED_PYTHON:
+        raise invalid(f"The runtime parameter of {body['Runtime']} is no longer supported for creating or updating "
+                      "AWS Lambda functions. We recommend you use the new runtime (python3.13) while creating or "
+                      "updating functions.")
     if "Runtime" in body and body["Runtime"] not in RUNTIMES:
         raise invalid(f"The runtime parameter of {body['Runtime']} is not supported by this host; use one of "
                       f"{', '.join(RUNTIMES)}")
