@@ -24,7 +24,10 @@ Case fields: ``name``, ``repo`` (owner/name), ``dir`` (the code's folder in the
 repository, zipped as the function's root), ``handler``, ``runtime`` (python3.12 /
 nodejs20.x), ``events`` (a list: ``"std:<kind>"`` for the AWS docs' sample events, a
 path in the repository, or an inline object), optional ``env``, ``expect``,
-``files`` (extra files written into the folder), ``allowed_hosts``.
+``files`` (extra files written into the folder), ``from`` (``[repo, path, dest]``: a file
+of another mirrored repository written into the folder, as a framework's build step
+adds its handler), ``pip`` (packages the example's build step installs), ``allowed_hosts``.
+A ``pythonX.Y`` case is packaged and answered by CPython X.Y where it is installed.
 """
 
 from __future__ import annotations
@@ -51,11 +54,27 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 STD_EVENTS_REPO = "awsdocs/aws-lambda-developer-guide"
 STD_EVENTS_DIR = "sample-apps/java-events/events"
-PYTHON312 = os.environ.get("CORPUS_PYTHON") or shutil.which("python3.12") or "python3.12"
-if "/.pyenv/shims/" in PYTHON312:  # the interpreter itself, so the reference needs no pyenv variables
-    PYTHON312 = subprocess.run([PYTHON312, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
-                               env=dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.12.1"))
-                               ).stdout.strip() or PYTHON312
+def _interpreter(version: str) -> str:
+    """CPython ``version`` (3.12 by default: ``CORPUS_PYTHON``), the interpreter itself
+    (a pyenv shim resolved), so the reference needs no pyenv variables."""
+    exe = (version == "3.12" and os.environ.get("CORPUS_PYTHON")) or shutil.which(f"python{version}") or f"python{version}"
+    if "/.pyenv/shims/" in exe:
+        pyenv = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+        exe = str(pyenv[-1]) if pyenv else exe
+    return exe
+
+
+PYTHON312 = _interpreter("3.12")
+
+
+def python_for(runtime: str) -> str:
+    """The reference's and the packaging's Python for a case's runtime: a python3.9 case
+    is packaged and answered by CPython 3.9 where it is installed, else by 3.12."""
+    version = runtime.removeprefix("python")
+    exe = _interpreter(version) if version != "3.12" else PYTHON312
+    return exe if shutil.which(exe) or Path(exe).exists() else PYTHON312
+
+
 NODE = os.environ.get("CORPUS_NODE", "node")
 
 
@@ -91,8 +110,8 @@ def pip_env() -> dict[str, str]:
     return dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.12.1"))
 
 
-def pip(args: list[str], cwd: Path, log: list[str]) -> None:
-    r = subprocess.run([PYTHON312, "-m", "pip", "install", "-q", *args, "--no-compile", "--disable-pip-version-check"],
+def pip(args: list[str], cwd: Path, log: list[str], python: str = PYTHON312) -> None:
+    r = subprocess.run([python, "-m", "pip", "install", "-q", *args, "--no-compile", "--disable-pip-version-check"],
                        cwd=cwd, capture_output=True, text=True, env=pip_env())
     log.append(f"pip {' '.join(args)}: {r.returncode} {r.stderr[-500:]}")
 
@@ -103,9 +122,9 @@ def install(root: Path, case: dict, log: list[str]) -> None:
     package.json in the code's folder)."""
     runtime = case["runtime"]
     if runtime.startswith("python") and (root / "requirements.txt").exists():
-        pip(["-r", "requirements.txt", "-t", "."], root, log)
+        pip(["-r", "requirements.txt", "-t", "."], root, log, python_for(runtime))
     if case.get("pip"):
-        pip([*case["pip"], "-t", "."], root, log)
+        pip([*case["pip"], "-t", "."], root, log, python_for(runtime))
     npm = list(case.get("npm", []))
     if runtime.startswith("nodejs") and (root / "package.json").exists():
         deps = json.loads((root / "package.json").read_text()).get("dependencies") or {}
@@ -149,7 +168,7 @@ def reference(case: dict, root: Path, event: Any, work: Path) -> tuple[dict, str
     envf = work / f"env-{uuid.uuid4().hex}.json"
     envf.write_text(json.dumps(lambda_env(case)))
     python = case["runtime"].startswith("python")
-    cmd = ([PYTHON312, str(HERE / "ref_python.py")] if python else [NODE, str(HERE / "ref_node.mjs")])
+    cmd = ([python_for(case["runtime"]), str(HERE / "ref_python.py")] if python else [NODE, str(HERE / "ref_node.mjs")])
     # the process starts with Lambda's environment only (the handler may dump it): the
     # interpreters by their own paths, the variables from env.json
     env = {"PATH": os.environ["PATH"], "TZ": "UTC", "HOME": "/tmp"}
@@ -289,6 +308,9 @@ def run_case(api, case: dict, mirror: Path, work: Path, refs: Path | None = None
     root = work / case["name"]
     shutil.rmtree(root, ignore_errors=True)
     extract(mirror, case["repo"], case.get("dir", ""), root)
+    for repo, path, dest in case.get("from", []):  # a file a build step adds (serverless-wsgi's handler)
+        (root / dest).parent.mkdir(parents=True, exist_ok=True)
+        (root / dest).write_bytes(repo_file(mirror, repo, path))
     for name, text in case.get("files", {}).items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
