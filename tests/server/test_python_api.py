@@ -197,3 +197,40 @@ def test_every_python_runtime_lambda_creates_is_accepted_and_retired_ones_refuse
     with pytest.raises(api.exceptions.InvalidParameterValueException,
                        match="The runtime parameter of python3.8 is no longer supported for creating or updating"):
         api.create_function(FunctionName="old", Runtime="python3.8", Role="r", Handler="app.handler", Code=code)
+
+
+COMPAT = """\
+import ast, asyncio, json, pkgutil, time
+
+async def fetch(n):
+    await asyncio.sleep(0)
+    return n * 2
+
+def handler(event, context):
+    loop = asyncio.get_event_loop()  # the pre-3.14 idiom: no loop set yet, one is made
+    doubled = loop.run_until_complete(asyncio.gather(*(fetch(n) for n in event["n"])))
+    class Strings(ast.NodeVisitor):  # Werkzeug 1.x / old linters: the node classes 3.14 removed
+        found = []
+        def visit_Str(self, node):
+            self.found.append(node.s)
+    Strings().visit(ast.parse(event["code"]))
+    built = compile(ast.fix_missing_locations(ast.Module([ast.Expr(ast.Str("x"))], [])), "<rule>", "exec")
+    time.tzset()  # WASI's C library has none (Powertools' Logger(utc=True) calls it)
+    return {"zone": time.strftime("%Z"), "doubled": doubled, "strings": Strings.found, "num": isinstance(ast.Constant(1), ast.Num),
+            "bool_is_num": isinstance(ast.Constant(True), ast.Num), "same_loop": asyncio.get_event_loop() is loop,
+            "loader": type(pkgutil.get_loader("json")).__name__, "compiled": built is not None}
+"""
+
+
+def test_what_lambdas_older_pythons_have_and_the_sandboxs_314_removed(api):
+    """Handlers written for python3.9-3.13 (Lambda's CPython): asyncio.get_event_loop()
+    making a loop, ast.Str and friends, pkgutil.get_loader, answer as there; and
+    time.tzset, which WASI lacks."""
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    api.create_function(FunctionName="compat", Runtime="python3.9", Role="r", Handler="app.handler",
+                        Code={"ZipFile": zip_files({"app.py": COMPAT})})
+    res = api.invoke(FunctionName="compat", Payload=json.dumps({"n": [1, 2], "code": "f('a', 1, 'b')"}).encode())
+    assert "FunctionError" not in res
+    assert json.loads(res["Payload"].read()) == {"zone": "UTC", "doubled": [2, 4], "strings": ["a", "b"], "num": True,
+                                                 "bool_is_num": False, "same_loop": True,
+                                                 "loader": "SourceFileLoader", "compiled": True}

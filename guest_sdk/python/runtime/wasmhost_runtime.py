@@ -42,6 +42,7 @@ from componentize_py_types import Err
 
 import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
 import wasmhost_sandbox  # noqa: F401  no sockets, no threads: the standard library adjusted
+import wasmhost_compat  # noqa: F401  what Lambda's CPython 3.9-3.13 have and 3.14 removed
 
 TASK_ROOT = "/var/task"
 _handler = None

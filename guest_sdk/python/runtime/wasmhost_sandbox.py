@@ -15,6 +15,9 @@ library that assumes them:
   ``fcntl``'s locks are granted at once (one instance is one single-threaded process,
   and no other process shares its files); ``pwd``/``grp`` know Lambda's one user
   (``getpass.getuser()`` and ``~`` answer as on Lambda).
+- ``time.tzset()`` (WASI's C library has no time zones): local time is UTC here, as
+  on Lambda, whose ``TZ`` (``:UTC``) a function cannot change; Powertools' Logger with
+  ``utc=True`` calls it.
 """
 
 import concurrent.futures
@@ -168,6 +171,12 @@ def _ids():
             setattr(os, name, lambda value=value: value)
 
 
+def _tzset():
+    import time
+    if not hasattr(time, "tzset"):
+        time.tzset = lambda: None
+
+
 def install():
     socket.socket = SandboxSocket
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
@@ -177,6 +186,7 @@ def install():
     wasmhost_sdk.stand_in("pwd", _pwd)
     wasmhost_sdk.stand_in("grp", _grp)
     _ids()
+    _tzset()
 
 
 install()

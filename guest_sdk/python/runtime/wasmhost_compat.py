@@ -1,0 +1,123 @@
+"""What Lambda's Python runtimes (CPython 3.9-3.13) have and the sandbox's CPython 3.14
+removed, put back so that code written for them runs unchanged:
+
+- ``asyncio.get_event_loop()`` with no loop set makes one in the main thread (3.14
+  raises ``RuntimeError``). ``loop = asyncio.get_event_loop();
+  loop.run_until_complete(main())`` is how many handlers run their coroutines. As in
+  3.12, once a loop was set (or unset: ``asyncio.run`` does at its end) none is made.
+- ``ast.Num``, ``ast.Str``, ``ast.Bytes``, ``ast.NameConstant``, ``ast.Ellipsis``
+  (their nodes are ``ast.Constant``; ``isinstance`` tells them apart by the value),
+  ``Constant.n`` / ``Constant.s``, and a ``NodeVisitor``'s ``visit_Str``-style methods
+  (Werkzeug 1.x builds its URL rules with ``ast.Str``: Flask 1.x apps).
+- ``pkgutil.get_loader`` and ``pkgutil.find_loader`` (Flask 1.x finds its root path
+  with them).
+
+The modules 3.13 removed (``cgi``, ``imghdr``, ...) come from their ``standard-*``
+redistributions instead (``wasmhost/runtimes/python.py``).
+"""
+
+import ast
+import importlib.util
+import pkgutil
+import sys
+import threading
+import types
+
+import wasmhost_sdk
+
+
+# -- asyncio ------------------------------------------------------------------------------
+def _event_loop_as_before(events):
+    policy = getattr(events, "_BaseDefaultEventLoopPolicy", None) or getattr(events, "BaseDefaultEventLoopPolicy")
+    get_loop, set_loop = policy.get_event_loop, policy.set_event_loop
+
+    def get_event_loop(self):
+        local = self._local
+        if local._loop is None and not getattr(local, "set_called", False) \
+                and threading.current_thread() is threading.main_thread():
+            self.set_event_loop(self.new_event_loop())
+        return get_loop(self)
+
+    def set_event_loop(self, loop):
+        self._local.set_called = True
+        set_loop(self, loop)
+
+    policy.get_event_loop, policy.set_event_loop = get_event_loop, set_event_loop
+
+
+# -- ast ----------------------------------------------------------------------------------
+class _Deprecated(type):
+    """An old node class: ``isinstance`` asks the ``Constant``'s value."""
+
+    def __instancecheck__(cls, node):
+        if not isinstance(node, ast.Constant):
+            return False
+        if cls in _KINDS:
+            value = getattr(node, "value", _KINDS)
+            return isinstance(value, _KINDS[cls]) and not (cls is ast.Num and isinstance(value, bool))
+        return type.__instancecheck__(cls, node)
+
+
+_KINDS: dict = {}  # old node class -> the value types its Constants hold
+
+
+def _old_nodes():
+    if hasattr(ast, "Str"):
+        return
+    kinds = {"Num": ((int, float, complex), ("n",)), "Str": ((str,), ("s",)), "Bytes": ((bytes,), ("s",)),
+             "NameConstant": ((type(None), bool), ("value", "kind")), "Ellipsis": ((type(...),), ())}
+    for name, (values, fields) in kinds.items():
+        def new(cls, *args, _ellipsis=name == "Ellipsis", **kwargs):
+            if cls not in _KINDS:  # a user's subclass
+                return ast.Constant.__new__(cls, *args, **kwargs)
+            return ast.Constant(..., *args, **kwargs) if _ellipsis else ast.Constant(*args, **kwargs)
+        cls = _Deprecated(name, (ast.Constant,), {"_fields": fields, "__new__": new, "__module__": "ast"})
+        _KINDS[cls] = values
+        setattr(ast, name, cls)
+    ast.Constant.n = ast.Constant.s = property(lambda self: self.value, lambda self, v: setattr(self, "value", v))
+    names = {type(None): "NameConstant", bool: "NameConstant", int: "Num", float: "Num", complex: "Num",
+             str: "Str", bytes: "Bytes", type(...): "Ellipsis"}
+
+    def visit_Constant(self, node):  # reached only when the visitor has no visit_Constant of its own
+        old = getattr(self, "visit_" + names.get(type(node.value), "Constant_"), None)
+        return old(node) if old is not None else self.generic_visit(node)
+    ast.NodeVisitor.visit_Constant = visit_Constant
+
+
+# -- pkgutil ------------------------------------------------------------------------------
+def find_loader(fullname):
+    """The loader of module ``fullname`` (pkgutil's, before 3.14)."""
+    if fullname.startswith("."):
+        raise ImportError(f"Relative module name {fullname!r} not supported")
+    try:
+        spec = importlib.util.find_spec(fullname)
+    except (ImportError, AttributeError, TypeError, ValueError) as e:
+        raise ImportError(f"Error while finding loader for {fullname!r} ({type(e)}: {e})") from e
+    return spec.loader if spec is not None else None
+
+
+def get_loader(module_or_name):
+    """The loader of a module or of a module's name (pkgutil's, before 3.14)."""
+    if module_or_name in sys.modules:
+        module_or_name = sys.modules[module_or_name]
+        if module_or_name is None:
+            return None
+    if isinstance(module_or_name, types.ModuleType):
+        loader = getattr(module_or_name, "__loader__", None)
+        if loader is not None:
+            return loader
+        if getattr(module_or_name, "__spec__", None) is None:
+            return None
+        return find_loader(module_or_name.__name__)
+    return find_loader(module_or_name)
+
+
+def install():
+    wasmhost_sdk.after_import("asyncio.events", _event_loop_as_before)
+    _old_nodes()
+    for name, fn in (("find_loader", find_loader), ("get_loader", get_loader)):
+        if not hasattr(pkgutil, name):
+            setattr(pkgutil, name, fn)
+
+
+install()
