@@ -234,3 +234,31 @@ def test_what_lambdas_older_pythons_have_and_the_sandboxs_314_removed(api):
     assert json.loads(res["Payload"].read()) == {"zone": "UTC", "doubled": [2, 4], "strings": ["a", "b"], "num": True,
                                                  "bool_is_num": False, "same_loop": True,
                                                  "loader": "SourceFileLoader", "compiled": True}
+
+
+REMOVED = """\
+def handler(event, context):
+    found = {}
+    for name in ("distutils.util", "asyncore", "cgi", "imghdr"):
+        try:
+            module = __import__(name, fromlist=["_"])
+            found[name] = module.strtobool("yes") if name == "distutils.util" else "ok"
+        except ModuleNotFoundError as e:
+            found[name] = str(e)
+    return found
+"""
+
+
+@pytest.mark.parametrize("runtime, has", [("python3.9", 4), ("python3.12", 2), ("python3.13", 0)])
+def test_modules_the_standard_library_dropped_are_there_for_the_runtimes_that_still_have_them(api, runtime, has):
+    """distutils and asyncore (gone in 3.12), cgi and imghdr (gone in 3.13): as each of
+    Lambda's runtimes answers, though the sandbox runs 3.14."""
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    name = "removed" + runtime.replace(".", "")
+    api.create_function(FunctionName=name, Runtime=runtime, Role="r", Handler="app.handler",
+                        Code={"ZipFile": zip_files({"app.py": REMOVED})})
+    found = json.loads(api.invoke(FunctionName=name)["Payload"].read())
+    expect = {"distutils.util": 1, "asyncore": "ok", "cgi": "ok", "imghdr": "ok"}
+    gone = list(expect)[:4 - has]
+    assert found == {k: (f"No module named '{k.split('.')[0]}'" if k in gone else v) for k, v in expect.items()}
+    api.delete_function(FunctionName=name)

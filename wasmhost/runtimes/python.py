@@ -34,12 +34,14 @@ NATIVE_LIST = ".wasmhost-native.json"  # {module: distribution} left out of a de
 SDK_SITE = "/var/lang/lib/python3.12/site-packages"
 BOTOCORE_INDEX = ".wasmhost-index.json"  # guest_sdk/python/runtime/wasmhost_botocore.py reads it
 SDK_DISTRIBUTIONS = ("boto3",)  # with their requirements (botocore, s3transfer, jmespath, dateutil, ...)
-# The sandbox's CPython is newer than 3.12: the pure-Python modules 3.13 removed from the
-# standard library, which a python3.12 handler (or its packages) may import, come from
-# their "dead battery" redistributions (those installed beside wasmhost; pyproject.toml)
+# The sandbox's CPython is newer than Lambda's: the pure-Python modules 3.12 and 3.13
+# removed from the standard library, which a python3.9-3.12 handler (or its packages) may
+# import, come from their "dead battery" redistributions (those installed beside wasmhost;
+# pyproject.toml). A runtime that no longer has one answers as Lambda's (wasmhost_compat).
 STDLIB_BACKPORTS = ("standard-cgi", "standard-cgitb", "standard-chunk", "standard-imghdr", "standard-mailcap",
                     "standard-nntplib", "standard-pipes", "standard-sndhdr", "standard-telnetlib", "standard-uu",
-                    "standard-xdrlib")
+                    "standard-xdrlib", "standard-distutils", "standard-asyncore", "standard-asynchat",
+                    "standard-smtpd")
 
 
 def componentize_py() -> str:

@@ -12,8 +12,11 @@ removed, put back so that code written for them runs unchanged:
 - ``pkgutil.get_loader`` and ``pkgutil.find_loader`` (Flask 1.x finds its root path
   with them).
 
-The modules 3.13 removed (``cgi``, ``imghdr``, ...) come from their ``standard-*``
-redistributions instead (``wasmhost/runtimes/python.py``).
+The modules 3.12 and 3.13 removed (``distutils``, ``asyncore``, ``cgi``, ``imghdr``, ...)
+come from their ``standard-*`` redistributions (``wasmhost/runtimes/python.py``), for
+the runtimes that still have them: a function whose runtime no longer has one gets
+Lambda's ``ModuleNotFoundError`` (a ``try: import cgi`` fallback takes its other branch,
+as there).
 """
 
 import ast
@@ -82,6 +85,35 @@ def _old_nodes():
         old = getattr(self, "visit_" + names.get(type(node.value), "Constant_"), None)
         return old(node) if old is not None else self.generic_visit(node)
     ast.NodeVisitor.visit_Constant = visit_Constant
+
+
+# -- modules removed from the standard library ----------------------------------------------
+REMOVED_IN = {(3, 12): ("distutils", "asyncore", "asynchat", "smtpd"),
+              (3, 13): ("cgi", "cgitb", "chunk", "imghdr", "mailcap", "nntplib", "pipes", "sndhdr", "telnetlib",
+                        "uu", "xdrlib")}
+
+
+class _Removed:
+    """Before the path finder: the modules the function's Python no longer has."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        return None
+
+
+def runtime_modules(runtime):
+    """Hide what ``runtime`` (``python3.12``) lacks; called at init, when it is known."""
+    try:
+        version = tuple(int(p) for p in runtime.removeprefix("python").split(".")[:2])
+    except ValueError:
+        return
+    gone = {name for since, names in REMOVED_IN.items() if version >= since for name in names}
+    if gone:
+        sys.meta_path.insert(0, _Removed(frozenset(gone)))
 
 
 # -- pkgutil ------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from componentize_py_types import Err
 
 import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
 import wasmhost_sandbox  # noqa: F401  no sockets, no threads: the standard library adjusted
-import wasmhost_compat  # noqa: F401  what Lambda's CPython 3.9-3.13 have and 3.14 removed
+import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 
 TASK_ROOT = "/var/task"
 _handler = None
@@ -238,6 +238,7 @@ class WitWorld(wit_world.WitWorld):
         # Lambda's sys.path: the code, then the layers, then the runtime's own packages
         path = [TASK_ROOT, "/opt/python/lib/python3.12/site-packages", "/opt/python"] + cfg.get("path", [])
         sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
+        wasmhost_compat.runtime_modules(os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_"))
         if "WASMHOST_COMPILE" not in os.environ:  # the bytecode job writes into its folder
             _fixed_stats()
         native = cfg.get("native", {})
