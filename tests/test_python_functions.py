@@ -263,6 +263,11 @@ def test_layers_are_seen_at_opt(phost, tmp_path):
     """)
     phost.deploy("layered", app.parent, FunctionConfig(layers=(str(tmp_path / "l1"), str(tmp_path / "l2"))))
     assert phost.invoke("layered", {}).value == ["layer two", False, "from a layer"]
+    # a layer built for python3.10 keeps its packages where that runtime looks for them
+    write(tmp_path / "l3", "python/lib/python3.10/site-packages/shared.py", "WHO = 'built for 3.10'\nONLY = 3\n")
+    write(tmp_path / "l3", "data/config.txt", "3.10")
+    phost.deploy("layered310", app.parent, FunctionConfig(runtime="python3.10", layers=(str(tmp_path / "l3"),)))
+    assert phost.invoke("layered310", {}).value == ["built for 3.10", True, "3.10"]
     with pytest.raises(DeployError, match="not a folder"):
         phost.deploy("layered2", app.parent, FunctionConfig(layers=(str(tmp_path / "nope"),)))
 

@@ -235,10 +235,12 @@ class WitWorld(wit_world.WitWorld):
             setattr(LambdaContext, key, cfg.get(key, ""))
         LambdaContext.memory_limit_in_mb = str(cfg.get("memory_limit_in_mb", ""))
         os.environ.update(cfg.get("env", {}))
-        # Lambda's sys.path: the code, then the layers, then the runtime's own packages
-        path = [TASK_ROOT, "/opt/python/lib/python3.12/site-packages", "/opt/python"] + cfg.get("path", [])
+        # Lambda's sys.path: the code, then the layers (their site-packages named by the
+        # function's runtime, python3.9 ...), then the runtime's own packages
+        runtime = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_") or "python3.12"
+        path = [TASK_ROOT, f"/opt/python/lib/{runtime}/site-packages", "/opt/python"] + cfg.get("path", [])
         sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
-        wasmhost_compat.runtime_modules(os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_"))
+        wasmhost_compat.runtime_modules(runtime)
         if "WASMHOST_COMPILE" not in os.environ:  # the bytecode job writes into its folder
             _fixed_stats()
         native = cfg.get("native", {})
