@@ -11,6 +11,7 @@
 // as a package: the runtime's built-in one has no data flow). An `@aws-sdk/...` package
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
+// (and <out file>.lazy: the large bundle's modules compiled when first required)
 import { rolldown } from "rolldown";
 import { parseSync } from "rolldown/experimental";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -138,6 +139,41 @@ const sloppyPlugin = {
     return { code: out, map: null };
   },
 };
+// Node reads and compiles a package's file only when it is first required; one script
+// holding every module is compiled whole at init, and SpiderMonkey keeps what it learns
+// of every function in it (twilio 3's 9 MB bundle needs more than 256 MB to load, and
+// loads three of its 700 modules). In a large bundle, each CommonJS module's code is
+// moved out of the script into a side text (out + ".lazy"; the runtime holds it as one
+// string) and compiled when first required, by a direct eval in the same scope, so it
+// sees the bundle's bindings as before.
+const LAZY_BUNDLE = 512 << 10, LAZY_MODULE = 256; // characters: small bundles stay one script
+function lazyModules(code) {
+  if (code.length < LAZY_BUNDLE) return { code, lazy: "" };
+  const { program } = parseSync("bundle.js", code, { sourceType: "module" });
+  const cuts = [];
+  let lazy = "";
+  for (const stmt of program.body) {
+    const decl = stmt.type === "VariableDeclaration" && stmt.declarations.length === 1 ? stmt.declarations[0] : null;
+    const call = decl && decl.init;
+    if (!call || call.type !== "CallExpression" || call.callee.type !== "Identifier"
+      || call.callee.name !== "__commonJSMin" || call.arguments.length !== 1) continue;
+    const arg = call.arguments[0];
+    const fn = arg.type === "ParenthesizedExpression" ? arg.expression : arg;
+    if (fn.type !== "ArrowFunctionExpression" || fn.async || fn.body.type !== "BlockStatement"
+      || fn.end - fn.start < LAZY_MODULE || fn.params.some((p) => p.type !== "Identifier")) continue;
+    const params = fn.params.map((p) => p.name).join(", ");
+    const start = lazy.length;
+    lazy += code.slice(fn.start, fn.end) + "\n";
+    cuts.push([arg.start, arg.end, `((${params}) => eval(__wasmhostLazy(${start}, ${lazy.length}))(${params}))`]);
+  }
+  let out = "";
+  let at = 0;
+  for (const [start, end, text] of cuts) {
+    out += code.slice(at, start) + text;
+    at = end;
+  }
+  return { code: out + code.slice(at), lazy };
+}
 try {
   const bundle = await rolldown({
     input: entry,
@@ -158,7 +194,9 @@ try {
     if (!String(e.message || e).includes("top-level await")) throw e;
     code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false })).output[0].code;
   }
-  writeFileSync(out, code);
+  const split = lazyModules(code);
+  writeFileSync(out, split.code);
+  if (split.lazy) writeFileSync(`${out}.lazy`, split.lazy);
 } catch (e) {
   const errors = e.errors || [e];
   process.stderr.write(errors.map((x) => x.message || String(x)).join("\n") + "\n");

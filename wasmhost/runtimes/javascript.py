@@ -101,6 +101,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
                               text=True, cwd=root)
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.lazy").unlink(missing_ok=True)
             message = proc.stderr.strip().replace(str(root) + "/", "")
             syntax = any(w in message for w in ("Parse", "PARSE_ERROR", "Syntax", "Unexpected", "Expected"))
             raise BuildError(f"{'Runtime.UserCodeSyntaxError' if syntax else 'Runtime.ImportModuleError'}: {message}")
@@ -108,9 +109,21 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         if text.startswith(ESM_MARK):  # top-level await: an ES module, run as an async body
             from .esm import module_body
             text = module_body(text[len(ESM_MARK):], rel)
-        tmp.write_text(files_line(path, layers) + text)
+        side = Path(f"{tmp}.lazy")
+        lazy = lazy_line(side.read_text()) if side.exists() else ""
+        side.unlink(missing_ok=True)
+        tmp.write_text(files_line(path, layers) + lazy + text)
         os.replace(tmp, out)
     return out.read_text(), sha, size, rel
+
+
+LAZY_MARK = "//# wasmhost: lazy "  # runtime.js: the next <n> characters are modules compiled when first required
+
+
+def lazy_line(modules: str) -> str:
+    """bundle.mjs's side text of a large bundle's modules, headed by its length as
+    JavaScript counts it (UTF-16 code units), for the runtime to slice it off."""
+    return f"{LAZY_MARK}{len(modules.encode('utf-16-le', 'surrogatepass')) // 2}\n{modules}"
 
 
 FILES_MARK = "//# wasmhost: files "  # runtime.js mounts what follows as the function's files (fs.js)

@@ -299,6 +299,7 @@ function stackOf(e) {
 
 const ASYNC_MARK = "//# wasmhost: async\n"; // wasmhost/runtimes/esm.py
 const FILES_MARK = "//# wasmhost: files "; // then the function's files as JSON (wasmhost/runtimes/javascript.py)
+const LAZY_MARK = "//# wasmhost: lazy "; // then <n> characters of modules compiled on first require (javascript.py)
 const AsyncFunction = (async () => {}).constructor;
 
 export async function init(source, configJson) {
@@ -323,14 +324,21 @@ export async function init(source, configJson) {
   } else {
     mount({}, config.ephemeral_mb);
   }
+  let lazy = ""; // a large bundle's modules, each compiled when first required (bundle.mjs)
+  if (source.startsWith(LAZY_MARK)) {
+    const end = source.indexOf("\n");
+    const length = Number(source.slice(LAZY_MARK.length, end));
+    lazy = source.slice(end + 1, end + 1 + length);
+    source = source.slice(end + 1 + length);
+  }
   const [file, ...path] = config.handler.split(".");
   const module = { exports: {}, id: ".", filename: `${TASK_ROOT}/${config.entry}`, loaded: false, children: [] };
   module.require = require;
   try {
     // an ES module rewritten by the host (top-level await) runs as an async function
     const Body = source.startsWith(ASYNC_MARK) ? AsyncFunction : Function;
-    const fn = new Body("exports", "require", "module", "__filename", "__dirname", source);
-    await fn(module.exports, require, module, module.filename, TASK_ROOT);
+    const fn = new Body("exports", "require", "module", "__filename", "__dirname", "__wasmhostLazy", source);
+    await fn(module.exports, require, module, module.filename, TASK_ROOT, (start, end) => lazy.slice(start, end));
   } catch (e) {
     if (e instanceof SyntaxError) {
       throw fail("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, stackOf(e));
