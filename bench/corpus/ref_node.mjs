@@ -20,18 +20,47 @@ const answer = (doc) => {
 };
 const errDoc = (e) => (e instanceof Error ? { errorType: e.name, errorMessage: e.message }
   : { errorType: typeof e, errorMessage: String(e) });
-const dot = handler.lastIndexOf(".");
-const [file, fn] = [handler.slice(0, dot), handler.slice(dot + 1)];
+// the handler string and the module, found and loaded as Lambda's runtime interface client
+// does (src/UserFunction.js): the module is the last path part up to its first dot; a `.js`
+// file is require()d unless its package.json says "type": "module" (then import()ed),
+// then `.mjs` is import()ed and `.cjs` require()d
+const [, moduleRoot, moduleAndHandler] = handler.match(/^(.*?)([^/]*)$/);
+const [, file, fn] = moduleAndHandler.match(/^([^.]*)\.(.*)$/) || [null, moduleAndHandler, ""];
+const require = createRequire("/var/runtime/index.mjs"); // the require stack's last entry, as on Lambda
+const typeModule = (dir) => {
+  const pkg = join(dir, "package.json");
+  if (existsSync(pkg)) {
+    try {
+      return JSON.parse(readFileSync(pkg, "utf8")).type === "module";
+    } catch {
+      return false;
+    }
+  }
+  return dir !== "/" && typeModule(join(dir, ".."));
+};
 let mod;
 try {
-  const base = join(task, file);
-  const path = [".js", ".mjs", ".cjs"].map((x) => base + x).find(existsSync);
-  if (!path) throw Object.assign(new Error(`Cannot find module '${file}'`), { code: "MODULE_NOT_FOUND" });
-  mod = await import(pathToFileURL(path).href);
-  if (path.endsWith(".js") || path.endsWith(".cjs")) mod = { ...mod.default, ...mod };
+  const base = join(task, moduleRoot, file);
+  const esm = existsSync(base + ".js") && typeModule(join(base, ".."));
+  if (existsSync(base)) mod = require(base);
+  else if (!esm && existsSync(base + ".js")) mod = require(base + ".js");
+  else if (esm) mod = await import(pathToFileURL(base + ".js").href);
+  else if (existsSync(base + ".mjs")) mod = await import(pathToFileURL(base + ".mjs").href);
+  else if (existsSync(base + ".cjs")) mod = require(base + ".cjs");
+  else {
+    try {
+      require.resolve(moduleRoot + file, { paths: [task, join(task, moduleRoot)] });
+    } catch {
+      answer({ error: { errorType: "Runtime.ImportModuleError",
+        errorMessage: `Error: Cannot find module '${moduleRoot}${file}'\nRequire stack:\n- /var/runtime/index.mjs` } });
+    }
+    mod = require(require.resolve(moduleRoot + file, { paths: [task, join(task, moduleRoot)] }));
+  }
 } catch (e) {
   if (e instanceof SyntaxError) answer({ error: { errorType: "Runtime.UserCodeSyntaxError", errorMessage: `${e.name}: ${e.message}` } });
-  if (e && (e.code === "MODULE_NOT_FOUND" || e.code === "ERR_MODULE_NOT_FOUND")) answer({ error: { errorType: "Runtime.ImportModuleError", errorMessage: `Error: ${e.message}` } });
+  if (e && e.code === "MODULE_NOT_FOUND") {
+    answer({ error: { errorType: "Runtime.ImportModuleError", errorMessage: `Error: ${e.message}` } });
+  }
   answer({ error: errDoc(e) });
 }
 let target = mod;

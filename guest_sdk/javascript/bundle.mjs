@@ -18,6 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { moduleFormatPlugin } from "./module_format.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -181,7 +182,7 @@ try {
     external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [sdkPlugin, registryPlugin, sloppyPlugin],
+    plugins: [moduleFormatPlugin(process.cwd()), sdkPlugin, registryPlugin, sloppyPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

@@ -73,8 +73,9 @@ def entry_file(root: Path, handler: str) -> Path:
     for ext in (".js", ".mjs", ".cjs"):
         if (root / (module + ext)).is_file():
             return root / (module + ext)
-    raise BuildError(f"Runtime.ImportModuleError: Error: Cannot find module '{module}' "
-                     f"(no {module}.js, {module}.mjs or {module}.cjs in the function's code)")
+    # Lambda's words (its runtime's require.resolve, the last place it looks)
+    raise BuildError(f"Runtime.ImportModuleError: Error: Cannot find module '{module}'\nRequire stack:\n"
+                     "- /var/runtime/index.mjs")
 
 
 def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[str, str, int, str]:
@@ -102,6 +103,8 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.lazy").unlink(missing_ok=True)
+            if proc.returncode == 2:  # Lambda's own error for code Node refuses (module_format.mjs)
+                raise BuildError(proc.stderr.strip())
             message = proc.stderr.strip().replace(str(root) + "/", "")
             syntax = any(w in message for w in ("Parse", "PARSE_ERROR", "Syntax", "Unexpected", "Expected"))
             raise BuildError(f"{'Runtime.UserCodeSyntaxError' if syntax else 'Runtime.ImportModuleError'}: {message}")
@@ -161,5 +164,6 @@ def files_line(path: Path, layers: Path | None) -> str:
 def _bundler_digest() -> str:
     """What a bundle depends on besides the function's code: bundle.mjs, and the AWS SDK
     it may take from (its lock names every package's version) with its HTTP handler."""
-    parts = [BUNDLE, AWS_SDK / "http-handler.mjs", AWS_SDK / "node_modules" / ".package-lock.json"]
+    parts = [BUNDLE, PACKAGE / "module_format.mjs", AWS_SDK / "http-handler.mjs",
+             AWS_SDK / "node_modules" / ".package-lock.json"]
     return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()

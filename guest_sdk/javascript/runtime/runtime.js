@@ -268,6 +268,7 @@ function require(name) {
   if (mod === undefined) {
     const sdk = /^@aws-sdk\//.test(key);
     const err = new Error(`Cannot find module '${name}'\nRequire stack:\n- ${TASK_ROOT}/${config.entry || "index.js"}`
+      + "\n- /var/runtime/index.mjs"
       + (sdk ? `\n${NO_AWS_SDK}` : ""));
     if (!sdk) lambdaConsole.warn(`require('${name}'): ${COMPUTED}`); // Lambda's message, and why here
     err.code = "MODULE_NOT_FOUND";
@@ -301,6 +302,7 @@ const ASYNC_MARK = "//# wasmhost: async\n"; // wasmhost/runtimes/esm.py
 const FILES_MARK = "//# wasmhost: files "; // then the function's files as JSON (wasmhost/runtimes/javascript.py)
 const LAZY_MARK = "//# wasmhost: lazy "; // then <n> characters of modules compiled on first require (javascript.py)
 const AsyncFunction = (async () => {}).constructor;
+const ESM_SCOPE = Symbol.for("wasmhost.esmScope");
 
 export async function init(source, configJson) {
   config = JSON.parse(configJson);
@@ -340,6 +342,7 @@ export async function init(source, configJson) {
     const fn = new Body("exports", "require", "module", "__filename", "__dirname", "__wasmhostLazy", source);
     await fn(module.exports, require, module, module.filename, TASK_ROOT, (start, end) => lazy.slice(start, end));
   } catch (e) {
+    if (e && e[ESM_SCOPE]) e.message += e[ESM_SCOPE]; // module_format.mjs: Node's words at module evaluation
     if (e instanceof SyntaxError) {
       throw fail("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, stackOf(e));
     }
