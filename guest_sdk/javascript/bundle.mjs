@@ -44,6 +44,9 @@ function make(key) {
     this.middlewareStack = { add() {}, addRelativeTo() {}, use() {}, remove() {} };
     this.send = () => Promise.reject(fail());
     this.destroy = () => {};
+    // an aggregated client's methods (new IoT().describeEndpoint(...)) fail the same way
+    return new Proxy(this, { get: (t, k) => (k in t || typeof k !== "string" || k === "then" ? t[k]
+      : () => Promise.reject(fail())) });
   };
 }
 const made = new Map();

@@ -108,16 +108,22 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
             message = proc.stderr.strip().replace(str(root) + "/", "")
             syntax = any(w in message for w in ("Parse", "PARSE_ERROR", "Syntax", "Unexpected", "Expected"))
             raise BuildError(f"{'Runtime.UserCodeSyntaxError' if syntax else 'Runtime.ImportModuleError'}: {message}")
-        text = tmp.read_text()
+        text = _read(tmp)
         if text.startswith(ESM_MARK):  # top-level await: an ES module, run as an async body
             from .esm import module_body
             text = module_body(text[len(ESM_MARK):], rel)
         side = Path(f"{tmp}.lazy")
-        lazy = lazy_line(side.read_text()) if side.exists() else ""
+        lazy = lazy_line(_read(side)) if side.exists() else ""
         side.unlink(missing_ok=True)
-        tmp.write_text(files_line(path, layers) + lazy + text)
+        tmp.write_bytes((files_line(path, layers) + lazy + text).encode())
         os.replace(tmp, out)
-    return out.read_text(), sha, size, rel
+    return _read(out), sha, size, rel
+
+
+def _read(path: Path) -> str:
+    """A bundle's text as written: no newline translation (a \\r\\n in a template literal is
+    the code's own, and the lazy modules' offsets count every character)."""
+    return path.read_bytes().decode()
 
 
 LAZY_MARK = "//# wasmhost: lazy "  # runtime.js: the next <n> characters are modules compiled when first required

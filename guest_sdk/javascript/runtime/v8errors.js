@@ -146,7 +146,12 @@ function jsonMessage(src) {
 // SpiderMonkey's TypeError texts that V8 words differently (the ones handlers meet:
 // a property read on undefined or null; an object expected).
 const TYPE_ERRORS = [
-  [/^can't access property Symbol\.iterator(?:, .+ is| of) (undefined|null)$/s, (m) => `${m[1]} is not iterable`],
+  // for-of and spread name the expression (`for (const r of event.Records)`, the usual
+  // failure); a built-in's argument (SpiderMonkey's self-hosted `items`) is V8's long form
+  [/^can't access property Symbol\.iterator, (.+) is (undefined|null)$/s, (m) => (m[1] === "items"
+    ? `${m[2]} is not iterable (cannot read property Symbol(Symbol.iterator))` : `${m[1]} is not iterable`)],
+  [/^can't access property Symbol\.iterator of (undefined|null)$/s,
+    (m) => `${m[1]} is not iterable (cannot read property Symbol(Symbol.iterator))`],
   [/^can't access property "?(.*?)"?, .+ is (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
   [/^can't access property "?(.*?)"? of (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
   [/^can't convert (undefined|null) to object$/, () => "Cannot convert undefined or null to object"],
