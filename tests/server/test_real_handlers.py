@@ -636,3 +636,115 @@ exports.describe = function (time, options) {
     r, out, _ = invoke(api, "sloppy", {"units": "si"})
     assert "FunctionError" not in r, out
     assert out == {"mode": "755", "decimal": 9, "text": "0777", "options": {"units": "si"}}
+
+
+def test_for_of_over_a_missing_field_is_v8s_not_iterable(api):
+    """`for (const r of event.Records)` on an event without Records (the usual Lambda
+    failure): V8 names the expression."""
+    create(api, "records", "nodejs20.x", "app.handler", {"app.mjs": """\
+export const handler = async (event) => {
+  if (event.spread) return [...event.Items];
+  for (const record of event.Records) console.log(record);
+  return 'done';
+};
+"""})
+    for event, message in [({}, "event.Records is not iterable"), ({"spread": 1}, "event.Items is not iterable")]:
+        r, out, _ = invoke(api, "records", event)
+        assert r["FunctionError"] == "Unhandled" and (out["errorType"], out["errorMessage"]) == ("TypeError", message)
+    assert invoke(api, "records", {"Records": [1]})[1] == "done"
+
+
+def _large_package() -> dict[str, str]:
+    """A package of 140 CommonJS modules (~1 MB bundled, so its modules load lazily),
+    most never required; one holds a CRLF in a template literal after a character
+    outside the BMP (the lazy modules' offsets count UTF-16 units, every \\r kept)."""
+    files = {"node_modules/big/package.json": '{"name": "big", "main": "index.js"}'}
+    body = "".join(f"  function f{j}(a) {{ return ['{'x' * 40}', a, {j}].join('-'); }}\n" for j in range(60))
+    for i in range(140):
+        files[f"node_modules/big/lib/m{i}.js"] = (f"// module {i}\n{body}module.exports = {{ id: {i}, f0, f59 }};\n"
+                                                  + ("throw new Error('never required');\n" if i % 7 == 3 else ""))
+    files["node_modules/big/lib/text.js"] = "module.exports = { emoji: '\U0001F600', crlf: `a\r\nb`, n: 1 };\n"
+    files["node_modules/big/index.js"] = "".join(
+        f"exports.get{i} = () => require('./lib/m{i}.js');\n" for i in range(140)) + \
+        "exports.text = require('./lib/text.js');\n"
+    return files
+
+
+def test_a_large_package_loads_its_modules_when_first_required(api):
+    """Node reads a package's files when they are first required; a large bundle's
+    modules are compiled then too (a twilio-sized package fits in 128 MB): the
+    modules that run give what Node gives, and a module never required never runs."""
+    files = _large_package()
+    files["index.js"] = """\
+const big = require('big');
+exports.handler = async (event) => {
+  const m = big[`get${event.n}`]();
+  return { id: m.id, f: m.f59('z'), emoji: big.text.emoji.length, crlf: big.text.crlf };
+};
+"""
+    create(api, "bigpkg", "nodejs20.x", "index.handler", files, MemorySize=128)
+    r, out, _ = invoke(api, "bigpkg", {"n": 5})
+    assert "FunctionError" not in r, out
+    assert out == {"id": 5, "f": f"{'x' * 40}-z-59", "emoji": 2, "crlf": "a\nb"}  # a template's CRLF is LF
+    assert invoke(api, "bigpkg", {"n": 139})[1]["id"] == 139
+    r, out, _ = invoke(api, "bigpkg", {"n": 3})  # a module that throws when it is required
+    assert r["FunctionError"] == "Unhandled" and out["errorMessage"] == "never required"
+
+
+_TYPE_MODULE_HINT = ("\nThis file is being treated as an ES module because it has a '.js' file extension and "
+                     "'/var/task/package.json' contains \"type\": \"module\". To treat it as a CommonJS script, "
+                     "rename it to use the '.cjs' file extension.")
+
+
+@pytest.mark.parametrize("name, files, handler, error", [
+    # an ES module imports exact file paths: no extension searched, no folder index
+    ("esm-no-extension", {"package.json": "{}", "handler.js": "import { a } from './libs/r';\n"
+                          "export const handler = async () => a;\n", "libs/r.js": "export const a = 1;\n"},
+     "handler.handler", ("Error", "Cannot find module '/var/task/libs/r' imported from /var/task/handler.js\n"
+                                  "Did you mean to import \"./libs/r.js\"?")),
+    ("esm-folder", {"index.mjs": "import { a } from './libs';\nexport const handler = async () => a;\n",
+                    "libs/index.js": "exports.a = 1;\n"}, "index.handler",
+     ("Error", "Directory import '/var/task/libs' is not supported resolving ES modules imported from "
+               "/var/task/index.mjs\nDid you mean to import \"./libs/index.js\"?")),
+    ("esm-no-package", {"index.mjs": "import x from 'not-installed';\nexport const handler = async () => x;\n"},
+     "index.handler", ("Error", "Cannot find package 'not-installed' imported from /var/task/index.mjs")),
+    ("cjs-no-package", {"index.js": "const x = require('not-installed');\nexports.handler = async () => x;\n"},
+     "index.handler", ("Runtime.ImportModuleError", "Error: Cannot find module 'not-installed'\nRequire stack:\n"
+                                                    "- /var/task/index.js\n- /var/runtime/index.mjs")),
+    ("no-module", {"index.js": "exports.handler = async () => 1;\n"}, "nope.handler",
+     ("Runtime.ImportModuleError", "Error: Cannot find module 'nope'\nRequire stack:\n- /var/runtime/index.mjs")),
+    # CommonJS code in an ES module: a ReferenceError while it loads, with Node's words
+    ("cjs-in-type-module", {"package.json": '{"type": "module"}', "index.js": "module.exports.handler = async () => 1;\n"},
+     "index.handler", ("ReferenceError", "module is not defined in ES module scope" + _TYPE_MODULE_HINT)),
+    ("require-in-mjs", {"index.mjs": "const fs = require('fs');\nexport const handler = async () => 1;\n"},
+     "index.handler", ("ReferenceError", "require is not defined in ES module scope, you can use import instead")),
+    # ES-module syntax in CommonJS
+    ("esm-in-type-commonjs", {"package.json": '{"type": "commonjs"}', "index.js": "export const handler = 1;\n"},
+     "index.handler", ("Runtime.UserCodeSyntaxError", "SyntaxError: Unexpected token 'export'")),
+    ("import-in-cjs", {"index.cjs": "import fs from 'fs';\nexports.handler = async () => 1;\n"}, "index.handler",
+     ("Runtime.UserCodeSyntaxError", "SyntaxError: Cannot use import statement outside a module")),
+])
+def test_module_format_mistakes_lambda_refuses_get_its_error(api, name, files, handler, error):
+    """What Node refuses on Lambda is refused with Lambda's error: at deploy where the
+    code cannot load (better than Lambda, which fails the first invocation), else by
+    the invocation."""
+    try:
+        create(api, f"fmt-{name}", "nodejs20.x", handler, files)
+    except api.exceptions.InvalidParameterValueException as e:
+        assert f"{error[0]}: {error[1]}" in str(e)
+        return
+    r, out, _ = invoke(api, f"fmt-{name}", {})
+    assert r["FunctionError"] == "Unhandled" and (out["errorType"], out["errorMessage"]) == error
+
+
+def test_es_modules_and_commonjs_names_node_accepts(api):
+    """What Node accepts still runs: `typeof module` in an ES module is "undefined"
+    (UMD checks), a handler that uses `exports` only when called fails then with Node's
+    shorter words, and a `.js` ES module with exact import paths loads."""
+    create(api, "fmt-ok", "nodejs20.x", "index.handler", {
+        "package.json": '{"type": "module"}', "lib.js": "export const a = 7;\n",
+        "index.js": "import { a } from './lib.js';\nexport const handler = async (event) => {\n"
+                    "  if (event.late) return exports.x;\n  return [a, typeof module, typeof require];\n};\n"})
+    assert invoke(api, "fmt-ok", {})[1] == [7, "undefined", "undefined"]
+    r, out, _ = invoke(api, "fmt-ok", {"late": 1})
+    assert r["FunctionError"] == "Unhandled" and out["errorMessage"] == "exports is not defined"
