@@ -18,7 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { moduleFormatPlugin } from "./module_format.mjs";
+import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -178,6 +178,7 @@ function lazyModules(code) {
   }
   return { code: out + code.slice(at), lazy };
 }
+const paths = modulePathsPlugin(process.cwd(), join(SDK, "node_modules"), modules.map((m) => resolve(m)));
 try {
   const bundle = await rolldown({
     input: entry,
@@ -185,7 +186,7 @@ try {
     external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [moduleFormatPlugin(process.cwd()), sdkPlugin, registryPlugin, sloppyPlugin],
+    plugins: [moduleFormatPlugin(process.cwd()), paths, sdkPlugin, registryPlugin, sloppyPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
@@ -201,6 +202,7 @@ try {
   const split = lazyModules(code);
   writeFileSync(out, split.code);
   if (split.lazy) writeFileSync(`${out}.lazy`, split.lazy);
+  if (paths.resolvedFiles.size) writeFileSync(`${out}.files`, JSON.stringify([...paths.resolvedFiles]));
 } catch (e) {
   const errors = e.errors || [e];
   process.stderr.write(errors.map((x) => x.message || String(x)).join("\n") + "\n");

@@ -177,3 +177,71 @@ export function moduleFormatPlugin(root) {
     },
   };
 }
+
+// -- where a module is: __dirname, __filename and require.resolve as Node gives them --------
+// The runtime runs the bundle as one script at /var/task; each module's own folder is
+// what Node gives it (a handler in src/ reading path.join(__dirname, "template.html"),
+// a package reading a file next to its code). A file a package finds by
+// require.resolve("<literal>") is sent with the code (`out + ".files"`: javascript.py
+// mounts them), so the read that follows finds it.
+const PATH_NAMES = new Set(["__dirname", "__filename"]);
+
+export function modulePathsPlugin(root, sdk, layerModules) {
+  const lambdaPath = (p) => {
+    if (p === root || p.startsWith(root + "/")) return `${TASK}${p.slice(root.length)}`;
+    if (p.startsWith(sdk + "/")) return `/var/runtime${p.slice(dirname(sdk).length)}`;
+    for (const m of layerModules) {
+      const layer = m.slice(0, m.lastIndexOf("/nodejs/"));
+      if (p.startsWith(layer + "/")) return `/opt${p.slice(layer.length)}`;
+    }
+    return null;
+  };
+  const resolved = new Set();
+  return {
+    name: "wasmhost-module-paths",
+    resolvedFiles: resolved,
+    async transform(code, id) {
+      if (!/\.[cm]?js$/.test(id) || !/__dirname|__filename|require\.resolve\(/.test(code)) return null;
+      const here = lambdaPath(id);
+      if (here === null) return null;
+      let program;
+      try {
+        ({ program } = parseSync(id, code, { sourceType: "module" }));
+      } catch {
+        return null;
+      }
+      const own = declared(program);
+      const edits = [];
+      const pending = [];
+      walk(program, null, (n, parent) => {
+        if (n.type === "Identifier" && PATH_NAMES.has(n.name) && !own.has(n.name) && parent && isReference(n, parent)) {
+          const value = JSON.stringify(n.name === "__dirname" ? dirname(here) : here);
+          edits.push([n.start, n.end, parent.type === "Property" && parent.shorthand ? `${n.name}: ${value}` : value]);
+        } else if (n.type === "CallExpression" && n.callee.type === "MemberExpression" && !n.callee.computed
+          && n.callee.object.type === "Identifier" && n.callee.object.name === "require" && !own.has("require")
+          && n.callee.property.name === "resolve" && n.arguments.length === 1 && n.arguments[0].type === "Literal"
+          && typeof n.arguments[0].value === "string") {
+          pending.push(n);
+        }
+      });
+      for (const n of pending) {
+        const spec = n.arguments[0].value;
+        const found = /^(\.{1,2}\/|\/)/.test(spec) ? [resolve(dirname(id), spec), `${resolve(dirname(id), spec)}.js`,
+          join(resolve(dirname(id), spec), "index.js")].find(isFile) : (await this.resolve(spec, id))?.id;
+        const path = found && !found.startsWith("\0") && isFile(found) ? lambdaPath(found) : null;
+        if (path === null) continue;
+        resolved.add(found);
+        edits.push([n.start, n.end, JSON.stringify(path)]);
+      }
+      if (!edits.length) return null;
+      edits.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+      let out = "", at = 0;
+      for (const [start, end, text] of edits) {
+        if (start < at) continue;
+        out += code.slice(at, start) + text;
+        at = end;
+      }
+      return { code: out + code.slice(at), map: null };
+    },
+  };
+}

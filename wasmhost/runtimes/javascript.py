@@ -103,6 +103,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.lazy").unlink(missing_ok=True)
+            Path(f"{tmp}.files").unlink(missing_ok=True)
             if proc.returncode == 2:  # Lambda's own error for code Node refuses (module_format.mjs)
                 raise BuildError(proc.stderr.strip())
             message = proc.stderr.strip().replace(str(root) + "/", "")
@@ -115,7 +116,10 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         side = Path(f"{tmp}.lazy")
         lazy = lazy_line(_read(side)) if side.exists() else ""
         side.unlink(missing_ok=True)
-        tmp.write_bytes((files_line(path, layers) + lazy + text).encode())
+        listed = Path(f"{tmp}.files")  # the files require.resolve("...") finds in the code
+        resolved = frozenset(Path(p) for p in json.loads(listed.read_text())) if listed.exists() else frozenset()
+        listed.unlink(missing_ok=True)
+        tmp.write_bytes((files_line(path, layers, resolved) + lazy + text).encode())
         os.replace(tmp, out)
     return _read(out), sha, size, rel
 
@@ -140,19 +144,20 @@ CODE = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".map", ".d.ts")
 FILE_LIMIT, FILES_LIMIT = 1 << 20, 8 << 20
 
 
-def files_line(path: Path, layers: Path | None) -> str:
+def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = frozenset()) -> str:
     """The function's data files (templates, JSON config, certificates), sent with its
     code so ``fs.readFileSync`` finds them at /var/task and /opt, as on Lambda: every file
-    of its zip and its layers but code (bundled already) and node_modules, up to 1 MiB a
-    file and 8 MiB in all (the JavaScript engine has no file system; reading a file past
-    those limits fails saying so). Text as text, anything else as base64."""
+    of its zip and its layers but code (bundled already) and node_modules, and any file
+    its code finds with ``require.resolve("<name>")`` (``resolved``: bundle.mjs), up to
+    1 MiB a file and 8 MiB in all (the JavaScript engine has no file system; reading a
+    file past those limits fails saying so). Text as text, anything else as base64."""
     found: dict[str, list[str]] = {}
     total = 0
     roots = ([] if path.is_file() else [(path, "/var/task")]) + ([(layers, "/opt")] if layers else [])
     for root, mount in roots:
         for f in sorted(root.rglob("*")):
             rel = f.relative_to(root)
-            if not f.is_file() or "node_modules" in rel.parts or f.name.endswith(CODE):
+            if not f.is_file() or (("node_modules" in rel.parts or f.name.endswith(CODE)) and f not in resolved):
                 continue
             if f.stat().st_size > FILE_LIMIT or total + f.stat().st_size > FILES_LIMIT:
                 found[f"{mount}/{rel.as_posix()}"] = ["", "too-large"]  # fs.js says why it cannot read it

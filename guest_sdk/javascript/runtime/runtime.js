@@ -278,7 +278,22 @@ function require(name) {
 }
 require.resolve = (name) => name;
 require.cache = {};
-BUILTINS.module.createRequire = () => require;
+// `require("module")` is Node's Module class: packages compile source of their own with it
+// (jsonpath's aesprim: `new Module(id, module)._compile(source, filename)`)
+class Module {
+  constructor(id = "", parent = undefined) {
+    Object.assign(this, { id, parent, exports: {}, filename: null, loaded: false, children: [], paths: [] });
+  }
+  _compile(content, filename) {
+    const dir = String(filename).replace(/\/[^/]*$/, "") || "/";
+    new Function("exports", "require", "module", "__filename", "__dirname", content)
+      .call(this.exports, this.exports, require, this, filename, dir);
+    this.loaded = true;
+    return this.exports;
+  }
+}
+Object.assign(Module, BUILTINS.module, { Module, createRequire: () => require });
+BUILTINS.module = Module;
 
 // -- errors, as Lambda's Node.js runtime reports them ---------------------------------------
 function errorDoc(e) {
