@@ -748,3 +748,37 @@ def test_es_modules_and_commonjs_names_node_accepts(api):
     assert invoke(api, "fmt-ok", {})[1] == [7, "undefined", "undefined"]
     r, out, _ = invoke(api, "fmt-ok", {"late": 1})
     assert r["FunctionError"] == "Unhandled" and out["errorMessage"] == "exports is not defined"
+
+
+def test_a_module_s_own_folder_require_resolve_and_module_compile(api):
+    """Each module sees its own __dirname/__filename (a handler in src/ reads the
+    template beside it); a package reads a file it finds by require.resolve (jsonpath's
+    grammar) and compiles source with require('module') (jsonpath's aesprim)."""
+    create(api, "paths", "nodejs20.x", "src/app.handler", {
+        "src/app.js": """\
+const fs = require('fs');
+const path = require('path');
+const reader = require('reader');
+exports.handler = async () => ({
+  dir: __dirname, file: __filename, template: fs.readFileSync(path.join(__dirname, 'page.html'), 'utf8'),
+  pkg: reader.where, grammar: reader.grammar(), compiled: reader.compiled,
+});
+""",
+        "src/page.html": "<h1>hi</h1>\n",
+        "node_modules/reader/package.json": '{"name": "reader", "main": "lib/index.js"}',
+        "node_modules/reader/include/module.js": "/* grammar include */\n",
+        "node_modules/reader/lib/index.js": """\
+const fs = require('fs');
+const Module = require('module');
+const m = new Module('made', module);
+m._compile("module.exports = { twice: (x) => x * 2, dir: __dirname };", __filename);
+exports.where = __dirname;
+exports.grammar = () => fs.readFileSync(require.resolve('../include/module.js'), 'utf8');
+exports.compiled = [m.exports.twice(21), m.exports.dir];
+""",
+    })
+    r, out, _ = invoke(api, "paths", {})
+    assert "FunctionError" not in r, out
+    assert out == {"dir": "/var/task/src", "file": "/var/task/src/app.js", "template": "<h1>hi</h1>\n",
+                   "pkg": "/var/task/node_modules/reader/lib", "grammar": "/* grammar include */\n",
+                   "compiled": [42, "/var/task/node_modules/reader/lib"]}
