@@ -76,6 +76,23 @@ function callbackify(fn) {
 export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
   formatWithOptions: (o, ...a) => format(...a) };
 util.types = cjs(m_util_types);
+// node:console's Console: a console writing to the streams it is given (Powertools' Logger
+// makes one over process.stdout/stderr: on Lambda those lines reach the log as written)
+class Console {
+  constructor(stdout, stderr) {
+    const opts = stdout && typeof stdout.write !== "function" ? stdout : { stdout, stderr };
+    const out = opts.stdout, err = opts.stderr || opts.stdout;
+    const line = (stream) => (...args) => { stream.write(`${format(...args)}\n`); };
+    this.log = this.info = this.debug = line(out);
+    this.warn = this.error = this.trace = line(err);
+    this.dir = (obj, o) => out.write(`${inspect(obj, o)}\n`);
+    this.table = (data) => out.write(`${inspect(data)}\n`);
+    this.assert = (cond, ...args) => { if (!cond) err.write(`Assertion failed${args.length ? `: ${format(...args)}` : ""}\n`); };
+    for (const k of ["group", "groupCollapsed", "groupEnd", "time", "timeEnd", "timeLog", "count", "countReset"]) {
+      this[k] = () => {};
+    }
+  }
+}
 export const BUILTINS = {
   "assert": cjs(m_assert),
   "assert/strict": cjs(m_assert_strict),
@@ -83,7 +100,7 @@ export const BUILTINS = {
   "buffer": cjs(m_buffer),
   "child_process": cjs(m_child_process),
   "cluster": cjs(m_cluster),
-  "console": cjs(m_console),
+  "console": { ...cjs(m_console), Console },
   "constants": cjs(m_constants),
   "dgram": cjs(m_dgram),
   "diagnostics_channel": cjs(m_diagnostics_channel),

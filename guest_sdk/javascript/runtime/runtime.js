@@ -45,6 +45,7 @@ const lambdaConsole = {
   table: (data) => lambdaConsole.info(data),
   group: () => {}, groupEnd: () => {}, time: () => {}, timeEnd: () => {}, timeLog: () => {}, count: () => {},
   __write: (s) => write(s.endsWith("\n") ? s.slice(0, -1) : s),
+  Console: BUILTINS.console.Console,
 };
 
 // -- timers: Node's Timeout objects, tracked so a callback handler's result waits for an
