@@ -1,4 +1,7 @@
-// Node's module formats, as Lambda's Node.js runtime meets them, for the function's own
+// Node's modules as Lambda's Node.js runtime loads them: their format (below) and where
+// each one is (modulePathsPlugin, at the end).
+//
+// Formats, for the function's own
 // files (node_modules are the packages' business): rolldown reads every file as whatever
 // it can, so code that Node refuses would run here. A file is an ES module if it is
 // `.mjs`, or `.js` under a package.json with "type": "module", or `.js` with ES-module
