@@ -403,3 +403,20 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(jhost, tmp_path):
     # Node 20's answers, TZ=UTC, en-US
     assert out["when"] == "7/1/2024, 3:04:05 PM" and out["date"] == "July 1, 2024"
     assert out["money"] == "$1,234.50" and out["num"] == "1,234,567.891" and out["tz"] == "UTC"
+
+
+def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_path):
+    """Past 2 MB a bundle's CommonJS modules leave the script for a side text the
+    runtime compiles one module at a time, when it is first required (as Node reads
+    files): the bundle says so, and the modules behave as before."""
+    from wasmhost.runtimes import javascript
+    root = tmp_path / "fn"
+    body = "".join(f"exports.f{j} = function (a) {{ return ['{'y' * 40}', a, {j}].join('+'); }};\n" for j in range(100))
+    for i in range(300):
+        write(root, f"node_modules/huge/m{i}.js", f"{body}exports.id = {i};\n")
+    write(root, "node_modules/huge/index.js", "".join(f"exports.m{i} = () => require('./m{i}.js');\n" for i in range(300)))
+    write(root, "index.js", "const huge = require('huge');\nexports.handler = async (e) => huge[`m${e.n}`]().f7(e.n);\n")
+    text, *_ = javascript.bundle(root, "index.handler", None, tmp_path / "cache")
+    assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 300
+    jhost.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
+    assert jhost.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"

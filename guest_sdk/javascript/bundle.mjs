@@ -150,7 +150,7 @@ const sloppyPlugin = {
 // moved out of the script into a side text (out + ".lazy"; the runtime holds it as one
 // string) and compiled when first required, by a direct eval in the same scope, so it
 // sees the bundle's bindings as before.
-const LAZY_BUNDLE = 512 << 10, LAZY_MODULE = 256; // characters: small bundles stay one script
+const LAZY_BUNDLE = 2 << 20, LAZY_MODULE = 256; // characters: bundles up to the AWS SDK's size stay one script
 function lazyModules(code) {
   if (code.length < LAZY_BUNDLE) return { code, lazy: "" };
   const { program } = parseSync("bundle.js", code, { sourceType: "module" });

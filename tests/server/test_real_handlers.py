@@ -655,17 +655,17 @@ export const handler = async (event) => {
 
 
 def _large_package() -> dict[str, str]:
-    """A package of 140 CommonJS modules (~1 MB bundled, so its modules load lazily),
+    """A package of 300 CommonJS modules (~2.6 MB bundled, so its modules load lazily),
     most never required; one holds a CRLF in a template literal after a character
     outside the BMP (the lazy modules' offsets count UTF-16 units, every \\r kept)."""
     files = {"node_modules/big/package.json": '{"name": "big", "main": "index.js"}'}
-    body = "".join(f"  function f{j}(a) {{ return ['{'x' * 40}', a, {j}].join('-'); }}\n" for j in range(60))
-    for i in range(140):
-        files[f"node_modules/big/lib/m{i}.js"] = (f"// module {i}\n{body}module.exports = {{ id: {i}, f0, f59 }};\n"
+    body = "".join(f"exports.f{j} = function (a) {{ return ['{'x' * 40}', a, {j}].join('-'); }};\n" for j in range(100))
+    for i in range(300):
+        files[f"node_modules/big/lib/m{i}.js"] = (f"// module {i}\n{body}exports.id = {i};\n"
                                                   + ("throw new Error('never required');\n" if i % 7 == 3 else ""))
     files["node_modules/big/lib/text.js"] = "module.exports = { emoji: '\U0001F600', crlf: `a\r\nb`, n: 1 };\n"
     files["node_modules/big/index.js"] = "".join(
-        f"exports.get{i} = () => require('./lib/m{i}.js');\n" for i in range(140)) + \
+        f"exports.get{i} = () => require('./lib/m{i}.js');\n" for i in range(300)) + \
         "exports.text = require('./lib/text.js');\n"
     return files
 
@@ -679,14 +679,14 @@ def test_a_large_package_loads_its_modules_when_first_required(api):
 const big = require('big');
 exports.handler = async (event) => {
   const m = big[`get${event.n}`]();
-  return { id: m.id, f: m.f59('z'), emoji: big.text.emoji.length, crlf: big.text.crlf };
+  return { id: m.id, f: m.f99('z'), emoji: big.text.emoji.length, crlf: big.text.crlf };
 };
 """
     create(api, "bigpkg", "nodejs20.x", "index.handler", files, MemorySize=128)
     r, out, _ = invoke(api, "bigpkg", {"n": 5})
     assert "FunctionError" not in r, out
-    assert out == {"id": 5, "f": f"{'x' * 40}-z-59", "emoji": 2, "crlf": "a\nb"}  # a template's CRLF is LF
-    assert invoke(api, "bigpkg", {"n": 139})[1]["id"] == 139
+    assert out == {"id": 5, "f": f"{'x' * 40}-z-99", "emoji": 2, "crlf": "a\nb"}  # a template's CRLF is LF
+    assert invoke(api, "bigpkg", {"n": 299})[1]["id"] == 299
     r, out, _ = invoke(api, "bigpkg", {"n": 3})  # a module that throws when it is required
     assert r["FunctionError"] == "Unhandled" and out["errorMessage"] == "never required"
 
