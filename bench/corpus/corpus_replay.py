@@ -241,7 +241,8 @@ _DEPLOY = re.compile(r"Could not deploy the function: (Runtime\.\w+|\w+): (.*)",
 _WORLD = ("Could not load credentials", "Unable to locate credentials", "NoCredentialsError", "getaddrinfo",
           "ENOTFOUND", "Name or service not known", "EAI_AGAIN", "Temporary failure in name resolution",
           "Failed to resolve", "NameResolutionError", "CredentialsProviderError",
-          "Cannot find module '@aws-sdk/")  # the reference has some of the SDK v3 packages Lambda includes, not all
+          "Cannot find module '@aws-sdk/", "Cannot find package '@aws-sdk/")  # the reference has some of the SDK
+# v3 packages Lambda includes, not all
 
 
 def refused_at_deploy(message: str) -> dict:

@@ -178,6 +178,23 @@ function lazyModules(code) {
   }
   return { code: out + code.slice(at), lazy };
 }
+// A native addon (`.node`: sharp, bcrypt, better-sqlite3) cannot run in the WebAssembly
+// sandbox: requiring one fails then, naming it (a package that loads it only on some path
+// still deploys and runs the rest).
+const NATIVE = "\0wasmhost-native:";
+const nativePlugin = {
+  name: "wasmhost-native-addons",
+  resolveId(id, importer) {
+    return id.endsWith(".node") ? NATIVE + (importer ? resolve(dirname(importer), id) : id) : null;
+  },
+  load(id) {
+    if (!id.startsWith(NATIVE)) return null;
+    const file = id.slice(NATIVE.length).replace(process.cwd() + "/", "/var/task/");
+    const message = `Cannot load ${file}: a native Node.js addon, which wasmhost's WebAssembly sandbox cannot run `
+      + "(a package's pure-JavaScript or WebAssembly build runs)";
+    return `const e = new Error(${JSON.stringify(message)}); e.code = "ERR_DLOPEN_FAILED"; throw e;`;
+  },
+};
 const paths = modulePathsPlugin(process.cwd(), join(SDK, "node_modules"), modules.map((m) => resolve(m)));
 try {
   const bundle = await rolldown({
@@ -186,7 +203,7 @@ try {
     external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [moduleFormatPlugin(process.cwd()), paths, sdkPlugin, registryPlugin, sloppyPlugin],
+    plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
