@@ -420,3 +420,28 @@ def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_pat
     assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 300
     jhost.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
     assert jhost.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"
+
+
+def test_v8s_stack_trace_api_gives_call_sites(jhost, tmp_path):
+    """Error.prepareStackTrace + Error.captureStackTrace give CallSite objects, as V8
+    does (depd, which express loads, finds its caller's file this way); without
+    prepareStackTrace the stack is a string."""
+    src = write(tmp_path, "index.js", """
+        function where() {
+          const prep = Error.prepareStackTrace, obj = {};
+          Error.prepareStackTrace = (o, sites) => sites;
+          Error.captureStackTrace(obj);
+          const sites = obj.stack;
+          Error.prepareStackTrace = prep;
+          return sites;
+        }
+        exports.handler = async () => {
+          const sites = where(), plain = {};
+          Error.captureStackTrace(plain);
+          return { n: sites.length > 0, file: sites[0].getFileName(), line: typeof sites[0].getLineNumber(),
+                   name: sites[0].getFunctionName(), eval: sites[0].isEval(), plain: typeof plain.stack };
+        };
+    """)
+    jhost.deploy("callsites", src, FunctionConfig(runtime="nodejs20.x"))
+    assert jhost.invoke("callsites", {}).value == {"n": True, "file": "/var/task/index.js", "line": "number",
+                                                    "name": "where", "eval": False, "plain": "string"}

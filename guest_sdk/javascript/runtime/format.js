@@ -103,3 +103,40 @@ export function format(...args) {
   for (; i < args.length; i++) text += " " + (typeof args[i] === "string" ? args[i] : inspect(args[i]));
   return text;
 }
+
+// V8's stack trace API: with Error.prepareStackTrace set, Error.captureStackTrace(obj)
+// gives obj.stack as that function's answer for the frames as CallSite objects (depd,
+// which express loads, reads its caller's file this way). SpiderMonkey's own
+// captureStackTrace writes a string; the frames are read from that.
+function callSite(name, file, line, column) {
+  const site = {
+    getFileName: () => file, getLineNumber: () => line, getColumnNumber: () => column,
+    getFunctionName: () => name || null, getMethodName: () => null, getTypeName: () => null,
+    getThis: () => undefined, getFunction: () => undefined, getEvalOrigin: () => undefined,
+    getScriptNameOrSourceURL: () => file, isEval: () => false, isNative: () => false, isToplevel: () => !name,
+    isConstructor: () => false, isAsync: () => false, isPromiseAll: () => false, getPromiseIndex: () => null,
+    toString: () => `${name || "<anonymous>"} (${file}:${line}:${column})`,
+  };
+  return site;
+}
+
+export function installCallSites() {
+  const native = Error.captureStackTrace;
+  Error.captureStackTrace = function captureStackTrace(obj, fn) {
+    if (typeof Error.prepareStackTrace !== "function") {
+      if (native) native.call(Error, obj, fn);
+      else obj.stack = new Error().stack;
+      return;
+    }
+    const sites = [];
+    for (const line of String(new Error().stack || "").split("\n").slice(1)) {
+      const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
+      if (!m) continue;
+      const file = m[2].includes("> Function") ? codeFile : m[2];
+      const name = m[1].replace(/^anonymous\//, "").replace(/[/<]+$/, "").replace(/\/</g, ".<");
+      sites.push(callSite(name, file, Number(m[3]), Number(m[4])));
+    }
+    Object.defineProperty(obj, "stack", { value: Error.prepareStackTrace(obj, sites), writable: true,
+      configurable: true, enumerable: false });
+  };
+}

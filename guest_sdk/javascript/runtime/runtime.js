@@ -6,7 +6,7 @@
 // Built once into a component; the function's bundle is evaluated at instance init.
 import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
-import { setCodeFile, stackLines } from "./format.js";
+import { installCallSites, setCodeFile, stackLines } from "./format.js";
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
@@ -16,6 +16,7 @@ import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabili
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
 installV8Messages(); // JSON.parse's and TypeErrors' messages as Node's
+installCallSites(); // Error.prepareStackTrace's CallSites, as V8 gives them
 let handler = null;
 let requestId = undefined;
 let config = {};
