@@ -200,7 +200,7 @@ def register(sub, parents) -> None:
     p.add_argument("name", help="the function's name (Lambda's FunctionName)")
     p.add_argument("source", metavar="FILE", help="a .wasm, .wat or .zip file, a source file, or a Python folder")
     p.add_argument("--runtime", default=None,
-                   help="wasm32 (core modules and WASI commands), python3.9-3.14, nodejs18.x-22.x "
+                   help="wasm32 (core modules and WASI commands), python3.9-3.14, nodejs18.x-24.x "
                         "(default: from the file)")
     add_function_options(p, local=False)
     p.add_argument("--tag", type=key_value, action="append", default=[], metavar="KEY=VALUE",
