@@ -209,3 +209,17 @@ def test_refuses_to_serve_beyond_loopback_without_credentials(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "wasmhost.cli", "--data-dir", str(tmp_path), "serve",
                            "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "without credentials" in proc.stderr
+
+
+@pytest.mark.parametrize("runtime", ["nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"])
+def test_every_current_nodejs_runtime_deploys_and_runs_as_itself(client, runtime):
+    """SAM's own templates deploy nodejs24.x (botocore's enum has it): each Node.js
+    runtime Lambda offers is accepted and tells the handler which it is."""
+    from live import zip_files
+    name = "rt-" + runtime.replace(".", "-")
+    client.create_function(FunctionName=name, Runtime=runtime, Role="arn:aws:iam::000000000000:role/r",
+                           Handler="index.handler", Code={"ZipFile": zip_files({"index.mjs": (
+                               "export const handler = async () => process.env.AWS_EXECUTION_ENV;\n")})})
+    out = client.invoke(FunctionName=name, Payload=b"{}")
+    assert json.loads(out["Payload"].read()) == f"AWS_Lambda_{runtime}"
+    client.delete_function(FunctionName=name)
