@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .function import FunctionInfo, InvokeResult
     from .host import Host
     from .metering import Ledger, Report
+    from .request import Request
+    from .response_stream import ResponseStream
 
 __version__ = "0.1.0"
 
@@ -29,6 +31,7 @@ __version__ = "0.1.0"
 _LAZY = {"Buckets": "buckets", "LocalBuckets": "buckets", "KVBackend": "backends.kv", "SQLiteKV": "backends.kv",
          "FunctionConfig": "config", "EngineSettings": "engine", "FunctionInfo": "function",
          "InvokeResult": "function", "Host": "host", "Ledger": "metering", "Report": "metering",
+         "Request": "request", "ResponseStream": "response_stream",
          **{name: "errors" for name in ("DeployError", "FuelExhausted", "FunctionError", "FunctionNotFound",
                                         "GuestTrap", "InvalidResult", "InvocationError", "InvocationTimeout",
                                         "MemoryLimitExceeded", "PayloadTooLarge", "Throttled", "WasmhostError")}}
@@ -52,5 +55,5 @@ __all__ = [
     "Buckets", "DeployError", "EngineSettings", "FuelExhausted", "FunctionConfig", "FunctionError", "FunctionInfo",
     "FunctionNotFound", "GuestTrap", "Host", "InvalidResult", "InvocationError", "InvocationTimeout",
     "InvokeResult", "KVBackend", "Ledger", "LocalBuckets", "MemoryLimitExceeded", "PayloadTooLarge", "Report",
-    "SQLiteKV", "Throttled", "WasmhostError",
+    "Request", "ResponseStream", "SQLiteKV", "Throttled", "WasmhostError",
 ]

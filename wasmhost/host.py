@@ -26,6 +26,7 @@ from .engine import ArtifactCache, EngineSettings, shared_engine
 from .errors import DeployError, FunctionError, FunctionNotFound, InvocationError, PayloadTooLarge, WasmhostError, cause
 from .function import Function, FunctionInfo, InvokeResult, Overrun
 from .clock import ALIASES
+from .request import REQUESTS, Request
 from .metering import Ledger
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -215,7 +216,8 @@ class Host:
         return fn.invoke(payload, self._seq(), codec)
 
     async def ainvoke(self, name: str, event: Any = b"", *, codec: str = "json",
-                      request_id: str | None = None, inline: bool = True) -> InvokeResult:
+                      request_id: str | None = None, inline: bool = True,
+                      request: Request | None = None) -> InvokeResult:
         """``invoke`` for asyncio, holding the event loop for at most
         ``inline_budget_ms`` (plus one epoch tick).
 
@@ -230,7 +232,10 @@ class Host:
         ``request_id``: the id to run under (its context, logs and report: the
         ledger stores them under it), as an asynchronous event runs under the id its
         202 returned; by default a new one. ``inline=False``: straight to a worker
-        thread (the caller has just tried ``invoke_now``).
+        thread (the caller has just tried ``invoke_now``). ``request``: what the
+        invocation carries beyond its event (wasmhost.Request: ClientContext, a
+        ResponseStream the writes of a streaming handler go to as they come); such a
+        run always goes to a worker thread.
         """
         fn = self._functions.get(name)
         if fn is None:
@@ -239,6 +244,9 @@ class Host:
         seq = self._seq()
         if request_id is not None:
             ALIASES[seq] = request_id
+        if request is not None:
+            REQUESTS[seq] = request
+            inline = False
         try:  # (free in 3.11 when nothing is raised)
             res = self._inline(fn, payload, seq, codec) if inline else None
             if res is not None:
@@ -255,6 +263,9 @@ class Host:
             if request_id is not None and getattr(e, "report", None) is None:
                 ALIASES.pop(seq, None)  # refused before it ran: no report will take the alias away
             raise
+        finally:
+            if request is not None:
+                REQUESTS.pop(seq, None)
 
     def invoke_now(self, name: str, payload: bytes) -> InvokeResult | None:
         """``ainvoke(name, payload)`` without a coroutine, for a front end's hot path

@@ -3,8 +3,11 @@ and JavaScript (componentize-js).
 
 A runtime exports ``init(...)`` (Lambda's INIT phase: the function's static context,
 and for Python importing the code preopened at ``/var/task``, for JavaScript
-evaluating the bundle) and ``handle(event, request-id, deadline-ms)``
-(guest_sdk/wit/). Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
+evaluating the bundle) and ``handle(event, request-id, deadline-ms, request)``
+(guest_sdk/wit/): ``request`` is "" unless the invocation has a ``Request``
+(wasmhost/request.py: Invoke's ClientContext, a response stream). The JavaScript
+runtime imports ``response`` (start, write), linked here: a streaming handler's
+writes go to the invocation's ResponseStream as they are written. Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
 one byte at a time. Calls go through wasmtime-py's component API (~0.1 ms per call,
 small beside CPython's own work, so the raw fast path of core modules would not show).
 
@@ -32,6 +35,7 @@ from ..capabilities import Grants
 from ..clock import request_id, wall_ms
 from ..engine import ffi
 from ..errors import FunctionError, InvalidResult, InvocationError
+from ..request import REQUESTS
 from ..runtimes.memory_export import EXPORT
 from .base import INIT_FUEL, GuestState
 from .imports import linker_for
@@ -40,6 +44,7 @@ from .sandbox import classify
 
 RUNTIME_DIR = "/var/runtime"
 TASK_ROOT = "/var/task"
+RESPONSE_INTERFACE = "wasmhost:runtime/response@0.1.0"
 # Lambda's Init phase (importing the handler's module) may take 10 s whatever the function's
 # timeout: code that imports boto3 and makes its clients at module level fits a 3 s timeout
 INIT_MS = 10_000
@@ -50,8 +55,21 @@ def _linker(engine) -> wc.Linker:
         linker = wc.Linker(engine.wasmtime)
         linker.add_wasip2()
         capabilities.define_component(linker)
+        response = linker.root().add_instance(RESPONSE_INTERFACE)
+        ffi.add_component_func(response, "start", _response_start, ("s32",))
+        ffi.add_component_func(response, "write", _response_write, ("s32",))
         return linker
     return linker_for(engine, "component-wasip2", build)
+
+
+def _response_start(sb: "ComponentSandbox", prelude: str, content_type: str) -> tuple[int]:
+    stream = sb.request.stream if sb.request is not None else None
+    return (stream.start(prelude, content_type) if stream is not None else 0,)
+
+
+def _response_write(sb: "ComponentSandbox", data: str) -> tuple[int]:
+    stream = sb.request.stream if sb.request is not None else None
+    return (stream.write(data.encode("latin-1"), sb.deadline_ns) if stream is not None else 0,)
 
 
 def dir_bytes(path: str) -> int:
@@ -82,6 +100,7 @@ class ComponentSandbox(GuestState):
     store: wasmtime.Store
     _handle: Any = None
     _pages: Any = None
+    request: Any = None  # the running invocation's wasmhost.request.Request, if it has one
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
         self.abi, self.meta, self.timeout_ns = abi, meta, timeout_ns
@@ -111,7 +130,7 @@ class ComponentSandbox(GuestState):
         try:
             inst = _linker(abi.engine).instantiate(store, abi.component)
             init = ffi.ComponentFunc(inst.get_func(store, "init"), store, "s" * len(abi.init_args("")))
-            self._handle = ffi.ComponentFunc(inst.get_func(store, "handle"), store, "ssU")
+            self._handle = ffi.ComponentFunc(inst.get_func(store, "handle"), store, "ssUs")
             pages = inst.get_func(store, EXPORT)  # runtimes/memory_export.py
             self._pages = ffi.ComponentFunc(pages, store, "") if pages is not None else None
             ok, err = self._call(init, *(a.encode() for a in abi.init_args(json.dumps(config))))
@@ -171,7 +190,12 @@ class ComponentSandbox(GuestState):
             except UnicodeDecodeError:
                 raise InvalidResult(f"a {self.abi.kind} function's event must be UTF-8 (JSON) text").usage(None, 0) \
                     from None
-        ok, out = self._call(self._handle, payload, request_id(self.seq).encode(), wall_ms(self.deadline_ns))
+        req = self.request = REQUESTS.get(self.seq) if REQUESTS else None
+        try:
+            ok, out = self._call(self._handle, payload, request_id(self.seq).encode(), wall_ms(self.deadline_ns),
+                                 req.guest_json() if req is not None else b"")
+        finally:
+            self.request = None
         self._check_tmp()
         if not ok:
             doc = json.loads(out)

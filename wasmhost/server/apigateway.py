@@ -159,6 +159,22 @@ def response_v2(payload: bytes) -> Reply:
         return BAD_GATEWAY
 
 
+def prelude_v2(prelude: str) -> Reply:
+    """The status and headers of a streamed HTTP answer: the prelude of Node's
+    ``awslambda.HttpResponseStream.from`` (``{statusCode, headers, cookies}``), checked
+    as ``response_v2`` checks a whole answer (BAD_GATEWAY where it cannot be sent)."""
+    try:
+        result = json.loads(prelude)
+        pairs = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
+        pairs += [("Set-Cookie", str(c)) for c in result.get("cookies") or []]
+        out = _checked(result.get("statusCode", 200), pairs, b"")
+    except (ValueError, TypeError, AttributeError):
+        return BAD_GATEWAY
+    if out is not BAD_GATEWAY and not any(k.lower() == "content-type" for k, _ in out.pairs()):
+        out = out.with_headers([("Content-Type", "application/octet-stream")])
+    return out
+
+
 def response_v1(payload: bytes) -> Reply:
     """A proxy integration's response: ``statusCode`` required. Where a name is in both
     ``headers`` and ``multiValueHeaders``, the list wins (as API Gateway merges them)."""

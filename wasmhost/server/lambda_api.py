@@ -13,6 +13,7 @@ from .auth import AuthConfig
 from .lambda_model import Service, code_links, operations
 from .lambda_model.invoke import invoke_reply
 from .octets import as_text
+from .streaming import respond
 
 API_PREFIXES = r"{date:20[0-9]{2}-[0-9]{2}-[0-9]{2}}"
 
@@ -26,12 +27,12 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
         return (await invoke_reply(s, request.match_info["fn"], request.query.get("Qualifier"), as_text(request.headers),
                                    payload)).response()
 
-    async def api(request: web.Request) -> web.Response:
+    async def api(request: web.Request) -> web.StreamResponse:
         path, _, query = request.raw_path.partition("?")
-        return (await operations.dispatch(s, request.method, path, query, as_text(request.headers),
-                                          await request.read())).response()
+        return await respond(await operations.dispatch(s, request.method, path, query, as_text(request.headers),
+                                                       await request.read()), request)  # streamed: InvokeWithResponseStream
 
-    async def url(request: web.Request) -> web.Response:
+    async def url(request: web.Request) -> web.StreamResponse:
         raw, _, query = request.raw_path.partition("?")
         rest = raw[len(function_url.PREFIX):]
         url_id, _, sub = rest.partition("/")
@@ -40,10 +41,9 @@ def routes(service: Service, auth: AuthConfig | None = None) -> list[web.RouteDe
             name = name.lower()
             headers[name] = f"{headers[name]},{value}" if name in headers else value
         version = request.version
-        return (await function_url.serve(s, url_id, request.method, "/" + sub, query, headers, await request.read(),
-                                 target=request.raw_path, keys=keys,
-                                 protocol=f"HTTP/{version.major}.{version.minor}",
-                                 source_ip=request.remote or "")).response()
+        return await respond(await function_url.serve(
+            s, url_id, request.method, "/" + sub, query, headers, await request.read(), target=request.raw_path,
+            keys=keys, protocol=f"HTTP/{version.major}.{version.minor}", source_ip=request.remote or ""), request)
 
     async def code(request: web.Request) -> web.StreamResponse:
         m = request.match_info

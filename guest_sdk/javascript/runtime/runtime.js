@@ -12,6 +12,7 @@ import { installIntl } from "./intl.js";
 import process, { ProcessExit } from "./process.js";
 import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
+import { start as responseStart, write as responseWrite } from "wasmhost:runtime/response@0.1.0";
 
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
@@ -152,10 +153,21 @@ const awslambda = {
   HttpResponseStream: {
     from(stream, prelude) {
       stream._prelude = prelude || {};
+      if (stream.live) stream._begin(); // the client gets the status and headers now, as from Lambda
       return stream;
     },
   },
 };
+
+// -- live streaming: when the invocation's caller reads the writes as they come
+// (InvokeWithResponseStream, a RESPONSE_STREAM function URL), each write goes to the host
+// at once (wasmhost:runtime/response) instead of being kept for the answer.
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+function latin1(buf) {
+  let s = "";
+  for (let i = 0; i < buf.length; i += 8192) s += String.fromCharCode.apply(null, buf.subarray(i, i + 8192));
+  return s;
+}
 
 // A Writable in the shape Node's streams and readable-stream's pipeline() expect (write,
 // end, destroy, the writable* flags, finish/close/error events): the runtime's own
@@ -181,7 +193,13 @@ class ResponseStream extends BUILTINS.events.EventEmitter {
       return false;
     }
     if (chunk !== undefined && chunk !== null) {
-      this.chunks.push(typeof chunk === "string" ? Buffer.from(chunk, encoding || "utf8") : Buffer.from(chunk));
+      const buf = typeof chunk === "string" ? Buffer.from(chunk, encoding || "utf8") : Buffer.from(chunk);
+      if (this.live) {
+        this._begin();
+        if (buf.length) responseWrite(latin1(buf));
+      } else {
+        this.chunks.push(buf);
+      }
     }
     if (cb) later(() => cb(null));
     return true;
@@ -210,6 +228,12 @@ class ResponseStream extends BUILTINS.events.EventEmitter {
   uncork() {}
   setDefaultEncoding() { return this; }
   setContentType(type) { this.contentType = type; }
+  _begin() {
+    if (this.begun) return;
+    this.begun = true;
+    const prelude = this._prelude ? JSON.stringify(this._prelude) : "";
+    responseStart(prelude, prelude ? HTTP_INTEGRATION : this.contentType || "application/octet-stream");
+  }
 }
 
 function streamEnded(stream) {
@@ -218,10 +242,11 @@ function streamEnded(stream) {
     stream.once("finish", resolve);
     stream.once("error", reject);
     if (!stream.writableEnded) stream.end(); // Lambda ends a stream the handler left open
-  });
+  }).then(() => { if (stream.live) stream._begin(); }); // an empty live stream still begins
 }
 
 function streamedAnswer(stream) {
+  if (stream.live) return new Streamed(""); // its body went to the host as written
   const body = Buffer.concat(stream.chunks);
   const text = body.toString("utf8");
   if (!stream._prelude) return new Streamed(text);
@@ -384,6 +409,10 @@ let staticContext = {}; // what every invocation's context shares (set at init)
 function makeContext(rid, deadline, callback) {
   const ctx = { ...staticContext };
   ctx.awsRequestId = rid;
+  if (request) { // Invoke's ClientContext (and identity), as parsed JSON: what Lambda's runtime gives
+    if (request.client_context) ctx.clientContext = JSON.parse(request.client_context);
+    if (request.identity) ctx.identity = request.identity;
+  }
   ctx.getRemainingTimeInMillis = () => Math.max(0, deadline - Date.now());
   ctx.succeed = (result) => callback(null, result);
   ctx.fail = (err) => callback(err === undefined || err === null ? "handled" : err);
@@ -445,6 +474,7 @@ function run(ev, deadline, rid) {
     if (over) return;
     let ret;
     const stream = handler[STREAMING] === "response" ? new ResponseStream() : null;
+    if (stream && request && request.stream) stream.live = true;
     try {
       ret = stream ? handler(ev, stream, ctx) : handler(ev, ctx, callback);
     } catch (e) {
@@ -466,8 +496,10 @@ function run(ev, deadline, rid) {
   });
 }
 
-export async function handle(event, rid, deadlineMs) {
+let request = null; // the invocation's request (wit: handle), when it has more than its id
+export async function handle(event, rid, deadlineMs, requestJson) {
   requestId = rid;
+  request = requestJson ? JSON.parse(requestJson) : null;
   traceId = null;
   let ev;
   try {

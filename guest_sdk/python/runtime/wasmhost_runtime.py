@@ -78,6 +78,42 @@ class LambdaContext:
                 f"identity={self.identity}])")
 
 
+# -- what an invocation's request adds to the context, shaped as awslambdaric's objects --
+class Client:
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+
+class ClientContext:
+    __slots__ = ("custom", "env", "client")
+
+
+class CognitoIdentity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+
+def _from_dict(cls, doc):
+    if not isinstance(doc, dict):
+        return None
+    obj = cls()
+    for field in cls.__slots__:
+        setattr(obj, field, doc.get(field))
+    return obj
+
+
+def _request_context(context, request):
+    """``request`` (wasmhost/abi/component.py): the ClientContext as JSON text, the identity."""
+    if request.get("client_context"):
+        cc = _from_dict(ClientContext, json.loads(request["client_context"]))
+        if cc is not None:
+            cc.client = _from_dict(Client, cc.client)
+        context.client_context = cc
+    identity = request.get("identity")
+    if identity:
+        context.identity = ident = CognitoIdentity()
+        ident.cognito_identity_id = identity.get("cognitoIdentityId")
+        ident.cognito_identity_pool_id = identity.get("cognitoIdentityPoolId")
+
+
 # -- logging, as awslambdaric wires it -------------------------------------------------
 _LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
            "WARNING": logging.WARNING, "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
@@ -255,9 +291,12 @@ class WitWorld(wit_world.WitWorld):
         _handler = _load(cfg["handler"])
         sys.stdout.flush()
 
-    def handle(self, event: str, request_id: str, deadline_ms: int) -> str:
+    def handle(self, event: str, request_id: str, deadline_ms: int, request: str) -> str:
         global _request_id
         _request_id = request_id
+        context = LambdaContext(request_id, deadline_ms)
+        if request:  # Invoke's ClientContext (and identity): only when the caller sent one
+            _request_context(context, json.loads(request))
         hexid = request_id.replace("-", "")  # Lambda's header when tracing is PassThrough: not sampled
         os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{hexid[:24]};Parent={hexid[-16:]};Sampled=0"
         try:
@@ -265,7 +304,7 @@ class WitWorld(wit_world.WitWorld):
                 ev = json.loads(event) if event else {}
             except ValueError:
                 ev = event
-            result = _handler(ev, LambdaContext(request_id, deadline_ms))
+            result = _handler(ev, context)
             try:
                 return json.dumps(result)
             except (TypeError, ValueError) as e:

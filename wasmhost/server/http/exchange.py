@@ -99,6 +99,17 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
     return f"{line}{date}{length}{fields}{connection}\r\n".encode("utf-8", "replace") + body
 
 
+def encode_stream_head(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1") -> bytes:
+    """The head of an answer whose body follows as it is made (server/streaming.py):
+    chunked for HTTP/1.1; an HTTP/1.0 client reads to the connection's close instead."""
+    fields = "".join([f"{k}: {v}\r\n" for k, v in reply.pairs()
+                      if k.lower() not in ("content-length", "transfer-encoding", "connection")])
+    framing = "Transfer-Encoding: chunked\r\n" if version != "1.0" else ""
+    connection = "" if keep_alive and version != "1.0" else "Connection: close\r\n"
+    line = _STATUS.get(reply.status) or f"HTTP/1.1 {reply.status} Unknown\r\n"
+    return f"{line}{date}{framing}{fields}{connection}\r\n".encode("utf-8", "replace")
+
+
 def one_line(text: object) -> str:
     """A parser's message for a log line or an error body (aiohttp's span several lines)."""
     return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())

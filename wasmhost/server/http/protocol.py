@@ -33,7 +33,8 @@ from .. import auth as _auth
 from ..errors import ApiError, internal
 from ..reply import Reply
 from ..lambda_model import Service
-from .exchange import Refused, Request, bad_request, encode
+from ..streaming import StreamCut, Streaming
+from .exchange import Refused, Request, bad_request, encode, encode_stream_head
 from .flow import Flow
 from .lease import Lease, lend
 from .routes import MAX_BODY, Handler, route
@@ -159,6 +160,8 @@ class Connection(asyncio.Protocol):
         self._queued = 0  # the bodies of the requests read but not yet answered
         self._limit = MAX_BODY
         self._streaming = 0  # 1: the body goes on to aiohttp as it arrives; 2: re-chunked as it goes
+        self._sending: asyncio.Task | None = None  # a streamed answer going out (send_stream)
+        self._drained: asyncio.Future | None = None  # what send_stream waits on while writing is paused
 
     # -- asyncio.Protocol ------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -176,6 +179,10 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         self.front.connections.discard(self)
+        if self._sending is not None:  # a streamed answer: its run goes on, its later writes are dropped
+            self._sending.cancel()
+        if self._drained is not None and not self._drained.done():
+            self._drained.cancel()
         if self.lent is not None:
             lent, self.lent = self.lent, None
             if self.lease is not None:
@@ -223,6 +230,8 @@ class Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.flow.writing_paused = False
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
         if self.lent is not None:
             self.lent.resume_writing()
         if not self.busy:
@@ -395,12 +404,65 @@ class Connection(asyncio.Protocol):
     def write(self, reply: Reply) -> None:
         req = self.current
         if self.transport is None or req is None or self.transport.is_closing():
+            if type(reply) is Streaming:
+                asyncio.ensure_future(reply.close())  # nobody reads it: its stream closes
             return  # the client went away; the invocation still ran and was metered
+        if type(reply) is Streaming:
+            self.busy = True
+            self._sending = asyncio.get_running_loop().create_task(self.send_stream(req, reply))
+            self._sending.add_done_callback(self.sent_stream)
+            return
         self.transport.write(encode(reply, self.front.date(), keep_alive=req.keep_alive, version=req.version,
                                     head_only=req.method == "HEAD"))
         if not req.keep_alive:
             self.stop(None)
             self.close()
+
+    async def send_stream(self, req: Request, reply: Streaming) -> None:
+        """A streamed answer (server/streaming.py): its head, then each chunk once the
+        last has left (the transport's buffer below its high-water mark), so a client
+        that reads slowly slows the handler, not the host's memory."""
+        transport = self.transport
+        assert transport is not None
+        chunked = req.version != "1.0"
+        transport.write(encode_stream_head(reply, self.front.date(), keep_alive=req.keep_alive, version=req.version))
+        whole = False
+        try:
+            if req.method != "HEAD":
+                async for chunk in reply.chunks:
+                    if not chunk:
+                        continue
+                    if self.flow.writing_paused:
+                        self._drained = asyncio.get_running_loop().create_future()
+                        await self._drained
+                    if transport.is_closing():
+                        return
+                    transport.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            if chunked and not transport.is_closing():
+                transport.write(b"0\r\n\r\n")
+                whole = True
+        except ConnectionError:
+            pass
+        finally:
+            self._drained = None
+            await reply.close()
+            if not whole:  # cut short (or HTTP/1.0): the connection closes, so the client sees where it ended
+                req.keep_alive = False
+
+    def sent_stream(self, task: asyncio.Future) -> None:
+        self._sending = None
+        self.busy = False
+        self.last = time.monotonic()
+        exc = None if task.cancelled() else task.exception()
+        if exc is not None:  # the run failed mid-answer (or the sending did)
+            if not isinstance(exc, StreamCut):
+                log.warning("a streamed answer failed: %s", exc)
+            if self.transport is not None:
+                self.transport.abort()  # the client must not take a cut body for a whole one
+            return None
+        if task.cancelled() or self.current is None or not self.current.keep_alive:
+            return self.close()
+        self.serve()
 
     # -- what aiohttp answers ----------------------------------------------------
     def lend(self, req: Request) -> None:

@@ -1,18 +1,21 @@
-"""Lambda's Invoke (RequestResponse, Event, DryRun; LogType=Tail) and the legacy
-InvokeAsync, HTTP-free: the fast path, aiohttp's route and the operation table
-all answer with these Replies."""
+"""Lambda's Invoke (RequestResponse, Event, DryRun; LogType=Tail; ClientContext),
+InvokeWithResponseStream and the legacy InvokeAsync, HTTP-free: the fast path,
+aiohttp's route and the operation table all answer with these Replies."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import uuid
 from typing import TYPE_CHECKING, Any, Awaitable, Mapping
 
 from ...errors import FunctionError, InvocationError
 from ...function import InvokeResult
+from ...request import Request
 from ..errors import ApiError
 from ..reply import Reply
+from ..streaming import LiveRun, streaming
 from . import eventstream, strict_json
 from .events import too_large_event
 from .routing import Resolved
@@ -21,6 +24,27 @@ if TYPE_CHECKING:
     from .service import Service
 
 _KINDS = ("RequestResponse", "Event", "DryRun")
+MAX_CLIENT_CONTEXT = 3583  # bytes of base64 (the API reference's limit)
+_BAD_CONTEXT = "Client context must be a valid Base64-encoded JSON object."
+
+
+def client_context(headers: Mapping[str, str]) -> str | None:
+    """Invoke's ``X-Amz-Client-Context`` (base64 of a JSON object) as the JSON text the
+    function's context gets, None when absent; a 400 InvalidRequestContentException
+    for one that is too long or not base64 of a JSON object."""
+    raw = headers.get("x-amz-client-context")
+    if not raw:
+        return None
+    if len(raw) > MAX_CLIENT_CONTEXT:
+        raise ApiError(400, "InvalidRequestContentException",
+                       f"Client context must be at most {MAX_CLIENT_CONTEXT} bytes (base64-encoded); got {len(raw)}")
+    try:
+        text = base64.b64decode(raw, validate=True).decode("utf-8")
+        if isinstance(json.loads(text), dict):
+            return text
+    except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        pass
+    raise ApiError(400, "InvalidRequestContentException", _BAD_CONTEXT)
 
 
 def _log_tail(result_logs: str, request_id: str, version: str, report_line: str) -> str:
@@ -54,6 +78,9 @@ def invoke_answer(s: Service, fn: str, qualifier: str | None, headers: Mapping[s
         return Reply(204, {"x-amzn-RequestId": str(uuid.uuid4())})
     if kind == "Event":
         return _accepted(s, r, payload)
+    context = client_context(headers)
+    if context is not None:  # a run that carries more than its event: on a worker thread
+        return _later(s, r, headers, payload, Request(context))
     try:
         res = s.invoke_now(r, payload)
     except InvocationError as e:
@@ -76,9 +103,10 @@ async def _accepted(s: Service, r: Resolved, payload: bytes) -> Reply:
     return Reply(202, {"x-amzn-RequestId": rid})
 
 
-async def _later(s: Service, r: Resolved, headers: Mapping[str, str], payload: bytes) -> Reply:
+async def _later(s: Service, r: Resolved, headers: Mapping[str, str], payload: bytes,
+                 request: Request | None = None) -> Reply:
     try:
-        res = await s.invoke(r, payload, inline=False)
+        res = await s.invoke(r, payload, inline=False, request=request)
     except InvocationError as e:
         return _answer(r, headers, None, e)
     return _answer(r, headers, res, None)
@@ -107,20 +135,50 @@ def _answer(r: Resolved, headers: Mapping[str, str], res: InvokeResult | None, e
 async def invoke(s: Service, p: dict[str, Any]) -> Reply:
     """Invoke through the operation table (aiohttp's own route and the fast path
     call ``invoke_reply`` directly)."""
-    headers = {"x-amz-invocation-type": p.get("InvocationType") or "", "x-amz-log-type": p.get("LogType") or ""}
-    return await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, p.get("Payload") or b"")
+    return await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), _headers(p), p.get("Payload") or b"")
+
+
+def _headers(p: dict[str, Any]) -> dict[str, str]:
+    """An Invoke's headers again, from the operation table's parameters."""
+    return {"x-amz-invocation-type": p.get("InvocationType") or "", "x-amz-log-type": p.get("LogType") or "",
+            "x-amz-client-context": p.get("ClientContext") or ""}
 
 
 async def invoke_with_response_stream(s: Service, p: dict[str, Any]) -> Reply:
-    """InvokeWithResponseStream: the function runs as Invoke runs it and its whole answer
-    is sent as one ``PayloadChunk`` event, then ``InvokeComplete`` (its error there, as
-    ``ErrorCode``/``ErrorDetails``, and ``LogResult`` for ``LogType=Tail``). A handler
-    that streams (Node's ``awslambda.streamifyResponse``) is answered once it ends."""
-    kind = p.get("InvocationType") or "RequestResponse"
-    headers = {"x-amz-invocation-type": kind, "x-amz-log-type": p.get("LogType") or ""}
-    out = await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, p.get("Payload") or b"")
-    if out.status != 200:  # DryRun's 204
-        return out
+    """InvokeWithResponseStream: a streaming handler's writes (Node's
+    ``awslambda.streamifyResponse``) are sent as ``PayloadChunk`` events as they are
+    written (an ``HttpResponseStream.from`` prelude first, as Lambda sends it: its JSON
+    and eight zero bytes), any other handler's answer as one chunk; then
+    ``InvokeComplete``, with the error as ``ErrorCode``/``ErrorDetails`` (also after
+    chunks, for a handler that fails mid-stream) and ``LogResult`` for ``LogType=Tail``.
+    Refusals before the run (unknown function, throttled, bad payload) are errors, as
+    from Invoke; DryRun is Invoke's 204, Event its 202."""
+    headers = _headers(p)
+    kind = headers["x-amz-invocation-type"] or "RequestResponse"
+    payload = p.get("Payload") or b""
+    if kind != "RequestResponse":
+        return await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, payload)
+    r = s.resolve(p["FunctionName"], p.get("Qualifier"))
+    if len(payload) > s.host.max_payload:
+        raise ApiError(413, "RequestEntityTooLargeException",
+                       f"Request must be smaller than {s.host.max_payload} bytes for the InvokeFunction operation")
+    if payload:
+        strict_json.check_payload(payload)
+    rid = str(uuid.uuid4())
+    run = LiveRun(s, r, payload or b"{}", rid, client_context(headers))
+    if not await run.begun():
+        res, exc = run.outcome()
+        if exc is not None and not isinstance(exc, InvocationError):
+            raise exc  # refused before it ran (throttled, ...): Invoke's error
+        return _whole(_answer(r, headers, res, exc))
+    prelude, content_type = run.stream.prelude or ("", "")
+    head = [("X-Amz-Executed-Version", r.version), ("x-amzn-RequestId", rid), ("Content-Type", content_type)]
+    return streaming(200, head, _events(r, headers, run, prelude), run.stream.close)
+
+
+def _whole(out: Reply) -> Reply:
+    """A run that did not stream, as an event stream: its answer as one chunk (none for
+    an error), then InvokeComplete."""
     got = dict(out.pairs())
     complete: dict[str, str] = {}
     if "X-Amz-Function-Error" in got:
@@ -131,7 +189,29 @@ async def invoke_with_response_stream(s: Service, p: dict[str, Any]) -> Reply:
     body = (b"" if "ErrorCode" in complete else eventstream.message("PayloadChunk", out.body)) \
         + eventstream.message("InvokeComplete", json.dumps(complete).encode(), "application/json")
     head = {k: v for k, v in got.items() if k in ("X-Amz-Executed-Version", "x-amzn-RequestId")}
-    return Reply(200, {**head, "Content-Type": "application/vnd.amazon.eventstream"}, body)
+    return Reply(200, {**head, "Content-Type": "application/json"}, body)
+
+
+async def _events(r: Resolved, headers: Mapping[str, str], run: LiveRun, prelude: str):
+    """The event stream of a run that streams: its chunks as written, then how it ended."""
+    if prelude:
+        yield eventstream.message("PayloadChunk", prelude.encode() + b"\0" * 8)
+    async for chunk in run.chunks():
+        yield eventstream.message("PayloadChunk", chunk)
+    res, exc = run.outcome()
+    if exc is not None and not isinstance(exc, InvocationError):
+        exc = InvocationError(str(exc))
+    got = dict(_answer(r, headers, res, exc).pairs())
+    complete: dict[str, str] = {}
+    if exc is not None:
+        complete = {"ErrorCode": exc.error_type, "ErrorDetails": exc.error_message}
+    elif run.stream.too_large:
+        complete = {"ErrorCode": "Function.ResponseSizeTooLarge",
+                    "ErrorDetails": f"Response payload size exceeded maximum allowed payload size "
+                                    f"({run.stream.limit} bytes)."}
+    if "X-Amz-Log-Result" in got:
+        complete["LogResult"] = got["X-Amz-Log-Result"]
+    yield eventstream.message("InvokeComplete", json.dumps(complete).encode(), "application/json")
 
 
 def invoke_async(s: Service, p: dict[str, Any]) -> Reply:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ...backends.registry import Store
     from ...function import InvokeResult
     from ...host import Host
+    from ...request import Request
 
 THROTTLE_RETRY_AFTER_S = "1"  # what a throttled caller is told to wait (Retry-After)
 
@@ -170,7 +171,7 @@ class Service:
             raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
 
     async def invoke(self, r: Resolved, payload: bytes, request_id: str | None = None, *,
-                     inline: bool = True) -> InvokeResult:
+                     inline: bool = True, request: Request | None = None) -> InvokeResult:
         """Every front end's invocation goes through here (or ``invoke_now``), so the
         metrics see them all and the host's refusals become Lambda's errors in one
         place. A function's failure stays an InvocationError: it is an answer, not an
@@ -178,7 +179,7 @@ class Service:
         try:
             if r.throttled:
                 raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-            res = await self.host.ainvoke(r.key, payload, request_id=request_id, inline=inline)
+            res = await self.host.ainvoke(r.key, payload, request_id=request_id, inline=inline, request=request)
         except (FunctionNotFound, InvocationError, Throttled, PayloadTooLarge, ApiError) as e:
             raise self._refusal(r, e) from None
         self.metrics.observe(res.report)

@@ -48,9 +48,6 @@ def create_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     now = now_str()
     cfg = {"_id": "".join(secrets.choice(_ALPHABET) for _ in range(32)), "AuthType": p["AuthType"],
            "InvokeMode": p.get("InvokeMode", "BUFFERED"), "CreationTime": now, "LastModifiedTime": now}
-    if cfg["InvokeMode"] != "BUFFERED":
-        raise ApiError(400, "InvalidParameterValueException",
-                       "InvokeMode RESPONSE_STREAM is not supported by this host: use BUFFERED")
     if p.get("Cors"):
         cfg["Cors"] = p["Cors"]
     doc.setdefault("_urls", {})[qual] = cfg
@@ -68,9 +65,6 @@ def get_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
 def update_function_url_config(s: Service, p: dict[str, Any]) -> dict[str, Any]:
     name, qual, doc = s.target(p["FunctionName"], p.get("Qualifier"), for_update=True)
     cfg = _get(s, doc, name, qual)
-    if p.get("InvokeMode", "BUFFERED") != "BUFFERED":
-        raise ApiError(400, "InvalidParameterValueException",
-                       "InvokeMode RESPONSE_STREAM is not supported by this host: use BUFFERED")
     cfg.update({k: p[k] for k in ("AuthType", "Cors", "InvokeMode") if k in p})
     cfg["LastModifiedTime"] = now_str()
     s.save_function(doc)
