@@ -28,7 +28,7 @@ MAX_CLIENT_CONTEXT = 3583  # bytes of base64 (the API reference's limit)
 _BAD_CONTEXT = "Client context must be a valid Base64-encoded JSON object."
 
 
-def client_context(headers: Mapping[str, str]) -> str | None:
+def _client_context(headers: Mapping[str, str]) -> str | None:
     """Invoke's ``X-Amz-Client-Context`` (base64 of a JSON object) as the JSON text the
     function's context gets, None when absent; a 400 InvalidRequestContentException
     for one that is too long or not base64 of a JSON object."""
@@ -78,7 +78,7 @@ def invoke_answer(s: Service, fn: str, qualifier: str | None, headers: Mapping[s
         return Reply(204, {"x-amzn-RequestId": str(uuid.uuid4())})
     if kind == "Event":
         return _accepted(s, r, payload)
-    context = client_context(headers)
+    context = _client_context(headers)
     if context is not None:  # a run that carries more than its event: on a worker thread
         return _later(s, r, headers, payload, Request(context))
     try:
@@ -165,7 +165,7 @@ async def invoke_with_response_stream(s: Service, p: dict[str, Any]) -> Reply:
     if payload:
         strict_json.check_payload(payload)
     rid = str(uuid.uuid4())
-    run = LiveRun(s, r, payload or b"{}", rid, client_context(headers))
+    run = LiveRun(s, r, payload or b"{}", rid, _client_context(headers))
     if not await run.begun():
         res, exc = run.outcome()
         if exc is not None and not isinstance(exc, InvocationError):
