@@ -112,7 +112,7 @@ def _compile_runtimes(root):
     with Host(root / "data") as h:
         for src in ("warm.js", "warm.py"):
             try:
-                h.deploy("warm", root / src)
+                h.deploy("warm", root / src, FunctionConfig(timeout_ms=60_000))
             except Exception:  # a missing toolchain: its test says so and skips
                 pass
 

@@ -65,14 +65,7 @@ def invoke_answer(s: Service, fn: str, qualifier: str | None, headers: Mapping[s
                        f"'invocationType' failed to satisfy constraint: Member must satisfy enum value set: "
                        f"[{', '.join(_KINDS)}]")
     r = s.resolve(fn, qualifier)
-    limit = s.host.max_payload if kind != "Event" else s.async_max_payload
-    if len(payload) > limit:  # Lambda's code and words (its model names RequestTooLargeException; it answers this)
-        raise ApiError(413, "RequestEntityTooLargeException", too_large_event(len(payload), limit) if kind == "Event"
-                       else f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
-    if payload:
-        strict_json.check_payload(payload)
-    else:
-        payload = b"{}"
+    payload = _checked(s, kind, payload)
     if kind == "DryRun":
         s.check_throttle(r)
         return Reply(204, {"x-amzn-RequestId": str(uuid.uuid4())})
@@ -88,6 +81,18 @@ def invoke_answer(s: Service, fn: str, qualifier: str | None, headers: Mapping[s
     if res is None:
         return _later(s, r, headers, payload)
     return _answer(r, headers, res, None)
+
+
+def _checked(s: Service, kind: str, payload: bytes) -> bytes:
+    """The event to run: within the size limit, JSON (``{}`` for none)."""
+    limit = s.host.max_payload if kind != "Event" else s.async_max_payload
+    if len(payload) > limit:  # Lambda's code and words (its model names RequestTooLargeException; it answers this)
+        raise ApiError(413, "RequestEntityTooLargeException", too_large_event(len(payload), limit) if kind == "Event"
+                       else f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+    if not payload:
+        return b"{}"
+    strict_json.check_payload(payload)
+    return payload
 
 
 async def invoke_reply(s: Service, fn: str, qualifier: str | None, headers: Mapping[str, str],
@@ -159,13 +164,9 @@ async def invoke_with_response_stream(s: Service, p: dict[str, Any]) -> Reply:
     if kind != "RequestResponse":
         return await invoke_reply(s, p["FunctionName"], p.get("Qualifier"), headers, payload)
     r = s.resolve(p["FunctionName"], p.get("Qualifier"))
-    if len(payload) > s.host.max_payload:
-        raise ApiError(413, "RequestEntityTooLargeException",
-                       f"Request must be smaller than {s.host.max_payload} bytes for the InvokeFunction operation")
-    if payload:
-        strict_json.check_payload(payload)
+    payload = _checked(s, kind, payload)
     rid = str(uuid.uuid4())
-    run = LiveRun(s, r, payload or b"{}", rid, _client_context(headers))
+    run = LiveRun(s, r, payload, rid, _client_context(headers))
     if not await run.begun():
         res, exc = run.outcome()
         if exc is not None and not isinstance(exc, InvocationError):
@@ -176,9 +177,8 @@ async def invoke_with_response_stream(s: Service, p: dict[str, Any]) -> Reply:
     return streaming(200, head, _events(r, headers, run, prelude), run.stream.close)
 
 
-def _whole(out: Reply) -> Reply:
-    """A run that did not stream, as an event stream: its answer as one chunk (none for
-    an error), then InvokeComplete."""
+def _complete(out: Reply) -> dict[str, str]:
+    """InvokeComplete's fields for Invoke's answer ``out``: its error, its log's tail."""
     got = dict(out.pairs())
     complete: dict[str, str] = {}
     if "X-Amz-Function-Error" in got:
@@ -186,10 +186,17 @@ def _whole(out: Reply) -> Reply:
         complete = {"ErrorCode": str(err.get("errorType", "Unhandled")), "ErrorDetails": str(err.get("errorMessage", ""))}
     if "X-Amz-Log-Result" in got:
         complete["LogResult"] = got["X-Amz-Log-Result"]
+    return complete
+
+
+def _whole(out: Reply) -> Reply:
+    """A run that did not stream, as an event stream: its answer as one chunk (none for
+    an error), then InvokeComplete."""
+    complete = _complete(out)
     body = (b"" if "ErrorCode" in complete else eventstream.message("PayloadChunk", out.body)) \
         + eventstream.message("InvokeComplete", json.dumps(complete).encode(), "application/json")
-    head = {k: v for k, v in got.items() if k in ("X-Amz-Executed-Version", "x-amzn-RequestId")}
-    return Reply(200, {**head, "Content-Type": "application/json"}, body)
+    head = [(k, v) for k, v in out.pairs() if k in ("X-Amz-Executed-Version", "x-amzn-RequestId")]
+    return Reply(200, head + [("Content-Type", "application/json")], body)
 
 
 async def _events(r: Resolved, headers: Mapping[str, str], run: LiveRun, prelude: str):
@@ -201,16 +208,10 @@ async def _events(r: Resolved, headers: Mapping[str, str], run: LiveRun, prelude
     res, exc = run.outcome()
     if exc is not None and not isinstance(exc, InvocationError):
         exc = InvocationError(str(exc))
-    got = dict(_answer(r, headers, res, exc).pairs())
-    complete: dict[str, str] = {}
-    if exc is not None:
-        complete = {"ErrorCode": exc.error_type, "ErrorDetails": exc.error_message}
-    elif run.stream.too_large:
-        complete = {"ErrorCode": "Function.ResponseSizeTooLarge",
-                    "ErrorDetails": f"Response payload size exceeded maximum allowed payload size "
-                                    f"({run.stream.limit} bytes)."}
-    if "X-Amz-Log-Result" in got:
-        complete["LogResult"] = got["X-Amz-Log-Result"]
+    complete = _complete(_answer(r, headers, res, exc))
+    if run.stream.too_large and "ErrorCode" not in complete:
+        complete.update(ErrorCode="Function.ResponseSizeTooLarge", ErrorDetails="Response payload size exceeded "
+                        f"maximum allowed payload size ({run.stream.limit} bytes).")
     yield eventstream.message("InvokeComplete", json.dumps(complete).encode(), "application/json")
 
 
