@@ -69,10 +69,10 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream,
 
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory):
+def host(tmp_path_factory, runtime_cache):
     root = tmp_path_factory.mktemp("stream")
     (root / "index.mjs").write_text(STREAMER)
-    with Host(root / "data") as h:
+    with Host(root / "data", cache_dir=runtime_cache) as h:
         try:
             h.deploy("streamer", root, FunctionConfig(runtime="nodejs20.x", handler="index.handler"))
         except Exception as e:  # noqa: BLE001

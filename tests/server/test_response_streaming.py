@@ -103,13 +103,20 @@ def gates():
     g.close()
 
 
-def _compile_runtimes(root):
+def share_cache(data_dir, cache):
+    """``data_dir`` (made) with its artifact cache a link to the session's (runtime_cache)."""
+    data_dir.mkdir(parents=True)
+    (data_dir / "cache").symlink_to(cache, target_is_directory=True)
+    return data_dir
+
+
+def _compile_runtimes(root, cache):
     """The runtimes are compiled into the server's artifact cache first, in-process (as
-    tests/server/test_real_handlers.py does)."""
+    tests/server/test_real_handlers.py does), or found there: the session's shared one."""
     from wasmhost import FunctionConfig, Host
     (root / "warm.py").write_text("def handler(e, c):\n    return 1\n")
     (root / "warm.js").write_text("exports.handler = async () => 1;\n")
-    with Host(root / "data") as h:
+    with Host(share_cache(root / "data", cache)) as h:
         for src in ("warm.js", "warm.py"):
             try:
                 h.deploy("warm", root / src, FunctionConfig(timeout_ms=60_000))
@@ -118,9 +125,9 @@ def _compile_runtimes(root):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, runtime_cache):
     root = tmp_path_factory.mktemp("streaming")
-    _compile_runtimes(root)
+    _compile_runtimes(root, runtime_cache)
     s = Server(root / "data").start()
     yield s
     s.stop()
@@ -272,9 +279,9 @@ def test_a_response_stream_function_url_sends_chunks_while_the_handler_runs(gate
     _read_url_stream(gated_url, gates)
 
 
-def test_a_response_stream_url_through_aiohttp_alone(gates, tmp_path):
+def test_a_response_stream_url_through_aiohttp_alone(gates, tmp_path, runtime_cache):
     """``serve --no-fast-path``: the same answer through aiohttp's StreamResponse."""
-    other = Server(tmp_path / "data", "--no-fast-path").start()
+    other = Server(share_cache(tmp_path / "data", runtime_cache), "--no-fast-path").start()
     try:
         _read_url_stream(_gated(lambda_client(other.url), gates), gates)
     finally:
