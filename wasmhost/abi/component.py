@@ -7,8 +7,8 @@ evaluating the bundle) and ``handle(event, request-id, deadline-ms, request)``
 (guest_sdk/wit/): ``request`` is "" unless the invocation has a ``Request``
 (wasmhost/request.py: Invoke's ClientContext, a response stream). The JavaScript
 runtime imports ``response`` (start, write), linked here: a streaming handler's
-writes go to the invocation's ResponseStream as they are written. Payloads cross as strings: wasmtime-py 50 marshals ``list<u8>``
-one byte at a time. Calls go through wasmtime-py's component API (~0.1 ms per call,
+writes go to the invocation's ResponseStream as they are written. Payloads cross as
+strings: wasmtime-py 50 marshals ``list<u8>`` one byte at a time. Calls go through wasmtime-py's component API (~0.1 ms per call,
 small beside CPython's own work, so the raw fast path of core modules would not show).
 
 Each instance gets its own writable ``/tmp`` on the host's disk, emptied when the
