@@ -100,6 +100,7 @@ class ComponentSandbox(GuestState):
     store: wasmtime.Store
     _handle: Any = None
     _pages: Any = None
+    _memory_seen = 0  # the last size memory_size read
     request: Any = None  # the running invocation's wasmhost.request.Request, if it has one
 
     def __init__(self, abi: "RuntimeABI", fuel: int, ticks: int, timeout_ns: int, meta: dict) -> None:
@@ -145,6 +146,7 @@ class ComponentSandbox(GuestState):
             raise FunctionError(doc.get("errorType", "Runtime.Unknown"), doc.get("errorMessage", ""),
                                 document=doc).usage(None, memory)
         self.live = True
+        self.memory_size()  # (what a run that traps reports: see memory_size)
         if abi.after_init:  # the function's first instance is up: its deferred work may start
             jobs, abi.after_init = abi.after_init, []
             for job in jobs:
@@ -169,16 +171,18 @@ class ComponentSandbox(GuestState):
 
     def memory_size(self) -> int:
         """Bytes of the runtime's linear memory: its high-water mark, as memory never
-        shrinks (read through the export runtimes/memory_export.py adds). 0 once a
-        trap has poisoned the instance, which then cannot be entered."""
+        shrinks (read through the export runtimes/memory_export.py adds). Once a trap
+        (a timeout, say) has poisoned the instance it cannot be entered: the last size
+        read stands for it, so the report's Max Memory Used is not 0."""
         if self._pages is None:
-            return 0
+            return self._memory_seen
         try:
             pages = self._pages.call()
         except (wasmtime.Trap, wasmtime.WasmtimeError):
             ffi.take_host_exception()
-            return 0
-        return pages << 16
+            return self._memory_seen
+        self._memory_seen = pages << 16
+        return self._memory_seen
 
     def invoke(self, payload: bytes, budget: int | None = None) -> tuple[bytes, int, int]:
         self._limits(budget if budget is not None else self.ticks)
