@@ -27,6 +27,10 @@ const hasSdk = existsSync(join(SDK, "node_modules", "readable-stream"));
 const OWN = hasSdk ? new Set(["stream", "node:stream"]) : new Set(); // resolved by the plugin below
 const PROMISES = hasSdk ? new Set(["stream/promises", "node:stream/promises"]) : new Set();
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+// `http` with Node's server-side messages over those streams (bundled/http.cjs), for the
+// adapters that run Express and its kind in Lambda (serverless-http and the like)
+const HTTP = join(dirname(fileURLToPath(import.meta.url)), "bundled", "http.cjs");
+const OWN_HTTP = hasSdk ? new Set(["http", "node:http"]) : new Set();
 const MISSING = "\0wasmhost-missing:";
 
 // A module whose every export is a stand-in: constructing a client works (handlers make
@@ -72,6 +76,7 @@ const sdkPlugin = {
     if (PROMISES.has(id)) { // pipeline/finished of the same streams, awaited
       return this.resolve("readable-stream/lib/stream/promises.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
     }
+    if (OWN_HTTP.has(id) && importer !== HTTP) return HTTP;
     if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
     if (id.startsWith("@aws-sdk/")) {
       const found = await this.resolve(id, importer, { skipSelf: true });
@@ -200,7 +205,7 @@ try {
   const bundle = await rolldown({
     input: entry,
     platform: "node",
-    external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
+    external: (id, importer) => !OWN.has(id) && !(OWN_HTTP.has(id) && importer !== HTTP) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin],
