@@ -31,6 +31,9 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 // adapters that run Express and its kind in Lambda (serverless-http and the like)
 const HTTP = join(dirname(fileURLToPath(import.meta.url)), "bundled", "http.cjs");
 const OWN_HTTP = hasSdk ? new Set(["http", "node:http"]) : new Set();
+// and `string_decoder` is the package of Node's own (which readable-stream depends on):
+// unenv's is a placeholder (iconv-lite, so body-parser, decodes UTF-8 with it)
+const DECODER = hasSdk ? new Set(["string_decoder", "node:string_decoder"]) : new Set();
 const MISSING = "\0wasmhost-missing:";
 
 // A module whose every export is a stand-in: constructing a client works (handlers make
@@ -77,6 +80,7 @@ const sdkPlugin = {
       return this.resolve("readable-stream/lib/stream/promises.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
     }
     if (OWN_HTTP.has(id) && importer !== HTTP) return HTTP;
+    if (DECODER.has(id)) return this.resolve("string_decoder/", join(SDK, "http-handler.mjs"), { skipSelf: true });
     if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
     if (id.startsWith("@aws-sdk/")) {
       const found = await this.resolve(id, importer, { skipSelf: true });
@@ -205,7 +209,7 @@ try {
   const bundle = await rolldown({
     input: entry,
     platform: "node",
-    external: (id, importer) => !OWN.has(id) && !(OWN_HTTP.has(id) && importer !== HTTP) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
+    external: (id, importer) => !OWN.has(id) && !DECODER.has(id) && !(OWN_HTTP.has(id) && importer !== HTTP) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin],

@@ -12,7 +12,10 @@ import gzip
 import hashlib
 import hmac
 import json
+import shutil
+import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -782,3 +785,79 @@ exports.compiled = [m.exports.twice(21), m.exports.dir];
     assert out == {"dir": "/var/task/src", "file": "/var/task/src/app.js", "template": "<h1>hi</h1>\n",
                    "pkg": "/var/task/node_modules/reader/lib", "grammar": "/* grammar include */\n",
                    "compiled": [42, "/var/task/node_modules/reader/lib"]}
+
+
+# -- Express behind the adapters Lambda code uses -------------------------------------------
+EXPRESS_APP = Path(__file__).parent / "express_app"  # express, serverless-http, @codegenie/serverless-express
+
+
+def _rest_event(method, path, query=None, body=None, headers=None):
+    headers = {"User-Agent": "curl/8", **(headers or {})}
+    return {"resource": "/{proxy+}", "path": path, "httpMethod": method, "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": query, "multiValueQueryStringParameters": query and {k: [v] for k, v in query.items()},
+            "pathParameters": {"proxy": path[1:]}, "stageVariables": None,
+            "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": method, "path": f"/dev{path}", "stage": "dev",
+                               "requestId": "r1", "identity": {"sourceIp": "1.2.3.4"}},
+            "body": body, "isBase64Encoded": False}
+
+
+def _http_event(method, path, query="", body=None, headers=None):
+    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query, "cookies": ["a=1"],
+            "headers": {"user-agent": "curl/8", **(headers or {})},
+            "requestContext": {"http": {"method": method, "path": path, "sourceIp": "1.2.3.4", "protocol": "HTTP/1.1",
+                                        "userAgent": "curl/8"}, "stage": "$default", "requestId": "r2",
+                               "routeKey": "$default"},
+            "body": body, "isBase64Encoded": False}
+
+
+JSON_TYPE = {"content-type": "application/json"}
+EXPRESS_EVENTS = [
+    _rest_event("GET", "/items/7", {"a": "b"}), _http_event("GET", "/items/7", "a=b&a=c"),
+    _rest_event("POST", "/items", None, '{"name":"x"}', {"Content-Type": "application/json"}),
+    _http_event("POST", "/items", "", '{"name":"y"}', JSON_TYPE),
+    _rest_event("GET", "/bytes"), _http_event("GET", "/stream"), _rest_event("GET", "/stream"),
+    _rest_event("HEAD", "/head-and-get"), _http_event("GET", "/moved"), _rest_event("GET", "/nothing"),
+    _http_event("GET", "/boom"), _http_event("POST", "/items", "", "{not json", JSON_TYPE), _rest_event("GET", "/missing"),
+]
+
+
+def _comparable(answer):
+    """An adapter's answer less what differs between any two runs or hosts: the Date header
+    and the stack trace Express's error page prints (outside production: its frames and
+    paths are the host's, and the sandbox's `err.stack` is SpiderMonkey's text, not V8's)."""
+    answer = json.loads(json.dumps(answer))
+    for key in ("headers", "multiValueHeaders"):
+        (answer.get(key) or {}).pop("date", None)
+    if "<pre>" in answer.get("body", ""):
+        answer["body"] = answer["body"].split("<pre>")[0]
+        for key in ("headers", "multiValueHeaders"):
+            (answer.get(key) or {}).pop("content-length", None)
+    return answer
+
+
+@pytest.mark.parametrize("adapter", ["serverless", "vendia"])
+def test_express_behind_serverless_http_and_serverless_express_answers_as_node(api, adapter):
+    """An Express app (JSON, status, headers, cookies, a parsed body, a Buffer, chunked
+    writes, a redirect, HEAD, 204, errors) behind serverless-http and
+    @codegenie/serverless-express gives, for REST API (1.0) and HTTP API (2.0) events,
+    the answer the same handler gives in a plain Node.js process, as on Lambda."""
+    node = shutil.which("node")
+    if not node or not (EXPRESS_APP / "node_modules" / "serverless-http").is_dir():
+        pytest.skip("needs node and `npm ci --prefix tests/server/express_app` (scripts/setup runs it)")
+    files = {str(p.relative_to(EXPRESS_APP)): p.read_bytes() for p in sorted(EXPRESS_APP.rglob("*"))
+             if p.is_file() and p.name != "package-lock.json"}
+    reference = subprocess.run(
+        [node, "-e", f"const {{ handler }} = require('./{adapter}.js');"
+         "(async () => { const out = [];"
+         " for (const e of JSON.parse(process.argv[1])) out.push(await handler(e, {}).catch((e) => ({ error: e.message })));"
+         " process.stdout.write(JSON.stringify(out)); })()", json.dumps(EXPRESS_EVENTS)],
+        cwd=EXPRESS_APP, capture_output=True, text=True, timeout=120, check=True)
+    expected = json.loads(reference.stdout)
+    create(api, f"express-{adapter}", "nodejs20.x", f"{adapter}.handler", files)
+    for event, want in zip(EXPRESS_EVENTS, expected, strict=True):
+        r, out, logs = invoke(api, f"express-{adapter}", event)
+        assert "FunctionError" not in r, (event["requestContext"], out, logs)
+        assert _comparable(out) == _comparable(want), event["requestContext"]
+    assert expected[2]["statusCode"] == 201 and json.loads(expected[2]["body"]) == {"created": {"name": "x"}}
+    assert expected[5]["body"] == "one,two,three" and expected[9]["statusCode"] == 204

@@ -89,6 +89,16 @@ class IncomingMessage extends Readable {
     if (callback) this.on("timeout", callback);
     return this;
   }
+  // what Node's parser calls with a message's header lines (trailers once it is complete)
+  _addHeaderLines(lines, n) {
+    if (!lines || !lines.length) return;
+    const trailers = this.complete;
+    if (trailers) this.rawTrailers = lines;
+    else this.rawHeaders = lines;
+    const dest = trailers ? this._trailers : this._headers;
+    if (dest) for (let i = 0; i + 1 < n; i += 2) addHeaderLine(lines[i], lines[i + 1], dest);
+  }
+  _addHeaderLine(field, value, dest) { addHeaderLine(field, value, dest); }
   _read() { this._consuming = true; } // the body is pushed by whoever made the message
   _dump() {
     if (!this._dumped) {
@@ -102,14 +112,20 @@ class IncomingMessage extends Readable {
     callback(error);
   }
 }
+// Node's rules for a repeated header: these keep the first value, set-cookie is a list,
+// cookie joins with "; " and every other with ", "
+const SINGLE = new Set(["content-type", "content-length", "user-agent", "referer", "host", "authorization",
+  "proxy-authorization", "if-modified-since", "if-unmodified-since", "from", "location", "max-forwards",
+  "retry-after", "etag", "last-modified", "server", "age", "expires"]);
+function addHeaderLine(field, value, dest) {
+  const key = String(field).toLowerCase();
+  if (key === "set-cookie") (dest[key] ??= []).push(value);
+  else if (!(key in dest)) dest[key] = value;
+  else if (!SINGLE.has(key)) dest[key] += `${key === "cookie" ? "; " : ", "}${value}`;
+}
 function fromRaw(raw) {
   const headers = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const key = String(raw[i]).toLowerCase(), value = raw[i + 1];
-    if (key === "set-cookie") (headers[key] ??= []).push(value);
-    else if (!(key in headers)) headers[key] = value;
-    else if (key !== "content-type" && key !== "content-length" && key !== "host") headers[key] += `, ${value}`;
-  }
+  for (let i = 0; i + 1 < raw.length; i += 2) addHeaderLine(raw[i], raw[i + 1], headers);
   return headers;
 }
 function distinct(headers) {
