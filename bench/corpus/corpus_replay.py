@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import io
 import json
 import os
@@ -131,8 +132,12 @@ def install(root: Path, case: dict, log: list[str]) -> None:
         if deps and not (root / "node_modules").exists():
             npm.append("")
     if npm:
-        r = subprocess.run(["npm", "install", "--prefix", str(root), "--omit=dev", "--no-audit", "--no-fund", "--no-save", "--loglevel=error",
-                            *[n for n in npm if n]], cwd=root, capture_output=True, text=True)
+        # a package the build step bundles is installed even where package.json lists it
+        # among devDependencies (a webpack build's source-map-support): saved as a dependency
+        named = [n for n in npm if n]
+        r = subprocess.run(["npm", "install", "--prefix", str(root), "--omit=dev", "--no-audit", "--no-fund",
+                            "--save-prod" if named else "--no-save", "--loglevel=error", *named],
+                           cwd=root, capture_output=True, text=True)
         log.append(f"npm {npm}: {r.returncode} {r.stderr[-500:]}")
 
 
@@ -194,8 +199,22 @@ _VOLATILE = [
 ]
 
 
+def _gunzipped(value: str) -> str | None:
+    """A base64 gzip body (a compressed HTTP answer) as its text: Node's zlib and another
+    deflate implementation give different bytes for the same content, and both are right."""
+    if not value.startswith("H4sI"):
+        return None
+    try:
+        return gzip.decompress(base64.b64decode(value, validate=True)).decode("utf-8", "replace")
+    except (ValueError, OSError, EOFError):
+        return None
+
+
 def normalise(value: Any) -> Any:
     if isinstance(value, str):
+        text = _gunzipped(value)
+        if text is not None:
+            return {"<gzip>": normalise(text)}
         try:
             inner = json.loads(value)
             if isinstance(inner, (dict, list)):

@@ -22,15 +22,20 @@ import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
-const SDK = join(dirname(fileURLToPath(import.meta.url)), "aws-sdk");
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SDK = join(HERE, "aws-sdk");
 const hasSdk = existsSync(join(SDK, "node_modules", "readable-stream"));
 const OWN = hasSdk ? new Set(["stream", "node:stream"]) : new Set(); // resolved by the plugin below
 const PROMISES = hasSdk ? new Set(["stream/promises", "node:stream/promises"]) : new Set();
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-// `http` with Node's server-side messages over those streams (bundled/http.cjs), for the
-// adapters that run Express and its kind in Lambda (serverless-http and the like)
-const HTTP = join(dirname(fileURLToPath(import.meta.url)), "bundled", "http.cjs");
-const OWN_HTTP = hasSdk ? new Set(["http", "node:http"]) : new Set();
+// Built-ins whose Node behaviour needs those streams come from bundled/ (each builds on the
+// runtime's module of the same name): `http` with Node's server-side messages (the adapters
+// that run Express and its kind in Lambda: serverless-http and the like), `zlib` with its
+// streams (over fflate, the runtime's codec, found beside this file)
+const FFLATE = join(HERE, "node_modules", "fflate", "esm", "browser.js");
+const BUNDLED = new Map((hasSdk ? ["http", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
+  .flatMap((m) => [[m, join(HERE, "bundled", `${m}.cjs`)], [`node:${m}`, join(HERE, "bundled", `${m}.cjs`)]]));
+const bundled = (id, importer) => BUNDLED.has(id) && importer !== BUNDLED.get(id);
 // and `string_decoder` is the package of Node's own (which readable-stream depends on):
 // unenv's is a placeholder (iconv-lite, so body-parser, decodes UTF-8 with it)
 const DECODER = hasSdk ? new Set(["string_decoder", "node:string_decoder"]) : new Set();
@@ -79,7 +84,8 @@ const sdkPlugin = {
     if (PROMISES.has(id)) { // pipeline/finished of the same streams, awaited
       return this.resolve("readable-stream/lib/stream/promises.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
     }
-    if (OWN_HTTP.has(id) && importer !== HTTP) return HTTP;
+    if (bundled(id, importer)) return BUNDLED.get(id);
+    if (id === "fflate" && importer === BUNDLED.get("zlib")) return FFLATE;
     if (DECODER.has(id)) return this.resolve("string_decoder/", join(SDK, "http-handler.mjs"), { skipSelf: true });
     if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
     if (id.startsWith("@aws-sdk/")) {
@@ -209,7 +215,7 @@ try {
   const bundle = await rolldown({
     input: entry,
     platform: "node",
-    external: (id, importer) => !OWN.has(id) && !DECODER.has(id) && !(OWN_HTTP.has(id) && importer !== HTTP) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
+    external: (id, importer) => !OWN.has(id) && !DECODER.has(id) && !bundled(id, importer) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin],

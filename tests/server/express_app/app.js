@@ -1,7 +1,9 @@
 // An Express app as Lambda code writes one: JSON and text answers, status codes, headers,
-// cookies, a parsed JSON body, a Buffer, a chunked stream of writes, a redirect, HEAD,
-// and an error handled by Express's final handler. serverless.js and vendia.js serve it
+// cookies, a parsed JSON body, a Buffer, a chunked stream of writes, a gzipped answer
+// (the compression middleware), a redirect, HEAD, and an error handled by Express's final
+// handler. serverless.js and vendia.js serve it
 // through the two adapters Lambda code uses.
+const compression = require("compression");
 const express = require("express");
 
 const app = express();
@@ -20,6 +22,11 @@ app.get("/stream", (req, res) => {
   res.write("one,");
   res.write(Buffer.from("two,"));
   res.end("three");
+});
+app.get("/report", compression({ threshold: 0 }), (req, res) => {
+  res.type("text/csv");
+  for (let i = 0; i < 200; i++) res.write(`${i},row ${i},${i * i}\n`);
+  res.end();
 });
 app.get("/head-and-get", (req, res) => res.send("body seen only by GET"));
 app.get("/moved", (req, res) => res.redirect(301, "/items/1"));
