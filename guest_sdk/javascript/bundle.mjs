@@ -8,7 +8,8 @@
 // /var/runtime/node_modules is on Lambda), so only a function that imports them carries
 // them. Whichever copy a function uses sends through aws-sdk/http-handler.mjs (the host's
 // fetch) in place of Node's sockets, and `stream` is readable-stream (Node's own streams
-// as a package: the runtime's built-in one has no data flow). An `@aws-sdk/...` package
+// as a package: the runtime's built-in one has no data flow; `http`'s server messages and
+// `zlib`'s streams build on it, from bundled/). An `@aws-sdk/...` package
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
 // (and <out file>.lazy: the large bundle's modules compiled when first required)
@@ -215,8 +216,8 @@ try {
   const bundle = await rolldown({
     input: entry,
     platform: "node",
-    external: (id, importer) => !OWN.has(id) && !DECODER.has(id) && !bundled(id, importer) && !PROMISES.has(id) && !(id === "events" && inStreams(importer))
-      && (builtins.has(id) || id.startsWith("node:")),
+    external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !DECODER.has(id) && !bundled(id, importer)
+      && !(id === "events" && inStreams(importer)) && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin],
     logLevel: "silent",
