@@ -20,6 +20,7 @@ import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
+import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -219,7 +220,8 @@ try {
     external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !DECODER.has(id) && !bundled(id, importer)
       && !(id === "events" && inStreams(importer)) && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin],
+    plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
+      regexpPropertiesPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

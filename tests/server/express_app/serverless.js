@@ -1,2 +1,2 @@
 const serverless = require("serverless-http");
-module.exports.handler = serverless(require("./app"));
+module.exports.handler = serverless(require("./app")(require("express")));

@@ -1,2 +1,2 @@
 const serverlessExpress = require("@codegenie/serverless-express");
-exports.handler = serverlessExpress({ app: require("./app") });
+exports.handler = serverlessExpress({ app: require("./app")(require("express")) });
