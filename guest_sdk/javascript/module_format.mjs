@@ -132,8 +132,14 @@ function esmScope(code, program, message) {
       edits.push([n.start, n.end, parent.type === "Property" && parent.shorthand ? `${n.name}: ${fail}` : fail]);
     }
   });
+  // a `typeof x` edit contains its identifier's: the outer one wins (applyEdits)
+  return applyEdits(code, edits);
+}
+
+/** ``code`` with each [start, end, text] edit made; an edit inside an earlier,
+ * longer one is dropped (the outer one wins); null when there is none. */
+function applyEdits(code, edits) {
   if (!edits.length) return null;
-  // a `typeof x` edit contains its identifier's: the outer one wins
   edits.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = "", at = 0;
   for (const [start, end, text] of edits) {
@@ -236,15 +242,8 @@ export function modulePathsPlugin(root, sdk, layerModules) {
         resolved.add(found);
         edits.push([n.start, n.end, JSON.stringify(path)]);
       }
-      if (!edits.length) return null;
-      edits.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
-      let out = "", at = 0;
-      for (const [start, end, text] of edits) {
-        if (start < at) continue;
-        out += code.slice(at, start) + text;
-        at = end;
-      }
-      return { code: out + code.slice(at), map: null };
+      const out = applyEdits(code, edits);
+      return out === null ? null : { code: out, map: null };
     },
   };
 }
