@@ -367,6 +367,30 @@ def test_a_callback_handler_that_does_not_wait_leaves_its_timers_frozen(jhost, t
     assert jhost.invoke("nowait", {}).value == 1
 
 
+def test_zlib_streams_answer_corrupt_input_with_nodes_error(jhost, tmp_path):
+    """The streams a bundle adds to zlib (bundled/zlib.cjs) fail corrupt input with the
+    runtime's own Node words (Z_DATA_ERROR, errno -3), and still round-trip."""
+    src = write(tmp_path, "index.js", """
+        const zlib = require('zlib');
+        exports.handler = async () => {
+          const bad = await new Promise((done) => {
+            const g = zlib.createGunzip();
+            g.on('error', (e) => done([e.code, e.errno, e.message]));
+            g.on('data', () => {});
+            g.end(Buffer.from('not gzip at all'));
+          });
+          const good = await new Promise((done) => {
+            const parts = [], gz = zlib.createGzip();
+            gz.on('data', (c) => parts.push(c));
+            gz.on('end', () => done(zlib.gunzipSync(Buffer.concat(parts)).toString()));
+            gz.end('hello');
+          });
+          return { bad, good };
+        };
+    """)
+    jhost.deploy("zstreams", src)
+    assert jhost.invoke("zstreams", {}).value == {"bad": ["Z_DATA_ERROR", -3, "incorrect header check"], "good": "hello"}
+
 def test_node_timeouts_zlib_and_intl_as_on_lambda(jhost, tmp_path):
     """What real handlers call that StarlingMonkey and unenv lack: Node's Timeout object,
     zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC."""

@@ -10,14 +10,8 @@ const base = require("node:zlib");
 const { Transform } = require("stream");
 const fflate = require("fflate");
 
-// Node's codes and messages for corrupt input (Z_DATA_ERROR, errno -3), as the runtime's
-function zlibError(e) {
-  const err = new Error(/header|invalid/.test(String(e && e.message)) ? "incorrect header check"
-    : "unexpected end of file");
-  err.errno = -3;
-  err.code = "Z_DATA_ERROR";
-  return err;
-}
+// Node's codes and messages for corrupt input (Z_DATA_ERROR, errno -3): the runtime's own
+const zlibError = base[Symbol.for("wasmhost.zlibError")];
 const bytes = (chunk) => (chunk instanceof Uint8Array ? chunk : Buffer.from(chunk));
 const EMPTY = new Uint8Array(0);
 

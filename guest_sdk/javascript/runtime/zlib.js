@@ -85,4 +85,6 @@ function crc32(data, value = 0) {
 }
 const zlib = { ...base, ...ops, crc32 };
 for (const name of Object.keys(ops)) zlib[name.slice(0, -4)] = callback(ops[name]);
+// for the streams a function's bundle adds (bundled/zlib.cjs): the same words for corrupt input
+Object.defineProperty(zlib, Symbol.for("wasmhost.zlibError"), { value: zlibError });
 export default zlib;
