@@ -13,7 +13,8 @@ small beside CPython's own work, so the raw fast path of core modules would not 
 
 Each instance gets its own writable ``/tmp`` on the host's disk, emptied when the
 instance goes, and capped at the function's ephemeral storage: WASI has no quota,
-so the cap is checked after each invocation, and an instance over it is discarded.
+so the cap is checked after each invocation, and an instance over it is discarded
+(tmp_dirs.py: where these folders live, and how a killed process's are removed).
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import wasmtime
@@ -37,6 +36,7 @@ from ..engine import ffi
 from ..errors import FunctionError, InvalidResult, InvocationError
 from ..request import REQUESTS
 from ..runtimes.memory_export import EXPORT
+from . import tmp_dirs
 from .base import INIT_FUEL, GuestState
 from .imports import linker_for
 from .sandbox import classify
@@ -123,7 +123,7 @@ class ComponentSandbox(GuestState):
         wasi.stderr_custom = self.log_sink
         for host_dir, guest_dir in abi.mounts:
             wasi.preopen_dir(host_dir, guest_dir, fs_mutable=guest_dir in abi.writable)
-        self.tmp_dir = tempfile.mkdtemp(prefix="wasmhost-tmp-", dir=abi.tmp_root())
+        self.tmp_dir = tmp_dirs.instance_dir()
         wasi.preopen_dir(self.tmp_dir, "/tmp")
         store.set_wasi(wasi)
         self.fuel_budget, self.ticks = INIT_FUEL, ticks
@@ -251,7 +251,7 @@ class RuntimeABI:
 
     def __init__(self, kind: str, engine, component, handler: str, config, *,
                  mounts: Sequence[tuple[str, str]] = (), source: str | None = None, entry: str = "",
-                 native: dict | None = None, tmp_root: Path | None = None, grants: Grants,
+                 native: dict | None = None, grants: Grants,
                  writable: Sequence[str] = ()) -> None:
         self.grants = grants
         self.after_init: list[Callable[[], None]] = []  # run once, when the first instance has loaded the code
@@ -263,14 +263,8 @@ class RuntimeABI:
         self.native = native or {}
         self.memory_limit = config.memory_mb << 20
         self.tmp_limit = config.ephemeral_mb << 20
-        self._tmp_root = tmp_root
         default = "python3.12" if kind == "python" else "nodejs20.x"
         self.runtime = config.runtime if config.runtime and config.runtime[:4] in ("pyth", "node") else default
-
-    def tmp_root(self) -> str:
-        if self._tmp_root is None:
-            self._tmp_root = Path(tempfile.gettempdir())
-        return str(self._tmp_root)
 
     def init_args(self, config_json: str) -> tuple:
         return (config_json,) if self.kind == "python" else (self.source or "", config_json)
