@@ -13,6 +13,7 @@ standard library is read from /python on first import.
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ from componentize_py_types import Err
 import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
 import wasmhost_sandbox  # noqa: F401  no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
+import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
 
 TASK_ROOT = "/var/task"
 _handler = None
@@ -169,12 +171,16 @@ def _setup_logging(log_format, log_level):
 
 
 # -- native extensions that were left out of the package ---------------------------------
+# native modules with no pure-Python form of their own, and a stand-in in this runtime
+STAND_INS = {"rpds.rpds": "wasmhost_rpds"}  # rpds-py: referencing's, so jsonschema's
+
+
 class _NativeFinder(importlib.abc.MetaPathFinder):
     """Before the path finder: a module whose only form is a native extension (which
     cannot load in WebAssembly: left out of requirements, or vendored) fails with an ImportError that names
     its package, instead of a folder of type stubs loading as a namespace package
     (cryptography's ``_rust``) and failing later, elsewhere, unexplained. A module with a
-    pure-Python form too loads that one."""
+    pure-Python form too loads that one, and one with a stand-in here (``STAND_INS``) loads that."""
 
     def __init__(self, modules):
         self.modules = modules
@@ -187,9 +193,27 @@ class _NativeFinder(importlib.abc.MetaPathFinder):
         if spec is not None and spec.origin is not None and \
                 not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
             return None  # a .py module or a regular package
+        stand_in = STAND_INS.get(name)
+        if stand_in is not None:
+            return importlib.util.spec_from_loader(name, _StandIn(sys.modules[stand_in]))
         raise ImportError(f"No module named '{name}': it is a native extension of the package "
                           f"'{package}', and native code cannot run in wasmhost's WebAssembly sandbox "
                           f"(use a pure-Python package or version)", name=name)
+
+
+class _StandIn(importlib.abc.Loader):
+    """Gives the stand-in module already loaded (the runtime's files are in its snapshot,
+    not on a path) as the native module asked for."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def create_module(self, spec):
+        self.module.__name__ = spec.name
+        return self.module
+
+    def exec_module(self, module):
+        pass
 
 
 # Everything an instance imports from is mounted read-only for its life (the code, the

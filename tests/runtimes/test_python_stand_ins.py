@@ -1,0 +1,100 @@
+"""Native modules with a pure-Python stand-in in the runtime (wasmhost_runtime's
+STAND_INS): rpds-py, so jsonschema (4.18 and later keep schemas in rpds-py's maps
+through ``referencing``) validates in the sandbox as in CPython."""
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from wasmhost import FunctionConfig, Host
+
+pytest.importorskip("wasmtime.component")
+
+RUNTIME = Path(__file__).resolve().parents[2] / "guest_sdk" / "python" / "runtime"
+
+APP = textwrap.dedent("""
+    import pickle
+    import jsonschema
+    import rpds
+    from referencing import Registry, Resource
+    address = Resource.from_contents({"$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:address", "type": "object",
+        "properties": {"zip": {"type": "string", "pattern": "^[0-9]{5}$"}}, "required": ["zip"]})
+    registry = Registry().with_resource("urn:address", address)
+    SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "home": {"$ref": "urn:address"},
+              "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "uniqueItems": True}}, "required": ["name"]}
+    def handler(event, context):
+        v = jsonschema.Draft202012Validator(SCHEMA, registry=registry)
+        errors = sorted((list(e.absolute_path), e.message) for e in v.iter_errors(event))
+        m = rpds.HashTrieMap({"a": 1})
+        return {"errors": errors, "module": type(m).__module__, "repr": repr(m.insert("a", 2)),
+                "pickled": pickle.loads(pickle.dumps(m)) == m, "native": rpds.rpds.__name__}
+""")
+EVENTS = [{"name": "x", "home": {"zip": "12345"}, "tags": ["a"]},
+          {"home": {"zip": "1"}, "tags": ["a", "a", "c"]},
+          {"name": 3}]
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    from wasmhost.runtimes import python
+    try:
+        python.componentize_py()
+    except Exception as e:  # pragma: no cover - CI installs it
+        pytest.skip(f"{e} (.ci/run installs it)")
+    h = Host(tmp_path_factory.mktemp("standins"))
+    yield h
+    h.close()
+
+
+def test_jsonschema_with_a_registry_answers_as_cpython(host, tmp_path):
+    code = tmp_path / "fn"
+    code.mkdir()
+    (code / "app.py").write_text(APP)
+    (code / "requirements.txt").write_text("jsonschema>=4.18\n")  # rpds-py: native only
+    host.deploy("schemas", code, FunctionConfig(handler="app.handler", runtime="python3.12", timeout_ms=20000))
+    for event in EVENTS:
+        got = host.invoke("schemas", event).value
+        assert got["module"] == "rpds" and got["repr"] == "HashTrieMap({'a': 2})" and got["pickled"]
+        assert got["native"] == "rpds.rpds"
+        errors = got["errors"]
+        if event is EVENTS[0]:
+            assert errors == []
+        else:
+            assert errors  # each bad event is refused, with jsonschema's own messages
+    assert [m for _, m in host.invoke("schemas", EVENTS[1]).value["errors"]] == [
+        "'name' is a required property", "'1' does not match '^[0-9]{5}$'",
+        "['a', 'a', 'c'] has non-unique elements", "'c' is not one of ['a', 'b']"]
+
+
+def test_the_stand_in_behaves_as_rpds_py():
+    """The stand-in itself, run here (the same file the runtime carries)."""
+    sys.path.insert(0, str(RUNTIME))
+    try:
+        import wasmhost_rpds as r
+    finally:
+        sys.path.remove(str(RUNTIME))
+    m = r.HashTrieMap({"a": 1}, b=2)
+    assert m.insert("c", 3) == r.HashTrieMap(a=1, b=2, c=3) and len(m) == 2  # m unchanged
+    assert m.discard("zz") is m and m.remove("a") == r.HashTrieMap(b=2)
+    with pytest.raises(KeyError):
+        m.remove("zz")
+    assert m != {"a": 1, "b": 2}  # never equal to a dict, as rpds-py's
+    assert hash(m) == hash(r.HashTrieMap(b=2, a=1)) and r.HashTrieMap.convert(m) is m
+    assert m.update({"a": 5}, [("d", 4)]) == r.HashTrieMap(a=5, b=2, d=4)
+    with pytest.raises(TypeError):
+        hash(r.HashTrieMap(a=[]))
+    s = r.HashTrieSet([1, 2])
+    assert s.insert(3) == r.HashTrieSet([1, 2, 3]) and s.discard(9) is s and (s & r.HashTrieSet([2])) == {2}
+    assert isinstance(s | r.HashTrieSet([5]), r.HashTrieSet) and repr(r.HashTrieSet()) == "HashTrieSet({})"
+    lst = r.List(1, 2, 3)
+    assert lst == r.List([1, 2, 3]) and lst.first == 1 and lst.rest == r.List([2, 3])
+    assert lst.push_front(0) == r.List([0, 1, 2, 3]) and repr(lst) == "List([1, 2, 3])" and lst != [1, 2, 3]
+    with pytest.raises(IndexError):
+        r.List().drop_first()
+    q = r.Queue([1]).enqueue(2)
+    assert q.peek() == 1 and q.dequeue() == r.Queue([2]) and r.Queue().is_empty()
+    assert json.dumps(list(lst)) == "[1, 2, 3]"
