@@ -1,6 +1,9 @@
-"""Native modules with a pure-Python stand-in in the runtime (wasmhost_runtime's
-STAND_INS): rpds-py, so jsonschema (4.18 and later keep schemas in rpds-py's maps
-through ``referencing``) validates in the sandbox as in CPython."""
+"""Pure-Python stand-ins in the Python runtime for native code the sandbox lacks:
+rpds-py's module (wasmhost_runtime's STAND_INS), so jsonschema (4.18 and later keep
+schemas in rpds-py's maps through ``referencing``) validates as in CPython; and
+OpenSSL's ``hashlib.pbkdf2_hmac`` (wasmhost_hashlib)."""
+
+import hashlib
 
 import json
 import sys
@@ -98,3 +101,34 @@ def test_the_stand_in_behaves_as_rpds_py():
     q = r.Queue([1]).enqueue(2)
     assert q.peek() == 1 and q.dequeue() == r.Queue([2]) and r.Queue().is_empty()
     assert json.dumps(list(lst)) == "[1, 2, 3]"
+
+
+PBKDF2 = textwrap.dedent("""
+    import hashlib
+    def handler(event, context):
+        out = []
+        for name, password, dklen in event["cases"]:
+            out.append(hashlib.pbkdf2_hmac(name, password.encode("latin-1"), b"salt", 50, dklen).hex())
+        errors = []
+        for args in (("nope", b"p", b"s", 1), ("sha256", "p", b"s", 1), ("sha256", b"p", b"s", 0),
+                     ("sha256", b"p", b"s", 1, 0)):
+            try:
+                hashlib.pbkdf2_hmac(*args)
+            except (TypeError, ValueError) as e:
+                errors.append(f"{type(e).__name__}: {e}")
+        return {"keys": out, "errors": errors, "listed": "pbkdf2_hmac" in hashlib.__all__}
+""")
+
+
+def test_pbkdf2_hmac_gives_openssls_keys(host, tmp_path):
+    (tmp_path / "app.py").write_text(PBKDF2)
+    host.deploy("pbkdf2", tmp_path / "app.py")
+    cases = [[name, password, dklen] for name in ("sha1", "sha256", "sha512", "md5", "sha3_256", "blake2b")
+             for password in ("", "pw", "x" * 200) for dklen in (None, 1, 64, 100)]
+    got = host.invoke("pbkdf2", {"cases": cases}).value
+    assert got["keys"] == [hashlib.pbkdf2_hmac(n, p.encode("latin-1"), b"salt", 50, d).hex() for n, p, d in cases]
+    assert got["listed"]
+    assert got["errors"] == ["ValueError: unsupported hash type nope",
+                             "TypeError: a bytes-like object is required, not 'str'",
+                             "ValueError: iteration value must be greater than 0.",
+                             "ValueError: key length must be greater than 0."]

@@ -45,6 +45,7 @@ import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhos
 import wasmhost_sandbox  # noqa: F401  no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
+import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
 
 TASK_ROOT = "/var/task"
 _handler = None
