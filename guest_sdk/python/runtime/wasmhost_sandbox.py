@@ -15,6 +15,11 @@ library that assumes them:
   ``fcntl``'s locks are granted at once (one instance is one single-threaded process,
   and no other process shares its files); ``pwd``/``grp`` know Lambda's one user
   (``getpass.getuser()`` and ``~`` answer as on Lambda).
+- ``ssl``: the standard library's own, over ``wasmhost_ssl`` standing in for ``_ssl``
+  (OpenSSL's binding): contexts are made and configured as libraries do, HTTPS goes
+  through the host, TLS over a socket fails saying why. It is imported here, at build
+  time, into the runtime's snapshot: urllib3, botocore and asyncio import it when it
+  exists, and its import costs ~11 ms in the sandbox, which a boto3 function would pay.
 - ``time.tzset()`` (WASI's C library has no time zones): local time is UTC here, as
   on Lambda, whose ``TZ`` (``:UTC``) a function cannot change; Powertools' Logger with
   ``utc=True`` calls it.
@@ -26,8 +31,10 @@ import errno
 import socket
 import sys
 import threading
+import types
 
 import wasmhost_sdk
+import wasmhost_ssl  # small, in the build's snapshot; the standard library's ssl.py is read on first import
 
 NO_SOCKETS = ("sockets are not available in wasmhost's WebAssembly sandbox: outbound HTTP goes through the "
               "host (urllib, http.client, requests, boto3, with the function's allowed_hosts)")
@@ -177,6 +184,19 @@ def _tzset():
         time.tzset = lambda: None
 
 
+def _ssl(module):
+    module.__dict__.update({k: v for k, v in vars(wasmhost_ssl).items()
+                            if not k.startswith("__") and not isinstance(v, types.ModuleType)})
+
+
+def _no_tls_socket(cls, *args, **kwargs):
+    raise wasmhost_ssl.SSLError(wasmhost_ssl.SSL_ERROR_SSL, wasmhost_ssl.NO_TLS)
+
+
+def _no_connection(*args, **kwargs):
+    raise OSError(errno.EACCES, NO_SOCKETS)
+
+
 def install():
     socket.socket = SandboxSocket
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
@@ -185,6 +205,10 @@ def install():
     wasmhost_sdk.stand_in("fcntl", _fcntl)
     wasmhost_sdk.stand_in("pwd", _pwd)
     wasmhost_sdk.stand_in("grp", _grp)
+    wasmhost_sdk.stand_in("_ssl", _ssl)
+    socket.create_connection = _no_connection  # not a name lookup failing unexplained first
+    import ssl
+    ssl.SSLSocket._create = classmethod(_no_tls_socket)  # wrap_socket: before it asks the socket anything
     _ids()
     _tzset()
 

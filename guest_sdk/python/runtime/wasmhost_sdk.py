@@ -4,16 +4,17 @@
     kv.set("visits", b"1"); kv.get("visits") -> b"1" | None; kv.delete("visits"); kv.keys(prefix="")
     shared = kv.store("sessions")   # a named store granted in FunctionConfig.kv_stores
 
-Outbound HTTP needs no import: ``urllib.request``, ``http.client``, ``urllib3`` and
-``requests`` (from requirements.txt) go through the host, which checks the function's
+Outbound HTTP needs no import: ``urllib.request``, ``http.client``, ``urllib3``,
+``requests`` and ``httpx`` (from requirements.txt) go through the host, which checks the function's
 ``allowed_hosts`` and does TLS with certificate checks. A refused request raises
 ``OutboundRefused`` (a ``PermissionError``; urllib wraps it in ``URLError``, requests
-in ``ConnectionError``), whose message names the host and the setting to change.
+in ``ConnectionError``, httpx in ``ConnectError``), whose message names the host and the setting to change.
 
 The guest has no sockets: ``http.client`` connections get a stand-in socket that
 collects the request bytes and, once the request is complete, has the host send it
 (``host.http_send``); the response is read back from memory. ``requests`` is served by
-an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is imported).
+an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is imported),
+httpx by its transport's connection pool (``httpcore``'s ``handle_request``, likewise).
 """
 
 import http.client
@@ -274,6 +275,48 @@ def _patch_requests(adapters):
     adapters.HTTPAdapter.send = send_
 
 
+def _httpcore_exchange(request, body):
+    """One ``httpcore`` request through the host: its ``Response``, or its ``ConnectError``."""
+    from httpcore._exceptions import ConnectError
+    from httpcore._models import Response
+    url = request.url
+    host = b"[%b]" % url.host if b":" in url.host else url.host
+    target = (url.scheme + b"://" + host + (b":%d" % url.port if url.port is not None else b"") + url.target)
+    try:
+        status, reason, rheaders, rbody, _ = send(request.method.decode("ascii"), target.decode("ascii"),
+                                                  [(k.decode("latin-1"), v.decode("latin-1"))
+                                                   for k, v in request.headers], body)
+    except OSError as e:
+        raise ConnectError(str(e)) from None
+    return Response(status, headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in rheaders],
+                    content=rbody, extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason.encode("latin-1")})
+
+
+def _patch_httpcore_sync(module):
+    """``httpcore`` (httpx's transport, sync): its connection pool sends each request
+    through the host instead of opening connections. What is above the pool (httpx's
+    client, redirects, auth, decoding, its exceptions) is the library's own."""
+
+    def handle_request(self, request):
+        return _httpcore_exchange(request, b"".join(request.stream))
+
+    module.ConnectionPool.handle_request = handle_request
+
+
+def _patch_httpcore_async(module):
+    """``httpcore``'s async pool (``httpx.AsyncClient``), the same way: the host's call
+    completes before the coroutine goes on (a function's event loop has nothing else
+    to wait on that the call could hold up: no sockets in the sandbox)."""
+
+    async def handle_async_request(self, request):
+        body = b""
+        async for chunk in request.stream:
+            body += chunk
+        return _httpcore_exchange(request, body)
+
+    module.AsyncConnectionPool.handle_async_request = handle_async_request
+
+
 # -- import hooks ------------------------------------------------------------------------------
 _AFTER: dict = {}  # module name -> [patch(module)], run once the module has been executed
 _STANDINS: dict = {}  # module name -> fill(module): a module of ours answers the import instead
@@ -340,6 +383,8 @@ def install():
         after_import("requests.adapters", _patch_requests)
         after_import("urllib3.connection", _patch_urllib3_connection)
         after_import("urllib3.connectionpool", _patch_urllib3_pool)
+        after_import("httpcore._sync.connection_pool", _patch_httpcore_sync)
+        after_import("httpcore._async.connection_pool", _patch_httpcore_async)
         import wasmhost_botocore  # boto3/botocore send through the host too
         wasmhost_botocore.install()
 

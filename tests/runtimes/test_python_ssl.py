@@ -1,0 +1,207 @@
+"""``ssl`` inside the Python sandbox, and the libraries that import it themselves (httpx,
+slack_sdk), against the local "internet" (tests/internet.py) over HTTP and HTTPS.
+
+The sandbox has no ``_ssl``: ``wasmhost_ssl`` stands in for it under the standard
+library's ``ssl.py``; TLS is the host's. These tests check that contexts are made and
+configured as libraries make them, that HTTPS given a context goes through the host
+(under the allow-list, with the host's certificate checks), that TLS over a socket fails
+saying why, and that httpx (sync and async) and slack_sdk send through the host and
+report a refusal with their own kind of error."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import textwrap
+
+import pytest
+
+from internet import Internet
+from wasmhost import DeployError, FunctionConfig, Host
+
+pytest.importorskip("wasmtime.component")
+
+SSL_APP = textwrap.dedent('''
+    import http.client, smtplib, socket, ssl, urllib.error, urllib.request
+
+    def handler(event, context):
+        out = {}
+        ctx = ssl.create_default_context()
+        out["default"] = [ctx.verify_mode == ssl.CERT_REQUIRED, ctx.check_hostname,
+                          ctx.minimum_version == ssl.TLSVersion.TLSv1_2, ctx.protocol == ssl.PROTOCOL_TLS_CLIENT,
+                          bool(ctx.options & ssl.OP_NO_SSLv3), ssl.OPENSSL_VERSION.startswith("OpenSSL 3")]
+        ctx.load_default_certs()
+        ctx.load_verify_locations(cafile=__file__)
+        ctx.set_ciphers("ECDHE+AESGCM")
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        out["tls13"] = ctx.minimum_version == ssl.TLSVersion.TLSv1_3
+        try:
+            ctx.verify_mode = ssl.CERT_NONE
+        except ValueError as e:
+            out["cert_none"] = str(e)
+        try:
+            ctx.load_verify_locations("/var/task/missing.pem")
+        except FileNotFoundError:
+            out["missing_ca"] = "FileNotFoundError"
+        unverified = ssl._create_unverified_context()
+        out["unverified"] = [unverified.verify_mode == ssl.CERT_NONE, unverified.check_hostname]
+        out["errors"] = [issubclass(ssl.SSLCertVerificationError, ssl.SSLError), issubclass(ssl.SSLError, OSError),
+                         ssl.SSLError.__module__]
+        try:
+            ctx.wrap_socket(socket.socket(), server_hostname="example.com")
+        except ssl.SSLError as e:
+            out["wrap_socket"] = str(e)
+        try:
+            smtplib.SMTP_SSL("smtp.example.com", 465, context=ctx)
+        except OSError as e:
+            out["smtp"] = str(e)
+        with urllib.request.urlopen(event["https"] + "/hello", context=ctx) as r:
+            out["urlopen"] = [r.status, r.read().decode()]
+        host, port = event["https"].removeprefix("https://").split(":")
+        conn = http.client.HTTPSConnection(host, int(port), context=ctx)
+        conn.request("GET", "/hello")
+        out["http.client"] = conn.getresponse().read().decode()
+        try:
+            urllib.request.urlopen("https://example.com/", context=ctx)
+        except urllib.error.URLError as e:
+            out["refused"] = str(e.reason)
+        return out
+''')
+
+HTTPX_APP = textwrap.dedent('''
+    import asyncio, httpx
+
+    def handler(event, context):
+        url, out = event["url"], {}
+        r = httpx.get(event["https"] + "/hello")
+        out["https"] = [r.status_code, r.text, r.headers["x-served-by"], r.http_version]
+        with httpx.Client(base_url=url, headers={"X-Test": "c"}, follow_redirects=True) as client:
+            doc = client.post("/echo?q=1", json={"n": 1}).json()
+            out["post"] = [doc["method"], doc["path"], doc["body"], doc["headers"]["X-Test"]]
+            r = client.get("/redirect", params={"to": "/hello"})
+            out["redirect"] = [r.text, [h.status_code for h in r.history]]
+            with client.stream("GET", "/hello") as s:
+                out["stream"] = b"".join(s.iter_bytes()).decode()
+
+        async def main():
+            async with httpx.AsyncClient() as client:
+                a, b = await asyncio.gather(client.get(url + "/hello"), client.put(url + "/echo", content=b"abc"))
+                return [a.text, b.json()["body"]]
+        out["async"] = asyncio.run(main())
+        try:
+            httpx.get("https://example.com/")
+        except httpx.ConnectError as e:
+            out["refused"] = str(e)
+        return out
+''')
+
+SLACK_APP = textwrap.dedent('''
+    import json
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.webhook import WebhookClient
+
+    def handler(event, context):
+        out = {}
+        try:  # the echo answers without "ok": true, which WebClient reports as an API error
+            WebClient(token="xoxb-test", base_url=event["https"] + "/").api_call("echo", json={"channel": "C1"})
+        except SlackApiError as e:
+            doc = e.response.data
+            out["web"] = [e.response.status_code, doc["path"], doc["body"], doc["headers"]["Authorization"]]
+        r = WebhookClient(event["url"] + "/echo").send(text="hello")
+        out["hook"] = [r.status_code, json.loads(r.body)["body"]]
+        try:
+            WebClient(token="x").auth_test()
+        except Exception as e:
+            out["refused"] = [type(e).__name__, str(e)]
+        return out
+''')
+
+
+@pytest.fixture(scope="module")
+def tls_internet(tmp_path_factory):
+    """The local internet over HTTPS, with a certificate for 127.0.0.1 made here."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate (Debian: apt-get install openssl)")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"),
+                    "-out", str(d / "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
+    server = Internet(ssl_context=ctx).start()
+    yield server, d / "cert.pem"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shost(tmp_path_factory, internet, tls_internet):
+    """A host whose outbound TLS trusts the test certificate (as it trusts public CAs)."""
+    from wasmhost.capabilities import http_connection
+    server, cert = tls_internet
+    trusted = http_connection._TLS
+    http_connection._TLS = ssl.create_default_context(cafile=str(cert))
+    h = Host(tmp_path_factory.mktemp("sslhost"))
+    yield h
+    h.close()
+    http_connection._TLS = trusted
+
+
+def _deploy(h, tmp_path, name, source, requirements, internet, tls_internet):
+    code = tmp_path / name
+    code.mkdir()
+    (code / "app.py").write_text(source)
+    if requirements:
+        (code / "requirements.txt").write_text(requirements)
+    allowed = (f"127.0.0.1:{internet.port}", f"127.0.0.1:{tls_internet[0].port}")
+    try:
+        h.deploy(name, code, FunctionConfig(allowed_hosts=allowed, timeout_ms=10_000))
+    except DeployError as e:
+        if requirements and "pip" in str(e):
+            pytest.skip(f"{requirements.strip()} could not be installed for the function: {e} (needs a package index)")
+        raise
+    return {"url": internet.url, "https": f"https://127.0.0.1:{tls_internet[0].port}"}
+
+
+def test_ssl_contexts_are_made_and_https_goes_through_the_host(shost, tmp_path, internet, tls_internet):
+    event = _deploy(shost, tmp_path, "ssl_fn", SSL_APP, "", internet, tls_internet)
+    out = shost.invoke("ssl_fn", event).value
+    assert out["default"] == [True, True, True, True, True, True]
+    assert out["tls13"] is True and out["missing_ca"] == "FileNotFoundError"
+    assert "check_hostname is enabled" in out["cert_none"]
+    assert out["unverified"] == [True, False]
+    assert out["errors"] == [True, True, "ssl"]
+    assert "no sockets" in out["wrap_socket"] and "HTTPS goes through the host" in out["wrap_socket"]
+    assert "sockets are not available" in out["smtp"]
+    assert out["urlopen"] == [200, "hello from the internet"]
+    assert out["http.client"] == "hello from the internet"
+    assert "example.com" in out["refused"] and "allowed_hosts" in out["refused"]
+
+
+def test_a_function_that_never_imports_ssl_does_not_load_it_at_invoke(shost, tmp_path, internet, tls_internet):
+    """ssl is in the runtime's snapshot (urllib3, botocore, asyncio import it): present
+    before the handler runs, not read from the standard library then."""
+    source = "import sys\ndef handler(event, context):\n    return [m in sys.modules for m in ('ssl', '_ssl')]\n"
+    event = _deploy(shost, tmp_path, "no_ssl", source, "", internet, tls_internet)
+    assert shost.invoke("no_ssl", event).value == [True, True]
+
+
+def test_httpx_sync_and_async_send_through_the_host(shost, tmp_path, internet, tls_internet):
+    event = _deploy(shost, tmp_path, "httpx_fn", HTTPX_APP, "httpx\n", internet, tls_internet)
+    out = shost.invoke("httpx_fn", event).value
+    assert out["https"] == [200, "hello from the internet", "internet", "HTTP/1.1"]
+    assert out["post"] == ["POST", "/echo?q=1", '{"n":1}', "c"]
+    assert out["redirect"] == ["hello from the internet", [302]]
+    assert out["stream"] == "hello from the internet"
+    assert out["async"] == ["hello from the internet", "abc"]
+    assert "example.com" in out["refused"] and "allowed_hosts" in out["refused"]
+
+
+def test_slack_sdk_clients_send_through_the_host(shost, tmp_path, internet, tls_internet):
+    event = _deploy(shost, tmp_path, "slack_fn", SLACK_APP, "slack_sdk\n", internet, tls_internet)
+    out = shost.invoke("slack_fn", event).value
+    assert out["web"] == [200, "/echo", '{"channel": "C1"}', "Bearer xoxb-test"]
+    assert out["hook"] == [200, '{"text": "hello"}']
+    assert out["refused"][0] == "URLError" and "slack.com" in out["refused"][1]
