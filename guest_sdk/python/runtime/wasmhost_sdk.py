@@ -213,11 +213,25 @@ class HTTPSHandler(urllib.request.AbstractHTTPHandler):
 def _patch_urllib3_connection(module):
     """``urllib3`` (importable without packaging, as on Lambda, with boto3): its
     connections get the host's stand-in socket; the rest, ``http.client`` underneath,
-    is the same as for ``urllib``. Without ``ssl`` urllib3 has no HTTPS connection (a
-    ``DummyConnection`` that refuses): this one takes its place, and TLS with its
-    certificate checks is the host's."""
+    is the same as for ``urllib``. Its HTTPS connection is this one (TLS with its
+    certificate checks is the host's). A request the host could not make (refused by
+    the allow-list, or no connection) fails as a connection that could not be made
+    fails in urllib3: ``NewConnectionError``, retried, then ``MaxRetryError``, not a
+    connection aborted halfway."""
     import inspect
     accepted = set(inspect.signature(module.HTTPConnection.__init__).parameters)
+    new_connection_error = module.NewConnectionError
+
+    class HostSocket(_HostSocket):
+        def __init__(self, conn, scheme):
+            super().__init__(scheme, conn.host, conn.port)
+            self.conn = conn
+
+        def sendall(self, data):
+            try:
+                super().sendall(data)
+            except OSError as e:
+                raise new_connection_error(self.conn, f"Failed to establish a new connection: {e}") from None
 
     class HTTPSConnection(module.HTTPConnection):
         default_port = http.client.HTTPS_PORT
@@ -231,8 +245,7 @@ def _patch_urllib3_connection(module):
             pass
 
     def connect(self):
-        scheme = "https" if isinstance(self, HTTPSConnection) else "http"
-        self.sock = _HostSocket(scheme, self.host, self.port)
+        self.sock = HostSocket(self, "https" if isinstance(self, HTTPSConnection) else "http")
 
     module.HTTPConnection.connect = connect
     module.HTTPSConnection = HTTPSConnection

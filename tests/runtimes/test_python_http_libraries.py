@@ -1,12 +1,14 @@
-"""``ssl`` inside the Python sandbox, and the libraries that import it themselves (httpx,
-slack_sdk), against the local "internet" (tests/internet.py) over HTTP and HTTPS.
+"""Outbound HTTP libraries inside the Python sandbox: ``ssl`` and the libraries that
+import it themselves (httpx, slack_sdk), and urllib3's errors, against the local
+"internet" (tests/internet.py) over HTTP and HTTPS.
 
 The sandbox has no ``_ssl``: ``wasmhost_ssl`` stands in for it under the standard
 library's ``ssl.py``; TLS is the host's. These tests check that contexts are made and
 configured as libraries make them, that HTTPS given a context goes through the host
 (under the allow-list, with the host's certificate checks), that TLS over a socket fails
 saying why, and that httpx (sync and async) and slack_sdk send through the host and
-report a refusal with their own kind of error."""
+report a refusal with their own kind of error, and that urllib3 (bundled with boto3, as
+on Lambda) reports a request the host refused as a connection it could not make."""
 
 from __future__ import annotations
 
@@ -205,3 +207,29 @@ def test_slack_sdk_clients_send_through_the_host(shost, tmp_path, internet, tls_
     assert out["web"] == [200, "/echo", '{"channel": "C1"}', "Bearer xoxb-test"]
     assert out["hook"] == [200, '{"text": "hello"}']
     assert out["refused"][0] == "URLError" and "slack.com" in out["refused"][1]
+
+
+URLLIB3_APP = textwrap.dedent('''
+    import urllib3
+
+    http = urllib3.PoolManager()
+
+    def handler(event, context):
+        out = {"hello": http.request("GET", event["https"] + "/hello").data.decode()}
+        try:
+            http.request("POST", "https://hooks.slack.com/services/x", body=b"{}", retries=urllib3.Retry(2))
+        except urllib3.exceptions.MaxRetryError as e:
+            out["refused"] = [type(e.reason).__name__, str(e.reason)]
+        return out
+''')
+
+
+def test_urllib3_reports_a_refused_request_as_a_connection_it_could_not_make(shost, tmp_path, internet,
+                                                                           tls_internet):
+    """As on Lambda when a host cannot be reached: NewConnectionError, retried, then
+    MaxRetryError (not a ProtocolError, "Connection aborted", from a request cut off)."""
+    event = _deploy(shost, tmp_path, "urllib3_fn", URLLIB3_APP, "", internet, tls_internet)
+    out = shost.invoke("urllib3_fn", event).value
+    assert out["hello"] == "hello from the internet"
+    assert out["refused"][0] == "NewConnectionError"
+    assert "hooks.slack.com" in out["refused"][1] and "allowed_hosts" in out["refused"][1]
