@@ -161,6 +161,39 @@ def test_the_whole_standard_library(phost, tmp_path):
     assert out[8] == "refused"  # no network unless a capability grants it: an OSError
 
 
+def test_timers_wait_for_their_time_without_holding_the_handler(phost, tmp_path):
+    """No thread runs a threading.Timer here: start() returns at once (it used to wait
+    the interval out first), a cancelled timer never runs, a due one runs at the end of
+    the invocation, one set for later in a later invocation, join() runs it."""
+    app = write(tmp_path, "timers.py", """
+        import threading, time
+        fired = []
+
+        def handler(event, context):
+            t0 = time.monotonic()
+            if event.get("set"):
+                guard = threading.Timer(60, fired.append, ["guard"])
+                guard.start()
+                threading.Timer(0.05, fired.append, ["soon"]).start()
+                threading.Timer(0.3, fired.append, ["later"]).start()
+                time.sleep(0.1)
+                guard.cancel()
+                joined = threading.Timer(0.05, fired.append, ["joined"])
+                joined.start()
+                alive = joined.is_alive()
+                joined.join()
+                return {"fired": list(fired), "alive": [alive, joined.is_alive()],
+                        "took": time.monotonic() - t0}
+            time.sleep(0.3)
+            return {"fired": list(fired)}
+    """)
+    phost.deploy("timers", app)
+    first = phost.invoke("timers", {"set": True}).value
+    assert first["fired"] == ["joined"] and first["alive"] == [True, False] and first["took"] < 1
+    assert phost.invoke("timers", {}).value["fired"] == ["joined", "soon"]  # ran as the first invocation ended
+    assert phost.invoke("timers", {}).value["fired"] == ["joined", "soon", "later"]  # due after it returned
+
+
 def test_tmp_is_per_instance_and_capped(phost, tmp_path):
     app = write(tmp_path, "app.py", """
         import os

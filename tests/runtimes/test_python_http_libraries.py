@@ -233,3 +233,35 @@ def test_urllib3_reports_a_refused_request_as_a_connection_it_could_not_make(sho
     assert out["hello"] == "hello from the internet"
     assert out["refused"][0] == "NewConnectionError"
     assert "hooks.slack.com" in out["refused"][1] and "allowed_hosts" in out["refused"][1]
+
+
+CRHELPER_APP = textwrap.dedent('''
+    import time
+    from crhelper import CfnResource
+
+    helper = CfnResource(log_level="INFO", sleep_on_delete=0)
+
+    @helper.create
+    def create(event, context):
+        helper.Data["Answer"] = 42
+        return "resource-1"
+
+    def handler(event, context):
+        t0 = time.monotonic()
+        helper(event, context)
+        return {"took": time.monotonic() - t0}
+''')
+
+
+def test_a_crhelper_custom_resource_answers_cloudformation(shost, tmp_path, internet, tls_internet):
+    """crhelper (CloudFormation custom resources): it imports ssl, sends its answer with
+    http.client's HTTPSConnection and a context, and guards the deadline with a
+    threading.Timer it cancels (which used to hold the handler up until the deadline)."""
+    event = _deploy(shost, tmp_path, "crhelper_fn", CRHELPER_APP, "crhelper\n", internet, tls_internet)
+    cfn = {"RequestType": "Create", "ResponseURL": event["https"] + "/echo", "RequestId": "r1",
+           "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1", "LogicalResourceId": "X",
+           "ResourceType": "Custom::X", "ResourceProperties": {}}
+    res = shost.invoke("crhelper_fn", cfn)
+    assert res.value["took"] < 5  # the invocation's deadline is 10 s
+    assert "CloudFormation returned status code: OK" in res.logs
+    assert "Execution is about to time out" not in res.logs

@@ -42,7 +42,7 @@ import wit_world
 from componentize_py_types import Err
 
 import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhost_sdk import kv`
-import wasmhost_sandbox  # noqa: F401  no sockets, no threads: the standard library adjusted
+import wasmhost_sandbox  # no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
 import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
@@ -343,6 +343,8 @@ class WitWorld(wit_world.WitWorld):
                   + "".join(trace), end="")
             raise Err(_error(type(exc).__name__, message, trace))
         finally:
+            if wasmhost_sandbox._timers:
+                wasmhost_sandbox.run_due_timers()
             sys.stdout.flush()
             sys.stderr.flush()
 

@@ -11,6 +11,12 @@ library that assumes them:
   ``Future`` (``map``, ``as_completed``, ``wait`` work unchanged); a non-daemon
   ``Thread`` runs its target to completion in ``start()``. A daemon thread, which
   usually loops forever in the background, fails to start with a clear error.
+- ``threading.Timer``: ``start()`` does not wait for the interval (that would hold the
+  handler up, which Lambda's timers never do): the timer is kept, and its function runs
+  once it is due, at the end of the invocation that finds it so (a timer set to fire
+  after the function returned fires in a later invocation, as a thread frozen with
+  Lambda's environment does when it thaws), or at ``join()``. ``cancel()`` stops it, as
+  before: crhelper's custom resources guard their deadline with a Timer they cancel.
 - ``fcntl``, ``pwd``, ``grp`` (C modules WASI's CPython lacks; Lambda's has them):
   ``fcntl``'s locks are granted at once (one instance is one single-threaded process,
   and no other process shares its files); ``pwd``/``grp`` know Lambda's one user
@@ -31,6 +37,7 @@ import errno
 import socket
 import sys
 import threading
+import time
 import types
 
 import wasmhost_sdk
@@ -96,6 +103,62 @@ def _start_inline(self):
             threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), self)))
         finally:
             self._os_thread_handle._set_done()
+
+
+_timers: list = []  # started threading.Timers that are not due yet, or not yet run
+
+
+def _start_timer(self):
+    if type(self).run is not _timer_run:  # a subclass's own loop: a thread like any other
+        return _start_inline(self)
+    try:
+        return _start(self)  # fails: no threads (it readies the thread's handle for _set_done)
+    except RuntimeError:
+        if self._started.is_set():
+            raise
+    self._started.set()
+    self._due = time.monotonic() + self.interval
+    _timers.append(self)
+
+
+def _fire(timer):
+    _timers.remove(timer)
+    try:
+        if not timer.finished.is_set():
+            timer.function(*timer.args, **timer.kwargs)
+    except BaseException:  # noqa: BLE001 - reported as an uncaught exception in a thread is
+        threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), timer)))
+    finally:
+        timer.finished.set()
+        timer._os_thread_handle._set_done()
+
+
+def _join_timer(self, timeout=None):
+    if self in _timers:
+        wait = self._due - time.monotonic()
+        if timeout is not None and wait > timeout:
+            time.sleep(max(timeout, 0))
+            return
+        if wait > 0 and not self.finished.is_set():
+            time.sleep(wait)
+        _fire(self)
+        return
+    _timer_join(self, timeout)
+
+
+def _timer_alive(self):
+    return self in _timers or _thread_alive(self)
+
+
+def run_due_timers():
+    """Run the timers that are due (or drop the cancelled ones): the runtime calls this
+    at the end of each invocation."""
+    now = time.monotonic()
+    for timer in [t for t in _timers if t.finished.is_set() or t._due <= now]:
+        _fire(timer)
+
+
+_timer_run, _timer_join, _thread_alive = threading.Timer.run, threading.Timer.join, threading.Thread.is_alive
 
 
 def _no_self_pipe(module):
@@ -201,6 +264,7 @@ def install():
     socket.socket = SandboxSocket
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
     threading.Thread.start = _start_inline
+    threading.Timer.start, threading.Timer.join, threading.Timer.is_alive = _start_timer, _join_timer, _timer_alive
     wasmhost_sdk.after_import("asyncio.selector_events", _no_self_pipe)
     wasmhost_sdk.stand_in("fcntl", _fcntl)
     wasmhost_sdk.stand_in("pwd", _pwd)
