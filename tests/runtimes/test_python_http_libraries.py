@@ -265,3 +265,48 @@ def test_a_crhelper_custom_resource_answers_cloudformation(shost, tmp_path, inte
     assert res.value["took"] < 5  # the invocation's deadline is 10 s
     assert "CloudFormation returned status code: OK" in res.logs
     assert "Execution is about to time out" not in res.logs
+
+
+AIOHTTP_APP = textwrap.dedent('''
+    import asyncio, aiohttp
+
+    async def main(url, https):
+        out = {}
+        async with aiohttp.ClientSession() as session:
+            async with session.get(https + "/hello") as r:
+                out["https"] = [r.status, await r.text(), r.headers["X-Served-By"]]
+            async with session.post(url + "/echo?q=1", json={"n": 1}) as r:
+                doc = await r.json()
+                out["post"] = [doc["method"], doc["path"], doc["body"]]
+            async with session.get(url + "/redirect", params={"to": "/hello"}) as r:
+                out["redirect"] = [await r.text(), [h.status for h in r.history]]
+            answers = await asyncio.gather(*(session.get(url + "/hello") for _ in range(3)))
+            out["gather"] = [await r.text() for r in answers]
+            try:
+                await session.get("https://example.com/")
+            except aiohttp.ClientConnectionError as e:
+                out["refused"] = str(e)
+        try:  # not HTTP: nothing can carry it
+            reader, writer = await asyncio.open_connection("127.0.0.1", 6379)
+            writer.write(b"PING\\r\\n")
+        except PermissionError as e:
+            out["not_http"] = str(e)
+        return out
+
+    def handler(event, context):
+        return asyncio.run(main(event["url"], event["https"]))
+''')
+
+
+def test_aiohttp_sends_through_the_host(shost, tmp_path, internet, tls_internet):
+    """aiohttp's client connects with asyncio's create_connection: its connections are
+    the host's (names resolved there, TLS done there); a refusal is aiohttp's own
+    connection error; a protocol that is not HTTP fails saying why."""
+    event = _deploy(shost, tmp_path, "aiohttp_fn", AIOHTTP_APP, "aiohttp\n", internet, tls_internet)
+    out = shost.invoke("aiohttp_fn", event).value
+    assert out["https"] == [200, "hello from the internet", "internet"]
+    assert out["post"] == ["POST", "/echo?q=1", '{"n": 1}']
+    assert out["redirect"] == ["hello from the internet", [302]]
+    assert out["gather"] == ["hello from the internet"] * 3
+    assert "example.com" in out["refused"] and "allowed_hosts" in out["refused"]
+    assert "only HTTP goes out" in out["not_http"]

@@ -44,7 +44,8 @@ import wasmhost_sdk
 import wasmhost_ssl  # small, in the build's snapshot; the standard library's ssl.py is read on first import
 
 NO_SOCKETS = ("sockets are not available in wasmhost's WebAssembly sandbox: outbound HTTP goes through the "
-              "host (urllib, http.client, requests, urllib3, httpx, boto3, with the function's allowed_hosts)")
+              "host (urllib, http.client, requests, urllib3, httpx, aiohttp, boto3, with the function's "
+              "allowed_hosts)")
 NO_THREADS = ("threads cannot run in wasmhost's WebAssembly sandbox: a daemon thread (a background loop) "
               "cannot start; non-daemon threads and ThreadPoolExecutor run their work at once")
 

@@ -5,7 +5,7 @@
     shared = kv.store("sessions")   # a named store granted in FunctionConfig.kv_stores
 
 Outbound HTTP needs no import: ``urllib.request``, ``http.client``, ``urllib3``,
-``requests`` and ``httpx`` (from requirements.txt) go through the host, which checks the function's
+``requests``, ``httpx`` and ``aiohttp`` (from requirements.txt) go through the host, which checks the function's
 ``allowed_hosts`` and does TLS with certificate checks. A refused request raises
 ``OutboundRefused`` (a ``PermissionError``; urllib wraps it in ``URLError``, requests
 in ``ConnectionError``, httpx in ``ConnectError``), whose message names the host and the setting to change.
@@ -14,7 +14,9 @@ The guest has no sockets: ``http.client`` connections get a stand-in socket that
 collects the request bytes and, once the request is complete, has the host send it
 (``host.http_send``); the response is read back from memory. ``requests`` is served by
 an adapter (its ``HTTPAdapter.send`` is replaced when ``requests.adapters`` is imported),
-httpx by its transport's connection pool (``httpcore``'s ``handle_request``, likewise).
+httpx by its transport's connection pool (``httpcore``'s ``handle_request``, likewise),
+and asyncio's ``create_connection`` (aiohttp's client) gives a stand-in transport that
+does with each request what the stand-in socket does.
 """
 
 import http.client
@@ -23,6 +25,7 @@ import importlib.abc
 import importlib.machinery
 import io
 import json
+import socket
 import sys
 import urllib.error
 import urllib.parse
@@ -330,6 +333,126 @@ def _patch_httpcore_async(module):
     module.AsyncConnectionPool.handle_async_request = handle_async_request
 
 
+class _HostTransport:
+    """A connection from asyncio's ``create_connection`` (aiohttp's client makes its own
+    this way): each request written to it goes through the host once complete, and the
+    response reaches the protocol as the server's bytes would. It carries HTTP only:
+    anything else fails, as the socket it stands for would."""
+
+    def __init__(self, loop, protocol, scheme, host, port):
+        self._loop, self._protocol = loop, protocol
+        self._socket = _HostSocket(scheme, host, port)
+        self._peer = (host, port)
+        self._closing = False
+
+    def write(self, data):
+        if self._closing:
+            return
+        sock = self._socket
+        sock.out += data
+        line_end = sock.out.find(b"\r\n")
+        if line_end >= 0 and not bytes(sock.out[:line_end]).endswith((b" HTTP/1.1", b" HTTP/1.0")):
+            self._closing = True
+            raise PermissionError(13, _ONLY_HTTP)  # to the writer: not a bare "connection lost"
+        try:
+            sock.sendall(b"")
+        except OSError as e:  # the host refused it or could not make it: the connection is lost
+            self._lose(e)
+            return
+        response, sock.response = sock.response, None
+        if response is not None:
+            head = [f"HTTP/1.1 {response.status} {response.reason}"]
+            head += [f"{k}: {v}" for k, v in response.header_list
+                     if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+            body = response.getvalue()
+            head.append(f"Content-Length: {len(body)}")
+            self._loop.call_soon(self._protocol.data_received,
+                                 ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+    def writelines(self, chunks):
+        self.write(b"".join(chunks))
+
+    def _lose(self, exc):
+        if not self._closing:
+            self._closing = True
+            self._loop.call_soon(self._protocol.connection_lost, exc)
+
+    def close(self):
+        self._lose(None)
+
+    abort = close
+
+    def is_closing(self):
+        return self._closing
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": self._peer, "sockname": ("127.0.0.1", 0)}.get(name, default)
+
+    def can_write_eof(self):
+        return False
+
+    def get_write_buffer_size(self):
+        return 0
+
+    def get_write_buffer_limits(self):
+        return (0, 0)
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        pass
+
+    def is_reading(self):
+        return not self._closing
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+    def set_protocol(self, protocol):
+        self._protocol = protocol
+
+    def get_protocol(self):
+        return self._protocol
+
+
+_ONLY_HTTP = ("only HTTP goes out of wasmhost's WebAssembly sandbox (through the host, with the function's "
+              "allowed_hosts): it has no sockets")
+
+
+def _patch_asyncio(base_events):
+    """asyncio's connections (aiohttp's client) as HTTP through the host: a name is
+    resolved by the host (``getaddrinfo`` hands it back as it is), ``sock_connect``
+    notes where the socket was to go, and ``create_connection`` gives a ``_HostTransport``
+    to that place (``https`` when TLS was asked for: the host does it)."""
+
+    async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
+        host = host.decode("idna") if isinstance(host, bytes) else host
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
+
+    async def create_connection(self, protocol_factory, host=None, port=None, *, ssl=None, sock=None,
+                                server_hostname=None, **kwargs):
+        if sock is not None:
+            host, port = getattr(sock, "_wasmhost_address", (None, None))[:2]
+        if host is None:
+            raise PermissionError(13, _ONLY_HTTP)
+        protocol = protocol_factory()
+        transport = _HostTransport(self, protocol, "https" if ssl else "http", server_hostname or host,
+                                   port or (443 if ssl else 80))
+        protocol.connection_made(transport)
+        return transport, protocol
+
+    base_events.BaseEventLoop.getaddrinfo = getaddrinfo
+    base_events.BaseEventLoop.create_connection = create_connection
+
+
+def _patch_sock_connect(selector_events):
+    async def sock_connect(self, sock, address):
+        sock._wasmhost_address = address  # create_connection(sock=) connects there, through the host
+
+    selector_events.BaseSelectorEventLoop.sock_connect = sock_connect
+
+
 # -- import hooks ------------------------------------------------------------------------------
 _AFTER: dict = {}  # module name -> [patch(module)], run once the module has been executed
 _STANDINS: dict = {}  # module name -> fill(module): a module of ours answers the import instead
@@ -398,6 +521,8 @@ def install():
         after_import("urllib3.connectionpool", _patch_urllib3_pool)
         after_import("httpcore._sync.connection_pool", _patch_httpcore_sync)
         after_import("httpcore._async.connection_pool", _patch_httpcore_async)
+        after_import("asyncio.base_events", _patch_asyncio)
+        after_import("asyncio.selector_events", _patch_sock_connect)
         import wasmhost_botocore  # boto3/botocore send through the host too
         wasmhost_botocore.install()
 
