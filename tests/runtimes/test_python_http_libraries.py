@@ -1,12 +1,12 @@
-"""Outbound HTTP libraries inside the Python sandbox: ``ssl`` and the libraries that
-import it themselves (httpx, slack_sdk), and urllib3's errors, against the local
-"internet" (tests/internet.py) over HTTP and HTTPS.
+"""Outbound HTTP libraries inside the Python sandbox, against the local "internet"
+(tests/internet.py) over HTTP and HTTPS: ``ssl`` and the libraries that import it
+themselves (httpx, slack_sdk, crhelper), aiohttp, and urllib3's errors.
 
 The sandbox has no ``_ssl``: ``wasmhost_ssl`` stands in for it under the standard
 library's ``ssl.py``; TLS is the host's. These tests check that contexts are made and
 configured as libraries make them, that HTTPS given a context goes through the host
 (under the allow-list, with the host's certificate checks), that TLS over a socket fails
-saying why, and that httpx (sync and async) and slack_sdk send through the host and
+saying why, that httpx (sync and async), aiohttp and slack_sdk send through the host and
 report a refusal with their own kind of error, and that urllib3 (bundled with boto3, as
 on Lambda) reports a request the host refused as a connection it could not make."""
 

@@ -5,10 +5,12 @@
     shared = kv.store("sessions")   # a named store granted in FunctionConfig.kv_stores
 
 Outbound HTTP needs no import: ``urllib.request``, ``http.client``, ``urllib3``,
-``requests``, ``httpx`` and ``aiohttp`` (from requirements.txt) go through the host, which checks the function's
-``allowed_hosts`` and does TLS with certificate checks. A refused request raises
-``OutboundRefused`` (a ``PermissionError``; urllib wraps it in ``URLError``, requests
-in ``ConnectionError``, httpx in ``ConnectError``), whose message names the host and the setting to change.
+``requests``, ``httpx`` and ``aiohttp`` (from requirements.txt) go through the host,
+which checks the function's ``allowed_hosts`` and does TLS with certificate checks. A
+refused request raises ``OutboundRefused`` (a ``PermissionError``; urllib wraps it in
+``URLError``, requests in ``ConnectionError``, urllib3 in ``NewConnectionError``, httpx
+in ``ConnectError``, aiohttp in ``ClientOSError``), whose message names the host and the
+setting to change.
 
 The guest has no sockets: ``http.client`` connections get a stand-in socket that
 collects the request bytes and, once the request is complete, has the host send it
