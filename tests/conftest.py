@@ -20,6 +20,42 @@ def internet():
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def tls_internet(tmp_path_factory):
+    """The same internet over HTTPS, with a certificate for 127.0.0.1 from a CA of its
+    own (made here with openssl): (server, the certificate's path)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from internet import Internet
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate (Debian: apt-get install openssl)")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"),
+                    "-out", str(d / "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
+    server = Internet(ssl_context=ctx).start()
+    yield server, d / "cert.pem"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def python_host(tmp_path_factory):
+    """A Host for Python functions, one per test module (the runtime is built once per
+    machine into the build cache; .ci/run installs componentize-py)."""
+    from wasmhost.runtimes import python
+    try:
+        python.componentize_py()
+    except Exception as e:  # pragma: no cover - CI installs it
+        pytest.skip(f"{e} (.ci/run installs it)")
+    h = Host(tmp_path_factory.mktemp("pyhost"))
+    yield h
+    h.close()
+
+
 @pytest.fixture(scope="session")
 def runtime_cache(tmp_path_factory):
     """A compiled-artifact cache shared by the test modules that use it (a data dir's

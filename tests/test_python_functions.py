@@ -10,21 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from wasmhost import (DeployError, FuelExhausted, FunctionConfig, FunctionError, Host, InvocationTimeout)
+from wasmhost import (DeployError, FuelExhausted, FunctionConfig, FunctionError, InvocationTimeout)
 
 pytest.importorskip("wasmtime.component")
 
 
 @pytest.fixture(scope="module")
-def phost(tmp_path_factory):
-    from wasmhost.runtimes import python
-    try:
-        python.componentize_py()
-    except Exception as e:  # pragma: no cover - CI installs it
-        pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("pyhost"))
-    yield h
-    h.close()
+def phost(python_host):
+    return python_host
 
 
 def write(tmp_path, name, source):
@@ -46,7 +39,7 @@ def test_event_context_environment_and_working_directory(phost, tmp_path):
                     "group": context.log_group_name, "stream": context.log_stream_name,
                     "left": context.get_remaining_time_in_millis()}
     """)
-    info = phost.deploy("py", app.parent, FunctionConfig(memory_mb=256, timeout_ms=2000, runtime="python3.12",
+    info = phost.deploy("py", app.parent, FunctionConfig(memory_mb=256, timeout_ms=30000, runtime="python3.12",
                                                          env={"MINE": "1", "AWS_REGION": "ignored"},
                                                          region="eu-west-1"))
     assert info.warm == 1  # the code was loaded at deploy
@@ -55,7 +48,8 @@ def test_event_context_environment_and_working_directory(phost, tmp_path):
     assert out["double"] == 42 and out["id"] == res.report.request_id
     assert out["cwd"] == "/var/task" and out["files"] == ["lambda_function.py"]
     assert out["arn"] == "arn:aws:lambda:eu-west-1:000000000000:function:py"
-    assert out["version"] == "$LATEST" and out["mb"] == "256" and 1000 < out["left"] <= 2000
+    assert out["version"] == "$LATEST" and out["mb"] == "256" and 20000 < out["left"] <= 30000  # (a loaded
+    # machine may take seconds to get there: the time left is counted from the invocation's start)
     assert out["group"] == "/aws/lambda/py" and out["stream"].endswith(out["env"]["AWS_LAMBDA_LOG_STREAM_NAME"][-32:])
     env = out["env"]
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "py" and env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"

@@ -8,7 +8,6 @@ import textwrap
 
 import pytest
 
-from internet import Internet
 from wasmhost import DeployError, FunctionConfig, Host, InvocationTimeout
 from wasmhost.capabilities import allowlist, http
 
@@ -219,25 +218,6 @@ def test_core_module_import(tmp_path, internet):
         assert reply["error"] == "Refused" and "allowed_hosts" in reply["message"]
         h.ledger.flush()
         assert h.ledger.totals("core")["outbound_requests"] == 1
-
-
-@pytest.fixture(scope="module")
-def tls_internet(tmp_path_factory):
-    """The same internet over HTTPS, with a certificate for 127.0.0.1 from a CA of its own."""
-    import shutil
-    import ssl
-    import subprocess
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate (Debian: apt-get install openssl)")
-    d = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"),
-                    "-out", str(d / "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
-    server = Internet(ssl_context=ctx).start()
-    yield server, d / "cert.pem"
-    server.stop()
 
 
 def test_https_checks_certificates(tls_internet, monkeypatch):

@@ -12,14 +12,11 @@ on Lambda) reports a request the host refused as a connection it could not make.
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 import textwrap
 
 import pytest
 
-from internet import Internet
 from wasmhost import DeployError, FunctionConfig, Host
 
 pytest.importorskip("wasmtime.component")
@@ -120,22 +117,6 @@ SLACK_APP = textwrap.dedent('''
             out["refused"] = [type(e).__name__, str(e)]
         return out
 ''')
-
-
-@pytest.fixture(scope="module")
-def tls_internet(tmp_path_factory):
-    """The local internet over HTTPS, with a certificate for 127.0.0.1 made here."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate (Debian: apt-get install openssl)")
-    d = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"),
-                    "-out", str(d / "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
-    server = Internet(ssl_context=ctx).start()
-    yield server, d / "cert.pem"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wasmhost import FunctionConfig, Host
+from wasmhost import FunctionConfig
 
 pytest.importorskip("wasmtime.component")
 
@@ -41,26 +41,14 @@ EVENTS = [{"name": "x", "home": {"zip": "12345"}, "tags": ["a"]},
           {"name": 3}]
 
 
-@pytest.fixture(scope="module")
-def host(tmp_path_factory):
-    from wasmhost.runtimes import python
-    try:
-        python.componentize_py()
-    except Exception as e:  # pragma: no cover - CI installs it
-        pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("standins"))
-    yield h
-    h.close()
-
-
-def test_jsonschema_with_a_registry_answers_as_cpython(host, tmp_path):
+def test_jsonschema_with_a_registry_answers_as_cpython(python_host, tmp_path):
     code = tmp_path / "fn"
     code.mkdir()
     (code / "app.py").write_text(APP)
     (code / "requirements.txt").write_text("jsonschema>=4.18\n")  # rpds-py: native only
-    host.deploy("schemas", code, FunctionConfig(handler="app.handler", runtime="python3.12", timeout_ms=20000))
+    python_host.deploy("schemas", code, FunctionConfig(handler="app.handler", runtime="python3.12", timeout_ms=20000))
     for event in EVENTS:
-        got = host.invoke("schemas", event).value
+        got = python_host.invoke("schemas", event).value
         assert got["module"] == "rpds" and got["repr"] == "HashTrieMap({'a': 2})" and got["pickled"]
         assert got["native"] == "rpds.rpds"
         errors = got["errors"]
@@ -68,7 +56,7 @@ def test_jsonschema_with_a_registry_answers_as_cpython(host, tmp_path):
             assert errors == []
         else:
             assert errors  # each bad event is refused, with jsonschema's own messages
-    assert [m for _, m in host.invoke("schemas", EVENTS[1]).value["errors"]] == [
+    assert [m for _, m in python_host.invoke("schemas", EVENTS[1]).value["errors"]] == [
         "'name' is a required property", "'1' does not match '^[0-9]{5}$'",
         "['a', 'a', 'c'] has non-unique elements", "'c' is not one of ['a', 'b']"]
 
@@ -120,12 +108,12 @@ PBKDF2 = textwrap.dedent("""
 """)
 
 
-def test_pbkdf2_hmac_gives_openssls_keys(host, tmp_path):
+def test_pbkdf2_hmac_gives_openssls_keys(python_host, tmp_path):
     (tmp_path / "app.py").write_text(PBKDF2)
-    host.deploy("pbkdf2", tmp_path / "app.py")
+    python_host.deploy("pbkdf2", tmp_path / "app.py")
     cases = [[name, password, dklen] for name in ("sha1", "sha256", "sha512", "md5", "sha3_256", "blake2b")
              for password in ("", "pw", "x" * 200) for dklen in (None, 1, 64, 100)]
-    got = host.invoke("pbkdf2", {"cases": cases}).value
+    got = python_host.invoke("pbkdf2", {"cases": cases}).value
     assert got["keys"] == [hashlib.pbkdf2_hmac(n, p.encode("latin-1"), b"salt", 50, d).hex() for n, p, d in cases]
     assert got["listed"]
     assert got["errors"] == ["ValueError: unsupported hash type nope",
