@@ -42,7 +42,7 @@ class Context:
     aws_request_id = REQUEST_ID
     log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
     log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
-    identity = client_context = None
+    identity = client_context = tenant_id = None  # (tenant_id: Lambda's context has it since tenant isolation, 2025)
     _deadline = time.time() * 1000 + 30000
 
     def get_remaining_time_in_millis(self):
