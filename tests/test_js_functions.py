@@ -6,6 +6,7 @@ test session: every test here shares one Host. .ci/run installs componentize-js 
 
 import json
 import re
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -469,3 +470,57 @@ def test_v8s_stack_trace_api_gives_call_sites(jhost, tmp_path):
     jhost.deploy("callsites", src, FunctionConfig(runtime="nodejs20.x"))
     assert jhost.invoke("callsites", {}).value == {"n": True, "file": "/var/task/index.js", "line": "number",
                                                     "name": "where", "eval": False, "plain": "string"}
+
+
+def node_answer(root, module, event):
+    """What plain Node.js answers for ``module.handler(event)`` (its value, or its error's
+    stack), with the code's folder written as /var/task, where Lambda puts it."""
+    driver = ("const h = require(process.argv[1]).handler;\n"
+              "Promise.resolve().then(() => h(JSON.parse(process.argv[2]))).then("
+              "(v) => console.log(JSON.stringify({ value: v })), (e) => console.log(JSON.stringify({ stack: e.stack })));\n")
+    out = subprocess.run(["node", "-e", driver, str(root / module), json.dumps(event)], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out.replace(str(root), "/var/task"))
+
+
+def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
+    """err.stack reads as Node's ("Error: message" then "    at fn (file:line:col)"), each
+    frame at its place in the function's own files under /var/task (the bundle's source
+    map), as code that prints it (Express's error page, loggers) and Lambda's stackTrace
+    show it; Error.captureStackTrace gives the same lines."""
+    root = tmp_path / "fn"
+    write(root, "lib/check.js", """
+        'use strict';
+
+        // a comment the bundle drops
+        function check(order) {
+          if (!order.id) {
+            throw new TypeError(`order ${JSON.stringify(order)} has no id`);
+          }
+          return order.id;
+        }
+        module.exports = { check };
+    """)
+    write(root, "index.js", """
+        const { check } = require("./lib/check");
+
+        function here() { const o = {}; Error.captureStackTrace(o); return o.stack; }
+        exports.handler = async (event) => {
+          if (event.fail) return check(event);
+          try {
+            check(event);
+          } catch (e) {
+            return { stack: e.stack, here: here().split("\\n").slice(0, 3) };
+          }
+        };
+    """)
+    jhost.deploy("stacks", root, FunctionConfig(runtime="nodejs20.x"))
+    want = [line for line in node_answer(root, "index.js", {})["value"]["stack"].split("\n") if "/var/task/" in line
+            or not line.startswith("    at")]
+    got = jhost.invoke("stacks", {}).value
+    assert got["stack"].split("\n") == want and want[1] == "    at check (/var/task/lib/check.js:7:11)"
+    assert got["here"] == node_answer(root, "index.js", {})["value"]["here"]
+    with pytest.raises(FunctionError) as e:
+        jhost.invoke("stacks", {"fail": 1})
+    node = [line for line in node_answer(root, "index.js", {"fail": 1})["stack"].split("\n") if "/var/task/" in line]
+    assert e.value.to_lambda()["trace"] == ['TypeError: order {"fail":1} has no id', *node]

@@ -12,7 +12,8 @@
 // `zlib`'s streams build on it, from bundled/). An `@aws-sdk/...` package
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
-// (and <out file>.lazy: the large bundle's modules compiled when first required)
+// (and <out file>.lazy: the large bundle's modules compiled when first required; <out
+// file>.map: where each line of a one-script bundle came from, for errors' stacks)
 import { rolldown } from "rolldown";
 import { parseSync } from "rolldown/experimental";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
 import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
+import { compactMap } from "./stack_map.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -225,9 +227,10 @@ try {
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
-  let code;
+  let code, map = null;
   try {
-    code = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named" })).output[0].code;
+    ({ code, map } = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named",
+      sourcemap: true, sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) })).output[0]);
   } catch (e) {
     // top-level await has no CommonJS form: an ES module, marked for the host to rewrite
     // (wasmhost/runtimes/esm.py) into a body the runtime runs as an async function
@@ -237,6 +240,11 @@ try {
   const split = lazyModules(code);
   writeFileSync(out, split.code);
   if (split.lazy) writeFileSync(`${out}.lazy`, split.lazy);
+  else if (map) { // a lazy bundle's modules are moved: its frames keep the bundle's places
+    const layers = modules.map((m) => resolve(m));
+    writeFileSync(`${out}.map`, JSON.stringify(compactMap(map, process.cwd(), join(SDK, "node_modules"),
+      layers)));
+  }
   if (paths.resolvedFiles.size) writeFileSync(`${out}.files`, JSON.stringify([...paths.resolvedFiles]));
 } catch (e) {
   const errors = e.errors || [e];

@@ -104,6 +104,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.lazy").unlink(missing_ok=True)
             Path(f"{tmp}.files").unlink(missing_ok=True)
+            Path(f"{tmp}.map").unlink(missing_ok=True)
             if proc.returncode == 2:  # Lambda's own error for code Node refuses (module_format.mjs)
                 raise BuildError(proc.stderr.strip())
             message = proc.stderr.strip().replace(str(root) + "/", "")
@@ -119,7 +120,10 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         listed = Path(f"{tmp}.files")  # the files require.resolve("...") finds in the code
         resolved = frozenset(Path(p) for p in json.loads(listed.read_text())) if listed.exists() else frozenset()
         listed.unlink(missing_ok=True)
-        tmp.write_bytes((files_line(path, layers, resolved) + lazy + text).encode())
+        mapped = Path(f"{tmp}.map")  # where the bundle's lines came from, for errors' stacks
+        places = f"{MAP_MARK}{_read(mapped)}\n" if mapped.exists() else ""
+        mapped.unlink(missing_ok=True)
+        tmp.write_bytes((files_line(path, layers, resolved) + lazy + places + text).encode())
         os.replace(tmp, out)
     return _read(out), sha, size, rel
 
@@ -139,6 +143,7 @@ def lazy_line(modules: str) -> str:
     return f"{LAZY_MARK}{len(modules.encode('utf-16-le', 'surrogatepass')) // 2}\n{modules}"
 
 
+MAP_MARK = "//# wasmhost: map "  # runtime.js: then bundle.mjs's source map (stack_map.mjs), one line of JSON
 FILES_MARK = "//# wasmhost: files "  # runtime.js mounts what follows as the function's files (fs.js)
 CODE = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".map", ".d.ts")
 FILE_LIMIT, FILES_LIMIT = 1 << 20, 8 << 20
@@ -175,6 +180,6 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
 def _bundler_digest() -> str:
     """What a bundle depends on besides the function's code: bundle.mjs, and the AWS SDK
     it may take from (its lock names every package's version) with its HTTP handler."""
-    parts = [BUNDLE, PACKAGE / "module_format.mjs", AWS_SDK / "http-handler.mjs",
+    parts = [BUNDLE, PACKAGE / "module_format.mjs", PACKAGE / "stack_map.mjs", PACKAGE / "regexp_properties.mjs", AWS_SDK / "http-handler.mjs",
              AWS_SDK / "node_modules" / ".package-lock.json"]
     return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()
