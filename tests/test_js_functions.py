@@ -524,3 +524,38 @@ def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
         jhost.invoke("stacks", {"fail": 1})
     node = [line for line in node_answer(root, "index.js", {"fail": 1})["stack"].split("\n") if "/var/task/" in line]
     assert e.value.to_lambda()["trace"] == ['TypeError: order {"fail":1} has no id', *node]
+
+
+def test_file_streams_read_and_write_as_nodes(jhost, tmp_path):
+    """fs.createReadStream / createWriteStream (Express's res.sendFile reads through one):
+    a code file in Node's 64 KiB chunks, `start` / `end` inclusive, a missing file's
+    ENOENT as an 'error' event, a /tmp file written and piped back, equal to plain Node."""
+    root = tmp_path / "fn"
+    root.mkdir()
+    (root / "logo.bin").write_bytes(bytes(range(256)) * 300)  # 76800 bytes: two chunks
+    write(root, "index.js", """
+        const fs = require("fs");
+        const { pipeline } = require("stream/promises");
+        const { Writable } = require("stream");
+        const read = (path, opts) => new Promise((resolve) => {
+          const sizes = [], parts = [];
+          fs.createReadStream(path, opts).on("data", (c) => { sizes.push(c.length); parts.push(c); })
+            .on("error", (e) => resolve({ code: e.code, message: e.message.replace(__dirname, "<dir>") }))
+            .on("end", () => resolve({ sizes, sum: Buffer.concat(parts).reduce((a, b) => a + b, 0) }));
+        });
+        exports.handler = async () => {
+          const out = { whole: await read(`${__dirname}/logo.bin`), part: await read(`${__dirname}/logo.bin`, { start: 10, end: 19 }),
+                        missing: await read(`${__dirname}/nope.bin`) };
+          const w = fs.createWriteStream("/tmp/copy.txt");
+          w.write("one,");
+          await new Promise((resolve) => w.end("two", resolve));
+          let text = "";
+          await pipeline(fs.createReadStream("/tmp/copy.txt", "utf8"), new Writable({ write(c, e, cb) { text += c; cb(); } }));
+          return { ...out, written: w.bytesWritten, text };
+        };
+    """)
+    jhost.deploy("streams", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("streams", {}).value
+    assert got == node_answer(root, "index.js", {})["value"]
+    assert got["whole"]["sizes"] == [65536, 11264] and got["missing"]["code"] == "ENOENT" and got["text"] == "one,two"
+

@@ -34,10 +34,10 @@ const PROMISES = hasSdk ? new Set(["stream/promises", "node:stream/promises"]) :
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 // Built-ins whose Node behaviour needs those streams come from bundled/ (each builds on the
 // runtime's module of the same name): `http` with Node's server-side messages (the adapters
-// that run Express and its kind in Lambda: serverless-http and the like), `zlib` with its
-// streams (over fflate, the runtime's codec, found beside this file)
+// that run Express and its kind in Lambda: serverless-http and the like), `fs` with its file
+// streams, `zlib` with its streams (over fflate, the runtime's codec, found beside this file)
 const FFLATE = join(HERE, "node_modules", "fflate", "esm", "browser.js");
-const BUNDLED = new Map((hasSdk ? ["http", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
+const BUNDLED = new Map((hasSdk ? ["http", "fs", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
   .flatMap((m) => [[m, join(HERE, "bundled", `${m}.cjs`)], [`node:${m}`, join(HERE, "bundled", `${m}.cjs`)]]));
 const bundled = (id, importer) => BUNDLED.has(id) && importer !== BUNDLED.get(id);
 // and `string_decoder` is the package of Node's own (which readable-stream depends on):

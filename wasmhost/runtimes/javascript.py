@@ -178,8 +178,10 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
 
 @functools.lru_cache(maxsize=1)
 def _bundler_digest() -> str:
-    """What a bundle depends on besides the function's code: bundle.mjs, and the AWS SDK
-    it may take from (its lock names every package's version) with its HTTP handler."""
-    parts = [BUNDLE, PACKAGE / "module_format.mjs", PACKAGE / "stack_map.mjs", PACKAGE / "regexp_properties.mjs", AWS_SDK / "http-handler.mjs",
+    """What a bundle depends on besides the function's code: bundle.mjs and its plugins,
+    the Node modules of bundled/, and the AWS SDK it may take from (its lock names every
+    package's version) with its HTTP handler."""
+    parts = [BUNDLE, PACKAGE / "module_format.mjs", PACKAGE / "stack_map.mjs", PACKAGE / "regexp_properties.mjs",
+             *sorted((PACKAGE / "bundled").glob("*.cjs")), AWS_SDK / "http-handler.mjs",
              AWS_SDK / "node_modules" / ".package-lock.json"]
     return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()
