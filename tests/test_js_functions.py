@@ -559,3 +559,19 @@ def test_file_streams_read_and_write_as_nodes(jhost, tmp_path):
     assert got == node_answer(root, "index.js", {})["value"]
     assert got["whole"]["sizes"] == [65536, 11264] and got["missing"]["code"] == "ENOENT" and got["text"] == "one,two"
 
+
+def test_a_promise_that_can_no_longer_settle_answers_null(jhost, tmp_path):
+    """An async handler whose promise is pending when nothing is left to run (an Express
+    response never ended) answers null, as Lambda's runtime does at Node's beforeExit,
+    and the instance stays warm; a pending timer still keeps it waiting."""
+    src = write(tmp_path, "index.js", """
+        let calls = 0;
+        exports.handler = async (event) => {
+          calls += 1;
+          if (event.timer) return new Promise((resolve) => setTimeout(() => resolve(calls), 5));
+          return new Promise(() => {});
+        };
+    """)
+    jhost.deploy("pending", src, FunctionConfig(runtime="nodejs20.x"))
+    assert jhost.invoke("pending", {}).value is None
+    assert jhost.invoke("pending", {"timer": 1}).value == 2

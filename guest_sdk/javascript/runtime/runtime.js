@@ -449,7 +449,8 @@ function installTraceId() {
 
 // Lambda's semantics: a returned Promise settles the invocation; otherwise the callback
 // (or context.succeed/fail/done) does, once the event loop is empty (unless
-// callbackWaitsForEmptyEventLoop is false); a handler that does neither answers null.
+// callbackWaitsForEmptyEventLoop is false); a handler that does neither, or whose promise
+// is still pending when nothing is left to run, answers null.
 // Timers still pending when the invocation ends are not cancelled: as in Lambda, they
 // wait (frozen with the instance), and those due by the next invocation fire before
 // its handler runs (thaw: the event loop, run only until the invocation's promise
@@ -500,6 +501,12 @@ function run(ev, deadline, rid) {
     if (ret && typeof ret.then === "function") {
       ret.then((r) => { if (!called) finish(null, r); },
         (e) => { if (!called) finish(e === undefined || e === null ? new Error(String(e)) : e, undefined); });
+      // a promise that can no longer settle (nothing left to run: Node's beforeExit) answers
+      // null, as Lambda's runtime does (an Express response that never ends)
+      if (!called) {
+        onIdle = () => finish(null, null);
+        settled();
+      }
     } else if (!called) {
       onIdle = () => callback(null, null);
       settled();
