@@ -575,3 +575,24 @@ def test_a_promise_that_can_no_longer_settle_answers_null(jhost, tmp_path):
     jhost.deploy("pending", src, FunctionConfig(runtime="nodejs20.x"))
     assert jhost.invoke("pending", {}).value is None
     assert jhost.invoke("pending", {"timer": 1}).value == 2
+
+
+def test_string_normalize_as_nodes(jhost, tmp_path):
+    """String.prototype.normalize, which StarlingMonkey lacks without ICU (hapi's and joi's
+    validators call it on every domain they check), in all four forms, with Node's errors."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        exports.handler = async () => {
+          const out = {};
+          for (const form of [undefined, "NFC", "NFD", "NFKC", "NFKD"]) {
+            out[String(form)] = ["example.com", "Cafe\\u0301", "café", "ﬁ ½ ｶ", "한국어", "Å"].map((s) => escape(s.normalize(form)));
+          }
+          for (const [name, call] of [["form", () => "x".normalize("bad")], ["null", () => String.prototype.normalize.call(null)]]) {
+            try { call(); } catch (e) { out[name] = `${e.name}: ${e.message}`; }
+          }
+          return out;
+        };
+    """)
+    jhost.deploy("normalize", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("normalize", {}).value
+    assert got == node_answer(root, "index.js", {})["value"] and got["NFD"][1] == "Cafe%u0301"
