@@ -596,3 +596,30 @@ def test_string_normalize_as_nodes(jhost, tmp_path):
     jhost.deploy("normalize", root, FunctionConfig(runtime="nodejs20.x"))
     got = jhost.invoke("normalize", {}).value
     assert got == node_answer(root, "index.js", {})["value"] and got["NFD"][1] == "Cafe%u0301"
+
+
+def test_umd_modules_take_their_commonjs_branch_with_their_requires(jhost, tmp_path):
+    """A UMD / AMD package written as when.js is (`define(function (require) {...})`, called
+    with Node's `require` where there is no `define`) loads its own files as in Node."""
+    root = tmp_path / "fn"
+    write(root, "node_modules/umdlib/package.json", '{"name": "umdlib", "main": "umdlib.js"}')
+    write(root, "node_modules/umdlib/umdlib.js", """
+        (function (define) { 'use strict';
+        define(function (require) {
+          var twice = require('./lib/twice');
+          return { quad: function (x) { return twice(twice(x)); }, amd: typeof define };
+        });
+        }(typeof define === 'function' && define.amd ? define : function (factory) { module.exports = factory(require); }));
+    """)
+    write(root, "node_modules/umdlib/lib/twice.js", """
+        (function (define) {
+        define(function () { return function twice(x) { return 2 * x; }; });
+        }(typeof define === 'function' && define.amd ? define : function (factory) { module.exports = factory(); }));
+    """)
+    write(root, "index.js", """
+        const umd = require("umdlib");
+        exports.handler = async (event) => ({ quad: umd.quad(event.n), amd: umd.amd, define: typeof define });
+    """)
+    jhost.deploy("umd", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("umd", {"n": 3}).value
+    assert got == node_answer(root, "index.js", {"n": 3})["value"] == {"quad": 12, "amd": "function", "define": "undefined"}

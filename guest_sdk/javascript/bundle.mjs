@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
 import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
 import { compactMap } from "./stack_map.mjs";
+import { umdRequirePlugin } from "./umd_require.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -223,7 +224,7 @@ try {
       && !(id === "events" && inStreams(importer)) && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
-      regexpPropertiesPlugin],
+      regexpPropertiesPlugin, umdRequirePlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
