@@ -78,18 +78,22 @@ def entry_file(root: Path, handler: str) -> Path:
                      "- /var/runtime/index.mjs")
 
 
-def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[str, str, int, str]:
+def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
+           runtime: str | None = None) -> tuple[str, str, int, str]:
     """The function's code as one CommonJS script (its own files, the node_modules in
     its folder and in its layers' nodejs/node_modules), built with rolldown once per
     content hash, headed by its data files (``files_line``); returns the script, the
-    code's sha256, its size and the entry file's path in the code."""
+    code's sha256, its size and the entry file's path in the code. ``runtime`` (Lambda's
+    name, nodejs20.x by default) decides what Node would make of a ``.js`` file with
+    ES-module syntax and no package "type": Node 18 (nodejs18.x) refuses it."""
     from .deploy import tree_digest
     root, entry = (path.parent, path) if path.is_file() else (path, entry_file(path, handler))
     sha = tree_digest(path)
     size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
     rel = entry.relative_to(root).as_posix()
     modules = [str(layers / d) for d in ("nodejs/node20/node_modules", "nodejs/node_modules")] if layers else []
-    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{_bundler_digest()}".encode()).hexdigest()
+    detects = runtime != "nodejs18.x"  # Node 20.19+ runs such a file as an ES module; Node 18 does not
+    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{detects}:{_bundler_digest()}".encode()).hexdigest()
     out = cache / f"js-{key[:32]}.cjs"
     if not out.exists():
         if shutil.which("node") is None or not (PACKAGE / "node_modules" / "rolldown").is_dir():
@@ -99,7 +103,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         cache.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         proc = subprocess.run(["node", str(BUNDLE), str(entry), str(tmp), *modules], capture_output=True,
-                              text=True, cwd=root)
+                              text=True, cwd=root, env={**os.environ, "WASMHOST_NODE_DETECTS_MODULES": str(int(detects))})
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.lazy").unlink(missing_ok=True)
