@@ -623,3 +623,21 @@ def test_umd_modules_take_their_commonjs_branch_with_their_requires(jhost, tmp_p
     jhost.deploy("umd", root, FunctionConfig(runtime="nodejs20.x"))
     got = jhost.invoke("umd", {"n": 3}).value
     assert got == node_answer(root, "index.js", {"n": 3})["value"] == {"quad": 12, "amd": "function", "define": "undefined"}
+
+
+def test_gzip_headers_are_nodes(jhost, tmp_path):
+    """zlib.gzipSync / gzip write the header Node writes (mtime 0, XFL by level, OS 3), so the
+    same input gives the same bytes on every call; the compressed data round-trips."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        const zlib = require("zlib");
+        exports.handler = async () => {
+          const headers = [undefined, 1, 6, 9].map((level) => zlib.gzipSync("hello hello", level === undefined ? {} : { level })
+            .subarray(0, 10).toString("hex"));
+          const viaCallback = await new Promise((resolve) => zlib.gzip("x", (e, b) => resolve(b.subarray(0, 10).toString("hex"))));
+          return { headers, viaCallback, back: zlib.gunzipSync(zlib.gzipSync("round trip")).toString() };
+        };
+    """)
+    jhost.deploy("gzip", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("gzip", {}).value
+    assert got == node_answer(root, "index.js", {})["value"] and got["headers"][0] == "1f8b0800000000000003"
