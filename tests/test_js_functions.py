@@ -442,7 +442,7 @@ def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_pat
     write(root, "node_modules/huge/index.js", "".join(f"exports.m{i} = () => require('./m{i}.js');\n" for i in range(300)))
     write(root, "index.js", "const huge = require('huge');\nexports.handler = async (e) => huge[`m${e.n}`]().f7(e.n);\n")
     text, *_ = javascript.bundle(root, "index.handler", None, tmp_path / "cache")
-    assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 300
+    assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 301  # and the index
     jhost.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
     assert jhost.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"
 
@@ -641,3 +641,48 @@ def test_gzip_headers_are_nodes(jhost, tmp_path):
     jhost.deploy("gzip", root, FunctionConfig(runtime="nodejs20.x"))
     got = jhost.invoke("gzip", {}).value
     assert got == node_answer(root, "index.js", {})["value"] and got["headers"][0] == "1f8b0800000000000003"
+
+
+def test_engine_errors_read_as_nodes(jhost, tmp_path):
+    """Engine errors handlers meet read as V8 words them where Lambda shows them (String(e),
+    the error document, console): a circular JSON.stringify with the way round the
+    circle, an invalid URL, a constant assigned, a stack overflow (V8's RangeError), ...;
+    and the bundle keeps the code as written (a `let` read early still throws, a call
+    names the variable, not a constant the bundler inlined)."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        "use strict";
+        const cases = {
+          circular: () => { const o = { name: "x" }; o.self = o; JSON.stringify(o); },
+          deep: () => { const a = [1]; const o = { list: a, n: { m: { k: {} } } }; o.n.m.k.back = o.n; a.push(o); JSON.stringify({ o }); },
+          url: () => new URL("not a url"),
+          constAssign: () => Function("const x = 1; x = 2;")(),
+          bigint: () => 1n + 1,
+          arrayLength: () => new Array(-1),
+          recursion: () => { const f = () => f(); f(); },
+          date: () => new Date("nope").toISOString(),
+          uri: () => decodeURIComponent("%"),
+          early: () => { y; let y = 1; },
+          reduce: () => [].reduce((a, b) => a + b),
+          symbol: () => `${Symbol("s")}`,
+          bigintJson: () => JSON.stringify({ a: 1n }),
+          call: () => { const ev = { body: 1 }; ev.body.trim(); },
+          construct: () => { const X = 1; new X(); },
+          undef: () => [1].map(undefined),
+        };
+        exports.handler = async (event) => {
+          if (event.fail) return cases[event.fail]();
+          const out = {};
+          for (const [k, f] of Object.entries(cases)) {
+            try { f(); } catch (e) { out[k] = [String(e), e.name, e.code]; }
+          }
+          return out;
+        };
+    """)
+    jhost.deploy("engine", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("engine", {}).value
+    assert got == node_answer(root, "index.js", {})["value"]
+    assert got["circular"][0].startswith("TypeError: Converting circular structure to JSON\n    --> starting at object")
+    with pytest.raises(FunctionError) as e:
+        jhost.invoke("engine", {"fail": "recursion"})
+    assert (e.value.error_type, e.value.error_message) == ("RangeError", "Maximum call stack size exceeded")

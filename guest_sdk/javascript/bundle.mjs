@@ -228,15 +228,18 @@ try {
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
+  // minify: false, as the code was written: rolldown's default pass removes "dead" code and
+  // inlines constants, which changes what Node would do and say (a let read before its
+  // declaration no longer throws; `const X = 1; new X()` fails as "1 is not a constructor")
   let code, map = null;
   try {
-    ({ code, map } = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named",
-      sourcemap: true, sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) })).output[0]);
+    ({ code, map } = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named", minify: false,
+      sourcemap: "hidden", sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) })).output[0]);
   } catch (e) {
     // top-level await has no CommonJS form: an ES module, marked for the host to rewrite
     // (wasmhost/runtimes/esm.py) into a body the runtime runs as an async function
     if (!String(e.message || e).includes("top-level await")) throw e;
-    code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false })).output[0].code;
+    code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false, minify: false })).output[0].code;
   }
   const split = lazyModules(code);
   writeFileSync(out, split.code);
