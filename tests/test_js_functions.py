@@ -5,6 +5,7 @@ The runtime is built once (~20 s) into the build cache and compiled once (~9 s) 
 test session: every test here shares one Host. .ci/run installs componentize-js (npm)."""
 
 import json
+import os
 import re
 import subprocess
 import textwrap
@@ -686,3 +687,24 @@ def test_engine_errors_read_as_nodes(jhost, tmp_path):
     with pytest.raises(FunctionError) as e:
         jhost.invoke("engine", {"fail": "recursion"})
     assert (e.value.error_type, e.value.error_message) == ("RangeError", "Maximum call stack size exceeded")
+
+
+def test_files_keep_their_modification_times(jhost, tmp_path):
+    """fs.statSync gives a deployed file's own modification time, as Node does (Express's
+    res.sendFile and static middleware answer Last-Modified and ETag from it), and a file
+    written in /tmp the time it was written."""
+    root = tmp_path / "fn"
+    write(root, "page.html", "<p>hi</p>\n")
+    os.utime(root / "page.html", ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    write(root, "index.js", """
+        const fs = require("fs");
+        exports.handler = async () => {
+          const st = fs.statSync(`${__dirname}/page.html`);
+          fs.writeFileSync("/tmp/now.txt", "x");
+          const age = Date.now() - fs.statSync("/tmp/now.txt").mtimeMs;
+          return { ms: st.mtimeMs, iso: st.mtime.toISOString(), fresh: age >= 0 && age < 5000 };
+        };
+    """)
+    jhost.deploy("mtimes", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("mtimes", {}).value
+    assert got == node_answer(root, "index.js", {})["value"] and got["iso"] == "2023-11-14T22:13:20.123Z"

@@ -159,7 +159,8 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
     of its zip and its layers but code (bundled already) and node_modules, and any file
     its code finds with ``require.resolve("<name>")`` (``resolved``: bundle.mjs), up to
     1 MiB a file and 8 MiB in all (the JavaScript engine has no file system; reading a
-    file past those limits fails saying so). Text as text, anything else as base64."""
+    file past those limits fails saying so). Text as text, anything else as base64, each
+    with its modification time."""
     found: dict[str, list[str]] = {}
     total = 0
     roots = ([] if path.is_file() else [(path, "/var/task")]) + ([(layers, "/opt")] if layers else [])
@@ -173,10 +174,12 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
                 continue
             data = f.read_bytes()
             total += len(data)
+            ns = f.stat().st_mtime_ns  # fs.statSync's mtimeMs as Node computes it (Express's Last-Modified, ETag)
+            mtime = ns // 10**9 * 1e3 + ns % 10**9 / 1e6
             try:
-                found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8"]
+                found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8", mtime]
             except UnicodeDecodeError:
-                found[f"{mount}/{rel.as_posix()}"] = [base64.b64encode(data).decode(), "base64"]
+                found[f"{mount}/{rel.as_posix()}"] = [base64.b64encode(data).decode(), "base64", mtime]
     return FILES_MARK + json.dumps(found, separators=(",", ":")) + "\n" if found else ""
 
 
