@@ -508,6 +508,7 @@ def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
         function here() { const o = {}; Error.captureStackTrace(o); return o.stack; }
         exports.handler = async (event) => {
           if (event.fail) return check(event);
+          if (event.json) return JSON.parse(event.json);
           try {
             check(event);
           } catch (e) {
@@ -525,6 +526,11 @@ def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
         jhost.invoke("stacks", {"fail": 1})
     node = [line for line in node_answer(root, "index.js", {"fail": 1})["stack"].split("\n") if "/var/task/" in line]
     assert e.value.to_lambda()["trace"] == ['TypeError: order {"fail":1} has no id', *node]
+    with pytest.raises(FunctionError) as e:
+        jhost.invoke("stacks", {"json": "{oops"})
+    node = [line for line in node_answer(root, "index.js", {"json": "{oops"})["stack"].split("\n")
+            if "/var/task/" in line or "JSON.parse" in line]
+    assert e.value.to_lambda()["trace"][1:] == node and node[0] == "    at JSON.parse (<anonymous>)"
 
 
 def test_file_streams_read_and_write_as_nodes(jhost, tmp_path):

@@ -16,8 +16,15 @@ export const compiledFiles = new Set(); // files Module._compile ran (their sour
 // bundle's places are the function's own files (sourcemap.js), or the entry file where
 // the bundle has no map; a file compiled by Module._compile keeps its own name. null for
 // the runtime's own frames, which Node's stack has no counterpart of.
+// the runtime's own JSON.parse / JSON.stringify (v8errors.js) stand where V8's built-ins
+// do, which V8 shows as "at JSON.parse (<anonymous>)"
+const BUILTINS = new Set(["JSON.parse", "JSON.stringify"]);
+
 function frame(line) {
   const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
+  if (m && !m[2].startsWith(BUNDLE_URL) && BUILTINS.has(m[1].replace(/^.*\//, ""))) {
+    return { name: m[1].replace(/^.*\//, ""), file: "<anonymous>", row: null, column: null };
+  }
   if (!m || !(m[2].startsWith(BUNDLE_URL) || compiledFiles.has(m[2]))) return null;
   // SpiderMonkey names a function by where it is ("outer/inner", "outer/<" for an
   // anonymous one inside outer); V8 by its own name only, none for an anonymous one
@@ -41,7 +48,8 @@ function frames(smStack) {
   return out;
 }
 
-const at = (f) => (f.name ? `    at ${f.name} (${f.file}:${f.row}:${f.column})` : `    at ${f.file}:${f.row}:${f.column}`);
+const at = (f) => (f.row === null ? `    at ${f.name} (${f.file})` : f.name ? `    at ${f.name} (${f.file}:${f.row}:${f.column})`
+  : `    at ${f.file}:${f.row}:${f.column}`);
 function header(e) {
   const name = e.name === undefined ? "Error" : String(e.name);
   const message = e.message === undefined ? "" : String(v8Message(e));
@@ -181,7 +189,7 @@ export function installCallSites() {
     const raw = native ? holder.stack : new Error().stack;
     const found = frames(typeof raw === "string" ? raw : "");
     const stack = typeof Error.prepareStackTrace === "function"
-      ? Error.prepareStackTrace(obj, found.map((f) => callSite(f.name, f.file, f.row, f.column)))
+      ? Error.prepareStackTrace(obj, found.filter((f) => f.row !== null).map((f) => callSite(f.name, f.file, f.row, f.column)))
       : [header(obj), ...found.map(at)].join("\n");
     own(obj, stack);
   };
