@@ -714,3 +714,43 @@ def test_files_keep_their_modification_times(jhost, tmp_path):
     jhost.deploy("mtimes", root, FunctionConfig(runtime="nodejs20.x"))
     got = jhost.invoke("mtimes", {}).value
     assert got == node_answer(root, "index.js", {})["value"] and got["iso"] == "2023-11-14T22:13:20.123Z"
+
+
+def test_old_style_event_emitters_and_computed_requires_as_in_node(jhost, tmp_path):
+    """Packages written for old Node: an EventEmitter made with `EventEmitter.call(this)` and
+    util.inherits, or mixed in with `for (k in EventEmitter.prototype)` (mongoose 4's
+    models), and a require whose path is computed from strings (mongoose 4's
+    `require(driver + '/connection')`), which the bundle carries for the call to find."""
+    root = tmp_path / "fn"
+    write(root, "node_modules/oldlib/package.json", '{"name": "oldlib", "main": "index.js"}')
+    write(root, "node_modules/oldlib/index.js", """
+        var EventEmitter = require('events');
+        var util = require('util');
+        var driver = global.OLDLIB_DRIVER || './drivers/native';
+        var Conn = require(driver + '/connection');
+        function Thing() { EventEmitter.call(this); }
+        util.inherits(Thing, EventEmitter);
+        function Model() {}
+        for (var k in EventEmitter.prototype) Model[k] = EventEmitter.prototype[k];
+        module.exports = { Thing: Thing, Model: Model, conn: new Conn(), dialect: function (name) { return require(`./dialects/${name}.js`); } };
+    """)
+    write(root, "node_modules/oldlib/drivers/native/connection.js", "module.exports = function () { this.kind = 'native'; };\n")
+    write(root, "node_modules/oldlib/dialects/pg.js", "module.exports = 'postgres';\n")
+    write(root, "index.js", """
+        const { Thing, Model, conn, dialect } = require("oldlib");
+        exports.handler = async (event) => {
+          const t = new Thing();
+          let heard;
+          t.on("x", (v) => { heard = v; });
+          t.emit("x", event.n);
+          Model.on("y", (v) => { heard += v; });
+          Model.emit("y", 1);
+          let missing;
+          try { dialect("nope"); } catch (e) { missing = e.code; }
+          return { heard, conn: conn.kind, pg: dialect("pg"), missing };
+        };
+    """)
+    jhost.deploy("oldstyle", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("oldstyle", {"n": 41}).value
+    assert got == node_answer(root, "index.js", {"n": 41})["value"]
+    assert got == {"heard": 42, "conn": "native", "pg": "postgres", "missing": "MODULE_NOT_FOUND"}

@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
 import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
 import { compactMap } from "./stack_map.mjs";
+import { computedRequirePlugin } from "./computed_require.mjs";
 import { umdRequirePlugin } from "./umd_require.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
@@ -36,9 +37,10 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 // Built-ins whose Node behaviour needs those streams come from bundled/ (each builds on the
 // runtime's module of the same name): `http` with Node's server-side messages (the adapters
 // that run Express and its kind in Lambda: serverless-http and the like), `fs` with its file
-// streams, `zlib` with its streams (over fflate, the runtime's codec, found beside this file)
+// streams, `events` as Node's function (the package), `zlib` with its streams (over fflate,
+// the runtime's codec, found beside this file)
 const FFLATE = join(HERE, "node_modules", "fflate", "esm", "browser.js");
-const BUNDLED = new Map((hasSdk ? ["http", "fs", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
+const BUNDLED = new Map((hasSdk ? ["http", "fs", "events", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
   .flatMap((m) => [[m, join(HERE, "bundled", `${m}.cjs`)], [`node:${m}`, join(HERE, "bundled", `${m}.cjs`)]]));
 const bundled = (id, importer) => BUNDLED.has(id) && importer !== BUNDLED.get(id);
 // and `string_decoder` is the package of Node's own (which readable-stream depends on):
@@ -92,7 +94,9 @@ const sdkPlugin = {
     if (bundled(id, importer)) return BUNDLED.get(id);
     if (id === "fflate" && importer === BUNDLED.get("zlib")) return FFLATE;
     if (DECODER.has(id)) return this.resolve("string_decoder/", join(SDK, "http-handler.mjs"), { skipSelf: true });
-    if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
+    if (id === "events" && (inStreams(importer) || importer === BUNDLED.get("events"))) {
+      return this.resolve("events/", join(SDK, "http-handler.mjs"), { skipSelf: true });
+    }
     if (id.startsWith("@aws-sdk/")) {
       const found = await this.resolve(id, importer, { skipSelf: true });
       return found || MISSING + id;
@@ -221,10 +225,11 @@ try {
     input: entry,
     platform: "node",
     external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !DECODER.has(id) && !bundled(id, importer)
-      && !(id === "events" && inStreams(importer)) && (builtins.has(id) || id.startsWith("node:")),
+      && !(id === "events" && (inStreams(importer) || importer === BUNDLED.get("events")))
+      && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
-      regexpPropertiesPlugin, umdRequirePlugin],
+      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

@@ -189,7 +189,7 @@ def _bundler_digest() -> str:
     the Node modules of bundled/, and the AWS SDK it may take from (its lock names every
     package's version) with its HTTP handler."""
     parts = [BUNDLE, PACKAGE / "module_format.mjs", PACKAGE / "stack_map.mjs", PACKAGE / "regexp_properties.mjs",
-             PACKAGE / "umd_require.mjs",
+             PACKAGE / "umd_require.mjs", PACKAGE / "computed_require.mjs",
              *sorted((PACKAGE / "bundled").glob("*.cjs")), AWS_SDK / "http-handler.mjs",
              AWS_SDK / "node_modules" / ".package-lock.json"]
     return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()

@@ -25,7 +25,9 @@ function frame(line) {
   if (m && !m[2].startsWith(BUNDLE_URL) && BUILTINS.has(m[1].replace(/^.*\//, ""))) {
     return { name: m[1].replace(/^.*\//, ""), file: "<anonymous>", row: null, column: null };
   }
-  if (!m || !(m[2].startsWith(BUNDLE_URL) || compiledFiles.has(m[2]))) return null;
+  // a large bundle's module, compiled when first required (an eval in the bundle)
+  const lazy = m && / > Function line \d+ > eval$/.test(m[2]);
+  if (!m || !(lazy || m[2].startsWith(BUNDLE_URL) || compiledFiles.has(m[2]))) return null;
   // SpiderMonkey names a function by where it is ("outer/inner", "outer/<" for an
   // anonymous one inside outer); V8 by its own name only, none for an anonymous one
   const name = m[1] === "anonymous" ? "Object.<anonymous>" : m[1].endsWith("/<") ? "" : m[1].replace(/^.*\//, "");
@@ -33,7 +35,7 @@ function frame(line) {
   if (file === BUNDLE_URL) {
     const place = original(row, column);
     [file, row, column] = place ? [place.file, place.line, place.column] : [codeFile, row, column];
-  } else if (file.startsWith(BUNDLE_URL)) { // a large bundle's module, compiled when first required
+  } else if (lazy) {
     [file, row, column] = [codeFile, row + 2, column];
   }
   return { name, file, row, column };
