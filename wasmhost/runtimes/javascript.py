@@ -161,7 +161,7 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
     1 MiB a file and 8 MiB in all (the JavaScript engine has no file system; reading a
     file past those limits fails saying so). Text as text, anything else as base64, each
     with its modification time."""
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[str | float]] = {}
     total = 0
     roots = ([] if path.is_file() else [(path, "/var/task")]) + ([(layers, "/opt")] if layers else [])
     for root, mount in roots:
