@@ -12,33 +12,31 @@ export function setCodeFile(path) {
 export const BUNDLE_URL = "wasmhost:bundle"; // runtime.js: the bundle's sourceURL, naming its frames
 export const compiledFiles = new Set(); // files Module._compile ran (their sourceURL: their own name)
 
+// the runtime's own JSON.parse / JSON.stringify (v8errors.js) stand where V8's built-ins
+// do, which V8 shows as "at JSON.parse (<anonymous>)"
+const BUILTINS = new Set(["JSON.parse", "JSON.stringify"]);
+const LAZY = / > Function line \d+ > eval$/; // a large bundle's module, compiled when first required
+
 // One frame of SpiderMonkey's stack ("fn@file:line:col") as V8 would give it: the
 // bundle's places are the function's own files (sourcemap.js), or the entry file where
 // the bundle has no map; a file compiled by Module._compile keeps its own name. null for
 // the runtime's own frames, which Node's stack has no counterpart of.
-// the runtime's own JSON.parse / JSON.stringify (v8errors.js) stand where V8's built-ins
-// do, which V8 shows as "at JSON.parse (<anonymous>)"
-const BUILTINS = new Set(["JSON.parse", "JSON.stringify"]);
-
 function frame(line) {
   const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
-  if (m && !m[2].startsWith(BUNDLE_URL) && BUILTINS.has(m[1].replace(/^.*\//, ""))) {
-    return { name: m[1].replace(/^.*\//, ""), file: "<anonymous>", row: null, column: null };
-  }
-  // a large bundle's module, compiled when first required (an eval in the bundle)
-  const lazy = m && / > Function line \d+ > eval$/.test(m[2]);
-  if (!m || !(lazy || m[2].startsWith(BUNDLE_URL) || compiledFiles.has(m[2]))) return null;
+  if (!m) return null;
+  const [, where, file, row, column] = m;
+  const own = where.replace(/^.*\//, "");
+  if (!file.startsWith(BUNDLE_URL) && BUILTINS.has(own)) return { name: own, file: "<anonymous>", row: null, column: null };
+  const lazy = LAZY.test(file);
+  if (!(lazy || file.startsWith(BUNDLE_URL) || compiledFiles.has(file))) return null;
   // SpiderMonkey names a function by where it is ("outer/inner", "outer/<" for an
   // anonymous one inside outer); V8 by its own name only, none for an anonymous one
-  const name = m[1] === "anonymous" ? "Object.<anonymous>" : m[1].endsWith("/<") ? "" : m[1].replace(/^.*\//, "");
-  let [file, row, column] = [m[2], Number(m[3]) - 2, Number(m[4])]; // new Function's two header lines
-  if (file === BUNDLE_URL) {
-    const place = original(row, column);
-    [file, row, column] = place ? [place.file, place.line, place.column] : [codeFile, row, column];
-  } else if (lazy) {
-    [file, row, column] = [codeFile, row + 2, column];
-  }
-  return { name, file, row, column };
+  const name = where === "anonymous" ? "Object.<anonymous>" : where.endsWith("/<") ? "" : own;
+  if (lazy) return { name, file: codeFile, row: Number(row), column: Number(column) };
+  const body = Number(row) - 2; // new Function's two header lines
+  const place = file === BUNDLE_URL ? original(body, Number(column)) : null;
+  if (place) return { name, file: place.file, row: place.line, column: place.column };
+  return { name, file: file === BUNDLE_URL ? codeFile : file, row: body, column: Number(column) };
 }
 
 function frames(smStack) {
