@@ -5,7 +5,9 @@ The runtime is built once (~20 s) into the build cache and compiled once (~9 s) 
 test session: every test here shares one Host. .ci/run installs componentize-js (npm)."""
 
 import json
+import os
 import re
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -441,7 +443,7 @@ def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_pat
     write(root, "node_modules/huge/index.js", "".join(f"exports.m{i} = () => require('./m{i}.js');\n" for i in range(300)))
     write(root, "index.js", "const huge = require('huge');\nexports.handler = async (e) => huge[`m${e.n}`]().f7(e.n);\n")
     text, *_ = javascript.bundle(root, "index.handler", None, tmp_path / "cache")
-    assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 300
+    assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 301  # and the index
     jhost.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
     assert jhost.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"
 
@@ -469,3 +471,286 @@ def test_v8s_stack_trace_api_gives_call_sites(jhost, tmp_path):
     jhost.deploy("callsites", src, FunctionConfig(runtime="nodejs20.x"))
     assert jhost.invoke("callsites", {}).value == {"n": True, "file": "/var/task/index.js", "line": "number",
                                                     "name": "where", "eval": False, "plain": "string"}
+
+
+def node_answer(root, module, event):
+    """What plain Node.js answers for ``module.handler(event)`` (its value, or its error's
+    stack), with the code's folder written as /var/task, where Lambda puts it."""
+    driver = ("const h = require(process.argv[1]).handler;\n"
+              "Promise.resolve().then(() => h(JSON.parse(process.argv[2]))).then("
+              "(v) => console.log(JSON.stringify({ value: v })), (e) => console.log(JSON.stringify({ stack: e.stack })));\n")
+    out = subprocess.run(["node", "-e", driver, str(root / module), json.dumps(event)], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out.replace(str(root), "/var/task"))
+
+
+def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
+    """err.stack reads as Node's ("Error: message" then "    at fn (file:line:col)"), each
+    frame at its place in the function's own files under /var/task (the bundle's source
+    map), as code that prints it (Express's error page, loggers) and Lambda's stackTrace
+    show it; Error.captureStackTrace gives the same lines."""
+    root = tmp_path / "fn"
+    write(root, "lib/check.js", """
+        'use strict';
+
+        // a comment the bundle drops
+        function check(order) {
+          if (!order.id) {
+            throw new TypeError(`order ${JSON.stringify(order)} has no id`);
+          }
+          return order.id;
+        }
+        module.exports = { check };
+    """)
+    write(root, "index.js", """
+        const { check } = require("./lib/check");
+
+        function here() { const o = {}; Error.captureStackTrace(o); return o.stack; }
+        exports.handler = async (event) => {
+          if (event.fail) return check(event);
+          if (event.json) return JSON.parse(event.json);
+          try {
+            check(event);
+          } catch (e) {
+            return { stack: e.stack, here: here().split("\\n").slice(0, 3) };
+          }
+        };
+    """)
+    jhost.deploy("stacks", root, FunctionConfig(runtime="nodejs20.x"))
+    want = [line for line in node_answer(root, "index.js", {})["value"]["stack"].split("\n") if "/var/task/" in line
+            or not line.startswith("    at")]
+    got = jhost.invoke("stacks", {}).value
+    assert got["stack"].split("\n") == want and want[1] == "    at check (/var/task/lib/check.js:7:11)"
+    assert got["here"] == node_answer(root, "index.js", {})["value"]["here"]
+    with pytest.raises(FunctionError) as e:
+        jhost.invoke("stacks", {"fail": 1})
+    node = [line for line in node_answer(root, "index.js", {"fail": 1})["stack"].split("\n") if "/var/task/" in line]
+    assert e.value.to_lambda()["trace"] == ['TypeError: order {"fail":1} has no id', *node]
+    with pytest.raises(FunctionError) as e:
+        jhost.invoke("stacks", {"json": "{oops"})
+    node = [line for line in node_answer(root, "index.js", {"json": "{oops"})["stack"].split("\n")
+            if "/var/task/" in line or "JSON.parse" in line]
+    assert e.value.to_lambda()["trace"][1:] == node and node[0] == "    at JSON.parse (<anonymous>)"
+
+
+def test_file_streams_read_and_write_as_nodes(jhost, tmp_path):
+    """fs.createReadStream / createWriteStream (Express's res.sendFile reads through one):
+    a code file in Node's 64 KiB chunks, `start` / `end` inclusive, a missing file's
+    ENOENT as an 'error' event, a /tmp file written and piped back, equal to plain Node."""
+    root = tmp_path / "fn"
+    root.mkdir()
+    (root / "logo.bin").write_bytes(bytes(range(256)) * 300)  # 76800 bytes: two chunks
+    write(root, "index.js", """
+        const fs = require("fs");
+        const { pipeline } = require("stream/promises");
+        const { Writable } = require("stream");
+        const read = (path, opts) => new Promise((resolve) => {
+          const sizes = [], parts = [];
+          fs.createReadStream(path, opts).on("data", (c) => { sizes.push(c.length); parts.push(c); })
+            .on("error", (e) => resolve({ code: e.code, message: e.message.replace(__dirname, "<dir>") }))
+            .on("end", () => resolve({ sizes, sum: Buffer.concat(parts).reduce((a, b) => a + b, 0) }));
+        });
+        exports.handler = async () => {
+          const out = { whole: await read(`${__dirname}/logo.bin`), part: await read(`${__dirname}/logo.bin`, { start: 10, end: 19 }),
+                        missing: await read(`${__dirname}/nope.bin`) };
+          const w = fs.createWriteStream("/tmp/copy.txt");
+          w.write("one,");
+          await new Promise((resolve) => w.end("two", resolve));
+          let text = "";
+          await pipeline(fs.createReadStream("/tmp/copy.txt", "utf8"), new Writable({ write(c, e, cb) { text += c; cb(); } }));
+          return { ...out, written: w.bytesWritten, text };
+        };
+    """)
+    jhost.deploy("streams", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("streams", {}).value
+    assert got == node_answer(root, "index.js", {})["value"]
+    assert got["whole"]["sizes"] == [65536, 11264] and got["missing"]["code"] == "ENOENT" and got["text"] == "one,two"
+
+
+def test_a_promise_that_can_no_longer_settle_answers_null(jhost, tmp_path):
+    """An async handler whose promise is pending when nothing is left to run (an Express
+    response never ended) answers null, as Lambda's runtime does at Node's beforeExit,
+    and the instance stays warm; a pending timer still keeps it waiting."""
+    src = write(tmp_path, "index.js", """
+        let calls = 0;
+        exports.handler = async (event) => {
+          calls += 1;
+          if (event.timer) return new Promise((resolve) => setTimeout(() => resolve(calls), 5));
+          return new Promise(() => {});
+        };
+    """)
+    jhost.deploy("pending", src, FunctionConfig(runtime="nodejs20.x"))
+    assert jhost.invoke("pending", {}).value is None
+    assert jhost.invoke("pending", {"timer": 1}).value == 2
+
+
+def test_string_normalize_as_nodes(jhost, tmp_path):
+    """String.prototype.normalize, which StarlingMonkey lacks without ICU (hapi's and joi's
+    validators call it on every domain they check), in all four forms, with Node's errors."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        exports.handler = async () => {
+          const out = {};
+          for (const form of [undefined, "NFC", "NFD", "NFKC", "NFKD"]) {
+            out[String(form)] = ["example.com", "Cafe\\u0301", "café", "ﬁ ½ ｶ", "한국어", "Å"].map((s) => escape(s.normalize(form)));
+          }
+          for (const [name, call] of [["form", () => "x".normalize("bad")], ["null", () => String.prototype.normalize.call(null)]]) {
+            try { call(); } catch (e) { out[name] = `${e.name}: ${e.message}`; }
+          }
+          return out;
+        };
+    """)
+    jhost.deploy("normalize", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("normalize", {}).value
+    assert got == node_answer(root, "index.js", {})["value"] and got["NFD"][1] == "Cafe%u0301"
+
+
+def test_umd_modules_take_their_commonjs_branch_with_their_requires(jhost, tmp_path):
+    """A UMD / AMD package written as when.js is (`define(function (require) {...})`, called
+    with Node's `require` where there is no `define`) loads its own files as in Node."""
+    root = tmp_path / "fn"
+    write(root, "node_modules/umdlib/package.json", '{"name": "umdlib", "main": "umdlib.js"}')
+    write(root, "node_modules/umdlib/umdlib.js", """
+        (function (define) { 'use strict';
+        define(function (require) {
+          var twice = require('./lib/twice');
+          return { quad: function (x) { return twice(twice(x)); }, amd: typeof define };
+        });
+        }(typeof define === 'function' && define.amd ? define : function (factory) { module.exports = factory(require); }));
+    """)
+    write(root, "node_modules/umdlib/lib/twice.js", """
+        (function (define) {
+        define(function () { return function twice(x) { return 2 * x; }; });
+        }(typeof define === 'function' && define.amd ? define : function (factory) { module.exports = factory(); }));
+    """)
+    write(root, "index.js", """
+        const umd = require("umdlib");
+        exports.handler = async (event) => ({ quad: umd.quad(event.n), amd: umd.amd, define: typeof define });
+    """)
+    jhost.deploy("umd", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("umd", {"n": 3}).value
+    assert got == node_answer(root, "index.js", {"n": 3})["value"] == {"quad": 12, "amd": "function", "define": "undefined"}
+
+
+def test_gzip_headers_are_nodes(jhost, tmp_path):
+    """zlib.gzipSync / gzip write the header Node writes (mtime 0, XFL by level, OS 3), so the
+    same input gives the same bytes on every call; the compressed data round-trips."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        const zlib = require("zlib");
+        exports.handler = async () => {
+          const headers = [undefined, 1, 6, 9].map((level) => zlib.gzipSync("hello hello", level === undefined ? {} : { level })
+            .subarray(0, 10).toString("hex"));
+          const viaCallback = await new Promise((resolve) => zlib.gzip("x", (e, b) => resolve(b.subarray(0, 10).toString("hex"))));
+          return { headers, viaCallback, back: zlib.gunzipSync(zlib.gzipSync("round trip")).toString() };
+        };
+    """)
+    jhost.deploy("gzip", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("gzip", {}).value
+    assert got == node_answer(root, "index.js", {})["value"] and got["headers"][0] == "1f8b0800000000000003"
+
+
+def test_engine_errors_read_as_nodes(jhost, tmp_path):
+    """Engine errors handlers meet read as V8 words them where Lambda shows them (String(e),
+    the error document, console): a circular JSON.stringify with the way round the
+    circle, an invalid URL, a constant assigned, a stack overflow (V8's RangeError), ...;
+    and the bundle keeps the code as written (a `let` read early still throws, a call
+    names the variable, not a constant the bundler inlined)."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        "use strict";
+        const cases = {
+          circular: () => { const o = { name: "x" }; o.self = o; JSON.stringify(o); },
+          deep: () => { const a = [1]; const o = { list: a, n: { m: { k: {} } } }; o.n.m.k.back = o.n; a.push(o); JSON.stringify({ o }); },
+          url: () => new URL("not a url"),
+          constAssign: () => Function("const x = 1; x = 2;")(),
+          bigint: () => 1n + 1,
+          arrayLength: () => new Array(-1),
+          recursion: () => { const f = () => f(); f(); },
+          date: () => new Date("nope").toISOString(),
+          uri: () => decodeURIComponent("%"),
+          early: () => { y; let y = 1; },
+          reduce: () => [].reduce((a, b) => a + b),
+          symbol: () => `${Symbol("s")}`,
+          bigintJson: () => JSON.stringify({ a: 1n }),
+          call: () => { const ev = { body: 1 }; ev.body.trim(); },
+          construct: () => { const X = 1; new X(); },
+          undef: () => [1].map(undefined),
+        };
+        exports.handler = async (event) => {
+          if (event.fail) return cases[event.fail]();
+          const out = {};
+          for (const [k, f] of Object.entries(cases)) {
+            try { f(); } catch (e) { out[k] = [String(e), e.name, e.code]; }
+          }
+          return out;
+        };
+    """)
+    jhost.deploy("engine", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("engine", {}).value
+    assert got == node_answer(root, "index.js", {})["value"]
+    assert got["circular"][0].startswith("TypeError: Converting circular structure to JSON\n    --> starting at object")
+    with pytest.raises(FunctionError) as e:
+        jhost.invoke("engine", {"fail": "recursion"})
+    assert (e.value.error_type, e.value.error_message) == ("RangeError", "Maximum call stack size exceeded")
+
+
+def test_files_keep_their_modification_times(jhost, tmp_path):
+    """fs.statSync gives a deployed file's own modification time, as Node does (Express's
+    res.sendFile and static middleware answer Last-Modified and ETag from it), and a file
+    written in /tmp the time it was written."""
+    root = tmp_path / "fn"
+    write(root, "page.html", "<p>hi</p>\n")
+    os.utime(root / "page.html", ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    write(root, "index.js", """
+        const fs = require("fs");
+        exports.handler = async () => {
+          const st = fs.statSync(`${__dirname}/page.html`);
+          fs.writeFileSync("/tmp/now.txt", "x");
+          const age = Date.now() - fs.statSync("/tmp/now.txt").mtimeMs;
+          return { ms: st.mtimeMs, iso: st.mtime.toISOString(), fresh: age >= 0 && age < 5000 };
+        };
+    """)
+    jhost.deploy("mtimes", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("mtimes", {}).value
+    assert got == node_answer(root, "index.js", {})["value"] and got["iso"] == "2023-11-14T22:13:20.123Z"
+
+
+def test_old_style_event_emitters_and_computed_requires_as_in_node(jhost, tmp_path):
+    """Packages written for old Node: an EventEmitter made with `EventEmitter.call(this)` and
+    util.inherits, or mixed in with `for (k in EventEmitter.prototype)` (mongoose 4's
+    models), and a require whose path is computed from strings (mongoose 4's
+    `require(driver + '/connection')`), which the bundle carries for the call to find."""
+    root = tmp_path / "fn"
+    write(root, "node_modules/oldlib/package.json", '{"name": "oldlib", "main": "index.js"}')
+    write(root, "node_modules/oldlib/index.js", """
+        var EventEmitter = require('events');
+        var util = require('util');
+        var driver = global.OLDLIB_DRIVER || './drivers/native';
+        var Conn = require(driver + '/connection');
+        function Thing() { EventEmitter.call(this); }
+        util.inherits(Thing, EventEmitter);
+        function Model() {}
+        for (var k in EventEmitter.prototype) Model[k] = EventEmitter.prototype[k];
+        module.exports = { Thing: Thing, Model: Model, conn: new Conn(), dialect: function (name) { return require(`./dialects/${name}.js`); } };
+    """)
+    write(root, "node_modules/oldlib/drivers/native/connection.js", "module.exports = function () { this.kind = 'native'; };\n")
+    write(root, "node_modules/oldlib/dialects/pg.js", "module.exports = 'postgres';\n")
+    write(root, "index.js", """
+        const { Thing, Model, conn, dialect } = require("oldlib");
+        exports.handler = async (event) => {
+          const t = new Thing();
+          let heard;
+          t.on("x", (v) => { heard = v; });
+          t.emit("x", event.n);
+          Model.on("y", (v) => { heard += v; });
+          Model.emit("y", 1);
+          let missing;
+          try { dialect("nope"); } catch (e) { missing = e.code; }
+          return { heard, conn: conn.kind, pg: dialect("pg"), missing };
+        };
+    """)
+    jhost.deploy("oldstyle", root, FunctionConfig(runtime="nodejs20.x"))
+    got = jhost.invoke("oldstyle", {"n": 41}).value
+    assert got == node_answer(root, "index.js", {"n": 41})["value"]
+    assert got == {"heard": 42, "conn": "native", "pg": "postgres", "missing": "MODULE_NOT_FOUND"}

@@ -3,7 +3,7 @@
 //   node build.mjs <wit file> <out.wasm>
 import { rolldown } from "rolldown";
 import { componentize } from "@bytecodealliance/componentize-js";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,18 @@ const bundle = await rolldown({
   external: [/^wasmhost:/], // the host's WIT imports (wasmhost_sdk.js), left to componentize
   logLevel: "silent",
   plugins: [{
+    // `import text from "<file>?text"`: the file's source as a string, for code the runtime
+    // compiles only when first needed (normalize.js's Unicode tables)
+    name: "source-as-text",
+    async resolveId(id, importer) {
+      if (!id.endsWith("?text")) return null;
+      const found = await this.resolve(id.slice(0, -5), importer, { skipSelf: true });
+      return found && `${found.id}?text`;
+    },
+    load(id) {
+      return id.endsWith("?text") ? `export default ${JSON.stringify(readFileSync(id.slice(0, -5), "utf8"))};` : null;
+    },
+  }, {
     name: "node-builtins-from-unenv",
     async resolveId(id, importer) {
       if (id === "node:process" || id === "process") return ownProcess;

@@ -12,7 +12,8 @@
 // `zlib`'s streams build on it, from bundled/). An `@aws-sdk/...` package
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
-// (and <out file>.lazy: the large bundle's modules compiled when first required)
+// (and <out file>.lazy: the large bundle's modules compiled when first required; <out
+// file>.map: where each line of a one-script bundle came from, for errors' stacks)
 import { rolldown } from "rolldown";
 import { parseSync } from "rolldown/experimental";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { moduleFormatPlugin, modulePathsPlugin } from "./module_format.mjs";
 import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
+import { compactMap } from "./stack_map.mjs";
+import { computedRequirePlugin } from "./computed_require.mjs";
+import { umdRequirePlugin } from "./umd_require.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -32,10 +36,11 @@ const PROMISES = hasSdk ? new Set(["stream/promises", "node:stream/promises"]) :
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 // Built-ins whose Node behaviour needs those streams come from bundled/ (each builds on the
 // runtime's module of the same name): `http` with Node's server-side messages (the adapters
-// that run Express and its kind in Lambda: serverless-http and the like), `zlib` with its
-// streams (over fflate, the runtime's codec, found beside this file)
+// that run Express and its kind in Lambda: serverless-http and the like), `fs` with its file
+// streams, `events` as Node's function (the package), `zlib` with its streams (over fflate,
+// the runtime's codec, found beside this file)
 const FFLATE = join(HERE, "node_modules", "fflate", "esm", "browser.js");
-const BUNDLED = new Map((hasSdk ? ["http", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
+const BUNDLED = new Map((hasSdk ? ["http", "fs", "events", ...(existsSync(FFLATE) ? ["zlib"] : [])] : [])
   .flatMap((m) => [[m, join(HERE, "bundled", `${m}.cjs`)], [`node:${m}`, join(HERE, "bundled", `${m}.cjs`)]]));
 const bundled = (id, importer) => BUNDLED.has(id) && importer !== BUNDLED.get(id);
 // and `string_decoder` is the package of Node's own (which readable-stream depends on):
@@ -89,7 +94,9 @@ const sdkPlugin = {
     if (bundled(id, importer)) return BUNDLED.get(id);
     if (id === "fflate" && importer === BUNDLED.get("zlib")) return FFLATE;
     if (DECODER.has(id)) return this.resolve("string_decoder/", join(SDK, "http-handler.mjs"), { skipSelf: true });
-    if (id === "events" && inStreams(importer)) return this.resolve("events/", importer, { skipSelf: true });
+    if (id === "events" && (inStreams(importer) || importer === BUNDLED.get("events"))) {
+      return this.resolve("events/", join(SDK, "http-handler.mjs"), { skipSelf: true });
+    }
     if (id.startsWith("@aws-sdk/")) {
       const found = await this.resolve(id, importer, { skipSelf: true });
       return found || MISSING + id;
@@ -218,25 +225,35 @@ try {
     input: entry,
     platform: "node",
     external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !DECODER.has(id) && !bundled(id, importer)
-      && !(id === "events" && inStreams(importer)) && (builtins.has(id) || id.startsWith("node:")),
+      && !(id === "events" && (inStreams(importer) || importer === BUNDLED.get("events")))
+      && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
-      regexpPropertiesPlugin],
+      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
-  let code;
+  // minify: false, as the code was written: rolldown's default pass removes "dead" code and
+  // inlines constants, which changes what Node would do and say (a let read before its
+  // declaration no longer throws; `const X = 1; new X()` fails as "1 is not a constructor")
+  let code, map = null;
   try {
-    code = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named" })).output[0].code;
+    ({ code, map } = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named", minify: false,
+      sourcemap: "hidden", sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) })).output[0]);
   } catch (e) {
     // top-level await has no CommonJS form: an ES module, marked for the host to rewrite
     // (wasmhost/runtimes/esm.py) into a body the runtime runs as an async function
     if (!String(e.message || e).includes("top-level await")) throw e;
-    code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false })).output[0].code;
+    code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false, minify: false })).output[0].code;
   }
   const split = lazyModules(code);
   writeFileSync(out, split.code);
   if (split.lazy) writeFileSync(`${out}.lazy`, split.lazy);
+  else if (map) { // a lazy bundle's modules are moved: its frames keep the bundle's places
+    const layers = modules.map((m) => resolve(m));
+    writeFileSync(`${out}.map`, JSON.stringify(compactMap(map, process.cwd(), join(SDK, "node_modules"),
+      layers)));
+  }
   if (paths.resolvedFiles.size) writeFileSync(`${out}.files`, JSON.stringify([...paths.resolvedFiles]));
 } catch (e) {
   const errors = e.errors || [e];

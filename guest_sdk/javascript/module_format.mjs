@@ -5,8 +5,9 @@
 // files (node_modules are the packages' business): rolldown reads every file as whatever
 // it can, so code that Node refuses would run here. A file is an ES module if it is
 // `.mjs`, or `.js` under a package.json with "type": "module", or `.js` with ES-module
-// syntax and no "type" (Node 20.19+ detects it); `.cjs` and `.js` under "type":
-// "commonjs" are CommonJS. Where Node refuses the code, the deploy (or the reference, at
+// syntax and no "type" (Node 20.19+ detects it: nodejs20.x and later; Node 18, so
+// nodejs18.x, does not, and refuses the syntax: WASMHOST_NODE_DETECTS_MODULES=0);
+// `.cjs` and `.js` under "type": "commonjs" are CommonJS. Where Node refuses the code, the deploy (or the reference, at
 // run time) fails with Node's words:
 // - ES-module syntax in CommonJS: SyntaxError, found at deploy (Runtime.UserCodeSyntaxError);
 // - an ES module importing a relative path that is not a file (no extension, a folder):
@@ -20,6 +21,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const TASK = "/var/task";
 const CJS_NAMES = new Set(["require", "module", "exports", "__filename", "__dirname"]);
+const DETECTS = process.env.WASMHOST_NODE_DETECTS_MODULES !== "0"; // javascript.py: from the function's runtime
 
 /** The "type" of the nearest package.json ("module", "commonjs" or undefined) and its path. */
 function packageType(dir) {
@@ -160,7 +162,8 @@ export function moduleFormatPlugin(root) {
       const { program } = parseSync(id, code, { sourceType: "module" });
       const esmSyntax = program.body.find((s) => /^(Import|Export\w+)Declaration$/.test(s.type));
       const { type, pkg } = id.endsWith(".js") ? packageType(dirname(id)) : { type: undefined, pkg: null };
-      const esm = id.endsWith(".mjs") || (id.endsWith(".js") && (type === "module" || (type !== "commonjs" && !!esmSyntax)));
+      const esm = id.endsWith(".mjs")
+        || (id.endsWith(".js") && (type === "module" || (type !== "commonjs" && DETECTS && !!esmSyntax)));
       if (!esm) {
         if (esmSyntax) {
           refuse("Runtime.UserCodeSyntaxError", esmSyntax.type === "ImportDeclaration"

@@ -78,18 +78,22 @@ def entry_file(root: Path, handler: str) -> Path:
                      "- /var/runtime/index.mjs")
 
 
-def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[str, str, int, str]:
+def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
+           runtime: str | None = None) -> tuple[str, str, int, str]:
     """The function's code as one CommonJS script (its own files, the node_modules in
     its folder and in its layers' nodejs/node_modules), built with rolldown once per
     content hash, headed by its data files (``files_line``); returns the script, the
-    code's sha256, its size and the entry file's path in the code."""
+    code's sha256, its size and the entry file's path in the code. ``runtime`` (Lambda's
+    name, nodejs20.x by default) decides what Node would make of a ``.js`` file with
+    ES-module syntax and no package "type": Node 18 (nodejs18.x) refuses it."""
     from .deploy import tree_digest
     root, entry = (path.parent, path) if path.is_file() else (path, entry_file(path, handler))
     sha = tree_digest(path)
     size = sum(f.stat().st_size for f in ([path] if path.is_file() else root.rglob("*")) if f.is_file())
     rel = entry.relative_to(root).as_posix()
     modules = [str(layers / d) for d in ("nodejs/node20/node_modules", "nodejs/node_modules")] if layers else []
-    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{_bundler_digest()}".encode()).hexdigest()
+    detects = runtime != "nodejs18.x"  # Node 20.19+ runs such a file as an ES module; Node 18 does not
+    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{detects}:{_bundler_digest()}".encode()).hexdigest()
     out = cache / f"js-{key[:32]}.cjs"
     if not out.exists():
         if shutil.which("node") is None or not (PACKAGE / "node_modules" / "rolldown").is_dir():
@@ -99,11 +103,12 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         cache.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         proc = subprocess.run(["node", str(BUNDLE), str(entry), str(tmp), *modules], capture_output=True,
-                              text=True, cwd=root)
+                              text=True, cwd=root, env={**os.environ, "WASMHOST_NODE_DETECTS_MODULES": str(int(detects))})
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.lazy").unlink(missing_ok=True)
             Path(f"{tmp}.files").unlink(missing_ok=True)
+            Path(f"{tmp}.map").unlink(missing_ok=True)
             if proc.returncode == 2:  # Lambda's own error for code Node refuses (module_format.mjs)
                 raise BuildError(proc.stderr.strip())
             message = proc.stderr.strip().replace(str(root) + "/", "")
@@ -119,7 +124,10 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path) -> tuple[
         listed = Path(f"{tmp}.files")  # the files require.resolve("...") finds in the code
         resolved = frozenset(Path(p) for p in json.loads(listed.read_text())) if listed.exists() else frozenset()
         listed.unlink(missing_ok=True)
-        tmp.write_bytes((files_line(path, layers, resolved) + lazy + text).encode())
+        mapped = Path(f"{tmp}.map")  # where the bundle's lines came from, for errors' stacks
+        places = f"{MAP_MARK}{_read(mapped)}\n" if mapped.exists() else ""
+        mapped.unlink(missing_ok=True)
+        tmp.write_bytes((files_line(path, layers, resolved) + lazy + places + text).encode())
         os.replace(tmp, out)
     return _read(out), sha, size, rel
 
@@ -139,6 +147,7 @@ def lazy_line(modules: str) -> str:
     return f"{LAZY_MARK}{len(modules.encode('utf-16-le', 'surrogatepass')) // 2}\n{modules}"
 
 
+MAP_MARK = "//# wasmhost: map "  # runtime.js: then bundle.mjs's source map (stack_map.mjs), one line of JSON
 FILES_MARK = "//# wasmhost: files "  # runtime.js mounts what follows as the function's files (fs.js)
 CODE = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".map", ".d.ts")
 FILE_LIMIT, FILES_LIMIT = 1 << 20, 8 << 20
@@ -150,8 +159,9 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
     of its zip and its layers but code (bundled already) and node_modules, and any file
     its code finds with ``require.resolve("<name>")`` (``resolved``: bundle.mjs), up to
     1 MiB a file and 8 MiB in all (the JavaScript engine has no file system; reading a
-    file past those limits fails saying so). Text as text, anything else as base64."""
-    found: dict[str, list[str]] = {}
+    file past those limits fails saying so). Text as text, anything else as base64, each
+    with its modification time."""
+    found: dict[str, list[str | float]] = {}
     total = 0
     roots = ([] if path.is_file() else [(path, "/var/task")]) + ([(layers, "/opt")] if layers else [])
     for root, mount in roots:
@@ -164,17 +174,22 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
                 continue
             data = f.read_bytes()
             total += len(data)
+            ns = f.stat().st_mtime_ns  # fs.statSync's mtimeMs as Node computes it (Express's Last-Modified, ETag)
+            mtime = ns // 10**9 * 1e3 + ns % 10**9 / 1e6
             try:
-                found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8"]
+                found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8", mtime]
             except UnicodeDecodeError:
-                found[f"{mount}/{rel.as_posix()}"] = [base64.b64encode(data).decode(), "base64"]
+                found[f"{mount}/{rel.as_posix()}"] = [base64.b64encode(data).decode(), "base64", mtime]
     return FILES_MARK + json.dumps(found, separators=(",", ":")) + "\n" if found else ""
 
 
 @functools.lru_cache(maxsize=1)
 def _bundler_digest() -> str:
-    """What a bundle depends on besides the function's code: bundle.mjs, and the AWS SDK
-    it may take from (its lock names every package's version) with its HTTP handler."""
-    parts = [BUNDLE, PACKAGE / "module_format.mjs", AWS_SDK / "http-handler.mjs",
+    """What a bundle depends on besides the function's code: bundle.mjs and its plugins,
+    the Node modules of bundled/, and the AWS SDK it may take from (its lock names every
+    package's version) with its HTTP handler."""
+    parts = [BUNDLE, PACKAGE / "module_format.mjs", PACKAGE / "stack_map.mjs", PACKAGE / "regexp_properties.mjs",
+             PACKAGE / "umd_require.mjs", PACKAGE / "computed_require.mjs",
+             *sorted((PACKAGE / "bundled").glob("*.cjs")), AWS_SDK / "http-handler.mjs",
              AWS_SDK / "node_modules" / ".package-lock.json"]
     return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()

@@ -2,25 +2,85 @@
 // nested objects to depth 2, arrays, Maps, Sets, Errors with their stack, class names.
 // unenv's versions print JSON, which would not look like a Lambda Node.js log.
 
+import { original } from "./sourcemap.js";
 import { v8Message } from "./v8errors.js";
 
 let codeFile = "/var/task/index.js";
 export function setCodeFile(path) {
   codeFile = path;
 }
+export const BUNDLE_URL = "wasmhost:bundle"; // runtime.js: the bundle's sourceURL, naming its frames
+export const compiledFiles = new Set(); // files Module._compile ran (their sourceURL: their own name)
+
+// the runtime's own JSON.parse / JSON.stringify (v8errors.js) stand where V8's built-ins
+// do, which V8 shows as "at JSON.parse (<anonymous>)"
+const BUILTINS = new Set(["JSON.parse", "JSON.stringify"]);
+const LAZY = / > Function line \d+ > eval$/; // a large bundle's module, compiled when first required
+
+// One frame of SpiderMonkey's stack ("fn@file:line:col") as V8 would give it: the
+// bundle's places are the function's own files (sourcemap.js), or the entry file where
+// the bundle has no map; a file compiled by Module._compile keeps its own name. null for
+// the runtime's own frames, which Node's stack has no counterpart of.
+function frame(line) {
+  const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
+  if (!m) return null;
+  const [, where, file, row, column] = m;
+  const own = where.replace(/^.*\//, "");
+  if (!file.startsWith(BUNDLE_URL) && BUILTINS.has(own)) return { name: own, file: "<anonymous>", row: null, column: null };
+  const lazy = LAZY.test(file);
+  if (!(lazy || file.startsWith(BUNDLE_URL) || compiledFiles.has(file))) return null;
+  // SpiderMonkey names a function by where it is ("outer/inner", "outer/<" for an
+  // anonymous one inside outer); V8 by its own name only, none for an anonymous one
+  const name = where === "anonymous" ? "Object.<anonymous>" : where.endsWith("/<") ? "" : own;
+  if (lazy) return { name, file: codeFile, row: Number(row), column: Number(column) };
+  const body = Number(row) - 2; // new Function's two header lines
+  const place = file === BUNDLE_URL ? original(body, Number(column)) : null;
+  if (place) return { name, file: place.file, row: place.line, column: place.column };
+  return { name, file: file === BUNDLE_URL ? codeFile : file, row: body, column: Number(column) };
+}
+
+function frames(smStack) {
+  const out = [];
+  for (const line of String(smStack || "").split("\n")) {
+    const f = frame(line);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+const at = (f) => (f.row === null ? `    at ${f.name} (${f.file})` : f.name ? `    at ${f.name} (${f.file}:${f.row}:${f.column})`
+  : `    at ${f.file}:${f.row}:${f.column}`);
+function header(e) {
+  const name = e.name === undefined ? "Error" : String(e.name);
+  const message = e.message === undefined ? "" : String(v8Message(e));
+  return message ? (name ? `${name}: ${message}` : message) : name;
+}
 
 // An error's stack as Node prints it ("Name: message" then "    at fn (file:line:col)"),
-// from SpiderMonkey's "fn@file:line:col" lines; frames of the runtime itself are left
-// out, and the user's frames point into the bundle evaluated from the handler's file.
+// the lines of Lambda's stackTrace: its own `stack` where code has set one (a string).
 export function stackLines(e) {
-  const lines = [`${e.name || "Error"}: ${v8Message(e)}`];
-  for (const line of String(e.stack || "").split("\n")) {
-    const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
-    if (!m || !m[2].includes("> Function")) continue;
-    const name = m[1].replace(/^anonymous\//, "").replace(/[/<]+$/, "").replace(/\/</g, ".<") || "<anonymous>";
-    lines.push(`    at ${name} (${codeFile}:${m[3]}:${m[4]})`);
-  }
-  return lines;
+  return typeof e.stack === "string" ? e.stack.split("\n") : [header(e)];
+}
+
+// `err.stack` as V8's: read when first asked (SpiderMonkey's own frames, kept by the
+// engine, made V8's then) and kept as the error's own property, which code may replace.
+const smStack = Object.getOwnPropertyDescriptor(Error.prototype, "stack");
+const own = (obj, value) => Object.defineProperty(obj, "stack", { value, writable: true, configurable: true });
+export function installV8Stacks() {
+  if (!smStack || !smStack.get) return;
+  Object.defineProperty(Error.prototype, "stack", {
+    configurable: true,
+    get() {
+      const raw = smStack.get.call(this);
+      if (!(this instanceof Error) || typeof raw !== "string") return raw;
+      const text = [header(this), ...frames(raw).map(at)].join("\n");
+      own(this, text);
+      return text;
+    },
+    set(value) {
+      own(this, value);
+    },
+  });
 }
 
 const isPlainKey = (k) => /^[A-Za-z_$][\w$]*$/.test(k);
@@ -123,20 +183,14 @@ function callSite(name, file, line, column) {
 export function installCallSites() {
   const native = Error.captureStackTrace;
   Error.captureStackTrace = function captureStackTrace(obj, fn) {
-    if (typeof Error.prepareStackTrace !== "function") {
-      if (native) native.call(Error, obj, fn);
-      else obj.stack = new Error().stack;
-      return;
-    }
-    const sites = [];
-    for (const line of String(new Error().stack || "").split("\n").slice(1)) {
-      const m = /^(.*)@(.*):(\d+):(\d+)$/.exec(line);
-      if (!m) continue;
-      const file = m[2].includes("> Function") ? codeFile : m[2];
-      const name = m[1].replace(/^anonymous\//, "").replace(/[/<]+$/, "").replace(/\/</g, ".<");
-      sites.push(callSite(name, file, Number(m[3]), Number(m[4])));
-    }
-    Object.defineProperty(obj, "stack", { value: Error.prepareStackTrace(obj, sites), writable: true,
-      configurable: true, enumerable: false });
+    // SpiderMonkey's frames, from the caller of `fn` (or of this function) on
+    const holder = {};
+    if (native) native.call(Error, holder, fn || captureStackTrace);
+    const raw = native ? holder.stack : new Error().stack;
+    const found = frames(typeof raw === "string" ? raw : "");
+    const stack = typeof Error.prepareStackTrace === "function"
+      ? Error.prepareStackTrace(obj, found.filter((f) => f.row !== null).map((f) => callSite(f.name, f.file, f.row, f.column)))
+      : [header(obj), ...found.map(at)].join("\n");
+    own(obj, stack);
   };
 }

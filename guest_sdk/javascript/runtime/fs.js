@@ -12,6 +12,7 @@ import * as unenvPromises from "unenv/node/fs/promises";
 import { posix } from "unenv/node/path";
 
 const files = new Map(); // absolute path -> Buffer, or [text|base64, encoding] until first read
+const mtimes = new Map(); // absolute path -> its modification time (ms): the code's as deployed, /tmp's as written
 const dirs = new Set(["/", "/tmp", "/var", "/var/task", "/opt"]);
 let tmpUsed = 0;
 let tmpLimit = 512 << 20;
@@ -20,10 +21,11 @@ function addDirs(path) {
   for (let d = posix.dirname(path); !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
 }
 
-/** The function's files ({path: [data, "utf8" | "base64"]}) and /tmp's size, at init. */
+/** The function's files ({path: [data, "utf8" | "base64", mtime ms]}) and /tmp's size, at init. */
 export function mount(docs, ephemeralMb) {
   for (const [path, data] of Object.entries(docs)) {
-    files.set(path, data);
+    files.set(path, data.slice(0, 2));
+    if (data[2] !== undefined) mtimes.set(path, data[2]);
     addDirs(path);
   }
   if (ephemeralMb) tmpLimit = ephemeralMb << 20;
@@ -78,6 +80,7 @@ function store(path, bytes, syscall) {
   if (tmpUsed - before + bytes.length > tmpLimit) throw fsError("ENOSPC", -28, "no space left on device", syscall, path);
   tmpUsed += bytes.length - before;
   files.set(path, bytes);
+  mtimes.set(path, Date.now());
 }
 
 function toBytes(data, options) {
@@ -173,7 +176,7 @@ function statSync(p, options) {
     if (options && options.throwIfNoEntry === false) return undefined;
     throw noEntry("stat", path);
   }
-  return new Stats(data.length, false, 0);
+  return new Stats(data.length, false, mtimes.get(path) || 0);
 }
 
 function existsSync(p) {

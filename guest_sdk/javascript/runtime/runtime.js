@@ -6,18 +6,22 @@
 // Built once into a component; the function's bundle is evaluated at instance init.
 import { Buffer } from "unenv/node/buffer";
 import { BUILTINS, util } from "./builtins.js";
-import { installCallSites, setCodeFile, stackLines } from "./format.js";
+import { BUNDLE_URL, compiledFiles, installCallSites, installV8Stacks, setCodeFile, stackLines } from "./format.js";
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
+import { installNormalize } from "./normalize.js";
 import process, { ProcessExit } from "./process.js";
+import { setMap } from "./sourcemap.js";
 import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 import { start as responseStart, write as responseWrite } from "wasmhost:runtime/response@0.1.0";
 
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
+installNormalize(); // nor String.prototype.normalize
 installV8Messages(); // JSON.parse's and TypeErrors' messages as Node's
 installCallSites(); // Error.prepareStackTrace's CallSites, as V8 gives them
+installV8Stacks(); // err.stack as V8 writes it, with the places in the function's own files
 let handler = null;
 let requestId = undefined;
 let config = {};
@@ -313,7 +317,8 @@ class Module {
   }
   _compile(content, filename) {
     const dir = String(filename).replace(/\/[^/]*$/, "") || "/";
-    new Function("exports", "require", "module", "__filename", "__dirname", content)
+    compiledFiles.add(String(filename));
+    new Function("exports", "require", "module", "__filename", "__dirname", `${content}\n//# sourceURL=${filename}`)
       .call(this.exports, this.exports, require, this, filename, dir);
     this.loaded = true;
     return this.exports;
@@ -343,6 +348,7 @@ function stackOf(e) {
 const ASYNC_MARK = "//# wasmhost: async\n"; // wasmhost/runtimes/esm.py
 const FILES_MARK = "//# wasmhost: files "; // then the function's files as JSON (wasmhost/runtimes/javascript.py)
 const LAZY_MARK = "//# wasmhost: lazy "; // then <n> characters of modules compiled on first require (javascript.py)
+const MAP_MARK = "//# wasmhost: map "; // then the bundle's source map, one line (javascript.py, sourcemap.js)
 const AsyncFunction = (async () => {}).constructor;
 const ESM_SCOPE = Symbol.for("wasmhost.esmScope");
 
@@ -375,13 +381,20 @@ export async function init(source, configJson) {
     lazy = source.slice(end + 1, end + 1 + length);
     source = source.slice(end + 1 + length);
   }
+  setMap(null);
+  if (source.startsWith(MAP_MARK)) {
+    const end = source.indexOf("\n");
+    setMap(source.slice(MAP_MARK.length, end));
+    source = source.slice(end + 1);
+  }
   const [file, ...path] = config.handler.split(".");
   const module = { exports: {}, id: ".", filename: `${TASK_ROOT}/${config.entry}`, loaded: false, children: [] };
   module.require = require;
   try {
     // an ES module rewritten by the host (top-level await) runs as an async function
     const Body = source.startsWith(ASYNC_MARK) ? AsyncFunction : Function;
-    const fn = new Body("exports", "require", "module", "__filename", "__dirname", "__wasmhostLazy", source);
+    const fn = new Body("exports", "require", "module", "__filename", "__dirname", "__wasmhostLazy",
+      `${source}\n//# sourceURL=${BUNDLE_URL}`);
     await fn(module.exports, require, module, module.filename, TASK_ROOT, (start, end) => lazy.slice(start, end));
   } catch (e) {
     if (e && e[ESM_SCOPE]) e.message += e[ESM_SCOPE]; // module_format.mjs: Node's words at module evaluation
@@ -438,7 +451,8 @@ function installTraceId() {
 
 // Lambda's semantics: a returned Promise settles the invocation; otherwise the callback
 // (or context.succeed/fail/done) does, once the event loop is empty (unless
-// callbackWaitsForEmptyEventLoop is false); a handler that does neither answers null.
+// callbackWaitsForEmptyEventLoop is false); a handler that does neither, or whose promise
+// is still pending when nothing is left to run, answers null.
 // Timers still pending when the invocation ends are not cancelled: as in Lambda, they
 // wait (frozen with the instance), and those due by the next invocation fire before
 // its handler runs (thaw: the event loop, run only until the invocation's promise
@@ -489,6 +503,12 @@ function run(ev, deadline, rid) {
     if (ret && typeof ret.then === "function") {
       ret.then((r) => { if (!called) finish(null, r); },
         (e) => { if (!called) finish(e === undefined || e === null ? new Error(String(e)) : e, undefined); });
+      // a promise that can no longer settle (nothing left to run: Node's beforeExit) answers
+      // null, as Lambda's runtime does (an Express response that never ends)
+      if (!called) {
+        onIdle = () => finish(null, null);
+        settled();
+      }
     } else if (!called) {
       onIdle = () => callback(null, null);
       settled();

@@ -143,32 +143,135 @@ function jsonMessage(src) {
   return null; // V8 would have parsed it: keep the engine's message
 }
 
-// SpiderMonkey's TypeError texts that V8 words differently (the ones handlers meet:
-// a property read on undefined or null; an object expected).
-const TYPE_ERRORS = [
-  // for-of and spread name the expression (`for (const r of event.Records)`, the usual
-  // failure); a built-in's argument (SpiderMonkey's self-hosted `items`) is V8's long form
-  [/^can't access property Symbol\.iterator, (.+) is (undefined|null)$/s, (m) => (m[1] === "items"
-    ? `${m[2]} is not iterable (cannot read property Symbol(Symbol.iterator))` : `${m[1]} is not iterable`)],
-  [/^can't access property Symbol\.iterator of (undefined|null)$/s,
-    (m) => `${m[1]} is not iterable (cannot read property Symbol(Symbol.iterator))`],
-  [/^can't access property "?(.*?)"?, .+ is (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
-  [/^can't access property "?(.*?)"? of (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
-  [/^can't convert (undefined|null) to object$/, () => "Cannot convert undefined or null to object"],
-  [/^\((.*)\) is not iterable$/s, (m) => `${m[1]} is not iterable`],
-];
+// SpiderMonkey's messages that V8 words differently, by the error's name: the ones
+// handlers meet (a property read on undefined or null; an object expected; a constant
+// assigned; a malformed URI; an invalid date or array length), where SpiderMonkey's text
+// holds what V8's needs. (Some cannot be: "Cannot set properties of undefined" is
+// SpiderMonkey's same text as a read; a destructuring names no property.)
+const ENGINE_MESSAGES = {
+  TypeError: [
+    // for-of and spread name the expression (`for (const r of event.Records)`, the usual
+    // failure); a built-in's argument (SpiderMonkey's self-hosted `items`) is V8's long form
+    [/^can't access property Symbol\.iterator, (.+) is (undefined|null)$/s, (m) => (m[1] === "items"
+      ? `${m[2]} is not iterable (cannot read property Symbol(Symbol.iterator))` : `${m[1]} is not iterable`)],
+    [/^can't access property Symbol\.iterator of (undefined|null)$/s,
+      (m) => `${m[1]} is not iterable (cannot read property Symbol(Symbol.iterator))`],
+    [/^can't access property "?(.*?)"?, .+ is (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
+    [/^can't access property "?(.*?)"? of (undefined|null)$/s, (m) => `Cannot read properties of ${m[2]} (reading '${m[1]}')`],
+    [/^can't convert (undefined|null) to object$/, () => "Cannot convert undefined or null to object"],
+    [/^\((.*)\) is not iterable$/s, (m) => `${m[1]} is not iterable`],
+    [/^invalid assignment to const '.*'$/s, () => "Assignment to constant variable."],
+    [/^can't convert BigInt to number$/, () => "Cannot mix BigInt and other types, use explicit conversions"],
+    [/^BigInt value can't be serialized in JSON$/, () => "Do not know how to serialize a BigInt"],
+    [/^can't convert symbol to string$/, () => "Cannot convert a Symbol value to a string"],
+    [/^reduce of empty array with no initial value$/, () => "Reduce of empty array with no initial value"],
+  ],
+  RangeError: [
+    [/^invalid array length$/, () => "Invalid array length"],
+    [/^invalid date$/, () => "Invalid time value"],
+  ],
+  InternalError: [[/^too much recursion$/, () => "Maximum call stack size exceeded"]],
+  ReferenceError: [[/^can't access lexical declaration '(.*)' before initialization$/s,
+    (m) => `Cannot access '${m[1]}' before initialization`]],
+  URIError: [[/^malformed URI sequence$/, () => "URI malformed"]],
+  SyntaxError: [[/^invalid assignment left-hand side$/, () => "Invalid left-hand side in assignment"]],
+};
+const ENGINE = new Set([TypeError, RangeError, ReferenceError, SyntaxError, URIError,
+  ...(typeof InternalError === "function" ? [InternalError] : [])]); // eslint-disable-line no-undef
 
 export function v8Message(e) {
   const message = e && e.message;
-  if (typeof message !== "string" || !(e instanceof TypeError)) return message;
-  for (const [re, make] of TYPE_ERRORS) {
+  if (typeof message !== "string" || !(e instanceof Error)) return message;
+  for (const [re, make] of ENGINE_MESSAGES[e.constructor && ENGINE.has(e.constructor) ? e.constructor.name : ""] || []) {
     const m = re.exec(message);
     if (m) return make(m);
   }
   return message;
 }
 
+// JSON.stringify of a circular structure: V8 shows where the circle is (json-stringifier.cc:
+// the object it starts at, the first two and the last step of the way round, the key
+// that closes it), found here by walking the value as stringify does, only once the
+// engine has refused it.
+const ctorName = (o) => {
+  const c = o && o.constructor;
+  return (c && typeof c.name === "string" && c.name) || "Object";
+};
+const keyText = (holder, key) => (Array.isArray(holder) ? `index ${key}` : `property '${key}'`);
+function circularMessage(value, replacer) {
+  const stack = []; // [key, object] from the root
+  const visit = (holder, key, v) => {
+    if (v && typeof v.toJSON === "function") v = v.toJSON(key);
+    if (typeof replacer === "function") v = replacer.call(holder, key, v);
+    if (v === null || typeof v !== "object") return null;
+    const at = stack.findIndex(([, o]) => o === v);
+    if (at >= 0) {
+      const lines = [`Converting circular structure to JSON\n    --> starting at object with constructor '${ctorName(v)}'`];
+      const step = (i) => `\n    |     ${keyText(stack[i - 1][1], stack[i][0])} -> object with constructor '${ctorName(stack[i][1])}'`;
+      const prefixEnd = Math.min(stack.length, at + 3);
+      for (let i = at + 1; i < prefixEnd; i++) lines.push(step(i));
+      if (stack.length > prefixEnd + 1) lines.push("\n    |     ...");
+      for (let i = Math.max(prefixEnd, stack.length - 1); i < stack.length; i++) lines.push(step(i));
+      lines.push(`\n    --- ${keyText(holder, key)} closes the circle`);
+      return lines.join("");
+    }
+    stack.push([key, v]);
+    const keys = Array.isArray(v) ? v.map((_, i) => String(i)) : Object.keys(v);
+    for (const k of keys) {
+      const found = visit(v, k, v[k]);
+      if (found) return found;
+    }
+    stack.pop();
+    return null;
+  };
+  return visit({ "": value }, "", value);
+}
+
+// `new URL("not a url")`: Node's TypeError ("Invalid URL", code ERR_INVALID_URL, the input)
+function installUrl() {
+  const Native = globalThis.URL;
+  if (typeof Native !== "function") return;
+  class URL extends Native {
+    constructor(url, base) {
+      try {
+        if (base === undefined) super(url);
+        else super(url, base);
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+        const err = new TypeError("Invalid URL");
+        err.code = "ERR_INVALID_URL";
+        err.input = String(url);
+        if (base !== undefined) err.base = String(base);
+        throw err;
+      }
+    }
+  }
+  globalThis.URL = URL;
+}
+
 export function installV8Messages() {
+  installUrl();
+  // SpiderMonkey's InternalError (a stack overflow: "too much recursion") is V8's RangeError
+  if (typeof InternalError === "function") { // eslint-disable-line no-undef
+    Object.setPrototypeOf(InternalError.prototype, RangeError.prototype); // eslint-disable-line no-undef
+    Object.defineProperty(InternalError.prototype, "name", { value: "RangeError", writable: true, configurable: true }); // eslint-disable-line no-undef
+  }
+  const stringify = JSON.stringify;
+  JSON.stringify = function (value, replacer, space) {
+    try {
+      return stringify(value, replacer, space);
+    } catch (e) {
+      if (!(e instanceof TypeError) || e.message !== "cyclic object value") throw e;
+      let message = null;
+      try {
+        message = circularMessage(value, replacer);
+      } catch {
+        // a toJSON or replacer that throws when called again: the engine's words stand
+      }
+      if (message === null) throw e;
+      throw new TypeError(message);
+    }
+  };
   const parse = JSON.parse;
   JSON.parse = function (text, reviver) {
     try {
@@ -182,7 +285,7 @@ export function installV8Messages() {
   };
   const toString = Error.prototype.toString;
   Error.prototype.toString = function () {
-    if (this instanceof TypeError && typeof this.message === "string") {
+    if (this instanceof Error && ENGINE.has(this.constructor) && typeof this.message === "string") {
       const name = this.name === undefined ? "Error" : String(this.name);
       const message = v8Message(this);
       return message ? (name ? `${name}: ${message}` : message) : name;

@@ -59,7 +59,9 @@ function callback(fn) {
 
 const isGzip = (b) => b.length > 1 && b[0] === 0x1f && b[1] === 0x8b;
 const ops = {
-  gzipSync: sync(gzipSync, true),
+  // a gzip header as Node writes it: mtime 0 (fflate's default is the time now), so the
+  // same input gives the same bytes on every call, as in Node
+  gzipSync: sync((input, opts) => gzipSync(input, { ...opts, mtime: 0 }), true),
   gunzipSync: sync(gunzipSync, false),
   deflateSync: sync(zlibSync, true),
   inflateSync: sync(unzlibSync, false),
