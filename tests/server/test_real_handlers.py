@@ -868,3 +868,42 @@ def test_express_behind_serverless_http_and_serverless_express_answers_as_node(a
     assert expected[2]["statusCode"] == 201 and (adapter == "express5" or json.loads(expected[2]["body"]) == {"created": {"name": "x"}})
     assert expected[5]["body"] == "one,two,three" and expected[9]["statusCode"] == 204
     assert expected[-1]["headers"]["content-encoding"] == "gzip" and expected[-1]["isBase64Encoded"]
+
+
+def _zip_dated(files: dict, when: tuple) -> bytes:
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=when), text)
+    return buf.getvalue()
+
+
+def test_files_keep_their_times_from_the_zip(api):
+    """Express's Last-Modified / ETag and fs.statSync read them (Lambda keeps them)."""
+    when = (2021, 3, 4, 5, 6, 8)
+    js = ("const fs = require('fs');\n"
+          "exports.handler = async () => fs.statSync(__dirname + '/public/index.html').mtime.toISOString();\n")
+    api.create_function(FunctionName="dated-js", Runtime="nodejs20.x", Role="arn:aws:iam::000000000000:role/r",
+                        Handler="index.handler",
+                        Code={"ZipFile": _zip_dated({"index.js": js, "public/index.html": "<p>hi</p>"}, when)})
+    assert invoke(api, "dated-js", {})[1] == "2021-03-04T05:06:08.000Z"
+    pytest.importorskip("componentize_py", reason="componentize-py builds the Python runtime (.ci/run installs it)")
+    py = "import os\ndef handler(e, c):\n    return os.path.getmtime(__file__)\n"
+    api.create_function(FunctionName="dated-py", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r",
+                        Handler="app.handler", Code={"ZipFile": _zip_dated({"app.py": py}, when)})
+    assert invoke(api, "dated-py", {})[1] == 1614834368
+
+
+def test_nodejs18_reads_a_js_file_as_commonjs_and_later_runtimes_detect_modules(api):
+    src = {"index.js": "export const handler = async () => 'module';\n"}
+    create(api, "esm-in-js-20", "nodejs20.x", "index.handler", src)
+    assert invoke(api, "esm-in-js-20", {})[1] == "module"
+    try:
+        create(api, "esm-in-js-18", "nodejs18.x", "index.handler", src)
+    except api.exceptions.InvalidParameterValueException as e:  # refused at deploy, naming Lambda's error
+        assert "UserCodeSyntaxError" in str(e) or "Cannot use import statement" in str(e)
+        return
+    _, doc, _ = invoke(api, "esm-in-js-18", {})
+    assert doc["errorType"] == "Runtime.UserCodeSyntaxError"

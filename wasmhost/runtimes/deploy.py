@@ -102,7 +102,7 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     if lang == "javascript":
         runtime = javascript.runtime_path(progress=progress)
         handler = config.handler or javascript.default_handler(path)
-        source, sha, size, entry = javascript.bundle(path, handler, layers, code_root)
+        source, sha, size, entry = javascript.bundle(path, handler, layers, code_root, runtime=config.runtime)
         component, from_cache = load_component(runtime)
         return RuntimeABI("javascript", engine, component, handler, config, source=source,
                           entry=entry, grants=grants), sha, size, from_cache

@@ -5,9 +5,11 @@ would land outside the folder it is unpacked into."""
 from __future__ import annotations
 
 import base64
+import calendar
 import binascii
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -83,12 +85,20 @@ def check_zip(data: bytes) -> None:
 
 
 def extract(data: bytes, target: Path) -> None:
-    """Unpack a checked zip; a member that fails to decompress is Lambda's bad-zip error."""
+    """Unpack a checked zip, each file with its time in the zip (as Lambda's /var/task
+    has them: Express's Last-Modified and ETag, ``fs.statSync``, ``os.path.getmtime``);
+    a member that fails to decompress is Lambda's bad-zip error."""
     with open_zip(data) as zf:
         try:
-            zf.extractall(target)
+            placed = [(zf.extract(info, target), info.date_time) for info in zf.infolist()]
         except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, zipfile.LargeZipFile):
             raise invalid(BAD_ZIP) from None
+    for path, when in reversed(placed):  # a folder after what is in it: making those changed its time
+        try:
+            t = calendar.timegm((*when, 0, 0, 0))  # the zip's local time, read as UTC (Lambda's TZ)
+            os.utime(path, (t, t))
+        except (OSError, ValueError, OverflowError):
+            pass  # a time the file system cannot hold: the file stays, with the time it has
 
 
 def code_from_zip(data: bytes, runtime: str, handler: str | None) -> bytes:
