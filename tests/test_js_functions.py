@@ -443,7 +443,9 @@ def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_pat
     write(root, "node_modules/huge/index.js", "".join(f"exports.m{i} = () => require('./m{i}.js');\n" for i in range(300)))
     write(root, "index.js", "const huge = require('huge');\nexports.handler = async (e) => huge[`m${e.n}`]().f7(e.n);\n")
     text, *_ = javascript.bundle(root, "index.handler", None, tmp_path / "cache")
-    assert text.startswith(javascript.LAZY_MARK) and text.count("eval(__wasmhostLazy(") == 301  # and the index
+    files, rest = text.split("\n", 1)  # first the files line, naming the function's own index.js
+    assert files.startswith(javascript.FILES_MARK) and rest.startswith(javascript.LAZY_MARK)
+    assert text.count("eval(__wasmhostLazy(") == 301  # and the index
     jhost.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
     assert jhost.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"
 
@@ -754,3 +756,49 @@ def test_old_style_event_emitters_and_computed_requires_as_in_node(jhost, tmp_pa
     got = jhost.invoke("oldstyle", {"n": 41}).value
     assert got == node_answer(root, "index.js", {"n": 41})["value"]
     assert got == {"heard": 42, "conn": "native", "pg": "postgres", "missing": "MODULE_NOT_FOUND"}
+
+
+def test_folders_of_modules_loaded_by_listing_them_as_node_does(jhost, tmp_path):
+    """A handler that lists a folder and requires what it finds (Sequelize's generated
+    models/index.js, route loaders): the function's own .js files are listed and stat'ed
+    (their text is bundled, not sent), and a require of a path built from __dirname or
+    from "./routes/" + name finds them."""
+    root = tmp_path / "fn"
+    write(root, "models/index.js", """
+        'use strict';
+        const fs = require('fs');
+        const path = require('path');
+        const basename = path.basename(__filename);
+        const db = {};
+        fs.readdirSync(__dirname)
+          .filter((file) => file.indexOf('.') !== 0 && file !== basename && file.slice(-3) === '.js')
+          .forEach((file) => {
+            const model = require(path.join(__dirname, file))('db');
+            db[model.name] = model;
+          });
+        module.exports = db;
+    """)
+    write(root, "models/user.js", "module.exports = (s) => ({ name: 'User', s });\n")
+    write(root, "models/order.js", "module.exports = (s) => ({ name: 'Order', s });\n")
+    write(root, "routes/health.js", "module.exports = () => 'ok';\n")
+    write(root, "routes/notes.json", '{"a": 1}\n')
+    write(root, "index.js", """
+        const fs = require('fs');
+        const db = require('./models');
+        const routes = {};
+        for (const f of fs.readdirSync(__dirname + '/routes')) {
+          if (f.endsWith('.js')) routes[f.slice(0, -3)] = require('./routes/' + f);
+        }
+        exports.handler = async () => ({
+          models: Object.keys(db).sort().map((k) => [k, db[k].s]),
+          routes: Object.keys(routes), health: routes.health(),
+          listing: fs.readdirSync(__dirname).sort(), exists: fs.existsSync(__filename),
+          size: fs.statSync(__dirname + '/routes/health.js').size,
+        });
+    """)
+    jhost.deploy("loaders", root, FunctionConfig(handler="index.handler"))
+    assert jhost.invoke("loaders", {}).value == node_answer(root, "index.js", {})["value"]
+    write(root, "read.js", "exports.handler = async () => require('fs').readFileSync(__filename, 'utf8');\n")
+    jhost.deploy("reads", root, FunctionConfig(handler="read.handler"))
+    with pytest.raises(FunctionError, match="ENOTSUP.*not to read"):  # its own code: bundled, not sent
+        jhost.invoke("reads", {})

@@ -14,6 +14,13 @@ const MAX_FILES = 2000, MAX_MATCHES = 200;
 // the argument as fixed text and holes: ["./dialects/", null, "/index.js"], or null if it has no fixed part
 function shape(arg) {
   if (arg.type === "Literal" && typeof arg.value === "string") return [arg.value];
+  if (arg.type === "Identifier" && arg.name === "__dirname") return ["."];
+  if (arg.type === "CallExpression" && isPathJoin(arg.callee) && arg.arguments.length) {
+    // path.join(__dirname, "models", file): Sequelize's models/index.js, route loaders
+    const parts = [];
+    arg.arguments.forEach((a, i) => parts.push(...(i ? ["/"] : []), ...(shape(a) || [null])));
+    return merged(parts);
+  }
   if (arg.type === "BinaryExpression" && arg.operator === "+") {
     const left = shape(arg.left), right = shape(arg.right);
     return [...(left || [null]), ...(right || [null])];
@@ -29,9 +36,25 @@ function shape(arg) {
   return null;
 }
 
+const isPathJoin = (callee) => (callee.type === "Identifier" && /^(join|resolve)$/.test(callee.name))
+  || (callee.type === "MemberExpression" && !callee.computed && /^(join|resolve)$/.test(callee.property.name));
+
+// adjacent fixed parts as one, with path.join's single slashes
+function merged(parts) {
+  const out = [];
+  for (const p of parts) {
+    if (p !== null && typeof out[out.length - 1] === "string") out[out.length - 1] += p;
+    else out.push(p);
+  }
+  return out.map((p) => (p === null ? p : p.replace(/\/{2,}/g, "/")));
+}
+
+// the folder of the package the file is in: its package.json's, or the function's own
+// folder (the bundler's working directory) for a function with none
 function packageRoot(file) {
+  const top = process.cwd();
   for (let dir = dirname(file); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json"))) return dir;
+    if (existsSync(join(dir, "package.json")) || dir === top) return dir;
     if (dirname(dir) === dir) return null;
   }
 }
@@ -55,7 +78,8 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export const computedRequirePlugin = {
   name: "wasmhost-computed-require",
   transform(code, id) {
-    if (!/\.c?js$/.test(id) || !/\brequire\s*\(\s*[^'"\s)]/.test(code)) return null;
+    // a call whose argument is not one string literal: a name, a template, or a string + something
+    if (!/\.c?js$/.test(id) || !/\brequire\s*\(\s*(?:[^'"\s)]|(['"])[^'"\n]*\1\s*\+)/.test(code)) return null;
     let program;
     try {
       ({ program } = parseSync(id, code, { sourceType: "script" }));
@@ -70,7 +94,9 @@ export const computedRequirePlugin = {
         const parts = shape(n.arguments[0]);
         const fixed = parts && parts.filter((p) => p).join("");
         // a computed package name (parts[0] not a relative path) is left to `require`
-        if (parts && parts.includes(null) && fixed.length >= 3 && (parts[0] === null || /^\.{1,2}\//.test(parts[0]))) {
+        // enough fixed text to narrow the files down, or a folder of the code's own ("./" + name)
+        if (parts && parts.includes(null) && (fixed.length >= 3 || /^\.{1,2}\/$/.test(parts[0]))
+          && (parts[0] === null || /^(\.{1,2}|\/var\/task)\//.test(parts[0]))) {
           calls.push([n, parts]);
         }
       }
@@ -91,6 +117,8 @@ export const computedRequirePlugin = {
       const spec = rel.startsWith("../") ? rel : `./${rel}`;
       // the names a require of this file may use: with or without its extension, its folder for an index
       const names = new Set([spec, spec.replace(/\.(c?js|json)$/, "")]);
+      const deployed = relative(process.cwd(), f);  // its path on Lambda: a require(path.join(__dirname, name))
+      if (!deployed.startsWith("../")) names.add(`/var/task/${deployed}`).add(`/var/task/${deployed}`.replace(/\.(c?js|json)$/, ""));
       if (/\/index\.(c?js|json)$/.test(spec)) names.add(spec.replace(/\/index\.(c?js|json)$/, ""));
       return { spec, names: [...names] };
     });

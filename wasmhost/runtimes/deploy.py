@@ -84,10 +84,17 @@ def language(path: Path, config: FunctionConfig) -> tuple[Path, str]:
         if not path.exists():
             raise BuildError(f"{path}: no such file or folder")
         return path.resolve(), lang
-    path, lang = detect(path)
+    try:
+        source, lang = detect(path)
+    except BuildError:
+        if not (path.is_dir() and config.handler):
+            raise
+        source, lang = path, "javascript"  # several files, and the handler names which
     if lang not in ("python", "javascript"):
-        raise BuildError(f"{path}: a {lang} source is built into a module first: wasmhost build {path}")
-    return path, lang
+        raise BuildError(f"{source}: a {lang} source is built into a module first: wasmhost build {source}")
+    # a folder stays one: a JavaScript function's handler names its file in it, and its
+    # other files are read at /var/task (detect's one source would have been all of it)
+    return (path.resolve() if path.is_dir() else source), lang
 
 
 def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path, load_component, grants,
@@ -101,7 +108,7 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     layers = merge_layers(config.layers, code_root)
     if lang == "javascript":
         runtime = javascript.runtime_path(progress=progress)
-        handler = config.handler or javascript.default_handler(path)
+        handler = config.handler or javascript.default_handler(detect(path)[0] if path.is_dir() else path)
         source, sha, size, entry = javascript.bundle(path, handler, layers, code_root, runtime=config.runtime)
         component, from_cache = load_component(runtime)
         return RuntimeABI("javascript", engine, component, handler, config, source=source,

@@ -93,7 +93,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
     rel = entry.relative_to(root).as_posix()
     modules = [str(layers / d) for d in ("nodejs/node20/node_modules", "nodejs/node_modules")] if layers else []
     detects = runtime != "nodejs18.x"  # Node 20.19+ runs such a file as an ES module; Node 18 does not
-    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{detects}:{_bundler_digest()}".encode()).hexdigest()
+    key = hashlib.sha256(f"{sha}:{rel}:{layers}:{detects}:{FILES_FORMAT}:{_bundler_digest()}".encode()).hexdigest()
     out = cache / f"js-{key[:32]}.cjs"
     if not out.exists():
         if shutil.which("node") is None or not (PACKAGE / "node_modules" / "rolldown").is_dir():
@@ -148,15 +148,23 @@ def lazy_line(modules: str) -> str:
 
 
 MAP_MARK = "//# wasmhost: map "  # runtime.js: then bundle.mjs's source map (stack_map.mjs), one line of JSON
+FILES_FORMAT = 2  # what files_line sends (2: the code's own files named too); part of a bundle's cache key
 FILES_MARK = "//# wasmhost: files "  # runtime.js mounts what follows as the function's files (fs.js)
 CODE = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".map", ".d.ts")
 FILE_LIMIT, FILES_LIMIT = 1 << 20, 8 << 20
 
 
+def _mtime_ms(ns: int) -> float:
+    """fs.statSync's mtimeMs as Node computes it (Express's Last-Modified, ETag)."""
+    return ns // 10**9 * 1e3 + ns % 10**9 / 1e6
+
+
 def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = frozenset()) -> str:
     """The function's data files (templates, JSON config, certificates), sent with its
     code so ``fs.readFileSync`` finds them at /var/task and /opt, as on Lambda: every file
-    of its zip and its layers but code (bundled already) and node_modules, and any file
+    of its zip and its layers but node_modules and code (bundled already: its own code
+    files are only named, with their size and time, so ``readdirSync`` of a folder of
+    routes or models finds what to require), and any file
     its code finds with ``require.resolve("<name>")`` (``resolved``: bundle.mjs), up to
     1 MiB a file and 8 MiB in all (the JavaScript engine has no file system; reading a
     file past those limits fails saying so). Text as text, anything else as base64, each
@@ -167,15 +175,18 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
     for root, mount in roots:
         for f in sorted(root.rglob("*")):
             rel = f.relative_to(root)
-            if not f.is_file() or (("node_modules" in rel.parts or f.name.endswith(CODE)) and f not in resolved):
+            if not f.is_file() or ("node_modules" in rel.parts and f not in resolved):
+                continue
+            if f.name.endswith(CODE) and f not in resolved:  # bundled: listed for readdir/stat, not sent
+                st = f.stat()
+                found[f"{mount}/{rel.as_posix()}"] = ["", "code", _mtime_ms(st.st_mtime_ns), st.st_size]
                 continue
             if f.stat().st_size > FILE_LIMIT or total + f.stat().st_size > FILES_LIMIT:
                 found[f"{mount}/{rel.as_posix()}"] = ["", "too-large"]  # fs.js says why it cannot read it
                 continue
             data = f.read_bytes()
             total += len(data)
-            ns = f.stat().st_mtime_ns  # fs.statSync's mtimeMs as Node computes it (Express's Last-Modified, ETag)
-            mtime = ns // 10**9 * 1e3 + ns % 10**9 / 1e6
+            mtime = _mtime_ms(f.stat().st_mtime_ns)
             try:
                 found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8", mtime]
             except UnicodeDecodeError:

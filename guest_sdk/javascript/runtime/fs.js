@@ -13,6 +13,7 @@ import { posix } from "unenv/node/path";
 
 const files = new Map(); // absolute path -> Buffer, or [text|base64, encoding] until first read
 const mtimes = new Map(); // absolute path -> its modification time (ms): the code's as deployed, /tmp's as written
+const codeSizes = new Map(); // the function's own code files (bundled: listed, not sent) -> their size
 const dirs = new Set(["/", "/tmp", "/var", "/var/task", "/opt"]);
 let tmpUsed = 0;
 let tmpLimit = 512 << 20;
@@ -21,9 +22,11 @@ function addDirs(path) {
   for (let d = posix.dirname(path); !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
 }
 
-/** The function's files ({path: [data, "utf8" | "base64", mtime ms]}) and /tmp's size, at init. */
+/** The function's files ({path: [data, "utf8" | "base64", mtime ms]}, its code files as
+ * ["", "code", mtime ms, size]) and /tmp's size, at init. */
 export function mount(docs, ephemeralMb) {
   for (const [path, data] of Object.entries(docs)) {
+    if (data[1] === "code") codeSizes.set(path, data[3]);
     files.set(path, data.slice(0, 2));
     if (data[2] !== undefined) mtimes.set(path, data[2]);
     addDirs(path);
@@ -46,6 +49,10 @@ function abs(p) {
 
 function content(path) {
   let data = files.get(path);
+  if (Array.isArray(data) && data[1] === "code") {
+    throw fsError("ENOTSUP", -95, "operation not supported (wasmhost bundles a Node.js function's code at deploy: "
+      + "its own .js files are there to list, stat and require, not to read)", "open", path);
+  }
   if (Array.isArray(data) && data[1] === "too-large") {
     throw fsError("EFBIG", -27, "file too large (wasmhost sends a Node.js function the data files of its code "
       + "up to 1 MiB each and 8 MiB in all: keep larger data in a bucket)", "open", path);
@@ -171,6 +178,7 @@ class Stats {
 function statSync(p, options) {
   const path = abs(p);
   if (dirs.has(path)) return new Stats(4096, true, 0);
+  if (codeSizes.has(path)) return new Stats(codeSizes.get(path), false, mtimes.get(path) || 0);
   const data = content(path);
   if (data === undefined) {
     if (options && options.throwIfNoEntry === false) return undefined;
