@@ -10,7 +10,7 @@ import zlib from "./zlib.js";
 import diagnostics_channel from "./diagnostics_channel.js";
 import stream from "./stream.js";
 import { debuglog } from "./debuglog.js";
-import "./buffer_base64url.js"; // Buffer's "base64url" encoding, which unenv's lacks
+import "./buffer.js"; // Buffer's "base64url" encoding and latin1Slice & co., which unenv's lacks
 import { client } from "./http.js";
 import process from "./process.js";
 import * as util_ns from "unenv/node/util";

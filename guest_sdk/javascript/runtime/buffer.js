@@ -1,7 +1,10 @@
-// Buffer's "base64url" encoding (RFC 4648 section 5, unpadded), which Node has and unenv's
-// Buffer (feross/buffer) refuses as an unknown encoding: JWT and JWK code reads and writes
-// it (aws-jwt-verify, jwks-rsa, node-jose). Decoding is base64's (which already accepts
-// "-" and "_"); encoding is base64's with the URL alphabet and no padding.
+// Node's Buffer where unenv's (feross/buffer) falls short:
+// - the "base64url" encoding (RFC 4648 section 5, unpadded), which it refuses as an unknown
+//   encoding: JWT and JWK code reads and writes it (aws-jwt-verify, jwks-rsa, node-jose).
+//   Decoding is base64's (which already accepts "-" and "_"); encoding is base64's with the
+//   URL alphabet and no padding;
+// - Node's per-encoding methods, latin1Slice/utf8Write and the like, which parsers call
+//   for speed (busboy, so multer and the multipart parsers of Lambda handlers).
 import { Buffer } from "unenv/node/buffer";
 
 const isUrl = (enc) => typeof enc === "string" && enc.toLowerCase() === "base64url";
@@ -23,3 +26,10 @@ Buffer.prototype.toString = function (enc, start, end) {
 Buffer.prototype.write = function (string, ...rest) {
   return write.call(this, string, ...rest.map(plain));
 };
+
+for (const enc of ["latin1", "utf8", "ascii", "hex", "base64", "base64url", "ucs2"]) {
+  Buffer.prototype[`${enc}Slice`] ??= function (start = 0, end = this.length) { return this.toString(enc, start, end); };
+  Buffer.prototype[`${enc}Write`] ??= function (string, offset = 0, length = this.length - offset) {
+    return this.write(string, offset, length, enc);
+  };
+}
