@@ -1,8 +1,8 @@
 """Popular npm packages of Lambda handlers in the sandbox, against plain Node 20: a
 Cognito-style authorizer with jsonwebtoken + jwk-to-pem and with AWS's aws-jwt-verify
 (RS256 tokens Node signed: valid, expired, tampered; HS256 and ES256 signed and verified
-in the function), pino and winston logging, cheerio parsing (js_libraries/index.js). The
-answer must be Node's, errors included. Needs node and the packages
+in the function), pino and winston logging, cheerio parsing, busboy's multipart parsing
+(js_libraries/index.js). The answer must be Node's, errors included. Needs node and the packages
 (`npm ci --prefix tests/runtimes/js_libraries`)."""
 
 from __future__ import annotations

@@ -1,13 +1,28 @@
 // Popular packages of Lambda handlers, used as their READMEs show, run unchanged in the
 // sandbox and by plain Node 20 (tests/runtimes/test_js_libraries.py): a Cognito-style
 // authorizer (jsonwebtoken + jwk-to-pem, and AWS's aws-jwt-verify) over tokens Node signed,
-// tokens signed here and verified here, the loggers pino and winston, and cheerio.
+// tokens signed here and verified here, the loggers pino and winston, cheerio and busboy.
 const jwt = require("jsonwebtoken");
 const jwkToPem = require("jwk-to-pem");
 const { CognitoJwtVerifier, JwtRsaVerifier } = require("aws-jwt-verify");
 const pino = require("pino");
 const winston = require("winston");
 const cheerio = require("cheerio");
+const busboy = require("busboy");
+
+// a multipart/form-data body as API Gateway hands it over, parsed as multer and the
+// Lambda multipart parsers do
+function multipart(body) {
+  const fields = {};
+  const bb = busboy({ headers: { "content-type": "multipart/form-data; boundary=XyZ" } });
+  bb.on("field", (name, value) => { fields[name] = value; });
+  bb.on("file", (name, stream, info) => {
+    const chunks = [];
+    stream.on("data", (c) => chunks.push(c));
+    stream.on("end", () => { fields[name] = [info.filename, info.mimeType, Buffer.concat(chunks).toString()]; });
+  });
+  return new Promise((resolve) => { bb.on("close", () => resolve(fields)); bb.end(Buffer.from(body)); });
+}
 
 const outcome = async (fn) => {
   try {
@@ -47,5 +62,8 @@ exports.handler = async (event) => {
     es256: [await verify(es, ecPublicPem), await verify(tokens.es256, ecPublicPem)],
     pino: lines,
     cheerio: [$("li.a").text(), $("li").length, $.html("li:last-child")],
+    busboy: await multipart("--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nh\u00e9llo\r\n"
+      + "--XyZ\r\nContent-Disposition: form-data; name=\"up\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+      + "file body\r\n--XyZ--\r\n"),
   };
 };
