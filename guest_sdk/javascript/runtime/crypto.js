@@ -6,6 +6,7 @@
 import { Buffer } from "unenv/node/buffer";
 import { DIGESTS } from "./hashes.js";
 import * as keys from "./crypto_keys.js";
+import * as keygen from "./crypto_keygen.js";
 import * as signing from "./crypto_sign.js";
 import * as kdf from "./crypto_kdf.js";
 import { CIPHERS, Cipheriv, Decipheriv } from "./crypto_cipher.js";
@@ -111,9 +112,9 @@ const crypto = {
   createSecretKey: keys.createSecretKey,
   createPublicKey: keys.createPublicKey,
   createPrivateKey: keys.createPrivateKey,
-  generateKeyPairSync: keys.generateKeyPairSync,
-  generateKeyPair: keys.generateKeyPair,
-  generateKeySync: keys.generateKeySync,
+  generateKeyPairSync: keygen.generateKeyPairSync,
+  generateKeyPair: keygen.generateKeyPair,
+  generateKeySync: keygen.generateKeySync,
   sign: signing.sign,
   verify: signing.verify,
   createSign: (algorithm) => new signing.Sign(algorithm),

@@ -1,7 +1,7 @@
 // Node's key objects: `crypto.KeyObject`, createSecretKey/createPublicKey/createPrivateKey
 // from PEM, DER (spki, pkcs8, pkcs1, sec1, X.509 certificates) and JWK, their `export`,
-// and generateKeyPairSync/generateKeyPair for RSA, EC (P-256/384/521, secp256k1) and
-// Ed25519. Keys are held as numbers and bytes (RSA's as BigInts, the curves' as
+// for RSA, EC (P-256/384/521, secp256k1) and Ed25519 keys (crypto_keygen.js makes new
+// ones). Keys are held as numbers and bytes (RSA's as BigInts, the curves' as
 // @noble/curves takes them); crypto_sign.js signs with them. jsonwebtoken, jwk-to-pem and
 // aws-jwt-verify build on these exactly as on Node.
 import { Buffer } from "unenv/node/buffer";
@@ -18,7 +18,7 @@ export const CURVES = {
   "P-521": { oid: "1.3.132.0.35", name: "secp521r1", impl: p521, size: 66 },
   secp256k1: { oid: "1.3.132.0.10", name: "secp256k1", impl: secp256k1, size: 32 },
 };
-const CURVE_ALIASES = { prime256v1: "P-256", secp256r1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
+export const CURVE_ALIASES = { prime256v1: "P-256", secp256r1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
 const curveByOid = (o) => Object.keys(CURVES).find((k) => CURVES[k].oid === o);
 
 function nodeError(Type, message, code, props = {}) {
@@ -358,119 +358,4 @@ export function createSecretKey(key, encoding) {
   return new SecretKeyObject(bytesOf(key));
 }
 
-// --- generating ------------------------------------------------------------------------
-
-function randomBig(bitsWanted) {
-  const bytes = new Uint8Array(Math.ceil(bitsWanted / 8));
-  globalThis.crypto.getRandomValues(bytes);
-  bytes[0] &= 0xff >> (bytes.length * 8 - bitsWanted);
-  return toBigInt(bytes);
-}
-
-export function modPow(base, exp, mod) {
-  let result = 1n;
-  base %= mod;
-  for (; exp > 0n; exp >>= 1n) {
-    if (exp & 1n) result = (result * base) % mod;
-    base = (base * base) % mod;
-  }
-  return result;
-}
-
-export function modInverse(a, m) {
-  let [r0, r1, s0, s1] = [a % m, m, 1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  return ((s0 % m) + m) % m;
-}
-
-const SMALL_PRIMES = [];
-for (let n = 3; n < 2000; n += 2) if (SMALL_PRIMES.every((p) => n % p)) SMALL_PRIMES.push(n);
-
-function probablyPrime(n, rounds) {
-  for (const p of SMALL_PRIMES) if (n % BigInt(p) === 0n) return n === BigInt(p);
-  let d = n - 1n, s = 0;
-  while (!(d & 1n)) { d >>= 1n; s++; }
-  for (let i = 0; i < rounds; i++) {
-    const a = 2n + (randomBig(n.toString(2).length - 1) % (n - 4n));
-    let x = modPow(a, d, n);
-    if (x === 1n || x === n - 1n) continue;
-    let composite = true;
-    for (let j = 1; j < s && composite; j++) {
-      x = (x * x) % n;
-      if (x === n - 1n) composite = false;
-    }
-    if (composite) return false;
-  }
-  return true;
-}
-
-function prime(bitLength, e) {
-  for (;;) {
-    // the top two bits set, so that p*q has the full modulus length; odd
-    const c = randomBig(bitLength) | (3n << BigInt(bitLength - 2)) | 1n;
-    if ((c - 1n) % e !== 0n && probablyPrime(c, 24)) return c;
-  }
-}
-
-function rsaKey(modulusLength, e) {
-  for (;;) {
-    const p = prime(modulusLength - (modulusLength >> 1), e), q = prime(modulusLength >> 1, e);
-    const n = p * q;
-    if (p === q || n.toString(2).length !== modulusLength) continue;
-    const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
-    const d = modInverse(e, lambda);
-    return { kind: "rsa", n, e, d, p, q, dp: d % (p - 1n), dq: d % (q - 1n), qi: modInverse(q, p) };
-  }
-}
-function gcd(a, b) { while (b) [a, b] = [b, a % b]; return a; }
-
-function generate(type, options = {}) {
-  if (type === "rsa") {
-    const { modulusLength, publicExponent = 0x10001 } = options;
-    if (!Number.isInteger(modulusLength) || modulusLength < 512) throw invalidValue("options.modulusLength", modulusLength);
-    return new PrivateKeyObject(rsaKey(modulusLength, BigInt(publicExponent)));
-  }
-  if (type === "ec") {
-    const curve = CURVES[options.namedCurve] ? options.namedCurve : CURVE_ALIASES[options.namedCurve];
-    if (!curve) throw invalidValue("options.namedCurve", options.namedCurve);
-    return new PrivateKeyObject(ecPrivate(curve, CURVES[curve].impl.utils.randomSecretKey()));
-  }
-  if (type === "ed25519") {
-    const d = Buffer.from(ed25519.utils.randomSecretKey());
-    return new PrivateKeyObject({ kind: "ed25519", d, pub: Buffer.from(ed25519.getPublicKey(d)) });
-  }
-  throw nodeError(TypeError, `The argument 'type' must be a supported key type. Received '${type}'`,
-    "ERR_INVALID_ARG_VALUE");
-}
-
-export function generateKeyPairSync(type, options = {}) {
-  const privateKey = generate(type, options);
-  const publicKey = new PublicKeyObject(publicOf(privateKey[KEY]));
-  return {
-    publicKey: options.publicKeyEncoding ? publicKey.export(options.publicKeyEncoding) : publicKey,
-    privateKey: options.privateKeyEncoding ? privateKey.export(options.privateKeyEncoding) : privateKey,
-  };
-}
-
-export function generateKeyPair(type, options, callback) {
-  if (typeof options === "function") [options, callback] = [{}, options];
-  let pair, error = null;
-  try {
-    pair = generateKeyPairSync(type, options);
-  } catch (e) {
-    error = e;
-  }
-  setTimeout(() => (error ? callback(error) : callback(null, pair.publicKey, pair.privateKey)), 0);
-}
-
-export function generateKeySync(type, { length } = {}) {
-  const bytes = new Uint8Array(length / 8);
-  globalThis.crypto.getRandomValues(bytes);
-  return new SecretKeyObject(bytes);
-}
-
-export { nodeError };
+export { nodeError, invalidValue, ecPrivate, publicOf };

@@ -9,7 +9,8 @@ import { sha1, md5 } from "@noble/hashes/legacy.js";
 import { sha224, sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { ed25519 } from "./crypto_curves.js";
 import { fromBigInt, toBigInt } from "./crypto_der.js";
-import { CURVES, KeyObject, createPrivateKey, createPublicKey, keyData, modPow, nodeError } from "./crypto_keys.js";
+import { CURVES, KeyObject, createPrivateKey, createPublicKey, keyData, nodeError } from "./crypto_keys.js";
+import { modPow } from "./crypto_keygen.js";
 
 export const HASHES = { md5, sha1, sha224, sha256, sha384, sha512 };
 // DigestInfo prefixes (RFC 8017 section 9.2 note 1)
