@@ -9,6 +9,7 @@ import { format, inspect } from "./format.js";
 import zlib from "./zlib.js";
 import diagnostics_channel from "./diagnostics_channel.js";
 import stream from "./stream.js";
+import events from "./events.js";
 import { debuglog } from "./debuglog.js";
 import "./buffer.js"; // Buffer's "base64url" encoding and latin1Slice & co., which unenv's lacks
 import { client } from "./http.js";
@@ -26,7 +27,6 @@ import * as m_dgram from "unenv/node/dgram";
 import * as m_dns from "unenv/node/dns";
 import * as m_dns_promises from "unenv/node/dns/promises";
 import * as m_domain from "unenv/node/domain";
-import * as m_events from "unenv/node/events";
 import * as m_http from "unenv/node/http";
 import * as m_http2 from "unenv/node/http2";
 import * as m_https from "unenv/node/https";
@@ -117,7 +117,7 @@ export const BUILTINS = {
   "dns": cjs(m_dns),
   "dns/promises": cjs(m_dns_promises),
   "domain": cjs(m_domain),
-  "events": cjs(m_events),
+  "events": events, // EventEmitter callable as a function, as Node's (events.js)
   // reads of the function's files and a /tmp of its own (fs.js)
   "fs": fs,
   "fs/promises": fsPromises,

@@ -5,19 +5,12 @@
 // transports, through-era packages) calls `Stream.call(this)` and inherits from it,
 // which unenv's Stream (a class that throws) refuses.
 import * as unenv from "unenv/node/stream";
-import { EventEmitter } from "unenv/node/events";
+import { EventEmitter } from "./events.js";
 
 const base = unenv.default !== undefined ? unenv.default : unenv;
 
-// In Node, EventEmitter's `on` is `addListener` and `off` is `removeListener` (one function
-// each); unenv's `on` calls this.addListener, so a subclass that overrides `on` and
-// `addListener` with one function calling the parent's `on` (readable-stream 3's Readable)
-// would recurse forever
-EventEmitter.prototype.on = EventEmitter.prototype.addListener;
-EventEmitter.prototype.off = EventEmitter.prototype.removeListener;
-
 export function Stream(opts) {
-  Object.assign(this, new EventEmitter(opts)); // callable as a function, as Node's is
+  EventEmitter.call(this, opts); // callable as a function, as Node's is
 }
 Object.setPrototypeOf(Stream.prototype, EventEmitter.prototype);
 Object.setPrototypeOf(Stream, EventEmitter);
