@@ -1,6 +1,6 @@
 """Node's synchronous crypto in the sandbox (runtime/crypto*.js over @noble/*): one
 handler (js_crypto/index.js) run unchanged by the runtime and by plain Node 20 with the
-same keys. What is deterministic (AES ciphertexts and GCM tags, PKCS#1 v1.5 and Ed25519
+same keys. What is deterministic (AES ciphertexts and GCM tags, ECDH secrets, PKCS#1 v1.5 and Ed25519
 signatures, key exports as PEM/DER/JWK, key derivation, errors' classes, messages and
 codes) must equal Node's; what is random by design (ECDSA, PSS, OAEP, generated key pairs)
 Node verifies. Needs node and openssl (CI's machine has both)."""

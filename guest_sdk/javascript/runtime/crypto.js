@@ -1,8 +1,9 @@
 // `require("crypto")`: hashes and HMACs (synchronous, hashes.js), random bytes and
 // UUIDs from WASI's random source (StarlingMonkey's crypto.getRandomValues), WebCrypto,
 // and Node's synchronous key objects, signatures, RSA encryption (crypto_keys.js,
-// crypto_sign.js), AES ciphers (crypto_cipher.js) and key derivation (crypto_kdf.js).
-// Diffie-Hellman fails naming the function.
+// crypto_sign.js), AES ciphers (crypto_cipher.js), key derivation (crypto_kdf.js) and
+// elliptic-curve Diffie-Hellman (crypto_ecdh.js). Finite-field Diffie-Hellman fails naming
+// the function.
 import { Buffer } from "unenv/node/buffer";
 import { DIGESTS } from "./hashes.js";
 import * as keys from "./crypto_keys.js";
@@ -10,6 +11,7 @@ import * as keygen from "./crypto_keygen.js";
 import * as signing from "./crypto_sign.js";
 import * as kdf from "./crypto_kdf.js";
 import { CIPHERS, Cipheriv, Decipheriv } from "./crypto_cipher.js";
+import { createECDH, diffieHellman } from "./crypto_ecdh.js";
 
 const toBytes = (data, enc) => (typeof data === "string" ? Buffer.from(data, enc || "utf8")
   : data instanceof Uint8Array ? data : ArrayBuffer.isView(data)
@@ -132,9 +134,11 @@ const crypto = {
   Decipheriv,
   getCiphers: () => CIPHERS.slice(),
   getCurves: () => ["prime256v1", "secp256k1", "secp384r1", "secp521r1"],
+  createECDH,
+  diffieHellman,
   ...kdf,
 };
-for (const name of ["createECDH", "createDiffieHellman", "getDiffieHellman", "diffieHellman", "createCipher",
+for (const name of ["createDiffieHellman", "getDiffieHellman", "createCipher",
   "createDecipher"]) {
   crypto[name] = unsupported(name);
 }

@@ -72,6 +72,16 @@ exports.handler = async (event) => {
   }
   same["ec sec1"] = crypto.createPrivateKey(ec.privatePem).export({ type: "sec1", format: "pem" });
   same["rsa pkcs1"] = crypto.createPrivateKey(rsa.privatePem).export({ type: "pkcs1", format: "pem" });
+  // elliptic-curve Diffie-Hellman: both sides' secret, and the KeyObject form
+  const ecdh = crypto.createECDH("prime256v1");
+  ecdh.setPrivateKey(ec.privateJwk.d, "base64url");
+  const peer = crypto.createECDH("prime256v1");
+  peer.setPrivateKey(event.keys.ec2.privateJwk.d, "base64url");
+  same.ecdh = [ecdh.getPublicKey("hex"), ecdh.getPublicKey("base64", "compressed"),
+    ecdh.computeSecret(peer.getPublicKey()).toString("hex"), peer.computeSecret(ecdh.getPublicKey("hex"), "hex", "hex"),
+    hex(crypto.diffieHellman({ privateKey: crypto.createPrivateKey(ec.privatePem),
+      publicKey: crypto.createPublicKey(event.keys.ec2.publicPem) })),
+    attempt(() => ecdh.computeSecret(Buffer.alloc(65, 4))), attempt(() => crypto.createECDH("nope"))];
   same.certificate = crypto.createPublicKey(event.certificate).export({ format: "jwk" }); // its SubjectPublicKeyInfo
   // RSA PKCS#1 v1.5 and Ed25519 signatures are deterministic
   same.signatures = [crypto.createSign("RSA-SHA256").update("payload").sign(rsa.privatePem, "base64"),

@@ -8,6 +8,7 @@ const pair = (type, options) => {
     publicJwk: publicKey.export({ format: "jwk" }), privateJwk: privateKey.export({ format: "jwk" }) };
 };
 const keys = { rsa: pair("rsa", { modulusLength: 2048 }), ec: pair("ec", { namedCurve: "P-256" }),
+  ec2: pair("ec", { namedCurve: "P-256" }),
   p384: pair("ec", { namedCurve: "secp384r1" }), p521: pair("ec", { namedCurve: "P-521" }),
   k1: pair("ec", { namedCurve: "secp256k1" }), ed: pair("ed25519") };
 const data = Buffer.from("payload");
