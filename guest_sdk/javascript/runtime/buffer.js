@@ -4,8 +4,12 @@
 //   Decoding is base64's (which already accepts "-" and "_"); encoding is base64's with the
 //   URL alphabet and no padding;
 // - Node's per-encoding methods, latin1Slice/utf8Write and the like, which parsers call
-//   for speed (busboy, so multer and the multipart parsers of Lambda handlers).
+//   for speed (busboy, so multer and the multipart parsers of Lambda handlers);
+// - no TYPED_ARRAY_SUPPORT flag: libraries read it as "this is the browser polyfill"
+//   (@exodus/bytes, which jsdom loads, refuses to run on it).
 import { Buffer } from "unenv/node/buffer";
+
+delete Buffer.TYPED_ARRAY_SUPPORT;
 
 const isUrl = (enc) => typeof enc === "string" && enc.toLowerCase() === "base64url";
 const plain = (enc) => (isUrl(enc) ? "base64" : enc);
