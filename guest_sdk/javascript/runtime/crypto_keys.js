@@ -319,6 +319,7 @@ export function parseKey(input, wantPrivate) {
       "ERR_INVALID_ARG_TYPE");
     }
   } catch (e) {
+    // malformed DER, or a point @noble/curves refuses: what OpenSSL's decoder says of such bytes
     if (e instanceof DerError || (e instanceof Error && !e.code && !(e instanceof TypeError))) throw unsupportedKey();
     throw e;
   }
