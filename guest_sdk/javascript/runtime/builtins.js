@@ -7,6 +7,11 @@ import crypto from "./crypto.js";
 import fs, { promises as fsPromises } from "./fs.js";
 import { format, inspect } from "./format.js";
 import zlib from "./zlib.js";
+import diagnostics_channel from "./diagnostics_channel.js";
+import stream from "./stream.js";
+import events from "./events.js";
+import { debuglog } from "./debuglog.js";
+import "./buffer.js"; // Buffer's "base64url" encoding and latin1Slice & co., which unenv's lacks
 import { client } from "./http.js";
 import process from "./process.js";
 import * as util_ns from "unenv/node/util";
@@ -19,11 +24,9 @@ import * as m_cluster from "unenv/node/cluster";
 import * as m_console from "unenv/node/console";
 import * as m_constants from "unenv/node/constants";
 import * as m_dgram from "unenv/node/dgram";
-import * as m_diagnostics_channel from "unenv/node/diagnostics_channel";
 import * as m_dns from "unenv/node/dns";
 import * as m_dns_promises from "unenv/node/dns/promises";
 import * as m_domain from "unenv/node/domain";
-import * as m_events from "unenv/node/events";
 import * as m_http from "unenv/node/http";
 import * as m_http2 from "unenv/node/http2";
 import * as m_https from "unenv/node/https";
@@ -38,7 +41,6 @@ import * as m_querystring from "unenv/node/querystring";
 import * as m_readline from "unenv/node/readline";
 import * as m_readline_promises from "unenv/node/readline/promises";
 import * as m_repl from "unenv/node/repl";
-import * as m_stream from "unenv/node/stream";
 import * as m_stream_promises from "unenv/node/stream/promises";
 import * as m_stream_web from "unenv/node/stream/web";
 import * as m_string_decoder from "unenv/node/string_decoder";
@@ -76,6 +78,10 @@ function callbackify(fn) {
 export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
   formatWithOptions: (o, ...a) => format(...a) };
 util.types = cjs(m_util_types);
+// unenv's stand-ins for what Node 20 does not have: libraries test for these (pino's caller
+// takes util.getCallSites when present), so they are absent, as on Node 20
+for (const name of ["getCallSite", "getCallSites", "getSystemErrorMessage"]) delete util[name];
+util.debuglog = util.debug = debuglog; // quiet unless NODE_DEBUG names the section (debuglog.js)
 // node:console's Console: a console writing to the streams it is given (Powertools' Logger
 // makes one over process.stdout/stderr: on Lambda those lines reach the log as written)
 class Console {
@@ -93,6 +99,10 @@ class Console {
     }
   }
 }
+// Node's globals for messaging between threads, which StarlingMonkey lacks, as unenv's
+// worker_threads has them (ports that deliver nothing: a function has no other thread).
+// undici (cheerio imports it) names MessagePort as it loads.
+for (const name of ["MessageChannel", "MessagePort", "BroadcastChannel"]) globalThis[name] ??= cjs(m_worker_threads)[name];
 export const BUILTINS = {
   "assert": cjs(m_assert),
   "assert/strict": cjs(m_assert_strict),
@@ -103,11 +113,11 @@ export const BUILTINS = {
   "console": { ...cjs(m_console), Console },
   "constants": cjs(m_constants),
   "dgram": cjs(m_dgram),
-  "diagnostics_channel": cjs(m_diagnostics_channel),
+  "diagnostics_channel": diagnostics_channel, // with Node's TracingChannel (diagnostics_channel.js)
   "dns": cjs(m_dns),
   "dns/promises": cjs(m_dns_promises),
   "domain": cjs(m_domain),
-  "events": cjs(m_events),
+  "events": events, // EventEmitter callable as a function, as Node's (events.js)
   // reads of the function's files and a /tmp of its own (fs.js)
   "fs": fs,
   "fs/promises": fsPromises,
@@ -128,7 +138,7 @@ export const BUILTINS = {
   "readline": cjs(m_readline),
   "readline/promises": cjs(m_readline_promises),
   "repl": cjs(m_repl),
-  "stream": cjs(m_stream),
+  "stream": stream, // Node's legacy Stream carrying unenv's classes (stream.js)
   "stream/promises": cjs(m_stream_promises),
   "stream/web": cjs(m_stream_web),
   "string_decoder": cjs(m_string_decoder),

@@ -1,8 +1,17 @@
 // `require("crypto")`: hashes and HMACs (synchronous, hashes.js), random bytes and
-// UUIDs from WASI's random source (StarlingMonkey's crypto.getRandomValues), and
-// WebCrypto. Ciphers and key pairs are not provided: they fail naming the function.
+// UUIDs from WASI's random source (StarlingMonkey's crypto.getRandomValues), WebCrypto,
+// and Node's synchronous key objects, signatures, RSA encryption (crypto_keys.js,
+// crypto_sign.js), AES ciphers (crypto_cipher.js), key derivation (crypto_kdf.js) and
+// elliptic-curve Diffie-Hellman (crypto_ecdh.js). Finite-field Diffie-Hellman fails naming
+// the function.
 import { Buffer } from "unenv/node/buffer";
 import { DIGESTS } from "./hashes.js";
+import * as keys from "./crypto_keys.js";
+import * as keygen from "./crypto_keygen.js";
+import * as signing from "./crypto_sign.js";
+import * as kdf from "./crypto_kdf.js";
+import { CIPHERS, Cipheriv, Decipheriv } from "./crypto_cipher.js";
+import { createECDH, diffieHellman } from "./crypto_ecdh.js";
 
 const toBytes = (data, enc) => (typeof data === "string" ? Buffer.from(data, enc || "utf8")
   : data instanceof Uint8Array ? data : ArrayBuffer.isView(data)
@@ -40,7 +49,7 @@ class Hash {
 class Hmac {
   constructor(algorithm, key) {
     const [digest, block] = lookup(algorithm);
-    let k = toBytes(key);
+    let k = key instanceof keys.KeyObject ? key.export() : toBytes(key);
     if (k.length > block) k = digest(k);
     this._k = Buffer.alloc(block);
     Buffer.from(k).copy(this._k);
@@ -101,10 +110,36 @@ const crypto = {
   get subtle() { return globalThis.crypto.subtle; },
   Hash,
   Hmac,
+  KeyObject: keys.KeyObject,
+  createSecretKey: keys.createSecretKey,
+  createPublicKey: keys.createPublicKey,
+  createPrivateKey: keys.createPrivateKey,
+  generateKeyPairSync: keygen.generateKeyPairSync,
+  generateKeyPair: keygen.generateKeyPair,
+  generateKeySync: keygen.generateKeySync,
+  sign: signing.sign,
+  verify: signing.verify,
+  createSign: (algorithm) => new signing.Sign(algorithm),
+  createVerify: (algorithm) => new signing.Verify(algorithm),
+  Sign: signing.Sign,
+  Verify: signing.Verify,
+  publicEncrypt: signing.publicEncrypt,
+  privateDecrypt: signing.privateDecrypt,
+  privateEncrypt: signing.privateEncrypt,
+  publicDecrypt: signing.publicDecrypt,
+  constants: signing.constants,
+  createCipheriv: (algorithm, key, iv, options) => new Cipheriv(algorithm, key, iv, options),
+  createDecipheriv: (algorithm, key, iv, options) => new Decipheriv(algorithm, key, iv, options),
+  Cipheriv,
+  Decipheriv,
+  getCiphers: () => CIPHERS.slice(),
+  getCurves: () => ["prime256v1", "secp256k1", "secp384r1", "secp521r1"],
+  createECDH,
+  diffieHellman,
+  ...kdf,
 };
-for (const name of ["createCipheriv", "createDecipheriv", "createSign", "createVerify", "generateKeyPairSync",
-  "generateKeyPair", "createPrivateKey", "createPublicKey", "pbkdf2Sync", "pbkdf2", "scryptSync", "scrypt",
-  "publicEncrypt", "privateDecrypt", "createECDH", "createDiffieHellman", "sign", "verify"]) {
+for (const name of ["createDiffieHellman", "getDiffieHellman", "createCipher",
+  "createDecipher"]) {
   crypto[name] = unsupported(name);
 }
 export default crypto;

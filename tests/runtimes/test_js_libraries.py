@@ -1,0 +1,56 @@
+"""Popular npm packages of Lambda handlers in the sandbox, against plain Node 20: a
+Cognito-style authorizer with jsonwebtoken + jwk-to-pem and with AWS's aws-jwt-verify
+(RS256 tokens Node signed: valid, expired, tampered; HS256 and ES256 signed and verified
+in the function), pino and winston logging, cheerio parsing, busboy's multipart parsing
+(js_libraries/index.js). The answer must be Node's, errors included. Needs node and the packages
+(`npm ci --prefix tests/runtimes/js_libraries`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wasmhost import FunctionConfig, Host
+
+HERE = Path(__file__).parent / "js_libraries"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (HERE / "node_modules" / "jsonwebtoken").is_dir(),
+    reason="needs node and `npm ci --prefix tests/runtimes/js_libraries` (scripts/setup runs it)")
+
+
+@pytest.fixture(scope="module")
+def jhost(tmp_path_factory):
+    from wasmhost.runtimes import javascript
+    try:
+        javascript.componentize_js()
+    except Exception as e:  # pragma: no cover - CI installs it
+        pytest.skip(f"{e} (.ci/run installs it)")
+    h = Host(tmp_path_factory.mktemp("jslibs"))
+    yield h
+    h.close()
+
+
+def node(*args: str | Path) -> str:
+    return subprocess.run(["node", *map(str, args)], capture_output=True, text=True, check=True, timeout=120,
+                          cwd=HERE).stdout
+
+
+def test_authorizer_loggers_and_parsers_answer_as_on_node(jhost, tmp_path):
+    event = json.loads(node(HERE / "tokens.js"))
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    jhost.deploy("libs", HERE, FunctionConfig(handler="index.handler", runtime="nodejs20.x", timeout_ms=30000,
+                                              memory_mb=512))
+    res = jhost.invoke("libs", event)
+    want = json.loads(node("-e", "require('./index.js').handler(JSON.parse(require('fs').readFileSync(process.argv[1])))"
+                                 ".then((r) => console.log('@@' + JSON.stringify(r)))", tmp_path / "event.json")
+                      .split("@@", 1)[1])
+    assert res.value == want
+    assert want["rs256"]["ok"]["sub"] == "user-1" and want["cognito"]["ok"]["sub"] == "user-2"
+    assert want["tampered"]["message"] == "invalid signature" and want["expired"]["message"] == "jwt expired"
+    # winston's Console transport writes its line into the function's log, as on Lambda
+    assert '{"level":"info","message":"signed in","user":"u1"}' in res.logs
