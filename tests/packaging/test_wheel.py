@@ -66,7 +66,8 @@ def test_wheel_has_no_toolchain_and_is_small(installed):
     assert proc.returncode == 0, proc.stderr
     none, sdk = proc.stdout.split()
     assert none == "None" and "site-packages" in sdk
-    assert installed["wheel"].stat().st_size < 20e6  # both runtimes compressed: ~11 MB
+    assert installed["wheel"].stat().st_size < 24e6  # ~22 MB: both runtimes compressed (the JavaScript one
+    # holds Node's synchronous crypto on @noble since session 9: +3 MB), the Python standard library
 
 
 def test_host_runs_python_and_javascript(installed):

@@ -42,7 +42,9 @@ def _version() -> str:
 
 
 def inputs() -> list[Path]:
-    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT] + [PATCH]
+    """What the runtime is built from: its sources and the npm packages they import
+    (the lock names their versions: @noble's crypto, unorm)."""
+    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT, PACKAGE / "package-lock.json"] + [PATCH]
 
 
 def tool() -> str:
