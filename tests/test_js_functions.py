@@ -802,3 +802,18 @@ def test_folders_of_modules_loaded_by_listing_them_as_node_does(jhost, tmp_path)
     jhost.deploy("reads", root, FunctionConfig(handler="read.handler"))
     with pytest.raises(FunctionError, match="ENOTSUP.*not to read"):  # its own code: bundled, not sent
         jhost.invoke("reads", {})
+
+
+def test_an_hmac_without_a_key_fails_as_node_says(jhost, tmp_path):
+    """A secret missing from the environment (serverless/examples' GitHub webhook and gong
+    handlers): Node's ERR_INVALID_ARG_TYPE, worded as Node words what it received."""
+    root = tmp_path / "fn"
+    write(root, "index.js", """
+        const crypto = require('crypto');
+        exports.handler = async () => [undefined, null, 5, {}, [1], 'k'].map((key) => {
+          try { return crypto.createHmac('sha1', key).update('x').digest('hex'); }
+          catch (e) { return [e.name, e.code, e.message]; }
+        });
+    """)
+    jhost.deploy("hmac_keys", root, FunctionConfig(handler="index.handler"))
+    assert jhost.invoke("hmac_keys", {}).value == node_answer(root, "index.js", {})["value"]

@@ -49,6 +49,11 @@ class Hash {
 class Hmac {
   constructor(algorithm, key) {
     const [digest, block] = lookup(algorithm);
+    if (!(key instanceof keys.KeyObject) && typeof key !== "string" && !ArrayBuffer.isView(key)
+      && !(key instanceof ArrayBuffer)) {
+      throw keys.nodeError(TypeError, "The \"key\" argument must be of type string or an instance of ArrayBuffer, "
+        + `Buffer, TypedArray, DataView, KeyObject, or CryptoKey.${keys.received(key)}`, "ERR_INVALID_ARG_TYPE");
+    }
     let k = key instanceof keys.KeyObject ? key.export() : toBytes(key);
     if (k.length > block) k = digest(k);
     this._k = Buffer.alloc(block);

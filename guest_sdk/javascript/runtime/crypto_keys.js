@@ -26,6 +26,17 @@ function nodeError(Type, message, code, props = {}) {
   e.code = code;
   return Object.assign(e, props);
 }
+// " Received ...": how Node's argument errors describe the value they got
+export function received(v) {
+  if (v == null) return ` Received ${v}`;
+  if (typeof v === "function") return ` Received function ${v.name}`;
+  if (typeof v === "object") return v.constructor && v.constructor.name
+    ? ` Received an instance of ${v.constructor.name}` : " Received [Object: null prototype]";
+  let shown = typeof v === "string" ? `'${v.length > 25 ? `${v.slice(0, 25)}...` : v}'` : String(v);
+  if (typeof v === "bigint") shown += "n";
+  return ` Received type ${typeof v} (${shown})`;
+}
+
 // OpenSSL's error for bytes that are no key it knows, as Node reports it
 export const unsupportedKey = () => nodeError(Error, "error:1E08010C:DECODER routines::unsupported",
   "ERR_OSSL_UNSUPPORTED", { library: "DECODER routines", reason: "unsupported" });
