@@ -56,6 +56,20 @@ def python_host(tmp_path_factory):
     h.close()
 
 
+@pytest.fixture(scope="module")
+def js_host(tmp_path_factory):
+    """A Host for Node.js functions, one per test module (the runtime is built once per
+    machine; scripts/setup's npm ci installs componentize-js)."""
+    from wasmhost.runtimes import javascript
+    try:
+        javascript.componentize_js()
+    except Exception as e:  # pragma: no cover - CI installs it
+        pytest.skip(f"{e} (.ci/run installs it)")
+    h = Host(tmp_path_factory.mktemp("jshost"))
+    yield h
+    h.close()
+
+
 @pytest.fixture(scope="session")
 def runtime_cache(tmp_path_factory):
     """A compiled-artifact cache shared by the test modules that use it (a data dir's

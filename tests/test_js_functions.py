@@ -13,21 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from wasmhost import DeployError, FunctionConfig, FunctionError, Host, InvocationTimeout
+from wasmhost import DeployError, FunctionConfig, FunctionError, InvocationTimeout
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t(?P<rid>[0-9a-f-]{36})\t(?P<level>[A-Z]+)\t(?P<msg>.*)$")
-
-
-@pytest.fixture(scope="module")
-def jhost(tmp_path_factory):
-    from wasmhost.runtimes import javascript
-    try:
-        javascript.componentize_js()
-    except Exception as e:  # pragma: no cover - CI installs it
-        pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("jshost"))
-    yield h
-    h.close()
 
 
 def write(root, name, source):
@@ -41,7 +29,7 @@ def logs(res):
     return [LINE.match(line).groupdict() for line in res.logs.splitlines()]
 
 
-def test_async_handler_context_environment_and_console(jhost, tmp_path):
+def test_async_handler_context_environment_and_console(js_host, tmp_path):
     src = write(tmp_path, "index.mjs", """
         const greeting = "hi";
         export const handler = async (event, context) => {
@@ -54,9 +42,9 @@ def test_async_handler_context_environment_and_console(jhost, tmp_path):
                    stream: context.logStreamName, group: context.logGroupName };
         };
     """)
-    info = jhost.deploy("js", src, FunctionConfig(memory_mb=256, timeout_ms=2000, env={"MINE": "1"}))
+    info = js_host.deploy("js", src, FunctionConfig(memory_mb=256, timeout_ms=2000, env={"MINE": "1"}))
     assert info.warm == 1  # loaded at deploy
-    res = jhost.invoke("js", {"n": 21})
+    res = js_host.invoke("js", {"n": 21})
     out = res.value
     assert out["double"] == 42 and out["id"] == res.report.request_id and out["greeting"] == "hi"
     assert out["env"] == "js" and out["exec"] == "AWS_Lambda_nodejs20.x" and out["mine"] == "1"
@@ -66,7 +54,7 @@ def test_async_handler_context_environment_and_console(jhost, tmp_path):
                          {"rid": out["id"], "level": "WARN", "msg": "careful now"}]
 
 
-def test_callback_handlers_commonjs_and_node_builtins(jhost, tmp_path):
+def test_callback_handlers_commonjs_and_node_builtins(js_host, tmp_path):
     root = tmp_path / "cjs"
     write(root, "index.js", """
         const crypto = require("crypto");
@@ -98,22 +86,22 @@ def test_callback_handlers_commonjs_and_node_builtins(jhost, tmp_path):
     write(root, "lib/text.js", "module.exports.shout = (s) => s.toUpperCase() + '!';\n")
     write(root, "node_modules/leftpad/package.json", '{"name": "leftpad", "main": "main.js"}')
     write(root, "node_modules/leftpad/main.js", "module.exports = (s, n) => s.padStart(n, '.');\n")
-    jhost.deploy("cjs", root, FunctionConfig(runtime="nodejs20.x"))
-    out = jhost.invoke("cjs", {"word": "hey"}).value
+    js_host.deploy("cjs", root, FunctionConfig(runtime="nodejs20.x"))
+    out = js_host.invoke("cjs", {"word": "hey"}).value
     assert out == {"count": 1, "heard": "HEY!", "pad": "..a",
                    "sha": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
                    "md5": "900150983cd24fb0d6963f7d28e17f72", "hmac": "tgCQ4wUil661oICInOL8S8qVfnVvrrTffTGADKHncew=",
                    "b64": "aGVsbG8=", "q": {"a": "1", "b": "2"}, "p": "/var/x", "u": "1", "f": "n=5", "uuid": 36}
-    assert jhost.invoke("cjs", {"word": "a", "mode": "succeed"}).value["count"] == 2
+    assert js_host.invoke("cjs", {"word": "a", "mode": "succeed"}).value["count"] == 2
     with pytest.raises(FunctionError) as e:
-        jhost.invoke("cjs", {"word": "a", "mode": "fail"})
+        js_host.invoke("cjs", {"word": "a", "mode": "fail"})
     doc = e.value.to_lambda()
     assert doc["errorType"] == "TypeError" and doc["errorMessage"] == "bad a"
     assert doc["trace"][0] == "TypeError: bad a" and "/var/task/index.js:" in doc["trace"][1]
     assert "\tERROR\tInvoke Error " in e.value.logs
 
 
-def test_es_modules_with_type_module_and_json(jhost, tmp_path):
+def test_es_modules_with_type_module_and_json(js_host, tmp_path):
     root = tmp_path / "esm"
     write(root, "package.json", '{"type": "module"}')
     write(root, "app.js", """
@@ -126,12 +114,12 @@ def test_es_modules_with_type_module_and_json(jhost, tmp_path):
     """)
     write(root, "helper.js", "export const helper = (x) => x * 3;\n")
     write(root, "data.json", '{"k": [1, 2]}')
-    jhost.deploy("esm", root, FunctionConfig(runtime="nodejs20.x", handler="app.main"))
-    assert jhost.invoke("esm", {"x": 2}).value == {"h": 6, "data": {"k": [1, 2]}, "url": "file:///var/task/app.js",
+    js_host.deploy("esm", root, FunctionConfig(runtime="nodejs20.x", handler="app.main"))
+    assert js_host.invoke("esm", {"x": 2}).value == {"h": 6, "data": {"k": [1, 2]}, "url": "file:///var/task/app.js",
                                                    "sha1": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}
 
 
-def test_response_streaming_handlers(jhost, tmp_path):
+def test_response_streaming_handlers(js_host, tmp_path):
     """awslambda.streamifyResponse: the answer is what the handler wrote once its stream
     ends (write/end, pipeline, a stream left open); HttpResponseStream.from makes it an
     HTTP response (function URLs, HTTP triggers); a throw is the function's error."""
@@ -159,17 +147,17 @@ def test_response_streaming_handlers(jhost, tmp_path):
           }
         });
     """)
-    jhost.deploy("streamer", root, FunctionConfig(runtime="nodejs20.x", handler="index.handler"))
-    assert jhost.invoke("streamer", {"name": "x"}).payload == b"Hello, x 36"
-    assert jhost.invoke("streamer", {"mode": "pipeline"}).payload == b"abc"
-    assert jhost.invoke("streamer", {"mode": "open"}).payload == b"left open"
-    assert jhost.invoke("streamer", {"mode": "http"}).value == {"statusCode": 201, "headers": {"x-a": "1"},
+    js_host.deploy("streamer", root, FunctionConfig(runtime="nodejs20.x", handler="index.handler"))
+    assert js_host.invoke("streamer", {"name": "x"}).payload == b"Hello, x 36"
+    assert js_host.invoke("streamer", {"mode": "pipeline"}).payload == b"abc"
+    assert js_host.invoke("streamer", {"mode": "open"}).payload == b"left open"
+    assert js_host.invoke("streamer", {"mode": "http"}).value == {"statusCode": 201, "headers": {"x-a": "1"},
                                                                 "body": "made", "isBase64Encoded": False}
     with pytest.raises(FunctionError, match="broken stream"):
-        jhost.invoke("streamer", {"mode": "fail"})
+        js_host.invoke("streamer", {"mode": "fail"})
 
 
-def test_lambdas_answers_for_each_handler_style(jhost, tmp_path):
+def test_lambdas_answers_for_each_handler_style(js_host, tmp_path):
     src = write(tmp_path, "styles.js", """
         exports.sync = (event) => "ignored";  // Lambda ignores a plain return: null
         exports.string = (event, context, callback) => callback("plain failure");
@@ -180,19 +168,19 @@ def test_lambdas_answers_for_each_handler_style(jhost, tmp_path):
     """)
     cfg = {name: FunctionConfig(handler=f"styles.{name}") for name in ("sync", "string", "rejects", "done", "timer", "exit")}
     for name, c in cfg.items():
-        jhost.deploy(f"s_{name}", src, c)
-    assert jhost.invoke("s_sync", {}).value is None
-    assert jhost.invoke("s_done", {}).value == {"done": True}
+        js_host.deploy(f"s_{name}", src, c)
+    assert js_host.invoke("s_sync", {}).value is None
+    assert js_host.invoke("s_done", {}).value == {"done": True}
     errors = {}
     for name in ("string", "rejects", "timer", "exit"):
         with pytest.raises(FunctionError) as e:
-            jhost.invoke(f"s_{name}", {})
+            js_host.invoke(f"s_{name}", {})
         errors[name] = e.value.to_lambda()
     assert errors["string"] == {"errorType": "string", "errorMessage": "plain failure", "trace": []}
     assert errors["rejects"]["errorType"] == "RangeError" and errors["rejects"]["trace"][0] == "RangeError: out of range"
     assert errors["timer"]["errorMessage"] == "in a timer"
     assert errors["exit"]["errorType"] == "Runtime.ExitError"
-    assert jhost.invoke("s_done", {}).value == {"done": True}
+    assert js_host.invoke("s_done", {}).value == {"done": True}
 
 
 @pytest.mark.parametrize("files, handler, etype", [
@@ -205,22 +193,22 @@ def test_lambdas_answers_for_each_handler_style(jhost, tmp_path):
      "Runtime.ImportModuleError"),
     ({"index.js": "throw new Error('at load');\n"}, "index.handler", "Error"),
 ])
-def test_code_that_cannot_load_fails_the_deploy(jhost, tmp_path, files, handler, etype):
+def test_code_that_cannot_load_fails_the_deploy(js_host, tmp_path, files, handler, etype):
     for name, text in files.items():
         write(tmp_path / "fn", name, text)
     with pytest.raises(DeployError, match=f"^{re.escape(etype)}: "):
-        jhost.deploy("broken", tmp_path / "fn", FunctionConfig(runtime="nodejs20.x", handler=handler))
+        js_host.deploy("broken", tmp_path / "fn", FunctionConfig(runtime="nodejs20.x", handler=handler))
 
 
-def test_layers_node_modules(jhost, tmp_path):
+def test_layers_node_modules(js_host, tmp_path):
     write(tmp_path / "layer", "nodejs/node_modules/greeter/index.js", "module.exports = (n) => `hello ${n}`;\n")
     root = tmp_path / "fn"
     write(root, "index.js", "const greet = require('greeter');\nexports.handler = async (e) => greet(e.name);\n")
-    jhost.deploy("layered", root, FunctionConfig(runtime="nodejs20.x", layers=(str(tmp_path / "layer"),)))
-    assert jhost.invoke("layered", {"name": "ada"}).value == "hello ada"
+    js_host.deploy("layered", root, FunctionConfig(runtime="nodejs20.x", layers=(str(tmp_path / "layer"),)))
+    assert js_host.invoke("layered", {"name": "ada"}).value == "hello ada"
 
 
-def test_fs_reads_the_code_and_layer_files_and_tmp_is_per_instance(jhost, tmp_path):
+def test_fs_reads_the_code_and_layer_files_and_tmp_is_per_instance(js_host, tmp_path):
     write(tmp_path / "layer", "certs/ca.pem", "-----BEGIN CERTIFICATE-----\n")
     (tmp_path / "layer" / "nodejs").mkdir()
     root = tmp_path / "fn"
@@ -242,28 +230,28 @@ def test_fs_reads_the_code_and_layer_files_and_tmp_is_per_instance(jhost, tmp_pa
                    tmp: readFileSync("/tmp/count", "utf8") };
         };
     """)
-    jhost.deploy("files", root, FunctionConfig(runtime="nodejs20.x", layers=(str(tmp_path / "layer"),)))
-    first = jhost.invoke("files", {}).value
+    js_host.deploy("files", root, FunctionConfig(runtime="nodejs20.x", layers=(str(tmp_path / "layer"),)))
+    first = js_host.invoke("files", {}).value
     assert first["ca"] == "-----BEGIN CERTIFICATE-----\n" and first["logo"] == [250, 251, 252, 253, 254, 255]
     assert first["size"] == 256 and first["dir"] == ["big.csv", "logo.bin"]
     assert first["big"].startswith("EFBIG") and "1 MiB" in first["big"]
     assert first["fresh"] is True and first["tmp"] == "1"
-    second = jhost.invoke("files", {}).value  # the same warm instance keeps its /tmp
+    second = js_host.invoke("files", {}).value  # the same warm instance keeps its /tmp
     assert second["fresh"] is False and second["tmp"] == "2"
 
 
-def test_json_logs_with_a_level(jhost, tmp_path):
+def test_json_logs_with_a_level(js_host, tmp_path):
     src = write(tmp_path, "index.js", """
         exports.handler = async () => { console.debug("quiet"); console.error("loud", { a: 1 }); return 1; };
     """)
-    jhost.deploy("jl", src, FunctionConfig(log_format="JSON", log_level="WARN"))
-    res = jhost.invoke("jl", {})
+    js_host.deploy("jl", src, FunctionConfig(log_format="JSON", log_level="WARN"))
+    res = js_host.invoke("jl", {})
     docs = [json.loads(line) for line in res.logs.splitlines()]
     assert [(d["level"], d["message"]) for d in docs] == [("ERROR", "loud { a: 1 }")]
     assert docs[0]["requestId"] == res.report.request_id
 
 
-def test_limits_isolation_and_no_speculation(jhost, tmp_path):
+def test_limits_isolation_and_no_speculation(js_host, tmp_path):
     src = write(tmp_path, "loop.js", """
         let seen = 0;
         export const handler = async (event) => {
@@ -272,35 +260,35 @@ def test_limits_isolation_and_no_speculation(jhost, tmp_path):
           return seen;
         };
     """)
-    jhost.deploy("loop", src, FunctionConfig(timeout_ms=300))
-    assert not jhost._functions["loop"].speculate
+    js_host.deploy("loop", src, FunctionConfig(timeout_ms=300))
+    assert not js_host._functions["loop"].speculate
     with pytest.raises(InvocationTimeout):
-        jhost.invoke("loop", "spin")
-    assert jhost.invoke("loop", {}).value == 1  # a fresh instance after the timeout
-    jhost.deploy("strict", src, FunctionConfig(isolation="strict"))
-    assert [jhost.invoke("strict", {}).value for _ in range(3)] == [1, 1, 1]
+        js_host.invoke("loop", "spin")
+    assert js_host.invoke("loop", {}).value == 1  # a fresh instance after the timeout
+    js_host.deploy("strict", src, FunctionConfig(isolation="strict"))
+    assert [js_host.invoke("strict", {}).value for _ in range(3)] == [1, 1, 1]
 
 
-def test_example(jhost):
+def test_example(js_host):
     src = Path(__file__).resolve().parent.parent / "examples" / "javascript" / "index.js"
-    jhost.deploy("hello_js", src)
-    res = jhost.invoke("hello_js", {"name": "ada"})
+    js_host.deploy("hello_js", src)
+    res = js_host.invoke("hello_js", {"name": "ada"})
     assert res.value == "Hello, ada!" and logs(res)[0]["msg"] == "greeting ada from hello_js"
 
 
-def test_out_of_memory_names_the_limit_and_how_to_raise_it(jhost, tmp_path):
+def test_out_of_memory_names_the_limit_and_how_to_raise_it(js_host, tmp_path):
     app = tmp_path / "oom" / "index.js"
     app.parent.mkdir()
     app.write_text("exports.handler = async () => { const a = []; while (true) a.push(new Uint8Array(8 << 20)); };\n")
-    jhost.deploy("jsoom", app, FunctionConfig(memory_mb=64))
+    js_host.deploy("jsoom", app, FunctionConfig(memory_mb=64))
     with pytest.raises(FunctionError) as err:
-        jhost.invoke("jsoom", {})
+        js_host.invoke("jsoom", {})
     doc = err.value.to_lambda()
     assert doc["errorType"] == "Runtime.OutOfMemory"  # not the "string" StarlingMonkey throws
     assert "64 MB limit" in doc["errorMessage"] and "MemorySize" in doc["errorMessage"]
 
 
-def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(jhost, tmp_path):
+def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(js_host, tmp_path):
     src = write(tmp_path, "mem.js", """
         const held = [];
         exports.handler = async (event) => {
@@ -308,16 +296,16 @@ def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(jhost, tmp_path
           return held.length;
         };
     """)
-    jhost.deploy("jsmem", src, FunctionConfig(memory_mb=512))
-    before = jhost.invoke("jsmem", {}).report
+    js_host.deploy("jsmem", src, FunctionConfig(memory_mb=512))
+    before = js_host.invoke("jsmem", {}).report
     assert before.memory_bytes > 1 << 20 and before.memory_bytes % 65536 == 0  # StarlingMonkey's heap
-    after = jhost.invoke("jsmem", {"mb": 50}).report
+    after = js_host.invoke("jsmem", {"mb": 50}).report
     assert after.memory_bytes - before.memory_bytes >= 40 << 20  # less what the heap had free
     assert after.max_memory_mb >= before.max_memory_mb + 40
-    assert jhost.invoke("jsmem", {}).report.memory_bytes == after.memory_bytes
+    assert js_host.invoke("jsmem", {}).report.memory_bytes == after.memory_bytes
 
 
-def test_top_level_await_in_an_es_module(jhost, tmp_path):
+def test_top_level_await_in_an_es_module(js_host, tmp_path):
     root = tmp_path / "tla"
     write(root, "index.mjs", """
         import { createHash } from "node:crypto";
@@ -327,12 +315,12 @@ def test_top_level_await_in_an_es_module(jhost, tmp_path):
                                                    sha: createHash("sha256").update(event.s).digest("hex").slice(0, 8) });
     """)
     write(root, "settings.mjs", "export const settings = { base: await Promise.resolve(41) };\n")
-    jhost.deploy("tla", root, FunctionConfig(runtime="nodejs20.x"))
-    assert jhost.invoke("tla", {"s": "abc"}).value == {"ready": 42, "url": "file:///var/task/index.mjs",
+    js_host.deploy("tla", root, FunctionConfig(runtime="nodejs20.x"))
+    assert js_host.invoke("tla", {"s": "abc"}).value == {"ready": 42, "url": "file:///var/task/index.mjs",
                                                        "sha": "ba7816bf"}
 
 
-def test_timers_pending_when_an_async_handler_returns_wait_frozen_and_fire_once_due(jhost, tmp_path):
+def test_timers_pending_when_an_async_handler_returns_wait_frozen_and_fire_once_due(js_host, tmp_path):
     """Lambda's Node.js runtime returns when the handler's promise settles; timers still
     pending are frozen with the instance and run after it thaws, once due."""
     import time
@@ -343,16 +331,16 @@ def test_timers_pending_when_an_async_handler_returns_wait_frozen_and_fire_once_
           return fired;
         };
     """)
-    jhost.deploy("frozen", src, FunctionConfig(timeout_ms=5000))
-    first = jhost.invoke("frozen", {"arm": 200, "tag": "a"})
+    js_host.deploy("frozen", src, FunctionConfig(timeout_ms=5000))
+    first = js_host.invoke("frozen", {"arm": 200, "tag": "a"})
     assert first.value == [] and first.report.duration_ms < 150  # not held up by the timer
-    assert jhost.invoke("frozen", {"arm": 60_000, "tag": "never"}).value == []  # not due yet
+    assert js_host.invoke("frozen", {"arm": 60_000, "tag": "never"}).value == []  # not due yet
     time.sleep(0.25)
-    assert jhost.invoke("frozen", {}).value == ["a"]  # due while frozen: fired before the handler ran
-    assert jhost.invoke("frozen", {}).value == ["a"]
+    assert js_host.invoke("frozen", {}).value == ["a"]  # due while frozen: fired before the handler ran
+    assert js_host.invoke("frozen", {}).value == ["a"]
 
 
-def test_a_callback_handler_that_does_not_wait_leaves_its_timers_frozen(jhost, tmp_path):
+def test_a_callback_handler_that_does_not_wait_leaves_its_timers_frozen(js_host, tmp_path):
     src = write(tmp_path, "nowait.js", """
         let ticks = 0;
         exports.handler = (event, context, callback) => {
@@ -361,15 +349,15 @@ def test_a_callback_handler_that_does_not_wait_leaves_its_timers_frozen(jhost, t
           callback(null, ticks);
         };
     """)
-    jhost.deploy("nowait", src, FunctionConfig(timeout_ms=5000))
-    res = jhost.invoke("nowait", {"arm": True})
+    js_host.deploy("nowait", src, FunctionConfig(timeout_ms=5000))
+    res = js_host.invoke("nowait", {"arm": True})
     assert res.value == 0 and res.report.duration_ms < 90
     import time
     time.sleep(0.15)
-    assert jhost.invoke("nowait", {}).value == 1
+    assert js_host.invoke("nowait", {}).value == 1
 
 
-def test_zlib_streams_answer_corrupt_input_with_nodes_error(jhost, tmp_path):
+def test_zlib_streams_answer_corrupt_input_with_nodes_error(js_host, tmp_path):
     """The streams a bundle adds to zlib (bundled/zlib.cjs) fail corrupt input with the
     runtime's own Node words (Z_DATA_ERROR, errno -3), and still round-trip."""
     src = write(tmp_path, "index.js", """
@@ -390,10 +378,10 @@ def test_zlib_streams_answer_corrupt_input_with_nodes_error(jhost, tmp_path):
           return { bad, good };
         };
     """)
-    jhost.deploy("zstreams", src)
-    assert jhost.invoke("zstreams", {}).value == {"bad": ["Z_DATA_ERROR", -3, "incorrect header check"], "good": "hello"}
+    js_host.deploy("zstreams", src)
+    assert js_host.invoke("zstreams", {}).value == {"bad": ["Z_DATA_ERROR", -3, "incorrect header check"], "good": "hello"}
 
-def test_node_timeouts_zlib_and_intl_as_on_lambda(jhost, tmp_path):
+def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
     """What real handlers call that StarlingMonkey and unenv lack: Node's Timeout object,
     zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC."""
     src = write(tmp_path, "index.js", """
@@ -421,8 +409,8 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(jhost, tmp_path):
                    num: (1234567.891).toLocaleString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
         };
     """)
-    jhost.deploy("node_compat", src, FunctionConfig(runtime="nodejs20.x"))
-    out = jhost.invoke("node_compat", {"a": [1, 2]}).value
+    js_host.deploy("node_compat", src, FunctionConfig(runtime="nodejs20.x"))
+    out = js_host.invoke("node_compat", {"a": [1, 2]}).value
     assert out["shape"] == ["object", True, False, True, "number", True]
     assert out["back"] == {"a": [1, 2]} and out["raw"] == 1000 and out["gz"] == [0x1F, 0x8B]
     assert out["corrupt"] == "Z_DATA_ERROR" and out["zone"] == "RangeError"
@@ -431,7 +419,7 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(jhost, tmp_path):
     assert out["money"] == "$1,234.50" and out["num"] == "1,234,567.891" and out["tz"] == "UTC"
 
 
-def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_path):
+def test_a_large_bundles_modules_are_compiled_when_first_required(js_host, tmp_path):
     """Past 2 MB a bundle's CommonJS modules leave the script for a side text the
     runtime compiles one module at a time, when it is first required (as Node reads
     files): the bundle says so, and the modules behave as before."""
@@ -446,11 +434,11 @@ def test_a_large_bundles_modules_are_compiled_when_first_required(jhost, tmp_pat
     files, rest = text.split("\n", 1)  # first the files line, naming the function's own index.js
     assert files.startswith(javascript.FILES_MARK) and rest.startswith(javascript.LAZY_MARK)
     assert text.count("eval(__wasmhostLazy(") == 301  # and the index
-    jhost.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
-    assert jhost.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"
+    js_host.deploy("huge", root, FunctionConfig(runtime="nodejs20.x", memory_mb=128))
+    assert js_host.invoke("huge", {"n": 123}).value == f"{'y' * 40}+123+7"
 
 
-def test_v8s_stack_trace_api_gives_call_sites(jhost, tmp_path):
+def test_v8s_stack_trace_api_gives_call_sites(js_host, tmp_path):
     """Error.prepareStackTrace + Error.captureStackTrace give CallSite objects, as V8
     does (depd, which express loads, finds its caller's file this way); without
     prepareStackTrace the stack is a string."""
@@ -470,8 +458,8 @@ def test_v8s_stack_trace_api_gives_call_sites(jhost, tmp_path):
                    name: sites[0].getFunctionName(), eval: sites[0].isEval(), plain: typeof plain.stack };
         };
     """)
-    jhost.deploy("callsites", src, FunctionConfig(runtime="nodejs20.x"))
-    assert jhost.invoke("callsites", {}).value == {"n": True, "file": "/var/task/index.js", "line": "number",
+    js_host.deploy("callsites", src, FunctionConfig(runtime="nodejs20.x"))
+    assert js_host.invoke("callsites", {}).value == {"n": True, "file": "/var/task/index.js", "line": "number",
                                                     "name": "where", "eval": False, "plain": "string"}
 
 
@@ -486,7 +474,7 @@ def node_answer(root, module, event):
     return json.loads(out.replace(str(root), "/var/task"))
 
 
-def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
+def test_err_stack_is_v8s_with_the_functions_own_files(js_host, tmp_path):
     """err.stack reads as Node's ("Error: message" then "    at fn (file:line:col)"), each
     frame at its place in the function's own files under /var/task (the bundle's source
     map), as code that prints it (Express's error page, loggers) and Lambda's stackTrace
@@ -518,24 +506,24 @@ def test_err_stack_is_v8s_with_the_functions_own_files(jhost, tmp_path):
           }
         };
     """)
-    jhost.deploy("stacks", root, FunctionConfig(runtime="nodejs20.x"))
+    js_host.deploy("stacks", root, FunctionConfig(runtime="nodejs20.x"))
     want = [line for line in node_answer(root, "index.js", {})["value"]["stack"].split("\n") if "/var/task/" in line
             or not line.startswith("    at")]
-    got = jhost.invoke("stacks", {}).value
+    got = js_host.invoke("stacks", {}).value
     assert got["stack"].split("\n") == want and want[1] == "    at check (/var/task/lib/check.js:7:11)"
     assert got["here"] == node_answer(root, "index.js", {})["value"]["here"]
     with pytest.raises(FunctionError) as e:
-        jhost.invoke("stacks", {"fail": 1})
+        js_host.invoke("stacks", {"fail": 1})
     node = [line for line in node_answer(root, "index.js", {"fail": 1})["stack"].split("\n") if "/var/task/" in line]
     assert e.value.to_lambda()["trace"] == ['TypeError: order {"fail":1} has no id', *node]
     with pytest.raises(FunctionError) as e:
-        jhost.invoke("stacks", {"json": "{oops"})
+        js_host.invoke("stacks", {"json": "{oops"})
     node = [line for line in node_answer(root, "index.js", {"json": "{oops"})["stack"].split("\n")
             if "/var/task/" in line or "JSON.parse" in line]
     assert e.value.to_lambda()["trace"][1:] == node and node[0] == "    at JSON.parse (<anonymous>)"
 
 
-def test_file_streams_read_and_write_as_nodes(jhost, tmp_path):
+def test_file_streams_read_and_write_as_nodes(js_host, tmp_path):
     """fs.createReadStream / createWriteStream (Express's res.sendFile reads through one):
     a code file in Node's 64 KiB chunks, `start` / `end` inclusive, a missing file's
     ENOENT as an 'error' event, a /tmp file written and piped back, equal to plain Node."""
@@ -563,13 +551,13 @@ def test_file_streams_read_and_write_as_nodes(jhost, tmp_path):
           return { ...out, written: w.bytesWritten, text };
         };
     """)
-    jhost.deploy("streams", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("streams", {}).value
+    js_host.deploy("streams", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("streams", {}).value
     assert got == node_answer(root, "index.js", {})["value"]
     assert got["whole"]["sizes"] == [65536, 11264] and got["missing"]["code"] == "ENOENT" and got["text"] == "one,two"
 
 
-def test_a_promise_that_can_no_longer_settle_answers_null(jhost, tmp_path):
+def test_a_promise_that_can_no_longer_settle_answers_null(js_host, tmp_path):
     """An async handler whose promise is pending when nothing is left to run (an Express
     response never ended) answers null, as Lambda's runtime does at Node's beforeExit,
     and the instance stays warm; a pending timer still keeps it waiting."""
@@ -581,12 +569,12 @@ def test_a_promise_that_can_no_longer_settle_answers_null(jhost, tmp_path):
           return new Promise(() => {});
         };
     """)
-    jhost.deploy("pending", src, FunctionConfig(runtime="nodejs20.x"))
-    assert jhost.invoke("pending", {}).value is None
-    assert jhost.invoke("pending", {"timer": 1}).value == 2
+    js_host.deploy("pending", src, FunctionConfig(runtime="nodejs20.x"))
+    assert js_host.invoke("pending", {}).value is None
+    assert js_host.invoke("pending", {"timer": 1}).value == 2
 
 
-def test_string_normalize_as_nodes(jhost, tmp_path):
+def test_string_normalize_as_nodes(js_host, tmp_path):
     """String.prototype.normalize, which StarlingMonkey lacks without ICU (hapi's and joi's
     validators call it on every domain they check), in all four forms, with Node's errors."""
     root = tmp_path / "fn"
@@ -602,12 +590,12 @@ def test_string_normalize_as_nodes(jhost, tmp_path):
           return out;
         };
     """)
-    jhost.deploy("normalize", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("normalize", {}).value
+    js_host.deploy("normalize", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("normalize", {}).value
     assert got == node_answer(root, "index.js", {})["value"] and got["NFD"][1] == "Cafe%u0301"
 
 
-def test_umd_modules_take_their_commonjs_branch_with_their_requires(jhost, tmp_path):
+def test_umd_modules_take_their_commonjs_branch_with_their_requires(js_host, tmp_path):
     """A UMD / AMD package written as when.js is (`define(function (require) {...})`, called
     with Node's `require` where there is no `define`) loads its own files as in Node."""
     root = tmp_path / "fn"
@@ -629,12 +617,12 @@ def test_umd_modules_take_their_commonjs_branch_with_their_requires(jhost, tmp_p
         const umd = require("umdlib");
         exports.handler = async (event) => ({ quad: umd.quad(event.n), amd: umd.amd, define: typeof define });
     """)
-    jhost.deploy("umd", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("umd", {"n": 3}).value
+    js_host.deploy("umd", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("umd", {"n": 3}).value
     assert got == node_answer(root, "index.js", {"n": 3})["value"] == {"quad": 12, "amd": "function", "define": "undefined"}
 
 
-def test_gzip_headers_are_nodes(jhost, tmp_path):
+def test_gzip_headers_are_nodes(js_host, tmp_path):
     """zlib.gzipSync / gzip write the header Node writes (mtime 0, XFL by level, OS 3), so the
     same input gives the same bytes on every call; the compressed data round-trips."""
     root = tmp_path / "fn"
@@ -647,12 +635,12 @@ def test_gzip_headers_are_nodes(jhost, tmp_path):
           return { headers, viaCallback, back: zlib.gunzipSync(zlib.gzipSync("round trip")).toString() };
         };
     """)
-    jhost.deploy("gzip", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("gzip", {}).value
+    js_host.deploy("gzip", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("gzip", {}).value
     assert got == node_answer(root, "index.js", {})["value"] and got["headers"][0] == "1f8b0800000000000003"
 
 
-def test_engine_errors_read_as_nodes(jhost, tmp_path):
+def test_engine_errors_read_as_nodes(js_host, tmp_path):
     """Engine errors handlers meet read as V8 words them where Lambda shows them (String(e),
     the error document, console): a circular JSON.stringify with the way round the
     circle, an invalid URL, a constant assigned, a stack overflow (V8's RangeError), ...;
@@ -688,16 +676,16 @@ def test_engine_errors_read_as_nodes(jhost, tmp_path):
           return out;
         };
     """)
-    jhost.deploy("engine", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("engine", {}).value
+    js_host.deploy("engine", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("engine", {}).value
     assert got == node_answer(root, "index.js", {})["value"]
     assert got["circular"][0].startswith("TypeError: Converting circular structure to JSON\n    --> starting at object")
     with pytest.raises(FunctionError) as e:
-        jhost.invoke("engine", {"fail": "recursion"})
+        js_host.invoke("engine", {"fail": "recursion"})
     assert (e.value.error_type, e.value.error_message) == ("RangeError", "Maximum call stack size exceeded")
 
 
-def test_files_keep_their_modification_times(jhost, tmp_path):
+def test_files_keep_their_modification_times(js_host, tmp_path):
     """fs.statSync gives a deployed file's own modification time, as Node does (Express's
     res.sendFile and static middleware answer Last-Modified and ETag from it), and a file
     written in /tmp the time it was written."""
@@ -713,12 +701,12 @@ def test_files_keep_their_modification_times(jhost, tmp_path):
           return { ms: st.mtimeMs, iso: st.mtime.toISOString(), fresh: age >= 0 && age < 5000 };
         };
     """)
-    jhost.deploy("mtimes", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("mtimes", {}).value
+    js_host.deploy("mtimes", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("mtimes", {}).value
     assert got == node_answer(root, "index.js", {})["value"] and got["iso"] == "2023-11-14T22:13:20.123Z"
 
 
-def test_old_style_event_emitters_and_computed_requires_as_in_node(jhost, tmp_path):
+def test_old_style_event_emitters_and_computed_requires_as_in_node(js_host, tmp_path):
     """Packages written for old Node: an EventEmitter made with `EventEmitter.call(this)` and
     util.inherits, or mixed in with `for (k in EventEmitter.prototype)` (mongoose 4's
     models), and a require whose path is computed from strings (mongoose 4's
@@ -752,13 +740,13 @@ def test_old_style_event_emitters_and_computed_requires_as_in_node(jhost, tmp_pa
           return { heard, conn: conn.kind, pg: dialect("pg"), missing };
         };
     """)
-    jhost.deploy("oldstyle", root, FunctionConfig(runtime="nodejs20.x"))
-    got = jhost.invoke("oldstyle", {"n": 41}).value
+    js_host.deploy("oldstyle", root, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("oldstyle", {"n": 41}).value
     assert got == node_answer(root, "index.js", {"n": 41})["value"]
     assert got == {"heard": 42, "conn": "native", "pg": "postgres", "missing": "MODULE_NOT_FOUND"}
 
 
-def test_folders_of_modules_loaded_by_listing_them_as_node_does(jhost, tmp_path):
+def test_folders_of_modules_loaded_by_listing_them_as_node_does(js_host, tmp_path):
     """A handler that lists a folder and requires what it finds (Sequelize's generated
     models/index.js, route loaders): the function's own .js files are listed and stat'ed
     (their text is bundled, not sent), and a require of a path built from __dirname or
@@ -796,15 +784,15 @@ def test_folders_of_modules_loaded_by_listing_them_as_node_does(jhost, tmp_path)
           size: fs.statSync(__dirname + '/routes/health.js').size,
         });
     """)
-    jhost.deploy("loaders", root, FunctionConfig(handler="index.handler"))
-    assert jhost.invoke("loaders", {}).value == node_answer(root, "index.js", {})["value"]
+    js_host.deploy("loaders", root, FunctionConfig(handler="index.handler"))
+    assert js_host.invoke("loaders", {}).value == node_answer(root, "index.js", {})["value"]
     write(root, "read.js", "exports.handler = async () => require('fs').readFileSync(__filename, 'utf8');\n")
-    jhost.deploy("reads", root, FunctionConfig(handler="read.handler"))
+    js_host.deploy("reads", root, FunctionConfig(handler="read.handler"))
     with pytest.raises(FunctionError, match="ENOTSUP.*not to read"):  # its own code: bundled, not sent
-        jhost.invoke("reads", {})
+        js_host.invoke("reads", {})
 
 
-def test_an_hmac_without_a_key_fails_as_node_says(jhost, tmp_path):
+def test_an_hmac_without_a_key_fails_as_node_says(js_host, tmp_path):
     """A secret missing from the environment (serverless/examples' GitHub webhook and gong
     handlers): Node's ERR_INVALID_ARG_TYPE, worded as Node words what it received."""
     root = tmp_path / "fn"
@@ -815,5 +803,5 @@ def test_an_hmac_without_a_key_fails_as_node_says(jhost, tmp_path):
           catch (e) { return [e.name, e.code, e.message]; }
         });
     """)
-    jhost.deploy("hmac_keys", root, FunctionConfig(handler="index.handler"))
-    assert jhost.invoke("hmac_keys", {}).value == node_answer(root, "index.js", {})["value"]
+    js_host.deploy("hmac_keys", root, FunctionConfig(handler="index.handler"))
+    assert js_host.invoke("hmac_keys", {}).value == node_answer(root, "index.js", {})["value"]

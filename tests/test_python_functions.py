@@ -15,11 +15,6 @@ from wasmhost import (DeployError, FuelExhausted, FunctionConfig, FunctionError,
 pytest.importorskip("wasmtime.component")
 
 
-@pytest.fixture(scope="module")
-def phost(python_host):
-    return python_host
-
-
 def write(tmp_path, name, source):
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,7 +22,7 @@ def write(tmp_path, name, source):
     return path
 
 
-def test_event_context_environment_and_working_directory(phost, tmp_path):
+def test_event_context_environment_and_working_directory(python_host, tmp_path):
     app = write(tmp_path / "fn", "lambda_function.py", """
         import os
         def lambda_handler(event, context):
@@ -39,11 +34,11 @@ def test_event_context_environment_and_working_directory(phost, tmp_path):
                     "group": context.log_group_name, "stream": context.log_stream_name,
                     "left": context.get_remaining_time_in_millis()}
     """)
-    info = phost.deploy("py", app.parent, FunctionConfig(memory_mb=256, timeout_ms=30000, runtime="python3.12",
+    info = python_host.deploy("py", app.parent, FunctionConfig(memory_mb=256, timeout_ms=30000, runtime="python3.12",
                                                          env={"MINE": "1", "AWS_REGION": "ignored"},
                                                          region="eu-west-1"))
     assert info.warm == 1  # the code was loaded at deploy
-    res = phost.invoke("py", {"n": 21})
+    res = python_host.invoke("py", {"n": 21})
     out = res.value
     assert out["double"] == 42 and out["id"] == res.report.request_id
     assert out["cwd"] == "/var/task" and out["files"] == ["lambda_function.py"]
@@ -59,10 +54,10 @@ def test_event_context_environment_and_working_directory(phost, tmp_path):
     assert env["LAMBDA_TASK_ROOT"] == "/var/task" and env["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
     assert env["_HANDLER"] == "lambda_function.lambda_handler"
     assert res.logs == "got 21 for py\n"
-    assert phost.invoke("py", {"n": 1}).value["double"] == 2
+    assert python_host.invoke("py", {"n": 1}).value["double"] == 2
 
 
-def test_logging_as_lambdas_runtime_wires_it(phost, tmp_path):
+def test_logging_as_lambdas_runtime_wires_it(python_host, tmp_path):
     app = write(tmp_path, "app.py", """
         import logging
         logger = logging.getLogger()
@@ -74,22 +69,22 @@ def test_logging_as_lambdas_runtime_wires_it(phost, tmp_path):
             print("plain")
             return context.aws_request_id
     """)
-    phost.deploy("logs", app)
-    res = phost.invoke("logs", {"who": "ada"})
+    python_host.deploy("logs", app)
+    res = python_host.invoke("logs", {"who": "ada"})
     rid = res.value
     lines = res.logs.splitlines()
     assert lines[0].startswith("[INFO]\t") and lines[0].endswith(f"Z\t{rid}\thello ada")
     assert lines[1].startswith("[WARNING]\t") and lines[1].endswith(f"\t{rid}\tcareful")
     assert lines[2] == "plain" and len(lines) == 3
     # LoggingConfig: JSON format with an application log level
-    phost.deploy("jlogs", app, FunctionConfig(log_format="JSON", log_level="WARN"))
-    res = phost.invoke("jlogs", {"who": "ada"})
+    python_host.deploy("jlogs", app, FunctionConfig(log_format="JSON", log_level="WARN"))
+    res = python_host.invoke("jlogs", {"who": "ada"})
     docs = [json.loads(line) for line in res.logs.splitlines() if line.startswith("{")]
     assert [d["level"] for d in docs] == ["WARN"] and docs[0]["message"] == "careful"
     assert docs[0]["requestId"] == res.value and docs[0]["logger"] == "root"
 
 
-def test_errors_are_lambdas_documents(phost, tmp_path):
+def test_errors_are_lambdas_documents(python_host, tmp_path):
     app = write(tmp_path, "app.py", """
         calls = 0
         def handler(event, context):
@@ -99,17 +94,17 @@ def test_errors_are_lambdas_documents(phost, tmp_path):
                 raise ValueError("bad event")
             return calls
     """)
-    phost.deploy("err", app)
-    assert phost.invoke("err", "ok").json() == 1
+    python_host.deploy("err", app)
+    assert python_host.invoke("err", "ok").json() == 1
     with pytest.raises(FunctionError) as e:
-        phost.invoke("err", "fail")
+        python_host.invoke("err", "fail")
     doc = e.value.to_lambda()
     assert doc["errorType"] == "ValueError" and doc["errorMessage"] == "bad event"
     assert doc["requestId"] == e.value.report.request_id
     assert len(doc["stackTrace"]) == 1 and 'app.py", line 7, in handler' in doc["stackTrace"][0]
     assert doc["stackTrace"][0].startswith('  File "/var/task/app.py"')
     assert e.value.logs.startswith("[ERROR] ValueError: bad event\nTraceback (most recent call last):\n")
-    assert phost.invoke("err", "ok").json() == 3  # an exception keeps the warm instance
+    assert python_host.invoke("err", "ok").json() == 3  # an exception keeps the warm instance
 
 
 @pytest.mark.parametrize("source, handler, etype, message", [
@@ -122,16 +117,16 @@ def test_errors_are_lambdas_documents(phost, tmp_path):
      "Unable to import module 'nomodule'"),
     ("x = 1 / 0\ndef handler(e, c):\n    return 1\n", None, "ZeroDivisionError", "division by zero"),
 ])
-def test_code_that_cannot_load_fails_the_deploy(phost, tmp_path, source, handler, etype, message):
+def test_code_that_cannot_load_fails_the_deploy(python_host, tmp_path, source, handler, etype, message):
     app = write(tmp_path, "app.py", source)
     with pytest.raises(DeployError, match=f"^{etype}: ") as e:
-        phost.deploy("broken", app, FunctionConfig(handler=handler))
+        python_host.deploy("broken", app, FunctionConfig(handler=handler))
     assert message in str(e.value)
     with pytest.raises(LookupError):
-        phost.function("broken")  # nothing was deployed
+        python_host.function("broken")  # nothing was deployed
 
 
-def test_the_whole_standard_library(phost, tmp_path):
+def test_the_whole_standard_library(python_host, tmp_path):
     app = write(tmp_path, "app.py", """
         import pathlib, zoneinfo, datetime, tomllib, email.mime.text, xml.dom.minidom, fractions
         import sqlite3, graphlib, difflib, textwrap
@@ -149,13 +144,13 @@ def test_the_whole_standard_library(phost, tmp_path):
                     str(fractions.Fraction(1, 3) * 3), list(graphlib.TopologicalSorter({"b": {"a"}}).static_order()),
                     sqlite3.connect(":memory:").execute("select 2 + 3").fetchone()[0], sock]
     """)
-    phost.deploy("stdlib", app)
-    out = phost.invoke("stdlib", {}).value
+    python_host.deploy("stdlib", app)
+    out = python_host.invoke("stdlib", {}).value
     assert out[:8] == [".txt", -5.0, 1, 'text/plain; charset="us-ascii"', "a", "1", ["a", "b"], 5]
     assert out[8] == "refused"  # no network unless a capability grants it: an OSError
 
 
-def test_timers_wait_for_their_time_without_holding_the_handler(phost, tmp_path):
+def test_timers_wait_for_their_time_without_holding_the_handler(python_host, tmp_path):
     """No thread runs a threading.Timer here: start() returns at once (it used to wait
     the interval out first), a cancelled timer never runs, a due one runs at the end of
     the invocation, one set for later in a later invocation, join() runs it."""
@@ -181,14 +176,14 @@ def test_timers_wait_for_their_time_without_holding_the_handler(phost, tmp_path)
             time.sleep(0.3)
             return {"fired": list(fired)}
     """)
-    phost.deploy("timers", app)
-    first = phost.invoke("timers", {"set": True}).value
+    python_host.deploy("timers", app)
+    first = python_host.invoke("timers", {"set": True}).value
     assert first["fired"] == ["joined"] and first["alive"] == [True, False] and first["took"] < 1
-    assert phost.invoke("timers", {}).value["fired"] == ["joined", "soon"]  # ran as the first invocation ended
-    assert phost.invoke("timers", {}).value["fired"] == ["joined", "soon", "later"]  # due after it returned
+    assert python_host.invoke("timers", {}).value["fired"] == ["joined", "soon"]  # ran as the first invocation ended
+    assert python_host.invoke("timers", {}).value["fired"] == ["joined", "soon", "later"]  # due after it returned
 
 
-def test_tmp_is_per_instance_and_capped(phost, tmp_path):
+def test_tmp_is_per_instance_and_capped(python_host, tmp_path):
     app = write(tmp_path, "app.py", """
         import os
         def handler(event, context):
@@ -203,18 +198,18 @@ def test_tmp_is_per_instance_and_capped(phost, tmp_path):
             return {"files": sorted(os.listdir("/tmp")),
                     "text": open(path).read() if os.path.exists(path) and not event.get("mb") else None}
     """)
-    phost.deploy("tmp", app, FunctionConfig(ephemeral_mb=512))
-    assert phost.invoke("tmp", {"name": "a", "text": "kept"}).value == {"files": ["a"], "text": "kept"}
-    assert phost.invoke("tmp", {"name": "a"}).value == {"files": ["a"], "text": "kept"}  # warm: still there
-    phost.deploy("tmp2", app)
-    assert phost.invoke("tmp2", {"name": "a"}).value == {"files": [], "text": None}  # another function's own /tmp
+    python_host.deploy("tmp", app, FunctionConfig(ephemeral_mb=512))
+    assert python_host.invoke("tmp", {"name": "a", "text": "kept"}).value == {"files": ["a"], "text": "kept"}
+    assert python_host.invoke("tmp", {"name": "a"}).value == {"files": ["a"], "text": "kept"}  # warm: still there
+    python_host.deploy("tmp2", app)
+    assert python_host.invoke("tmp2", {"name": "a"}).value == {"files": [], "text": None}  # another function's own /tmp
     with pytest.raises(FunctionError) as e:
-        phost.invoke("tmp", {"name": "big", "mb": 513})
+        python_host.invoke("tmp", {"name": "big", "mb": 513})
     assert e.value.error_type == "Runtime.EphemeralStorageExceeded" and "512 MB" in e.value.error_message
-    assert phost.invoke("tmp", {"name": "a"}).value == {"files": [], "text": None}  # a fresh instance
+    assert python_host.invoke("tmp", {"name": "a"}).value == {"files": [], "text": None}  # a fresh instance
 
 
-def test_imports_stat_the_read_only_mounts_once_and_tmp_every_time(phost, tmp_path):
+def test_imports_stat_the_read_only_mounts_once_and_tmp_every_time(python_host, tmp_path):
     """The path finder re-stats each sys.path folder on every import (a host call each):
     under the read-only mounts the answer is kept, under /tmp (writable) it is not, so
     a module written there after an import of its folder still imports."""
@@ -238,11 +233,11 @@ def test_imports_stat_the_read_only_mounts_once_and_tmp_every_time(phost, tmp_pa
     """)
     for name in ("__init__", "one", "two", "three"):
         write(tmp_path / "fn", f"pkg/{name}.py", "X = 1\n")
-    phost.deploy("stats", app.parent)
-    assert phost.invoke("stats", {}).value == {"task_root": 1, "second": "second"}  # not once per import
+    python_host.deploy("stats", app.parent)
+    assert python_host.invoke("stats", {}).value == {"task_root": 1, "second": "second"}  # not once per import
 
 
-def test_requirements_are_installed_once_per_content(phost, tmp_path, monkeypatch):
+def test_requirements_are_installed_once_per_content(python_host, tmp_path, monkeypatch):
     import subprocess
     write(tmp_path / "fn", "requirements.txt", "six==1.16.0\n")
     write(tmp_path / "fn", "service/main.py", """
@@ -253,33 +248,33 @@ def test_requirements_are_installed_once_per_content(phost, tmp_path, monkeypatc
     """)
     write(tmp_path / "fn", "service/helpers.py", "def shout(s):\n    return s.upper() + '!'\n")
     write(tmp_path / "fn", "service/__init__.py", "")
-    phost.deploy("folder", tmp_path / "fn", FunctionConfig(handler="service.main.run"))
-    assert phost.invoke("folder", {"text": "hi"}).value == {"six": "1.16.0", "text": "HI!"}
+    python_host.deploy("folder", tmp_path / "fn", FunctionConfig(handler="service.main.run"))
+    assert python_host.invoke("folder", {"text": "hi"}).value == {"six": "1.16.0", "text": "HI!"}
     runs = []
     real = subprocess.run
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
     write(tmp_path / "fn", "service/helpers.py", "def shout(s):\n    return s.upper() + '?'\n")
-    phost.deploy("folder", tmp_path / "fn", FunctionConfig(handler="service.main.run"))
-    assert phost.invoke("folder", {"text": "hi"}).value == {"six": "1.16.0", "text": "HI?"}
+    python_host.deploy("folder", tmp_path / "fn", FunctionConfig(handler="service.main.run"))
+    assert python_host.invoke("folder", {"text": "hi"}).value == {"six": "1.16.0", "text": "HI?"}
     assert runs == []  # the same requirements: pip did not run again
 
 
-def test_native_extensions_are_named(phost, tmp_path):
+def test_native_extensions_are_named(python_host, tmp_path):
     write(tmp_path / "fn", "fastlib/__init__.py", "from fastlib._speedups import go\n")
     (tmp_path / "fn" / "fastlib" / "_speedups.cpython-312-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
     write(tmp_path / "fn", "fastlib-1.0.dist-info/RECORD",
           "fastlib/__init__.py,,\nfastlib/_speedups.cpython-312-x86_64-linux-gnu.so,,\n")
     write(tmp_path / "fn", "app.py", "def handler(e, c):\n    import fastlib\n    return 1\n")
-    phost.deploy("native", tmp_path / "fn")
+    python_host.deploy("native", tmp_path / "fn")
     with pytest.raises(FunctionError) as e:
-        phost.invoke("native", {})
+        python_host.invoke("native", {})
     assert "native extension of the package 'fastlib'" in e.value.error_message
     write(tmp_path / "fn", "app.py", "import fastlib\ndef handler(e, c):\n    return 1\n")
     with pytest.raises(DeployError, match="Runtime.ImportModuleError: .*'fastlib'"):
-        phost.deploy("native2", tmp_path / "fn")
+        python_host.deploy("native2", tmp_path / "fn")
 
 
-def test_layers_are_seen_at_opt(phost, tmp_path):
+def test_layers_are_seen_at_opt(python_host, tmp_path):
     write(tmp_path / "l1", "python/shared.py", "WHO = 'layer one'\nONLY = 1\n")
     write(tmp_path / "l2", "python/shared.py", "WHO = 'layer two'\n")
     write(tmp_path / "l2", "data/config.txt", "from a layer")
@@ -288,18 +283,18 @@ def test_layers_are_seen_at_opt(phost, tmp_path):
         def handler(event, context):
             return [shared.WHO, hasattr(shared, "ONLY"), open("/opt/data/config.txt").read()]
     """)
-    phost.deploy("layered", app.parent, FunctionConfig(layers=(str(tmp_path / "l1"), str(tmp_path / "l2"))))
-    assert phost.invoke("layered", {}).value == ["layer two", False, "from a layer"]
+    python_host.deploy("layered", app.parent, FunctionConfig(layers=(str(tmp_path / "l1"), str(tmp_path / "l2"))))
+    assert python_host.invoke("layered", {}).value == ["layer two", False, "from a layer"]
     # a layer built for python3.10 keeps its packages where that runtime looks for them
     write(tmp_path / "l3", "python/lib/python3.10/site-packages/shared.py", "WHO = 'built for 3.10'\nONLY = 3\n")
     write(tmp_path / "l3", "data/config.txt", "3.10")
-    phost.deploy("layered310", app.parent, FunctionConfig(runtime="python3.10", layers=(str(tmp_path / "l3"),)))
-    assert phost.invoke("layered310", {}).value == ["built for 3.10", True, "3.10"]
+    python_host.deploy("layered310", app.parent, FunctionConfig(runtime="python3.10", layers=(str(tmp_path / "l3"),)))
+    assert python_host.invoke("layered310", {}).value == ["built for 3.10", True, "3.10"]
     with pytest.raises(DeployError, match="not a folder"):
-        phost.deploy("layered2", app.parent, FunctionConfig(layers=(str(tmp_path / "nope"),)))
+        python_host.deploy("layered2", app.parent, FunctionConfig(layers=(str(tmp_path / "nope"),)))
 
 
-def test_limits_apply_to_python(phost, tmp_path):
+def test_limits_apply_to_python(python_host, tmp_path):
     app = write(tmp_path, "app.py", """
         def handler(event, context):
             if event == "spin":
@@ -307,36 +302,36 @@ def test_limits_apply_to_python(phost, tmp_path):
                     pass
             return sum(range(event))
     """)
-    phost.deploy("limits", app, FunctionConfig(timeout_ms=300, fuel=50_000_000))
-    assert phost.invoke("limits", 1000).value == 499500
+    python_host.deploy("limits", app, FunctionConfig(timeout_ms=300, fuel=50_000_000))
+    assert python_host.invoke("limits", 1000).value == 499500
     with pytest.raises(FuelExhausted):
-        phost.invoke("limits", 10**9)
-    phost.deploy("spin", app, FunctionConfig(timeout_ms=300))
+        python_host.invoke("limits", 10**9)
+    python_host.deploy("spin", app, FunctionConfig(timeout_ms=300))
     with pytest.raises(InvocationTimeout) as timed_out:
-        phost.invoke("spin", "spin")
+        python_host.invoke("spin", "spin")
     assert timed_out.value.report.memory_bytes > 1 << 20  # the instance's memory, though the trap poisoned it
-    assert phost.invoke("spin", 10).value == 45  # a fresh instance after the timeout
+    assert python_host.invoke("spin", 10).value == 45  # a fresh instance after the timeout
 
 
-def test_strict_isolation_for_python(phost, tmp_path):
+def test_strict_isolation_for_python(python_host, tmp_path):
     app = write(tmp_path, "app.py", """
         seen = []
         def handler(event, context):
             seen.append(event)
             return len(seen)
     """)
-    phost.deploy("strict", app, FunctionConfig(isolation="strict"))
-    assert [phost.invoke("strict", i).value for i in range(3)] == [1, 1, 1]
-    assert json.loads(phost.invoke("strict", "x").payload) == 1
+    python_host.deploy("strict", app, FunctionConfig(isolation="strict"))
+    assert [python_host.invoke("strict", i).value for i in range(3)] == [1, 1, 1]
+    assert json.loads(python_host.invoke("strict", "x").payload) == 1
 
 
-def test_examples(phost):
+def test_examples(python_host):
     root = Path(__file__).resolve().parent.parent / "examples" / "python"
-    phost.deploy("hello_py", root / "hello.py")
-    res = phost.invoke("hello_py", {"name": "ada"})
+    python_host.deploy("hello_py", root / "hello.py")
+    res = python_host.invoke("hello_py", {"name": "ada"})
     assert res.value == "Hello, ada!" and res.logs == "greeting ada from hello_py\n"
-    phost.deploy("orders", root / "transform")
-    out = phost.invoke("orders", {"orders": [
+    python_host.deploy("orders", root / "transform")
+    out = python_host.invoke("orders", {"orders": [
         {"customer": " ada ", "amount": "12.5", "date": "2026-11-02"},
         {"customer": "ADA", "amount": 7, "date": "2026-11-03"},
         {"customer": "bob", "amount": "x", "date": "2026-11-03"}]}).value
@@ -344,7 +339,7 @@ def test_examples(phost):
     assert out["rejected"][0]["index"] == 2 and out["rejected"][0]["reason"].startswith("InvalidOperation")
 
 
-def test_runtime_functions_never_run_speculatively(phost, tmp_path):
+def test_runtime_functions_never_run_speculatively(python_host, tmp_path):
     """A speculative inline run abandoned at its budget would cost the instance its
     warm state (globals, /tmp): Python functions always run in full, off the loop,
     and a slow invocation keeps its instance."""
@@ -358,15 +353,15 @@ def test_runtime_functions_never_run_speculatively(phost, tmp_path):
             time.sleep(event / 1000)
             return calls
     """)
-    phost.deploy("slow", app, FunctionConfig(min_warm=1))
-    assert not phost._functions["slow"].speculate
+    python_host.deploy("slow", app, FunctionConfig(min_warm=1))
+    assert not python_host._functions["slow"].speculate
 
     async def run():
-        return [(await phost.ainvoke("slow", ms)).value for ms in (10, 0, 5)]
+        return [(await python_host.ainvoke("slow", ms)).value for ms in (10, 0, 5)]
     assert asyncio.run(run()) == [1, 2, 3]  # one warm instance served all three
 
 
-def test_out_of_memory_names_the_limit_and_how_to_raise_it(phost, tmp_path):
+def test_out_of_memory_names_the_limit_and_how_to_raise_it(python_host, tmp_path):
     # Python's MemoryError() has no message; Lambda's document would say nothing useful
     app = write(tmp_path / "oom", "app.py", """
         def handler(event, context):
@@ -374,19 +369,19 @@ def test_out_of_memory_names_the_limit_and_how_to_raise_it(phost, tmp_path):
             while True:
                 chunks.append(bytearray(8 * 1024 * 1024))
     """)
-    phost.deploy("pyoom", app, FunctionConfig(memory_mb=64))
+    python_host.deploy("pyoom", app, FunctionConfig(memory_mb=64))
     with pytest.raises(FunctionError) as err:
-        phost.invoke("pyoom", {})
+        python_host.invoke("pyoom", {})
     doc = err.value.to_lambda()
     assert doc["errorType"] == "MemoryError" and "app.py" in doc["stackTrace"][0]
     assert "64 MB limit" in doc["errorMessage"] and "MemorySize" in doc["errorMessage"]
     assert str(err.value) == doc["errorMessage"]
     ok = write(tmp_path / "ok", "app.py", "def handler(event, context):\n    return event\n")
-    phost.deploy("pyok", ok)
-    assert phost.invoke("pyok", {"n": 1}).value == {"n": 1}  # everyone else is served
+    python_host.deploy("pyok", ok)
+    assert python_host.invoke("pyok", {"n": 1}).value == {"n": 1}  # everyone else is served
 
 
-def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(phost, tmp_path):
+def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(python_host, tmp_path):
     app = write(tmp_path / "mem", "app.py", """
         held = []
         def handler(event, context):
@@ -394,16 +389,16 @@ def test_max_memory_used_is_the_runtimes_linear_memory_and_grows(phost, tmp_path
                 held.append(bytearray(event["mb"] << 20))
             return len(held)
     """)
-    phost.deploy("pymem", app.parent, FunctionConfig(memory_mb=512))
-    before = phost.invoke("pymem", {}).report
+    python_host.deploy("pymem", app.parent, FunctionConfig(memory_mb=512))
+    before = python_host.invoke("pymem", {}).report
     assert before.memory_bytes > 1 << 20 and before.memory_bytes % 65536 == 0  # CPython's heap, in wasm pages
-    after = phost.invoke("pymem", {"mb": 50}).report
+    after = python_host.invoke("pymem", {"mb": 50}).report
     assert after.memory_bytes - before.memory_bytes >= 40 << 20  # less what the heap had free
     assert after.max_memory_mb >= before.max_memory_mb + 40
-    assert phost.invoke("pymem", {}).report.memory_bytes == after.memory_bytes  # the high-water mark stays
+    assert python_host.invoke("pymem", {}).report.memory_bytes == after.memory_bytes  # the high-water mark stays
 
 
-def test_init_may_take_lambdas_ten_seconds_whatever_the_timeout(phost, tmp_path):
+def test_init_may_take_lambdas_ten_seconds_whatever_the_timeout(python_host, tmp_path):
     """Lambda's Init phase (the handler module's import: boto3 and its clients, models)
     has 10 s whatever the function's timeout; the invocations keep theirs."""
     app = write(tmp_path, "slowinit.py", """
@@ -414,7 +409,7 @@ def test_init_may_take_lambdas_ten_seconds_whatever_the_timeout(phost, tmp_path)
                 time.sleep(0.5)
             return "ready"
     """)
-    phost.deploy("slowinit", app, FunctionConfig(timeout_ms=200))
-    assert phost.invoke("slowinit", 1).value == "ready"
+    python_host.deploy("slowinit", app, FunctionConfig(timeout_ms=200))
+    assert python_host.invoke("slowinit", 1).value == "ready"
     with pytest.raises(InvocationTimeout):
-        phost.invoke("slowinit", "sleep")
+        python_host.invoke("slowinit", "sleep")

@@ -14,24 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from wasmhost import FunctionConfig, Host
+from wasmhost import FunctionConfig
 
 HERE = Path(__file__).parent / "js_crypto"
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None or shutil.which("openssl") is None,
                                 reason="comparing with Node.js needs node (scripts/setup's npm) and openssl")
-
-
-@pytest.fixture(scope="module")
-def jhost(tmp_path_factory):
-    from wasmhost.runtimes import javascript
-    try:
-        javascript.componentize_js()
-    except Exception as e:  # pragma: no cover - CI installs it
-        pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("jscrypto"))
-    yield h
-    h.close()
 
 
 def node(*args: str | Path) -> str:
@@ -46,11 +34,11 @@ def certificate(tmp: Path) -> str:
     return (tmp / "cert.pem").read_text()
 
 
-def test_node_crypto_matches_node(jhost, tmp_path):
+def test_node_crypto_matches_node(js_host, tmp_path):
     event = json.loads(node(HERE / "keys.js", certificate(tmp_path)))
     (tmp_path / "event.json").write_text(json.dumps(event))
-    jhost.deploy("crypto", HERE / "index.js", FunctionConfig(runtime="nodejs20.x", timeout_ms=60000, memory_mb=512))
-    got = jhost.invoke("crypto", event).value
+    js_host.deploy("crypto", HERE / "index.js", FunctionConfig(runtime="nodejs20.x", timeout_ms=60000, memory_mb=512))
+    got = js_host.invoke("crypto", event).value
     want = json.loads(node("-e", "require(process.argv[1]).handler(JSON.parse(require('fs').readFileSync(process.argv[2])))"
                                  ".then((r) => console.log(JSON.stringify(r)))", HERE / "index.js", tmp_path / "event.json"))
     assert set(got["same"]) == set(want["same"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from wasmhost import FunctionConfig, Host
+from wasmhost import FunctionConfig
 
 HERE = Path(__file__).parent / "js_libraries"
 
@@ -23,29 +23,17 @@ pytestmark = pytest.mark.skipif(
     reason="needs node and `npm ci --prefix tests/runtimes/js_libraries` (scripts/setup runs it)")
 
 
-@pytest.fixture(scope="module")
-def jhost(tmp_path_factory):
-    from wasmhost.runtimes import javascript
-    try:
-        javascript.componentize_js()
-    except Exception as e:  # pragma: no cover - CI installs it
-        pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("jslibs"))
-    yield h
-    h.close()
-
-
 def node(*args: str | Path) -> str:
     return subprocess.run(["node", *map(str, args)], capture_output=True, text=True, check=True, timeout=120,
                           cwd=HERE).stdout
 
 
-def test_authorizer_loggers_and_parsers_answer_as_on_node(jhost, tmp_path):
+def test_authorizer_loggers_and_parsers_answer_as_on_node(js_host, tmp_path):
     event = json.loads(node(HERE / "tokens.js"))
     (tmp_path / "event.json").write_text(json.dumps(event))
-    jhost.deploy("libs", HERE, FunctionConfig(handler="index.handler", runtime="nodejs20.x", timeout_ms=30000,
+    js_host.deploy("libs", HERE, FunctionConfig(handler="index.handler", runtime="nodejs20.x", timeout_ms=30000,
                                               memory_mb=512))
-    res = jhost.invoke("libs", event)
+    res = js_host.invoke("libs", event)
     want = json.loads(node("-e", "require('./index.js').handler(JSON.parse(require('fs').readFileSync(process.argv[1])))"
                                  ".then((r) => console.log('@@' + JSON.stringify(r)))", tmp_path / "event.json")
                       .split("@@", 1)[1])
