@@ -42,32 +42,30 @@ def tls_internet(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def python_host(tmp_path_factory):
-    """A Host for Python functions, one per test module (the runtime is built once per
-    machine into the build cache; .ci/run installs componentize-py)."""
-    from wasmhost.runtimes import python
+def _runtime_host(tmp_path_factory, toolchain, name):
+    """A Host for one language's functions; skipped, saying why, without the toolchain
+    that builds its runtime (.ci/run installs both)."""
     try:
-        python.componentize_py()
+        toolchain()
     except Exception as e:  # pragma: no cover - CI installs it
         pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("pyhost"))
+    h = Host(tmp_path_factory.mktemp(name))
     yield h
     h.close()
+
+
+@pytest.fixture(scope="module")
+def python_host(tmp_path_factory):
+    """A Host for Python functions, one per test module (componentize-py)."""
+    from wasmhost.runtimes import python
+    yield from _runtime_host(tmp_path_factory, python.componentize_py, "pyhost")
 
 
 @pytest.fixture(scope="module")
 def js_host(tmp_path_factory):
-    """A Host for Node.js functions, one per test module (the runtime is built once per
-    machine; scripts/setup's npm ci installs componentize-js)."""
+    """A Host for Node.js functions, one per test module (componentize-js)."""
     from wasmhost.runtimes import javascript
-    try:
-        javascript.componentize_js()
-    except Exception as e:  # pragma: no cover - CI installs it
-        pytest.skip(f"{e} (.ci/run installs it)")
-    h = Host(tmp_path_factory.mktemp("jshost"))
-    yield h
-    h.close()
+    yield from _runtime_host(tmp_path_factory, javascript.componentize_js, "jshost")
 
 
 @pytest.fixture(scope="session")
