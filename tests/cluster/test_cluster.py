@@ -164,7 +164,7 @@ def test_a_failing_event_is_retried_with_backoff_then_dead_lettered_and_replayed
     rid = c2.invoke(FunctionName="fails", InvocationType="Event", Payload=b"{}")["ResponseMetadata"]["RequestId"]
     node = cluster.nodes[2]
     dead = wait_for(lambda: get(f"{node.url}/wasmhost/dead-letters?function=fails")["deadLetters"], "a dead letter")
-    assert [(d["request_id"], d["attempts"]) for d in dead] == [(rid, 2)]
+    assert [(d["request_id"], d["attempts"]) for d in dead] == [(rid, 2)], dead  # (the error says why if not)
     assert "errorType" in json.loads(dead[0]["error"])
     # the first run and one retry (other nodes' ledgers reach the stream within a publish interval)
     wait_for(lambda: (lambda t: (t["invocations"], t["errors"]) == (2, 2))(
