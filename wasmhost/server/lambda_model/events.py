@@ -128,7 +128,7 @@ class EventWorker:
         max_retries = cfg.get("MaximumRetryAttempts", 2)
         max_age = cfg.get("MaximumEventAgeInSeconds", 21600)
         try:
-            r = self.s.resolve(event["function"], event["qualifier"])
+            r = self._resolve(event)
             res = await self.s.invoke(r, event["payload"], event["request_id"])  # under its 202's id
         except (InvocationError, ApiError, WasmhostError) as e:
             self._durable()  # the run's report is durable before the event moves on
@@ -154,6 +154,19 @@ class EventWorker:
             except ApiError as e:
                 log.error("on-success destination %s unusable: %s", target, e.message)
         self.registry.finish_event(event["id"])
+
+    def _resolve(self, event: dict[str, Any]) -> Resolved:
+        """The event's function here. The registry has it (``_run`` read it), so a
+        not-found means this node's routes have not caught up with another node's write
+        yet (its change notice still on the way): catch up once, then the answer is final.
+        Otherwise a cluster could dead-letter a new function's first event unrun."""
+        try:
+            return self.s.resolve(event["function"], event["qualifier"])
+        except ApiError as e:
+            if e.status != 404:
+                raise
+            self.s.catch_up()
+            return self.s.resolve(event["function"], event["qualifier"])
 
     def _on_failure(self, event: dict[str, Any], attempts: int, error: dict[str, Any], cfg: dict[str, Any],
                     condition: str) -> None:
