@@ -19,12 +19,19 @@ time.sleep(60)
 """
 
 
-def _start(tmp_path):
+def _spawn(tmp_path):
     env = dict(os.environ, TMPDIR=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, env=env)
+
+
+def _folder(proc):
     line = proc.stdout.readline().strip()
     assert line, "the child made no folder"
     return proc, line
+
+
+def _start(tmp_path):
+    return _folder(_spawn(tmp_path))
 
 
 def test_a_killed_process_folders_are_swept_a_live_ones_kept(tmp_path):
@@ -57,8 +64,21 @@ def test_the_next_process_sweeps_on_its_first_instance(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_folder_still_being_made_is_left_alone(tmp_path):
-    (tmp_path / "wasmhost-new").mkdir()  # no lock file yet: its process is between mkdtemp and touch
+def test_processes_starting_together_keep_their_folders(tmp_path):
+    """Workers start at once, each sweeping while the others make their folders: a
+    folder is locked before a sweep can see it."""
+    started = [_folder(p) for p in [_spawn(tmp_path) for _ in range(6)]]  # all running before any is read
+    try:
+        assert all(os.path.exists(d + "/data") for _, d in started)
+        assert tmp_dirs.sweep(tmp_path) == []
+    finally:
+        for proc, _ in started:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_folder_without_a_lock_is_left_alone(tmp_path):
+    (tmp_path / "wasmhost-new").mkdir()  # no lock file: not a process's folder
     (tmp_path / "wasmhost-other-thing").write_text("not ours")
     assert tmp_dirs.sweep(tmp_path) == []
     assert (tmp_path / "wasmhost-new").is_dir() and (tmp_path / "wasmhost-other-thing").is_file()

@@ -47,8 +47,7 @@ def _take(lock: Path) -> int | None:
 
 
 def sweep(parent: Path) -> list[Path]:
-    """Remove the folders of processes that are gone; returns them. A folder without
-    its lock file yet (being made right now) is left alone."""
+    """Remove the folders of processes that are gone; returns them."""
     removed = []
     for folder in parent.glob(PREFIX + "*"):
         if folder == _root or not (folder / LOCK).is_file():
@@ -72,9 +71,13 @@ def process_root() -> Path:
         if _root is not None and _owner == os.getpid():
             return _root
         parent = Path(tempfile.gettempdir())
-        root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent))
-        (root / LOCK).touch()
-        fd = _take(root / LOCK)  # None only where flock is not supported: then nothing is swept either
+        # made under a name sweeps do not look at, locked, then renamed into view: a sweep
+        # never sees it unlocked (the lock is the file's, and the file keeps it when renamed)
+        making = Path(tempfile.mkdtemp(prefix="." + PREFIX, dir=parent))
+        (making / LOCK).touch()
+        fd = _take(making / LOCK)  # None only where flock is not supported: then nothing is swept either
+        root = making.with_name(making.name[1:])
+        os.rename(making, root)
         _root, _owner, _lock_fd = root, os.getpid(), -1 if fd is None else fd
         try:
             sweep(parent)
