@@ -11,7 +11,15 @@ from typing import Any, Callable
 from ..errors import ApiError
 from ..reply import Lines, Reply
 
-_STATUS = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
+class _StatusLines(dict):
+    """Each status's line, ``HTTP/1.1 <code> Unknown`` for a code HTTP does not name
+    (a function may answer any): one lookup on the hot path, as a plain dict's."""
+
+    def __missing__(self, status: int) -> str:
+        return f"HTTP/1.1 {status} Unknown\r\n"
+
+
+_STATUS = _StatusLines({s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus})
 _NO_BODY = (204, 304)
 _NAMES: dict[bytes, str] = {}  # header names seen, lower-cased: most requests repeat them
 
@@ -77,7 +85,7 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
     status, headers, body = reply
     if type(headers) is Lines and keep_alive and not head_only and version != "1.0" and 200 <= status < 300 \
             and status != 204:  # an invocation's answer: what follows, in one step
-        return (f"{_STATUS.get(status) or f'HTTP/1.1 {status} Unknown'}{date}Content-Length: {len(body)}\r\n"
+        return (f"{_STATUS[status]}{date}Content-Length: {len(body)}\r\n"
                 f"{headers}\r\n").encode("utf-8", "replace") + body
     if status < 200 or status in _NO_BODY:
         status, headers, body = reply.final()
@@ -94,9 +102,8 @@ def encode(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1", h
     if head_only:
         body = b""
     connection = ("" if version != "1.0" else "Connection: keep-alive\r\n") if keep_alive else "Connection: close\r\n"
-    line = _STATUS.get(status) or f"HTTP/1.1 {status} Unknown\r\n"
     # a function's header may hold any text
-    return f"{line}{date}{length}{fields}{connection}\r\n".encode("utf-8", "replace") + body
+    return f"{_STATUS[status]}{date}{length}{fields}{connection}\r\n".encode("utf-8", "replace") + body
 
 
 def encode_stream_head(reply: Reply, date: str, *, keep_alive: bool, version: str = "1.1") -> bytes:
@@ -106,8 +113,7 @@ def encode_stream_head(reply: Reply, date: str, *, keep_alive: bool, version: st
                       if k.lower() not in ("content-length", "transfer-encoding", "connection")])
     framing = "Transfer-Encoding: chunked\r\n" if version != "1.0" else ""
     connection = "" if keep_alive and version != "1.0" else "Connection: close\r\n"
-    line = _STATUS.get(reply.status) or f"HTTP/1.1 {reply.status} Unknown\r\n"
-    return f"{line}{date}{framing}{fields}{connection}\r\n".encode("utf-8", "replace")
+    return f"{_STATUS[reply.status]}{date}{framing}{fields}{connection}\r\n".encode("utf-8", "replace")
 
 
 def one_line(text: object) -> str:
