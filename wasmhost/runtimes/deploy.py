@@ -78,12 +78,14 @@ def merge_layers(layers: tuple[str, ...], root: Path) -> Path | None:
     return staged(root, "layers-" + key.hexdigest()[:32], fill)
 
 
-def language(path: Path, config: FunctionConfig) -> tuple[Path, str]:
+def language(path: Path, config: FunctionConfig) -> tuple[Path, str, Path]:
+    """The code's path (a folder stays one), its language, and the file it names
+    without a handler (the folder itself when the runtime was given, not detected)."""
     if config.runtime:
         lang = "python" if config.runtime.startswith("python") else "javascript"
         if not path.exists():
             raise BuildError(f"{path}: no such file or folder")
-        return path.resolve(), lang
+        return path.resolve(), lang, path.resolve()
     try:
         source, lang = detect(path)
     except BuildError:
@@ -94,7 +96,7 @@ def language(path: Path, config: FunctionConfig) -> tuple[Path, str]:
         raise BuildError(f"{source}: a {lang} source is built into a module first: wasmhost build {source}")
     # a folder stays one: a JavaScript function's handler names its file in it, and its
     # other files are read at /var/task (detect's one source would have been all of it)
-    return (path.resolve() if path.is_dir() else source), lang
+    return (path.resolve() if path.is_dir() else source), lang, source
 
 
 def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path, load_component, grants,
@@ -104,11 +106,11 @@ def runtime_function(path: Path, config: FunctionConfig, engine, code_root: Path
     ``load_component(runtime_path)`` compiles (or loads) a runtime component;
     ``grants``: what its capabilities may use (wasmhost/capabilities)."""
     from ..abi.component import RuntimeABI
-    path, lang = language(path, config)
+    path, lang, named = language(path, config)
     layers = merge_layers(config.layers, code_root)
     if lang == "javascript":
         runtime = javascript.runtime_path(progress=progress)
-        handler = config.handler or javascript.default_handler(detect(path)[0] if path.is_dir() else path)
+        handler = config.handler or javascript.default_handler(detect(named)[0] if named.is_dir() else named)
         source, sha, size, entry = javascript.bundle(path, handler, layers, code_root, runtime=config.runtime)
         component, from_cache = load_component(runtime)
         return RuntimeABI("javascript", engine, component, handler, config, source=source,
