@@ -12,6 +12,15 @@ const { Readable, Writable } = require("stream");
 let nextFd = 20; // a number where Node gives the file's descriptor (no code reads through it here)
 const options = (opts) => (typeof opts === "string" ? { encoding: opts } : opts || {});
 
+// what Node's file streams do once their file is open
+function opened(stream, callback) {
+  stream.fd = nextFd++;
+  stream.pending = false;
+  callback();
+  stream.emit("open", stream.fd);
+  stream.emit("ready");
+}
+
 class ReadStream extends Readable {
   constructor(path, opts) {
     opts = options(opts);
@@ -28,11 +37,7 @@ class ReadStream extends Readable {
     } catch (e) {
       return callback(e);
     }
-    this.fd = nextFd++;
-    this.pending = false;
-    callback();
-    this.emit("open", this.fd);
-    this.emit("ready");
+    opened(this, callback);
   }
   _read(size) {
     const end = Math.min(this.end === undefined ? Infinity : this.end + 1, this._data.length);
@@ -67,11 +72,7 @@ class WriteStream extends Writable {
     } catch (e) {
       return callback(e);
     }
-    this.fd = nextFd++;
-    this.pending = false;
-    callback();
-    this.emit("open", this.fd);
-    this.emit("ready");
+    opened(this, callback);
   }
   _write(chunk, encoding, callback) {
     try {

@@ -91,13 +91,17 @@ class AsymmetricKeyObject extends KeyObject {
   }
 }
 
+function exportOptions(options) {
+  if (options === null || typeof options !== "object") {
+    throw nodeError(TypeError, `The "options" argument must be of type object.${received(options)}`,
+      "ERR_INVALID_ARG_TYPE");
+  }
+}
+
 export class PublicKeyObject extends AsymmetricKeyObject {
   constructor(key) { super("public", key); }
   export(options) {
-    if (options === null || typeof options !== "object") {
-      throw nodeError(TypeError, `The "options" argument must be of type object. Received ${options}`,
-        "ERR_INVALID_ARG_TYPE");
-    }
+    exportOptions(options);
     const k = this[KEY];
     if (options.format === "jwk") return publicJwk(k);
     let der, label;
@@ -111,10 +115,7 @@ export class PublicKeyObject extends AsymmetricKeyObject {
 export class PrivateKeyObject extends AsymmetricKeyObject {
   constructor(key) { super("private", key); }
   export(options) {
-    if (options === null || typeof options !== "object") {
-      throw nodeError(TypeError, `The "options" argument must be of type object. Received ${options}`,
-        "ERR_INVALID_ARG_TYPE");
-    }
+    exportOptions(options);
     const k = this[KEY];
     if (options.format === "jwk") return k.kind === "ed25519" ? privateJwk(k) : { ...publicJwk(k), ...privateJwk(k) };
     if (options.cipher || options.passphrase) {

@@ -27,6 +27,11 @@ class TracingChannel {
     for (const e of EVENTS) if (handlers[e] && !this[e].unsubscribe(handlers[e])) done = false;
     return done;
   }
+  _failed(context, err) {  // published on the error channel, and given back to be thrown on
+    context.error = err;
+    this.error.publish(context);
+    return err;
+  }
   traceSync(fn, context = {}, thisArg, ...args) {
     if (!this.hasSubscribers) return fn.apply(thisArg, args);
     return runStores(this.start, context, () => {
@@ -34,9 +39,7 @@ class TracingChannel {
         context.result = fn.apply(thisArg, args);
         return context.result;
       } catch (err) {
-        context.error = err;
-        this.error.publish(context);
-        throw err;
+        throw this._failed(context, err);
       } finally {
         this.end.publish(context);
       }
@@ -52,15 +55,12 @@ class TracingChannel {
           settle();
           return result;
         }, (err) => {
-          context.error = err;
-          this.error.publish(context);
+          this._failed(context, err);
           settle();
           throw err;
         });
       } catch (err) {
-        context.error = err;
-        this.error.publish(context);
-        throw err;
+        throw this._failed(context, err);
       } finally {
         this.end.publish(context);
       }
@@ -71,12 +71,8 @@ class TracingChannel {
     const callback = args.at(position);
     const tracing = this;
     const wrapped = function (err, result, ...rest) {
-      if (err) {
-        context.error = err;
-        tracing.error.publish(context);
-      } else {
-        context.result = result;
-      }
+      if (err) tracing._failed(context, err);
+      else context.result = result;
       return runStores(tracing.asyncStart, context, () => {
         try {
           return callback.call(this, err, result, ...rest);
