@@ -19,7 +19,6 @@ import logging
 import os
 import sys
 import time
-import traceback
 
 # Pre-imported (free at run time): what Lambda handlers and their libraries import most.
 # A module that cannot exist in WebAssembly (no sockets, no threads) fails on use instead.
@@ -46,8 +45,10 @@ import wasmhost_sandbox  # no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
 import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
+import wasmhost_errors  # errors in Lambda's words: Linux's errno numbers, the standard library's path
 
 TASK_ROOT = "/var/task"
+_runtime = "python3.12"  # the function's (AWS_EXECUTION_ENV), set at init
 _handler = None
 _request_id = ""
 _config: dict = {}
@@ -140,8 +141,8 @@ class _JsonFormatter(logging.Formatter):
                "requestId": _request_id or None}
         if record.exc_info:
             etype, value, tb = record.exc_info
-            doc.update(errorType=etype.__name__, errorMessage=str(value),
-                       stackTrace=traceback.format_tb(tb))
+            doc.update(errorType=etype.__name__, errorMessage=wasmhost_errors.message(value, _runtime),
+                       stackTrace=wasmhost_errors.frames(tb, _runtime))
         for key, value in record.__dict__.items():  # extra=... fields, as Lambda keeps them
             if key not in _RECORD_KEYS and key != "aws_request_id":
                 doc[key] = value
@@ -251,10 +252,23 @@ def _fixed_stats():
 
 # -- errors, as awslambdaric reports them ------------------------------------------------
 def _trace(tb):
-    frames = traceback.extract_tb(tb)
-    while frames and frames[0].filename.endswith("wasmhost_runtime.py"):
-        frames = frames[1:]
-    return traceback.format_list(frames)
+    return wasmhost_errors.frames(tb, _runtime, skip="wasmhost_runtime.py")
+
+
+def _exit(exc):
+    """``sys.exit()`` in a handler or at import ends Lambda's runtime process: Lambda
+    answers ``Runtime.ExitError`` and starts a new one, which imports the code again.
+    Ending the instance does both here (the host reports the exit, a new instance
+    follows). ``sys.exit("why")`` prints its message, as Python does on exiting."""
+    code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _error(etype, message, trace=()):
@@ -273,14 +287,17 @@ def _load(handler):
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise Err(_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}"))
+        raise Err(_error("Runtime.ImportModuleError",
+                         f"Unable to import module '{module_name}': {wasmhost_errors.message(e, _runtime)}"))
     except SyntaxError as e:
         where = f'  File "{e.filename}" Line {e.lineno}\n    {(e.text or "").strip()}\n'
         raise Err(_error("Runtime.UserCodeSyntaxError",
                          f"Syntax error in module '{module_name}': {e.msg} ({os.path.basename(e.filename or '')}, "
                          f"line {e.lineno})", [where]))
+    except SystemExit as e:
+        _exit(e)
     except Exception as e:  # noqa: BLE001 - the module's own code failed at import
-        raise Err(_error(type(e).__name__, str(e), _trace(e.__traceback__)))
+        raise Err(_error(type(e).__name__, wasmhost_errors.message(e, _runtime), _trace(e.__traceback__)))
     func = getattr(module, func_name, None)
     if func is None:
         raise Err(_error("Runtime.HandlerNotFound", f"Handler '{func_name}' missing on module '{module_name}'"))
@@ -289,7 +306,7 @@ def _load(handler):
 
 class WitWorld(wit_world.WitWorld):
     def init(self, config: str) -> None:
-        global _handler, _config
+        global _handler, _config, _runtime
         _config = cfg = json.loads(config)
         for key in ("function_name", "function_version", "invoked_function_arn", "log_group_name",
                     "log_stream_name"):
@@ -298,7 +315,7 @@ class WitWorld(wit_world.WitWorld):
         os.environ.update(cfg.get("env", {}))
         # Lambda's sys.path: the code, then the layers (their site-packages named by the
         # function's runtime, python3.9 ...), then the runtime's own packages
-        runtime = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_") or "python3.12"
+        _runtime = runtime = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_") or "python3.12"
         path = [TASK_ROOT, f"/opt/python/lib/{runtime}/site-packages", "/opt/python"] + cfg.get("path", [])
         sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
         wasmhost_compat.runtime_modules(runtime)
@@ -336,9 +353,11 @@ class WitWorld(wit_world.WitWorld):
                 raise Err(_error("Runtime.MarshalError", f"Unable to marshal response: {e}"))
         except Err:
             raise
+        except SystemExit as exc:
+            _exit(exc)
         except BaseException as exc:  # noqa: BLE001 - reported to the host
             trace = _trace(exc.__traceback__)
-            message = str(exc)
+            message = wasmhost_errors.message(exc, _runtime)
             print(f"[ERROR] {type(exc).__name__}: {message}\nTraceback (most recent call last):\n"
                   + "".join(trace), end="")
             raise Err(_error(type(exc).__name__, message, trace))

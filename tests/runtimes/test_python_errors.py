@@ -1,0 +1,115 @@
+"""Errors from the Python sandbox read as Lambda's python3.12 runtime gives them, with
+handlers taken from public examples (the corpus found each difference):
+
+- an ``OSError``'s number and words are Linux's (WASI numbers ``ENOENT`` 44): the
+  cdk-patterns EFS message wall appending to a file on a mount that is not there;
+- the standard library's frames and an ``ImportError``'s message name Lambda's path,
+  /var/lang/lib/python3.12, not the sandbox's /python;
+- ``sys.exit()`` in a handler ends the runtime as on Lambda (cdk-patterns' Polly
+  handler exits for a voice it does not know): ``Runtime.ExitError``, and the next
+  invocation runs in a new instance that imported the code again."""
+
+import textwrap
+
+import pytest
+
+from wasmhost import DeployError, FunctionConfig, FunctionError
+
+pytest.importorskip("wasmtime.component")
+
+# cdk-patterns/serverless the-efs-lambda/python/lambda_fns/message_wall.py (its shape)
+MESSAGE_WALL = textwrap.dedent('''
+    import errno, fcntl, os
+    MSG_FILE_PATH = '/mnt/msg/content'
+
+    def get_messages():
+        try:
+            with open(MSG_FILE_PATH, 'r') as msg_file:
+                fcntl.flock(msg_file, fcntl.LOCK_SH)
+                return msg_file.read()
+        except OSError as e:
+            return f'No message yet. ({e.errno == errno.ENOENT})'
+
+    def lambda_handler(event, context):
+        method = event['requestContext']['http']['method']
+        if method == 'POST':
+            with open(MSG_FILE_PATH, 'a') as msg_file:
+                fcntl.flock(msg_file, fcntl.LOCK_EX)
+                msg_file.write(event['body'] + "\\n")
+        if method == 'DELETE':
+            os.rmdir('/tmp/not/there')
+        return get_messages()
+''')
+
+
+def _error(host, name, event):
+    with pytest.raises(FunctionError) as e:
+        host.invoke(name, event)
+    return e.value
+
+
+def test_os_errors_carry_linuxs_numbers_and_words(python_host, tmp_path):
+    (tmp_path / "message_wall.py").write_text(MESSAGE_WALL)
+    python_host.deploy("wall", tmp_path, FunctionConfig(handler="message_wall.lambda_handler"))
+    # the code's own comparison still holds: errno's constants are the sandbox's
+    assert python_host.invoke("wall", {"requestContext": {"http": {"method": "GET"}}}).json() == \
+        "No message yet. (True)"
+    err = _error(python_host, "wall", {"requestContext": {"http": {"method": "POST"}}, "body": "hi"})
+    doc = err.to_lambda()
+    assert doc["errorType"] == "FileNotFoundError"
+    assert doc["errorMessage"] == "[Errno 2] No such file or directory: '/mnt/msg/content'"
+    assert err.logs.startswith("[ERROR] FileNotFoundError: [Errno 2] No such file or directory: '/mnt/msg/content'\n")
+    doc = _error(python_host, "wall", {"requestContext": {"http": {"method": "DELETE"}}}).to_lambda()
+    assert doc["errorMessage"] == "[Errno 2] No such file or directory: '/tmp/not/there'"
+
+
+def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        import json
+        def handler(event, context):
+            if event == "import":
+                from collections import not_there
+            return json.loads(event)
+    '''))
+    python_host.deploy("paths", tmp_path)
+    doc = _error(python_host, "paths", "{not json").to_lambda()
+    assert doc["errorType"] == "JSONDecodeError"
+    files = [line.split('"')[1] for line in doc["stackTrace"]]
+    assert files[0] == "/var/task/app.py"
+    assert files[1] == "/var/lang/lib/python3.12/json/__init__.py"
+    assert all(f.startswith("/var/lang/lib/python3.12/json/") for f in files[1:])
+    assert "return _default_decoder.decode(s)" in doc["stackTrace"][1]  # the source line is still read
+    doc = _error(python_host, "paths", "import").to_lambda()
+    assert doc["errorMessage"] == ("cannot import name 'not_there' from 'collections' "
+                                   "(/var/lang/lib/python3.12/collections/__init__.py)")
+
+
+def test_sys_exit_ends_the_runtime_as_on_lambda(python_host, tmp_path):
+    # cdk-patterns/serverless polly/python/lambda_fns/polly.py (its shape: it calls sys.exit(1))
+    (tmp_path / "polly.py").write_text(textwrap.dedent('''
+        import sys
+        calls = 0
+        def handler(event, context):
+            global calls
+            calls += 1
+            voice = event.get("voice", "Matthew")
+            if voice not in ['Joanna', 'Matthew', 'Lupe']:
+                print('Only Joanna, Matthew and Lupe support the newscaster style')
+                sys.exit(event.get("code", 1))
+            return calls
+    '''))
+    python_host.deploy("polly", tmp_path, FunctionConfig(handler="polly.handler"))
+    assert [python_host.invoke("polly", {}).json() for _ in range(2)] == [1, 2]
+    err = _error(python_host, "polly", {"voice": "Bob"})
+    assert err.to_lambda()["errorType"] == "Runtime.ExitError"
+    assert "Only Joanna, Matthew and Lupe support the newscaster style" in err.logs
+    assert "SystemExit" not in err.logs  # no traceback: the process ended, as Lambda's does
+    assert python_host.invoke("polly", {}).json() == 1  # a new instance imported the code again
+    err = _error(python_host, "polly", {"voice": "Bob", "code": "no such voice"})
+    assert err.to_lambda()["errorType"] == "Runtime.ExitError" and "no such voice" in err.logs
+
+
+def test_sys_exit_at_import_fails_the_deploy(python_host, tmp_path):
+    (tmp_path / "app.py").write_text("import sys\nsys.exit('missing configuration')\ndef handler(e, c):\n    return 1\n")
+    with pytest.raises(DeployError, match="^Runtime.ExitError: "):
+        python_host.deploy("exits", tmp_path)
