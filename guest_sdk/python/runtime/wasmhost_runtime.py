@@ -46,6 +46,7 @@ import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
 import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
 import wasmhost_errors  # errors in Lambda's words: Linux's errno numbers, the standard library's path
+import wasmhost_processes  # noqa: F401  multiprocessing's Process and Pipe; semaphores fail as on Lambda
 
 TASK_ROOT = "/var/task"
 _runtime = "python3.12"  # the function's (AWS_EXECUTION_ENV), set at init
@@ -313,6 +314,7 @@ class WitWorld(wit_world.WitWorld):
             setattr(LambdaContext, key, cfg.get(key, ""))
         LambdaContext.memory_limit_in_mb = str(cfg.get("memory_limit_in_mb", ""))
         os.environ.update(cfg.get("env", {}))
+        wasmhost_sandbox.TMP_BYTES = cfg.get("ephemeral_mb", 512) << 20
         # Lambda's sys.path: the code, then the layers (their site-packages named by the
         # function's runtime, python3.9 ...), then the runtime's own packages
         _runtime = runtime = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_") or "python3.12"

@@ -29,8 +29,20 @@ library that assumes them:
 - ``time.tzset()`` (WASI's C library has no time zones): local time is UTC here, as
   on Lambda, whose ``TZ`` (``:UTC``) a function cannot change; Powertools' Logger with
   ``utc=True`` calls it.
+- ``signal.alarm`` (a handler's guard against its own timeout: set a second or so
+  before the deadline, cleared with ``alarm(0)`` at the end): there are no signals
+  here, so the alarm is kept as a due time; ``alarm()`` answers the seconds left of the
+  one it replaces, as Linux's does, and a ``time.sleep`` that reaches the due time
+  calls the ``SIGALRM`` handler there (code running without sleeping cannot be
+  interrupted: the host's timeout ends it instead).
+- ``shutil.disk_usage`` of /tmp: the function's ephemeral storage (the runtime sets
+  its size at init) and what /tmp holds; WASI has no ``statvfs``.
+- ``lzma``, ``bz2``, ``ctypes`` are native libraries the sandbox's CPython was built
+  without (Lambda's has them): importing one fails with a ``ModuleNotFoundError`` that
+  says so (a ``try: import lzma`` fallback, as ``tarfile``'s, still takes its branch).
 """
 
+import collections
 import concurrent.futures
 import concurrent.futures.thread
 import errno
@@ -261,6 +273,67 @@ def _no_connection(*args, **kwargs):
     raise OSError(errno.EACCES, NO_SOCKETS)
 
 
+_alarm = None  # the pending SIGALRM's due time (time.monotonic()), if any
+_sleep = time.sleep
+TMP_BYTES = 512 << 20  # the function's ephemeral storage (set at init)
+
+
+def alarm(seconds):
+    global _alarm
+    now = time.monotonic()
+    left = 0 if _alarm is None else max(1, round(_alarm - now))  # a pending alarm has a second left at least
+    _alarm = now + seconds if seconds > 0 else None
+    return left
+
+
+def _sleep_until_alarm(secs):
+    due = _alarm
+    if due is None or secs < due - time.monotonic():
+        return _sleep(secs)
+    end = time.monotonic() + secs
+    _sleep(max(0.0, due - time.monotonic()))
+    _ring()
+    _sleep(max(0.0, end - time.monotonic()))
+
+
+def _ring():
+    global _alarm
+    _alarm = None
+    import signal
+    action = signal.getsignal(signal.SIGALRM)
+    if callable(action):
+        action(signal.SIGALRM, sys._getframe(2))
+    elif action != signal.SIG_IGN:  # SIG_DFL: the alarm ends the process
+        sys.stdout.flush()
+        import os
+        os._exit(1)
+
+
+DiskUsage = collections.namedtuple("usage", "total used free")  # shutil's, which it makes only with statvfs
+
+
+def disk_usage(path):
+    import os
+    os.stat(path)  # a missing path fails as it would
+    real = os.path.realpath(path)
+    if real != "/tmp" and not real.startswith("/tmp/"):
+        raise OSError(errno.ENOSYS, f"disk usage is known only for /tmp (the function's ephemeral storage) in "
+                                    f"wasmhost's WebAssembly sandbox: {path!r}")
+    used = sum(os.lstat(os.path.join(folder, f)).st_size for folder, _, files in os.walk("/tmp") for f in files)
+    return DiskUsage(TMP_BYTES, used, max(0, TMP_BYTES - used))
+
+
+_COMPRESSION = "that wasmhost's WebAssembly sandbox does not have (gzip, zlib and zipfile's deflate work)"
+NATIVE_LIBRARIES = {"_lzma": f"lzma (.xz) compression is native code (liblzma) {_COMPRESSION}",
+                    "_bz2": f"bz2 compression is native code (libbz2) {_COMPRESSION}",
+                    "_ctypes": "ctypes calls native libraries, which cannot run in wasmhost's WebAssembly sandbox"}
+
+
+def _native_library(module):
+    name = module.__name__
+    raise ModuleNotFoundError(f"No module named '{name}': {NATIVE_LIBRARIES[name]}", name=name)
+
+
 def install():
     socket.socket = SandboxSocket
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
@@ -276,6 +349,13 @@ def install():
     ssl.SSLSocket._create = classmethod(_no_tls_socket)  # wrap_socket: before it asks the socket anything
     _ids()
     _tzset()
+    import shutil
+    import signal
+    signal.alarm = alarm
+    shutil.disk_usage = disk_usage
+    time.sleep = _sleep_until_alarm
+    for name in NATIVE_LIBRARIES:
+        wasmhost_sdk.stand_in(name, _native_library)
 
 
 install()

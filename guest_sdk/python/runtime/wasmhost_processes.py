@@ -1,0 +1,180 @@
+"""``multiprocessing`` in the sandbox, as far as Lambda's Linux gives it.
+
+Lambda has no /dev/shm, so whatever needs a semaphore (``Pool``, ``Queue``, ``Lock``,
+``ProcessPoolExecutor`` ...) fails there with ``OSError: [Errno 38] Function not
+implemented``; what works there is ``Process`` with ``Pipe``, the pattern AWS's blog
+teaches for parallel work in a function (a process per item, each sending its result
+through its end of a pipe, joined, then read).
+
+The sandbox has no processes. As a non-daemon thread does here (``wasmhost_sandbox``), a
+``Process`` runs its target to completion in ``start()``: ``join``, ``exitcode``,
+``is_alive`` then answer as for a process that has finished, and a failure is printed
+as a child's is (``Process Process-1:`` and its traceback) with exit code 1. A ``Pipe``
+is a pair of in-memory connections; objects go through pickle as through a real pipe.
+Unlike a child process, the target shares the function's memory (a global it changes
+is changed). Semaphores fail as on Lambda.
+"""
+
+import collections
+import errno
+import itertools
+import os
+import sys
+import traceback
+
+import multiprocessing.connection
+import multiprocessing.context
+import wasmhost_sdk
+
+NO_SEMAPHORES = os.strerror(errno.ENOSYS)  # Lambda's words: it has no /dev/shm for sem_open
+NEVER = ("recv() on an empty pipe would wait forever: in wasmhost's WebAssembly sandbox a Process runs "
+         "to completion at start(), so nothing else can send")
+
+
+def _semaphores(module):
+    class SemLock:
+        SEM_VALUE_MAX = 2147483647
+
+        def __init__(self, *args, **kwargs):
+            raise OSError(errno.ENOSYS, NO_SEMAPHORES)
+
+    def sem_unlink(name):
+        raise OSError(errno.ENOSYS, NO_SEMAPHORES)
+
+    module.SemLock, module.sem_unlink, module.flags = SemLock, sem_unlink, {}
+
+
+# -- Process --------------------------------------------------------------------------------
+_pids = itertools.count(os.getpid() + 1)
+
+
+def _exit_code(exc):
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+class InlinePopen:
+    """A finished child in place of ``popen_fork.Popen``: the process's target ran here."""
+
+    method = "inline"
+    sentinel = None
+
+    def __init__(self, process):
+        self.pid = next(_pids)
+        try:
+            process.run()
+            self.returncode = 0
+        except SystemExit as e:
+            self.returncode = _exit_code(e)
+        except BaseException:  # noqa: BLE001 - printed as multiprocessing's child prints it
+            sys.stderr.write(f"Process {process.name}:\n")
+            traceback.print_exc()
+            self.returncode = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+    def poll(self, flag=None):
+        return self.returncode
+
+    def wait(self, timeout=None):
+        return self.returncode
+
+    def terminate(self):
+        pass
+
+    kill = terminate
+
+    def close(self):
+        pass
+
+
+# -- Pipe -----------------------------------------------------------------------------------
+class Connection:
+    """One end of a ``Pipe``: what ``multiprocessing.connection.Connection`` offers, over
+    two queues of pickled messages."""
+
+    def __init__(self, inbox, outbox, readable=True, writable=True):
+        self._inbox, self._outbox = inbox, outbox
+        self.readable, self.writable = readable, writable
+        self.closed = False
+        self.peer = None
+
+    def _check(self, want):
+        if self.closed:
+            raise OSError("handle is closed")
+        if not getattr(self, want):
+            raise OSError(f"connection is {'write' if want == 'readable' else 'read'}-only")
+
+    def send_bytes(self, buf, offset=0, size=None):
+        self._check("writable")
+        data = bytes(memoryview(buf)[offset:None if size is None else offset + size])
+        self._outbox.append(data)
+
+    def send(self, obj):
+        self.send_bytes(multiprocessing.connection._ForkingPickler.dumps(obj))
+
+    def recv_bytes(self, maxlength=None):
+        self._check("readable")
+        if not self._inbox:
+            if self.peer is None or self.peer.closed:
+                raise EOFError
+            raise OSError(errno.EAGAIN, NEVER)
+        data = self._inbox.popleft()
+        if maxlength is not None and len(data) > maxlength:
+            self.close()
+            raise OSError("bad message length")
+        return data
+
+    def recv_bytes_into(self, buf, offset=0):
+        data = self.recv_bytes()
+        view = memoryview(buf)
+        if len(view) - offset < len(data):
+            raise multiprocessing.BufferTooShort(data)
+        view[offset:offset + len(data)] = data
+        return len(data)
+
+    def recv(self):
+        return multiprocessing.connection._ForkingPickler.loads(self.recv_bytes())
+
+    def poll(self, timeout=0.0):
+        self._check("readable")
+        return bool(self._inbox) or self.peer is None or self.peer.closed
+
+    def fileno(self):
+        raise OSError(errno.EBADF, "an in-memory pipe has no file descriptor in wasmhost's sandbox")
+
+    def close(self):
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def Pipe(duplex=True):
+    a, b = collections.deque(), collections.deque()
+    if duplex:
+        one, two = Connection(a, b), Connection(b, a)
+    else:
+        one, two = Connection(a, b, writable=False), Connection(b, a, readable=False)
+    one.peer, two.peer = two, one
+    return one, two
+
+
+def install():
+    wasmhost_sdk.stand_in("_multiprocessing", _semaphores)
+    multiprocessing.connection.Pipe = Pipe
+    context = multiprocessing.context
+    for name in ("Process", "ForkProcess", "SpawnProcess", "ForkServerProcess"):
+        cls = getattr(context, name, None)
+        if cls is not None:
+            cls._Popen = staticmethod(InlinePopen)
+
+
+install()

@@ -1,0 +1,117 @@
+"""What Lambda's Linux gives a Python function and WASI does not, in the sandbox:
+
+- ``multiprocessing``: ``Process`` with ``Pipe`` (the AWS Compute Blog's "Parallel
+  Processing in Python with AWS Lambda" pattern) runs each target at ``start()``;
+  ``Pool``/``Queue``/``Lock`` fail as on Lambda (no /dev/shm: ``[Errno 38] Function not
+  implemented``);
+- ``signal.alarm``, a handler's guard against its own timeout;
+- ``shutil.disk_usage('/tmp')``: the function's ephemeral storage;
+- ``lzma``, ``bz2``, ``ctypes``: a ``ModuleNotFoundError`` that says why."""
+
+import textwrap
+
+import pytest
+
+from wasmhost import FunctionConfig, FunctionError
+
+pytest.importorskip("wasmtime.component")
+
+# the blog's handler, its shape: one process per item, results through pipes
+PARALLEL = textwrap.dedent('''
+    from multiprocessing import Process, Pipe
+
+    class VolumesParallel(object):
+        def __init__(self, volumes):
+            self.volumes = volumes
+
+        def volume_size(self, volume, conn):
+            if volume["size"] < 0:
+                raise ValueError("negative size")
+            conn.send([volume["size"]])
+            conn.close()
+
+        def total_size(self):
+            processes, parent_connections = [], []
+            for volume in self.volumes:
+                parent_conn, child_conn = Pipe()
+                parent_connections.append(parent_conn)
+                process = Process(target=self.volume_size, args=(volume, child_conn))
+                processes.append(process)
+            for process in processes:
+                process.start()
+            for process in processes:
+                process.join()
+            total = 0
+            for parent_connection in parent_connections:
+                if parent_connection.poll():
+                    total += parent_connection.recv()[0]
+            return total, [p.exitcode for p in processes]
+
+    def lambda_handler(event, context):
+        return VolumesParallel(event["volumes"]).total_size()
+
+    def pool(event, context):
+        import multiprocessing
+        with multiprocessing.Pool(2) as p:
+            return p.map(abs, [-1, -2])
+''')
+
+
+def test_processes_and_pipes_run_semaphores_fail_as_on_lambda(python_host, tmp_path):
+    (tmp_path / "parallel.py").write_text(PARALLEL)
+    python_host.deploy("parallel", tmp_path, FunctionConfig(handler="parallel.lambda_handler"))
+    r = python_host.invoke("parallel", {"volumes": [{"size": 8}, {"size": 30}, {"size": 4}]})
+    assert r.json() == [42, [0, 0, 0]]
+    r = python_host.invoke("parallel", {"volumes": [{"size": 8}, {"size": -1}]})
+    assert r.json() == [8, [0, 1]]  # the failed child's exit code; its traceback is printed as a child's
+    assert "Process Process-" in r.logs and "ValueError: negative size" in r.logs
+    python_host.deploy("pool", tmp_path, FunctionConfig(handler="parallel.pool"))
+    with pytest.raises(FunctionError) as e:
+        python_host.invoke("pool", {})
+    assert e.value.to_lambda()["errorType"] == "OSError"
+    assert e.value.to_lambda()["errorMessage"] == "[Errno 38] Function not implemented"
+
+
+def test_alarm_disk_usage_and_missing_native_libraries(python_host, tmp_path):
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        import shutil, signal, time
+
+        class Timeout(Exception):
+            pass
+
+        def on_alarm(signum, frame):
+            raise Timeout("about to time out")
+
+        def handler(event, context):
+            out = {}
+            signal.signal(signal.SIGALRM, on_alarm)
+            out["left"] = [signal.alarm(int(context.get_remaining_time_in_millis() / 1000) - 1), signal.alarm(0)]
+            signal.alarm(1)
+            try:
+                time.sleep(3)
+                out["slept"] = "through"
+            except Timeout as e:
+                out["slept"] = str(e)
+            with open("/tmp/blob", "wb") as f:
+                f.write(b"x" * 1000)
+            usage = shutil.disk_usage("/tmp")
+            out["tmp"] = [usage.total, usage.used >= 1000, usage.free == usage.total - usage.used]
+            try:
+                shutil.disk_usage("/var/task")
+            except OSError as e:
+                out["task"] = "only for /tmp" in str(e)
+            for name in ("lzma", "bz2", "ctypes"):
+                try:
+                    __import__(name)
+                except ModuleNotFoundError as e:
+                    out[name] = str(e)
+            return out
+    '''))
+    python_host.deploy("linux", tmp_path, FunctionConfig(timeout_ms=10_000, ephemeral_mb=1024))
+    out = python_host.invoke("linux", {}).json()
+    assert out["left"] == [0, 8]  # a 10 s timeout less a second kept back: 8 s asked for, 8 left a moment later
+    assert out["slept"] == "about to time out"
+    assert out["tmp"] == [1024 << 20, True, True] and out["task"] is True
+    assert out["lzma"].startswith("No module named '_lzma': lzma (.xz) compression is native code (liblzma)")
+    assert out["bz2"].startswith("No module named '_bz2': bz2 compression is native code (libbz2)")
+    assert out["ctypes"].startswith("No module named '_ctypes': ctypes calls native libraries")
