@@ -45,6 +45,7 @@ import wasmhost_sandbox  # no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
 import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
+import wasmhost_orjson  # noqa: F401  (STAND_INS: orjson's native module; it uses wasmhost_ujson's float_text)
 import wasmhost_errors  # errors in Lambda's words: Linux's errno numbers, the standard library's path
 import wasmhost_processes  # noqa: F401  multiprocessing's Process and Pipe; semaphores fail as on Lambda
 
@@ -176,6 +177,9 @@ def _setup_logging(log_format, log_level):
 # -- native extensions that were left out of the package ---------------------------------
 # native modules with no pure-Python form of their own, and a stand-in in this runtime
 STAND_INS = {"rpds.rpds": "wasmhost_rpds"}  # rpds-py: referencing's, so jsonschema's
+
+# native-only JSON packages (py7)
+STAND_INS.update({"orjson.orjson": "wasmhost_orjson", "ujson": "wasmhost_ujson"})
 
 
 class _NativeFinder(importlib.abc.MetaPathFinder):
