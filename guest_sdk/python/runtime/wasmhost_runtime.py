@@ -45,7 +45,7 @@ import wasmhost_sandbox  # no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
 import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
-import wasmhost_orjson  # noqa: F401  (STAND_INS: orjson's native module; it uses wasmhost_ujson's float_text)
+import wasmhost_orjson  # noqa: F401  (STAND_INS: the stand-ins of orjson and, imported by it, ujson)
 import wasmhost_errors  # errors in Lambda's words: Linux's errno numbers, the standard library's path
 import wasmhost_processes  # noqa: F401  multiprocessing's Process and Pipe; semaphores fail as on Lambda
 
