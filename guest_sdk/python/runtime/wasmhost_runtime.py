@@ -48,6 +48,7 @@ import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has on
 import wasmhost_orjson  # noqa: F401  (STAND_INS: the stand-ins of orjson and, imported by it, ujson)
 import wasmhost_errors  # errors in Lambda's words: Linux's errno numbers, the standard library's path
 import wasmhost_processes  # noqa: F401  multiprocessing's Process and Pipe; semaphores fail as on Lambda
+import wasmhost_marshal  # the result as awslambdaric gives it back (Decimal, bytes, UTF-8)
 
 TASK_ROOT = "/var/task"
 _runtime = "python3.12"  # the function's (AWS_EXECUTION_ENV), set at init
@@ -325,6 +326,7 @@ class WitWorld(wit_world.WitWorld):
         path = [TASK_ROOT, f"/opt/python/lib/{runtime}/site-packages", "/opt/python"] + cfg.get("path", [])
         sys.path[:0] = [p for p in path if p not in sys.path]  # their finders are made on first import
         wasmhost_compat.runtime_modules(runtime)
+        wasmhost_marshal.configure(runtime)
         if "WASMHOST_COMPILE" not in os.environ:  # the bytecode job writes into its folder
             _fixed_stats()
         native = cfg.get("native", {})
@@ -354,9 +356,9 @@ class WitWorld(wit_world.WitWorld):
                 ev = event
             result = _handler(ev, context)
             try:
-                return json.dumps(result)
-            except (TypeError, ValueError) as e:
-                raise Err(_error("Runtime.MarshalError", f"Unable to marshal response: {e}"))
+                return wasmhost_marshal.marshal(result)
+            except wasmhost_marshal.MarshalError as e:
+                raise Err(_error("Runtime.MarshalError", str(e)))
         except Err:
             raise
         except SystemExit as exc:
