@@ -11,10 +11,13 @@ not as in the WebAssembly sandbox.
 - The standard library's path: it is mounted at /python here; on Lambda it is
   /var/lang/lib/pythonX.Y, which is what a ``stackTrace`` frame or an ``ImportError``'s
   message names there.
+- ``SystemExit``: the exit status it ends a process with (the runtime's, a
+  ``multiprocessing.Process``'s).
 """
 
 import errno
 import os
+import sys
 import traceback
 
 # name: (Linux's number, glibc's words), for every name WASI's errno has
@@ -79,6 +82,17 @@ def message(exc, runtime):
     elif isinstance(exc, ImportError) and (exc.path or "").startswith(STDLIB):
         text = text.replace(f"({exc.path})", f"({stdlib_path(runtime)}{exc.path[len(STDLIB):]})")
     return text
+
+
+def exit_status(exc):
+    """The exit status a ``SystemExit`` ends a process with, its message printed to
+    stderr as Python prints it (``sys.exit("why")``: status 1)."""
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
 
 
 def frames(tb, runtime, skip=""):

@@ -24,6 +24,7 @@ import traceback
 
 import multiprocessing.connection
 import multiprocessing.context
+import wasmhost_errors
 import wasmhost_sdk
 
 NO_SEMAPHORES = os.strerror(errno.ENOSYS)  # Lambda's words: it has no /dev/shm for sem_open
@@ -48,15 +49,6 @@ def _semaphores(module):
 _pids = itertools.count(os.getpid() + 1)
 
 
-def _exit_code(exc):
-    if exc.code is None:
-        return 0
-    if isinstance(exc.code, int):
-        return exc.code
-    print(exc.code, file=sys.stderr)
-    return 1
-
-
 class InlinePopen:
     """A finished child in place of ``popen_fork.Popen``: the process's target ran here."""
 
@@ -69,7 +61,7 @@ class InlinePopen:
             process.run()
             self.returncode = 0
         except SystemExit as e:
-            self.returncode = _exit_code(e)
+            self.returncode = wasmhost_errors.exit_status(e)
         except BaseException:  # noqa: BLE001 - printed as multiprocessing's child prints it
             sys.stderr.write(f"Process {process.name}:\n")
             traceback.print_exc()

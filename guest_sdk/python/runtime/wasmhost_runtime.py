@@ -265,13 +265,8 @@ def _exit(exc):
     """``sys.exit()`` in a handler or at import ends Lambda's runtime process: Lambda
     answers ``Runtime.ExitError`` and starts a new one, which imports the code again.
     Ending the instance does both here (the host reports the exit, a new instance
-    follows). ``sys.exit("why")`` prints its message, as Python does on exiting."""
-    code = exc.code
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
+    follows)."""
+    code = wasmhost_errors.exit_status(exc)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
