@@ -65,10 +65,12 @@ def test_os_errors_carry_linuxs_numbers_and_words(python_host, tmp_path):
 
 def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     (tmp_path / "app.py").write_text(textwrap.dedent('''
-        import json
+        import json, socket
         def handler(event, context):
             if event == "import":
                 from collections import not_there
+            if event == "socket":
+                socket.create_connection(("example.com", 80))
             return json.loads(event)
     '''))
     python_host.deploy("paths", tmp_path)
@@ -79,6 +81,9 @@ def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     assert files[1] == "/var/lang/lib/python3.12/json/__init__.py"
     assert all(f.startswith("/var/lang/lib/python3.12/json/") for f in files[1:])
     assert "return _default_decoder.decode(s)" in doc["stackTrace"][1]  # the source line is still read
+    doc = _error(python_host, "paths", "socket").to_lambda()  # refused in the sandbox's stand-in for C code
+    assert doc["errorType"] == "PermissionError"
+    assert [line.split('"')[1] for line in doc["stackTrace"]] == ["/var/task/app.py"]
     doc = _error(python_host, "paths", "import").to_lambda()
     assert doc["errorMessage"] == ("cannot import name 'not_there' from 'collections' "
                                    "(/var/lang/lib/python3.12/collections/__init__.py)")

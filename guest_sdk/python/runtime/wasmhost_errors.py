@@ -10,7 +10,8 @@ not as in the WebAssembly sandbox.
   a fixed ABI).
 - The standard library's path: it is mounted at /python here; on Lambda it is
   /var/lang/lib/pythonX.Y, which is what a ``stackTrace`` frame or an ``ImportError``'s
-  message names there.
+  message names there. A ``stackTrace`` shows none of this runtime's own frames either
+  (the call into the handler; the sandbox's stand-ins for what is C code on Lambda).
 - ``SystemExit``: the exit status it ends a process with (the runtime's, a
   ``multiprocessing.Process``'s).
 """
@@ -64,6 +65,7 @@ _ERRNO = {getattr(errno, name): (code, words, os.strerror(getattr(errno, name)))
           for name, (code, words) in LINUX.items() if hasattr(errno, name)}
 
 STDLIB = "/python/"
+RUNTIME = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wasmhost_")  # this runtime's own files
 
 
 def stdlib_path(runtime):
@@ -95,13 +97,14 @@ def exit_status(exc):
     return 1
 
 
-def frames(tb, runtime, skip=""):
+def frames(tb, runtime):
     """The traceback's frames formatted as ``traceback.format_list`` formats them
-    (awslambdaric's ``stackTrace``), the standard library's under Lambda's path; leading
-    frames of the file ``skip`` (the runtime's own) left out."""
-    summary = traceback.extract_tb(tb)
-    while skip and summary and summary[0].filename.endswith(skip):
-        summary = summary[1:]
+    (awslambdaric's ``stackTrace``), the standard library's under Lambda's path. This
+    runtime's own frames are left out: the call into the handler, and the sandbox's
+    stand-ins for what is C code on Lambda (a socket's refusal, ``time.sleep``), which
+    a trace there does not show."""
+    summary = traceback.StackSummary.from_list(
+        [f for f in traceback.extract_tb(tb) if not f.filename.startswith(RUNTIME)])
     for frame in summary:
         if frame.filename.startswith(STDLIB):
             frame.line  # the source line read from where it is, before the frame is named as on Lambda

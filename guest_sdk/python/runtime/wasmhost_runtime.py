@@ -258,7 +258,7 @@ def _fixed_stats():
 
 # -- errors, as awslambdaric reports them ------------------------------------------------
 def _trace(tb):
-    return wasmhost_errors.frames(tb, _runtime, skip="wasmhost_runtime.py")
+    return wasmhost_errors.frames(tb, _runtime)
 
 
 def _exit(exc):
