@@ -383,7 +383,7 @@ def test_zlib_streams_answer_corrupt_input_with_nodes_error(js_host, tmp_path):
 
 def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
     """What real handlers call that StarlingMonkey and unenv lack: Node's Timeout object,
-    zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC."""
+    zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC, or a zone asked for."""
     src = write(tmp_path, "index.js", """
         const zlib = require('zlib');
         const { promisify } = require('util');
@@ -400,10 +400,10 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
           const raw = zlib.inflateRawSync(zlib.deflateRawSync('x'.repeat(1000))).length;
           let corrupt;
           try { zlib.gunzipSync(Buffer.from('not gzip')); } catch (e) { corrupt = e.code; }
-          let zone;
-          try { new Date().toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }); } catch (e) { zone = e.name; }
           const d = new Date(Date.UTC(2024, 6, 1, 15, 4, 5));
-          return { shape, back, raw, corrupt, zone, gz: [packed[0], packed[1]],
+          let zone;
+          try { new Date().toLocaleString('en-US', { timeZone: 'Nowhere/Zone' }); } catch (e) { zone = e.message; }
+          return { shape, back, raw, corrupt, zone, tokyo: d.toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }), gz: [packed[0], packed[1]],
                    when: d.toLocaleString(), date: d.toLocaleDateString('en-US', { dateStyle: 'long' }),
                    money: (1234.5).toLocaleString('en-US', { style: 'currency', currency: 'USD' }),
                    num: (1234567.891).toLocaleString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
@@ -413,9 +413,10 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
     out = js_host.invoke("node_compat", {"a": [1, 2]}).value
     assert out["shape"] == ["object", True, False, True, "number", True]
     assert out["back"] == {"a": [1, 2]} and out["raw"] == 1000 and out["gz"] == [0x1F, 0x8B]
-    assert out["corrupt"] == "Z_DATA_ERROR" and out["zone"] == "RangeError"
-    # Node 20's answers, TZ=UTC, en-US
+    assert out["corrupt"] == "Z_DATA_ERROR" and out["zone"] == "Invalid time zone specified: Nowhere/Zone"
+    # Node 20's answers, TZ=UTC, en-US (other zones: tests/runtimes/test_js_timezones.py)
     assert out["when"] == "7/1/2024, 3:04:05 PM" and out["date"] == "July 1, 2024"
+    assert out["tokyo"] == "7/2/2024, 12:04:05 AM"
     assert out["money"] == "$1,234.50" and out["num"] == "1,234,567.891" and out["tz"] == "UTC"
 
 
