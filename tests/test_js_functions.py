@@ -806,3 +806,42 @@ def test_an_hmac_without_a_key_fails_as_node_says(js_host, tmp_path):
     """)
     js_host.deploy("hmac_keys", root, FunctionConfig(handler="index.handler"))
     assert js_host.invoke("hmac_keys", {}).value == node_answer(root, "index.js", {})["value"]
+
+
+def test_a_refused_connection_lists_and_process_answer_as_node(js_host, tmp_path):
+    """What clients and frameworks read, as plain Node 20 gives it: a refused connection's
+    error through fetch (TypeError "fetch failed" with the socket's error as its cause) and
+    through http (ECONNREFUSED, errno, syscall, address, port: axios and got branch on the
+    code), Intl.ListFormat's en-US lists (got words its errors with one), process's
+    "[object process]" (axios picks its http adapter by it) and perf_hooks'
+    eventLoopUtilization (hapi samples it at start)."""
+    import socket
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    src = write(tmp_path, "index.js", """
+        const http = require('http');
+        const { performance } = require('perf_hooks');
+        const shape = (e) => e && [e.name, e.message, e.code, e.errno, e.syscall, e.address, e.port];
+        exports.handler = async (event) => {
+          const url = `http://127.0.0.1:${event.port}/x`;
+          let fetched;
+          try { await fetch(url); } catch (e) { fetched = [shape(e).slice(0, 2), shape(e.cause)]; }
+          const viaHttp = await new Promise((resolve) => http.get(url, () => resolve('answered')).on('error', (e) => resolve(shape(e))));
+          const lists = ['conjunction', 'disjunction', 'unit'].flatMap((type) => ['long', 'short', 'narrow'].map((style) =>
+            [[], ['a'], ['a', 'b'], ['a', 'b', 'c']].map((l) => new Intl.ListFormat('en-US', { type, style }).format(l))));
+          const elu = performance.eventLoopUtilization();
+          return { fetched, viaHttp, lists, tag: Object.prototype.toString.call(process),
+                   elu: [typeof elu.idle, typeof elu.active, typeof performance.eventLoopUtilization(elu, elu).utilization] };
+        };
+    """)
+    js_host.deploy("refused", src, FunctionConfig(runtime="nodejs20.x", allowed_hosts=(f"127.0.0.1:{port}",)))
+    got = js_host.invoke("refused", {"port": port}).value
+    node = subprocess.run(["node", "-e", "require('./index.js').handler({port: +process.argv[1]})"
+                           ".then((r) => console.log(JSON.stringify(r)))", str(port)],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    assert got == want
+    assert want["viaHttp"] == ["Error", f"connect ECONNREFUSED 127.0.0.1:{port}", "ECONNREFUSED", -111, "connect",
+                               "127.0.0.1", port]
+    assert want["fetched"][0] == ["TypeError", "fetch failed"] and want["tag"] == "[object process]"

@@ -143,9 +143,7 @@ class ClientRequest extends EventEmitter {
     try {
       response = fetchSync(this._spec.target, { method: this.method, headers, body, redirect: "manual" });
     } catch (e) {
-      const err = new Error(String(e.message || e).replace(/^fetch failed: /, ""));
-      err.code = /refused/.test(err.message) ? "ECONNREFUSED" : "ECONNRESET";
-      err.syscall = "connect";
+      const err = e.cause instanceof Error ? e.cause : e; // the socket's error, in Node's words
       this.destroyed = true;
       this.emit("error", err);
       this.emit("close");

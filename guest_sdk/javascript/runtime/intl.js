@@ -182,6 +182,29 @@ class PluralRules {
   }
 }
 
+// en-US's list patterns (got words its option errors with one): [between two, between others, before the last]
+const LISTS = { conjunction: { long: [" and ", ", ", ", and "], short: [" & ", ", ", ", & "], narrow: [", ", ", ", ", "] },
+  disjunction: { long: [" or ", ", ", ", or "], short: [" or ", ", ", ", or "], narrow: [" or ", ", ", ", or "] },
+  unit: { long: [", ", ", ", ", "], short: [", ", ", ", ", "], narrow: [" ", " ", " "] } };
+
+class ListFormat {
+  constructor(locale, options = {}) {
+    const type = options.type || "conjunction", style = options.style || "long";
+    if (!LISTS[type]) throw new RangeError(`Value ${type} out of range for Intl.ListFormat options property type`);
+    if (!LISTS[type][style]) throw new RangeError(`Value ${style} out of range for Intl.ListFormat options property style`);
+    this._o = { locale: "en-US", type, style };
+  }
+  formatToParts(list) {
+    const items = [...list].map(String), [two, middle, last] = LISTS[this._o.type][this._o.style];
+    return items.flatMap((value, i) => {
+      const glue = i === 0 ? [] : [{ type: "literal", value: items.length === 2 ? two : i === items.length - 1 ? last : middle }];
+      return [...glue, { type: "element", value }];
+    });
+  }
+  format(list) { return this.formatToParts(list).map((p) => p.value).join(""); }
+  resolvedOptions() { return { ...this._o }; }
+}
+
 // `Intl.DateTimeFormat()` works without `new` too (handlers log its resolvedOptions().timeZone)
 function callable(C) {
   function F(...args) { return new C(...args); }
@@ -193,7 +216,7 @@ function callable(C) {
 export function installIntl() {
   if (globalThis.Intl !== undefined) return;
   globalThis.Intl = { NumberFormat: callable(NumberFormat), DateTimeFormat: callable(DateTimeFormat),
-    Collator: callable(Collator), PluralRules: callable(PluralRules), getCanonicalLocales: (l) => [].concat(l || []),
+    Collator: callable(Collator), PluralRules: callable(PluralRules), ListFormat, getCanonicalLocales: (l) => [].concat(l || []),
     supportedValuesOf: (key) => (key === "timeZone" ? zoneNames() : []) };
   const dateWith = (kind) => function (locale, options) {
     return new DateTimeFormat(locale, options, kind).format(this);

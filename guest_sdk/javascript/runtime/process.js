@@ -3,6 +3,9 @@
 import { EventEmitter } from "unenv/node/events";
 
 const process = new EventEmitter();
+// Object.prototype.toString.call(process) is "[object process]" in Node: axios picks its
+// http adapter (not fetch's) by it, and its errors' codes (ECONNREFUSED) come from that adapter
+Object.defineProperty(process, Symbol.toStringTag, { value: "process", configurable: true });
 // performance.now() cannot run while the component is being pre-initialized (wizer):
 // nothing here reads the clock before an instance runs.
 const now = () => (globalThis.performance ? performance.now() : Date.now());
