@@ -812,7 +812,8 @@ def test_a_refused_connection_lists_and_process_answer_as_node(js_host, tmp_path
     """What clients and frameworks read, as plain Node 20 gives it: a refused connection's
     error through fetch (TypeError "fetch failed" with the socket's error as its cause) and
     through http (ECONNREFUSED, errno, syscall, address, port: axios and got branch on the
-    code), Intl.ListFormat's en-US lists (got words its errors with one), process's
+    code), http's header checks (node-fetch 3's Headers), Intl.ListFormat's en-US lists (got words its
+    errors with one), process's
     "[object process]" (axios picks its http adapter by it) and perf_hooks'
     eventLoopUtilization (hapi samples it at start)."""
     import socket
@@ -831,7 +832,10 @@ def test_a_refused_connection_lists_and_process_answer_as_node(js_host, tmp_path
           const lists = ['conjunction', 'disjunction', 'unit'].flatMap((type) => ['long', 'short', 'narrow'].map((style) =>
             [[], ['a'], ['a', 'b'], ['a', 'b', 'c']].map((l) => new Intl.ListFormat('en-US', { type, style }).format(l))));
           const elu = performance.eventLoopUtilization();
-          return { fetched, viaHttp, lists, tag: Object.prototype.toString.call(process),
+          const headers = [() => http.validateHeaderName('x y'), () => http.validateHeaderName('X-Ok'),
+            () => http.validateHeaderValue('x', undefined), () => http.validateHeaderValue('x', 'a\\nb')].map((f) => {
+            try { f(); return 'ok'; } catch (e) { return [e.name, e.code, e.message]; } });
+          return { fetched, viaHttp, lists, headers, tag: Object.prototype.toString.call(process),
                    elu: [typeof elu.idle, typeof elu.active, typeof performance.eventLoopUtilization(elu, elu).utilization] };
         };
     """)
@@ -845,3 +849,33 @@ def test_a_refused_connection_lists_and_process_answer_as_node(js_host, tmp_path
     assert want["viaHttp"] == ["Error", f"connect ECONNREFUSED 127.0.0.1:{port}", "ECONNREFUSED", -111, "connect",
                                "127.0.0.1", port]
     assert want["fetched"][0] == ["TypeError", "fetch failed"] and want["tag"] == "[object process]"
+    assert want["headers"][1] == "ok" and want["headers"][3][1] == "ERR_INVALID_CHAR"
+
+
+def test_util_types_and_the_runtimes_node_version_as_node(js_host, tmp_path):
+    """util.types' every predicate over values of each kind answers as plain Node's (node-fetch 3
+    asks isBoxedPrimitive of every body; unenv's were "not implemented" or wrong), and
+    process.version is the function's runtime's Node (nodejs18.x 18, nodejs22.x 22)."""
+    src = write(tmp_path, "index.js", """
+        const types = require('util').types;
+        const values = () => [1, new Number(1), 'a', new String('a'), true, new Boolean(false), 1n, Object(1n),
+          Symbol('s'), Object(Symbol('s')), null, undefined, {}, [], new Date(), /x/, new Map(), new Set(),
+          new WeakMap(), new WeakSet(), Promise.resolve(), new Error('e'), new TypeError('t'), (function () { return arguments; })(),
+          async () => {}, function* () {}, (function* () {})(), new Map().keys(), new Set().values(), new ArrayBuffer(2),
+          new DataView(new ArrayBuffer(2)), new Uint8Array(2), new Float64Array(1), new BigInt64Array(1), Buffer.from('x'),
+          require('crypto').createSecretKey(Buffer.from('k'))];
+        exports.handler = async () => ({
+          types: Object.keys(types).filter((k) => k !== 'isProxy').sort().map((k) => [k, values().map((v) => types[k](v))]),
+          version: [process.version.split('.')[0], process.versions.node.split('.')[0], process.release.lts],
+        });
+    """)
+    node = subprocess.run(["node", "-e", "require('./index.js').handler().then((r) => console.log(JSON.stringify(r)))"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("types", src, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("types", {}).value
+    assert dict(got["types"]) == dict(want["types"])
+    assert got["version"] == want["version"] == ["v20", "20", "Iron"]
+    for runtime, major, lts in (("nodejs18.x", "18", "Hydrogen"), ("nodejs22.x", "22", "Jod")):
+        js_host.deploy(f"types{major}", src, FunctionConfig(runtime=runtime))
+        assert js_host.invoke(f"types{major}", {}).value["version"] == [f"v{major}", major, lts]

@@ -51,11 +51,11 @@ import * as m_tls from "unenv/node/tls";
 import * as m_trace_events from "unenv/node/trace_events";
 import * as m_tty from "unenv/node/tty";
 import * as m_url from "unenv/node/url";
-import * as m_util_types from "unenv/node/util/types";
 import * as m_v8 from "unenv/node/v8";
 import * as m_vm from "unenv/node/vm";
 import * as m_wasi from "unenv/node/wasi";
 import * as m_worker_threads from "unenv/node/worker_threads";
+import utilTypes from "./util_types.js";
 
 const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
 // Node's promisify honours util.promisify.custom (setTimeout has one); unenv's uses a private symbol
@@ -77,7 +77,7 @@ function callbackify(fn) {
 }
 export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
   formatWithOptions: (o, ...a) => format(...a) };
-util.types = cjs(m_util_types);
+util.types = utilTypes;
 // unenv's stand-ins for what Node 20 does not have: libraries test for these (pino's caller
 // takes util.getCallSites when present), so they are absent, as on Node 20
 for (const name of ["getCallSite", "getCallSites", "getSystemErrorMessage"]) delete util[name];
@@ -165,7 +165,7 @@ export const BUILTINS = {
   "trace_events": cjs(m_trace_events),
   "tty": cjs(m_tty),
   "url": cjs(m_url),
-  "util/types": cjs(m_util_types),
+  "util/types": utilTypes,
   "v8": cjs(m_v8),
   "vm": cjs(m_vm),
   "wasi": cjs(m_wasi),

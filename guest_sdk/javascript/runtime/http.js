@@ -192,6 +192,23 @@ class Server extends EventEmitter {
   setTimeout(ms) { this.timeout = ms; return this; }
 }
 
+// Node's header checks (node-fetch 3's Headers call them), with Node's codes and words
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+function nodeTypeError(code, message) {
+  return Object.assign(new TypeError(message), { code });
+}
+function validateHeaderName(name) {
+  if (typeof name !== "string" || !TOKEN.test(name)) {
+    throw nodeTypeError("ERR_INVALID_HTTP_TOKEN", `Header name must be a valid HTTP token ["${name}"]`);
+  }
+}
+function validateHeaderValue(name, value) {
+  if (value === undefined) throw nodeTypeError("ERR_HTTP_INVALID_HEADER_VALUE", `Invalid value "${value}" for header "${name}"`);
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(String(value))) {
+    throw nodeTypeError("ERR_INVALID_CHAR", `Invalid character in header content ["${name}"]`);
+  }
+}
+
 export function client(base, defaultProtocol) {
   const request = (...args) => new ClientRequest(splitArgs(defaultProtocol, args));
   const get = (...args) => {
@@ -201,5 +218,5 @@ export function client(base, defaultProtocol) {
   };
   const agent = new Agent({ keepAlive: true });
   return { ...base, request, get, Agent, globalAgent: agent, ClientRequest, IncomingMessage, Server,
-    createServer: () => new Server() };
+    createServer: () => new Server(), validateHeaderName, validateHeaderValue };
 }

@@ -10,7 +10,7 @@ import { BUNDLE_URL, compiledFiles, installCallSites, installV8Stacks, setCodeFi
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import { installNormalize } from "./normalize.js";
-import process, { ProcessExit } from "./process.js";
+import process, { ProcessExit, setRuntime } from "./process.js";
 import { setMap } from "./sourcemap.js";
 import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
@@ -355,6 +355,7 @@ const ESM_SCOPE = Symbol.for("wasmhost.esmScope");
 export async function init(source, configJson) {
   config = JSON.parse(configJson);
   process.env = config.env;
+  setRuntime(config.env.AWS_EXECUTION_ENV);
   installTraceId();
   staticContext = {
     callbackWaitsForEmptyEventLoop: true, functionName: config.function_name,
