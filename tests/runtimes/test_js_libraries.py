@@ -2,7 +2,8 @@
 Cognito-style authorizer with jsonwebtoken + jwk-to-pem and with AWS's aws-jwt-verify
 (RS256 tokens Node signed: valid, expired, tampered; HS256 and ES256 signed and verified
 in the function), pino and winston logging, cheerio parsing, busboy's multipart parsing
-(js_libraries/index.js). The answer must be Node's, errors included. Needs node and the packages
+(js_libraries/index.js), Fastify and hapi as API Gateway handlers (js_libraries/frameworks.js).
+The answer must be Node's, errors included. Needs node and the packages
 (`npm ci --prefix tests/runtimes/js_libraries`)."""
 
 from __future__ import annotations
@@ -42,3 +43,16 @@ def test_authorizer_loggers_and_parsers_answer_as_on_node(js_host, tmp_path):
     assert want["tampered"]["message"] == "invalid signature" and want["expired"]["message"] == "jwt expired"
     # winston's Console transport writes its line into the function's log, as on Lambda
     assert '{"level":"info","message":"signed in","user":"u1"}' in res.logs
+
+
+def test_fastify_and_hapi_answer_as_on_node(js_host):
+    """Fastify behind @fastify/aws-lambda (fastify's inject calls Node's http message
+    constructors as functions: ServerResponse.call(this, req)) and hapi (which samples
+    perf_hooks' eventLoopUtilization at start) answer API Gateway events as plain Node does."""
+    js_host.deploy("frameworks", HERE, FunctionConfig(handler="frameworks.handler", runtime="nodejs20.x",
+                                                    timeout_ms=30000, memory_mb=512))
+    got = js_host.invoke("frameworks", {}).value
+    want = json.loads(node("-e", "require('./frameworks.js').handler({}, {}).then((r) => console.log(JSON.stringify(r)))"))
+    assert got == want
+    assert [r["statusCode"] for r in want["fastify"]] == [200, 201, 404, 400]
+    assert [r[0] for r in want["hapi"]] == [200, 201, 404, 400]

@@ -192,20 +192,22 @@ class Server extends EventEmitter {
   setTimeout(ms) { this.timeout = ms; return this; }
 }
 
-// Node's header checks (node-fetch 3's Headers call them), with Node's codes and words
+// Node's header checks (node-fetch 3's Headers call them; bundled/http.cjs's messages too),
+// with Node's codes and words
 const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 function nodeTypeError(code, message) {
   return Object.assign(new TypeError(message), { code });
 }
-function validateHeaderName(name) {
+function validateHeaderName(name, label = "Header name") {
   if (typeof name !== "string" || !TOKEN.test(name)) {
-    throw nodeTypeError("ERR_INVALID_HTTP_TOKEN", `Header name must be a valid HTTP token ["${name}"]`);
+    throw nodeTypeError("ERR_INVALID_HTTP_TOKEN", `${label} must be a valid HTTP token ["${name}"]`);
   }
 }
 function validateHeaderValue(name, value) {
   if (value === undefined) throw nodeTypeError("ERR_HTTP_INVALID_HEADER_VALUE", `Invalid value "${value}" for header "${name}"`);
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(String(value))) {
-    throw nodeTypeError("ERR_INVALID_CHAR", `Invalid character in header content ["${name}"]`);
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (INVALID_VALUE.test(String(v))) throw nodeTypeError("ERR_INVALID_CHAR", `Invalid character in header content ["${name}"]`);
   }
 }
 
