@@ -200,6 +200,27 @@ def test_code_that_cannot_load_fails_the_deploy(js_host, tmp_path, files, handle
         js_host.deploy("broken", tmp_path / "fn", FunctionConfig(runtime="nodejs20.x", handler=handler))
 
 
+def test_a_missing_package_names_the_require_stack_as_node(js_host, tmp_path):
+    """A package required in a module the handler's module requires, installed nowhere (an
+    SDK v2 handler on nodejs20.x): Node's error names the chain of modules that led there,
+    as Lambda's Runtime.ImportModuleError quotes it; a require of it in a try (an optional
+    dependency) is MODULE_NOT_FOUND there and the function runs."""
+    root = tmp_path / "fn"
+    write(root, "app.js", "const db = require('./lib/db');\nexports.handler = async () => db.ok;\n")
+    write(root, "lib/db.js", "const AWS = require('aws-sdk');\nexports.ok = 1;\n")
+    write(root, "optional.js", "let native;\ntry { native = require('pg-native'); } catch (e) { native = [e.code, e.requireStack]; }\n"
+                               "exports.handler = async () => native;\n")
+    with pytest.raises(DeployError) as failed:
+        js_host.deploy("stack", root, FunctionConfig(runtime="nodejs20.x", handler="app.handler"))
+    assert str(failed.value) == ("Runtime.ImportModuleError: Error: Cannot find module 'aws-sdk'\nRequire stack:\n"
+                                 "- /var/task/lib/db.js\n- /var/task/app.js\n- /var/runtime/index.mjs")
+    js_host.deploy("optional", root, FunctionConfig(runtime="nodejs20.x", handler="optional.handler"))
+    assert js_host.invoke("optional", {}).value == ["MODULE_NOT_FOUND", ["/var/task/optional.js"]]
+    # what plain Node says of the same code (its paths are this machine's)
+    node = subprocess.run(["node", "-e", "require('./app.js')"], cwd=root, capture_output=True, text=True)
+    assert f"Require stack:\n- {root}/lib/db.js\n- {root}/app.js\n" in node.stderr
+
+
 def test_layers_node_modules(js_host, tmp_path):
     write(tmp_path / "layer", "nodejs/node_modules/greeter/index.js", "module.exports = (n) => `hello ${n}`;\n")
     root = tmp_path / "fn"

@@ -25,6 +25,7 @@ import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
 import { compactMap } from "./stack_map.mjs";
 import { computedRequirePlugin } from "./computed_require.mjs";
 import { umdRequirePlugin } from "./umd_require.mjs";
+import { missingModulePlugin } from "./missing_module.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -229,7 +230,9 @@ try {
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
-      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin],
+      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin,
+      missingModulePlugin([[process.cwd(), "/var/task"], ...modules.map((m) => [resolve(m), `/opt${m.slice(m.lastIndexOf("/nodejs/"))}`]),
+        [join(SDK, "node_modules"), "/var/runtime/node_modules"]], [...modules, join(SDK, "node_modules")])],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
