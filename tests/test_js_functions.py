@@ -200,6 +200,28 @@ def test_code_that_cannot_load_fails_the_deploy(js_host, tmp_path, files, handle
         js_host.deploy("broken", tmp_path / "fn", FunctionConfig(runtime="nodejs20.x", handler=handler))
 
 
+@pytest.mark.parametrize("source", [
+    "const { S3 } = require('x');\nconst S3 = new S3();\nexports.handler = async () => 1;\n",  # aws-cdk-examples' widgets.js
+    "exports.handler = (e) => {\n",
+    "exports.handler = async () => { let a = ; };\n",
+    "exports.handler = () => { await x; };\n",
+    "exports.handler = () => { foo bar; };\n",
+    "exports.handler = () => ({ a: 1,, });\n",
+    "exports.handler = () => { x = 1 'two'; };\n",
+    "exports.handler = () => { let s = 'abc;\n};\n",
+    "exports.handler = () => { if (x) { else } };\n",
+])
+def test_a_syntax_error_is_worded_as_node_words_it(js_host, tmp_path, source):
+    """Lambda's Runtime.UserCodeSyntaxError quotes V8's SyntaxError, which the bundler's
+    parser words its own way: the deploy's error is V8's, as plain Node gives it for the file."""
+    root = write(tmp_path / "fn", "index.js", source).parent
+    node = subprocess.run(["node", "-e", "require('./index.js')"], cwd=root, capture_output=True, text=True)
+    v8 = next(line for line in node.stderr.splitlines() if line.startswith("SyntaxError: "))
+    with pytest.raises(DeployError) as failed:
+        js_host.deploy("syntax", root, FunctionConfig(runtime="nodejs20.x"))
+    assert str(failed.value) == f"Runtime.UserCodeSyntaxError: {v8}"
+
+
 def test_a_missing_package_names_the_require_stack_as_node(js_host, tmp_path):
     """A package required in a module the handler's module requires, installed nowhere (an
     SDK v2 handler on nodejs20.x): Node's error names the chain of modules that led there,

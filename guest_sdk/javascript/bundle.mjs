@@ -26,6 +26,7 @@ import { compactMap } from "./stack_map.mjs";
 import { computedRequirePlugin } from "./computed_require.mjs";
 import { umdRequirePlugin } from "./umd_require.mjs";
 import { missingModulePlugin } from "./missing_module.mjs";
+import { v8SyntaxMessage } from "./v8_syntax.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -260,6 +261,6 @@ try {
   if (paths.resolvedFiles.size) writeFileSync(`${out}.files`, JSON.stringify([...paths.resolvedFiles]));
 } catch (e) {
   const errors = e.errors || [e];
-  process.stderr.write(errors.map((x) => x.message || String(x)).join("\n") + "\n");
+  process.stderr.write(errors.map((x) => v8SyntaxMessage(x.message || String(x)) || x.message || String(x)).join("\n") + "\n");
   process.exit(1);
 }
