@@ -27,6 +27,7 @@ import { computedRequirePlugin } from "./computed_require.mjs";
 import { umdRequirePlugin } from "./umd_require.mjs";
 import { missingModulePlugin } from "./missing_module.mjs";
 import { v8SyntaxMessage } from "./v8_syntax.mjs";
+import { dynamicImportPlugin } from "./dynamic_import.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -233,7 +234,8 @@ try {
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
       regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin,
       missingModulePlugin([[process.cwd(), "/var/task"], ...modules.map((m) => [resolve(m), `/opt${m.slice(m.lastIndexOf("/nodejs/"))}`]),
-        [join(SDK, "node_modules"), "/var/runtime/node_modules"]], [...modules, join(SDK, "node_modules")])],
+        [join(SDK, "node_modules"), "/var/runtime/node_modules"]], [...modules, join(SDK, "node_modules")]),
+      dynamicImportPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });

@@ -308,6 +308,29 @@ function require(name) {
   return mod;
 }
 require.resolve = (name) => name;
+// import() of what the bundle could not hold (bundle.mjs, dynamic_import.mjs): the module as
+// require() loads it, as the namespace Node's import() gives a built-in; one found nowhere
+// rejects as Node's import() does (ERR_MODULE_NOT_FOUND)
+function importable(name) {
+  try {
+    return require(name);
+  } catch (e) {
+    if (e.code !== "MODULE_NOT_FOUND") throw e;
+    const what = /^[./]/.test(name) ? "module" : "package";
+    throw Object.assign(new Error(`Cannot find ${what} '${name}' imported from ${TASK_ROOT}/${config.entry || "index.js"}`),
+      { code: "ERR_MODULE_NOT_FOUND" });
+  }
+}
+globalThis.__wasmhostImport = (name) => new Promise((resolve) => {
+  const mod = importable(String(name));
+  const namespace = Object.create(null);
+  if (mod !== null && (typeof mod === "object" || typeof mod === "function")) {
+    for (const key of Object.keys(mod)) namespace[key] = mod[key];
+  }
+  namespace.default = mod;
+  Object.defineProperty(namespace, Symbol.toStringTag, { value: "Module" });
+  resolve(Object.freeze(namespace));
+});
 require.cache = {};
 // `require("module")` is Node's Module class: packages compile source of their own with it
 // (jsonpath's aesprim: `new Module(id, module)._compile(source, filename)`)
