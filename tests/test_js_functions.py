@@ -922,3 +922,42 @@ def test_util_types_and_the_runtimes_node_version_as_node(js_host, tmp_path):
     for runtime, major, lts in (("nodejs18.x", "18", "Hydrogen"), ("nodejs22.x", "22", "Jod")):
         js_host.deploy(f"types{major}", src, FunctionConfig(runtime=runtime))
         assert js_host.invoke(f"types{major}", {}).value["version"] == [f"v{major}", major, lts]
+
+
+def test_tcp_sockets_fail_saying_why_and_import_of_a_builtin_loads_it(js_host, tmp_path):
+    """The sandbox has no TCP: a database client's socket (net.connect, new net.Socket().connect,
+    tls.connect) fails as a socket fails in Node, an 'error' event with Node's shape (EACCES,
+    errno, syscall, address, port) naming why, then 'close', so pg, mysql2 and mongodb report it
+    their own way (unenv's sockets stood still or threw at a client's first line); and
+    `await import("os")` (the MongoDB driver's) gives Node's namespace of the built-in, where
+    it trapped the instance, while import() of a package nowhere rejects in Node's words."""
+    src = write(tmp_path, "index.js", """
+        const net = require('net');
+        const tls = require('tls');
+        const failure = (socket) => new Promise((resolve) => {
+          const seen = [];
+          socket.on('error', (e) => seen.push([e.code, e.errno, e.syscall, e.address, e.port, e.message.split(' (')[0]]));
+          socket.on('close', (hadError) => resolve([...seen, ['close', hadError]]));
+        });
+        exports.handler = async () => {
+          const os = await import('os');
+          let missing;
+          try { await import('no-such-package'); } catch (e) { missing = [e.code, e.message]; }
+          return {
+            connect: await failure(net.connect(5432, '10.0.0.5')),
+            socket: await failure(new net.Socket().setNoDelay(true).connect({ port: 3306, host: 'db.internal' })),
+            tls: await failure(tls.connect({ port: 27017, host: 'cluster0.mongodb.net' })),
+            os: [typeof os.default.platform, os.platform === os.default.platform, os[Symbol.toStringTag]],
+            missing,
+          };
+        };
+    """)
+    js_host.deploy("sockets", src, FunctionConfig(runtime="nodejs20.x"))
+    out = js_host.invoke("sockets", {}).value
+    assert out["connect"] == [["EACCES", -13, "connect", "10.0.0.5", 5432, "connect EACCES 10.0.0.5:5432"],
+                              ["close", True]]
+    assert out["socket"][0][3:5] == ["db.internal", 3306] and out["tls"][0][4] == 27017
+    assert out["os"] == ["function", True, "Module"]
+    assert out["missing"] == ["ERR_MODULE_NOT_FOUND", "Cannot find package 'no-such-package' imported from /var/task/index.js"]
+    logs = js_host.invoke("sockets", {}).logs
+    assert "no-such-package" in logs  # the runtime says why a computed name is not there
