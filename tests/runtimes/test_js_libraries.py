@@ -56,3 +56,23 @@ def test_fastify_and_hapi_answer_as_on_node(js_host):
     assert got == want
     assert [r["statusCode"] for r in want["fastify"]] == [200, 201, 404, 400]
     assert [r[0] for r in want["hapi"]] == [200, 201, 404, 400]
+
+
+def test_webcrypto_and_jose_answer_as_on_node(js_host, tmp_path):
+    """crypto.subtle (StarlingMonkey's own trapped the instance on an RSA key import) runs on the
+    runtime's Node crypto: over keys Node made, every deterministic result (RSASSA-PKCS1-v1_5,
+    Ed25519, HMAC, AES-GCM/CBC, ECDH, PBKDF2, HKDF, exports) is Node's bytes, Node's
+    randomised signatures and ciphertexts verify and decrypt, and jose (all WebCrypto) signs
+    and verifies JWTs as on Node."""
+    fixtures = node("-e", "console.log(JSON.stringify(require('./webcrypto.js').fixtures()))")
+    (tmp_path / "f.json").write_text(fixtures)
+    js_host.deploy("webcrypto", HERE, FunctionConfig(handler="webcrypto.handler", runtime="nodejs20.x",
+                                                   timeout_ms=60000, memory_mb=512))
+    got = js_host.invoke("webcrypto", json.loads(fixtures)).value
+    want = json.loads(node("-e", "require('./webcrypto.js').handler(JSON.parse(require('fs').readFileSync(process.argv[1])))"
+                                 ".then((r) => console.log(JSON.stringify(r)))", tmp_path / "f.json"))
+    for key in want:
+        assert got.get(key) == want[key], key
+    assert want["rs256"][1:3] == [True, False] and want["pss"] is True and want["ecdsa"][:2] == [True, True]
+    assert want["aesGcm"][2] == "OperationError" and want["oaep"] == "hello lambda" and want["wrongKey"] == "DataError"
+    assert want["jose"][1]["sub"] == "user-1" and want["jose"][4][0] == "ERR_JWT_EXPIRED"
