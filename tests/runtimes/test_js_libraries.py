@@ -76,3 +76,23 @@ def test_webcrypto_and_jose_answer_as_on_node(js_host, tmp_path):
     assert want["rs256"][1:3] == [True, False] and want["pss"] is True and want["ecdsa"][:2] == [True, True]
     assert want["aesGcm"][2] == "OperationError" and want["oaep"] == "hello lambda" and want["wrongKey"] == "DataError"
     assert want["jose"][1]["sub"] == "user-1" and want["jose"][4][0] == "ERR_JWT_EXPIRED"
+
+
+def test_http_clients_answer_as_on_node(js_host, internet):
+    """got (a request told from a response by its writable flag, a body read through
+    'readable' and read()), axios (its http adapter, picked by process's toString tag),
+    superagent and node-fetch 3 (util.types, http's header checks) get the same answers and
+    errors as on plain Node: JSON GET and POST, a 404, a refused connection."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    event = {"url": internet.url, "closed": closed}
+    js_host.deploy("clients", HERE, FunctionConfig(handler="clients.handler", runtime="nodejs20.x", timeout_ms=30000,
+                                                 memory_mb=512, allowed_hosts=("127.0.0.1:*",)))
+    got = js_host.invoke("clients", event).value
+    want = json.loads(node("--input-type=module", "-e", "import { handler } from './clients.mjs';"
+                           f"console.log(JSON.stringify(await handler({json.dumps(event)})))"))
+    assert got == want
+    assert want["got"][0] == ["GET", "/echo?a=1", "", None] and want["got"][3][1] == "ECONNREFUSED"
+    assert want["axios"][2][-1] == 404 and want["nodeFetch"][3] == 404

@@ -39,25 +39,46 @@ class IncomingMessage extends EventEmitter {
   }
   setEncoding(enc) { this._encoding = enc; return this; }
   _chunk() { return this._encoding ? this._body.toString(this._encoding) : this._body; }
+  _end() {
+    if (this.complete) return;
+    this.complete = true;
+    this.readable = false;
+    this.emit("end");
+    this.emit("close");
+  }
+  // flowing: the body as one 'data' event, then 'end'
   _flow() {
     if (this._flowing !== null) return;
     this._flowing = true;
     later(() => {
-      if (this._body.length) this.emit("data", this._chunk());
-      this.complete = true;
-      this.readable = false;
-      this.emit("end");
-      this.emit("close");
+      if (this._body.length && !this._taken) this.emit("data", this._chunk());
+      this._taken = true;
+      this._end();
     });
   }
+  // paused, as a 'readable' listener reads it (got): 'readable', then read() gives the body
+  // once and null after it, then 'end'
   on(event, fn) {
     super.on(event, fn);
-    if (event === "data" || event === "readable") this._flow();
+    if (event === "data") this._flow();
+    else if (event === "readable" && this._flowing === null) {
+      this._flowing = false;
+      later(() => this.emit("readable"));
+    }
     return this;
   }
-  resume() { this._flow(); return this; }
+  resume() { this._flowing = this._flowing === false ? null : this._flowing; this._flow(); return this; }
   pause() { return this; }
-  read() { return null; }
+  read() {
+    if (!this._taken && this._body.length) {
+      this._taken = true;
+      return this._chunk();
+    }
+    this._taken = true;
+    later(() => this._end());
+    return null;
+  }
+  get readableLength() { return this._taken ? 0 : this._body.length; }
   pipe(dest) {
     this.on("data", (c) => dest.write(c));
     this.on("end", () => { if (typeof dest.end === "function" && dest !== process.stdout) dest.end(); });
@@ -100,6 +121,7 @@ class ClientRequest extends EventEmitter {
     this.host = new URL(spec.target).hostname;
     this.protocol = new URL(spec.target).protocol;
     this.finished = false;
+    this.writable = true; // a writable stream until end(), as Node's (got tells a request from a response so)
     this.writableEnded = false;
     this.aborted = false;
     this.destroyed = false;
@@ -131,6 +153,7 @@ class ClientRequest extends EventEmitter {
     if (this.writableEnded) return this;
     if (chunk !== undefined && chunk !== null) this.write(chunk, enc);
     this.writableEnded = this.finished = true;
+    this.writable = false;
     later(() => this._send(cb));
     return this;
   }
