@@ -200,6 +200,49 @@ def test_code_that_cannot_load_fails_the_deploy(js_host, tmp_path, files, handle
         js_host.deploy("broken", tmp_path / "fn", FunctionConfig(runtime="nodejs20.x", handler=handler))
 
 
+@pytest.mark.parametrize("source", [
+    "const { S3 } = require('x');\nconst S3 = new S3();\nexports.handler = async () => 1;\n",  # aws-cdk-examples' widgets.js
+    "exports.handler = (e) => {\n",
+    "exports.handler = async () => { let a = ; };\n",
+    "exports.handler = () => { await x; };\n",
+    "exports.handler = () => { foo bar; };\n",
+    "exports.handler = () => ({ a: 1,, });\n",
+    "exports.handler = () => { x = 1 'two'; };\n",
+    "exports.handler = () => { let s = 'abc;\n};\n",
+    "exports.handler = () => { if (x) { else } };\n",
+])
+def test_a_syntax_error_is_worded_as_node_words_it(js_host, tmp_path, source):
+    """Lambda's Runtime.UserCodeSyntaxError quotes V8's SyntaxError, which the bundler's
+    parser words its own way: the deploy's error is V8's, as plain Node gives it for the file."""
+    root = write(tmp_path / "fn", "index.js", source).parent
+    node = subprocess.run(["node", "-e", "require('./index.js')"], cwd=root, capture_output=True, text=True)
+    v8 = next(line for line in node.stderr.splitlines() if line.startswith("SyntaxError: "))
+    with pytest.raises(DeployError) as failed:
+        js_host.deploy("syntax", root, FunctionConfig(runtime="nodejs20.x"))
+    assert str(failed.value) == f"Runtime.UserCodeSyntaxError: {v8}"
+
+
+def test_a_missing_package_names_the_require_stack_as_node(js_host, tmp_path):
+    """A package required in a module the handler's module requires, installed nowhere (an
+    SDK v2 handler on nodejs20.x): Node's error names the chain of modules that led there,
+    as Lambda's Runtime.ImportModuleError quotes it; a require of it in a try (an optional
+    dependency) is MODULE_NOT_FOUND there and the function runs."""
+    root = tmp_path / "fn"
+    write(root, "app.js", "const db = require('./lib/db');\nexports.handler = async () => db.ok;\n")
+    write(root, "lib/db.js", "const AWS = require('aws-sdk');\nexports.ok = 1;\n")
+    write(root, "optional.js", "let native;\ntry { native = require('pg-native'); } catch (e) { native = [e.code, e.requireStack]; }\n"
+                               "exports.handler = async () => native;\n")
+    with pytest.raises(DeployError) as failed:
+        js_host.deploy("stack", root, FunctionConfig(runtime="nodejs20.x", handler="app.handler"))
+    assert str(failed.value) == ("Runtime.ImportModuleError: Error: Cannot find module 'aws-sdk'\nRequire stack:\n"
+                                 "- /var/task/lib/db.js\n- /var/task/app.js\n- /var/runtime/index.mjs")
+    js_host.deploy("optional", root, FunctionConfig(runtime="nodejs20.x", handler="optional.handler"))
+    assert js_host.invoke("optional", {}).value == ["MODULE_NOT_FOUND", ["/var/task/optional.js"]]
+    # what plain Node says of the same code (its paths are this machine's)
+    node = subprocess.run(["node", "-e", "require('./app.js')"], cwd=root, capture_output=True, text=True)
+    assert f"Require stack:\n- {root}/lib/db.js\n- {root}/app.js\n" in node.stderr
+
+
 def test_layers_node_modules(js_host, tmp_path):
     write(tmp_path / "layer", "nodejs/node_modules/greeter/index.js", "module.exports = (n) => `hello ${n}`;\n")
     root = tmp_path / "fn"
@@ -383,7 +426,7 @@ def test_zlib_streams_answer_corrupt_input_with_nodes_error(js_host, tmp_path):
 
 def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
     """What real handlers call that StarlingMonkey and unenv lack: Node's Timeout object,
-    zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC."""
+    zlib, and Intl / toLocaleString (no ICU) as Node answers in Lambda's en-US and UTC, or a zone asked for."""
     src = write(tmp_path, "index.js", """
         const zlib = require('zlib');
         const { promisify } = require('util');
@@ -400,10 +443,10 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
           const raw = zlib.inflateRawSync(zlib.deflateRawSync('x'.repeat(1000))).length;
           let corrupt;
           try { zlib.gunzipSync(Buffer.from('not gzip')); } catch (e) { corrupt = e.code; }
-          let zone;
-          try { new Date().toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }); } catch (e) { zone = e.name; }
           const d = new Date(Date.UTC(2024, 6, 1, 15, 4, 5));
-          return { shape, back, raw, corrupt, zone, gz: [packed[0], packed[1]],
+          let zone;
+          try { new Date().toLocaleString('en-US', { timeZone: 'Nowhere/Zone' }); } catch (e) { zone = e.message; }
+          return { shape, back, raw, corrupt, zone, tokyo: d.toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }), gz: [packed[0], packed[1]],
                    when: d.toLocaleString(), date: d.toLocaleDateString('en-US', { dateStyle: 'long' }),
                    money: (1234.5).toLocaleString('en-US', { style: 'currency', currency: 'USD' }),
                    num: (1234567.891).toLocaleString(), tz: Intl.DateTimeFormat().resolvedOptions().timeZone };
@@ -413,9 +456,10 @@ def test_node_timeouts_zlib_and_intl_as_on_lambda(js_host, tmp_path):
     out = js_host.invoke("node_compat", {"a": [1, 2]}).value
     assert out["shape"] == ["object", True, False, True, "number", True]
     assert out["back"] == {"a": [1, 2]} and out["raw"] == 1000 and out["gz"] == [0x1F, 0x8B]
-    assert out["corrupt"] == "Z_DATA_ERROR" and out["zone"] == "RangeError"
-    # Node 20's answers, TZ=UTC, en-US
+    assert out["corrupt"] == "Z_DATA_ERROR" and out["zone"] == "Invalid time zone specified: Nowhere/Zone"
+    # Node 20's answers, TZ=UTC, en-US (other zones: tests/runtimes/test_js_timezones.py)
     assert out["when"] == "7/1/2024, 3:04:05 PM" and out["date"] == "July 1, 2024"
+    assert out["tokyo"] == "7/2/2024, 12:04:05 AM"
     assert out["money"] == "$1,234.50" and out["num"] == "1,234,567.891" and out["tz"] == "UTC"
 
 
@@ -805,3 +849,115 @@ def test_an_hmac_without_a_key_fails_as_node_says(js_host, tmp_path):
     """)
     js_host.deploy("hmac_keys", root, FunctionConfig(handler="index.handler"))
     assert js_host.invoke("hmac_keys", {}).value == node_answer(root, "index.js", {})["value"]
+
+
+def test_a_refused_connection_lists_and_process_answer_as_node(js_host, tmp_path):
+    """What clients and frameworks read, as plain Node 20 gives it: a refused connection's
+    error through fetch (TypeError "fetch failed" with the socket's error as its cause) and
+    through http (ECONNREFUSED, errno, syscall, address, port: axios and got branch on the
+    code), http's header checks (node-fetch 3's Headers), Intl.ListFormat's en-US lists (got words its
+    errors with one), process's
+    "[object process]" (axios picks its http adapter by it) and perf_hooks'
+    eventLoopUtilization (hapi samples it at start)."""
+    import socket
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    src = write(tmp_path, "index.js", """
+        const http = require('http');
+        const { performance } = require('perf_hooks');
+        const shape = (e) => e && [e.name, e.message, e.code, e.errno, e.syscall, e.address, e.port];
+        exports.handler = async (event) => {
+          const url = `http://127.0.0.1:${event.port}/x`;
+          let fetched;
+          try { await fetch(url); } catch (e) { fetched = [shape(e).slice(0, 2), shape(e.cause)]; }
+          const viaHttp = await new Promise((resolve) => http.get(url, () => resolve('answered')).on('error', (e) => resolve(shape(e))));
+          const lists = ['conjunction', 'disjunction', 'unit'].flatMap((type) => ['long', 'short', 'narrow'].map((style) =>
+            [[], ['a'], ['a', 'b'], ['a', 'b', 'c']].map((l) => new Intl.ListFormat('en-US', { type, style }).format(l))));
+          const elu = performance.eventLoopUtilization();
+          const headers = [() => http.validateHeaderName('x y'), () => http.validateHeaderName('X-Ok'),
+            () => http.validateHeaderValue('x', undefined), () => http.validateHeaderValue('x', 'a\\nb')].map((f) => {
+            try { f(); return 'ok'; } catch (e) { return [e.name, e.code, e.message]; } });
+          return { fetched, viaHttp, lists, headers, tag: Object.prototype.toString.call(process),
+                   elu: [typeof elu.idle, typeof elu.active, typeof performance.eventLoopUtilization(elu, elu).utilization] };
+        };
+    """)
+    js_host.deploy("refused", src, FunctionConfig(runtime="nodejs20.x", allowed_hosts=(f"127.0.0.1:{port}",)))
+    got = js_host.invoke("refused", {"port": port}).value
+    node = subprocess.run(["node", "-e", "require('./index.js').handler({port: +process.argv[1]})"
+                           ".then((r) => console.log(JSON.stringify(r)))", str(port)],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    assert got == want
+    assert want["viaHttp"] == ["Error", f"connect ECONNREFUSED 127.0.0.1:{port}", "ECONNREFUSED", -111, "connect",
+                               "127.0.0.1", port]
+    assert want["fetched"][0] == ["TypeError", "fetch failed"] and want["tag"] == "[object process]"
+    assert want["headers"][1] == "ok" and want["headers"][3][1] == "ERR_INVALID_CHAR"
+
+
+def test_util_types_and_the_runtimes_node_version_as_node(js_host, tmp_path):
+    """util.types' every predicate over values of each kind answers as plain Node's (node-fetch 3
+    asks isBoxedPrimitive of every body; unenv's were "not implemented" or wrong), and
+    process.version is the function's runtime's Node (nodejs18.x 18, nodejs22.x 22)."""
+    src = write(tmp_path, "index.js", """
+        const types = require('util').types;
+        const values = () => [1, new Number(1), 'a', new String('a'), true, new Boolean(false), 1n, Object(1n),
+          Symbol('s'), Object(Symbol('s')), null, undefined, {}, [], new Date(), /x/, new Map(), new Set(),
+          new WeakMap(), new WeakSet(), Promise.resolve(), new Error('e'), new TypeError('t'), (function () { return arguments; })(),
+          async () => {}, function* () {}, (function* () {})(), new Map().keys(), new Set().values(), new ArrayBuffer(2),
+          new DataView(new ArrayBuffer(2)), new Uint8Array(2), new Float64Array(1), new BigInt64Array(1), Buffer.from('x'),
+          require('crypto').createSecretKey(Buffer.from('k'))];
+        exports.handler = async () => ({
+          types: Object.keys(types).filter((k) => k !== 'isProxy').sort().map((k) => [k, values().map((v) => types[k](v))]),
+          version: [process.version.split('.')[0], process.versions.node.split('.')[0], process.release.lts],
+        });
+    """)
+    node = subprocess.run(["node", "-e", "require('./index.js').handler().then((r) => console.log(JSON.stringify(r)))"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("types", src, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("types", {}).value
+    assert dict(got["types"]) == dict(want["types"])
+    assert got["version"] == want["version"] == ["v20", "20", "Iron"]
+    for runtime, major, lts in (("nodejs18.x", "18", "Hydrogen"), ("nodejs22.x", "22", "Jod")):
+        js_host.deploy(f"types{major}", src, FunctionConfig(runtime=runtime))
+        assert js_host.invoke(f"types{major}", {}).value["version"] == [f"v{major}", major, lts]
+
+
+def test_tcp_sockets_fail_saying_why_and_import_of_a_builtin_loads_it(js_host, tmp_path):
+    """The sandbox has no TCP: a database client's socket (net.connect, new net.Socket().connect,
+    tls.connect) fails as a socket fails in Node, an 'error' event with Node's shape (EACCES,
+    errno, syscall, address, port) naming why, then 'close', so pg, mysql2 and mongodb report it
+    their own way (unenv's sockets stood still or threw at a client's first line); and
+    `await import("os")` (the MongoDB driver's) gives Node's namespace of the built-in, where
+    it trapped the instance, while import() of a package nowhere rejects in Node's words."""
+    src = write(tmp_path, "index.js", """
+        const net = require('net');
+        const tls = require('tls');
+        const failure = (socket) => new Promise((resolve) => {
+          const seen = [];
+          socket.on('error', (e) => seen.push([e.code, e.errno, e.syscall, e.address, e.port, e.message.split(' (')[0]]));
+          socket.on('close', (hadError) => resolve([...seen, ['close', hadError]]));
+        });
+        exports.handler = async () => {
+          const os = await import('os');
+          let missing;
+          try { await import('no-such-package'); } catch (e) { missing = [e.code, e.message]; }
+          return {
+            connect: await failure(net.connect(5432, '10.0.0.5')),
+            socket: await failure(new net.Socket().setNoDelay(true).connect({ port: 3306, host: 'db.internal' })),
+            tls: await failure(tls.connect({ port: 27017, host: 'cluster0.mongodb.net' })),
+            os: [typeof os.default.platform, os.platform === os.default.platform, os[Symbol.toStringTag]],
+            missing,
+          };
+        };
+    """)
+    js_host.deploy("sockets", src, FunctionConfig(runtime="nodejs20.x"))
+    out = js_host.invoke("sockets", {}).value
+    assert out["connect"] == [["EACCES", -13, "connect", "10.0.0.5", 5432, "connect EACCES 10.0.0.5:5432"],
+                              ["close", True]]
+    assert out["socket"][0][3:5] == ["db.internal", 3306] and out["tls"][0][4] == 27017
+    assert out["os"] == ["function", True, "Module"]
+    assert out["missing"] == ["ERR_MODULE_NOT_FOUND", "Cannot find package 'no-such-package' imported from /var/task/index.js"]
+    logs = js_host.invoke("sockets", {}).logs
+    assert "no-such-package" in logs  # the runtime says why a computed name is not there

@@ -25,6 +25,9 @@ import { regexpPropertiesPlugin } from "./regexp_properties.mjs";
 import { compactMap } from "./stack_map.mjs";
 import { computedRequirePlugin } from "./computed_require.mjs";
 import { umdRequirePlugin } from "./umd_require.mjs";
+import { missingModulePlugin } from "./missing_module.mjs";
+import { v8SyntaxMessage } from "./v8_syntax.mjs";
+import { dynamicImportPlugin } from "./dynamic_import.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -229,7 +232,10 @@ try {
       && (builtins.has(id) || id.startsWith("node:")),
     resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
     plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
-      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin],
+      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin,
+      missingModulePlugin([[process.cwd(), "/var/task"], ...modules.map((m) => [resolve(m), `/opt${m.slice(m.lastIndexOf("/nodejs/"))}`]),
+        [join(SDK, "node_modules"), "/var/runtime/node_modules"]], [...modules, join(SDK, "node_modules")]),
+      dynamicImportPlugin],
     logLevel: "silent",
     treeshake: false, // a handler module's side effects (and its exports) are its own business
   });
@@ -257,6 +263,6 @@ try {
   if (paths.resolvedFiles.size) writeFileSync(`${out}.files`, JSON.stringify([...paths.resolvedFiles]));
 } catch (e) {
   const errors = e.errors || [e];
-  process.stderr.write(errors.map((x) => x.message || String(x)).join("\n") + "\n");
+  process.stderr.write(errors.map((x) => v8SyntaxMessage(x.message || String(x)) || x.message || String(x)).join("\n") + "\n");
   process.exit(1);
 }

@@ -17,8 +17,6 @@ const base = require("node:http");
 const { Readable, Stream } = require("stream");
 
 const CRLF = "\r\n";
-const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const HIGH_WATER_MARK = 16 * 1024;
 
 function nodeError(Kind, code, message) {
@@ -29,48 +27,48 @@ function nodeError(Kind, code, message) {
 const headersSent = (action) => nodeError(Error, "ERR_HTTP_HEADERS_SENT",
   `Cannot ${action} headers after they are sent to the client`);
 
-function checkName(name, label = "Header name") {
-  if (typeof name !== "string" || !name || !TOKEN.test(name)) {
-    throw nodeError(TypeError, "ERR_INVALID_HTTP_TOKEN", `${label} must be a valid HTTP token ["${name}"]`);
-  }
+const checkName = base.validateHeaderName; // the runtime's (runtime/http.js), in Node's words
+const checkValue = base.validateHeaderValue;
+
+// Node's message classes are functions, not classes: light-my-request (fastify's inject, which
+// @fastify/aws-lambda answers through) calls `http.ServerResponse.call(this, req)` as Node's
+// own code does, which a class refuses. Each is a function constructor; `methods` (a class
+// body, for its getters and setters) gives its prototype the methods.
+function inherits(F, Base, methods) {
+  Object.setPrototypeOf(F.prototype, Base.prototype);
+  Object.setPrototypeOf(F, Base);
+  const own = Object.getOwnPropertyDescriptors(methods.prototype);
+  delete own.constructor;
+  Object.defineProperties(F.prototype, own);
 }
-function checkValue(name, value) {
-  if (value === undefined) {
-    throw nodeError(TypeError, "ERR_HTTP_INVALID_HEADER_VALUE", `Invalid value "${value}" for header "${name}"`);
-  }
-  for (const v of Array.isArray(value) ? value : [value]) {
-    if (INVALID_VALUE.test(String(v))) {
-      throw nodeError(TypeError, "ERR_INVALID_CHAR", `Invalid character in header content ["${name}"]`);
-    }
-  }
-}
+
 const byteLength = (chunk, encoding) => (typeof chunk === "string"
   ? Buffer.byteLength(chunk, encoding || "utf8") : chunk.byteLength);
 
 // Node's IncomingMessage: a readable stream of the body, with the request's line and headers
-class IncomingMessage extends Readable {
-  constructor(socket) {
-    super(socket && socket.readableHighWaterMark ? { highWaterMark: socket.readableHighWaterMark } : undefined);
-    this.socket = socket;
-    this.client = socket;
-    this._headers = null;
-    this.rawHeaders = [];
-    this._trailers = null;
-    this.rawTrailers = [];
-    this.joinDuplicateHeaders = false;
-    this.aborted = false;
-    this.upgrade = null;
-    this.url = "";
-    this.method = null;
-    this.statusCode = null;
-    this.statusMessage = null;
-    this.complete = false;
-    this.httpVersionMajor = null;
-    this.httpVersionMinor = null;
-    this.httpVersion = null;
-    this._consuming = false;
-    this._dumped = false;
-  }
+function IncomingMessage(socket) {
+  Readable.call(this, socket && socket.readableHighWaterMark ? { highWaterMark: socket.readableHighWaterMark } : undefined);
+  this.socket = socket;
+  this.client = socket;
+  this._headers = null;
+  this.rawHeaders = [];
+  this._trailers = null;
+  this.rawTrailers = [];
+  this.joinDuplicateHeaders = false;
+  this.aborted = false;
+  this.upgrade = null;
+  this.url = "";
+  this.method = null;
+  this.statusCode = null;
+  this.statusMessage = null;
+  this.complete = false;
+  this.httpVersionMajor = null;
+  this.httpVersionMinor = null;
+  this.httpVersion = null;
+  this._consuming = false;
+  this._dumped = false;
+}
+inherits(IncomingMessage, Readable, class {
   get connection() { return this.socket; }
   set connection(value) { this.socket = value; }
   get headers() {
@@ -111,7 +109,7 @@ class IncomingMessage extends Readable {
     if (!this.readableEnded || !this.complete) this.aborted = true;
     callback(error);
   }
-}
+});
 // Node's rules for a repeated header: these keep the first value, set-cookie is a list,
 // cookie joins with "; " and every other with ", "
 const SINGLE = new Set(["content-type", "content-length", "user-agent", "referer", "host", "authorization",
@@ -136,35 +134,35 @@ function distinct(headers) {
 
 // Node's OutgoingMessage: headers kept until the first write, then serialised into `_header`
 // and sent ahead of the body through the socket (or kept in outputData until one is assigned)
-class OutgoingMessage extends Stream {
-  constructor() {
-    super();
-    this.outputData = [];
-    this.outputSize = 0;
-    this.writable = true;
-    this.destroyed = false;
-    this._last = false;
-    this.chunkedEncoding = false;
-    this.shouldKeepAlive = true;
-    this.maxRequestsOnConnectionReached = false;
-    this._defaultKeepAlive = true;
-    this.useChunkedEncodingByDefault = true;
-    this.sendDate = false;
-    this._removedConnection = false;
-    this._removedContLen = false;
-    this._removedTE = false;
-    this.strictContentLength = false;
-    this._contentLength = null;
-    this._hasBody = true;
-    this._trailer = "";
-    this.finished = false;
-    this._headerSent = false;
-    this._closed = false;
-    this.socket = null;
-    this._header = null;
-    this._outHeaders = null;
-    this._onPendingData = () => {};
-  }
+function OutgoingMessage() {
+  Stream.call(this);
+  this.outputData = [];
+  this.outputSize = 0;
+  this.writable = true;
+  this.destroyed = false;
+  this._last = false;
+  this.chunkedEncoding = false;
+  this.shouldKeepAlive = true;
+  this.maxRequestsOnConnectionReached = false;
+  this._defaultKeepAlive = true;
+  this.useChunkedEncodingByDefault = true;
+  this.sendDate = false;
+  this._removedConnection = false;
+  this._removedContLen = false;
+  this._removedTE = false;
+  this.strictContentLength = false;
+  this._contentLength = null;
+  this._hasBody = true;
+  this._trailer = "";
+  this.finished = false;
+  this._headerSent = false;
+  this._closed = false;
+  this.socket = null;
+  this._header = null;
+  this._outHeaders = null;
+  this._onPendingData = () => {};
+}
+inherits(OutgoingMessage, Stream, class {
   get connection() { return this.socket; }
   set connection(value) { this.socket = value; }
   get headersSent() { return !!this._header; }
@@ -418,24 +416,24 @@ class OutgoingMessage extends Stream {
     else if (error) process.nextTick(() => this.emit("error", error));
     return this;
   }
-}
+});
 
 // Node's ServerResponse: a status line, Date, and the request's method deciding the body
-class ServerResponse extends OutgoingMessage {
-  constructor(req, options) {
-    super(options);
-    this.req = req;
-    if (req && req.method === "HEAD") this._hasBody = false;
-    this.sendDate = true;
-    this._sent100 = false;
-    this._expect_continue = false;
-    this.statusCode = 200;
-    this.statusMessage = undefined;
-    if (req && req.httpVersionMajor !== undefined && (req.httpVersionMajor < 1 || req.httpVersionMinor < 1)) {
-      this.useChunkedEncodingByDefault = /(?:^|\W)chunked(?:$|\W)/i.test((req.headers || {}).te || "");
-      this.shouldKeepAlive = false;
-    }
+function ServerResponse(req, options) {
+  OutgoingMessage.call(this, options);
+  this.req = req;
+  if (req && req.method === "HEAD") this._hasBody = false;
+  this.sendDate = true;
+  this._sent100 = false;
+  this._expect_continue = false;
+  this.statusCode = 200;
+  this.statusMessage = undefined;
+  if (req && req.httpVersionMajor !== undefined && (req.httpVersionMajor < 1 || req.httpVersionMinor < 1)) {
+    this.useChunkedEncodingByDefault = /(?:^|\W)chunked(?:$|\W)/i.test((req.headers || {}).te || "");
+    this.shouldKeepAlive = false;
   }
+}
+inherits(ServerResponse, OutgoingMessage, class {
   assignSocket(socket) {
     if (socket._httpMessage) throw nodeError(Error, "ERR_HTTP_SOCKET_ASSIGNED", "ServerResponse has an already assigned socket");
     socket._httpMessage = this;
@@ -486,7 +484,7 @@ class ServerResponse extends OutgoingMessage {
     for (const [k, v] of Object.entries(hints || {})) head += `${k}: ${Array.isArray(v) ? v.join(", ") : v}${CRLF}`;
     this._writeRaw(head + CRLF, "ascii", callback);
   }
-}
+});
 
 const http = { ...base, IncomingMessage, OutgoingMessage, ServerResponse };
 module.exports = http;

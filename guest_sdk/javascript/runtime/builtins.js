@@ -32,7 +32,6 @@ import * as m_http2 from "unenv/node/http2";
 import * as m_https from "unenv/node/https";
 import * as m_inspector from "unenv/node/inspector";
 import * as m_module from "unenv/node/module";
-import * as m_net from "unenv/node/net";
 import * as m_os from "unenv/node/os";
 import * as m_path from "unenv/node/path";
 import * as m_path_posix from "unenv/node/path/posix";
@@ -47,15 +46,15 @@ import * as m_string_decoder from "unenv/node/string_decoder";
 import * as m_sys from "unenv/node/sys";
 import * as m_timers from "unenv/node/timers";
 import * as m_timers_promises from "unenv/node/timers/promises";
-import * as m_tls from "unenv/node/tls";
 import * as m_trace_events from "unenv/node/trace_events";
 import * as m_tty from "unenv/node/tty";
 import * as m_url from "unenv/node/url";
-import * as m_util_types from "unenv/node/util/types";
 import * as m_v8 from "unenv/node/v8";
 import * as m_vm from "unenv/node/vm";
 import * as m_wasi from "unenv/node/wasi";
 import * as m_worker_threads from "unenv/node/worker_threads";
+import utilTypes from "./util_types.js";
+import { net, tls } from "./net.js";
 
 const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
 // Node's promisify honours util.promisify.custom (setTimeout has one); unenv's uses a private symbol
@@ -77,7 +76,7 @@ function callbackify(fn) {
 }
 export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
   formatWithOptions: (o, ...a) => format(...a) };
-util.types = cjs(m_util_types);
+util.types = utilTypes;
 // unenv's stand-ins for what Node 20 does not have: libraries test for these (pino's caller
 // takes util.getCallSites when present), so they are absent, as on Node 20
 for (const name of ["getCallSite", "getCallSites", "getSystemErrorMessage"]) delete util[name];
@@ -103,6 +102,22 @@ class Console {
 // worker_threads has them (ports that deliver nothing: a function has no other thread).
 // undici (cheerio imports it) names MessagePort as it loads.
 for (const name of ["MessageChannel", "MessagePort", "BroadcastChannel"]) globalThis[name] ??= cjs(m_worker_threads)[name];
+// The engine's performance with Node's eventLoopUtilization (hapi samples it at start): the
+// sandbox's loop runs only while an invocation does, and its idle time is not measured, so
+// every millisecond since the instance started counts as active, as Node counts a busy loop
+function nodePerformance() {
+  const perf = globalThis.performance;
+  if (perf && !perf.eventLoopUtilization) {
+    perf.eventLoopUtilization = (now, before) => {
+      const at = now ? { ...now } : { idle: 0, active: perf.now(), utilization: 0 };
+      if (before) at.active -= before.active, at.idle -= before.idle;
+      at.utilization = at.active + at.idle > 0 ? at.active / (at.active + at.idle) : 0;
+      return at;
+    };
+  }
+  return perf;
+}
+
 export const BUILTINS = {
   "assert": cjs(m_assert),
   "assert/strict": cjs(m_assert_strict),
@@ -127,12 +142,12 @@ export const BUILTINS = {
   "https": client(cjs(m_https), "https:"),
   "inspector": cjs(m_inspector),
   "module": cjs(m_module),
-  "net": cjs(m_net),
+  "net": net, // sockets that fail to connect, saying why (net.js)
   "os": cjs(m_os),
   "path": cjs(m_path),
   "path/posix": cjs(m_path_posix),
   // unenv's perf_hooks reads the clock at load, which pre-initialization forbids
-  perf_hooks: { get performance() { return globalThis.performance; }, PerformanceObserver: class {} },
+  perf_hooks: { get performance() { return nodePerformance(); }, PerformanceObserver: class {} },
   "punycode": cjs(m_punycode),
   "querystring": cjs(m_querystring),
   "readline": cjs(m_readline),
@@ -145,11 +160,11 @@ export const BUILTINS = {
   "sys": cjs(m_sys),
   "timers": cjs(m_timers),
   "timers/promises": cjs(m_timers_promises),
-  "tls": cjs(m_tls),
+  "tls": tls,
   "trace_events": cjs(m_trace_events),
   "tty": cjs(m_tty),
   "url": cjs(m_url),
-  "util/types": cjs(m_util_types),
+  "util/types": utilTypes,
   "v8": cjs(m_v8),
   "vm": cjs(m_vm),
   "wasi": cjs(m_wasi),

@@ -39,25 +39,46 @@ class IncomingMessage extends EventEmitter {
   }
   setEncoding(enc) { this._encoding = enc; return this; }
   _chunk() { return this._encoding ? this._body.toString(this._encoding) : this._body; }
+  _end() {
+    if (this.complete) return;
+    this.complete = true;
+    this.readable = false;
+    this.emit("end");
+    this.emit("close");
+  }
+  // flowing: the body as one 'data' event, then 'end'
   _flow() {
     if (this._flowing !== null) return;
     this._flowing = true;
     later(() => {
-      if (this._body.length) this.emit("data", this._chunk());
-      this.complete = true;
-      this.readable = false;
-      this.emit("end");
-      this.emit("close");
+      if (this._body.length && !this._taken) this.emit("data", this._chunk());
+      this._taken = true;
+      this._end();
     });
   }
+  // paused, as a 'readable' listener reads it (got): 'readable', then read() gives the body
+  // once and null after it, then 'end'
   on(event, fn) {
     super.on(event, fn);
-    if (event === "data" || event === "readable") this._flow();
+    if (event === "data") this._flow();
+    else if (event === "readable" && this._flowing === null) {
+      this._flowing = false;
+      later(() => this.emit("readable"));
+    }
     return this;
   }
-  resume() { this._flow(); return this; }
+  resume() { this._flowing = this._flowing === false ? null : this._flowing; this._flow(); return this; }
   pause() { return this; }
-  read() { return null; }
+  read() {
+    if (!this._taken && this._body.length) {
+      this._taken = true;
+      return this._chunk();
+    }
+    this._taken = true;
+    later(() => this._end());
+    return null;
+  }
+  get readableLength() { return this._taken ? 0 : this._body.length; }
   pipe(dest) {
     this.on("data", (c) => dest.write(c));
     this.on("end", () => { if (typeof dest.end === "function" && dest !== process.stdout) dest.end(); });
@@ -100,6 +121,7 @@ class ClientRequest extends EventEmitter {
     this.host = new URL(spec.target).hostname;
     this.protocol = new URL(spec.target).protocol;
     this.finished = false;
+    this.writable = true; // a writable stream until end(), as Node's (got tells a request from a response so)
     this.writableEnded = false;
     this.aborted = false;
     this.destroyed = false;
@@ -131,6 +153,7 @@ class ClientRequest extends EventEmitter {
     if (this.writableEnded) return this;
     if (chunk !== undefined && chunk !== null) this.write(chunk, enc);
     this.writableEnded = this.finished = true;
+    this.writable = false;
     later(() => this._send(cb));
     return this;
   }
@@ -143,9 +166,7 @@ class ClientRequest extends EventEmitter {
     try {
       response = fetchSync(this._spec.target, { method: this.method, headers, body, redirect: "manual" });
     } catch (e) {
-      const err = new Error(String(e.message || e).replace(/^fetch failed: /, ""));
-      err.code = /refused/.test(err.message) ? "ECONNREFUSED" : "ECONNRESET";
-      err.syscall = "connect";
+      const err = e.cause instanceof Error ? e.cause : e; // the socket's error, in Node's words
       this.destroyed = true;
       this.emit("error", err);
       this.emit("close");
@@ -194,6 +215,25 @@ class Server extends EventEmitter {
   setTimeout(ms) { this.timeout = ms; return this; }
 }
 
+// Node's header checks (node-fetch 3's Headers call them; bundled/http.cjs's messages too),
+// with Node's codes and words
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+function nodeTypeError(code, message) {
+  return Object.assign(new TypeError(message), { code });
+}
+function validateHeaderName(name, label = "Header name") {
+  if (typeof name !== "string" || !TOKEN.test(name)) {
+    throw nodeTypeError("ERR_INVALID_HTTP_TOKEN", `${label} must be a valid HTTP token ["${name}"]`);
+  }
+}
+function validateHeaderValue(name, value) {
+  if (value === undefined) throw nodeTypeError("ERR_HTTP_INVALID_HEADER_VALUE", `Invalid value "${value}" for header "${name}"`);
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (INVALID_VALUE.test(String(v))) throw nodeTypeError("ERR_INVALID_CHAR", `Invalid character in header content ["${name}"]`);
+  }
+}
+
 export function client(base, defaultProtocol) {
   const request = (...args) => new ClientRequest(splitArgs(defaultProtocol, args));
   const get = (...args) => {
@@ -203,5 +243,5 @@ export function client(base, defaultProtocol) {
   };
   const agent = new Agent({ keepAlive: true });
   return { ...base, request, get, Agent, globalAgent: agent, ClientRequest, IncomingMessage, Server,
-    createServer: () => new Server() };
+    createServer: () => new Server(), validateHeaderName, validateHeaderValue };
 }

@@ -2,21 +2,16 @@
 // zone UTC): StarlingMonkey is built without ICU, so `Intl` is missing and the engine's own
 // toLocaleString formats like C's strftime. Numbers (decimal, percent, currency), dates and
 // times in en-US's patterns (the numeric default, dateStyle/timeStyle, and the year, month,
-// day, weekday, hour, minute, second options), in UTC: a function that asks for another time
-// zone gets a RangeError saying so, never a time silently in the wrong zone. Other locales
-// are formatted as en-US (their names are accepted).
+// day, weekday, era, hour, minute, second and timeZoneName options, also as formatToParts),
+// in UTC or in any IANA time zone (timezones.js); a zone the database lacks is V8's
+// RangeError. Other locales are formatted as en-US (their names are accepted).
+import { findZone, zoneAt, zoneNames } from "./timezones.js";
+
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
   "October", "November", "December"];
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const SYMBOLS = { USD: "$", EUR: "€", GBP: "£", JPY: "¥", INR: "₹", CNY: "CN¥", CAD: "CA$", AUD: "A$" };
 const UTC = new Set(["UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU", "UCT", "ETC/UCT", "UNIVERSAL"]);
-
-function zone(tz) {
-  if (tz === undefined) return "UTC";
-  if (UTC.has(String(tz).toUpperCase())) return "UTC";
-  throw new RangeError(`time zone "${tz}" is not available in wasmhost's JavaScript runtime (no ICU time zone `
-    + "data): only UTC, Lambda's own time zone, is");
-}
 
 function group(digits) {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -64,54 +59,108 @@ const STYLES = {
     medium: { hour: "numeric", minute: "2-digit", second: "2-digit" },
     short: { hour: "numeric", minute: "2-digit" } },
 };
+// en-US's names of zones (ICU's metazones): short names only for North America's, as ICU's
+// en-US has; any other zone is named by its offset (GMT+1), as Node does
+const NAMES = { EST: "Eastern Standard Time", EDT: "Eastern Daylight Time", CST: "Central Standard Time",
+  CDT: "Central Daylight Time", MST: "Mountain Standard Time", MDT: "Mountain Daylight Time",
+  PST: "Pacific Standard Time", PDT: "Pacific Daylight Time", AKST: "Alaska Standard Time",
+  AKDT: "Alaska Daylight Time", HST: "Hawaii-Aleutian Standard Time", HDT: "Hawaii-Aleutian Daylight Time",
+  AST: "Atlantic Standard Time", ADT: "Atlantic Daylight Time" };
+const LONG_ONLY = { GMT: "Greenwich Mean Time", BST: "British Summer Time", IST: "India Standard Time",
+  CET: "Central European Standard Time", CEST: "Central European Summer Time", EET: "Eastern European Standard Time",
+  EEST: "Eastern European Summer Time", WET: "Western European Standard Time", WEST: "Western European Summer Time",
+  JST: "Japan Standard Time", KST: "Korean Standard Time", AEST: "Australian Eastern Standard Time",
+  AEDT: "Australian Eastern Daylight Time", NZST: "New Zealand Standard Time", NZDT: "New Zealand Daylight Time",
+  SAST: "South Africa Standard Time" };
+
+function gmt(minutes, long) {
+  const sign = minutes < 0 ? "-" : "+", h = Math.floor(Math.abs(minutes) / 60), m = Math.abs(minutes) % 60;
+  return long ? `GMT${sign}${two(h)}:${two(m)}` : `GMT${sign}${h}${m ? ":" + two(m) : ""}`;
+}
+
+// (GMT+0 and GMT+00:00 as offsets, GMT as a name)
+function zoneName(style, minutes, abbr, utc) {
+  if (style === "shortOffset" || style === "longOffset") return gmt(minutes, style === "longOffset");
+  if (utc) return style === "long" ? "Coordinated Universal Time" : "UTC";
+  if (style === "long" || style === "longGeneric") {
+    return NAMES[abbr] || (LONG_ONLY[abbr] && !(abbr === "IST" && minutes !== 330) ? LONG_ONLY[abbr] : gmt(minutes, true));
+  }
+  return NAMES[abbr] ? abbr : minutes === 0 ? "GMT" : gmt(minutes, false);
+}
+
+// The zone an option names: UTC's names at once, else the IANA database (loaded when first
+// needed), a name it lacks a RangeError in V8's words
+function zone(tz) {
+  if (tz === undefined || UTC.has(String(tz).toUpperCase())) return null;
+  const found = findZone(tz);
+  if (!found) throw new RangeError(`Invalid time zone specified: ${tz}`);
+  return found;
+}
 
 class DateTimeFormat {
   constructor(locale, options = {}, defaults = "date") {
-    const timeZone = zone(options.timeZone);
+    this._zone = zone(options.timeZone);
     let o = { ...options };
     if (o.dateStyle || o.timeStyle) {
       o = { ...(o.dateStyle ? STYLES.date[o.dateStyle] : {}), ...(o.timeStyle ? STYLES.time[o.timeStyle] : {}),
-        hour12: o.hour12, dateStyle: o.dateStyle, timeStyle: o.timeStyle };
+        hour12: o.hour12, hourCycle: o.hourCycle, dateStyle: o.dateStyle, timeStyle: o.timeStyle };
     } else if (!["weekday", "year", "month", "day", "hour", "minute", "second"].some((k) => o[k] !== undefined)) {
       if (defaults !== "time") Object.assign(o, { year: "numeric", month: "numeric", day: "numeric" });
       if (defaults !== "date") Object.assign(o, { hour: "numeric", minute: "2-digit", second: "2-digit" });
     }
-    this._o = { ...o, locale: "en-US", calendar: "gregory", numberingSystem: "latn", timeZone };
+    this._o = { ...o, locale: "en-US", calendar: "gregory", numberingSystem: "latn",
+      timeZone: this._zone ? this._zone.name : "UTC" };
   }
+  // Node 20's V8 writes a plain space before AM/PM in format()'s text, ICU's narrow one in the parts
   format(date) {
-    const d = date === undefined ? new Date() : new Date(date);
-    if (Number.isNaN(d.getTime())) throw new RangeError("Invalid time value");
+    return this.formatToParts(date).map((p) => (p.value === "\u202f" ? " " : p.value)).join("");
+  }
+  // en-US's patterns as ICU writes them, part by part (date-fns-tz, luxon and dayjs read the parts)
+  formatToParts(date) {
+    const at = date === undefined ? Date.now() : new Date(date).getTime();
+    if (Number.isNaN(at)) throw new RangeError("Invalid time value");
+    const here = this._zone ? zoneAt(this._zone, at) : { minutes: 0, abbr: "UTC" };
+    const d = new Date(at + here.minutes * 60000); // the zone's wall time, read through getUTC*
     const o = this._o;
     const parts = [];
+    const add = (type, value) => parts.push({ type, value });
     const month = d.getUTCMonth(), day = d.getUTCDate(), year = d.getUTCFullYear();
     const y = o.year === "2-digit" ? two(year % 100) : o.year ? String(year) : "";
-    if (o.month === "long" || o.month === "short") {
-      const m = o.month === "long" ? MONTHS[month] : MONTHS[month].slice(0, 3);
-      const md = o.day ? `${m} ${o.day === "2-digit" ? two(day) : day}` : m;
-      parts.push(y ? `${md}, ${y}` : md);
-    } else if (o.month || o.day || o.year) {
-      const m = o.month === "2-digit" ? two(month + 1) : o.month ? String(month + 1) : "";
-      const dd = o.day === "2-digit" ? two(day) : o.day ? String(day) : "";
-      parts.push([m, dd, y].filter(Boolean).join("/"));
-    }
+    const era = () => o.era && y && (add("literal", " "), add("era", o.era === "long" ? "Anno Domini" : o.era === "narrow" ? "A" : "AD"));
     if (o.weekday) {
-      const w = o.weekday === "long" ? DAYS[d.getUTCDay()] : DAYS[d.getUTCDay()].slice(0, 3);
-      parts.length ? (parts[0] = `${w}, ${parts[0]}`) : parts.push(w);
+      add("weekday", o.weekday === "long" ? DAYS[d.getUTCDay()] : DAYS[d.getUTCDay()].slice(0, 3));
+      if (o.month || o.day || o.year) add("literal", ", ");
     }
-    if (o.hour || o.minute || o.second) {
+    if (o.month === "long" || o.month === "short") {
+      add("month", o.month === "long" ? MONTHS[month] : MONTHS[month].slice(0, 3));
+      if (o.day) add("literal", " "), add("day", o.day === "2-digit" ? two(day) : String(day));
+      if (y) add("literal", o.day ? ", " : " "), add("year", y), era();
+    } else if (o.month || o.day || o.year) {
+      const fields = [["month", o.month === "2-digit" ? two(month + 1) : o.month ? String(month + 1) : ""],
+        ["day", o.day === "2-digit" ? two(day) : o.day ? String(day) : ""], ["year", y]].filter(([, v]) => v);
+      fields.forEach(([type, value], i) => (i && add("literal", "/"), add(type, value)));
+      era();
+    }
+    const time = o.hour || o.minute || o.second;
+    if (time || o.timeZoneName) {
+      if (parts.length) add("literal", o.month === "long" ? " at " : ", "); // ICU's glue for a long date
+    }
+    if (time) {
       const h24 = d.getUTCHours();
-      const h12 = o.hour12 !== false && o.hourCycle !== "h23";
-      const hour = h12 ? (h24 % 12 || 12) : h24;
-      let t = o.hour === "2-digit" || !h12 ? two(hour) : String(hour);
-      if (o.minute) t += ":" + two(d.getUTCMinutes());
-      if (o.second) t += ":" + two(d.getUTCSeconds());
-      if (h12) t += h24 < 12 ? " AM" : " PM";
-      if (o.timeZoneName) t += o.timeZoneName === "long" ? " Coordinated Universal Time" : " UTC";
-      parts.push(t);
+      const h12 = o.hourCycle ? o.hourCycle === "h12" || o.hourCycle === "h11" : o.hour12 !== false;
+      // hour12: false is ICU's "kk" in en-US: midnight is 24 (Node 20 writes 24:00:00)
+      const hour = h12 ? (h24 % 12 || 12) : o.hourCycle === undefined && h24 === 0 ? 24 : h24;
+      if (o.hour) add("hour", o.hour === "2-digit" || !h12 ? two(hour) : String(hour));
+      if (o.minute) (o.hour && add("literal", ":")), add("minute", two(d.getUTCMinutes()));
+      if (o.second) (o.hour || o.minute) && add("literal", ":"), add("second", two(d.getUTCSeconds()));
+      if (h12 && o.hour) add("literal", "\u202f"), add("dayPeriod", h24 < 12 ? "AM" : "PM");
     }
-    return parts.join(o.dateStyle === "full" || o.dateStyle === "long" ? " at " : ", ");
+    if (o.timeZoneName) {
+      if (time) add("literal", " ");
+      add("timeZoneName", zoneName(o.timeZoneName, here.minutes, here.abbr, !this._zone));
+    }
+    return parts;
   }
-  formatToParts(date) { return [{ type: "literal", value: this.format(date) }]; }
   resolvedOptions() { return { ...this._o }; }
 }
 
@@ -133,6 +182,29 @@ class PluralRules {
   }
 }
 
+// en-US's list patterns (got words its option errors with one): [between two, between others, before the last]
+const LISTS = { conjunction: { long: [" and ", ", ", ", and "], short: [" & ", ", ", ", & "], narrow: [", ", ", ", ", "] },
+  disjunction: { long: [" or ", ", ", ", or "], short: [" or ", ", ", ", or "], narrow: [" or ", ", ", ", or "] },
+  unit: { long: [", ", ", ", ", "], short: [", ", ", ", ", "], narrow: [" ", " ", " "] } };
+
+class ListFormat {
+  constructor(locale, options = {}) {
+    const type = options.type || "conjunction", style = options.style || "long";
+    if (!LISTS[type]) throw new RangeError(`Value ${type} out of range for Intl.ListFormat options property type`);
+    if (!LISTS[type][style]) throw new RangeError(`Value ${style} out of range for Intl.ListFormat options property style`);
+    this._o = { locale: "en-US", type, style };
+  }
+  formatToParts(list) {
+    const items = [...list].map(String), [two, middle, last] = LISTS[this._o.type][this._o.style];
+    return items.flatMap((value, i) => {
+      const glue = i === 0 ? [] : [{ type: "literal", value: items.length === 2 ? two : i === items.length - 1 ? last : middle }];
+      return [...glue, { type: "element", value }];
+    });
+  }
+  format(list) { return this.formatToParts(list).map((p) => p.value).join(""); }
+  resolvedOptions() { return { ...this._o }; }
+}
+
 // `Intl.DateTimeFormat()` works without `new` too (handlers log its resolvedOptions().timeZone)
 function callable(C) {
   function F(...args) { return new C(...args); }
@@ -144,7 +216,8 @@ function callable(C) {
 export function installIntl() {
   if (globalThis.Intl !== undefined) return;
   globalThis.Intl = { NumberFormat: callable(NumberFormat), DateTimeFormat: callable(DateTimeFormat),
-    Collator: callable(Collator), PluralRules: callable(PluralRules), getCanonicalLocales: (l) => [].concat(l || []) };
+    Collator: callable(Collator), PluralRules: callable(PluralRules), ListFormat, getCanonicalLocales: (l) => [].concat(l || []),
+    supportedValuesOf: (key) => (key === "timeZone" ? zoneNames() : []) };
   const dateWith = (kind) => function (locale, options) {
     return new DateTimeFormat(locale, options, kind).format(this);
   };

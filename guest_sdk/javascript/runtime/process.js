@@ -3,6 +3,9 @@
 import { EventEmitter } from "unenv/node/events";
 
 const process = new EventEmitter();
+// Object.prototype.toString.call(process) is "[object process]" in Node: axios picks its
+// http adapter (not fetch's) by it, and its errors' codes (ECONNREFUSED) come from that adapter
+Object.defineProperty(process, Symbol.toStringTag, { value: "process", configurable: true });
 // performance.now() cannot run while the component is being pre-initialized (wizer):
 // nothing here reads the clock before an instance runs.
 const now = () => (globalThis.performance ? performance.now() : Date.now());
@@ -33,9 +36,7 @@ Object.assign(process, {
   argv0: "node",
   execArgv: [],
   execPath: "/var/lang/bin/node",
-  version: "v20.19.0",
-  versions: { node: "20.19.0", v8: "11.3.244.8-node.26", uv: "1.46.0", modules: "115" },
-  release: { name: "node", lts: "Iron" },
+  version: "v20.19.0", // and versions, release: the function's runtime's (setRuntime)
   platform: "linux",
   arch: "x64",
   pid: 1,
@@ -65,3 +66,20 @@ Object.assign(process, {
   stdin: { isTTY: false, fd: 0 },
 });
 export default process;
+
+// The Node.js each Lambda runtime reports (process.version, versions, release.lts): a function
+// that checks the version it runs on reads its own runtime's, not nodejs20.x's. The releases
+// are those Lambda's runtimes ran when this was written (Lambda updates them in place).
+const RUNTIMES = {
+  "nodejs18.x": ["18.20.8", "10.2.154.26-node.39", "1.44.2", "108", "Hydrogen"],
+  "nodejs20.x": ["20.19.0", "11.3.244.8-node.26", "1.46.0", "115", "Iron"],
+  "nodejs22.x": ["22.14.0", "12.4.254.21-node.22", "1.50.0", "127", "Jod"],
+  "nodejs24.x": ["24.11.0", "13.6.233.10-node.29", "1.51.0", "137", "Krypton"],
+};
+
+/** Sets the version process reports from Lambda's AWS_EXECUTION_ENV (AWS_Lambda_nodejs22.x). */
+export function setRuntime(executionEnv) {
+  const [node, v8, uv, modules, lts] = RUNTIMES[String(executionEnv).replace(/^AWS_Lambda_/, "")] || RUNTIMES["nodejs20.x"];
+  Object.assign(process, { version: `v${node}`, versions: { node, v8, uv, modules }, release: { name: "node", lts } });
+}
+setRuntime("nodejs20.x");

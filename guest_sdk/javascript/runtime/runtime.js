@@ -10,7 +10,8 @@ import { BUNDLE_URL, compiledFiles, installCallSites, installV8Stacks, setCodeFi
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import { installNormalize } from "./normalize.js";
-import process, { ProcessExit } from "./process.js";
+import { installWebCrypto } from "./webcrypto.js";
+import process, { ProcessExit, setRuntime } from "./process.js";
 import { setMap } from "./sourcemap.js";
 import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
@@ -19,6 +20,7 @@ import { start as responseStart, write as responseWrite } from "wasmhost:runtime
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
 installNormalize(); // nor String.prototype.normalize
+installWebCrypto(); // crypto.subtle over the runtime's Node crypto (the engine's traps on RSA keys)
 installV8Messages(); // JSON.parse's and TypeErrors' messages as Node's
 installCallSites(); // Error.prepareStackTrace's CallSites, as V8 gives them
 installV8Stacks(); // err.stack as V8 writes it, with the places in the function's own files
@@ -308,6 +310,29 @@ function require(name) {
   return mod;
 }
 require.resolve = (name) => name;
+// import() of what the bundle could not hold (bundle.mjs, dynamic_import.mjs): the module as
+// require() loads it, as the namespace Node's import() gives a built-in; one found nowhere
+// rejects as Node's import() does (ERR_MODULE_NOT_FOUND)
+function importable(name) {
+  try {
+    return require(name);
+  } catch (e) {
+    if (e.code !== "MODULE_NOT_FOUND") throw e;
+    const what = /^[./]/.test(name) ? "module" : "package";
+    throw Object.assign(new Error(`Cannot find ${what} '${name}' imported from ${TASK_ROOT}/${config.entry || "index.js"}`),
+      { code: "ERR_MODULE_NOT_FOUND" });
+  }
+}
+globalThis.__wasmhostImport = (name) => new Promise((resolve) => {
+  const mod = importable(String(name));
+  const namespace = Object.create(null);
+  if (mod !== null && (typeof mod === "object" || typeof mod === "function")) {
+    for (const key of Object.keys(mod)) namespace[key] = mod[key];
+  }
+  namespace.default = mod;
+  Object.defineProperty(namespace, Symbol.toStringTag, { value: "Module" });
+  resolve(Object.freeze(namespace));
+});
 require.cache = {};
 // `require("module")` is Node's Module class: packages compile source of their own with it
 // (jsonpath's aesprim: `new Module(id, module)._compile(source, filename)`)
@@ -355,6 +380,7 @@ const ESM_SCOPE = Symbol.for("wasmhost.esmScope");
 export async function init(source, configJson) {
   config = JSON.parse(configJson);
   process.env = config.env;
+  setRuntime(config.env.AWS_EXECUTION_ENV);
   installTraceId();
   staticContext = {
     callbackWaitsForEmptyEventLoop: true, functionName: config.function_name,

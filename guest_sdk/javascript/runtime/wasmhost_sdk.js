@@ -83,6 +83,27 @@ class WasmhostResponse {
   bytes() { return Promise.resolve().then(() => this._take().slice()); }
 }
 
+// Why a request got no answer, as Node's socket error says it (fetch's `cause`, the http
+// client's 'error'): a refused connection is ECONNREFUSED, a name that does not resolve
+// ENOTFOUND, anything else ECONNRESET; a host the function may not call is ECONNREFUSED in
+// the host's own words, which name the allow-list (deny by default, said plainly)
+const denied = (message) => /allowed_hosts/.test(message);
+
+function connectError(url, message) {
+  const { hostname, port, protocol } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, "");
+  const at = port || (protocol === "https:" ? "443" : "80");
+  const [code, errno, syscall, text] = /refused/i.test(message)
+    ? ["ECONNREFUSED", -111, "connect", denied(message) ? message : `connect ECONNREFUSED ${host}:${at}`]
+    : /not known|resolve|ENOTFOUND|getaddrinfo|Name or service/i.test(message)
+      ? ["ENOTFOUND", -3008, "getaddrinfo", `getaddrinfo ENOTFOUND ${host}`]
+      : ["ECONNRESET", -104, "read", message];
+  const err = Object.assign(new Error(text), { errno, code, syscall });
+  if (code === "ENOTFOUND") err.hostname = host;
+  else Object.assign(err, { address: host, port: Number(at) });
+  return err;
+}
+
 function fetchSync(input, init = {}) {
   const url = typeof input === "string" ? input : String(input.url || input);
   const method = String(init.method || "GET").toUpperCase();
@@ -91,7 +112,10 @@ function fetchSync(input, init = {}) {
   const [status, head, body] = httpSend(method, url, JSON.stringify(headers),
                                         toLatin1(bodyBytes(init.body)), redirect === "follow");
   const doc = JSON.parse(head);
-  if (status === 0) throw new TypeError(`fetch failed: ${doc.message}`);
+  if (status === 0) {
+    throw new TypeError(denied(doc.message) ? `fetch failed: ${doc.message}` : "fetch failed",
+      { cause: connectError(url, doc.message) });
+  }
   return new WasmhostResponse(status, doc.reason, doc.headers, fromLatin1(body), doc.url, doc.url !== url);
 }
 
