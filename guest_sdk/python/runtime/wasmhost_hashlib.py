@@ -1,4 +1,4 @@
-"""``hashlib.pbkdf2_hmac`` in the sandbox, where CPython has no OpenSSL.
+"""``hashlib.pbkdf2_hmac`` and ``hashlib.scrypt`` in the sandbox, where CPython has no OpenSSL.
 
 Why: since 3.12 CPython's ``pbkdf2_hmac`` comes only from OpenSSL (``_hashlib``), which
 the sandbox's CPython is built without, so it is missing there — and it is what
@@ -9,9 +9,11 @@ made once and copied for each round, which keeps a round to a few calls into C.
 About 10 µs a round in the sandbox (Django's 870,000 rounds: seconds, where
 OpenSSL on a host takes a quarter of one).
 
-``hashlib.scrypt`` stays missing, as on any CPython built without OpenSSL: its
-memory-hard loop, millions of Salsa20 rounds at the parameters libraries use, cannot
-run in pure Python within a Lambda timeout (libraries check for it and say so).
+``hashlib.scrypt`` (RFC 7914; also cryptography's ``Scrypt`` in the sandbox) is written
+here too, PBKDF2 around ROMix over Salsa20/8 on Python ints. Its memory-hard loop is
+2·N·2r Salsa20/8 cores, each a few dozen microseconds in pure Python: N=1024 (r=8)
+takes about a second in the sandbox; the N=16384 many libraries use takes tens of
+seconds, so those should lower N where the stored hashes allow, or use PBKDF2.
 """
 
 from __future__ import annotations
@@ -67,6 +69,71 @@ def pbkdf2_hmac(hash_name: str, password, salt, iterations: int, dklen: int | No
     return out[:dklen]
 
 
+def _salsa20_8(b: list[int]) -> list[int]:
+    """The Salsa20/8 core on 16 words, as scrypt's BlockMix uses it."""
+    x = list(b)
+    for _ in range(4):
+        for a, c, d, e in ((4, 0, 12, 7), (8, 4, 0, 9), (12, 8, 4, 13), (0, 12, 8, 18),
+                           (9, 5, 1, 7), (13, 9, 5, 9), (1, 13, 9, 13), (5, 1, 13, 18),
+                           (14, 10, 6, 7), (2, 14, 10, 9), (6, 2, 14, 13), (10, 6, 2, 18),
+                           (3, 15, 11, 7), (7, 3, 15, 9), (11, 7, 3, 13), (15, 11, 7, 18),
+                           (1, 0, 3, 7), (2, 1, 0, 9), (3, 2, 1, 13), (0, 3, 2, 18),
+                           (6, 5, 4, 7), (7, 6, 5, 9), (4, 7, 6, 13), (5, 4, 7, 18),
+                           (11, 10, 9, 7), (8, 11, 10, 9), (9, 8, 11, 13), (10, 9, 8, 18),
+                           (12, 15, 14, 7), (13, 12, 15, 9), (14, 13, 12, 13), (15, 14, 13, 18)):
+            t = (x[c] + x[d]) & 0xFFFFFFFF
+            x[a] ^= ((t << e) | (t >> (32 - e))) & 0xFFFFFFFF
+    return [(x[i] + b[i]) & 0xFFFFFFFF for i in range(16)]
+
+
+def _block_mix(block: list[int], r: int) -> list[int]:
+    x = block[-16:]
+    evens, odds = [], []
+    for i in range(2 * r):
+        x = _salsa20_8([a ^ b for a, b in zip(x, block[16 * i:16 * i + 16])])
+        (odds if i & 1 else evens).extend(x)
+    return evens + odds
+
+
+def scrypt(password, *, salt=None, n=None, r=None, p=None, maxmem=0, dklen=64) -> bytes:
+    """OpenSSL's ``scrypt``: the same answers, and its errors for bad arguments."""
+    import struct  # noqa: PLC0415 - only when called
+    password = _bytes(password)
+    if salt is None:
+        raise TypeError("salt is required")
+    salt = _bytes(salt)
+    for name, value in (("n", n), ("r", r), ("p", p)):
+        if not isinstance(value, int):
+            raise TypeError(f"{name} is required and must be an unsigned int")
+    if n < 2 or n & (n - 1):
+        raise ValueError("n must be a power of 2.")
+    if r < 1 or p < 1:
+        raise ValueError("Invalid parameter combination for n, r, p, maxmem.")
+    if not 0 <= maxmem <= 2 ** 31 - 1:
+        raise ValueError("maxmem must be positive and smaller than 2147483647")
+    if 128 * r * (n + p + 2) > (maxmem or 32 * 1024 * 1024):
+        raise ValueError("Invalid parameter combination for n, r, p, maxmem.")
+    if not 1 <= dklen <= 2 ** 31 - 1:
+        raise ValueError("dklen must be greater than 0 and smaller than 2147483647")
+    words = 32 * r
+    b = pbkdf2_hmac("sha256", password, salt, 1, 128 * r * p)
+    out = []
+    for i in range(p):
+        x = list(struct.unpack(f"<{words}I", b[128 * r * i:128 * r * (i + 1)]))
+        v = []
+        for _ in range(n):
+            v.append(x)
+            x = _block_mix(x, r)
+        for _ in range(n):
+            j = x[-16] & (n - 1)
+            x = _block_mix([a ^ c for a, c in zip(x, v[j])], r)
+        out.append(struct.pack(f"<{words}I", *x))
+    return pbkdf2_hmac("sha256", password, b"".join(out), 1, dklen)
+
+
+if not hasattr(hashlib, "scrypt"):  # as pbkdf2_hmac below
+    hashlib.scrypt = scrypt  # type: ignore[attr-defined]
+    hashlib.__all__ = (*hashlib.__all__, "scrypt")
 if not hasattr(hashlib, "pbkdf2_hmac"):  # on import, at the runtime's build: in its snapshot
     hashlib.pbkdf2_hmac = pbkdf2_hmac  # type: ignore[attr-defined]
     hashlib.__all__ = (*hashlib.__all__, "pbkdf2_hmac")
