@@ -13,7 +13,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 
 from wasmhost import FunctionConfig
 
@@ -102,6 +101,123 @@ def test_symmetric_answers_match_the_native_module():
     assert all(v[1] for k, v in native.items() if k.startswith(("aes", "gcm")))  # each decrypted back
 
 
+PUBLIC_KEYS = """
+import json, os, sys
+from cryptography.hazmat.primitives import hashes, serialization as S
+from cryptography.hazmat.primitives.asymmetric import rsa, ec, ed25519, x25519, padding as P
+from cryptography.exceptions import InvalidSignature
+inp = json.load(open(os.environ["KEYS"])); out = {}; msg = b"message to sign"
+def load(p, pw=None): return S.load_pem_private_key(p.encode(), pw)
+def pubs(k):
+    p = k.public_key(); r = {}
+    for e, f in ((S.Encoding.DER, S.PublicFormat.SubjectPublicKeyInfo), (S.Encoding.PEM, S.PublicFormat.SubjectPublicKeyInfo),
+                 (S.Encoding.OpenSSH, S.PublicFormat.OpenSSH), (S.Encoding.DER, S.PublicFormat.PKCS1),
+                 (S.Encoding.X962, S.PublicFormat.CompressedPoint), (S.Encoding.Raw, S.PublicFormat.Raw)):
+        try: r[f"{e!r}-{f!r}"] = p.public_bytes(e, f).hex()
+        except ValueError as x: r[f"{e!r}-{f!r}"] = "ValueError"
+    return r
+def privs(k):
+    r = {}
+    for e, f in ((S.Encoding.DER, S.PrivateFormat.PKCS8), (S.Encoding.PEM, S.PrivateFormat.TraditionalOpenSSL), (S.Encoding.Raw, S.PrivateFormat.Raw)):
+        try: r[f"{e!r}-{f!r}"] = k.private_bytes(e, f, S.NoEncryption()).hex()
+        except ValueError: r[f"{e!r}-{f!r}"] = "ValueError"
+    return r
+def check(f):
+    try: f(); return "ok"
+    except InvalidSignature: return "InvalidSignature"
+r = load(inp["rsa"]); n = r.private_numbers()
+out["rsa_numbers"] = [n.p, n.q, n.d, n.iqmp, n.public_numbers.e, r.key_size]
+out["rsa_pub"] = pubs(r); out["rsa_priv"] = privs(r)
+for h in (hashes.SHA1(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512()):
+    out["rsa_pkcs1_" + h.name] = r.sign(msg, P.PKCS1v15(), h).hex()
+out["rsa_trad_same"] = load(inp["rsa_trad"]).private_numbers() == n
+out["rsa_enc_same"] = load(inp["rsa_enc"], b"pw").private_numbers() == n
+out["pss_native_ok"] = check(lambda: r.public_key().verify(bytes.fromhex(inp["pss"]), msg, P.PSS(P.MGF1(hashes.SHA256()), P.PSS.AUTO), hashes.SHA256()))
+out["pss_tampered"] = check(lambda: r.public_key().verify(bytes.fromhex(inp["pss"]), msg + b"x", P.PSS(P.MGF1(hashes.SHA256()), P.PSS.AUTO), hashes.SHA256()))
+out["oaep"] = r.decrypt(bytes.fromhex(inp["oaep"]), P.OAEP(P.MGF1(hashes.SHA256()), hashes.SHA256(), None)).decode()
+out["pkcs1enc"] = r.decrypt(bytes.fromhex(inp["pkcs1enc"]), P.PKCS1v15()).decode()
+pss = r.sign(msg, P.PSS(P.MGF1(hashes.SHA256()), P.PSS.DIGEST_LENGTH), hashes.SHA256())
+out["pss_self"] = check(lambda: r.public_key().verify(pss, msg, P.PSS(P.MGF1(hashes.SHA256()), 32), hashes.SHA256()))
+out["own_oaep"] = r.decrypt(r.public_key().encrypt(b"x" * 100, P.OAEP(P.MGF1(hashes.SHA1()), hashes.SHA1(), b"label")), P.OAEP(P.MGF1(hashes.SHA1()), hashes.SHA1(), b"label")).decode()
+out["recover"] = r.public_key().recover_data_from_signature(bytes.fromhex(out["rsa_pkcs1_sha256"]), P.PKCS1v15(), hashes.SHA256()).hex()
+for name, p in inp["ec"].items():
+    k = load(p); out["ec_" + name] = [k.private_numbers().private_value, k.public_key().public_numbers().x, pubs(k), privs(k)]
+    out["ecdsa_det_" + name] = k.sign(msg, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)).hex()
+    out["ecdsa_native_" + name] = check(lambda: k.public_key().verify(bytes.fromhex(inp["ecdsa"][name]), msg, ec.ECDSA(hashes.SHA256())))
+    out["ecdsa_bad_" + name] = check(lambda: k.public_key().verify(bytes.fromhex(inp["ecdsa"][name]), msg + b"!", ec.ECDSA(hashes.SHA256())))
+    sig = k.sign(msg, ec.ECDSA(hashes.SHA384()))
+    out["ecdsa_self_" + name] = check(lambda: k.public_key().verify(sig, msg, ec.ECDSA(hashes.SHA384())))
+    other = ec.derive_private_key(12345, k.curve)
+    out["ecdh_" + name] = k.exchange(ec.ECDH(), other.public_key()).hex()
+    out["point_" + name] = ec.EllipticCurvePublicKey.from_encoded_point(k.curve, bytes.fromhex(pubs(k)["Encoding.X962-PublicFormat.CompressedPoint"])).public_numbers().y
+out["ec_trad_same"] = load(inp["ec_trad"]).private_numbers() == load(inp["ec"]["secp256r1"]).private_numbers()
+out["ec_enc_trad"] = load(inp["ec_enc_trad"], b"pw").private_numbers() == load(inp["ec"]["secp256r1"]).private_numbers()
+e = load(inp["ed"]); out["ed"] = [pubs(e), privs(e), e.sign(msg).hex()]
+out["ed_verify"] = [check(lambda: e.public_key().verify(e.sign(msg), msg)), check(lambda: e.public_key().verify(e.sign(msg), msg + b"!"))]
+x = load(inp["x"]); out["x"] = [pubs(x), privs(x), x.exchange(x25519.X25519PrivateKey.from_private_bytes(bytes(range(32))).public_key()).hex()]
+pub = S.load_pem_public_key(r.public_key().public_bytes(S.Encoding.PEM, S.PublicFormat.SubjectPublicKeyInfo))
+out["load_pub"] = [pub == r.public_key(), S.load_ssh_public_key(r.public_key().public_bytes(S.Encoding.OpenSSH, S.PublicFormat.OpenSSH)).public_numbers().n == n.public_numbers.n,
+                   S.load_der_public_key(r.public_key().public_bytes(S.Encoding.DER, S.PublicFormat.PKCS1)) == r.public_key()]
+# made here, checked by the test with the native module (random: not compared)
+gen = rsa.generate_private_key(65537, 1024)
+made = {"pss": r.sign(msg, P.PSS(P.MGF1(hashes.SHA256()), P.PSS.MAX_LENGTH), hashes.SHA256()).hex(),
+        "oaep": r.public_key().encrypt(b"to the host", P.OAEP(P.MGF1(hashes.SHA256()), hashes.SHA256(), None)).hex(),
+        "ecdsa": load(inp["ec"]["secp256r1"]).sign(msg, ec.ECDSA(hashes.SHA256())).hex(),
+        "encrypted": r.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.BestAvailableEncryption(b"pw")).decode(),
+        "generated": gen.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()).decode(),
+        "generated_sig": gen.sign(msg, P.PKCS1v15(), hashes.SHA256()).hex()}
+print(json.dumps({"same": out, "made": made}))
+"""
+
+
+def test_public_key_answers_match_the_native_module(tmp_path, monkeypatch):
+    """Keys made by the native module, loaded both ways; what is deterministic (PKCS#1 v1.5
+    and RFC 6979 signatures, Ed25519, key agreement, every serialization) is byte for byte
+    equal, what the native module signed or encrypted the stand-in checks, and the reverse."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
+    from cryptography.hazmat.primitives.asymmetric import padding as P
+    rsa_key = rsa.generate_private_key(65537, 2048)
+    ec_keys = {c.name: ec.generate_private_key(c) for c in (ec.SECP256R1(), ec.SECP384R1(), ec.SECP521R1(),
+                                                             ec.SECP256K1())}
+    secp256r1 = ec_keys["secp256r1"]
+
+    def pkcs8(k, encryption=None, fmt=S.PrivateFormat.PKCS8):
+        return k.private_bytes(S.Encoding.PEM, fmt, encryption or S.NoEncryption()).decode()
+    msg = b"message to sign"
+    keys = {"rsa": pkcs8(rsa_key), "ec": {n: pkcs8(k) for n, k in ec_keys.items()},
+            "ed": pkcs8(ed25519.Ed25519PrivateKey.generate()), "x": pkcs8(x25519.X25519PrivateKey.generate()),
+            "rsa_trad": pkcs8(rsa_key, fmt=S.PrivateFormat.TraditionalOpenSSL),
+            "ec_trad": pkcs8(secp256r1, fmt=S.PrivateFormat.TraditionalOpenSSL),
+            "rsa_enc": pkcs8(rsa_key, S.BestAvailableEncryption(b"pw")),
+            "ec_enc_trad": pkcs8(secp256r1, S.BestAvailableEncryption(b"pw"), S.PrivateFormat.TraditionalOpenSSL),
+            "pss": rsa_key.sign(msg, P.PSS(P.MGF1(hashes.SHA256()), P.PSS.MAX_LENGTH), hashes.SHA256()).hex(),
+            "oaep": rsa_key.public_key().encrypt(b"secret", P.OAEP(P.MGF1(hashes.SHA256()), hashes.SHA256(),
+                                                                   None)).hex(),
+            "pkcs1enc": rsa_key.public_key().encrypt(b"secret", P.PKCS1v15()).hex(),
+            "ecdsa": {n: k.sign(msg, ec.ECDSA(hashes.SHA256())).hex() for n, k in ec_keys.items()}}
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    monkeypatch.setenv("KEYS", str(tmp_path / "keys.json"))
+    native, stand_in = run_both(PUBLIC_KEYS)
+    assert stand_in["same"] == native["same"]
+    got = stand_in["same"]
+    assert got["pss_native_ok"] == "ok" and got["pss_tampered"] == "InvalidSignature"
+    assert got["oaep"] == got["pkcs1enc"] == "secret" and got["rsa_enc_same"] and got["ec_enc_trad"]
+    assert all(got[f"ecdsa_native_{n}"] == "ok" and got[f"ecdsa_bad_{n}"] == "InvalidSignature" for n in ec_keys)
+    made = stand_in["made"]
+    rsa_key.public_key().verify(bytes.fromhex(made["pss"]), msg, P.PSS(P.MGF1(hashes.SHA256()), P.PSS.AUTO),
+                                hashes.SHA256())
+    assert rsa_key.decrypt(bytes.fromhex(made["oaep"]), P.OAEP(P.MGF1(hashes.SHA256()), hashes.SHA256(), None)) == \
+        b"to the host"
+    secp256r1.public_key().verify(bytes.fromhex(made["ecdsa"]), msg, ec.ECDSA(hashes.SHA256()))
+    loaded = S.load_pem_private_key(made["encrypted"].encode(), b"pw")
+    assert loaded.private_numbers() == rsa_key.private_numbers()
+    generated = S.load_pem_private_key(made["generated"].encode(), None)  # checked as OpenSSL checks a key
+    assert generated.key_size == 1024
+    generated.public_key().verify(bytes.fromhex(made["generated_sig"]), msg, P.PKCS1v15(), hashes.SHA256())
+
+
 def deploy(host, name: str, app: str, tmp_path: Path) -> None:
     code = tmp_path / name
     code.mkdir()
@@ -134,3 +250,44 @@ def test_fernet_both_ways(python_host, tmp_path):
                                         "token": Fernet(key).encrypt(b"from the host").decode()}).value
     assert got["plain"] == "from the host" and got["tampered"] == "InvalidToken"
     assert Fernet(key).decrypt(got["token"].encode()) == b"from the sandbox"
+
+
+JWT_APP = """
+    import jwt
+
+    def handler(event, context):
+        out = {}
+        for alg in ("RS256", "PS256", "ES256", "EdDSA"):
+            keys = event[alg]
+            out[alg] = {"token": jwt.encode({"sub": "sandbox", "alg": alg}, keys["private"], algorithm=alg),
+                        "claims": jwt.decode(keys["token"], keys["public"], algorithms=[alg])}
+            try:
+                jwt.decode(keys["token"][:-4] + ("AAAA" if not keys["token"].endswith("AAAA") else "BBBB"),
+                           keys["public"], algorithms=[alg])
+                out[alg]["tampered"] = "accepted"
+            except jwt.InvalidSignatureError as e:
+                out[alg]["tampered"] = str(e)
+        return out
+"""
+
+
+def test_pyjwt_signs_and_verifies_with_the_host(python_host, tmp_path):
+    """PyJWT's RS256/PS256/ES256/EdDSA (API Gateway authorizers, Cognito): tokens the host's
+    native cryptography signed are checked in the sandbox, and the sandbox's on the host."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    deploy(python_host, "jwt", JWT_APP, tmp_path)
+    event, publics = {}, {}
+    for alg, key in (("RS256", rsa.generate_private_key(65537, 2048)), ("PS256", rsa.generate_private_key(65537, 2048)),
+                     ("ES256", ec.generate_private_key(ec.SECP256R1())),
+                     ("EdDSA", ed25519.Ed25519PrivateKey.generate())):
+        private = key.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()).decode()
+        publics[alg] = key.public_key().public_bytes(S.Encoding.PEM, S.PublicFormat.SubjectPublicKeyInfo).decode()
+        event[alg] = {"private": private, "public": publics[alg],
+                      "token": jwt.encode({"sub": "host", "alg": alg}, key, algorithm=alg)}
+    got = python_host.invoke("jwt", event).value
+    for alg, result in got.items():
+        assert result["claims"] == {"sub": "host", "alg": alg}
+        assert result["tampered"] == "Signature verification failed"
+        assert jwt.decode(result["token"], publics[alg], algorithms=[alg]) == {"sub": "sandbox", "alg": alg}

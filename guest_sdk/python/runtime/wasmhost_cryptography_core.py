@@ -88,7 +88,14 @@ class _Reasons(enum.Enum):
 
 
 # -- serialization enums (the values cryptography's Python enums had before they moved to Rust) --
-class Encoding(enum.Enum):
+class _Enum(enum.Enum):
+    def __repr__(self):  # as the native module's: Encoding.PEM
+        return f"{type(self).__name__}.{self.name}"
+
+    __str__ = __repr__
+
+
+class Encoding(_Enum):
     PEM = "PEM"
     DER = "DER"
     OpenSSH = "OpenSSH"
@@ -97,7 +104,7 @@ class Encoding(enum.Enum):
     SMIME = "S/MIME"
 
 
-class PrivateFormat(enum.Enum):
+class PrivateFormat(_Enum):
     PKCS8 = "PKCS8"
     TraditionalOpenSSL = "TraditionalOpenSSL"
     Raw = "Raw"
@@ -111,7 +118,7 @@ class PrivateFormat(enum.Enum):
         return KeySerializationEncryptionBuilder(self)
 
 
-class PublicFormat(enum.Enum):
+class PublicFormat(_Enum):
     SubjectPublicKeyInfo = "X.509 subjectPublicKeyInfo with PKCS#1"
     PKCS1 = "Raw PKCS#1"
     OpenSSH = "OpenSSH"
@@ -120,7 +127,7 @@ class PublicFormat(enum.Enum):
     UncompressedPoint = "X9.62 Uncompressed Point"
 
 
-class ParameterFormat(enum.Enum):
+class ParameterFormat(_Enum):
     PKCS3 = "PKCS3"
 
 
@@ -424,6 +431,9 @@ class _Lib:
         import cryptography  # noqa: PLC0415
         return cryptography.__version__.encode("ascii")
 
+    def __dir__(self):  # as a cffi library's: its C names only (cryptography's Binding copies them)
+        return ["OpenSSL_version_num", "CRYPTOGRAPHY_PACKAGE_VERSION"]
+
     def __getattr__(self, name):
         if name.startswith("Cryptography_HAS_") or name.startswith("CRYPTOGRAPHY_"):
             return False
@@ -447,6 +457,11 @@ openssl = module("openssl", openssl_version=lambda: OPENSSL_VERSION, openssl_ver
                  CRYPTOGRAPHY_OPENSSL_320_OR_GREATER=True, CRYPTOGRAPHY_OPENSSL_330_OR_GREATER=True,
                  CRYPTOGRAPHY_OPENSSL_350_OR_GREATER=False)
 
+# the submodules of ``openssl``, each failing on use until a part defines it
+for _name in ("aead", "ciphers", "cmac", "dh", "dsa", "ec", "ed25519", "ed448", "hashes", "hmac", "hpke", "kdf", "keys",
+              "keywrap", "mldsa", "mlkem", "poly1305", "rsa", "x25519", "x448"):
+    setattr(openssl, _name, module("openssl." + _name))
+
 EXPORTS = {
     "Encoding": Encoding, "PrivateFormat": PrivateFormat, "PublicFormat": PublicFormat,
     "ParameterFormat": ParameterFormat, "ObjectIdentifier": ObjectIdentifier,
@@ -457,5 +472,6 @@ EXPORTS = {
     "_openssl": module("_openssl", ffi=_FFI(), lib=_Lib()),
     "asn1": module("asn1", decode_dss_signature=decode_dss_signature, encode_dss_signature=encode_dss_signature,
                    parse_spki_for_data=parse_spki_for_data),
-    **{name: module(name) for name in ("ocsp", "pkcs7", "pkcs12", "cobblestone", "test_support", "declarative_asn1")},
+    **{name: module(name) for name in ("x509", "ocsp", "pkcs7", "pkcs12", "cobblestone", "test_support",
+                                       "declarative_asn1")},
 }
