@@ -8,6 +8,7 @@ deterministic script run here twice, over the native module and over the stand-i
 very files the runtime carries), whose outputs must be byte for byte equal."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -218,6 +219,112 @@ def test_public_key_answers_match_the_native_module(tmp_path, monkeypatch):
     generated.public_key().verify(bytes.fromhex(made["generated_sig"]), msg, P.PKCS1v15(), hashes.SHA256())
 
 
+CERTIFICATES = """
+    import json, os
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization as S
+    pem = b"".join(open(p, "rb").read() for p in os.environ["CERTS"].split(os.pathsep))
+    certs = x509.load_pem_x509_certificates(pem)
+    out = []
+    for c in certs:
+        r = {"subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(), "serial": c.serial_number,
+             "version": str(c.version), "nvb": c.not_valid_before_utc.isoformat(),
+             "nva": c.not_valid_after_utc.isoformat(), "fp": c.fingerprint(hashes.SHA256()).hex(),
+             "sigoid": c.signature_algorithm_oid.dotted_string, "hash": getattr(c.signature_hash_algorithm, "name", None),
+             "params": repr(c.signature_algorithm_parameters)[:40], "pkoid": c.public_key_algorithm_oid.dotted_string,
+             "spki": c.public_key().public_bytes(S.Encoding.DER, S.PublicFormat.SubjectPublicKeyInfo).hex(),
+             "extensions": [repr(e) for e in c.extensions], "name_bytes": c.subject.public_bytes().hex(),
+             "reloaded": c == x509.load_der_x509_certificate(c.public_bytes(S.Encoding.DER))}
+        try:
+            c.verify_directly_issued_by(c)
+            r["self_signed"] = "ok"
+        except Exception as e:
+            r["self_signed"] = type(e).__name__
+        out.append(r)
+    chain = []
+    for c in certs[-6:]:  # the made ones: a root, three leaves it signed, two other roots
+        try:
+            c.verify_directly_issued_by(certs[-6])
+            chain.append("ok")
+        except Exception as e:
+            chain.append(type(e).__name__)
+    print(json.dumps({"certs": out, "chain": chain}))
+"""
+
+
+def make_certificates(path: Path) -> None:
+    """A root, leaves it signed (RSA PKCS#1 v1.5 SHA-384, RSA-PSS, SHA-512) for RSA, EC and
+    Ed25519 keys, carrying every common extension, and EC and Ed25519 roots; made natively."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+    ca_key = rsa.generate_private_key(65537, 2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test CA, Inc."),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "Test Root ÄÖ")])
+    leaf_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leaf"),
+                           x509.NameAttribute(NameOID.EMAIL_ADDRESS, "x@y.z")])
+    now = datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    uri = x509.UniformResourceIdentifier
+    leaf_extensions = [
+        x509.SubjectAlternativeName([
+            x509.DNSName("example.com"), x509.DNSName("*.example.com"), x509.IPAddress(ipaddress.ip_address("10.0.0.1")),
+            x509.IPAddress(ipaddress.ip_address("::1")), x509.RFC822Name("a@example.com"), uri("https://example.com/x"),
+            x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dir")])),
+            x509.RegisteredID(x509.ObjectIdentifier("1.2.3.4")),
+            x509.OtherName(x509.ObjectIdentifier("1.2.3.5"), b"\x0c\x03abc")]),
+        x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+        x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP, uri("http://ocsp.example.com")),
+            x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, uri("http://ca.example.com/ca.crt"))]),
+        x509.CRLDistributionPoints([x509.DistributionPoint([uri("http://crl.example.com/a.crl")], None, None, None)]),
+        x509.CertificatePolicies([
+            x509.PolicyInformation(x509.ObjectIdentifier("2.23.140.1.2.1"), None),
+            x509.PolicyInformation(x509.ObjectIdentifier("1.3.6.1.4.1.44947.1.1.1"), ["http://cps.example.com"])]),
+        x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.99"), b"\x04\x02hi")]
+
+    def build(key, name, issuer_name, signer, ca=False, **sign_options):
+        b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name).public_key(key.public_key())
+             .serial_number(x509.random_serial_number()).not_valid_before(now)
+             .not_valid_after(now + datetime.timedelta(days=4000))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=1 if ca else None), critical=True)
+             .add_extension(x509.KeyUsage(True, False, True, False, False, ca, ca, False, False), critical=True)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False))
+        for extension in [] if ca else leaf_extensions:
+            b = b.add_extension(extension, critical=False)
+        return b.sign(*signer, **sign_options)
+    certs = [build(ca_key, ca_name, ca_name, (ca_key, hashes.SHA256()), ca=True),
+             build(rsa.generate_private_key(65537, 2048), leaf_name, ca_name, (ca_key, hashes.SHA384())),
+             build(ec.generate_private_key(ec.SECP256R1()), leaf_name, ca_name, (ca_key, hashes.SHA256()),
+                   rsa_padding=padding.PSS(padding.MGF1(hashes.SHA256()), 32)),
+             build(ed25519.Ed25519PrivateKey.generate(), leaf_name, ca_name, (ca_key, hashes.SHA512()))]
+    for key, algorithm in ((ec.generate_private_key(ec.SECP384R1()), hashes.SHA384()),
+                           (ed25519.Ed25519PrivateKey.generate(), None)):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{type(key).__name__} root")])
+        certs.append(build(key, name, name, (key, algorithm), ca=True))
+    path.write_bytes(b"".join(c.public_bytes(S.Encoding.PEM) for c in certs))
+
+
+def test_certificates_answer_as_the_native_module(tmp_path, monkeypatch):
+    """The system's CA bundle (real certificates from many issuers) and certificates made here
+    with every common extension: each field the same, read over either module."""
+    import ssl
+    make_certificates(tmp_path / "made.pem")
+    bundle = ssl.get_default_verify_paths().cafile
+    files = ([bundle] if bundle and Path(bundle).exists() else []) + [str(tmp_path / "made.pem")]
+    monkeypatch.setenv("CERTS", os.pathsep.join(files))
+    native, stand_in = run_both(CERTIFICATES)
+    assert stand_in == native
+    assert native["chain"] == ["ok", "ok", "ok", "ok", "ValueError", "ValueError"]
+    assert len(native["certs"]) >= 6 and all(c["reloaded"] for c in native["certs"])
+
+
 def deploy(host, name: str, app: str, tmp_path: Path) -> None:
     code = tmp_path / name
     code.mkdir()
@@ -291,3 +398,62 @@ def test_pyjwt_signs_and_verifies_with_the_host(python_host, tmp_path):
         assert result["claims"] == {"sub": "host", "alg": alg}
         assert result["tampered"] == "Signature verification failed"
         assert jwt.decode(result["token"], publics[alg], algorithms=[alg]) == {"sub": "sandbox", "alg": alg}
+
+
+SIGNED_URLS_APP = """
+    import datetime
+    from botocore.signers import CloudFrontSigner
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import dsa, padding
+
+    def handler(event, context):
+        key = serialization.load_pem_private_key(event["key"].encode(), password=None)
+        signer = CloudFrontSigner("K2JCJMDEHXQW5F", lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()))
+        url = signer.generate_presigned_url("https://d111111abcdef8.cloudfront.net/private/a.mp4",
+                                            date_less_than=datetime.datetime(2030, 1, 1))
+        cert = x509.load_pem_x509_certificate(event["cert"].encode())
+        try:
+            dsa.generate_private_key(2048)
+            unsupported = "generated"
+        except UnsupportedAlgorithm as e:
+            unsupported = str(e)
+        return {"url": url, "subject": cert.subject.rfc4514_string(), "serial": cert.serial_number,
+                "not_after": cert.not_valid_after_utc.isoformat(),
+                "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
+                "san": [str(n) for n in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value],
+                "unsupported": unsupported}
+"""
+
+
+def test_cloudfront_signed_urls_and_certificates(python_host, tmp_path):
+    """botocore's CloudFrontSigner with an RSA signer (the documented recipe), checked with
+    the public key here; a certificate's fields as the native module reads them; and what
+    the stand-in lacks (DSA) failing with cryptography's own error, naming the sandbox."""
+    import base64
+    from urllib.parse import parse_qs, urlsplit
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import padding
+    make_certificates(tmp_path / "certs.pem")
+    cert = x509.load_pem_x509_certificates((tmp_path / "certs.pem").read_bytes())[1]
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(65537, 2048)
+    deploy(python_host, "signed", SIGNED_URLS_APP, tmp_path)
+    got = python_host.invoke("signed", {
+        "key": key.private_bytes(S.Encoding.PEM, S.PrivateFormat.TraditionalOpenSSL, S.NoEncryption()).decode(),
+        "cert": cert.public_bytes(S.Encoding.PEM).decode()}).value
+    query = parse_qs(urlsplit(got["url"]).query)
+    assert query["Expires"] == ["1893456000"] and query["Key-Pair-Id"] == ["K2JCJMDEHXQW5F"]
+    policy = ('{"Statement":[{"Resource":"https://d111111abcdef8.cloudfront.net/private/a.mp4",'
+              '"Condition":{"DateLessThan":{"AWS:EpochTime":1893456000}}}]}').encode()
+    signature = base64.b64decode(query["Signature"][0].translate(str.maketrans("-_~", "+=/")))
+    key.public_key().verify(signature, policy, padding.PKCS1v15(), hashes.SHA1())
+    assert got["subject"] == cert.subject.rfc4514_string() and got["serial"] == cert.serial_number
+    assert got["not_after"] == cert.not_valid_after_utc.isoformat()
+    assert got["fingerprint"] == cert.fingerprint(hashes.SHA256()).hex()
+    assert got["san"][:2] == ["<DNSName(value='example.com')>", "<DNSName(value='*.example.com')>"]
+    assert got["unsupported"].startswith("DSA") and "wasmhost's WebAssembly sandbox" in got["unsupported"]

@@ -40,10 +40,18 @@ def buf(data, name: str = "data") -> bytes:
         raise TypeError(f"{name} must be bytes-like, not {type(data).__name__}") from None
 
 
+# what the submodules left to placeholders are, for their errors
+ALGORITHMS = {"dsa": "DSA", "dh": "Diffie-Hellman", "ed448": "Ed448", "x448": "X448", "cmac": "CMAC", "hpke": "HPKE",
+              "mlkem": "ML-KEM", "mldsa": "ML-DSA", "pkcs7": "PKCS#7 (S/MIME)", "pkcs12": "PKCS#12", "ocsp": "OCSP",
+              "x509": "this X.509 operation", "declarative_asn1": "declarative ASN.1"}
+
+
 def _placeholder(module: str, name: str):
     """What a name ``_rust`` has and this stand-in lacks turns into: a class (the Python
     layer registers them as virtual subclasses at import) or a function, failing on use."""
-    what = f"{module.removeprefix(RUST + '.')}.{name}"
+    where = module.removeprefix(RUST + ".")
+    label = ALGORITHMS.get(where.rpartition(".")[2])
+    what = f"{label} ({where}.{name})" if label else f"{where}.{name}"
     if name[:1].isupper():
         def new(cls, *args, **kwargs):
             unsupported(what)
@@ -472,6 +480,5 @@ EXPORTS = {
     "_openssl": module("_openssl", ffi=_FFI(), lib=_Lib()),
     "asn1": module("asn1", decode_dss_signature=decode_dss_signature, encode_dss_signature=encode_dss_signature,
                    parse_spki_for_data=parse_spki_for_data),
-    **{name: module(name) for name in ("x509", "ocsp", "pkcs7", "pkcs12", "cobblestone", "test_support",
-                                       "declarative_asn1")},
+    **{name: module(name) for name in ("ocsp", "pkcs7", "pkcs12", "cobblestone", "test_support", "declarative_asn1")},
 }
