@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 
 from wasmhost import FunctionConfig
 
@@ -58,7 +59,10 @@ SYMMETRIC = """
     from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-    from cryptography.hazmat.decrepit.ciphers.modes import CFB8
+    try:
+        from cryptography.hazmat.decrepit.ciphers.modes import CFB8
+    except ImportError:  # before 44
+        from cryptography.hazmat.primitives.ciphers.modes import CFB8
     from cryptography.fernet import Fernet
     out = {}
     msg = bytes(range(256)) * 3 + b"tail"
@@ -109,19 +113,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa, ec, ed25519, x25519, 
 from cryptography.exceptions import InvalidSignature
 inp = json.load(open(os.environ["KEYS"])); out = {}; msg = b"message to sign"
 def load(p, pw=None): return S.load_pem_private_key(p.encode(), pw)
+def label(*members):  # "Encoding.PEM-..." over either module's enums, any version
+    return "-".join(repr(m).strip("<>").split(":")[0] for m in members)
 def pubs(k):
     p = k.public_key(); r = {}
     for e, f in ((S.Encoding.DER, S.PublicFormat.SubjectPublicKeyInfo), (S.Encoding.PEM, S.PublicFormat.SubjectPublicKeyInfo),
                  (S.Encoding.OpenSSH, S.PublicFormat.OpenSSH), (S.Encoding.DER, S.PublicFormat.PKCS1),
                  (S.Encoding.X962, S.PublicFormat.CompressedPoint), (S.Encoding.Raw, S.PublicFormat.Raw)):
-        try: r[f"{e!r}-{f!r}"] = p.public_bytes(e, f).hex()
-        except ValueError as x: r[f"{e!r}-{f!r}"] = "ValueError"
+        try: r[label(e, f)] = p.public_bytes(e, f).hex()
+        except ValueError as x: r[label(e, f)] = "ValueError"
     return r
 def privs(k):
     r = {}
     for e, f in ((S.Encoding.DER, S.PrivateFormat.PKCS8), (S.Encoding.PEM, S.PrivateFormat.TraditionalOpenSSL), (S.Encoding.Raw, S.PrivateFormat.Raw)):
-        try: r[f"{e!r}-{f!r}"] = k.private_bytes(e, f, S.NoEncryption()).hex()
-        except ValueError: r[f"{e!r}-{f!r}"] = "ValueError"
+        try: r[label(e, f)] = k.private_bytes(e, f, S.NoEncryption()).hex()
+        except ValueError: r[label(e, f)] = "ValueError"
     return r
 def check(f):
     try: f(); return "ok"
@@ -143,7 +149,10 @@ out["own_oaep"] = r.decrypt(r.public_key().encrypt(b"x" * 100, P.OAEP(P.MGF1(has
 out["recover"] = r.public_key().recover_data_from_signature(bytes.fromhex(out["rsa_pkcs1_sha256"]), P.PKCS1v15(), hashes.SHA256()).hex()
 for name, p in inp["ec"].items():
     k = load(p); out["ec_" + name] = [k.private_numbers().private_value, k.public_key().public_numbers().x, pubs(k), privs(k)]
-    out["ecdsa_det_" + name] = k.sign(msg, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)).hex()
+    try:
+        out["ecdsa_det_" + name] = k.sign(msg, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)).hex()
+    except TypeError:  # before 43
+        pass
     out["ecdsa_native_" + name] = check(lambda: k.public_key().verify(bytes.fromhex(inp["ecdsa"][name]), msg, ec.ECDSA(hashes.SHA256())))
     out["ecdsa_bad_" + name] = check(lambda: k.public_key().verify(bytes.fromhex(inp["ecdsa"][name]), msg + b"!", ec.ECDSA(hashes.SHA256())))
     sig = k.sign(msg, ec.ECDSA(hashes.SHA384()))
@@ -228,10 +237,10 @@ CERTIFICATES = """
     out = []
     for c in certs:
         r = {"subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(), "serial": c.serial_number,
-             "version": str(c.version), "nvb": c.not_valid_before_utc.isoformat(),
-             "nva": c.not_valid_after_utc.isoformat(), "fp": c.fingerprint(hashes.SHA256()).hex(),
+             "version": str(c.version), "nvb": c.not_valid_before.isoformat(),
+             "nva": c.not_valid_after.isoformat(), "fp": c.fingerprint(hashes.SHA256()).hex(),
              "sigoid": c.signature_algorithm_oid.dotted_string, "hash": getattr(c.signature_hash_algorithm, "name", None),
-             "params": repr(c.signature_algorithm_parameters)[:40], "pkoid": c.public_key_algorithm_oid.dotted_string,
+             "params": repr(c.signature_algorithm_parameters)[:40], "pkoid": getattr(c, "public_key_algorithm_oid", c.signature_algorithm_oid).dotted_string,
              "spki": c.public_key().public_bytes(S.Encoding.DER, S.PublicFormat.SubjectPublicKeyInfo).hex(),
              "extensions": [repr(e) for e in c.extensions], "name_bytes": c.subject.public_bytes().hex(),
              "reloaded": c == x509.load_der_x509_certificate(c.public_bytes(S.Encoding.DER))}
@@ -457,3 +466,47 @@ def test_cloudfront_signed_urls_and_certificates(python_host, tmp_path):
     assert got["fingerprint"] == cert.fingerprint(hashes.SHA256()).hex()
     assert got["san"][:2] == ["<DNSName(value='example.com')>", "<DNSName(value='*.example.com')>"]
     assert got["unsupported"].startswith("DSA") and "wasmhost's WebAssembly sandbox" in got["unsupported"]
+
+
+PINNED_APP = """
+    import cryptography
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def handler(event, context):
+        key = serialization.load_pem_private_key(event["key"].encode(), None)
+        return {"version": cryptography.__version__,
+                "plain": Fernet(event["fernet_key"].encode()).decrypt(event["token"].encode()).decode(),
+                "signature": key.sign(b"pinned", padding.PKCS1v15(), hashes.SHA256()).hex()}
+"""
+
+
+@pytest.mark.parametrize("version", ["43.0.3", "42.0.8"])
+def test_older_pins_run_or_fail_naming_the_versions_that_do(python_host, tmp_path, version):
+    """A requirements file pinning an older cryptography: 43 (the first whose native
+    interface the stand-in answers) runs; 42 (which still calls OpenSSL through cffi) fails
+    at deploy, saying which versions run."""
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    from wasmhost.errors import DeployError
+    code = tmp_path / "pinned"
+    code.mkdir()
+    (code / "app.py").write_text(textwrap.dedent(PINNED_APP))
+    (code / "requirements.txt").write_text(f"cryptography=={version}\n")
+    config = FunctionConfig(handler="app.handler", runtime="python3.12", timeout_ms=60000)
+    if version.startswith("42"):
+        with pytest.raises(DeployError, match=r"cryptography 42\.0\.8 cannot run in wasmhost's WebAssembly sandbox.*"
+                                              r"cryptography 43\.0 or later"):
+            python_host.deploy("pinned42", code, config)
+        return
+    python_host.deploy("pinned43", code, config)
+    key, fernet_key = rsa.generate_private_key(65537, 2048), Fernet.generate_key()
+    got = python_host.invoke("pinned43", {
+        "key": key.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()).decode(),
+        "fernet_key": fernet_key.decode(), "token": Fernet(fernet_key).encrypt(b"pinned").decode()}).value
+    assert got["version"] == version and got["plain"] == "pinned"
+    key.public_key().verify(bytes.fromhex(got["signature"]), b"pinned", padding.PKCS1v15(), hashes.SHA256())

@@ -24,8 +24,8 @@ import types
 
 PARTS = ("wasmhost_cryptography_core", "wasmhost_cryptography_sym", "wasmhost_cryptography_keys",
          "wasmhost_cryptography_rsa", "wasmhost_cryptography_ec", "wasmhost_cryptography_x509")
-MIN_VERSION = (45, 0)  # the _rust interface this stand-in follows (45.0 ... 50.x, checked)
-SUPPORTED = "cryptography 45.0 or later"
+MIN_VERSION = (43, 0)  # the _rust interface this stand-in follows (43.0 ... 50.x, checked)
+SUPPORTED = "cryptography 43.0 or later"
 
 
 def _compiled() -> dict[str, bytes]:

@@ -139,6 +139,17 @@ class ParameterFormat(_Enum):
     PKCS3 = "PKCS3"
 
 
+def as_ours(value, cls):
+    """``value`` as a member of this module's ``cls`` (Encoding, ...): before 47, cryptography's
+    Python layer had enums of its own, with the same names."""
+    if isinstance(value, cls):
+        return value
+    name = getattr(value, "name", None)
+    if type(value).__name__ == cls.__name__ and name in cls.__members__:
+        return cls[name]
+    return value
+
+
 class ObjectIdentifier:
     """An ASN.1 object identifier by its dotted string, checked as the native one checks it."""
 
@@ -243,6 +254,19 @@ class ANSIX923UnpaddingContext(_Unpadder):
     @staticmethod
     def _valid(block, n):
         return block[-n:-1] == bytes(n - 1)
+
+
+def check_ansix923_padding(data) -> bool:
+    """The last block's ANSI X9.23 padding is well formed (cryptography 43 to 46 unpad in Python)."""
+    data = buf(data)
+    n = data[-1] if data else 0
+    return 0 < n <= len(data) and not any(data[len(data) - n:-1])
+
+
+def check_pkcs7_padding(data) -> bool:
+    data = buf(data)
+    n = data[-1] if data else 0
+    return 0 < n <= len(data) and data[len(data) - n:] == bytes([n]) * n
 
 
 # -- DER ---------------------------------------------------------------------------------
@@ -423,6 +447,8 @@ OPENSSL_VERSION_TEXT = "wasmhost pure-Python stand-in (no OpenSSL)"
 
 
 class _FFI:
+    NULL = None
+
     @staticmethod
     def string(value):
         return value
@@ -440,7 +466,15 @@ class _Lib:
         return cryptography.__version__.encode("ascii")
 
     def __dir__(self):  # as a cffi library's: its C names only (cryptography's Binding copies them)
-        return ["OpenSSL_version_num", "CRYPTOGRAPHY_PACKAGE_VERSION"]
+        return ["OpenSSL_version_num", "CRYPTOGRAPHY_PACKAGE_VERSION", "EVP_get_digestbyname"]
+
+    @staticmethod
+    def EVP_get_digestbyname(name: bytes):
+        """What cryptography 43's ``hash_supported`` asks: a digest by OpenSSL's name, or NULL."""
+        import hashlib  # noqa: PLC0415
+        text = name.decode("ascii").lower()
+        text = {"blake2b512": "blake2b", "blake2s256": "blake2s"}.get(text, text.replace("-", "_"))
+        return text if text in hashlib.algorithms_available else None
 
     def __getattr__(self, name):
         if name.startswith("Cryptography_HAS_") or name.startswith("CRYPTOGRAPHY_"):
@@ -475,6 +509,7 @@ EXPORTS = {
     "ParameterFormat": ParameterFormat, "ObjectIdentifier": ObjectIdentifier,
     "PKCS7PaddingContext": PKCS7PaddingContext, "PKCS7UnpaddingContext": PKCS7UnpaddingContext,
     "ANSIX923PaddingContext": ANSIX923PaddingContext, "ANSIX923UnpaddingContext": ANSIX923UnpaddingContext,
+    "check_ansix923_padding": check_ansix923_padding, "check_pkcs7_padding": check_pkcs7_padding,
     "openssl": openssl,
     "exceptions": module("exceptions", _Reasons=_Reasons),
     "_openssl": module("_openssl", ffi=_FFI(), lib=_Lib()),

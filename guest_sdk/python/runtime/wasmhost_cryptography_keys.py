@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from wasmhost_cryptography_core import (BIT_STRING, INTEGER, OCTET_STRING, OID, SEQUENCE, Encoding, PrivateFormat,
-                                        PublicFormat, _Reasons, bits, buf, der, der_int, der_items, der_oid, der_one,
+                                        PublicFormat, _Reasons, as_ours, bits, buf, der, der_int, der_items, der_oid, der_one,
                                         int_of, module, oid_of, openssl, pem, pem_blocks, seq, unsupported)
 
 RSA, RSA_PSS, EC, ED25519, X25519 = ("1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.2.840.10045.2.1",
@@ -259,6 +259,7 @@ def _serialization():
 def private_bytes(key, encoding, format, encryption_algorithm) -> bytes:
     """``key.private_bytes(...)`` for every key class here, with the native module's checks."""
     s = _serialization()
+    encoding, format = as_ours(encoding, Encoding), as_ours(format, PrivateFormat)
     if not isinstance(encoding, Encoding):
         raise TypeError("encoding must be an item from the Encoding enum")
     if not isinstance(format, PrivateFormat):
@@ -317,6 +318,7 @@ def spki(key) -> bytes:
 
 def public_bytes(key, encoding, format) -> bytes:
     """``key.public_bytes(...)`` for every key class here, with the native module's checks."""
+    encoding, format = as_ours(encoding, Encoding), as_ours(format, PublicFormat)
     if not isinstance(encoding, Encoding):
         raise TypeError("encoding must be an item from the Encoding enum")
     if not isinstance(format, PublicFormat):

@@ -971,6 +971,15 @@ class Scrypt(_KDF):
                                        maxmem=2 ** 31 - 1)
 
 
+def derive_pbkdf2_hmac(key_material, algorithm, salt, iterations, length) -> bytes:
+    """The functions cryptography 43 to 46 call instead of the classes above."""
+    return PBKDF2HMAC(algorithm, length, salt, iterations).derive(key_material)
+
+
+def derive_scrypt(key_material, salt, n, r, p, max_mem, length) -> bytes:
+    return Scrypt(salt, length, n, r, p).derive(key_material)
+
+
 # -- AES key wrap (RFC 3394, RFC 5649) ---------------------------------------------------
 _KW_IV = 0xA6A6A6A6A6A6A6A6
 
@@ -1066,7 +1075,8 @@ openssl.ciphers = module("openssl.ciphers", CipherContext=CipherContext, AEADEnc
                          _advance=_advance, _advance_aad=_advance_aad)
 openssl.aead = module("openssl.aead", AESGCM=AESGCM, ChaCha20Poly1305=ChaCha20Poly1305)
 openssl.kdf = module("openssl.kdf", PBKDF2HMAC=PBKDF2HMAC, HKDF=HKDF, HKDFExpand=HKDFExpand, X963KDF=X963KDF,
-                     ConcatKDFHash=ConcatKDFHash, Scrypt=Scrypt)
+                     ConcatKDFHash=ConcatKDFHash, Scrypt=Scrypt, derive_pbkdf2_hmac=derive_pbkdf2_hmac,
+                     derive_scrypt=derive_scrypt)
 openssl.keywrap = module("openssl.keywrap", aes_key_wrap=aes_key_wrap, aes_key_unwrap=aes_key_unwrap,
                          aes_key_wrap_with_padding=aes_key_wrap_with_padding,
                          aes_key_unwrap_with_padding=aes_key_unwrap_with_padding)

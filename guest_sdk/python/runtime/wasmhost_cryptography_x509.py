@@ -16,7 +16,7 @@ import datetime
 import ipaddress
 
 from wasmhost_cryptography_core import (BIT_STRING, BOOLEAN, INTEGER, SEQUENCE, SET, Encoding,
-                                        ObjectIdentifier, _Reasons, buf, der, der_element, der_items, der_one,
+                                        ObjectIdentifier, _Reasons, as_ours, buf, der, der_element, der_items, der_one,
                                         der_oid, der_read, exceptions_module, int_of, module, oid_of, pem, pem_blocks,
                                         seq, unsupported)
 from wasmhost_cryptography_keys import public_from_spki
@@ -406,6 +406,7 @@ class Certificate:
         return self
 
     def public_bytes(self, encoding) -> bytes:
+        encoding = as_ours(encoding, Encoding)
         if encoding is Encoding.PEM:
             return pem("CERTIFICATE", self._der)
         if encoding is Encoding.DER:
