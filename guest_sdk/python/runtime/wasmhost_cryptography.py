@@ -9,9 +9,9 @@ answers to the extension's interface (the wheel's ``_rust/**/*.pyi`` stubs) in p
 Python over the sandbox's own hashlib/hmac and Python's C ``int``/``pow``.
 
 Lazy: this file is in the runtime's snapshot, but the implementation (the
-``wasmhost_cryptography_*`` files) is kept there only as compiled code, run the first time a
-function touches the module (``__getattr__``, PEP 562), so a function that never imports
-cryptography pays nothing for it. Versions: the interface followed is that of the
+``wasmhost_cryptography_*`` files) is kept there only as compiled code, compressed (110 KB,
+not 270), run the first time a function touches the module (``__getattr__``, PEP 562), so
+a function that never imports cryptography runs none of it. Versions: the interface followed is that of the
 cryptography releases named in ``SUPPORTED``; an older one fails on import, naming them.
 """
 
@@ -21,6 +21,7 @@ import marshal
 import os
 import sys
 import types
+import zlib
 
 PARTS = ("wasmhost_cryptography_core", "wasmhost_cryptography_sym", "wasmhost_cryptography_keys",
          "wasmhost_cryptography_rsa", "wasmhost_cryptography_ec", "wasmhost_cryptography_x509")
@@ -36,7 +37,7 @@ def _compiled() -> dict[str, bytes]:
     for name in PARTS:
         path = os.path.join(here, name + ".py")
         with open(path, encoding="utf-8") as f:
-            code[name] = marshal.dumps(compile(f.read(), name + ".py", "exec"))
+            code[name] = zlib.compress(marshal.dumps(compile(f.read(), name + ".py", "exec")), 9)
     return code
 
 
@@ -69,7 +70,7 @@ def _load() -> None:
             module.__file__ = name + ".py"
             sys.modules[name] = module
             try:
-                exec(marshal.loads(_CODE[name]), module.__dict__)
+                exec(marshal.loads(zlib.decompress(_CODE[name])), module.__dict__)
             except BaseException:
                 del sys.modules[name]
                 raise

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 
-from wasmhost_cryptography_core import (BIT_STRING, INTEGER, OCTET_STRING, OID, SEQUENCE, Encoding, PrivateFormat,
-                                        PublicFormat, _Reasons, as_ours, bits, buf, der, der_int, der_items, der_oid, der_one,
-                                        int_of, module, oid_of, openssl, pem, pem_blocks, seq, unsupported)
+from wasmhost_cryptography_core import (BIT_STRING, INTEGER, OCTET_STRING, OID, SEQUENCE, Encoding, PKCS7PaddingContext,
+                                        PKCS7UnpaddingContext, PrivateFormat, PublicFormat, _Reasons, as_ours, bits,
+                                        bits_of, buf, der, der_int, der_items, der_oid, der_one, int_of, module, oid_of,
+                                        openssl, pem, pem_blocks, seq, unsupported)
 
 RSA, RSA_PSS, EC, ED25519, X25519 = ("1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.2.840.10045.2.1",
                                      "1.3.101.112", "1.3.101.110")
@@ -23,6 +24,8 @@ PBES2, PBKDF2, SCRYPT = "1.2.840.113549.1.5.13", "1.2.840.113549.1.5.12", "1.3.6
 AES_CBC = {"2.16.840.1.101.3.4.1.2": 16, "2.16.840.1.101.3.4.1.22": 24, "2.16.840.1.101.3.4.1.42": 32}
 HMAC_PRF = {"1.2.840.113549.2.7": "sha1", "1.2.840.113549.2.8": "sha224", "1.2.840.113549.2.9": "sha256",
             "1.2.840.113549.2.10": "sha384", "1.2.840.113549.2.11": "sha512"}
+NO_PEM = ("Unable to load PEM file. See https://cryptography.io/en/latest/faq/#why-can-t-i-import-my-pem-file "
+          "for more details.")
 BAD_KEY = ("Could not deserialize key data. The data may be in an incorrect format, the provided password may be "
            "incorrect, it may be encrypted with an unsupported algorithm, or it may be an unsupported key type "
            "(e.g. EC curves with explicit parameters).")
@@ -44,26 +47,18 @@ def _module_for(oid: str):
 
 # -- AES-CBC, for encrypted keys --------------------------------------------------------
 def _cbc(key: bytes, iv: bytes, data: bytes, encrypt: bool) -> bytes:
-    from wasmhost_cryptography_sym import AESKey  # noqa: PLC0415
-    k, out, prev = AESKey(key), [], iv
+    """AES-CBC with PKCS#7 padding, as PBES2 and OpenSSL's PEM encryption use it."""
+    from cryptography.hazmat.primitives.ciphers import algorithms, modes  # noqa: PLC0415
+    from wasmhost_cryptography_sym import CipherContext  # noqa: PLC0415
+    ctx = CipherContext(algorithms.AES(key), modes.CBC(iv), encrypt)
     if encrypt:
-        n = 16 - len(data) % 16
-        data += bytes([n]) * n
-    for i in range(0, len(data), 16):
-        block = data[i:i + 16]
-        if encrypt:
-            prev = k.encrypt(bytes(a ^ b for a, b in zip(block, prev)))
-            out.append(prev)
-        else:
-            out.append(bytes(a ^ b for a, b in zip(k.decrypt(block), prev)))
-            prev = block
-    text = b"".join(out)
-    if encrypt:
-        return text
-    n = text[-1] if text else 0
-    if not 0 < n <= 16 or text[-n:] != bytes([n]) * n:
-        raise ValueError("Bad decrypt. Incorrect password?")
-    return text[:-n]
+        padder = PKCS7PaddingContext(128)
+        return ctx.update(padder.update(data) + padder.finalize()) + ctx.finalize()
+    try:
+        unpadder = PKCS7UnpaddingContext(128)
+        return unpadder.update(ctx.update(data) + ctx.finalize()) + unpadder.finalize()
+    except ValueError:
+        raise ValueError("Bad decrypt. Incorrect password?") from None
 
 
 # -- PKCS#8 ------------------------------------------------------------------------------
@@ -120,7 +115,8 @@ def _from_encrypted_pkcs8(data: bytes, password: bytes | None):
         raise TypeError("Password was not given but private key is encrypted")
     alg = der_items(items[0][1])
     if oid_of(alg[0][1]) != PBES2:
-        unsupported("a PKCS#8 key encrypted with PBES1 (use PBES2, OpenSSL's default)", _Reasons.UNSUPPORTED_SERIALIZATION)
+        unsupported("a PKCS#8 key encrypted with PBES1 (use PBES2, OpenSSL's default)",
+                    _Reasons.UNSUPPORTED_SERIALIZATION)
     try:
         return _pbes2_decrypt(alg[1][1], items[1][1], password)
     except (ValueError, IndexError):
@@ -202,8 +198,7 @@ def _pem(data, kinds) -> tuple[str, bytes, dict]:
     for label, body, headers in pem_blocks(buf(data)):
         if label in kinds:
             return label, body, headers
-    raise ValueError("Unable to load PEM file. See https://cryptography.io/en/latest/faq/#why-can-t-i-import-my-pem-"
-                     "file for more details. (no " + " or ".join(sorted(kinds)) + " block)")
+    raise ValueError(f"{NO_PEM} (no {' or '.join(sorted(kinds))} block)")
 
 
 def load_pem_private_key(data, password, backend=None, *, unsafe_skip_rsa_key_validation=False):
@@ -226,7 +221,7 @@ def public_from_spki(data: bytes):
     except (ValueError, IndexError):
         raise ValueError("Could not deserialize key data. The data may be in an incorrect format or it may be "
                          "an unsupported key type.") from None
-    return _module_for(oid).from_spki(oid, alg[1] if len(alg) > 1 else None, items[1][1][1:])
+    return _module_for(oid).from_spki(oid, alg[1] if len(alg) > 1 else None, bits_of(items[1][1]))
 
 
 def load_der_public_key(data, backend=None):

@@ -18,7 +18,7 @@ from wasmhost_cryptography_core import (INTEGER, NULL, OCTET_STRING, SEQUENCE, E
                                         der, der_int, der_items, der_one, der_oid, exceptions_module, int_of, module,
                                         openssl, pem, seq, unsupported)
 from wasmhost_cryptography_keys import RSA, private_bytes, public_bytes
-from wasmhost_cryptography_sym import hash_factory
+from wasmhost_cryptography_sym import hash_factory, xor
 
 # DigestInfo's AlgorithmIdentifier OIDs (RFC 8017 §9.2)
 DIGEST_OIDS = {"md5": "1.2.840.113549.2.5", "sha1": "1.3.14.3.2.26", "sha224": "2.16.840.1.101.3.4.2.4",
@@ -51,10 +51,6 @@ def _mgf1(seed: bytes, n: int, algorithm) -> bytes:
     out = b"".join(factory(seed + i.to_bytes(4, "big")).digest()
                    for i in range(-(-n // algorithm.digest_size)))
     return out[:n]
-
-
-def _xor(a: bytes, b: bytes) -> bytes:
-    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
 
 def _mgf_hash(pad):
@@ -221,8 +217,8 @@ class RSAPublicKey:
             label_hash = hash_factory(algorithm)(padding._label or b"").digest()
             db = label_hash + bytes(k - len(plaintext) - 2 * h_len - 2) + b"\1" + plaintext
             seed = os.urandom(h_len)
-            masked_db = _xor(db, _mgf1(seed, k - h_len - 1, _mgf_hash(padding)))
-            em = b"\0" + _xor(seed, _mgf1(masked_db, h_len, _mgf_hash(padding))) + masked_db
+            masked_db = xor(db, _mgf1(seed, k - h_len - 1, _mgf_hash(padding)))
+            em = b"\0" + xor(seed, _mgf1(masked_db, h_len, _mgf_hash(padding))) + masked_db
         elif isinstance(padding, pad.PKCS1v15):
             if len(plaintext) > k - 11:
                 raise ValueError("Encryption failed")
@@ -299,8 +295,8 @@ class RSAPrivateKey:
         if isinstance(padding, pad.OAEP):
             algorithm = padding._algorithm
             h_len = algorithm.digest_size
-            seed = _xor(em[1:1 + h_len], _mgf1(em[1 + h_len:], h_len, _mgf_hash(padding)))
-            db = _xor(em[1 + h_len:], _mgf1(seed, k - h_len - 1, _mgf_hash(padding)))
+            seed = xor(em[1:1 + h_len], _mgf1(em[1 + h_len:], h_len, _mgf_hash(padding)))
+            db = xor(em[1 + h_len:], _mgf1(seed, k - h_len - 1, _mgf_hash(padding)))
             label_hash = hash_factory(algorithm)(padding._label or b"").digest()
             rest = db[h_len:].lstrip(b"\0")
             if em[0] != 0 or not _hmac.compare_digest(db[:h_len], label_hash) or rest[:1] != b"\1":
@@ -374,7 +370,7 @@ def _pss_encode(digest: bytes, algorithm, padding, em_bits: int) -> bytes:
     salt = os.urandom(s_len)
     h = hash_factory(algorithm)(bytes(8) + digest + salt).digest()
     db = bytes(em_len - s_len - h_len - 2) + b"\1" + salt
-    masked = bytearray(_xor(db, _mgf1(h, len(db), _mgf_hash(padding))))
+    masked = bytearray(xor(db, _mgf1(h, len(db), _mgf_hash(padding))))
     masked[0] &= 0xFF >> (8 * em_len - em_bits)
     return bytes(masked) + h + b"\xbc"
 
@@ -385,7 +381,7 @@ def _pss_verify(em: bytes, digest: bytes, algorithm, padding, em_bits: int) -> b
     if em_len < h_len + 2 or em[-1:] != b"\xbc" or (top and em[0] >> (8 - top)):
         return False
     masked, h = em[:em_len - h_len - 1], em[em_len - h_len - 1:-1]
-    db = bytearray(_xor(masked, _mgf1(h, len(masked), _mgf_hash(padding))))
+    db = bytearray(xor(masked, _mgf1(h, len(masked), _mgf_hash(padding))))
     db[0] &= 0xFF >> (8 * em_len - em_bits)
     rest = bytes(db).lstrip(b"\0")
     if rest[:1] != b"\1":

@@ -250,12 +250,7 @@ class AESKey:
                           t0[c >> 24] ^ t1[(d >> 16) & 255] ^ t2[(a >> 8) & 255] ^ t3[b & 255] ^ k[i + 2],
                           t0[d >> 24] ^ t1[(a >> 16) & 255] ^ t2[(b >> 8) & 255] ^ t3[c & 255] ^ k[i + 3])
             i += 4
-        s = _SBOX
-        return struct.pack(">4I",
-                           ((s[a >> 24] << 24) | (s[(b >> 16) & 255] << 16) | (s[(c >> 8) & 255] << 8) | s[d & 255]) ^ k[i],
-                           ((s[b >> 24] << 24) | (s[(c >> 16) & 255] << 16) | (s[(d >> 8) & 255] << 8) | s[a & 255]) ^ k[i + 1],
-                           ((s[c >> 24] << 24) | (s[(d >> 16) & 255] << 16) | (s[(a >> 8) & 255] << 8) | s[b & 255]) ^ k[i + 2],
-                           ((s[d >> 24] << 24) | (s[(a >> 16) & 255] << 16) | (s[(b >> 8) & 255] << 8) | s[c & 255]) ^ k[i + 3])
+        return _last_round(_SBOX, k, i, (a, b, c, d), (b, c, d, a), (c, d, a, b), (d, a, b, c))
 
     def decrypt(self, block: bytes) -> bytes:
         t0, t1, t2, t3 = _TD
@@ -272,15 +267,18 @@ class AESKey:
                           t0[c >> 24] ^ t1[(b >> 16) & 255] ^ t2[(a >> 8) & 255] ^ t3[d & 255] ^ k[i + 2],
                           t0[d >> 24] ^ t1[(c >> 16) & 255] ^ t2[(b >> 8) & 255] ^ t3[a & 255] ^ k[i + 3])
             i += 4
-        s = _INV_SBOX
-        return struct.pack(">4I",
-                           ((s[a >> 24] << 24) | (s[(d >> 16) & 255] << 16) | (s[(c >> 8) & 255] << 8) | s[b & 255]) ^ k[i],
-                           ((s[b >> 24] << 24) | (s[(a >> 16) & 255] << 16) | (s[(d >> 8) & 255] << 8) | s[c & 255]) ^ k[i + 1],
-                           ((s[c >> 24] << 24) | (s[(b >> 16) & 255] << 16) | (s[(a >> 8) & 255] << 8) | s[d & 255]) ^ k[i + 2],
-                           ((s[d >> 24] << 24) | (s[(c >> 16) & 255] << 16) | (s[(b >> 8) & 255] << 8) | s[a & 255]) ^ k[i + 3])
+        return _last_round(_INV_SBOX, k, i, (a, d, c, b), (b, a, d, c), (c, b, a, d), (d, c, b, a))
 
 
-def _xor(a: bytes, b: bytes) -> bytes:
+def _last_round(s, k, i, *columns) -> bytes:
+    """The last AES round (substitution and shift, no mixing) from the state's four words,
+    each column given in the order its bytes are taken."""
+    return struct.pack(">4I", *(((s[w >> 24] << 24) | (s[(x >> 16) & 255] << 16) | (s[(y >> 8) & 255] << 8) |
+                                 s[z & 255]) ^ k[i + j] for j, (w, x, y, z) in enumerate(columns)))
+
+
+def xor(a: bytes, b: bytes) -> bytes:
+    """``a`` XOR ``b``, as long as the shorter."""
     n = min(len(a), len(b))
     return (int.from_bytes(a[:n], "big") ^ int.from_bytes(b[:n], "big")).to_bytes(n, "big")
 
@@ -499,7 +497,7 @@ class CipherContext:
         if not data:
             return b""
         if self._stream is not None:
-            return _xor(data, self._stream(len(data)))
+            return xor(data, self._stream(len(data)))
         return getattr(self, "_update_" + self._name)(data)
 
     def update_into(self, data, buf_out) -> int:
@@ -582,7 +580,7 @@ class CipherContext:
         return have[:n]
 
     def _update_CTR(self, data: bytes) -> bytes:
-        return _xor(data, self._keystream(len(data), 128))
+        return xor(data, self._keystream(len(data), 128))
 
     def _update_OFB(self, data: bytes) -> bytes:
         out = []
@@ -591,7 +589,7 @@ class CipherContext:
             self._iv = self._key.encrypt(self._iv)
             stream += self._iv
         self._ofb_buffer = stream[len(data):]
-        out.append(_xor(data, stream))
+        out.append(xor(data, stream))
         return b"".join(out)
 
     def _update_CFB(self, data: bytes) -> bytes:
@@ -644,7 +642,7 @@ class CipherContext:
         self._data_len += len(data)
         if self._data_len > (2 ** 39 - 256) // 8:
             raise ValueError("Exceeded maximum encrypted byte limit")
-        out = _xor(data, self._keystream(len(data), 32))
+        out = xor(data, self._keystream(len(data), 32))
         ct = self._ct_buffer + (out if self._encrypt else data)
         whole = len(ct) // 16 * 16
         self._ghash.update(ct[:whole])
@@ -657,7 +655,7 @@ class CipherContext:
         self._ghash.update(self._ct_buffer)
         self._ghash.update((self._aad_len * 8).to_bytes(8, "big") + (self._data_len * 8).to_bytes(8, "big"))
         s = ctr_stream(self._key, self._j0, 16, 32)
-        tag = _xor(self._ghash.y.to_bytes(16, "big"), s)
+        tag = xor(self._ghash.y.to_bytes(16, "big"), s)
         if self._encrypt:
             self._tag = tag
             return
@@ -785,11 +783,11 @@ class AESGCM(_AEAD):
                 raise exceptions_module().InvalidTag()
             text, tag = data[:-16], data[-16:]
         first = (j0 & ~0xFFFFFFFF) | ((j0 + 1) & 0xFFFFFFFF)
-        out = _xor(text, ctr_stream(self._key, first, len(text), 32))
+        out = xor(text, ctr_stream(self._key, first, len(text), 32))
         g.update(aad)
         g.update(out if encrypt else text)
         g.update((len(aad) * 8).to_bytes(8, "big") + (len(text) * 8).to_bytes(8, "big"))
-        mac = _xor(g.y.to_bytes(16, "big"), ctr_stream(self._key, j0, 16, 32))
+        mac = xor(g.y.to_bytes(16, "big"), ctr_stream(self._key, j0, 16, 32))
         if encrypt:
             return out + mac
         if not _hmac.compare_digest(mac, tag):
@@ -825,7 +823,7 @@ class ChaCha20Poly1305(_AEAD):
         nonce, data, aad = _aead_args(nonce, data, associated_data)
         if len(nonce) != 12:
             raise ValueError("Nonce must be 12 bytes")
-        ct = _xor(data, chacha_stream(self._key, 1, nonce, len(data)))
+        ct = xor(data, chacha_stream(self._key, 1, nonce, len(data)))
         return ct + self._mac(nonce, aad, ct)
 
     def decrypt(self, nonce, data, associated_data) -> bytes:
@@ -837,7 +835,7 @@ class ChaCha20Poly1305(_AEAD):
         ct, tag = data[:-16], data[-16:]
         if not _hmac.compare_digest(self._mac(nonce, aad, ct), tag):
             raise exceptions_module().InvalidTag()
-        return _xor(ct, chacha_stream(self._key, 1, nonce, len(ct)))
+        return xor(ct, chacha_stream(self._key, 1, nonce, len(ct)))
 
 
 # -- key derivation ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from wasmhost_cryptography_core import (BIT_STRING, BOOLEAN, INTEGER, SEQUENCE, 
                                         ObjectIdentifier, _Reasons, as_ours, buf, der, der_element, der_items, der_one,
                                         der_oid, der_read, exceptions_module, int_of, module, oid_of, pem, pem_blocks,
                                         seq, unsupported)
-from wasmhost_cryptography_keys import public_from_spki
+from wasmhost_cryptography_keys import NO_PEM, public_from_spki
 from wasmhost_cryptography_sym import hash_factory
 
 SIGNATURE_HASHES = {"1.2.840.113549.1.1.4": "MD5", "1.2.840.113549.1.1.5": "SHA1", "1.2.840.113549.1.1.14": "SHA224",
@@ -440,8 +440,7 @@ def load_pem_x509_certificates(data) -> list[Certificate]:
     certs = [Certificate(body) for label, body, _ in pem_blocks(buf(data))
              if label in ("CERTIFICATE", "X509 CERTIFICATE")]
     if not certs:
-        raise ValueError("Unable to load PEM file. See https://cryptography.io/en/latest/faq/#why-can-t-i-import-my-pem-"
-                         "file for more details. (no CERTIFICATE block)")
+        raise ValueError(f"{NO_PEM} (no CERTIFICATE block)")
     return certs
 
 
