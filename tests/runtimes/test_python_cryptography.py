@@ -93,6 +93,26 @@ SYMMETRIC = """
     out["pbkdf2"] = PBKDF2HMAC(hashes.SHA256(), 32, b"salt", 1000).derive(b"pw").hex()
     out["hkdf"] = HKDF(hashes.SHA256(), 42, b"salt", b"info").derive(b"ikm").hex()
     out["scrypt"] = Scrypt(b"salt", 32, 64, 8, 1).derive(b"pw").hex()
+    from cryptography.hazmat.primitives import keywrap, poly1305
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+    from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
+    from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
+    kek = bytes(range(16))
+    wrapped = [keywrap.aes_key_wrap(kek, bytes(range(32))), keywrap.aes_key_wrap_with_padding(kek, b"seven b"),
+               keywrap.aes_key_wrap_with_padding(kek, bytes(range(20)))]
+    out["keywrap"] = [w.hex() for w in wrapped] + [keywrap.aes_key_unwrap(kek, wrapped[0]).hex(),
+                                                   keywrap.aes_key_unwrap_with_padding(kek, wrapped[1]).hex(),
+                                                   keywrap.aes_key_unwrap_with_padding(kek, wrapped[2]).hex()]
+    try:
+        keywrap.aes_key_unwrap(kek, wrapped[0][:-1] + b"x")
+    except keywrap.InvalidUnwrap:
+        out["keywrap"].append("InvalidUnwrap")
+    out["poly1305"] = poly1305.Poly1305.generate_tag(bytes(range(32)), msg).hex()
+    out["hkdf_expand"] = HKDFExpand(hashes.SHA384(), 100, b"info").derive(bytes(48)).hex()
+    out["x963"] = X963KDF(hashes.SHA256(), 40, b"shared").derive(b"z").hex()
+    out["concat"] = ConcatKDFHash(hashes.SHA512(), 70, b"other").derive(b"z").hex()
+    p = padding.ANSIX923(64).padder(); padded = p.update(b"abcde") + p.finalize()
+    u = padding.ANSIX923(64).unpadder(); out["ansix923"] = [padded.hex(), (u.update(padded) + u.finalize()).hex()]
     f = Fernet(b"cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
     token = f._encrypt_from_parts(b"hello" * 50, 1000, bytes(16))
     out["fernet"] = [token.decode(), f.decrypt(token).decode()]
@@ -175,7 +195,9 @@ made = {"pss": r.sign(msg, P.PSS(P.MGF1(hashes.SHA256()), P.PSS.MAX_LENGTH), has
         "ecdsa": load(inp["ec"]["secp256r1"]).sign(msg, ec.ECDSA(hashes.SHA256())).hex(),
         "encrypted": r.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.BestAvailableEncryption(b"pw")).decode(),
         "generated": gen.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()).decode(),
-        "generated_sig": gen.sign(msg, P.PKCS1v15(), hashes.SHA256()).hex()}
+        "generated_sig": gen.sign(msg, P.PKCS1v15(), hashes.SHA256()).hex(),
+        "openssh": [k.private_bytes(S.Encoding.PEM, S.PrivateFormat.OpenSSH, S.NoEncryption()).decode()
+                    for k in (r, load(inp["ec"]["secp256r1"]), e)]}
 print(json.dumps({"same": out, "made": made}))
 """
 
@@ -226,6 +248,10 @@ def test_public_key_answers_match_the_native_module(tmp_path, monkeypatch):
     generated = S.load_pem_private_key(made["generated"].encode(), None)  # checked as OpenSSL checks a key
     assert generated.key_size == 1024
     generated.public_key().verify(bytes.fromhex(made["generated_sig"]), msg, P.PKCS1v15(), hashes.SHA256())
+    openssh = [S.load_ssh_private_key(k.encode(), None) for k in made["openssh"]]
+    assert openssh[0].private_numbers() == rsa_key.private_numbers()
+    assert openssh[1].private_numbers() == secp256r1.private_numbers()
+    assert openssh[2].private_bytes_raw() == S.load_pem_private_key(keys["ed"].encode(), None).private_bytes_raw()
 
 
 CERTIFICATES = """

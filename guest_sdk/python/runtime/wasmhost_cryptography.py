@@ -11,8 +11,15 @@ Python over the sandbox's own hashlib/hmac and Python's C ``int``/``pow``.
 Lazy: this file is in the runtime's snapshot, but the implementation (the
 ``wasmhost_cryptography_*`` files) is kept there only as compiled code, compressed (110 KB,
 not 270), run the first time a function touches the module (``__getattr__``, PEP 562), so
-a function that never imports cryptography runs none of it. Versions: the interface followed is that of the
-cryptography releases named in ``SUPPORTED``; an older one fails on import, naming them.
+a function that never imports cryptography runs none of it.
+
+Versions: the interface followed is that of cryptography 43 to 50 (checked: the same
+answers as each one's native module); 42 and older still call OpenSSL through cffi from
+Python, so they fail on import, naming the versions that run.
+
+Parts, each a module of its own: ``_core`` (the top of ``_rust``, DER/PEM, the fake OpenSSL
+binding, the error for anything missing), ``_sym`` (hashes, HMAC, ciphers, AEAD, KDFs),
+``_keys`` (key formats), ``_rsa``, ``_ec`` (ECDSA/ECDH, Ed25519, X25519), ``_x509``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import zlib
 
 PARTS = ("wasmhost_cryptography_core", "wasmhost_cryptography_sym", "wasmhost_cryptography_keys",
          "wasmhost_cryptography_rsa", "wasmhost_cryptography_ec", "wasmhost_cryptography_x509")
-MIN_VERSION = (43, 0)  # the _rust interface this stand-in follows (43.0 ... 50.x, checked)
+MIN_VERSION = (43, 0)
 SUPPORTED = "cryptography 43.0 or later"
 
 

@@ -446,12 +446,23 @@ OPENSSL_VERSION = 0x30500000
 OPENSSL_VERSION_TEXT = "wasmhost pure-Python stand-in (no OpenSSL)"
 
 
+def _no_openssl(name: str) -> AttributeError:
+    return AttributeError(f"OpenSSL's {name} is not available {SANDBOX}: code that calls OpenSSL directly "
+                          "(pyOpenSSL) cannot run there")
+
+
 class _FFI:
+    """``_openssl.ffi``: what cryptography's own Python asks of it; anything else (pyOpenSSL's
+    allocators, casts) fails naming the sandbox."""
+
     NULL = None
 
     @staticmethod
     def string(value):
         return value
+
+    def __getattr__(self, name):
+        raise _no_openssl(f"cffi {name}")
 
 
 class _Lib:
@@ -465,8 +476,11 @@ class _Lib:
         import cryptography  # noqa: PLC0415
         return cryptography.__version__.encode("ascii")
 
-    def __dir__(self):  # as a cffi library's: its C names only (cryptography's Binding copies them)
-        return ["OpenSSL_version_num", "CRYPTOGRAPHY_PACKAGE_VERSION", "EVP_get_digestbyname"]
+    def __dir__(self):
+        """As a cffi library's: its C names, which cryptography's ``Binding`` copies into a
+        module of its own — and ``__getattr__``, so that module's missing names still fail
+        with this class's message (pyOpenSSL asks it for OpenSSL's functions on import)."""
+        return ["OpenSSL_version_num", "CRYPTOGRAPHY_PACKAGE_VERSION", "EVP_get_digestbyname", "__getattr__"]
 
     @staticmethod
     def EVP_get_digestbyname(name: bytes):
@@ -479,8 +493,7 @@ class _Lib:
     def __getattr__(self, name):
         if name.startswith("Cryptography_HAS_") or name.startswith("CRYPTOGRAPHY_"):
             return False
-        raise AttributeError(f"OpenSSL's {name} is not available {SANDBOX}: code that calls OpenSSL "
-                             "directly (pyOpenSSL) cannot run there")
+        raise _no_openssl(name)
 
 
 def _raise_openssl_error():

@@ -280,7 +280,7 @@ def private_bytes(key, encoding, format, encryption_algorithm) -> bytes:
         if encoding is not Encoding.PEM:
             raise ValueError("OpenSSH private key format can only be used with PEM encoding")
         from cryptography.hazmat.primitives.serialization import ssh  # noqa: PLC0415
-        return ssh._serialize_ssh_private_key(key, password, encryption_algorithm)
+        return pem("OPENSSH PRIVATE KEY", ssh._serialize_ssh_private_key(key, password, encryption_algorithm))
     if encoding not in (Encoding.PEM, Encoding.DER):
         raise ValueError("format is invalid with this key" if encoding is not Encoding.OpenSSH else
                          "encoding must be PEM or DER with this format")

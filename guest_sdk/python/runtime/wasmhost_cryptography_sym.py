@@ -4,10 +4,11 @@ Poly1305, GHASH and the KDFs in Python.
 
 AES is written here because no pure-Python AES library is bundled with the runtime and the
 sandbox's CPython has no OpenSSL: it is the textbook table form (four 256-entry round
-tables, so a round is 16 lookups and XORs on Python ints), about 20 µs a block in the
-sandbox; GHASH uses per-byte multiplication tables made once per key (16 lookups a
-block). That is fast enough for what Lambda code does with it (Fernet tokens, JWE, a few
-kilobytes to a megabyte), not for bulk encryption.
+tables, so a round is 16 lookups and XORs on Python ints); GHASH uses per-byte
+multiplication tables made once per key (16 lookups a block). In the sandbox that is
+about 2.5 ms for a Fernet token of a kilobyte and 3.3 s for a megabyte of AES-GCM
+(a thousand times OpenSSL's time): right for what Lambda code does with it (Fernet
+tokens, JWE, cookies, a few kilobytes), not for bulk encryption.
 """
 
 from __future__ import annotations
