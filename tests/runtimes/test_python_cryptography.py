@@ -360,6 +360,82 @@ def test_certificates_answer_as_the_native_module(tmp_path, monkeypatch):
     assert len(native["certs"]) >= 6 and all(c["reloaded"] for c in native["certs"])
 
 
+ERRORS = r"""
+import json, os
+from cryptography.hazmat.primitives import hashes, serialization as S, hmac
+from cryptography.hazmat.primitives.asymmetric import rsa, ec, padding as P, ed25519, x25519
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from cryptography import x509
+from cryptography.fernet import Fernet
+inp = json.load(open(os.environ["KEYS"]))
+enc = inp["rsa_enc"].encode(); plain = inp["rsa"].encode()
+k = S.load_pem_private_key(plain, None); pub = k.public_key()
+eck = S.load_pem_private_key(inp["ec"].encode(), None)
+cases = {
+ "wrong_pw": lambda: S.load_pem_private_key(enc, b"nope"),
+ "no_pw": lambda: S.load_pem_private_key(enc, None),
+ "pw_unneeded": lambda: S.load_pem_private_key(plain, b"pw"),
+ "garbage_pem": lambda: S.load_pem_private_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", None),
+ "no_pem": lambda: S.load_pem_private_key(b"hello", None),
+ "garbage_der": lambda: S.load_der_private_key(b"\x30\x03\x02\x01\x00", None),
+ "pub_garbage": lambda: S.load_pem_public_key(b"hello"),
+ "pub_der_garbage": lambda: S.load_der_public_key(b"\x01\x02"),
+ "str_pw": lambda: S.load_pem_private_key(enc, "pw"),
+ "cert_garbage": lambda: x509.load_pem_x509_certificate(b"nope"),
+ "cert_der_garbage": lambda: x509.load_der_x509_certificate(b"\x30\x00"),
+ "rsa_encrypt_too_long": lambda: pub.encrypt(b"x" * 300, P.PKCS1v15()),
+ "rsa_decrypt_bad": lambda: k.decrypt(b"\x01" * 256, P.OAEP(P.MGF1(hashes.SHA256()), hashes.SHA256(), None)),
+ "rsa_sign_bad_padding": lambda: k.sign(b"x", "nope", hashes.SHA256()),
+ "rsa_gen_small": lambda: rsa.generate_private_key(65537, 512),
+ "rsa_gen_bad_e": lambda: rsa.generate_private_key(4, 2048),
+ "ec_wrong_alg": lambda: eck.sign(b"x", "nope"),
+ "ec_point_bad": lambda: ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + b"\x01" * 64),
+ "ec_exchange_wrong": lambda: eck.exchange(ec.ECDH(), pub),
+ "ed_bad_len": lambda: ed25519.Ed25519PrivateKey.from_private_bytes(b"x"),
+ "x_bad_len": lambda: x25519.X25519PublicKey.from_public_bytes(b"x" * 31),
+ "aes_bad_key": lambda: algorithms.AES(b"x" * 15),
+ "cbc_not_block": lambda: (lambda e: e.update(b"x" * 17) + e.finalize())(Cipher(algorithms.AES(bytes(16)), modes.CBC(bytes(16))).encryptor()),
+ "gcm_bad_tag": lambda: AESGCM(bytes(16)).decrypt(bytes(12), b"x" * 20, None),
+ "gcm_bad_nonce": lambda: AESGCM(bytes(16)).encrypt(b"", b"x", None),
+ "chacha_bad_key": lambda: ChaCha20Poly1305(b"x"),
+ "fernet_bad_key": lambda: Fernet(b"short"),
+ "hmac_str": lambda: hmac.HMAC(b"k", hashes.SHA256()).update("str"),
+ "hash_finalized": lambda: (lambda h: (h.finalize(), h.finalize()))(hashes.Hash(hashes.SHA256())),
+ "private_bytes_bad": lambda: k.private_bytes(S.Encoding.Raw, S.PrivateFormat.PKCS8, S.NoEncryption()),
+ "public_bytes_bad": lambda: pub.public_bytes(S.Encoding.X962, S.PublicFormat.UncompressedPoint),
+ "ed_pkcs1": lambda: ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(S.Encoding.PEM, S.PublicFormat.PKCS1),
+ "encoding_str": lambda: pub.public_bytes("PEM", S.PublicFormat.SubjectPublicKeyInfo),
+}
+out = {}
+for name, f in cases.items():
+    try:
+        f(); out[name] = "no error"
+    except Exception as e:
+        out[name] = type(e).__name__
+print(json.dumps(out))
+"""
+
+
+def test_bad_input_fails_as_in_the_native_module(tmp_path, monkeypatch):
+    """Wrong or missing passwords, garbage keys and certificates, oversized plaintexts,
+    forged tags, wrong key sizes, bad formats: each raises the native module's exception
+    type (the messages are the stand-in's own)."""
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    key = rsa.generate_private_key(65537, 2048)
+    keys = {"rsa": key.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()).decode(),
+            "rsa_enc": key.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8,
+                                         S.BestAvailableEncryption(b"pw")).decode(),
+            "ec": ec.generate_private_key(ec.SECP256R1()).private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8,
+                                                                       S.NoEncryption()).decode()}
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    monkeypatch.setenv("KEYS", str(tmp_path / "keys.json"))
+    native, stand_in = run_both(ERRORS)
+    assert stand_in == native
+    assert "no error" not in native.values() and len(native) > 30
+
+
 def deploy(host, name: str, app: str, tmp_path: Path) -> None:
     code = tmp_path / name
     code.mkdir()

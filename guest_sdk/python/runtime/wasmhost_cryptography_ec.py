@@ -268,7 +268,7 @@ def _random_k(n: int):
 
 def _check_ecdsa(signature_algorithm):
     if not isinstance(signature_algorithm, _ec().ECDSA):
-        unsupported("That signature algorithm", _Reasons.UNSUPPORTED_PUBLIC_KEY_ALGORITHM)
+        unsupported("That elliptic curve signature algorithm", _Reasons.UNSUPPORTED_PUBLIC_KEY_ALGORITHM)
 
 
 class ECPublicKey:

@@ -24,6 +24,7 @@ PBES2, PBKDF2, SCRYPT = "1.2.840.113549.1.5.13", "1.2.840.113549.1.5.12", "1.3.6
 AES_CBC = {"2.16.840.1.101.3.4.1.2": 16, "2.16.840.1.101.3.4.1.22": 24, "2.16.840.1.101.3.4.1.42": 32}
 HMAC_PRF = {"1.2.840.113549.2.7": "sha1", "1.2.840.113549.2.8": "sha224", "1.2.840.113549.2.9": "sha256",
             "1.2.840.113549.2.10": "sha384", "1.2.840.113549.2.11": "sha512"}
+WRONG_PASSWORD = "Incorrect password, could not decrypt key"
 NO_PEM = ("Unable to load PEM file. See https://cryptography.io/en/latest/faq/#why-can-t-i-import-my-pem-file "
           "for more details.")
 BAD_KEY = ("Could not deserialize key data. The data may be in an incorrect format, the provided password may be "
@@ -58,7 +59,7 @@ def _cbc(key: bytes, iv: bytes, data: bytes, encrypt: bool) -> bytes:
         unpadder = PKCS7UnpaddingContext(128)
         return unpadder.update(ctx.update(data) + ctx.finalize()) + unpadder.finalize()
     except ValueError:
-        raise ValueError("Bad decrypt. Incorrect password?") from None
+        raise ValueError(WRONG_PASSWORD) from None
 
 
 # -- PKCS#8 ------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def _from_encrypted_pkcs8(data: bytes, password: bytes | None):
     try:
         return _pbes2_decrypt(alg[1][1], items[1][1], password)
     except (ValueError, IndexError):
-        raise ValueError("Bad decrypt. Incorrect password?") from None
+        raise ValueError(WRONG_PASSWORD) from None
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def _pem_decrypt(body: bytes, headers: dict, password: bytes | None) -> bytes:
     try:
         return _cbc(_evp_bytes_to_key(password, iv[:8], sizes[cipher.upper()]), iv, body, False)
     except ValueError:
-        raise ValueError("Bad decrypt. Incorrect password?") from None
+        raise ValueError(WRONG_PASSWORD) from None
 
 
 def _private_from_der(data: bytes, password: bytes | None, skip: bool, label: str | None = None):
@@ -271,19 +272,20 @@ def private_bytes(key, encoding, format, encryption_algorithm) -> bytes:
     elif not isinstance(encryption_algorithm, s.NoEncryption):
         raise ValueError("Unsupported encryption type")
     raw = getattr(key, "_raw_private", None)
-    if encoding is Encoding.Raw or format is PrivateFormat.Raw:
-        if raw is None or encoding is not Encoding.Raw or format is not PrivateFormat.Raw or password:
-            raise ValueError("When using Raw both encoding and format must be Raw and encryption_algorithm "
-                             "must be NoEncryption()" if raw else "format is invalid with this key")
+    if raw is not None and (encoding is Encoding.Raw or format is PrivateFormat.Raw):
+        if encoding is not Encoding.Raw or format is not PrivateFormat.Raw or password:
+            raise ValueError("When using Raw both encoding and format must be Raw and encryption_algorithm must be "
+                             "NoEncryption()")
         return raw()
+    if format is PrivateFormat.Raw:
+        raise ValueError("format is invalid with this key")
     if format is PrivateFormat.OpenSSH:
         if encoding is not Encoding.PEM:
             raise ValueError("OpenSSH private key format can only be used with PEM encoding")
         from cryptography.hazmat.primitives.serialization import ssh  # noqa: PLC0415
         return pem("OPENSSH PRIVATE KEY", ssh._serialize_ssh_private_key(key, password, encryption_algorithm))
     if encoding not in (Encoding.PEM, Encoding.DER):
-        raise ValueError("format is invalid with this key" if encoding is not Encoding.OpenSSH else
-                         "encoding must be PEM or DER with this format")
+        raise TypeError("encoding must be Encoding.DER or Encoding.PEM")
     if format is PrivateFormat.PKCS8:
         body = seq(der_int(0), key._algorithm(), der(OCTET_STRING, key._pkcs8_key()))
         label = "PRIVATE KEY"

@@ -275,14 +275,16 @@ class RSAPrivateKey:
         return s.to_bytes(pub._size, "big")
 
     def sign(self, data, padding, algorithm) -> bytes:
-        digest, algorithm = digest_of(data, algorithm)
         pad, _ = _padding()
+        if not isinstance(padding, pad.AsymmetricPadding):
+            raise TypeError("Padding must be an instance of AsymmetricPadding.")
+        digest, algorithm = digest_of(data, algorithm)
         if isinstance(padding, pad.PKCS1v15):
             em = _pkcs1_sign_block(digest, algorithm, self._public._size)
         elif isinstance(padding, pad.PSS):
             em = _pss_encode(digest, algorithm, padding, self._public._n.bit_length() - 1)
         else:
-            unsupported(f"padding {getattr(padding, 'name', padding)}", _Reasons.UNSUPPORTED_PADDING)
+            unsupported(padding.name, _Reasons.UNSUPPORTED_PADDING)
         return self._raw_sign(int.from_bytes(em, "big"))
 
     def decrypt(self, ciphertext, padding) -> bytes:
