@@ -436,6 +436,77 @@ def test_bad_input_fails_as_in_the_native_module(tmp_path, monkeypatch):
     assert "no error" not in native.values() and len(native) > 30
 
 
+BUILD_CERTIFICATES = r"""
+    import datetime, ipaddress, json, os
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization as S
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+    keys = {k: S.load_pem_private_key(v.encode(), None) for k, v in json.load(open(os.environ["KEYS"])).items()}
+    uri = x509.UniformResourceIdentifier
+    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"), x509.NameAttribute(NameOID.COMMON_NAME, "Ünïcode"),
+                      x509.NameAttribute(NameOID.EMAIL_ADDRESS, "a@example.com")])
+    extensions = [
+        (x509.BasicConstraints(ca=True, path_length=0), True),
+        (x509.KeyUsage(True, False, False, False, True, True, True, False, True), True),
+        (x509.KeyUsage(True, False, False, False, False, False, False, False, False), False),
+        (x509.SubjectKeyIdentifier(b"" * 20), False),
+        (x509.AuthorityKeyIdentifier(b"" * 20, [x509.DNSName("ca.example")], 12345), False),
+        (x509.SubjectAlternativeName([x509.DNSName("example.com"), x509.IPAddress(ipaddress.ip_address("10.0.0.1")),
+                                      x509.IPAddress(ipaddress.ip_address("::1")), x509.RFC822Name("a@b.c"),
+                                      uri("https://example.com"), x509.RegisteredID(x509.ObjectIdentifier("1.2.3")),
+                                      x509.DirectoryName(name),
+                                      x509.OtherName(x509.ObjectIdentifier("1.2.3.5"), b"abc")]), False),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CODE_SIGNING]), False),
+        (x509.AuthorityInformationAccess([x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                                                 uri("http://ocsp.example"))]), False),
+        (x509.CRLDistributionPoints([x509.DistributionPoint([uri("http://crl.example/a.crl")], None, None, None)]),
+         False),
+        (x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier("2.23.140.1.2.1"), None),
+                                   x509.PolicyInformation(x509.ObjectIdentifier("1.2.3.4"),
+                                                          ["http://cps.example", x509.UserNotice(None, "note")])]),
+         False),
+        (x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.99"), b"hi"), False)]
+    def build(key, start, extensions):
+        b = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+             .serial_number(0x1234567890ABCDEF).not_valid_before(start).not_valid_after(datetime.datetime(2051, 1, 1)))
+        for ext, critical in extensions:
+            b = b.add_extension(ext, critical=critical)
+        return b
+    start = datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+    out = {"rsa": build(keys["rsa"], start, extensions[:2] + extensions[3:]).sign(keys["rsa"], hashes.SHA256()),
+           "ec": build(keys["ec"], start, extensions[2:3]).sign(keys["ec"], hashes.SHA384(), ecdsa_deterministic=True),
+           "ed": build(keys["ed"], start.replace(year=1999), []).sign(keys["ed"], None),
+           "pss": build(keys["rsa"], start, []).sign(keys["rsa"], hashes.SHA256(),
+                                                      rsa_padding=padding.PSS(padding.MGF1(hashes.SHA256()), 32))}
+    pss = out.pop("pss")
+    print(json.dumps({**{k: c.public_bytes(S.Encoding.DER).hex() for k, c in out.items()},
+                      "pss_tbs": pss.tbs_certificate_bytes.hex(), "pss": pss.public_bytes(S.Encoding.PEM).decode(),
+                      "extension_bytes": [e.public_bytes().hex() for e, _ in extensions]}))
+"""
+
+
+def test_built_certificates_are_the_native_modules_byte_for_byte(tmp_path, monkeypatch):
+    """CertificateBuilder.sign over the stand-in: with a deterministic signature (RSA PKCS#1
+    v1.5, RFC 6979 ECDSA, Ed25519) the very certificate the native module makes, every common
+    extension encoded as it encodes them; an RSA-PSS one (random salt) checked natively."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    def pem(key):
+        return key.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()).decode()
+    keys = {"rsa": pem(rsa.generate_private_key(65537, 2048)), "ec": pem(ec.generate_private_key(ec.SECP384R1())),
+            "ed": pem(ed25519.Ed25519PrivateKey.generate())}
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    monkeypatch.setenv("KEYS", str(tmp_path / "keys.json"))
+    native, stand_in = run_both(BUILD_CERTIFICATES)
+    pss = x509.load_pem_x509_certificate(stand_in.pop("pss").encode())
+    native.pop("pss")
+    assert stand_in == native
+    pss.verify_directly_issued_by(pss)  # the native module checks the sandbox's PSS signature
+
+
 def deploy(host, name: str, app: str, tmp_path: Path) -> None:
     code = tmp_path / name
     code.mkdir()

@@ -19,7 +19,8 @@ Python, so they fail on import, naming the versions that run.
 
 Parts, each a module of its own: ``_core`` (the top of ``_rust``, DER/PEM, the fake OpenSSL
 binding, the error for anything missing), ``_sym`` (hashes, HMAC, ciphers, AEAD, KDFs),
-``_keys`` (key formats), ``_rsa``, ``_ec`` (ECDSA/ECDH, Ed25519, X25519), ``_x509``.
+``_keys`` (key formats), ``_rsa``, ``_ec`` (ECDSA/ECDH, Ed25519, X25519), ``_x509`` (reading
+certificates), ``_x509_build`` (signing them).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ import types
 import zlib
 
 PARTS = ("wasmhost_cryptography_core", "wasmhost_cryptography_sym", "wasmhost_cryptography_keys",
-         "wasmhost_cryptography_rsa", "wasmhost_cryptography_ec", "wasmhost_cryptography_x509")
+         "wasmhost_cryptography_rsa", "wasmhost_cryptography_ec", "wasmhost_cryptography_x509",
+         "wasmhost_cryptography_x509_build")
 MIN_VERSION = (43, 0)
 SUPPORTED = "cryptography 43.0 or later"
 

@@ -6,8 +6,8 @@ cryptography's own extension classes (basic constraints, key usage, extended key
 subject/issuer alternative names, key identifiers, authority information access, CRL
 distribution points, certificate policies); any other extension is an
 ``UnrecognizedExtension`` holding its DER. Names are encoded both ways
-(``Name.public_bytes``). CSRs, CRLs, OCSP and building certificates fail naming the
-sandbox.
+(``Name.public_bytes``). Signing certificates is ``_x509_build``; CSRs, CRLs and OCSP fail
+naming the sandbox.
 """
 
 from __future__ import annotations
