@@ -283,7 +283,8 @@ def private_bytes(key, encoding, format, encryption_algorithm) -> bytes:
         if encoding is not Encoding.PEM:
             raise ValueError("OpenSSH private key format can only be used with PEM encoding")
         from cryptography.hazmat.primitives.serialization import ssh  # noqa: PLC0415
-        return pem("OPENSSH PRIVATE KEY", ssh._serialize_ssh_private_key(key, password, encryption_algorithm))
+        blob = ssh._serialize_ssh_private_key(key, password, encryption_algorithm)
+        return blob if blob.startswith(b"-----") else pem("OPENSSH PRIVATE KEY", blob)  # PEM already before 50
     if encoding not in (Encoding.PEM, Encoding.DER):
         raise TypeError("encoding must be Encoding.DER or Encoding.PEM")
     if format is PrivateFormat.PKCS8:
