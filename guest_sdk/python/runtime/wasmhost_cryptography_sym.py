@@ -329,6 +329,21 @@ class GHash:
             x >>= 8
         return r
 
+    def fresh(self) -> GHash:
+        """A GHASH of the same key from the start (the tables shared)."""
+        g = GHash.__new__(GHash)
+        g.tables, g.y = self.tables, 0
+        return g
+
+    def j0(self, iv: bytes) -> int:
+        """GCM's first counter block for ``iv`` (a fresh GHASH: it absorbs a long one)."""
+        if len(iv) == 12:
+            return int.from_bytes(iv + b"\0\0\0\1", "big")
+        self.update(iv)
+        self.update(bytes(8) + (len(iv) * 8).to_bytes(8, "big"))
+        j0, self.y = self.y, 0
+        return j0
+
     def update(self, data: bytes) -> None:
         """Absorb ``data`` (zero-padded to whole blocks)."""
         y = self.y
@@ -471,16 +486,7 @@ class CipherContext:
 
     def _gcm_setup(self, mode) -> None:
         self._ghash = GHash(int.from_bytes(self._key.encrypt(bytes(16)), "big"))
-        iv = mode.initialization_vector
-        if len(iv) == 12:
-            j0 = int.from_bytes(iv + b"\0\0\0\1", "big")
-        else:
-            g = GHash.__new__(GHash)
-            g.tables, g.y = self._ghash.tables, 0
-            g.update(iv)
-            g.update(bytes(8) + (len(iv) * 8).to_bytes(8, "big"))
-            j0 = g.y
-        self._j0 = j0
+        self._j0 = j0 = self._ghash.fresh().j0(mode.initialization_vector)
         self._counter = (j0 & ~0xFFFFFFFF) | ((j0 + 1) & 0xFFFFFFFF)
         self._stream_buffer = b""
         self._aad_len = 0
@@ -769,14 +775,8 @@ class AESGCM(_AEAD):
     def _run(self, nonce, data, aad, encrypt):
         if len(nonce) < 8 or len(nonce) > 128:
             raise ValueError("Nonce must be between 8 and 128 bytes")
-        g = GHash.__new__(GHash)
-        g.tables, g.y = self._h.tables, 0
-        if len(nonce) == 12:
-            j0 = int.from_bytes(nonce + b"\0\0\0\1", "big")
-        else:
-            g.update(nonce)
-            g.update(bytes(8) + (len(nonce) * 8).to_bytes(8, "big"))
-            j0, g.y = g.y, 0
+        g = self._h.fresh()
+        j0 = g.j0(nonce)
         if encrypt:
             text = data
         else:
