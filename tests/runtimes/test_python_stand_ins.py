@@ -1,7 +1,7 @@
 """Pure-Python stand-ins in the Python runtime for native code the sandbox lacks:
 rpds-py's module (wasmhost_runtime's STAND_INS), so jsonschema (4.18 and later keep
 schemas in rpds-py's maps through ``referencing``) validates as in CPython; and
-OpenSSL's ``hashlib.pbkdf2_hmac`` (wasmhost_hashlib)."""
+OpenSSL's ``hashlib.pbkdf2_hmac`` and ``hashlib.scrypt`` (wasmhost_hashlib)."""
 
 import hashlib
 
@@ -120,3 +120,32 @@ def test_pbkdf2_hmac_gives_openssls_keys(python_host, tmp_path):
                              "TypeError: a bytes-like object is required, not 'str'",
                              "ValueError: iteration value must be greater than 0.",
                              "ValueError: key length must be greater than 0."]
+
+
+SCRYPT = textwrap.dedent("""
+    import hashlib
+    def handler(event, context):
+        keys = [hashlib.scrypt(p.encode(), salt=s.encode(), n=n, r=r, p=par, dklen=dk).hex()
+                for p, s, n, r, par, dk in event["cases"]]
+        errors = []
+        for kwargs in ({"salt": b"s", "n": 3, "r": 1, "p": 1}, {"salt": b"s", "n": 2 ** 20, "r": 8, "p": 1},
+                       {"n": 2, "r": 1, "p": 1}):
+            try:
+                hashlib.scrypt(b"p", **kwargs)
+            except (TypeError, ValueError) as e:
+                errors.append(type(e).__name__)
+        return {"keys": keys, "errors": errors, "listed": "scrypt" in hashlib.__all__}
+""")
+
+
+def test_scrypt_gives_openssls_keys(python_host, tmp_path):
+    """hashlib.scrypt (OpenSSL's elsewhere): RFC 7914's first vectors and small parameters,
+    and OpenSSL's refusals (n not a power of two, over the memory limit, no salt)."""
+    (tmp_path / "app.py").write_text(SCRYPT)
+    python_host.deploy("scrypt", tmp_path / "app.py")
+    cases = [["", "", 16, 1, 1, 64], ["password", "NaCl", 64, 8, 2, 64], ["pw", "salt", 128, 4, 1, 32]]
+    got = python_host.invoke("scrypt", {"cases": cases}).value
+    assert got["keys"] == [hashlib.scrypt(p.encode(), salt=s.encode(), n=n, r=r, p=par, dklen=dk).hex()
+                           for p, s, n, r, par, dk in cases]
+    assert got["keys"][0].startswith("77d6576238657b203b19ca42c18a0497")  # RFC 7914 §12
+    assert got["listed"] and got["errors"] == ["ValueError", "ValueError", "TypeError"]

@@ -44,8 +44,9 @@ import wasmhost_sdk  # noqa: F401  outbound HTTP through the host; `from wasmhos
 import wasmhost_sandbox  # no sockets, no threads: the standard library adjusted
 import wasmhost_compat  # what Lambda's CPython 3.9-3.13 have and 3.14 removed
 import wasmhost_rpds  # noqa: F401  (STAND_INS: in the snapshot, as this runtime's files are only there)
-import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac, which CPython has only from OpenSSL
+import wasmhost_hashlib  # noqa: F401  hashlib.pbkdf2_hmac and scrypt, which CPython has only from OpenSSL
 import wasmhost_orjson  # noqa: F401  (STAND_INS: the stand-ins of orjson and, imported by it, ujson)
+import wasmhost_cryptography  # noqa: F401  (STAND_INS; its code runs only when a function imports cryptography)
 import wasmhost_errors  # errors in Lambda's words: Linux's errno numbers, the standard library's path
 import wasmhost_processes  # noqa: F401  multiprocessing's Process and Pipe; semaphores fail as on Lambda
 import wasmhost_marshal  # the result as awslambdaric gives it back (Decimal, bytes, UTF-8)
@@ -177,10 +178,9 @@ def _setup_logging(log_format, log_level):
 
 # -- native extensions that were left out of the package ---------------------------------
 # native modules with no pure-Python form of their own, and a stand-in in this runtime
-STAND_INS = {"rpds.rpds": "wasmhost_rpds"}  # rpds-py: referencing's, so jsonschema's
-
-# native-only JSON packages (py7)
-STAND_INS.update({"orjson.orjson": "wasmhost_orjson", "ujson": "wasmhost_ujson"})
+STAND_INS = {"rpds.rpds": "wasmhost_rpds",  # rpds-py: referencing's, so jsonschema's
+             "cryptography.hazmat.bindings._rust": "wasmhost_cryptography",  # pyca/cryptography's Rust/OpenSSL
+             "orjson.orjson": "wasmhost_orjson", "ujson": "wasmhost_ujson"}  # native-only JSON packages
 
 
 class _NativeFinder(importlib.abc.MetaPathFinder):
