@@ -4,7 +4,8 @@ handlers taken from public examples (the corpus found each difference):
 - an ``OSError``'s number and words are Linux's (WASI numbers ``ENOENT`` 44): the
   cdk-patterns EFS message wall appending to a file on a mount that is not there;
 - the standard library's frames and an ``ImportError``'s message name Lambda's path,
-  /var/lang/lib/python3.12, not the sandbox's /python;
+  /var/lang/lib/python3.12, not the sandbox's /python; a ``stackTrace`` is formatted as
+  awslambdaric formats it, and shows none of the runtime's own frames;
 - ``sys.exit()`` in a handler ends the runtime as on Lambda (cdk-patterns' Polly
   handler exits for a voice it does not know): ``Runtime.ExitError``, and the next
   invocation runs in a new instance that imported the code again."""
@@ -74,8 +75,13 @@ def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
             return json.loads(event)
     '''))
     python_host.deploy("paths", tmp_path)
-    doc = _error(python_host, "paths", "{not json").to_lambda()
+    err = _error(python_host, "paths", "{not json")
+    doc = err.to_lambda()
     assert doc["errorType"] == "JSONDecodeError"
+    # awslambdaric's format: frames from tuples (no ^^^ markers); in the log, indented with no-break spaces
+    assert doc["stackTrace"][0] == '  File "/var/task/app.py", line 8, in handler\n    return json.loads(event)\n'
+    assert '\n\u00a0\u00a0File "/var/task/app.py", line 8, in handler\n\u00a0\u00a0\u00a0\u00a0return json.loads(event)\n' \
+        in err.logs
     files = [line.split('"')[1] for line in doc["stackTrace"]]
     assert files[0] == "/var/task/app.py"
     assert files[1] == "/var/lang/lib/python3.12/json/__init__.py"

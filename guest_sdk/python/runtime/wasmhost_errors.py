@@ -98,15 +98,23 @@ def exit_status(exc):
 
 
 def frames(tb, runtime):
-    """The traceback's frames formatted as ``traceback.format_list`` formats them
-    (awslambdaric's ``stackTrace``), the standard library's under Lambda's path. This
-    runtime's own frames are left out: the call into the handler, and the sandbox's
-    stand-ins for what is C code on Lambda (a socket's refusal, ``time.sleep``), which
-    a trace there does not show."""
-    summary = traceback.StackSummary.from_list(
-        [f for f in traceback.extract_tb(tb) if not f.filename.startswith(RUNTIME)])
-    for frame in summary:
-        if frame.filename.startswith(STDLIB):
-            frame.line  # the source line read from where it is, before the frame is named as on Lambda
-            frame.filename = stdlib_path(runtime) + frame.filename[len(STDLIB):]
-    return traceback.format_list(summary)
+    """The traceback's frames as awslambdaric formats a ``stackTrace``: from (file, line,
+    function, source) tuples, so without the column markers (``^^^``) of Python's own
+    tracebacks; the standard library's under Lambda's path. This runtime's own frames
+    are left out: the call into the handler, and the sandbox's stand-ins for what is C
+    code on Lambda (a socket's refusal, ``time.sleep``), which a trace there does not show."""
+    lambdas = stdlib_path(runtime)
+    return traceback.format_list([
+        (lambdas + f.filename[len(STDLIB):] if f.filename.startswith(STDLIB) else f.filename, f.lineno, f.name, f.line)
+        for f in traceback.extract_tb(tb) if not f.filename.startswith(RUNTIME)])
+
+
+def log_text(etype, message, trace):
+    """The error as awslambdaric's text log writes it: ``[ERROR] Type: message``, then the
+    traceback, each line's indentation in no-break spaces (U+00A0)."""
+    lines = [f"[ERROR] {etype}: {message}" if message else f"[ERROR] {etype}", "Traceback (most recent call last):"]
+    for element in trace:
+        for line in element.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    return "\n".join(lines) + "\n"

@@ -361,8 +361,7 @@ class WitWorld(wit_world.WitWorld):
         except BaseException as exc:  # noqa: BLE001 - reported to the host
             trace = _trace(exc.__traceback__)
             message = wasmhost_errors.message(exc, _runtime)
-            print(f"[ERROR] {type(exc).__name__}: {message}\nTraceback (most recent call last):\n"
-                  + "".join(trace), end="")
+            sys.stdout.write(wasmhost_errors.log_text(type(exc).__name__, message, trace))
             raise Err(_error(type(exc).__name__, message, trace))
         finally:
             if wasmhost_sandbox._timers:
