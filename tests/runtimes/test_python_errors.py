@@ -113,6 +113,7 @@ def test_sys_exit_ends_the_runtime_as_on_lambda(python_host, tmp_path):
     assert [python_host.invoke("polly", {}).json() for _ in range(2)] == [1, 2]
     err = _error(python_host, "polly", {"voice": "Bob"})
     assert err.to_lambda()["errorType"] == "Runtime.ExitError"
+    assert err.to_lambda()["errorMessage"] == "Runtime exited with error: exit status 1"  # Lambda's words
     assert "Only Joanna, Matthew and Lupe support the newscaster style" in err.logs
     assert "SystemExit" not in err.logs  # no traceback: the process ended, as Lambda's does
     assert python_host.invoke("polly", {}).json() == 1  # a new instance imported the code again

@@ -488,6 +488,35 @@ def test_modules_python_3_12_still_has_import_in_a_newer_sandbox(api):
     assert out == {"kind": "png", "charset": "utf-8", "quoted": "'a b'"}
 
 
+OLD_STYLE = '''\
+import collections
+from decimal import Decimal
+
+import simplejson
+import six
+
+
+def handler(event, context):
+    return {"iterable": isinstance([], collections.Iterable), "mapping": collections.Mapping.__name__,
+            "price": simplejson.dumps({"price": Decimal("1.10")}), "six": six.PY3}
+'''
+
+
+def test_a_python39_monorepo_handler_with_simplejson_and_a_local_requirement(api):
+    """What Lambda takes: a python3.9 handler using ``collections.Iterable`` (gone in
+    3.10), simplejson imported unpackaged (the runtime interface client's requirement,
+    importable on Lambda), and a requirements.txt naming a monorepo folder the zip does
+    not hold (Lambda never reads the file: that line is left out, the rest installed)."""
+    create(api, "oldstyle", "python3.9", "handler.handler",
+           {"handler.py": OLD_STYLE, "requirements.txt": "six==1.16.0\n-e ../shared/src/lib\n../common/\n"})
+    r, out, _ = invoke(api, "oldstyle", {})
+    assert "FunctionError" not in r, out
+    assert out == {"iterable": True, "mapping": "Mapping", "price": '{"price": 1.10}', "six": True}
+    create(api, "newstyle", "python3.12", "handler.handler", {"handler.py": OLD_STYLE, "requirements.txt": "six\n"})
+    r, out, _ = invoke(api, "newstyle", {})  # 3.10 and later have no collections.Iterable, as on Lambda
+    assert r["FunctionError"] == "Unhandled" and out["errorType"] == "AttributeError", out
+
+
 def test_a_require_by_computed_name_finds_declared_dependencies_and_json_files(api):
     """Packages such as node-config require a parser by a name held in a variable, and
     handlers load JSON by a computed path: the bundle cannot see those names, so the

@@ -228,4 +228,7 @@ def adopt(err: int | None, trap: int | None) -> Exception:
 
 
 def _exit_error(code: int) -> InvocationError:
-    return FunctionError("Runtime.ExitError", f"guest exited with status {code}")
+    """Lambda's words for a runtime that exited (the Lambda API puts ``RequestId: ... Error:``
+    before them). A component's exit carries only success or failure (wasi:cli/exit), so a
+    Python ``sys.exit(3)`` reads as status 1 here."""
+    return FunctionError("Runtime.ExitError", f"Runtime exited with error: exit status {code}")

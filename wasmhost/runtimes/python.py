@@ -12,6 +12,7 @@ import hashlib
 import importlib.metadata
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -42,6 +43,11 @@ STDLIB_BACKPORTS = ("standard-cgi", "standard-cgitb", "standard-chunk", "standar
                     "standard-nntplib", "standard-pipes", "standard-sndhdr", "standard-telnetlib", "standard-uu",
                     "standard-xdrlib", "standard-distutils", "standard-asyncore", "standard-asynchat",
                     "standard-smtpd")
+# What Lambda's managed Python runtimes have importable besides boto3: the runtime
+# interface client's own requirement, in /var/runtime (so ``requests`` decodes JSON with
+# it there, and handlers import it unpackaged). Its C speedups are left out: it falls back
+# to its pure-Python form.
+RUNTIME_PACKAGES = ("simplejson",)
 
 
 def componentize_py() -> str:
@@ -170,6 +176,31 @@ def native_modules(root: Path) -> dict[str, str]:
     return found
 
 
+OPTIONS_WITH_PATHS = ("-e", "--editable", "-r", "--requirement", "-c", "--constraint")
+
+
+def installable(req: Path) -> str:
+    """``req``'s text less the lines naming a local folder or file the package does not
+    hold (``../shared/src/lib``, ``-e ./lib``, ``file:...``: a monorepo's, which its build
+    installed before zipping). Lambda never reads requirements.txt, so such a line must not
+    fail a deploy that Lambda takes; it is logged, and the code's own copy (if it packaged
+    one) is what imports."""
+    kept = []
+    for line in req.read_text(errors="replace").splitlines():
+        words = line.split("#", 1)[0].split()
+        target = words[-1] if len(words) == 2 and words[0] in OPTIONS_WITH_PATHS else (words[0] if words else "")
+        local = target.startswith((".", "/", "file:")) and not target.startswith("--")
+        path = req.parent / target.removeprefix("file://").removeprefix("file:")
+        if local and not path.exists():
+            logging.getLogger("wasmhost").warning("requirements.txt: %r names %s, which the package does not "
+                                                  "hold: left out", line.strip(), target)
+            continue
+        if len(words) == 2 and words[0] in OPTIONS_WITH_PATHS[2:]:
+            line = f"{words[0]} {path}"  # pip reads an included file beside the one naming it: this one moves
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def install_requirements(req: Path, progress=None) -> Path | None:
     """The function's ``requirements.txt`` installed with pip, once per content (the
     folder is named by the hash of the file and of the host's Python), read-only
@@ -177,7 +208,8 @@ def install_requirements(req: Path, progress=None) -> Path | None:
     and listed in ``.wasmhost-native.json``, so an import of one fails naming its
     package."""
     text = req.read_bytes() if req.exists() else b""
-    if not text.strip():
+    wanted = installable(req) if text.strip() else ""
+    if not any(line.split("#", 1)[0].strip() for line in wanted.splitlines()):
         return None
     key = hashlib.sha256(text + sys.version.encode()).hexdigest()[:24]
     target = cache_dir() / "python-deps" / key
@@ -186,10 +218,13 @@ def install_requirements(req: Path, progress=None) -> Path | None:
     from ..progress import step
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        reqs = Path(tmp) / ".wasmhost-requirements.txt"
+        reqs.write_text(wanted)
         with step("installing requirements.txt (once per content)"):
             proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-                                   "--disable-pip-version-check", "--target", tmp, "-r", str(req)],
+                                   "--disable-pip-version-check", "--target", tmp, "-r", str(reqs)],
                                   capture_output=True, text=True, cwd=req.parent)
+        reqs.unlink()
         if proc.returncode != 0:
             raise BuildError(f"installing requirements.txt failed:\n{proc.stderr.strip()}")
         native = native_modules(Path(tmp))
@@ -237,7 +272,7 @@ def _bundled_sdk(cache: Path) -> Path | None:
     dists = _closure(SDK_DISTRIBUTIONS)
     if not dists:
         return None
-    dists += [d for name in STDLIB_BACKPORTS for d in _closure((name,))]
+    dists += [d for name in STDLIB_BACKPORTS + RUNTIME_PACKAGES for d in _closure((name,))]
     key = hashlib.sha256(" ".join([f"{d.metadata['Name']}=={d.version}" for d in dists] + [BOTOCORE_INDEX])
                          .encode()).hexdigest()[:24]
     from .deploy import staged

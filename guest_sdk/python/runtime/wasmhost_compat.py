@@ -11,6 +11,8 @@ removed, put back so that code written for them runs unchanged:
   (Werkzeug 1.x builds its URL rules with ``ast.Str``: Flask 1.x apps).
 - ``pkgutil.get_loader`` and ``pkgutil.find_loader`` (Flask 1.x finds its root path
   with them).
+- For a python3.9 function, ``collections.Iterable`` and the other ABCs 3.10 removed
+  from ``collections``.
 
 The modules 3.12 and 3.13 removed (``distutils``, ``asyncore``, ``cgi``, ``imghdr``, ...)
 come from their ``standard-*`` redistributions (``wasmhost/runtimes/python.py``), for
@@ -114,6 +116,19 @@ def runtime_modules(runtime):
     gone = {name for since, names in REMOVED_IN.items() if version >= since for name in names}
     if gone:
         sys.meta_path.insert(0, _Removed(frozenset(gone)))
+    if version < (3, 10):
+        _abc_aliases()
+
+
+def _abc_aliases():
+    """python3.9's ``collections.Mapping``, ``collections.Iterable``, ... (the ABCs under
+    their pre-3.3 names, removed in 3.10): PyJWT 1.x, old requests and yaml-era packages
+    still import them."""
+    import collections.abc  # noqa: PLC0415 - only for a python3.9 function
+
+    for name in collections.abc.__all__:
+        if not hasattr(collections, name):
+            setattr(collections, name, getattr(collections.abc, name))
 
 
 # -- pkgutil ------------------------------------------------------------------------------
