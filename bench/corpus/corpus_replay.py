@@ -117,15 +117,30 @@ def pip(args: list[str], cwd: Path, log: list[str], python: str = PYTHON312) -> 
     log.append(f"pip {' '.join(args)}: {r.returncode} {r.stderr[-500:]}")
 
 
+def pip_beside(args: list[str], root: Path, log: list[str], python: str) -> None:
+    """Packages installed beside the code as CDK's and SAM's bundling put them (``pip -t
+    out``, then the code copied over): file by file, the code's own file winning. ``pip -t
+    .`` instead skips a whole package whose folder name the code already uses (cdk-patterns'
+    lambda-lith keeps its app in a folder named flask/, merged into Flask's there)."""
+    deps = root.parent / f"{root.name}-deps"
+    pip([*args, "-t", str(deps)], root, log, python)
+    for src in sorted(deps.rglob("*")) if deps.exists() else ():
+        dst = root / src.relative_to(deps)
+        if (src.is_file() or src.is_symlink()) and not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(src), dst)
+    shutil.rmtree(deps, ignore_errors=True)
+
+
 def install(root: Path, case: dict, log: list[str]) -> None:
     """Dependencies as a user packages them for Lambda (``pip``/``npm`` in a case: what
     the example's own build step installs, where it is not a requirements.txt or
     package.json in the code's folder)."""
     runtime = case["runtime"]
     if runtime.startswith("python") and (root / "requirements.txt").exists():
-        pip(["-r", "requirements.txt", "-t", "."], root, log, python_for(runtime))
+        pip_beside(["-r", "requirements.txt"], root, log, python_for(runtime))
     if case.get("pip"):
-        pip([*case["pip"], "-t", "."], root, log, python_for(runtime))
+        pip_beside(case["pip"], root, log, python_for(runtime))
     npm = list(case.get("npm", []))
     if runtime.startswith("nodejs") and (root / "package.json").exists():
         deps = json.loads((root / "package.json").read_text()).get("dependencies") or {}
@@ -196,6 +211,8 @@ _VOLATILE = [
     (re.compile(r"\d\d:\d\d:\d\d( GMT[+-]\d{4} \([^)]*\))?"), "<time>"),
     (re.compile(r"\b1[6-9]\d{8}(\.\d+|\d{3})?\b"), "<epoch>"),
     (re.compile(r"\[\$LATEST\][0-9a-f]{32}"), "<stream>"),
+    # the reference Python's standard library named where Lambda keeps it
+    (re.compile(r"/[^\s'\"]*/lib/(python3\.\d+)/"), r"/var/lang/lib/\1/"),
 ]
 
 

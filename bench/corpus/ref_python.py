@@ -52,7 +52,24 @@ class Context:
 def answer(doc):
     sys.stdout.flush()
     sys.stdout.write("\n__ANSWER__" + json.dumps(doc) + "\n")
-    sys.exit(0)
+    os._exit(0)  # not sys.exit: a handler's own SystemExit is caught below
+
+
+def exited(e):
+    """awslambdaric's process ends on SystemExit; Lambda answers for the runtime."""
+    status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    if not isinstance(e.code, (int, type(None))):
+        print(e.code, file=sys.stderr)
+    reason = f"with error: exit status {status}" if status else "without providing a reason"
+    answer({"error": {"errorType": "Runtime.ExitError",
+                      "errorMessage": f"RequestId: {REQUEST_ID} Error: Runtime exited {reason}"}})
+
+
+def marshal(result):
+    """awslambdaric's marshaller: a Decimal is a JSON number (DynamoDB items are returned as they are)."""
+    import decimal  # noqa: PLC0415
+    return json.loads(json.dumps(result, default=lambda o: float(o) if isinstance(o, decimal.Decimal) else
+                                 json.JSONEncoder().default(o)))
 
 
 module_name, func = handler.rsplit(".", 1)
@@ -67,6 +84,8 @@ except SyntaxError as e:
                       "errorMessage": f"Syntax error in module '{module_name}': {e}"}})
 except Exception as e:
     answer({"error": {"errorType": type(e).__name__, "errorMessage": str(e)}})
+except SystemExit as e:
+    exited(e)
 fn = getattr(mod, func, None)
 if fn is None:
     answer({"error": {"errorType": "Runtime.HandlerNotFound",
@@ -77,7 +96,9 @@ try:
 except Exception as e:
     traceback.print_exc(file=sys.stdout)
     answer({"error": {"errorType": type(e).__name__, "errorMessage": str(e)}})
+except SystemExit as e:
+    exited(e)
 try:
-    answer({"ok": json.loads(json.dumps(result))})
+    answer({"ok": marshal(result)})
 except (TypeError, ValueError) as e:
     answer({"error": {"errorType": "Runtime.MarshalError", "errorMessage": f"Unable to marshal response: {e}"}})

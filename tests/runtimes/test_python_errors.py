@@ -117,6 +117,8 @@ def test_sys_exit_ends_the_runtime_as_on_lambda(python_host, tmp_path):
     assert "Only Joanna, Matthew and Lupe support the newscaster style" in err.logs
     assert "SystemExit" not in err.logs  # no traceback: the process ended, as Lambda's does
     assert python_host.invoke("polly", {}).json() == 1  # a new instance imported the code again
+    err = _error(python_host, "polly", {"voice": "Bob", "code": 0})
+    assert err.to_lambda()["errorMessage"] == "Runtime exited without providing a reason"  # Lambda's, for 0
     err = _error(python_host, "polly", {"voice": "Bob", "code": "no such voice"})
     assert err.to_lambda()["errorType"] == "Runtime.ExitError" and "no such voice" in err.logs
 

@@ -231,4 +231,5 @@ def _exit_error(code: int) -> InvocationError:
     """Lambda's words for a runtime that exited (the Lambda API puts ``RequestId: ... Error:``
     before them). A component's exit carries only success or failure (wasi:cli/exit), so a
     Python ``sys.exit(3)`` reads as status 1 here."""
-    return FunctionError("Runtime.ExitError", f"Runtime exited with error: exit status {code}")
+    reason = f"with error: exit status {code}" if code else "without providing a reason"
+    return FunctionError("Runtime.ExitError", f"Runtime exited {reason}")
