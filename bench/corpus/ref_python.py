@@ -52,6 +52,7 @@ class Context:
 def answer(doc):
     sys.stdout.flush()
     sys.stdout.write("\n__ANSWER__" + json.dumps(doc) + "\n")
+    sys.stdout.flush()
     os._exit(0)  # not sys.exit: a handler's own SystemExit is caught below
 
 
