@@ -50,6 +50,7 @@ const bundled = (id, importer) => BUNDLED.has(id) && importer !== BUNDLED.get(id
 // unenv's is a placeholder (iconv-lite, so body-parser, decodes UTF-8 with it)
 const DECODER = hasSdk ? new Set(["string_decoder", "node:string_decoder"]) : new Set();
 const MISSING = "\0wasmhost-missing:";
+const STREAM = join(HERE, "bundled", "stream.cjs");
 
 // A module whose every export is a stand-in: constructing a client works (handlers make
 // them at module top), calling or sending fails naming the package.
@@ -88,7 +89,8 @@ const sdkPlugin = {
   name: "wasmhost-aws-sdk",
   async resolveId(id, importer) {
     if (id === "@smithy/node-http-handler") return join(SDK, "http-handler.mjs");
-    if (OWN.has(id) && !inStreams(importer)) {
+    if (OWN.has(id) && !inStreams(importer)) return STREAM; // the legacy Stream carrying readable-stream's classes
+    if (id === "readable-stream" && importer === STREAM) {
       return this.resolve("readable-stream/lib/ours/browser.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
     }
     if (PROMISES.has(id)) { // pipeline/finished of the same streams, awaited
