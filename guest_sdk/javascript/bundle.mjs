@@ -13,7 +13,8 @@
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
 // (and <out file>.lazy: the large bundle's modules compiled when first required; <out
-// file>.map: where each line of a one-script bundle came from, for errors' stacks)
+// file>.map: where each line of a one-script bundle came from, for errors' stacks; <out
+// file>.zones: the IANA time zone database, for a function that names timeZone)
 import { rolldown } from "rolldown";
 import { parseSync } from "rolldown/experimental";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +29,7 @@ import { umdRequirePlugin } from "./umd_require.mjs";
 import { missingModulePlugin } from "./missing_module.mjs";
 import { v8SyntaxMessage } from "./v8_syntax.mjs";
 import { dynamicImportPlugin } from "./dynamic_import.mjs";
+import { zoneText } from "./zone_data.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -254,6 +256,8 @@ try {
     if (!String(e.message || e).includes("top-level await")) throw e;
     code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false, minify: false })).output[0].code;
   }
+  const zones = zoneText(code); // the time zone database, for a function that names timeZone
+  if (zones) writeFileSync(`${out}.zones`, zones);
   const split = lazyModules(code);
   writeFileSync(out, split.code);
   if (split.lazy) writeFileSync(`${out}.lazy`, split.lazy);
