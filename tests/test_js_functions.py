@@ -961,3 +961,35 @@ def test_tcp_sockets_fail_saying_why_and_import_of_a_builtin_loads_it(js_host, t
     assert out["missing"] == ["ERR_MODULE_NOT_FOUND", "Cannot find package 'no-such-package' imported from /var/task/index.js"]
     logs = js_host.invoke("sockets", {}).logs
     assert "no-such-package" in logs  # the runtime says why a computed name is not there
+
+
+def test_require_stream_is_nodes_legacy_stream_carrying_the_classes(js_host, tmp_path):
+    """`require("stream")` is Node's legacy Stream function with Readable, Writable, ... on it
+    (readable-stream exports Readable as its module: pngjs, under qrcode, inherits from
+    `require("stream")` and emits its own 'data', and became a Readable with no _read)."""
+    src = write(tmp_path, "index.js", """
+        const Stream = require('stream');
+        const util = require('util');
+        function Packer() { Stream.call(this); this.readable = true; }
+        util.inherits(Packer, Stream);
+        Packer.prototype.pack = function () { setTimeout(() => { this.emit('data', Buffer.from('png')); this.emit('end'); }, 0); };
+        exports.handler = async () => {
+          const p = new Packer();
+          const chunks = [];
+          p.on('data', (c) => chunks.push(String(c)));
+          await new Promise((resolve) => { p.on('end', resolve); p.pack(); });
+          const { Readable, pipeline } = Stream;
+          const collected = [];
+          await Stream.promises.pipeline(Readable.from(['a', 'b']), new Stream.Writable({
+            write(c, e, cb) { collected.push(String(c)); cb(); } }));
+          return { chunks, collected, same: Stream === Stream.Stream, legacy: typeof Stream.prototype.pipe,
+                   readableIsStream: new Readable({ read() {} }) instanceof Stream, pipeline: typeof pipeline,
+                   packerIsReadable: p instanceof Readable };
+        };
+    """)
+    js_host.deploy("legacy_stream", src, FunctionConfig(runtime="nodejs20.x"))
+    got = js_host.invoke("legacy_stream", {}).value
+    node = subprocess.run(["node", "-e", "require('./index.js').handler().then((r) => console.log(JSON.stringify(r)))"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    assert got == json.loads(node.stdout)
+    assert got["chunks"] == ["png"] and got["same"] is True and got["packerIsReadable"] is False

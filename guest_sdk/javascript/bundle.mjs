@@ -13,7 +13,8 @@
 // found nowhere loads as a stand-in that fails, saying so, when used.
 //   node bundle.mjs <entry file> <out file> [extra node_modules folders...]
 // (and <out file>.lazy: the large bundle's modules compiled when first required; <out
-// file>.map: where each line of a one-script bundle came from, for errors' stacks)
+// file>.map: where each line of a one-script bundle came from, for errors' stacks; <out
+// file>.zones: the IANA time zone database, for a function that names timeZone)
 import { rolldown } from "rolldown";
 import { parseSync } from "rolldown/experimental";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +29,7 @@ import { umdRequirePlugin } from "./umd_require.mjs";
 import { missingModulePlugin } from "./missing_module.mjs";
 import { v8SyntaxMessage } from "./v8_syntax.mjs";
 import { dynamicImportPlugin } from "./dynamic_import.mjs";
+import { zoneText } from "./zone_data.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
 const ESM_MARK = "//# wasmhost: es module\n";
@@ -50,6 +52,7 @@ const bundled = (id, importer) => BUNDLED.has(id) && importer !== BUNDLED.get(id
 // unenv's is a placeholder (iconv-lite, so body-parser, decodes UTF-8 with it)
 const DECODER = hasSdk ? new Set(["string_decoder", "node:string_decoder"]) : new Set();
 const MISSING = "\0wasmhost-missing:";
+const STREAM = join(HERE, "bundled", "stream.cjs");
 
 // A module whose every export is a stand-in: constructing a client works (handlers make
 // them at module top), calling or sending fails naming the package.
@@ -88,7 +91,8 @@ const sdkPlugin = {
   name: "wasmhost-aws-sdk",
   async resolveId(id, importer) {
     if (id === "@smithy/node-http-handler") return join(SDK, "http-handler.mjs");
-    if (OWN.has(id) && !inStreams(importer)) {
+    if (OWN.has(id) && !inStreams(importer)) return STREAM; // the legacy Stream carrying readable-stream's classes
+    if (id === "readable-stream" && importer === STREAM) {
       return this.resolve("readable-stream/lib/ours/browser.js", join(SDK, "http-handler.mjs"), { skipSelf: true });
     }
     if (PROMISES.has(id)) { // pipeline/finished of the same streams, awaited
@@ -252,6 +256,8 @@ try {
     if (!String(e.message || e).includes("top-level await")) throw e;
     code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false, minify: false })).output[0].code;
   }
+  const zones = zoneText(code); // the time zone database, for a function that names timeZone
+  if (zones) writeFileSync(`${out}.zones`, zones);
   const split = lazyModules(code);
   writeFileSync(out, split.code);
   if (split.lazy) writeFileSync(`${out}.lazy`, split.lazy);

@@ -111,6 +111,7 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
             Path(f"{tmp}.lazy").unlink(missing_ok=True)
             Path(f"{tmp}.files").unlink(missing_ok=True)
             Path(f"{tmp}.map").unlink(missing_ok=True)
+            Path(f"{tmp}.zones").unlink(missing_ok=True)
             if proc.returncode == 2:  # Lambda's own error for code Node refuses (module_format.mjs)
                 raise BuildError(proc.stderr.strip())
             message = proc.stderr.strip().replace(str(root) + "/", "")
@@ -129,7 +130,10 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
         mapped = Path(f"{tmp}.map")  # where the bundle's lines came from, for errors' stacks
         places = f"{MAP_MARK}{_read(mapped)}\n" if mapped.exists() else ""
         mapped.unlink(missing_ok=True)
-        tmp.write_bytes((files_line(path, layers, resolved) + lazy + places + text).encode())
+        zoned = Path(f"{tmp}.zones")  # the time zone database, kept as text by the runtime (timezones.js)
+        zones = f"{ZONES_MARK}{_read(zoned)}\n" if zoned.exists() else ""
+        zoned.unlink(missing_ok=True)
+        tmp.write_bytes((files_line(path, layers, resolved) + lazy + places + zones + text).encode())
         os.replace(tmp, out)
     return _read(out), sha, size, rel
 
@@ -140,6 +144,7 @@ def _read(path: Path) -> str:
     return path.read_bytes().decode()
 
 
+ZONES_MARK = "//# wasmhost: zones "  # runtime.js: the IANA time zone database, one line of JSON (zone_data.mjs)
 LAZY_MARK = "//# wasmhost: lazy "  # runtime.js: the next <n> characters are modules compiled when first required
 
 
@@ -198,11 +203,10 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
 
 @functools.lru_cache(maxsize=1)
 def _bundler_digest() -> str:
-    """What a bundle depends on besides the function's code: bundle.mjs and its plugins,
-    the Node modules of bundled/, and the AWS SDK it may take from (its lock names every
-    package's version) with its HTTP handler."""
-    parts = [BUNDLE, PACKAGE / "module_format.mjs", PACKAGE / "stack_map.mjs", PACKAGE / "regexp_properties.mjs",
-             PACKAGE / "umd_require.mjs", PACKAGE / "computed_require.mjs",
-             *sorted((PACKAGE / "bundled").glob("*.cjs")), AWS_SDK / "http-handler.mjs",
-             AWS_SDK / "node_modules" / ".package-lock.json"]
+    """What a bundle depends on besides the function's code: bundle.mjs and its plugins
+    (every .mjs beside it), the Node modules of bundled/, the packages it takes data from
+    (moment-timezone's zones: the lock names their versions), and the AWS SDK it may take
+    from (its lock names every package's version) with its HTTP handler."""
+    parts = [*sorted(PACKAGE.glob("*.mjs")), *sorted((PACKAGE / "bundled").glob("*.cjs")), PACKAGE / "package-lock.json",
+             AWS_SDK / "http-handler.mjs", AWS_SDK / "node_modules" / ".package-lock.json"]
     return hashlib.sha256(b"".join(p.read_bytes() if p.exists() else b"-" for p in parts)).hexdigest()

@@ -5,7 +5,7 @@
 // day, weekday, era, hour, minute, second and timeZoneName options, also as formatToParts),
 // in UTC or in any IANA time zone (timezones.js); a zone the database lacks is V8's
 // RangeError. Other locales are formatted as en-US (their names are accepted).
-import { findZone, zoneAt, zoneNames } from "./timezones.js";
+import { findZone, zoneAt, zoneData, zoneNames } from "./timezones.js";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
   "October", "November", "December"];
@@ -93,7 +93,10 @@ function zoneName(style, minutes, abbr, utc) {
 function zone(tz) {
   if (tz === undefined || UTC.has(String(tz).toUpperCase())) return null;
   const found = findZone(tz);
-  if (!found) throw new RangeError(`Invalid time zone specified: ${tz}`);
+  if (!found) {
+    throw new RangeError(`Invalid time zone specified: ${tz}${zoneData() ? "" : " (wasmhost bundles the IANA time zone "
+      + "database into a function whose code names timeZone; this one's does not)"}`);
+  }
   return found;
 }
 

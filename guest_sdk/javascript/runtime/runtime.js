@@ -13,6 +13,7 @@ import { installNormalize } from "./normalize.js";
 import { installWebCrypto } from "./webcrypto.js";
 import process, { ProcessExit, setRuntime } from "./process.js";
 import { setMap } from "./sourcemap.js";
+import { setZoneData } from "./timezones.js";
 import { installV8Messages, v8Message } from "./v8errors.js";
 import "./wasmhost_sdk.js"; // fetch and wasmhost.kv through the host's capabilities
 import { start as responseStart, write as responseWrite } from "wasmhost:runtime/response@0.1.0";
@@ -374,6 +375,7 @@ const ASYNC_MARK = "//# wasmhost: async\n"; // wasmhost/runtimes/esm.py
 const FILES_MARK = "//# wasmhost: files "; // then the function's files as JSON (wasmhost/runtimes/javascript.py)
 const LAZY_MARK = "//# wasmhost: lazy "; // then <n> characters of modules compiled on first require (javascript.py)
 const MAP_MARK = "//# wasmhost: map "; // then the bundle's source map, one line (javascript.py, sourcemap.js)
+const ZONES_MARK = "//# wasmhost: zones "; // then the IANA time zone database, one line (zone_data.mjs, timezones.js)
 const AsyncFunction = (async () => {}).constructor;
 const ESM_SCOPE = Symbol.for("wasmhost.esmScope");
 
@@ -411,6 +413,11 @@ export async function init(source, configJson) {
   if (source.startsWith(MAP_MARK)) {
     const end = source.indexOf("\n");
     setMap(source.slice(MAP_MARK.length, end));
+    source = source.slice(end + 1);
+  }
+  if (source.startsWith(ZONES_MARK)) {
+    const end = source.indexOf("\n");
+    setZoneData(source.slice(ZONES_MARK.length, end));
     source = source.slice(end + 1);
   }
   const [file, ...path] = config.handler.split(".");

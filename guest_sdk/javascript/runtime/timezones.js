@@ -1,13 +1,12 @@
 // IANA time zones for Intl.DateTimeFormat's `timeZone` (StarlingMonkey has no ICU, so no zone
-// data): the IANA database as moment-timezone packs it (its data/packed/latest.json, a
-// well-kept build of tzdata, pinned in package-lock.json), kept in the snapshot as text and
-// parsed only when a function first names a zone other than UTC (~2 ms, once per instance).
-// Kept as text, not deflated: inflating it in the sandbox took ~270 ms at first use, where its
-// 700 KB cost every instance's start ~0.15 ms. A zone is its offsets and abbreviations with the
+// data): the IANA database as moment-timezone packs it (a well-kept build of tzdata), which
+// comes with the bundle of a function whose code names `timeZone` (zone_data.mjs: a header
+// line runtime.js hands over as text) and is parsed when the function first names a zone
+// other than UTC (~25 ms, once per instance). A zone is its offsets and abbreviations with the
 // instants they change at (computed there to 2037; later instants keep the last offset).
-import packed from "moment-timezone/data/packed/latest.json?text"; // build.mjs: the file's text
 import { ICU_NAMES } from "./icu_zone_names.js";
 
+let text = null; // the database's JSON, when the function's bundle carries it
 let names = null; // lower-case name -> [the name as spelled, its packed line or the zone it links to]
 let icu = null; // IANA name -> the name Node reports for it
 const zones = new Map(); // lower-case name -> unpacked zone
@@ -24,7 +23,7 @@ function base60(text) {
 
 function table() {
   if (names) return names;
-  const data = JSON.parse(packed);
+  const data = text ? JSON.parse(text) : { zones: [], links: [] };
   names = new Map();
   for (const line of data.zones) {
     const name = line.slice(0, line.indexOf("|"));
@@ -49,6 +48,14 @@ function unpack(name, line) {
   // period i runs until ends[i] (the last one for ever), at UTC+minutes (moment counts west)
   return { name: icu.get(name) || name, ends, minutes: periods.map((i) => -offset[i]), abbrs: periods.map((i) => abbr[i]) };
 }
+
+/** The database's JSON, from the function's bundle (runtime.js, at init). */
+export function setZoneData(json) {
+  text = json;
+}
+
+/** Whether the function's bundle carries the database (its code names timeZone). */
+export const zoneData = () => text !== null;
 
 /** The zone named `name` (any case, links followed), or null when the database has none. */
 export function findZone(name) {
