@@ -171,7 +171,7 @@ def lambda_env(case: dict) -> dict[str, str]:
     return {"AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"2026/11/30/[$LATEST]{uuid.uuid4().hex}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{case['runtime']}", "LAMBDA_TASK_ROOT": "/var/task",
             "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": case["handler"], "TZ": ":UTC",
             "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8",
@@ -210,7 +210,7 @@ _VOLATILE = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?"), "<ts>"),
     (re.compile(r"\d\d:\d\d:\d\d( GMT[+-]\d{4} \([^)]*\))?"), "<time>"),
     (re.compile(r"\b1[6-9]\d{8}(\.\d+|\d{3})?\b"), "<epoch>"),
-    (re.compile(r"\[\$LATEST\][0-9a-f]{32}"), "<stream>"),
+    (re.compile(r"(\d{4}/\d\d/\d\d/)?\[\$LATEST\][0-9a-f]{32}"), "<stream>"),  # its date too: kept refs age
     # the reference Python's standard library named where Lambda keeps it
     (re.compile(r"/[^\s'\"]*/lib/(python3\.\d+)/"), r"/var/lang/lib/\1/"),
 ]
