@@ -655,11 +655,11 @@ PINNED_APP = """
 """
 
 
-@pytest.mark.parametrize("version", ["43.0.3", "42.0.8"])
+@pytest.mark.parametrize("version", ["43.0.3", "42.0.8", "3.4.8"])
 def test_older_pins_run_or_fail_naming_the_versions_that_do(python_host, tmp_path, version):
     """A requirements file pinning an older cryptography: 43 (the first whose native
-    interface the stand-in answers) runs; 42 (which still calls OpenSSL through cffi) fails
-    at deploy, saying which versions run."""
+    interface the stand-in answers) runs; 42 (which still calls OpenSSL through cffi) and
+    3.x (whose other native modules fail first) fail at deploy, saying which versions run."""
     from cryptography.fernet import Fernet
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives import serialization as S
@@ -675,6 +675,11 @@ def test_older_pins_run_or_fail_naming_the_versions_that_do(python_host, tmp_pat
         with pytest.raises(DeployError, match=r"cryptography 42\.0\.8 cannot run in wasmhost's WebAssembly sandbox.*"
                                               r"cryptography 43\.0 or later"):
             python_host.deploy("pinned42", code, config)
+        return
+    if version.startswith("3."):
+        with pytest.raises(DeployError, match=r"native extension of the package 'cryptography'.*"
+                                              r"cryptography 43\.0 or later runs"):
+            python_host.deploy("pinned3", code, config)
         return
     python_host.deploy("pinned43", code, config)
     key, fernet_key = rsa.generate_private_key(65537, 2048), Fernet.generate_key()

@@ -204,9 +204,13 @@ class _NativeFinder(importlib.abc.MetaPathFinder):
         stand_in = STAND_INS.get(name)
         if stand_in is not None:
             return importlib.util.spec_from_loader(name, _StandIn(sys.modules[stand_in]))
+        # another version of a package with a stand-in runs (cryptography 2.x's _constant_time)
+        runs = next((getattr(sys.modules[s], "SUPPORTED", None) for m, s in STAND_INS.items()
+                     if m.partition(".")[0] == name.partition(".")[0]), None)
         raise ImportError(f"No module named '{name}': it is a native extension of the package "
                           f"'{package}', and native code cannot run in wasmhost's WebAssembly sandbox "
-                          f"(use a pure-Python package or version)", name=name)
+                          f"({f'{runs} runs: its native module has a pure-Python stand-in' if runs else 'use a pure-Python package or version'})",
+                          name=name)
 
 
 class _StandIn(importlib.abc.Loader):
