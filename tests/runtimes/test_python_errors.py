@@ -66,8 +66,14 @@ def test_os_errors_carry_linuxs_numbers_and_words(python_host, tmp_path):
 
 def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     (tmp_path / "app.py").write_text(textwrap.dedent('''
-        import json, socket
+        import json, logging, socket
         def handler(event, context):
+            if event == "logged":
+                try:
+                    json.loads("{")
+                except ValueError:
+                    logging.getLogger().exception("bad body")
+                return "logged"
             if event == "import":
                 from collections import not_there
             if event == "socket":
@@ -78,9 +84,11 @@ def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     err = _error(python_host, "paths", "{not json")
     doc = err.to_lambda()
     assert doc["errorType"] == "JSONDecodeError"
+    logged = python_host.invoke("paths", "logged").logs  # logger.exception's traceback names them so too
+    assert 'File "/var/lang/lib/python3.12/json/decoder.py"' in logged and 'File "/python/' not in logged
     # awslambdaric's format: frames from tuples (no ^^^ markers); in the log, indented with no-break spaces
-    assert doc["stackTrace"][0] == '  File "/var/task/app.py", line 8, in handler\n    return json.loads(event)\n'
-    assert '\n\u00a0\u00a0File "/var/task/app.py", line 8, in handler\n\u00a0\u00a0\u00a0\u00a0return json.loads(event)\n' \
+    assert doc["stackTrace"][0] == '  File "/var/task/app.py", line 14, in handler\n    return json.loads(event)\n'
+    assert '\n\u00a0\u00a0File "/var/task/app.py", line 14, in handler\n\u00a0\u00a0\u00a0\u00a0return json.loads(event)\n' \
         in err.logs
     files = [line.split('"')[1] for line in doc["stackTrace"]]
     assert files[0] == "/var/task/app.py"

@@ -156,12 +156,21 @@ class _JsonFormatter(logging.Formatter):
 _RECORD_KEYS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
+class _TextFormatter(logging.Formatter):
+    """awslambdaric's text log line; a traceback (``logger.exception``) names the standard
+    library's files where Lambda keeps them, as the error document's ``stackTrace`` does."""
+
+    def formatException(self, ei):
+        return super().formatException(ei).replace(f'File "{wasmhost_errors.STDLIB}',
+                                                   f'File "{wasmhost_errors.stdlib_path(_runtime)}')
+
+
 def _setup_logging(log_format, log_level):
     handler = logging.StreamHandler(sys.stdout)
     if log_format == "JSON":
         handler.setFormatter(_JsonFormatter())
     else:
-        fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        fmt = _TextFormatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
                                 "%Y-%m-%dT%H:%M:%S")
         fmt.converter = time.gmtime
         handler.setFormatter(fmt)
