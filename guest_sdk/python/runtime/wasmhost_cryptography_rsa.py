@@ -379,9 +379,11 @@ def _pss_encode(digest: bytes, algorithm, padding, em_bits: int) -> bytes:
 
 
 def _pss_verify(em: bytes, digest: bytes, algorithm, padding, em_bits: int) -> bool:
+    """EMSA-PSS-VERIFY (RFC 8017 §9.1.2) of ``em``, the whole k-byte result of the public
+    operation: where emLen is k - 1 (a modulus of 8m+1 bits) the byte above must be zero."""
     em_len, h_len = (em_bits + 7) // 8, len(digest)
-    em, top = em[len(em) - em_len:], 8 * em_len - em_bits
-    if em_len < h_len + 2 or em[-1:] != b"\xbc" or (top and em[0] >> (8 - top)):
+    em, above, top = em[len(em) - em_len:], em[:len(em) - em_len], 8 * em_len - em_bits
+    if any(above) or em_len < h_len + 2 or em[-1:] != b"\xbc" or (top and em[0] >> (8 - top)):
         return False
     masked, h = em[:em_len - h_len - 1], em[em_len - h_len - 1:-1]
     db = bytearray(xor(masked, _mgf1(h, len(masked), _mgf_hash(padding))))
