@@ -18,7 +18,7 @@ import os
 from wasmhost_cryptography_core import (INTEGER, NULL, OCTET_STRING, SEQUENCE, Encoding, PublicFormat, _Reasons, buf,
                                         der, der_int, der_items, der_one, der_oid, exceptions_module, int_of, module,
                                         openssl, pem, seq, unsupported)
-from wasmhost_cryptography_keys import RSA, private_bytes, public_bytes
+from wasmhost_cryptography_keys import RSA, PrivateKey, PublicKey
 from wasmhost_cryptography_sym import hash_factory, xor
 
 # DigestInfo's AlgorithmIdentifier OIDs (RFC 8017 §9.2)
@@ -134,7 +134,7 @@ def _algorithm() -> bytes:
     return seq(der_oid(RSA), der(NULL, b""))
 
 
-class RSAPublicKey:
+class RSAPublicKey(PublicKey):
     def __init__(self, n: int, e: int) -> None:
         self._n, self._e = n, e
         self._size = (n.bit_length() + 7) // 8
@@ -157,9 +157,6 @@ class RSAPublicKey:
             body = self._pkcs1()
             return pem("RSA PUBLIC KEY", body) if encoding is Encoding.PEM else body
         raise ValueError("format is invalid with this key")
-
-    def public_bytes(self, encoding, format) -> bytes:
-        return public_bytes(self, encoding, format)
 
     def _raw_verify(self, signature: bytes) -> bytes:
         s = int.from_bytes(signature, "big")
@@ -239,14 +236,8 @@ class RSAPublicKey:
     def __hash__(self):
         return hash((self._n, self._e))
 
-    def __copy__(self):
-        return self
 
-    def __deepcopy__(self, memo):
-        return self
-
-
-class RSAPrivateKey:
+class RSAPrivateKey(PrivateKey):
     def __init__(self, numbers: RSAPrivateNumbers) -> None:
         self._numbers = numbers
         self._public = RSAPublicKey(numbers.public_numbers.n, numbers.public_numbers.e)
@@ -325,15 +316,6 @@ class RSAPrivateKey:
 
     def _traditional(self) -> tuple[str, bytes]:
         return "RSA PRIVATE KEY", self._pkcs1()
-
-    def private_bytes(self, encoding, format, encryption_algorithm) -> bytes:
-        return private_bytes(self, encoding, format, encryption_algorithm)
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
 
 
 # -- encodings (RFC 8017 §9) --------------------------------------------------------------
