@@ -851,12 +851,7 @@ class _KDF:
         return self._derive(buf(key_material, "key_material"))
 
     def derive_into(self, key_material, buffer) -> int:
-        out = self.derive(key_material)
-        view = memoryview(buffer)
-        if len(view) != len(out):
-            raise ValueError(f"buffer must be {len(out)} bytes")
-        view[:] = out
-        return len(out)
+        return _into(self.derive(key_material), buffer)
 
     def verify(self, key_material, expected_key) -> None:
         if not _hmac.compare_digest(self.derive(key_material), buf(expected_key, "expected_key")):
