@@ -728,3 +728,31 @@ def test_pss_rejects_a_nonzero_byte_above_the_encoded_message(tmp_path, monkeypa
     native, stand_in = run_both(PSS_TOP_BYTE)
     assert native == {"forged": "InvalidSignature"}
     assert stand_in == native
+
+
+RESET_AFTER_FINALIZE = """
+    import json
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    out = {}
+    for name, cipher in (("ctr", Cipher(algorithms.AES(bytes(16)), modes.CTR(bytes(16)))),
+                         ("chacha", Cipher(algorithms.ChaCha20(bytes(32), bytes(16)), None))):
+        e = cipher.encryptor()
+        first = e.update(b"abc")
+        e.reset_nonce(bytes(16))  # before finalize: the stream starts again
+        out[name + "_again"] = e.update(b"abc") == first
+        e.finalize()
+        try:
+            e.reset_nonce(bytes(16))
+            out[name] = "reset"
+        except Exception as ex:
+            out[name] = type(ex).__name__
+    print(json.dumps(out))
+"""
+
+
+def test_a_finalized_context_stays_finalized():
+    """``reset_nonce`` restarts a CTR or ChaCha20 stream, but on a finalized encryptor it is
+    AlreadyFinalized, as in the native module: it must not bring the context back to life."""
+    native, stand_in = run_both(RESET_AFTER_FINALIZE)
+    assert native == {"ctr_again": True, "ctr": "AlreadyFinalized", "chacha_again": True, "chacha": "AlreadyFinalized"}
+    assert stand_in == native
