@@ -480,30 +480,32 @@ def _ed_secret(seed: bytes) -> tuple[int, bytes]:
     return a, h[32:]
 
 
-def _raw_public_format(key, encoding, format):
-    if encoding is Encoding.Raw and format is PublicFormat.Raw:
-        return key._raw
-    if encoding is Encoding.Raw or format is PublicFormat.Raw:
-        raise ValueError("When using Raw both encoding and format must be Raw")
-    raise ValueError("format is invalid with this key")
+class _Raw:
+    """What Ed25519's and X25519's keys are: 32 bytes, under an algorithm identifier that is
+    an OID alone (RFC 8410)."""
 
-
-class _RawPublic(PublicKey):
     _oid = ""
 
     def __init__(self, raw: bytes) -> None:
         self._raw = raw
 
-    def public_bytes_raw(self) -> bytes:
-        return self._raw
-
     def _algorithm(self) -> bytes:
         return seq(der_oid(self._oid))
+
+
+class _RawPublic(_Raw, PublicKey):
+    def public_bytes_raw(self) -> bytes:
+        return self._raw
 
     def _spki_key(self) -> bytes:
         return self._raw
 
-    _public_format = _raw_public_format
+    def _public_format(self, encoding, format):
+        if encoding is Encoding.Raw and format is PublicFormat.Raw:
+            return self._raw
+        if encoding is Encoding.Raw or format is PublicFormat.Raw:
+            raise ValueError("When using Raw both encoding and format must be Raw")
+        raise ValueError("format is invalid with this key")
 
     def __eq__(self, other):
         if not isinstance(other, type(self)):
@@ -514,20 +516,11 @@ class _RawPublic(PublicKey):
         return hash(self._raw)
 
 
-class _RawPrivate(PrivateKey):
-    _oid = ""
-
-    def __init__(self, raw: bytes) -> None:
-        self._raw = raw
-
+class _RawPrivate(_Raw, PrivateKey):
     def private_bytes_raw(self) -> bytes:
         return self._raw
 
-    def _raw_private(self) -> bytes:
-        return self._raw
-
-    def _algorithm(self) -> bytes:
-        return seq(der_oid(self._oid))
+    _raw_private = private_bytes_raw  # what private_bytes asks a key with a raw form for
 
     def _pkcs8_key(self) -> bytes:
         return der(OCTET_STRING, self._raw)
