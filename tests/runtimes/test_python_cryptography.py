@@ -688,3 +688,76 @@ def test_older_pins_run_or_fail_naming_the_versions_that_do(python_host, tmp_pat
         "fernet_key": fernet_key.decode(), "token": Fernet(fernet_key).encrypt(b"pinned").decode()}).value
     assert got["version"] == version and got["plain"] == "pinned"
     key.public_key().verify(bytes.fromhex(got["signature"]), b"pinned", padding.PKCS1v15(), hashes.SHA256())
+
+
+PSS_TOP_BYTE = """
+    import json, os
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization as S
+    from cryptography.hazmat.primitives.asymmetric import padding as P
+    key = S.load_pem_private_key(open(os.environ["KEY"], "rb").read(), None)
+    pss, n, d = P.PSS(P.MGF1(hashes.SHA256()), 32), key.public_key().public_numbers().n, key.private_numbers().d
+    out = {}
+    for i in range(64):  # a signature whose encoded message, a byte longer than emLen, starts with 1
+        em = pow(int.from_bytes(key.sign(b"msg", pss, hashes.SHA256()), "big"), 65537, n)
+        if em + (1 << 2048) < n:
+            forged = pow(em + (1 << 2048), d, n).to_bytes(257, "big")
+            break
+    try:
+        key.public_key().verify(forged, b"msg", pss, hashes.SHA256())
+        out["forged"] = "ok"
+    except InvalidSignature:
+        out["forged"] = "InvalidSignature"
+    print(json.dumps(out))
+"""
+
+
+def test_pss_rejects_a_nonzero_byte_above_the_encoded_message(tmp_path, monkeypatch):
+    """With a modulus of 8k+1 bits PSS's encoded message is a byte shorter than the
+    signature (RFC 8017 §8.1.2: emLen = k - 1), and that first byte must be zero: a
+    signature decrypting to anything above the encoded message is invalid, as OpenSSL has it."""
+    from cryptography.hazmat.primitives import serialization as S
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    def prime(bits):
+        return rsa.generate_private_key(65537, 2 * bits).private_numbers().p
+
+    while True:  # OpenSSL makes no key of 2049 bits (asked for one, it gives 2048): made of a 1025- and a 1024-bit prime
+        p, q = prime(1025), prime(1024)
+        if p * q > 3 << 2047:  # with room above 2**2048 for the forgery
+            break
+    d = pow(65537, -1, (p - 1) * (q - 1))
+    key = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q),
+                                rsa.RSAPublicNumbers(65537, p * q)).private_key()
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(S.Encoding.PEM, S.PrivateFormat.PKCS8, S.NoEncryption()))
+    monkeypatch.setenv("KEY", str(tmp_path / "key.pem"))
+    native, stand_in = run_both(PSS_TOP_BYTE)
+    assert native == {"forged": "InvalidSignature"}
+    assert stand_in == native
+
+
+RESET_AFTER_FINALIZE = """
+    import json
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    out = {}
+    for name, cipher in (("ctr", Cipher(algorithms.AES(bytes(16)), modes.CTR(bytes(16)))),
+                         ("chacha", Cipher(algorithms.ChaCha20(bytes(32), bytes(16)), None))):
+        e = cipher.encryptor()
+        first = e.update(b"abc")
+        e.reset_nonce(bytes(16))  # before finalize: the stream starts again
+        out[name + "_again"] = e.update(b"abc") == first
+        e.finalize()
+        try:
+            e.reset_nonce(bytes(16))
+            out[name] = "reset"
+        except Exception as ex:
+            out[name] = type(ex).__name__
+    print(json.dumps(out))
+"""
+
+
+def test_a_finalized_context_stays_finalized():
+    """``reset_nonce`` restarts a CTR or ChaCha20 stream, but on a finalized encryptor it is
+    AlreadyFinalized, as in the native module: it must not bring the context back to life."""
+    native, stand_in = run_both(RESET_AFTER_FINALIZE)
+    assert native == {"ctr_again": True, "ctr": "AlreadyFinalized", "chacha_again": True, "chacha": "AlreadyFinalized"}
+    assert stand_in == native

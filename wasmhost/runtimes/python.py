@@ -176,7 +176,7 @@ def native_modules(root: Path) -> dict[str, str]:
     return found
 
 
-OPTIONS_WITH_PATHS = ("-e", "--editable", "-r", "--requirement", "-c", "--constraint")
+OPTIONS_WITH_PATHS = re.compile(r"(-e|--editable|-r|--requirement|-c|--constraint)(?:=|\s+|(?<=^-[erc]))(\S+)$")
 
 
 def installable(req: Path) -> str:
@@ -184,19 +184,19 @@ def installable(req: Path) -> str:
     hold (``../shared/src/lib``, ``-e ./lib``, ``file:...``: a monorepo's, which its build
     installed before zipping). Lambda never reads requirements.txt, so such a line must not
     fail a deploy that Lambda takes; it is logged, and the code's own copy (if it packaged
-    one) is what imports."""
+    one) is what imports. A path is the folder or file itself, less extras (``./lib[s3]``)."""
     kept = []
     for line in req.read_text(errors="replace").splitlines():
         words = line.split("#", 1)[0].split()
-        target = words[-1] if len(words) == 2 and words[0] in OPTIONS_WITH_PATHS else (words[0] if words else "")
-        local = target.startswith((".", "/", "file:")) and not target.startswith("--")
-        path = req.parent / target.removeprefix("file://").removeprefix("file:")
-        if local and not path.exists():
+        option = OPTIONS_WITH_PATHS.match(" ".join(words))  # -e ./lib, -e./lib, --editable=./lib
+        target = option[2] if option else (words[0] if words else "")
+        path = req.parent / target.removeprefix("file://").removeprefix("file:").split("[", 1)[0]
+        if target.startswith((".", "/", "file:")) and not path.exists():
             logging.getLogger("wasmhost").warning("requirements.txt: %r names %s, which the package does not "
                                                   "hold: left out", line.strip(), target)
             continue
-        if len(words) == 2 and words[0] in OPTIONS_WITH_PATHS[2:]:
-            line = f"{words[0]} {path}"  # pip reads an included file beside the one naming it: this one moves
+        if option and option[1] not in ("-e", "--editable"):
+            line = f"{option[1]} {path}"  # pip reads an included file beside the one naming it: this one moves
         kept.append(line)
     return "\n".join(kept) + "\n"
 

@@ -22,7 +22,7 @@ from wasmhost_cryptography_core import (INTEGER, OCTET_STRING, OID, SEQUENCE, En
                                         _Reasons, bits, buf, decode_dss_signature, der, der_int, der_items,
                                         der_oid, der_one, encode_dss_signature, exceptions_module, module,
                                         oid_of, openssl, seq, unsupported)
-from wasmhost_cryptography_keys import EC, ED25519, X25519, private_bytes, public_bytes
+from wasmhost_cryptography_keys import EC, ED25519, X25519, PrivateKey, PublicKey
 from wasmhost_cryptography_rsa import digest_of
 
 
@@ -271,7 +271,7 @@ def _check_ecdsa(signature_algorithm):
         unsupported("That elliptic curve signature algorithm", _Reasons.UNSUPPORTED_PUBLIC_KEY_ALGORITHM)
 
 
-class ECPublicKey:
+class ECPublicKey(PublicKey):
     def __init__(self, curve, point: tuple[int, int]) -> None:
         self._curve_obj, self._c, self._point = curve, _curve(curve), point
 
@@ -309,9 +309,6 @@ class ECPublicKey:
             raise ValueError("X962 encoding must be used with CompressedPoint or UncompressedPoint format")
         raise ValueError("format is invalid with this key")
 
-    def public_bytes(self, encoding, format) -> bytes:
-        return public_bytes(self, encoding, format)
-
     def __eq__(self, other):
         if not isinstance(other, ECPublicKey):
             return NotImplemented
@@ -320,14 +317,8 @@ class ECPublicKey:
     def __hash__(self):
         return hash((self._c.name, self._point))
 
-    def __copy__(self):
-        return self
 
-    def __deepcopy__(self, memo):
-        return self
-
-
-class ECPrivateKey:
+class ECPrivateKey(PrivateKey):
     def __init__(self, curve, d: int) -> None:
         self._curve_obj, self._c, self._d = curve, _curve(curve), d
         self._public = ECPublicKey(curve, self._c.affine(self._c.mul(d)))
@@ -384,15 +375,6 @@ class ECPrivateKey:
 
     def _traditional(self) -> tuple[str, bytes]:
         return "EC PRIVATE KEY", self._sec1(True)
-
-    def private_bytes(self, encoding, format, encryption_algorithm) -> bytes:
-        return private_bytes(self, encoding, format, encryption_algorithm)
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
 
 
 def derive_private_key(private_value: int, curve, backend=None) -> ECPrivateKey:
@@ -498,33 +480,32 @@ def _ed_secret(seed: bytes) -> tuple[int, bytes]:
     return a, h[32:]
 
 
-def _raw_public_format(key, encoding, format):
-    if encoding is Encoding.Raw and format is PublicFormat.Raw:
-        return key._raw
-    if encoding is Encoding.Raw or format is PublicFormat.Raw:
-        raise ValueError("When using Raw both encoding and format must be Raw")
-    raise ValueError("format is invalid with this key")
+class _Raw:
+    """What Ed25519's and X25519's keys are: 32 bytes, under an algorithm identifier that is
+    an OID alone (RFC 8410)."""
 
-
-class _RawPublic:
     _oid = ""
 
     def __init__(self, raw: bytes) -> None:
         self._raw = raw
 
-    def public_bytes_raw(self) -> bytes:
-        return self._raw
-
-    def public_bytes(self, encoding, format) -> bytes:
-        return public_bytes(self, encoding, format)
-
     def _algorithm(self) -> bytes:
         return seq(der_oid(self._oid))
+
+
+class _RawPublic(_Raw, PublicKey):
+    def public_bytes_raw(self) -> bytes:
+        return self._raw
 
     def _spki_key(self) -> bytes:
         return self._raw
 
-    _public_format = _raw_public_format
+    def _public_format(self, encoding, format):
+        if encoding is Encoding.Raw and format is PublicFormat.Raw:
+            return self._raw
+        if encoding is Encoding.Raw or format is PublicFormat.Raw:
+            raise ValueError("When using Raw both encoding and format must be Raw")
+        raise ValueError("format is invalid with this key")
 
     def __eq__(self, other):
         if not isinstance(other, type(self)):
@@ -534,39 +515,15 @@ class _RawPublic:
     def __hash__(self):
         return hash(self._raw)
 
-    def __copy__(self):
-        return self
 
-    def __deepcopy__(self, memo):
-        return self
-
-
-class _RawPrivate:
-    _oid = ""
-
-    def __init__(self, raw: bytes) -> None:
-        self._raw = raw
-
+class _RawPrivate(_Raw, PrivateKey):
     def private_bytes_raw(self) -> bytes:
         return self._raw
 
-    def _raw_private(self) -> bytes:
-        return self._raw
-
-    def private_bytes(self, encoding, format, encryption_algorithm) -> bytes:
-        return private_bytes(self, encoding, format, encryption_algorithm)
-
-    def _algorithm(self) -> bytes:
-        return seq(der_oid(self._oid))
+    _raw_private = private_bytes_raw  # what private_bytes asks a key with a raw form for
 
     def _pkcs8_key(self) -> bytes:
         return der(OCTET_STRING, self._raw)
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
 
 
 class Ed25519PublicKey(_RawPublic):

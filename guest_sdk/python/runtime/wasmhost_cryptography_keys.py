@@ -335,6 +335,27 @@ def public_bytes(key, encoding, format) -> bytes:
     return pem("PUBLIC KEY", body) if encoding is Encoding.PEM else body
 
 
+class Key:
+    """What every key class here shares: keys are immutable, so a copy is the key itself
+    (as the native module's)."""
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class PublicKey(Key):
+    def public_bytes(self, encoding, format) -> bytes:
+        return public_bytes(self, encoding, format)
+
+
+class PrivateKey(Key):
+    def private_bytes(self, encoding, format, encryption_algorithm) -> bytes:
+        return private_bytes(self, encoding, format, encryption_algorithm)
+
+
 openssl.keys = module("openssl.keys", load_der_private_key=load_der_private_key,
                       load_pem_private_key=load_pem_private_key, load_der_public_key=load_der_public_key,
                       load_pem_public_key=load_pem_public_key)

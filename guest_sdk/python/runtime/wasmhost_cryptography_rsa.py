@@ -18,7 +18,7 @@ import os
 from wasmhost_cryptography_core import (INTEGER, NULL, OCTET_STRING, SEQUENCE, Encoding, PublicFormat, _Reasons, buf,
                                         der, der_int, der_items, der_one, der_oid, exceptions_module, int_of, module,
                                         openssl, pem, seq, unsupported)
-from wasmhost_cryptography_keys import RSA, private_bytes, public_bytes
+from wasmhost_cryptography_keys import RSA, PrivateKey, PublicKey
 from wasmhost_cryptography_sym import hash_factory, xor
 
 # DigestInfo's AlgorithmIdentifier OIDs (RFC 8017 §9.2)
@@ -134,7 +134,7 @@ def _algorithm() -> bytes:
     return seq(der_oid(RSA), der(NULL, b""))
 
 
-class RSAPublicKey:
+class RSAPublicKey(PublicKey):
     def __init__(self, n: int, e: int) -> None:
         self._n, self._e = n, e
         self._size = (n.bit_length() + 7) // 8
@@ -157,9 +157,6 @@ class RSAPublicKey:
             body = self._pkcs1()
             return pem("RSA PUBLIC KEY", body) if encoding is Encoding.PEM else body
         raise ValueError("format is invalid with this key")
-
-    def public_bytes(self, encoding, format) -> bytes:
-        return public_bytes(self, encoding, format)
 
     def _raw_verify(self, signature: bytes) -> bytes:
         s = int.from_bytes(signature, "big")
@@ -239,14 +236,8 @@ class RSAPublicKey:
     def __hash__(self):
         return hash((self._n, self._e))
 
-    def __copy__(self):
-        return self
 
-    def __deepcopy__(self, memo):
-        return self
-
-
-class RSAPrivateKey:
+class RSAPrivateKey(PrivateKey):
     def __init__(self, numbers: RSAPrivateNumbers) -> None:
         self._numbers = numbers
         self._public = RSAPublicKey(numbers.public_numbers.n, numbers.public_numbers.e)
@@ -326,15 +317,6 @@ class RSAPrivateKey:
     def _traditional(self) -> tuple[str, bytes]:
         return "RSA PRIVATE KEY", self._pkcs1()
 
-    def private_bytes(self, encoding, format, encryption_algorithm) -> bytes:
-        return private_bytes(self, encoding, format, encryption_algorithm)
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
-
 
 # -- encodings (RFC 8017 §9) --------------------------------------------------------------
 def _digest_info(digest: bytes, algorithm) -> bytes:
@@ -379,9 +361,11 @@ def _pss_encode(digest: bytes, algorithm, padding, em_bits: int) -> bytes:
 
 
 def _pss_verify(em: bytes, digest: bytes, algorithm, padding, em_bits: int) -> bool:
+    """EMSA-PSS-VERIFY (RFC 8017 §9.1.2) of ``em``, the whole k-byte result of the public
+    operation: where emLen is k - 1 (a modulus of 8m+1 bits) the byte above must be zero."""
     em_len, h_len = (em_bits + 7) // 8, len(digest)
-    em, top = em[len(em) - em_len:], 8 * em_len - em_bits
-    if em_len < h_len + 2 or em[-1:] != b"\xbc" or (top and em[0] >> (8 - top)):
+    em, above, top = em[len(em) - em_len:], em[:len(em) - em_len], 8 * em_len - em_bits
+    if any(above) or em_len < h_len + 2 or em[-1:] != b"\xbc" or (top and em[0] >> (8 - top)):
         return False
     masked, h = em[:em_len - h_len - 1], em[em_len - h_len - 1:-1]
     db = bytearray(xor(masked, _mgf1(h, len(masked), _mgf_hash(padding))))

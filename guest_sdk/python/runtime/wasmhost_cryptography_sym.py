@@ -527,6 +527,8 @@ class CipherContext:
         return b""
 
     def reset_nonce(self, nonce) -> None:
+        if self._done:
+            raise _finalized()
         if getattr(self, "_name", None) not in ("CTR", "ChaCha20"):
             raise exceptions_module().UnsupportedAlgorithm(
                 "This context does not support resetting the nonce.", _Reasons.UNSUPPORTED_CIPHER)
@@ -540,7 +542,6 @@ class CipherContext:
             if len(nonce) != 16:
                 raise ValueError("Nonce must be 128-bits (16 bytes)")
             self._setup_chacha(self._chacha_key, nonce)
-        self._done = False
 
     # -- the modes -------------------------------------------------------------------
     def _blocks(self, data: bytes) -> bytes:
@@ -851,12 +852,7 @@ class _KDF:
         return self._derive(buf(key_material, "key_material"))
 
     def derive_into(self, key_material, buffer) -> int:
-        out = self.derive(key_material)
-        view = memoryview(buffer)
-        if len(view) != len(out):
-            raise ValueError(f"buffer must be {len(out)} bytes")
-        view[:] = out
-        return len(out)
+        return _into(self.derive(key_material), buffer)
 
     def verify(self, key_material, expected_key) -> None:
         if not _hmac.compare_digest(self.derive(key_material), buf(expected_key, "expected_key")):
