@@ -179,13 +179,15 @@ def native_modules(root: Path) -> dict[str, str]:
 OPTIONS_WITH_PATHS = re.compile(r"(-e|--editable|-r|--requirement|-c|--constraint)(?:=|\s+|(?<=^-[erc]))(\S+)$")
 
 
-def installable(req: Path) -> str:
+def installable(req: Path) -> tuple[str, list[Path]]:
     """``req``'s text less the lines naming a local folder or file the package does not
     hold (``../shared/src/lib``, ``-e ./lib``, ``file:...``: a monorepo's, which its build
     installed before zipping). Lambda never reads requirements.txt, so such a line must not
     fail a deploy that Lambda takes; it is logged, and the code's own copy (if it packaged
-    one) is what imports. A path is the folder or file itself, less extras (``./lib[s3]``)."""
-    kept = []
+    one) is what imports. A path is the folder or file itself, less extras (``./lib[s3]``).
+    Also the local folders and files the kept lines name, whose content is part of what
+    is installed."""
+    kept, local = [], []
     for line in req.read_text(errors="replace").splitlines():
         words = line.split("#", 1)[0].split()
         option = OPTIONS_WITH_PATHS.match(" ".join(words))  # -e ./lib, -e./lib, --editable=./lib
@@ -197,21 +199,34 @@ def installable(req: Path) -> str:
             continue
         if option and option[1] not in ("-e", "--editable"):
             line = f"{option[1]} {path}"  # pip reads an included file beside the one naming it: this one moves
+        if option or target.startswith((".", "/", "file:")):
+            local.append(path)
         kept.append(line)
-    return "\n".join(kept) + "\n"
+    return "\n".join(kept) + "\n", local
+
+
+def content_digest(paths: list[Path], root: Path) -> bytes:
+    """The content of local folders and files (by their names under ``root``), for a cache key."""
+    h = hashlib.sha256()
+    for path in paths:
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if f.is_file():
+                h.update(os.path.relpath(f, root).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.digest()
 
 
 def install_requirements(req: Path, progress=None) -> Path | None:
     """The function's ``requirements.txt`` installed with pip, once per content (the
-    folder is named by the hash of the file and of the host's Python), read-only
+    folder is named by the hash of the file, of the local folders and files it names, and
+    of the host's Python), read-only
     afterwards; restarts and redeploys reuse it. Native extension files are removed
     and listed in ``.wasmhost-native.json``, so an import of one fails naming its
     package."""
     text = req.read_bytes() if req.exists() else b""
-    wanted = installable(req) if text.strip() else ""
+    wanted, local = installable(req) if text.strip() else ("", [])
     if not any(line.split("#", 1)[0].strip() for line in wanted.splitlines()):
         return None
-    key = hashlib.sha256(text + sys.version.encode()).hexdigest()[:24]
+    key = hashlib.sha256(text + sys.version.encode() + content_digest(local, req.parent)).hexdigest()[:24]
     target = cache_dir() / "python-deps" / key
     if (target / NATIVE_LIST).exists():
         return target
