@@ -206,7 +206,10 @@ def installable(req: Path) -> tuple[str, list[Path]]:
 
 
 def content_digest(paths: list[Path], root: Path) -> bytes:
-    """The content of local folders and files (by their names under ``root``), for a cache key."""
+    """The content of local folders and files (by their names under ``root``), for a cache
+    key; none for none (so the keys of requirements with no local lines stay as they were)."""
+    if not paths:
+        return b""
     h = hashlib.sha256()
     for path in paths:
         for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
