@@ -67,15 +67,36 @@ export class CryptoKey {
   get [Symbol.toStringTag]() { return "CryptoKey"; }
 }
 
+// the key an operation may use: one whose usages name it, of the operation's algorithm
 function keyOf(key, usage, names) {
   if (!(key instanceof CryptoKey)) throw new TypeError("parameter 2 is not of type 'CryptoKey'");
-  if (usage && !key.usages.includes(usage)) {
-    throw domError("InvalidAccessError", `key.usages does not permit this operation`);
-  }
-  if (names && !names.includes(key.algorithm.name)) {
-    throw domError("InvalidAccessError", "The requested operation is not valid for the provided key");
+  if ((usage && !key.usages.includes(usage)) || (names && !names.includes(key.algorithm.name))) {
+    throw domError("InvalidAccessError", usage ? `Unable to use this key to ${usage}`
+      : "The requested operation is not valid for the provided key");
   }
   return key[KEY];
+}
+
+// The usages each kind of key may carry, checked as Node checks them when a key is imported,
+// derived or generated: a private key that could "verify" or an HMAC key that could "encrypt"
+// is refused there, so sign/verify never run a key of the wrong type
+const SIGN = { public: ["verify"], private: ["sign"] };
+const AES = { secret: ["encrypt", "decrypt", "wrapKey", "unwrapKey"] };
+const DERIVE = ["deriveKey", "deriveBits"];
+const USAGES = { "RSASSA-PKCS1-v1_5": SIGN, "RSA-PSS": SIGN, ECDSA: SIGN, Ed25519: SIGN,
+  "RSA-OAEP": { public: ["encrypt", "wrapKey"], private: ["decrypt", "unwrapKey"] },
+  ECDH: { public: [], private: DERIVE }, HMAC: { secret: ["sign", "verify"] },
+  "AES-GCM": AES, "AES-CBC": AES, "AES-CTR": AES, PBKDF2: { secret: DERIVE }, HKDF: { secret: DERIVE } };
+
+function checkUsages(alg, type, usages, creating) {
+  const allowed = USAGES[alg.name]?.[type] ?? [];
+  if (usages.some((u) => !allowed.includes(u))) {
+    const name = alg.name.startsWith("AES-") ? "AES" : alg.name;
+    throw domError("SyntaxError", `Unsupported key usage for ${/^(RSA|HMAC|AES)/.test(name) ? "an" : "a"} ${name} key`);
+  }
+  if (!usages.length && type !== "public") {
+    throw domError("SyntaxError", `Usages cannot be empty when ${creating ? "creating a key" : `importing a ${type} key`}.`);
+  }
 }
 
 // the algorithm a key carries: its parameters as WebCrypto reports them
@@ -134,8 +155,9 @@ function importKeyObject(format, data, alg) {
   throw new TypeError(`The provided value '${format}' is not a valid enum value of type KeyFormat.`);
 }
 
-function wrap(keyObject, alg, extractable, usages) {
+function wrap(keyObject, alg, extractable, usages, creating = false) {
   checkFamily(alg, keyObject);
+  checkUsages(alg, keyObject.type, usages, creating);
   return new CryptoKey(keyObject.type, !!extractable, keyAlgorithm(alg, keyObject), [...usages], keyObject);
 }
 
@@ -238,7 +260,7 @@ function generate(alg, extractable, usages) {
     const bits = alg.length ?? HASH_BITS[alg.hash?.name] ?? 256;
     const raw = new Uint8Array(bits / 8);
     globalThis.crypto.getRandomValues(raw);
-    return wrap(createSecretKey(raw), alg, extractable, usages);
+    return wrap(createSecretKey(raw), alg, extractable, usages, true);
   }
   let pair;
   if (FAMILY[alg.name] === "rsa") {
@@ -251,9 +273,10 @@ function generate(alg, extractable, usages) {
   } else {
     throw notSupported(`generateKey with ${alg.name}`);
   }
-  const publicUses = usages.filter((u) => ["verify", "encrypt", "wrapKey"].includes(u));
+  const publicUses = usages.filter((u) => USAGES[alg.name].public.includes(u));
   const privateUses = usages.filter((u) => !publicUses.includes(u));
-  return { publicKey: wrap(pair.publicKey, alg, true, publicUses), privateKey: wrap(pair.privateKey, alg, extractable, privateUses) };
+  return { publicKey: wrap(pair.publicKey, alg, true, publicUses, true),
+    privateKey: wrap(pair.privateKey, alg, extractable, privateUses, true) };
 }
 
 // each method answers through a promise, as WebCrypto's do, failing by rejecting
