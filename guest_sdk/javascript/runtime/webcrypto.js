@@ -7,7 +7,8 @@
 // imported and exported as raw, JWK, SPKI and PKCS#8. digest stays the engine's (native).
 // AES-KW and X25519 are not there: they reject with NotSupportedError, saying so.
 import { Buffer } from "unenv/node/buffer";
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from "./crypto_keys.js";
+import { CURVE_ALIASES, createPrivateKey, createPublicKey, createSecretKey, KeyObject, keyData } from "./crypto_keys.js";
+import { fromBigInt } from "./crypto_der.js";
 import { constants, privateDecrypt, publicEncrypt, sign as nodeSign, verify as nodeVerify } from "./crypto_sign.js";
 import { Cipheriv, Decipheriv } from "./crypto_cipher.js";
 import { diffieHellman } from "./crypto_ecdh.js";
@@ -18,9 +19,6 @@ import nodeCrypto, { timingSafeEqual } from "./crypto.js";
 const NAMES = ["RSASSA-PKCS1-v1_5", "RSA-PSS", "RSA-OAEP", "ECDSA", "ECDH", "Ed25519", "X25519", "HMAC", "AES-GCM",
   "AES-CBC", "AES-CTR", "AES-KW", "PBKDF2", "HKDF", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 const CANONICAL = new Map(NAMES.map((n) => [n.toUpperCase(), n]));
-const CURVES = { "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1" };
-const CURVE_OF = { prime256v1: "P-256", secp256r1: "P-256", secp384r1: "P-384", secp521r1: "P-521",
-  "P-256": "P-256", "P-384": "P-384", "P-521": "P-521" };
 const FAMILY = { "RSASSA-PKCS1-v1_5": "rsa", "RSA-PSS": "rsa", "RSA-OAEP": "rsa", ECDSA: "ec", ECDH: "ec",
   Ed25519: "ed25519" };
 const HASH_BITS = { "SHA-1": 512, "SHA-256": 512, "SHA-384": 1024, "SHA-512": 1024 }; // HMAC's default key length
@@ -50,8 +48,7 @@ function arrayBuffer(buf) {
   out.set(buf);
   return out.buffer;
 }
-const b64url = (buf) => Buffer.from(buf).toString("base64").replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-const unb64url = (text) => Buffer.from(String(text).replace(/-/g, "+").replace(/_/g, "/"), "base64");
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
 
 const KEY = Symbol("keyObject");
 export class CryptoKey {
@@ -105,12 +102,9 @@ function keyAlgorithm(alg, keyObject) {
   if (alg.hash) out.hash = { name: alg.hash.name };
   if (FAMILY[alg.name] === "rsa") {
     const { modulusLength, publicExponent } = keyObject.asymmetricKeyDetails;
-    let e = BigInt(publicExponent);
-    const exp = [];
-    while (e > 0n) exp.unshift(Number(e & 0xffn)), (e >>= 8n);
-    Object.assign(out, { modulusLength, publicExponent: new Uint8Array(exp) });
+    Object.assign(out, { modulusLength, publicExponent: new Uint8Array(fromBigInt(BigInt(publicExponent))) });
   } else if (FAMILY[alg.name] === "ec") {
-    out.namedCurve = CURVE_OF[keyObject.asymmetricKeyDetails.namedCurve];
+    out.namedCurve = CURVE_ALIASES[keyObject.asymmetricKeyDetails.namedCurve];
   } else if (alg.name === "HMAC") {
     out.length = alg.length ?? keyObject.symmetricKeySize * 8;
   } else if (alg.name.startsWith("AES-")) {
@@ -125,7 +119,7 @@ function checkFamily(alg, keyObject) {
   if (keyObject.type === "secret" || keyObject.asymmetricKeyType !== family) {
     throw domError("DataError", "Invalid key data for the algorithm");
   }
-  if (family === "ec" && CURVE_OF[keyObject.asymmetricKeyDetails.namedCurve] !== alg.namedCurve) {
+  if (family === "ec" && CURVE_ALIASES[keyObject.asymmetricKeyDetails.namedCurve] !== alg.namedCurve) {
     throw domError("DataError", "Named curve mismatch");
   }
 }
@@ -145,7 +139,7 @@ function importKeyObject(format, data, alg) {
   if (format === "jwk") {
     if (data.kty === "oct") {
       if (!secret) throw domError("DataError", "Invalid key data for the algorithm");
-      return createSecretKey(unb64url(data.k));
+      return createSecretKey(Buffer.from(String(data.k), "base64url"));
     }
     const jwk = { ...data };
     return jwk.d !== undefined ? createPrivateKey({ key: jwk, format: "jwk" }) : createPublicKey({ key: jwk, format: "jwk" });
@@ -185,9 +179,9 @@ function exportKeySync(format, key) {
   }
   if (format === "raw") {
     if (k.type === "secret") return arrayBuffer(k.export());
-    const jwk = k.export({ format: "jwk" });
-    if (k.type !== "public") throw domError("InvalidAccessError", "Only public keys export as raw");
-    return arrayBuffer(jwk.kty === "OKP" ? unb64url(jwk.x) : Buffer.concat([Buffer.from([4]), unb64url(jwk.x), unb64url(jwk.y)]));
+    const point = k.type === "public" && keyData(k).pub; // the curve's point (uncompressed), Ed25519's 32 bytes
+    if (!point) throw domError("InvalidAccessError", `Unable to export a raw ${key.algorithm.name} ${k.type} key`);
+    return arrayBuffer(point);
   }
   if (format === "spki") return arrayBuffer(k.export({ format: "der", type: "spki" }));
   if (format === "pkcs8") return arrayBuffer(k.export({ format: "der", type: "pkcs8" }));
@@ -267,7 +261,7 @@ function generate(alg, extractable, usages) {
     const e = Buffer.from(alg.publicExponent || [1, 0, 1]).reduce((n, b) => n * 256 + b, 0);
     pair = generateKeyPairSync("rsa", { modulusLength: alg.modulusLength, publicExponent: e });
   } else if (FAMILY[alg.name] === "ec") {
-    pair = generateKeyPairSync("ec", { namedCurve: CURVES[alg.namedCurve] || alg.namedCurve });
+    pair = generateKeyPairSync("ec", { namedCurve: alg.namedCurve });
   } else if (alg.name === "Ed25519") {
     pair = generateKeyPairSync("ed25519");
   } else {

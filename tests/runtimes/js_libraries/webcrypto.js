@@ -103,6 +103,9 @@ exports.handler = async (f) => {
       { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"])).usages),
     hmacForEncrypt: await attempt(async () => (await subtle.importKey("raw", enc("k"), { name: "HMAC", hash: "SHA-256" },
       false, ["encrypt"])).usages),
+    rawRsa: await attempt(() => subtle.exportKey("raw", rsaPub)),
+    rawPrivate: await attempt(async () => (await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true,
+      ["sign"])).privateKey).then((key) => attempt(() => subtle.exportKey("raw", key))),
     noUsages: await attempt(async () => (await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, []))
       .privateKey.usages),
   };
