@@ -5,7 +5,8 @@
 // so a key, a signature or a ciphertext is the one Node makes: RSASSA-PKCS1-v1_5, RSA-PSS,
 // RSA-OAEP, ECDSA (P-256/384/521), Ed25519, HMAC, AES-GCM/CBC/CTR, ECDH, PBKDF2, HKDF; keys
 // imported and exported as raw, JWK, SPKI and PKCS#8. digest stays the engine's (native).
-// AES-KW and X25519 are not there: they reject with NotSupportedError, saying so.
+// AES-KW, X25519, wrapKey and unwrapKey are not there: they reject with NotSupportedError,
+// saying so.
 import { Buffer } from "unenv/node/buffer";
 import { CURVE_ALIASES, createPrivateKey, createPublicKey, createSecretKey, KeyObject, keyData } from "./crypto_keys.js";
 import { fromBigInt } from "./crypto_der.js";
@@ -141,8 +142,7 @@ function importKeyObject(format, data, alg) {
       if (!secret) throw domError("DataError", "Invalid key data for the algorithm");
       return createSecretKey(Buffer.from(String(data.k), "base64url"));
     }
-    const jwk = { ...data };
-    return jwk.d !== undefined ? createPrivateKey({ key: jwk, format: "jwk" }) : createPublicKey({ key: jwk, format: "jwk" });
+    return (data.d !== undefined ? createPrivateKey : createPublicKey)({ key: data, format: "jwk" });
   }
   if (format === "spki") return createPublicKey({ key: bytes(data), format: "der", type: "spki" });
   if (format === "pkcs8") return createPrivateKey({ key: bytes(data), format: "der", type: "pkcs8" });
