@@ -149,6 +149,17 @@ function importKeyObject(format, data, alg) {
   throw new TypeError(`The provided value '${format}' is not a valid enum value of type KeyFormat.`);
 }
 
+// what a JWK says of its own use, which Node holds the import to: "use" (sig or enc), the
+// operations it allows (key_ops) and whether it may leave (ext)
+function checkJwk(jwk, alg, extractable, usages) {
+  const use = ["RSA-OAEP", "ECDH"].includes(alg.name) || alg.name.startsWith("AES-") ? "enc" : "sig";
+  if (usages.length && jwk.use !== undefined && jwk.use !== use) throw domError("DataError", 'Invalid JWK "use" Parameter');
+  if (Array.isArray(jwk.key_ops) && usages.some((u) => !jwk.key_ops.includes(u))) {
+    throw domError("DataError", "Key operations and usage mismatch");
+  }
+  if (jwk.ext === false && extractable) throw domError("DataError", 'JWK "ext" Parameter and extractable mismatch');
+}
+
 function wrap(keyObject, alg, extractable, usages, creating = false) {
   checkFamily(alg, keyObject);
   checkUsages(alg, keyObject.type, usages, creating);
@@ -281,7 +292,13 @@ function makeSubtle(native) {
     digest: (algorithm, data) => native.digest(algorithm, data),
     importKey: later((format, data, algorithm, extractable, usages) => {
       const alg = normalize(algorithm);
-      return wrap(importKeyObject(format, data, alg), alg, extractable, usages);
+      if (format === "jwk") checkJwk(data, alg, extractable, usages);
+      const key = wrap(importKeyObject(format, data, alg), alg, extractable, usages);
+      if (format === "jwk" && data.alg !== undefined && jwkAlg(key.algorithm) !== undefined
+        && data.alg !== jwkAlg(key.algorithm)) {
+        throw domError("DataError", 'JWK "alg" does not match the requested algorithm');
+      }
+      return key;
     }),
     exportKey: later(exportKeySync),
     generateKey: later((algorithm, extractable, usages) => generate(normalize(algorithm), extractable, usages)),
