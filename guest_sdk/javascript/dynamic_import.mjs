@@ -4,35 +4,13 @@
 // such import() becomes the runtime's __wasmhostImport() (runtime.js), which loads the module
 // as require() does and gives it as Node gives a built-in to import(): a namespace with the
 // module as `default` and its properties as named exports; a name it cannot load rejects.
-import { parseSync } from "rolldown/experimental";
-
-function imports(node, found) {
-  if (!node || typeof node !== "object") return;
-  if (Array.isArray(node)) {
-    for (const child of node) imports(child, found);
-    return;
-  }
-  if (node.type === "ImportExpression") found.push(node);
-  for (const key in node) if (node[key] && typeof node[key] === "object") imports(node[key], found);
-}
+import { editNodes } from "./ast_edit.mjs";
 
 export const dynamicImportPlugin = {
   name: "wasmhost-dynamic-import",
   renderChunk(code, chunk, options) {
     if (!code.includes("import(")) return null;
-    let program;
-    try {
-      ({ program } = parseSync(chunk.fileName, code, { sourceType: options.format === "es" ? "module" : "script" }));
-    } catch {
-      return null;
-    }
-    const found = [];
-    imports(program, found);
-    if (!found.length) return null;
-    let out = code;
-    for (const node of found.sort((a, b) => b.start - a.start)) {
-      out = `${out.slice(0, node.start)}__wasmhostImport${out.slice(node.start + "import".length)}`;
-    }
-    return { code: out, map: null };
+    return editNodes(chunk.fileName, code, options.format === "es" ? "module" : "script",
+      (node) => node.type === "ImportExpression", (node) => [node.start, node.start + "import".length, "__wasmhostImport"]);
   },
 };

@@ -3,7 +3,7 @@
 // is a SyntaxError when the bundle loads. At bundle time, each `\p{...}` / `\P{...}` in a
 // regular expression literal is rewritten to the code point ranges Node's own engine says
 // it matches (what Babel's regexpu does), so the code runs as it does on Node 20.
-import { parseSync } from "rolldown/experimental";
+import { editNodes } from "./ast_edit.mjs";
 
 const ESCAPE = /\\[pP]\{[^}]+\}/;
 const ranges = new Map();
@@ -48,35 +48,12 @@ function rewrite(pattern) {
   return out;
 }
 
-function literals(node, found) {
-  if (Array.isArray(node)) {
-    for (const n of node) literals(n, found);
-  } else if (node && typeof node === "object") {
-    if (node.regex && typeof node.regex.pattern === "string") {
-      if (node.regex.flags.includes("u") && ESCAPE.test(node.regex.pattern)) found.push(node);
-      return;
-    }
-    for (const key in node) if (node[key] && typeof node[key] === "object") literals(node[key], found);
-  }
-}
-
 export const regexpPropertiesPlugin = {
   name: "wasmhost-regexp-unicode-properties",
   transform(code, id) {
     if (!/\.[cm]?js$/.test(id) || !/\\[pP]\{/.test(code)) return null;
-    let program;
-    try {
-      ({ program } = parseSync(id, code, { sourceType: "unambiguous" }));
-    } catch {
-      return null;
-    }
-    const found = [];
-    literals(program, found);
-    if (!found.length) return null;
-    let out = code;
-    for (const node of found.sort((a, b) => b.start - a.start)) {
-      out = `${out.slice(0, node.start)}/${rewrite(node.regex.pattern)}/${node.regex.flags}${out.slice(node.end)}`;
-    }
-    return { code: out, map: null };
+    return editNodes(id, code, "unambiguous", (node) => typeof node.regex?.pattern === "string"
+      && node.regex.flags.includes("u") && ESCAPE.test(node.regex.pattern),
+    (node) => [node.start, node.end, `/${rewrite(node.regex.pattern)}/${node.regex.flags}`]);
   },
 };

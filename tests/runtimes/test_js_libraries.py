@@ -63,7 +63,9 @@ def test_webcrypto_and_jose_answer_as_on_node(js_host, tmp_path):
     runtime's Node crypto: over keys Node made, every deterministic result (RSASSA-PKCS1-v1_5,
     Ed25519, HMAC, AES-GCM/CBC, ECDH, PBKDF2, HKDF, exports) is Node's bytes, Node's
     randomised signatures and ciphertexts verify and decrypt, and jose (all WebCrypto) signs
-    and verifies JWTs as on Node."""
+    and verifies JWTs as on Node. What Node refuses is refused in its words: a malformed
+    signature verifies false; a key used against its usages or algorithm, or imported or
+    generated with usages its type cannot have, throws."""
     fixtures = node("-e", "console.log(JSON.stringify(require('./webcrypto.js').fixtures()))")
     (tmp_path / "f.json").write_text(fixtures)
     js_host.deploy("webcrypto", HERE, FunctionConfig(handler="webcrypto.handler", runtime="nodejs20.x",
@@ -76,6 +78,9 @@ def test_webcrypto_and_jose_answer_as_on_node(js_host, tmp_path):
     assert want["rs256"][1:3] == [True, False] and want["pss"] is True and want["ecdsa"][:2] == [True, True]
     assert want["aesGcm"][2] == "OperationError" and want["oaep"] == "hello lambda" and want["wrongKey"] == "DataError"
     assert want["jose"][1]["sub"] == "user-1" and want["jose"][4][0] == "ERR_JWT_EXPIRED"
+    refused = want["refused"]
+    assert refused["ecShort"] is False and refused["rsaShort"] is False and refused["edShort"] is False
+    assert refused["verifyWithSignKey"][0] == "InvalidAccessError" and refused["privateForVerify"][0] == "SyntaxError"
 
 
 def test_http_clients_answer_as_on_node(js_host, internet):

@@ -32,6 +32,7 @@ import * as m_http2 from "unenv/node/http2";
 import * as m_https from "unenv/node/https";
 import * as m_inspector from "unenv/node/inspector";
 import * as m_module from "unenv/node/module";
+import * as m_net from "unenv/node/net";
 import * as m_os from "unenv/node/os";
 import * as m_path from "unenv/node/path";
 import * as m_path_posix from "unenv/node/path/posix";
@@ -46,6 +47,7 @@ import * as m_string_decoder from "unenv/node/string_decoder";
 import * as m_sys from "unenv/node/sys";
 import * as m_timers from "unenv/node/timers";
 import * as m_timers_promises from "unenv/node/timers/promises";
+import * as m_tls from "unenv/node/tls";
 import * as m_trace_events from "unenv/node/trace_events";
 import * as m_tty from "unenv/node/tty";
 import * as m_url from "unenv/node/url";
@@ -54,7 +56,7 @@ import * as m_vm from "unenv/node/vm";
 import * as m_wasi from "unenv/node/wasi";
 import * as m_worker_threads from "unenv/node/worker_threads";
 import utilTypes from "./util_types.js";
-import { net, tls } from "./net.js";
+import { netSockets, tlsSockets } from "./net.js";
 
 const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
 // Node's promisify honours util.promisify.custom (setTimeout has one); unenv's uses a private symbol
@@ -142,7 +144,7 @@ export const BUILTINS = {
   "https": client(cjs(m_https), "https:"),
   "inspector": cjs(m_inspector),
   "module": cjs(m_module),
-  "net": net, // sockets that fail to connect, saying why (net.js)
+  "net": { ...cjs(m_net), ...netSockets }, // sockets that fail to connect, saying why (net.js)
   "os": cjs(m_os),
   "path": cjs(m_path),
   "path/posix": cjs(m_path_posix),
@@ -160,7 +162,7 @@ export const BUILTINS = {
   "sys": cjs(m_sys),
   "timers": cjs(m_timers),
   "timers/promises": cjs(m_timers_promises),
-  "tls": tls,
+  "tls": { ...cjs(m_tls), ...tlsSockets },
   "trace_events": cjs(m_trace_events),
   "tty": cjs(m_tty),
   "url": cjs(m_url),

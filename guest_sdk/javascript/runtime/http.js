@@ -35,7 +35,8 @@ class IncomingMessage extends EventEmitter {
     this.readable = true;
     this._body = Buffer.from(response._take());
     this._encoding = null;
-    this._flowing = null;
+    this._flowing = null; // null: not yet read; false: paused ('readable'); true: flowing ('data')
+    this._taken = false; // whether the body has been handed out (one 'data' event or read())
   }
   setEncoding(enc) { this._encoding = enc; return this; }
   _chunk() { return this._encoding ? this._body.toString(this._encoding) : this._body; }
@@ -67,7 +68,11 @@ class IncomingMessage extends EventEmitter {
     }
     return this;
   }
-  resume() { this._flowing = this._flowing === false ? null : this._flowing; this._flow(); return this; }
+  resume() {
+    if (this._flowing === false) this._flowing = null; // paused: now it flows
+    this._flow();
+    return this;
+  }
   pause() { return this; }
   read() {
     if (!this._taken && this._body.length) {

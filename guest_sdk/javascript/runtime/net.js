@@ -5,9 +5,7 @@
 // turn, with Node's shape (`connect EACCES host:port`, errno, code, syscall, address, port),
 // then 'close', so each client reports it its own way; the message says why. HTTP(S) goes
 // through the host (fetch, http.js) and is not a socket here.
-import * as unenvNet from "unenv/node/net";
 import { EventEmitter } from "./events.js";
-import * as unenvTls from "unenv/node/tls";
 
 const NO_TCP = "wasmhost runs Node.js functions without TCP sockets: a database or cache client cannot connect "
   + "from the sandbox; HTTP(S) APIs work through fetch, http and https";
@@ -111,8 +109,8 @@ export class TLSSocket extends Socket {
   setServername() {}
 }
 
-const base = (ns) => (ns.default !== undefined ? ns.default : ns);
 const connect = (...args) => new Socket().connect(...args);
 
-export const net = { ...base(unenvNet), Socket, Stream: Socket, connect, createConnection: connect };
-export const tls = { ...base(unenvTls), TLSSocket, connect: (...args) => new TLSSocket().connect(...args) };
+/** What net and tls take from here over unenv's modules (builtins.js). */
+export const netSockets = { Socket, Stream: Socket, connect, createConnection: connect };
+export const tlsSockets = { TLSSocket, connect: (...args) => new TLSSocket().connect(...args) };

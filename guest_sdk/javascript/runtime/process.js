@@ -36,7 +36,6 @@ Object.assign(process, {
   argv0: "node",
   execArgv: [],
   execPath: "/var/lang/bin/node",
-  version: "v20.19.0", // and versions, release: the function's runtime's (setRuntime)
   platform: "linux",
   arch: "x64",
   pid: 1,

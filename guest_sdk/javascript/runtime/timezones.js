@@ -3,7 +3,8 @@
 // comes with the bundle of a function whose code names `timeZone` (zone_data.mjs: a header
 // line runtime.js hands over as text) and is parsed when the function first names a zone
 // other than UTC (~25 ms, once per instance). A zone is its offsets and abbreviations with the
-// instants they change at (computed there to 2037; later instants keep the last offset).
+// instants they change at (moment-timezone's build runs its rules to 2499; later instants keep
+// the last offset).
 import { ICU_NAMES } from "./icu_zone_names.js";
 
 let text = null; // the database's JSON, when the function's bundle carries it
@@ -43,8 +44,9 @@ function unpack(name, line) {
   const abbr = abbrs.split(" ");
   const periods = [...indices].map((c) => base60(c));
   const ends = [];
-  let at = 0;
-  for (const diff of untils ? untils.split(" ") : []) ends.push((at += base60(diff) * 60000));
+  let at = 0; // minutes, with base-60 fractions: rounded to whole milliseconds, or a change that
+  // sums to a hair past its instant gives that instant's millisecond the old offset
+  for (const diff of untils ? untils.split(" ") : []) ends.push(Math.round((at += base60(diff)) * 60000));
   // period i runs until ends[i] (the last one for ever), at UTC+minutes (moment counts west)
   return { name: icu.get(name) || name, ends, minutes: periods.map((i) => -offset[i]), abbrs: periods.map((i) => abbr[i]) };
 }

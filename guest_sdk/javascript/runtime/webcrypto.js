@@ -5,9 +5,11 @@
 // so a key, a signature or a ciphertext is the one Node makes: RSASSA-PKCS1-v1_5, RSA-PSS,
 // RSA-OAEP, ECDSA (P-256/384/521), Ed25519, HMAC, AES-GCM/CBC/CTR, ECDH, PBKDF2, HKDF; keys
 // imported and exported as raw, JWK, SPKI and PKCS#8. digest stays the engine's (native).
-// AES-KW and X25519 are not there: they reject with NotSupportedError, saying so.
+// AES-KW, X25519, wrapKey and unwrapKey are not there: they reject with NotSupportedError,
+// saying so.
 import { Buffer } from "unenv/node/buffer";
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from "./crypto_keys.js";
+import { CURVE_ALIASES, createPrivateKey, createPublicKey, createSecretKey, KeyObject, keyData } from "./crypto_keys.js";
+import { fromBigInt } from "./crypto_der.js";
 import { constants, privateDecrypt, publicEncrypt, sign as nodeSign, verify as nodeVerify } from "./crypto_sign.js";
 import { Cipheriv, Decipheriv } from "./crypto_cipher.js";
 import { diffieHellman } from "./crypto_ecdh.js";
@@ -18,9 +20,6 @@ import nodeCrypto, { timingSafeEqual } from "./crypto.js";
 const NAMES = ["RSASSA-PKCS1-v1_5", "RSA-PSS", "RSA-OAEP", "ECDSA", "ECDH", "Ed25519", "X25519", "HMAC", "AES-GCM",
   "AES-CBC", "AES-CTR", "AES-KW", "PBKDF2", "HKDF", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 const CANONICAL = new Map(NAMES.map((n) => [n.toUpperCase(), n]));
-const CURVES = { "P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1" };
-const CURVE_OF = { prime256v1: "P-256", secp256r1: "P-256", secp384r1: "P-384", secp521r1: "P-521",
-  "P-256": "P-256", "P-384": "P-384", "P-521": "P-521" };
 const FAMILY = { "RSASSA-PKCS1-v1_5": "rsa", "RSA-PSS": "rsa", "RSA-OAEP": "rsa", ECDSA: "ec", ECDH: "ec",
   Ed25519: "ed25519" };
 const HASH_BITS = { "SHA-1": 512, "SHA-256": 512, "SHA-384": 1024, "SHA-512": 1024 }; // HMAC's default key length
@@ -50,8 +49,7 @@ function arrayBuffer(buf) {
   out.set(buf);
   return out.buffer;
 }
-const b64url = (buf) => Buffer.from(buf).toString("base64").replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-const unb64url = (text) => Buffer.from(String(text).replace(/-/g, "+").replace(/_/g, "/"), "base64");
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
 
 const KEY = Symbol("keyObject");
 export class CryptoKey {
@@ -67,15 +65,36 @@ export class CryptoKey {
   get [Symbol.toStringTag]() { return "CryptoKey"; }
 }
 
+// the key an operation may use: one whose usages name it, of the operation's algorithm
 function keyOf(key, usage, names) {
   if (!(key instanceof CryptoKey)) throw new TypeError("parameter 2 is not of type 'CryptoKey'");
-  if (usage && !key.usages.includes(usage)) {
-    throw domError("InvalidAccessError", `key.usages does not permit this operation`);
-  }
-  if (names && !names.includes(key.algorithm.name)) {
-    throw domError("InvalidAccessError", "The requested operation is not valid for the provided key");
+  if ((usage && !key.usages.includes(usage)) || (names && !names.includes(key.algorithm.name))) {
+    throw domError("InvalidAccessError", usage ? `Unable to use this key to ${usage}`
+      : "The requested operation is not valid for the provided key");
   }
   return key[KEY];
+}
+
+// The usages each kind of key may carry, checked as Node checks them when a key is imported,
+// derived or generated: a private key that could "verify" or an HMAC key that could "encrypt"
+// is refused there, so sign/verify never run a key of the wrong type
+const SIGN = { public: ["verify"], private: ["sign"] };
+const AES = { secret: ["encrypt", "decrypt", "wrapKey", "unwrapKey"] };
+const DERIVE = ["deriveKey", "deriveBits"];
+const USAGES = { "RSASSA-PKCS1-v1_5": SIGN, "RSA-PSS": SIGN, ECDSA: SIGN, Ed25519: SIGN,
+  "RSA-OAEP": { public: ["encrypt", "wrapKey"], private: ["decrypt", "unwrapKey"] },
+  ECDH: { public: [], private: DERIVE }, HMAC: { secret: ["sign", "verify"] },
+  "AES-GCM": AES, "AES-CBC": AES, "AES-CTR": AES, PBKDF2: { secret: DERIVE }, HKDF: { secret: DERIVE } };
+
+function checkUsages(alg, type, usages, creating) {
+  const allowed = USAGES[alg.name]?.[type] ?? [];
+  if (usages.some((u) => !allowed.includes(u))) {
+    const name = alg.name.startsWith("AES-") ? "AES" : alg.name;
+    throw domError("SyntaxError", `Unsupported key usage for ${/^(RSA|HMAC|AES)/.test(name) ? "an" : "a"} ${name} key`);
+  }
+  if (!usages.length && type !== "public") {
+    throw domError("SyntaxError", `Usages cannot be empty when ${creating ? "creating a key" : `importing a ${type} key`}.`);
+  }
 }
 
 // the algorithm a key carries: its parameters as WebCrypto reports them
@@ -84,12 +103,9 @@ function keyAlgorithm(alg, keyObject) {
   if (alg.hash) out.hash = { name: alg.hash.name };
   if (FAMILY[alg.name] === "rsa") {
     const { modulusLength, publicExponent } = keyObject.asymmetricKeyDetails;
-    let e = BigInt(publicExponent);
-    const exp = [];
-    while (e > 0n) exp.unshift(Number(e & 0xffn)), (e >>= 8n);
-    Object.assign(out, { modulusLength, publicExponent: new Uint8Array(exp) });
+    Object.assign(out, { modulusLength, publicExponent: new Uint8Array(fromBigInt(BigInt(publicExponent))) });
   } else if (FAMILY[alg.name] === "ec") {
-    out.namedCurve = CURVE_OF[keyObject.asymmetricKeyDetails.namedCurve];
+    out.namedCurve = CURVE_ALIASES[keyObject.asymmetricKeyDetails.namedCurve];
   } else if (alg.name === "HMAC") {
     out.length = alg.length ?? keyObject.symmetricKeySize * 8;
   } else if (alg.name.startsWith("AES-")) {
@@ -104,7 +120,7 @@ function checkFamily(alg, keyObject) {
   if (keyObject.type === "secret" || keyObject.asymmetricKeyType !== family) {
     throw domError("DataError", "Invalid key data for the algorithm");
   }
-  if (family === "ec" && CURVE_OF[keyObject.asymmetricKeyDetails.namedCurve] !== alg.namedCurve) {
+  if (family === "ec" && CURVE_ALIASES[keyObject.asymmetricKeyDetails.namedCurve] !== alg.namedCurve) {
     throw domError("DataError", "Named curve mismatch");
   }
 }
@@ -124,18 +140,29 @@ function importKeyObject(format, data, alg) {
   if (format === "jwk") {
     if (data.kty === "oct") {
       if (!secret) throw domError("DataError", "Invalid key data for the algorithm");
-      return createSecretKey(unb64url(data.k));
+      return createSecretKey(Buffer.from(String(data.k), "base64url"));
     }
-    const jwk = { ...data };
-    return jwk.d !== undefined ? createPrivateKey({ key: jwk, format: "jwk" }) : createPublicKey({ key: jwk, format: "jwk" });
+    return (data.d !== undefined ? createPrivateKey : createPublicKey)({ key: data, format: "jwk" });
   }
   if (format === "spki") return createPublicKey({ key: bytes(data), format: "der", type: "spki" });
   if (format === "pkcs8") return createPrivateKey({ key: bytes(data), format: "der", type: "pkcs8" });
   throw new TypeError(`The provided value '${format}' is not a valid enum value of type KeyFormat.`);
 }
 
-function wrap(keyObject, alg, extractable, usages) {
+// what a JWK says of its own use, which Node holds the import to: "use" (sig or enc), the
+// operations it allows (key_ops) and whether it may leave (ext)
+function checkJwk(jwk, alg, extractable, usages) {
+  const use = ["RSA-OAEP", "ECDH"].includes(alg.name) || alg.name.startsWith("AES-") ? "enc" : "sig";
+  if (usages.length && jwk.use !== undefined && jwk.use !== use) throw domError("DataError", 'Invalid JWK "use" Parameter');
+  if (Array.isArray(jwk.key_ops) && usages.some((u) => !jwk.key_ops.includes(u))) {
+    throw domError("DataError", "Key operations and usage mismatch");
+  }
+  if (jwk.ext === false && extractable) throw domError("DataError", 'JWK "ext" Parameter and extractable mismatch');
+}
+
+function wrap(keyObject, alg, extractable, usages, creating = false) {
   checkFamily(alg, keyObject);
+  checkUsages(alg, keyObject.type, usages, creating);
   return new CryptoKey(keyObject.type, !!extractable, keyAlgorithm(alg, keyObject), [...usages], keyObject);
 }
 
@@ -163,9 +190,9 @@ function exportKeySync(format, key) {
   }
   if (format === "raw") {
     if (k.type === "secret") return arrayBuffer(k.export());
-    const jwk = k.export({ format: "jwk" });
-    if (k.type !== "public") throw domError("InvalidAccessError", "Only public keys export as raw");
-    return arrayBuffer(jwk.kty === "OKP" ? unb64url(jwk.x) : Buffer.concat([Buffer.from([4]), unb64url(jwk.x), unb64url(jwk.y)]));
+    const point = k.type === "public" && keyData(k).pub; // the curve's point (uncompressed), Ed25519's 32 bytes
+    if (!point) throw domError("InvalidAccessError", `Unable to export a raw ${key.algorithm.name} ${k.type} key`);
+    return arrayBuffer(point);
   }
   if (format === "spki") return arrayBuffer(k.export({ format: "der", type: "spki" }));
   if (format === "pkcs8") return arrayBuffer(k.export({ format: "der", type: "pkcs8" }));
@@ -238,22 +265,23 @@ function generate(alg, extractable, usages) {
     const bits = alg.length ?? HASH_BITS[alg.hash?.name] ?? 256;
     const raw = new Uint8Array(bits / 8);
     globalThis.crypto.getRandomValues(raw);
-    return wrap(createSecretKey(raw), alg, extractable, usages);
+    return wrap(createSecretKey(raw), alg, extractable, usages, true);
   }
   let pair;
   if (FAMILY[alg.name] === "rsa") {
     const e = Buffer.from(alg.publicExponent || [1, 0, 1]).reduce((n, b) => n * 256 + b, 0);
     pair = generateKeyPairSync("rsa", { modulusLength: alg.modulusLength, publicExponent: e });
   } else if (FAMILY[alg.name] === "ec") {
-    pair = generateKeyPairSync("ec", { namedCurve: CURVES[alg.namedCurve] || alg.namedCurve });
+    pair = generateKeyPairSync("ec", { namedCurve: alg.namedCurve });
   } else if (alg.name === "Ed25519") {
     pair = generateKeyPairSync("ed25519");
   } else {
     throw notSupported(`generateKey with ${alg.name}`);
   }
-  const publicUses = usages.filter((u) => ["verify", "encrypt", "wrapKey"].includes(u));
+  const publicUses = usages.filter((u) => USAGES[alg.name].public.includes(u));
   const privateUses = usages.filter((u) => !publicUses.includes(u));
-  return { publicKey: wrap(pair.publicKey, alg, true, publicUses), privateKey: wrap(pair.privateKey, alg, extractable, privateUses) };
+  return { publicKey: wrap(pair.publicKey, alg, true, publicUses, true),
+    privateKey: wrap(pair.privateKey, alg, extractable, privateUses, true) };
 }
 
 // each method answers through a promise, as WebCrypto's do, failing by rejecting
@@ -264,7 +292,13 @@ function makeSubtle(native) {
     digest: (algorithm, data) => native.digest(algorithm, data),
     importKey: later((format, data, algorithm, extractable, usages) => {
       const alg = normalize(algorithm);
-      return wrap(importKeyObject(format, data, alg), alg, extractable, usages);
+      if (format === "jwk") checkJwk(data, alg, extractable, usages);
+      const key = wrap(importKeyObject(format, data, alg), alg, extractable, usages);
+      if (format === "jwk" && data.alg !== undefined && jwkAlg(key.algorithm) !== undefined
+        && data.alg !== jwkAlg(key.algorithm)) {
+        throw domError("DataError", 'JWK "alg" does not match the requested algorithm');
+      }
+      return key;
     }),
     exportKey: later(exportKeySync),
     generateKey: later((algorithm, extractable, usages) => generate(normalize(algorithm), extractable, usages)),

@@ -10,11 +10,13 @@ dayjs.extend(require("dayjs/plugin/utc"));
 dayjs.extend(require("dayjs/plugin/timezone"));
 
 const ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Paris", "Asia/Kolkata",
-  "Asia/Tokyo", "Australia/Sydney", "America/Sao_Paulo", "Pacific/Chatham", "US/Eastern", "america/chicago", "UTC"];
+  "Asia/Tokyo", "Australia/Sydney", "America/Sao_Paulo", "Pacific/Chatham", "US/Eastern", "america/chicago", "UTC",
+  "America/Grand_Turk"]; // (its packed changes sum to a hair past the instant: the change's own millisecond)
 // a winter and a summer instant, midnight in New York, and the hour before and after
-// New York's spring-forward and fall-back
+// New York's spring-forward and fall-back, and the instants of both
 const INSTANTS = ["2024-01-15T12:34:56Z", "2024-07-04T23:05:09Z", "2024-03-10T05:00:00Z", "2024-03-10T06:59:59Z",
-  "2024-03-10T07:00:00Z", "2024-11-03T05:30:00Z", "2024-11-03T06:30:00Z", "1999-12-31T23:59:59Z"];
+  "2024-03-10T07:00:00Z", "2024-11-03T05:30:00Z", "2024-11-03T06:00:00Z", "2024-11-03T06:30:00Z",
+  "1999-12-31T23:59:59Z"];
 const OPTIONS = [
   {},
   { dateStyle: "full", timeStyle: "long" },

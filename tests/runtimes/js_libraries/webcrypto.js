@@ -9,6 +9,7 @@ const { subtle } = globalThis.crypto;
 const enc = (s) => new TextEncoder().encode(s);
 const hex = (buf) => Buffer.from(buf).toString("hex");
 const DATA = enc("hello lambda");
+const attempt = async (fn) => { try { return await fn(); } catch (e) { return [e.name, e.message]; } };
 
 exports.fixtures = () => {
   const crypto = require("crypto");
@@ -82,6 +83,42 @@ exports.handler = async (f) => {
   let wrong;
   try { await subtle.importKey("jwk", f.ec.public, rs, false, ["verify"]); } catch (e) { wrong = e.name; }
   out.wrongKey = wrong;
+  // what WebCrypto refuses: a signature that cannot be one verifies false; a key used for what
+  // its usages, type or algorithm do not allow, and a usage its algorithm has not, throw
+  const es256 = { name: "ECDSA", hash: "SHA-256" };
+  const ecSig = b64(f.ecdsa), rsSig = new Uint8Array(sig);
+  const edPub = await subtle.importKey("jwk", f.ed.public, "Ed25519", false, ["verify"]);
+  const hmacSignOnly = await subtle.importKey("raw", enc("secret"), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const ecBoth = await subtle.importKey("jwk", f.ec.private, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  out.refused = {
+    ecShort: await attempt(() => subtle.verify(es256, ecPub, ecSig.subarray(0, 63), DATA)),
+    ecZero: await attempt(() => subtle.verify(es256, ecPub, new Uint8Array(64), DATA)),
+    rsaShort: await attempt(() => subtle.verify(rs, rsaPub, rsSig.subarray(1), DATA)),
+    edShort: await attempt(() => subtle.verify("Ed25519", edPub, new Uint8Array(10), DATA)),
+    hmacNoVerify: await attempt(() => subtle.verify("HMAC", hmacSignOnly, new Uint8Array(32), DATA)),
+    signWithPublic: await attempt(() => subtle.sign(es256, ecPub, DATA)),
+    verifyWithSignKey: await attempt(() => subtle.verify(es256, ecBoth, ecSig, DATA)),
+    wrongAlgorithm: await attempt(() => subtle.verify(rs, ecPub, ecSig, DATA)),
+    privateForVerify: await attempt(async () => (await subtle.importKey("jwk", f.ec.private,
+      { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"])).usages),
+    hmacForEncrypt: await attempt(async () => (await subtle.importKey("raw", enc("k"), { name: "HMAC", hash: "SHA-256" },
+      false, ["encrypt"])).usages),
+    jwkExt: await attempt(async () => (await subtle.importKey("jwk", { kty: "oct", k: "c2VjcmV0", ext: false },
+      { name: "HMAC", hash: "SHA-256" }, true, ["sign"])).extractable),
+    jwkOps: await attempt(async () => (await subtle.importKey("jwk", { kty: "oct", k: "c2VjcmV0", key_ops: ["verify"] },
+      { name: "HMAC", hash: "SHA-256" }, false, ["sign"])).usages),
+    jwkUse: await attempt(async () => (await subtle.importKey("jwk", { ...f.rsa.public, use: "enc" }, rs, false,
+      ["verify"])).usages),
+    jwkAlg: await attempt(async () => (await subtle.importKey("jwk", { ...f.rsa.public, alg: "RS512" }, rs, false,
+      ["verify"])).usages),
+    jwkFine: await attempt(async () => (await subtle.importKey("jwk", { ...f.rsa.public, alg: "RS256", use: "sig",
+      key_ops: ["verify"], ext: true }, rs, true, ["verify"])).usages),
+    rawRsa: await attempt(() => subtle.exportKey("raw", rsaPub)),
+    rawPrivate: await attempt(async () => (await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true,
+      ["sign"])).privateKey).then((key) => attempt(() => subtle.exportKey("raw", key))),
+    noUsages: await attempt(async () => (await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, []))
+      .privateKey.usages),
+  };
   // jose: a token Node's key signed (RS256, deterministic), verified with the JWK; HS256 and EdDSA
   const rsJose = await jose.importJWK(f.rsa.private, "RS256");
   const token = await new jose.SignJWT({ sub: "user-1" }).setProtectedHeader({ alg: "RS256", kid: "k1" })
