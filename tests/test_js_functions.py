@@ -740,8 +740,10 @@ def test_files_keep_their_modification_times(js_host, tmp_path):
         const fs = require("fs");
         exports.handler = async () => {
           const st = fs.statSync(`${__dirname}/page.html`);
-          fs.writeFileSync("/tmp/now.txt", "x");
-          const age = Date.now() - fs.statSync("/tmp/now.txt").mtimeMs;
+          const file = `/tmp/now-${process.pid}-${Math.random().toString(36).slice(2)}.txt`;  // plain Node's /tmp is shared
+          fs.writeFileSync(file, "x");
+          const age = Date.now() - fs.statSync(file).mtimeMs;
+          fs.unlinkSync(file);
           return { ms: st.mtimeMs, iso: st.mtime.toISOString(), fresh: age >= 0 && age < 5000 };
         };
     """)
