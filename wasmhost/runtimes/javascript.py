@@ -108,10 +108,8 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
                               text=True, cwd=root, env={**os.environ, "WASMHOST_NODE_DETECTS_MODULES": str(int(detects))})
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
-            Path(f"{tmp}.lazy").unlink(missing_ok=True)
-            Path(f"{tmp}.files").unlink(missing_ok=True)
-            Path(f"{tmp}.map").unlink(missing_ok=True)
-            Path(f"{tmp}.zones").unlink(missing_ok=True)
+            for suffix in SIDE_FILES:
+                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
             if proc.returncode == 2:  # Lambda's own error for code Node refuses (module_format.mjs)
                 raise BuildError(proc.stderr.strip())
             message = proc.stderr.strip().replace(str(root) + "/", "")
@@ -121,21 +119,32 @@ def bundle(path: Path, handler: str, layers: Path | None, cache: Path,
         if text.startswith(ESM_MARK):  # top-level await: an ES module, run as an async body
             from .esm import module_body
             text = module_body(text[len(ESM_MARK):], rel)
-        side = Path(f"{tmp}.lazy")
-        lazy = lazy_line(_read(side)) if side.exists() else ""
-        side.unlink(missing_ok=True)
-        listed = Path(f"{tmp}.files")  # the files require.resolve("...") finds in the code
-        resolved = frozenset(Path(p) for p in json.loads(listed.read_text())) if listed.exists() else frozenset()
-        listed.unlink(missing_ok=True)
-        mapped = Path(f"{tmp}.map")  # where the bundle's lines came from, for errors' stacks
-        places = f"{MAP_MARK}{_read(mapped)}\n" if mapped.exists() else ""
-        mapped.unlink(missing_ok=True)
-        zoned = Path(f"{tmp}.zones")  # the time zone database, kept as text by the runtime (timezones.js)
-        zones = f"{ZONES_MARK}{_read(zoned)}\n" if zoned.exists() else ""
-        zoned.unlink(missing_ok=True)
-        tmp.write_bytes((files_line(path, layers, resolved) + lazy + places + zones + text).encode())
+        lazy, listed, places, zones = (_take(tmp, suffix) for suffix in SIDE_FILES)
+        resolved = frozenset(Path(p) for p in json.loads(listed)) if listed is not None else frozenset()
+        head = files_line(path, layers, resolved) + (lazy_line(lazy) if lazy is not None else "")
+        head += f"{MAP_MARK}{places}\n" if places is not None else ""
+        head += f"{ZONES_MARK}{zones}\n" if zones is not None else ""
+        tmp.write_bytes((head + text).encode())
         os.replace(tmp, out)
     return _read(out), sha, size, rel
+
+
+# what bundle.mjs may write beside its output: modules compiled when first required
+# (lazy_line), the files require.resolve("...") finds in the code (files_line), where the
+# bundle's lines came from (a source map, for errors' stacks: MAP_MARK), and the time zone
+# database the code's Intl calls need (timezones.js: ZONES_MARK)
+SIDE_FILES = (".lazy", ".files", ".map", ".zones")
+
+
+def _take(tmp: Path, suffix: str) -> str | None:
+    """The text of the side file ``suffix`` bundle.mjs wrote beside ``tmp``, the file then
+    removed; None when it wrote none."""
+    side = Path(f"{tmp}{suffix}")
+    if not side.exists():
+        return None
+    text = _read(side)
+    side.unlink()
+    return text
 
 
 def _read(path: Path) -> str:
@@ -184,20 +193,20 @@ def files_line(path: Path, layers: Path | None, resolved: frozenset[Path] = froz
             rel = f.relative_to(root)
             if not f.is_file() or ("node_modules" in rel.parts and f not in resolved):
                 continue
+            st, name = f.stat(), f"{mount}/{rel.as_posix()}"
             if f.name.endswith(CODE) and f not in resolved:  # bundled: listed for readdir/stat, not sent
-                st = f.stat()
-                found[f"{mount}/{rel.as_posix()}"] = ["", "code", _mtime_ms(st.st_mtime_ns), st.st_size]
+                found[name] = ["", "code", _mtime_ms(st.st_mtime_ns), st.st_size]
                 continue
-            if f.stat().st_size > FILE_LIMIT or total + f.stat().st_size > FILES_LIMIT:
-                found[f"{mount}/{rel.as_posix()}"] = ["", "too-large"]  # fs.js says why it cannot read it
+            if st.st_size > FILE_LIMIT or total + st.st_size > FILES_LIMIT:
+                found[name] = ["", "too-large"]  # fs.js says why it cannot read it
                 continue
             data = f.read_bytes()
             total += len(data)
-            mtime = _mtime_ms(f.stat().st_mtime_ns)
+            mtime = _mtime_ms(st.st_mtime_ns)
             try:
-                found[f"{mount}/{rel.as_posix()}"] = [data.decode(), "utf8", mtime]
+                found[name] = [data.decode(), "utf8", mtime]
             except UnicodeDecodeError:
-                found[f"{mount}/{rel.as_posix()}"] = [base64.b64encode(data).decode(), "base64", mtime]
+                found[name] = [base64.b64encode(data).decode(), "base64", mtime]
     return FILES_MARK + json.dumps(found, separators=(",", ":")) + "\n" if found else ""
 
 
