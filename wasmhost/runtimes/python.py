@@ -193,13 +193,14 @@ def installable(req: Path) -> tuple[str, list[Path]]:
         option = OPTIONS_WITH_PATHS.match(" ".join(words))  # -e ./lib, -e./lib, --editable=./lib
         target = option[2] if option else (words[0] if words else "")
         path = req.parent / target.removeprefix("file://").removeprefix("file:").split("[", 1)[0]
-        if target.startswith((".", "/", "file:")) and not path.exists():
+        is_path = target.startswith((".", "/", "file:"))
+        if is_path and not path.exists():
             logging.getLogger("wasmhost").warning("requirements.txt: %r names %s, which the package does not "
                                                   "hold: left out", line.strip(), target)
             continue
         if option and option[1] not in ("-e", "--editable"):
             line = f"{option[1]} {path}"  # pip reads an included file beside the one naming it: this one moves
-        if option or target.startswith((".", "/", "file:")):
+        if option or is_path:
             local.append(path)
         kept.append(line)
     return "\n".join(kept) + "\n", local
