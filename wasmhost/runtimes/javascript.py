@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from ..build import SDK, BuildError
-from . import PATCH, cached_runtime
+from . import PATCH, cached_runtime, listing
 from . import prebuilt as _prebuilt
 
 PACKAGE = SDK / "javascript"
@@ -44,7 +44,7 @@ def _version() -> str:
 def inputs() -> list[Path]:
     """What the runtime is built from: its sources and the npm packages they import
     (the lock names their versions: @noble's crypto, unorm)."""
-    return sorted(RUNTIME.glob("*.js")) + [BUILD, WIT, PACKAGE / "package-lock.json"] + [PATCH]
+    return listing(RUNTIME, "*.js") + [BUILD, WIT, PACKAGE / "package-lock.json"] + [PATCH]
 
 
 def tool() -> str:

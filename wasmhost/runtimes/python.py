@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from ..build import SDK, BuildError, cache_dir
-from . import PATCH, cached_runtime
+from . import PATCH, cached_runtime, listing
 from . import prebuilt as _prebuilt
 
 RUNTIME_DIR = SDK / "python" / "runtime"
@@ -65,7 +65,7 @@ def _version() -> str:
 
 
 def inputs() -> list[Path]:
-    return sorted(RUNTIME_DIR.glob("*.py")) + [WIT] + [PATCH]
+    return listing(RUNTIME_DIR, "*.py") + [WIT] + [PATCH]
 
 
 def tool() -> str:
