@@ -76,9 +76,11 @@ class Deployer:
         except (ValueError, DeployError) as e:
             raise invalid(str(e)) from None
 
-    def deploy(self, doc: dict[str, Any], version: str, settings: dict[str, Any] | None = None) -> None:
+    def deploy(self, doc: dict[str, Any], version: str, settings: dict[str, Any] | None = None,
+               load: bool = True) -> None:
         """(Re)deploy one version. Reserved concurrency 0 keeps the function deployed
-        but every invocation throttles (the routing table knows)."""
+        but every invocation throttles (the routing table knows). ``load=False``: its
+        code is loaded by the first invocation (``Host.deploy``)."""
         if settings is None:
             settings = self.registry.get_function(doc["FunctionName"]) or doc
         cfg = self.config(doc, version, settings)
@@ -88,7 +90,7 @@ class Deployer:
         self.deployed.pop(key, None)
         try:
             if not packaging.is_source_runtime(runtime):
-                self.host.deploy(doc["FunctionName"], path, cfg, version=version)
+                self.host.deploy(doc["FunctionName"], path, cfg, version=version, load=load)
                 self.deployed[key] = self.signature(doc, version, settings)
                 return
             default = "lambda_function.lambda_handler" if runtime.startswith("python") else "index.handler"
@@ -96,7 +98,7 @@ class Deployer:
             with tempfile.TemporaryDirectory() as tmp:
                 packaging.extract(path.read_bytes(), Path(tmp))
                 cfg = dataclasses.replace(cfg, handler=handler)  # cfg.runtime names the language
-                self.host.deploy(doc["FunctionName"], Path(tmp), cfg, version=version)
+                self.host.deploy(doc["FunctionName"], Path(tmp), cfg, version=version, load=load)
             self.deployed[key] = self.signature(doc, version, settings)
         except DeployError as e:
             raise invalid(f"Could not deploy the function: {e}") from None
@@ -127,7 +129,9 @@ class Deployer:
         """Make the host's functions what the registry holds: deploy what is new or
         changed (its code or its FunctionConfig: a record's RevisionId or version
         counter alone redeploys nothing, so warm instances stay warm), remove what
-        is gone. At start, and when another worker process wrote the registry."""
+        is gone. At start, and when another worker process wrote the registry: code
+        the deploy that stored it loaded and checked, so it is loaded here by its first
+        invocation (a restart listens without running every function's imports first)."""
         wanted: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {}
         for doc in self.registry.list_functions():
             name = doc["FunctionName"]
@@ -139,7 +143,7 @@ class Deployer:
             try:
                 if self.deployed.get(key) == self.signature(vdoc, version, settings):
                     continue
-                self.deploy(vdoc, version, settings)
+                self.deploy(vdoc, version, settings, load=False)
                 n += 1
             except (ApiError, WasmhostError, OSError) as e:
                 log.error("could not deploy %s: %s", key, e)
