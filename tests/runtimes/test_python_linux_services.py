@@ -6,6 +6,7 @@
   implemented``);
 - ``signal.alarm``, a handler's guard against its own timeout;
 - ``shutil.disk_usage('/tmp')``: the function's ephemeral storage;
+- ``resource``: Lambda's limits, the CPU time used;
 - ``lzma``, ``bz2``, ``ctypes``: a ``ModuleNotFoundError`` that says why."""
 
 import textwrap
@@ -115,3 +116,38 @@ def test_alarm_disk_usage_and_missing_native_libraries(python_host, tmp_path):
     assert out["lzma"].startswith("No module named '_lzma': lzma (.xz) compression is native code (liblzma)")
     assert out["bz2"].startswith("No module named '_bz2': bz2 compression is native code (libbz2)")
     assert out["ctypes"].startswith("No module named '_ctypes': ctypes calls native libraries")
+
+
+def test_resource_answers_lambdas_limits(python_host, tmp_path):
+    """A handler logging its usage or checking its file limit (``import resource`` failed
+    before: WASI's CPython has no such module)."""
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        import resource, time
+
+        def handler(event, context):
+            out = {"nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
+                   "stack": resource.getrlimit(resource.RLIMIT_STACK), "as": resource.getrlimit(resource.RLIMIT_AS)}
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            sum(range(300_000))
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            out["cpu"] = after.ru_utime > before.ru_utime >= 0.0 and after.ru_maxrss == 0
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 512))
+            out["lowered"] = resource.getrlimit(resource.RLIMIT_NOFILE)
+            for new in ((256, 1024), (600, 512)):
+                try:
+                    resource.setrlimit(resource.RLIMIT_NOFILE, new)
+                except ValueError as e:
+                    out.setdefault("refused", []).append(str(e))
+            try:
+                resource.getrlimit(99)
+            except ValueError as e:
+                out["bad"] = str(e)
+            return out
+    '''))
+    python_host.deploy("resource", tmp_path, FunctionConfig())
+    out = python_host.invoke("resource", {}).json()
+    assert out["nofile"] == [1024, 1024] and out["stack"] == [8 << 20, -1] and out["as"] == [-1, -1]
+    assert out["cpu"] is True
+    assert out["lowered"] == [256, 512]
+    assert out["refused"] == ["not allowed to raise maximum limit", "current limit exceeds maximum limit"]
+    assert out["bad"] == "invalid resource specified"

@@ -328,6 +328,7 @@ class WitWorld(wit_world.WitWorld):
         LambdaContext.memory_limit_in_mb = str(cfg.get("memory_limit_in_mb", ""))
         os.environ.update(cfg.get("env", {}))
         wasmhost_sandbox.TMP_BYTES = cfg.get("ephemeral_mb", 512) << 20
+        wasmhost_sandbox.CPU_START = time.process_time()
         # Lambda's sys.path: the code, then the layers (their site-packages named by the
         # function's runtime, python3.9 ...), then the runtime's own packages
         _runtime = runtime = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_") or "python3.12"

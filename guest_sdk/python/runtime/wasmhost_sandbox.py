@@ -35,6 +35,12 @@ library that assumes them:
   one it replaces, as Linux's does, and a ``time.sleep`` that reaches the due time
   calls the ``SIGALRM`` handler there (code running without sleeping cannot be
   interrupted: the host's timeout ends it instead).
+- ``resource`` (a C module WASI's CPython lacks; handlers import it to log their memory
+  or check their file limit): ``getrlimit`` answers Lambda's limits (1,024 open files and
+  1,024 processes, its documented quotas; an 8 MB stack; the rest unlimited) and
+  ``setrlimit`` keeps a lowered one, refusing a raise past the hard limit as Linux does;
+  ``getrusage`` gives the CPU time the instance used (``ru_maxrss`` is 0: the instance's memory is
+  the host's to measure, in the invocation's ``REPORT`` line).
 - ``shutil.disk_usage`` of /tmp: the function's ephemeral storage (the runtime sets
   its size at init) and what /tmp holds; WASI has no ``statvfs``.
 - ``lzma``, ``bz2``, ``ctypes`` are native libraries the sandbox's CPython was built
@@ -254,6 +260,50 @@ def _ids():
             setattr(os, name, lambda value=value: value)
 
 
+RLIM_INFINITY = -1
+RLIMITS = {"RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3, "RLIMIT_CORE": 4,
+           "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9,
+           "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13,
+           "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15}  # Linux's numbers
+LAMBDA_LIMITS = {7: (1024, 1024), 6: (1024, 1024), 3: (8 << 20, RLIM_INFINITY)}
+
+
+def _resource(module):
+    import collections
+    module.__dict__.update(RLIMITS, RLIM_INFINITY=RLIM_INFINITY, RUSAGE_SELF=0, RUSAGE_CHILDREN=-1,
+                           RUSAGE_BOTH=-2, RUSAGE_THREAD=1, error=OSError)
+    limits = {}
+    fields = ("ru_utime ru_stime ru_maxrss ru_ixrss ru_idrss ru_isrss ru_minflt ru_majflt ru_nswap ru_inblock "
+              "ru_oublock ru_msgsnd ru_msgrcv ru_nsignals ru_nvcsw ru_nivcsw").split()
+    module.struct_rusage = struct = collections.namedtuple("struct_rusage", fields)
+
+    def known(which):
+        if which not in RLIMITS.values():
+            raise ValueError("invalid resource specified")
+        return limits.get(which, LAMBDA_LIMITS.get(which, (RLIM_INFINITY, RLIM_INFINITY)))
+
+    def getrlimit(which):
+        return known(which)
+
+    def setrlimit(which, new):
+        soft, hard = new  # a wrong shape fails as CPython's: a tuple of two integers
+        old_hard = known(which)[1]
+        if old_hard != RLIM_INFINITY and (hard == RLIM_INFINITY or hard > old_hard):
+            raise ValueError("not allowed to raise maximum limit")
+        if hard != RLIM_INFINITY and (soft == RLIM_INFINITY or soft > hard):
+            raise ValueError("current limit exceeds maximum limit")
+        limits[which] = (soft, hard)
+
+    def getrusage(who):
+        if who not in (0, -1, -2, 1):
+            raise ValueError("invalid who parameter")
+        used = time.process_time() - CPU_START if who != -1 else 0.0  # no children: a Process runs in this one
+        return struct(used, 0.0, *([0] * 14))
+
+    module.getrlimit, module.setrlimit, module.getrusage = getrlimit, setrlimit, getrusage
+    module.getpagesize = lambda: 4096  # Lambda's
+
+
 def _tzset():
     import time
     if not hasattr(time, "tzset"):
@@ -276,6 +326,7 @@ def _no_connection(*args, **kwargs):
 _alarm = None  # the pending SIGALRM's due time (time.monotonic()), if any
 _sleep = time.sleep
 TMP_BYTES = 512 << 20  # the function's ephemeral storage (set at init)
+CPU_START = 0.0  # time.process_time() when the instance began (set at init: the snapshot's clock counts from the build)
 
 
 def alarm(seconds):
@@ -343,6 +394,7 @@ def install():
     wasmhost_sdk.stand_in("fcntl", _fcntl)
     wasmhost_sdk.stand_in("pwd", _pwd)
     wasmhost_sdk.stand_in("grp", _grp)
+    wasmhost_sdk.stand_in("resource", _resource)
     wasmhost_sdk.stand_in("_ssl", _ssl)
     socket.create_connection = _no_connection  # not a name lookup failing unexplained first
     import ssl
