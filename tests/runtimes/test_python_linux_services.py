@@ -7,6 +7,7 @@
 - ``signal.alarm``, a handler's guard against its own timeout;
 - ``shutil.disk_usage('/tmp')``: the function's ephemeral storage;
 - ``resource``: Lambda's limits, the CPU time used;
+- ``/dev/null`` and ``/dev/urandom`` opened with ``open``;
 - ``lzma``, ``bz2``, ``ctypes``: a ``ModuleNotFoundError`` that says why."""
 
 import textwrap
@@ -151,3 +152,46 @@ def test_resource_answers_lambdas_limits(python_host, tmp_path):
     assert out["lowered"] == [256, 512]
     assert out["refused"] == ["not allowed to raise maximum limit", "current limit exceeds maximum limit"]
     assert out["bad"] == "invalid resource specified"
+
+
+def test_dev_null_and_urandom_open_as_on_linux(python_host, tmp_path):
+    """``open(os.devnull, "w")`` silencing a library's prints, the random device read:
+    WASI has no /dev, so both failed with ``FileNotFoundError``."""
+    (tmp_path / "app.py").write_text(textwrap.dedent('''
+        import contextlib, os, pathlib
+
+        def chatty():
+            print("noise")
+            return 7
+
+        def handler(event, context):
+            with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+                out = {"silenced": chatty(), "wrote": devnull.write("more")}
+            with open("/dev/null", "rb") as f:
+                out["null"] = [len(f.read()), len(f.read(10))]
+            with open(pathlib.Path("/dev/urandom"), "rb") as f:
+                out["urandom"] = [len(f.read(16)), len(set(f.read(64)))]
+            with open("/dev/null", "rb", buffering=0) as raw:
+                try:
+                    raw.write(b"x")
+                except OSError as e:
+                    out["readonly"] = type(e).__name__
+                try:
+                    raw.fileno()
+                except OSError as e:
+                    out["fileno"] = str(e)
+            with open(os.devnull, "a+") as both:
+                out["both"] = [both.write("x"), both.read()]
+            out["plain"] = open(__file__).read(6)
+            print("heard")
+            return out
+    '''))
+    python_host.deploy("devices", tmp_path, FunctionConfig())
+    r = python_host.invoke("devices", {})
+    out = r.json()
+    assert out["silenced"] == 7 and out["wrote"] == 4 and "noise" not in r.logs and "heard" in r.logs
+    assert out["null"] == [0, 0]
+    assert out["urandom"][0] == 16 and out["urandom"][1] > 16  # 64 random bytes: many distinct values
+    assert out["readonly"] == "UnsupportedOperation" and "/dev/null has no file descriptor" in out["fileno"]
+    assert out["both"] == [1, ""]
+    assert out["plain"] == "\nimpor"  # any other path opens as before

@@ -41,6 +41,11 @@ library that assumes them:
   ``setrlimit`` keeps a lowered one, refusing a raise past the hard limit as Linux does;
   ``getrusage`` gives the CPU time the instance used (``ru_maxrss`` is 0: the instance's memory is
   the host's to measure, in the invocation's ``REPORT`` line).
+- ``/dev/null`` and ``/dev/urandom`` (``open(os.devnull, "w")`` to silence a chatty
+  library; older code reading random bytes from the device): WASI has no /dev, so
+  ``open`` answers these two paths with a file object of its own that discards what is
+  written and reads nothing (``null``) or ``os.urandom`` bytes; it has no file
+  descriptor (``fileno()`` fails saying why), and ``os.open`` of them still fails.
 - ``shutil.disk_usage`` of /tmp: the function's ephemeral storage (the runtime sets
   its size at init) and what /tmp holds; WASI has no ``statvfs``.
 - ``lzma``, ``bz2``, ``ctypes`` are native libraries the sandbox's CPython was built
@@ -51,7 +56,10 @@ library that assumes them:
 import collections
 import concurrent.futures
 import concurrent.futures.thread
+import builtins
 import errno
+import io
+import os
 import socket
 import sys
 import threading
@@ -254,7 +262,6 @@ def _grp(module):
 
 def _ids():
     """WASI has no user ids: Lambda's."""
-    import os
     for name, value in (("getuid", USER[2]), ("geteuid", USER[2]), ("getgid", USER[3]), ("getegid", USER[3])):
         if not hasattr(os, name):
             setattr(os, name, lambda value=value: value)
@@ -302,6 +309,68 @@ def _resource(module):
 
     module.getrlimit, module.setrlimit, module.getrusage = getrlimit, setrlimit, getrusage
     module.getpagesize = lambda: 4096  # Lambda's
+
+
+DEVICES = ("/dev/null", "/dev/urandom", "/dev/random")
+
+
+class Device(io.RawIOBase):
+    """``/dev/null`` or a random device, opened with ``open`` (see the module's docstring)."""
+
+    def __init__(self, name, mode):
+        super().__init__()
+        self.name, self.mode = name, mode
+        self._readable = "r" in mode or "+" in mode
+        self._writable = not ("r" in mode and "+" not in mode)
+
+    def readable(self):
+        return self._readable
+
+    def writable(self):
+        return self._writable
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=0):
+        return 0  # as Linux's devices answer: nothing to move through
+
+    def readinto(self, buffer):
+        if not self._readable:
+            raise io.UnsupportedOperation("read")
+        if self.name == "/dev/null":
+            return 0
+        view = memoryview(buffer).cast("B")
+        view[:] = os.urandom(len(view))
+        return len(view)
+
+    def write(self, data):
+        if not self._writable:
+            raise io.UnsupportedOperation("write")
+        return memoryview(data).nbytes
+
+    def fileno(self):
+        raise OSError(errno.EBADF, f"{self.name} has no file descriptor in wasmhost's WebAssembly sandbox (WASI has no "
+                                   "devices): it is a file object of the runtime's")
+
+
+_open = io.open
+
+
+def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
+    path = file if type(file) is str else os.fspath(file) if isinstance(file, os.PathLike) else None
+    if path not in DEVICES:
+        return _open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+    raw = Device(path, mode)
+    if "b" in mode and buffering == 0:
+        return raw
+    buffered = (io.BufferedRandom if raw.readable() and raw.writable() else
+                io.BufferedReader if raw.readable() else io.BufferedWriter)(raw)
+    if "b" in mode:
+        return buffered
+    text = io.TextIOWrapper(buffered, encoding or "utf-8", errors, newline, line_buffering=buffering == 1)
+    text.mode = mode
+    return text
 
 
 def _tzset():
@@ -356,7 +425,6 @@ def _ring():
         action(signal.SIGALRM, sys._getframe(2))
     elif action != signal.SIG_IGN:  # SIG_DFL: the alarm ends the process
         sys.stdout.flush()
-        import os
         os._exit(1)
 
 
@@ -364,7 +432,6 @@ DiskUsage = collections.namedtuple("usage", "total used free")  # shutil's, whic
 
 
 def disk_usage(path):
-    import os
     os.stat(path)  # a missing path fails as it would
     real = os.path.realpath(path)
     if real != "/tmp" and not real.startswith("/tmp/"):
@@ -387,6 +454,7 @@ def _native_library(module):
 
 def install():
     socket.socket = SandboxSocket
+    builtins.open = io.open = open
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
     threading.Thread.start = _start_inline
     threading.Timer.start, threading.Timer.join, threading.Timer.is_alive = _start_timer, _join_timer, _timer_alive
