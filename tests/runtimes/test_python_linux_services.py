@@ -152,6 +152,11 @@ def test_resource_answers_lambdas_limits(python_host, tmp_path):
     assert out["lowered"] == [256, 512]
     assert out["refused"] == ["not allowed to raise maximum limit", "current limit exceeds maximum limit"]
     assert out["bad"] == "invalid resource specified"
+    # a module of the code's own named resource (a CloudFormation custom resource's) comes
+    # first, as on Lambda's sys.path: the stand-in answers only when no folder has one
+    (tmp_path / "resource.py").write_text("def handler(event, context):\n    return 'mine'\n")
+    python_host.deploy("own-resource", tmp_path, FunctionConfig(handler="resource.handler"))
+    assert python_host.invoke("own-resource", {}).json() == "mine"
 
 
 def test_dev_null_and_urandom_open_as_on_linux(python_host, tmp_path):

@@ -459,10 +459,10 @@ def install():
     threading.Thread.start = _start_inline
     threading.Timer.start, threading.Timer.join, threading.Timer.is_alive = _start_timer, _join_timer, _timer_alive
     wasmhost_sdk.after_import("asyncio.selector_events", _no_self_pipe)
-    wasmhost_sdk.stand_in("fcntl", _fcntl)
+    wasmhost_sdk.stand_in("fcntl", _fcntl, fallback=True)
     wasmhost_sdk.stand_in("pwd", _pwd)
-    wasmhost_sdk.stand_in("grp", _grp)
-    wasmhost_sdk.stand_in("resource", _resource)
+    wasmhost_sdk.stand_in("grp", _grp, fallback=True)
+    wasmhost_sdk.stand_in("resource", _resource, fallback=True)
     wasmhost_sdk.stand_in("_ssl", _ssl)
     socket.create_connection = _no_connection  # not a name lookup failing unexplained first
     import ssl
