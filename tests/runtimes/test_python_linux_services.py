@@ -4,6 +4,7 @@
   Processing in Python with AWS Lambda" pattern) runs each target at ``start()``;
   ``Pool``/``Queue``/``Lock`` fail as on Lambda (no /dev/shm: ``[Errno 38] Function not
   implemented``);
+- ``multiprocessing.Manager()``: its objects shared with the processes;
 - ``signal.alarm``, a handler's guard against its own timeout;
 - ``shutil.disk_usage('/tmp')``: the function's ephemeral storage;
 - ``resource``: Lambda's limits, the CPU time used;
@@ -200,3 +201,38 @@ def test_dev_null_and_urandom_open_as_on_linux(python_host, tmp_path):
     assert out["readonly"] == "UnsupportedOperation" and "/dev/null has no file descriptor" in out["fileno"]
     assert out["both"] == [1, ""]
     assert out["plain"] == "\nimpor"  # any other path opens as before
+
+
+MANAGER = textwrap.dedent('''
+    from multiprocessing import Manager, Process
+
+    def worker(shared, results, counter, ns, q, i):
+        shared[i] = i * i
+        results.append(f"done {i}")
+        counter.value += i  # a race between processes on Lambda; here they run one after another
+        ns.last = i
+        q.put(i)
+
+    def handler(event, context):
+        with Manager() as manager:
+            shared, results = manager.dict(), manager.list()
+            counter, ns, q = manager.Value("i", 0), manager.Namespace(total=0), manager.Queue()
+            processes = [Process(target=worker, args=(shared, results, counter, ns, q, i)) for i in range(1, 4)]
+            for p in processes:
+                p.start()
+            for p in processes:
+                p.join()
+            return {"squares": dict(shared), "results": list(results), "counter": counter.value, "last": ns.last,
+                    "queued": sorted(q.get() for _ in range(3)), "str": str(manager.list([1, 2])),
+                    "exitcodes": [p.exitcode for p in processes]}
+''')
+
+
+def test_manager_objects_are_shared_with_processes(python_host, tmp_path):
+    """``Manager()`` ended in ``EOFError`` (its server process cannot run here); on
+    Lambda it works, so its objects are given as themselves."""
+    (tmp_path / "mgr.py").write_text(MANAGER)
+    python_host.deploy("manager", tmp_path, FunctionConfig(handler="mgr.handler"))
+    out = python_host.invoke("manager", {}).json()
+    assert out == {"squares": {"1": 1, "2": 4, "3": 9}, "results": ["done 1", "done 2", "done 3"], "counter": 6,
+                   "last": 3, "queued": [1, 2, 3], "str": "[1, 2]", "exitcodes": [0, 0, 0]}
