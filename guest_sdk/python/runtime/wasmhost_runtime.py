@@ -241,6 +241,35 @@ class _StandIn(importlib.abc.Loader):
 # layers, the bundled SDK, the standard library, this runtime); only /tmp is writable.
 FIXED = ("/var/", "/opt", "/python", "/0")
 
+# The top-level modules Lambda's Python runtime (awslambdaric, with site) has imported
+# when it imports the handler: a module of the code's own named like one of them is not
+# used there either, as sys.modules answers before sys.path.
+LAMBDA_IMPORTED = frozenset("""abc atexit builtins codecs collections contextlib copyreg decimal encodings enum
+functools genericpath importlib io itertools json keyword linecache logging marshal math numbers operator os
+posix posixpath re reprlib site stat string sys textwrap threading time token tokenize traceback types
+warnings weakref zipimport""".split())
+
+
+def _own_modules_first(folders):
+    """A module of the code's own (or a layer's) named like one of the standard library's
+    that PRELOAD put in the snapshot (``secrets.py``, ``queue.py``, a ``calendar/``
+    package, a handler module ``csv.py``) comes first on Lambda's sys.path, where that
+    module is not imported yet; here the snapshot's copy in sys.modules would answer.
+    Dropped from sys.modules (with its submodules), the import finds the code's. One
+    listing of each folder, which the import's path finder makes anyway."""
+    for folder in folders:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry[:-3] if entry.endswith(".py") else entry
+            if name not in sys.modules or name in LAMBDA_IMPORTED or name.startswith("wasmhost"):
+                continue
+            if entry.endswith(".py") or os.path.exists(f"{folder}/{entry}/__init__.py"):
+                for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+                    del sys.modules[key]
+
 
 def _fixed_stats():
     """importlib's stat, answered once per path under the read-only mounts. The path
@@ -347,6 +376,7 @@ class WitWorld(wit_world.WitWorld):
         except OSError:
             pass
         _setup_logging(cfg.get("log_format", "Text"), cfg.get("log_level"))
+        _own_modules_first(path[:3])
         _handler = _load(cfg["handler"])
         sys.stdout.flush()
 

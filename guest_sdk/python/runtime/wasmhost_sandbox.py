@@ -53,13 +53,14 @@ library that assumes them:
   says so (a ``try: import lzma`` fallback, as ``tarfile``'s, still takes its branch).
 """
 
+import builtins
 import collections
 import concurrent.futures
 import concurrent.futures.thread
-import builtins
 import errno
 import io
 import os
+import signal  # at the top: a function's own signal.py must not answer the alarm (see wasmhost_runtime)
 import socket
 import sys
 import threading
@@ -374,7 +375,6 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
 
 
 def _tzset():
-    import time
     if not hasattr(time, "tzset"):
         time.tzset = lambda: None
 
@@ -419,7 +419,6 @@ def _sleep_until_alarm(secs):
 def _ring():
     global _alarm
     _alarm = None
-    import signal
     action = signal.getsignal(signal.SIGALRM)
     if callable(action):
         action(signal.SIGALRM, sys._getframe(2))
@@ -470,7 +469,6 @@ def install():
     _ids()
     _tzset()
     import shutil
-    import signal
     signal.alarm = alarm
     shutil.disk_usage = disk_usage
     time.sleep = _sleep_until_alarm
