@@ -13,6 +13,10 @@ removed, put back so that code written for them runs unchanged:
   with them).
 - For a python3.9 function, ``collections.Iterable`` and the other ABCs 3.10 removed
   from ``collections``.
+- For a python3.9-3.11 function, import finders with only the PEP 302 ``find_module``
+  (3.12 skips them): six before 1.16 makes ``six.moves`` with one, and urllib3 1.25
+  (botocore before 1.19 pins it) vendors that six, so ``urllib3.packages.six.moves``
+  failed to import. A python3.12+ function fails as on Lambda.
 
 The modules 3.12 and 3.13 removed (``distutils``, ``asyncore``, ``cgi``, ``imghdr``, ...)
 come from their ``standard-*`` redistributions (``wasmhost/runtimes/python.py``), for
@@ -118,6 +122,23 @@ def runtime_modules(runtime):
         sys.meta_path.insert(0, _Removed(frozenset(gone)))
     if version < (3, 10):
         _abc_aliases()
+    if version < (3, 12):
+        sys.meta_path.append(_LegacyFinders())
+
+
+class _LegacyFinders:
+    """On ``sys.meta_path`` for a python3.9-3.11 function: asks each finder that has
+    ``find_module`` and no ``find_spec`` as 3.11's import system did (``_find_spec_legacy``),
+    once every finder with ``find_spec`` has found nothing."""
+
+    def find_spec(self, name, path, target=None):
+        for finder in sys.meta_path:
+            if hasattr(finder, "find_spec") or not hasattr(finder, "find_module"):
+                continue
+            loader = finder.find_module(name, path)
+            if loader is not None:
+                return importlib.util.spec_from_loader(name, loader)
+        return None
 
 
 def _abc_aliases():
