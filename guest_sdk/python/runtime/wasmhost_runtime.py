@@ -255,14 +255,15 @@ def _own_modules_first(folders):
     that PRELOAD put in the snapshot (``secrets.py``, ``queue.py``, a ``calendar/``
     package, a handler module ``csv.py``) comes first on Lambda's sys.path, where that
     module is not imported yet; here the snapshot's copy in sys.modules would answer.
-    Dropped from sys.modules (with its submodules), the import finds the code's. One
-    listing of each folder, which the import's path finder makes anyway."""
+    Dropped from sys.modules (with its submodules), the import finds the code's. The
+    folders' listings are their path finders', which the handler's import makes anyway
+    (a listing is a host call, ~0.13 ms for /var/task: not made twice)."""
     for folder in folders:
-        try:
-            entries = os.listdir(folder)
-        except OSError:
+        finder = importlib.machinery.PathFinder._path_importer_cache(folder)
+        if finder is None:
             continue
-        for entry in entries:
+        finder.find_spec("-")  # lists the folder once, as the first import from it would
+        for entry in getattr(finder, "_path_cache", ()):
             name = entry[:-3] if entry.endswith(".py") else entry
             if name not in sys.modules or name in LAMBDA_IMPORTED or name.startswith("wasmhost"):
                 continue
