@@ -357,6 +357,7 @@ class WitWorld(wit_world.WitWorld):
             setattr(LambdaContext, key, cfg.get(key, ""))
         LambdaContext.memory_limit_in_mb = str(cfg.get("memory_limit_in_mb", ""))
         os.environ.update(cfg.get("env", {}))
+        sys.argv = ["/var/runtime/bootstrap.py"]  # Lambda's process: python3.x /var/runtime/bootstrap.py (argparse's prog)
         wasmhost_sandbox.TMP_BYTES = cfg.get("ephemeral_mb", 512) << 20
         wasmhost_sandbox.CPU_START = time.process_time()
         # Lambda's sys.path: the code, then the layers (their site-packages named by the
