@@ -236,3 +236,39 @@ def test_manager_objects_are_shared_with_processes(python_host, tmp_path):
     out = python_host.invoke("manager", {}).json()
     assert out == {"squares": {"1": 1, "2": 4, "3": 9}, "results": ["done 1", "done 2", "done 3"], "counter": 6,
                    "last": 3, "queued": [1, 2, 3], "str": "[1, 2]", "exitcodes": [0, 0, 0]}
+
+
+def test_writing_outside_tmp_fails_as_lambdas_read_only_file_system(python_host, tmp_path):
+    """A handler writing into its working directory (a common slip) gets Lambda's
+    ``OSError: [Errno 30] Read-only file system``, not WASI's ``PermissionError``."""
+    (tmp_path / "ro.py").write_text(textwrap.dedent('''
+        import os, shutil
+
+        def handler(event, context):
+            out = {}
+            for name, call in (("open", lambda: open("report.csv", "w")), ("makedirs", lambda: os.makedirs("out/data")),
+                               ("remove", lambda: os.remove("ro.py")), ("rename", lambda: os.rename("ro.py", "x.py")),
+                               ("os.open", lambda: os.open("/var/task/new", os.O_CREAT | os.O_WRONLY))):
+                try:
+                    call()
+                except OSError as e:
+                    out[name] = [type(e).__name__, str(e)]
+            os.makedirs("/tmp/a/b")  # /tmp is writable, as before
+            with open("/tmp/a/b/f", "w") as f:
+                f.write("x")
+            shutil.rmtree("/tmp/a")
+            out["tmp"] = os.path.exists("/tmp/a")
+            if event.get("raise"):
+                open("data.json", "w")
+            return out
+    '''))
+    python_host.deploy("readonly", tmp_path, FunctionConfig(handler="ro.handler"))
+    out = python_host.invoke("readonly", {}).json()
+    erofs = "[Errno 69] Read-only file system"  # WASI's number in the sandbox; Linux's 30 in an error document
+    assert out == {"open": ["OSError", f"{erofs}: 'report.csv'"], "makedirs": ["OSError", f"{erofs}: 'out'"],
+                   "remove": ["OSError", f"{erofs}: 'ro.py'"], "rename": ["OSError", f"{erofs}: 'ro.py' -> 'x.py'"],
+                   "os.open": ["OSError", f"{erofs}: '/var/task/new'"], "tmp": False}
+    with pytest.raises(FunctionError) as e:
+        python_host.invoke("readonly", {"raise": True})
+    assert e.value.to_lambda()["errorType"] == "OSError"
+    assert e.value.to_lambda()["errorMessage"] == "[Errno 30] Read-only file system: 'data.json'"

@@ -46,6 +46,11 @@ library that assumes them:
   ``open`` answers these two paths with a file object of its own that discards what is
   written and reads nothing (``null``) or ``os.urandom`` bytes; it has no file
   descriptor (``fileno()`` fails saying why), and ``os.open`` of them still fails.
+- Writing outside /tmp (``open("report.csv", "w")`` in the working directory, a
+  common slip): Lambda's file system is read-only there (``OSError: [Errno 30]
+  Read-only file system``); WASI refuses a read-only mount's write with ``EPERM``, a
+  ``PermissionError``. ``open``, ``os.open``, ``os.mkdir`` (``makedirs``), ``os.remove``,
+  ``os.unlink``, ``os.rmdir``, ``os.rename`` and ``os.replace`` answer Lambda's error.
 - ``shutil.disk_usage`` of /tmp: the function's ephemeral storage (the runtime sets
   its size at init) and what /tmp holds; WASI has no ``statvfs``.
 - ``lzma``, ``bz2``, ``ctypes`` are native libraries the sandbox's CPython was built
@@ -361,7 +366,12 @@ _open = io.open
 def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
     path = file if type(file) is str else os.fspath(file) if isinstance(file, os.PathLike) else None
     if path not in DEVICES:
-        return _open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+        try:
+            return _open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+        except PermissionError as e:
+            if not _read_only(e, file):
+                raise
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), file) from None
     raw = Device(path, mode)
     if "b" in mode and buffering == 0:
         return raw
@@ -372,6 +382,28 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
     text = io.TextIOWrapper(buffered, encoding or "utf-8", errors, newline, line_buffering=buffering == 1)
     text.mode = mode
     return text
+
+
+def _read_only(exc, path):
+    """Whether ``exc`` is WASI refusing a write to a read-only mount (see the module's docstring)."""
+    if exc.errno != errno.EPERM or not isinstance(path, (str, bytes, os.PathLike)):
+        return False
+    real = os.path.abspath(os.fsdecode(path))
+    return real != "/tmp" and not real.startswith("/tmp/")
+
+
+def _lambdas_read_only(call):
+    def guarded(path, *args, **kwargs):
+        try:
+            return call(path, *args, **kwargs)
+        except PermissionError as e:
+            if kwargs.get("dir_fd") is not None or not _read_only(e, path):  # relative to a folder: not told
+                raise
+            other = args[0] if call.__name__ in ("rename", "replace") and args else kwargs.get("dst")
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path, None, other) from None
+    guarded.__name__ = guarded.__qualname__ = call.__name__
+    guarded.__doc__ = call.__doc__
+    return guarded
 
 
 def _tzset():
@@ -454,6 +486,12 @@ def _native_library(module):
 def install():
     socket.socket = SandboxSocket
     builtins.open = io.open = open
+    for name in ("open", "mkdir", "remove", "unlink", "rmdir", "rename", "replace"):
+        call = getattr(os, name)
+        setattr(os, name, _lambdas_read_only(call))
+        for supports in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
+            if call in supports:  # what shutil and pathlib ask before passing dir_fd
+                supports.add(getattr(os, name))
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
     threading.Thread.start = _start_inline
     threading.Timer.start, threading.Timer.join, threading.Timer.is_alive = _start_timer, _join_timer, _timer_alive
