@@ -36,8 +36,9 @@ library that assumes them:
   calls the ``SIGALRM`` handler there (code running without sleeping cannot be
   interrupted: the host's timeout ends it instead).
 - ``resource`` (a C module WASI's CPython lacks; handlers import it to log their memory
-  or check their file limit): ``getrlimit`` answers Lambda's limits (1,024 open files and
-  1,024 processes, its documented quotas; an 8 MB stack; the rest unlimited) and
+  or check their file limit): ``getrlimit`` answers Lambda's limits (1,024 open files,
+  742 processes, an 8 MB stack, 10 GB core files, 64 KB locked memory, the rest
+  unlimited: what a python3.12 function there reports) and
   ``setrlimit`` keeps a lowered one, refusing a raise past the hard limit as Linux does;
   ``getrusage`` gives the CPU time the instance used (``ru_maxrss`` is 0: the instance's memory is
   the host's to measure, in the invocation's ``REPORT`` line).
@@ -278,7 +279,9 @@ RLIMITS = {"RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK":
            "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9,
            "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13,
            "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15}  # Linux's numbers
-LAMBDA_LIMITS = {7: (1024, 1024), 6: (1024, 1024), 3: (8 << 20, RLIM_INFINITY)}
+# as Lambda answers (python3.12, x86_64, recorded against AWS in localstack's test_runtime_ulimits snapshot)
+LAMBDA_LIMITS = {7: (1024, 1024), 6: (742, 742), 3: (8 << 20, RLIM_INFINITY), 4: (10 << 30, 10 << 30),
+                 8: (65536, 65536)}
 
 
 def _resource(module):
