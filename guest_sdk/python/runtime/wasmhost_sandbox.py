@@ -285,7 +285,6 @@ LAMBDA_LIMITS = {7: (1024, 1024), 6: (742, 742), 3: (8 << 20, RLIM_INFINITY), 4:
 
 
 def _resource(module):
-    import collections
     module.__dict__.update(RLIMITS, RLIM_INFINITY=RLIM_INFINITY, RUSAGE_SELF=0, RUSAGE_CHILDREN=-1,
                            RUSAGE_BOTH=-2, RUSAGE_THREAD=1, error=OSError)
     limits = {}
@@ -372,9 +371,10 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
         try:
             return _open(file, mode, buffering, encoding, errors, newline, closefd, opener)
         except PermissionError as e:
-            if not _read_only(e, file):
+            error = _read_only(e, file)
+            if error is None:
                 raise
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), file) from None
+            raise error from None
     raw = Device(path, mode)
     if "b" in mode and buffering == 0:
         return raw
@@ -387,12 +387,15 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
     return text
 
 
-def _read_only(exc, path):
-    """Whether ``exc`` is WASI refusing a write to a read-only mount (see the module's docstring)."""
+def _read_only(exc, path, other=None):
+    """Lambda's error for ``exc`` if it is WASI refusing a write to a read-only mount (see
+    the module's docstring), else None."""
     if exc.errno != errno.EPERM or not isinstance(path, (str, bytes, os.PathLike)):
-        return False
+        return None
     real = os.path.abspath(os.fsdecode(path))
-    return real != "/tmp" and not real.startswith("/tmp/")
+    if real == "/tmp" or real.startswith("/tmp/"):
+        return None
+    return OSError(errno.EROFS, os.strerror(errno.EROFS), path, None, other)
 
 
 def _lambdas_read_only(call):
@@ -400,10 +403,11 @@ def _lambdas_read_only(call):
         try:
             return call(path, *args, **kwargs)
         except PermissionError as e:
-            if kwargs.get("dir_fd") is not None or not _read_only(e, path):  # relative to a folder: not told
-                raise
             other = args[0] if call.__name__ in ("rename", "replace") and args else kwargs.get("dst")
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path, None, other) from None
+            error = None if kwargs.get("dir_fd") is not None else _read_only(e, path, other)  # dir_fd: a path we cannot tell
+            if error is None:
+                raise
+            raise error from None
     guarded.__name__ = guarded.__qualname__ = call.__name__
     guarded.__doc__ = call.__doc__
     return guarded
