@@ -272,3 +272,25 @@ def test_writing_outside_tmp_fails_as_lambdas_read_only_file_system(python_host,
         python_host.invoke("readonly", {"raise": True})
     assert e.value.to_lambda()["errorType"] == "OSError"
     assert e.value.to_lambda()["errorMessage"] == "[Errno 30] Read-only file system: 'data.json'"
+
+
+def test_the_empty_path_names_nothing_as_on_linux(python_host, tmp_path):
+    """WASI resolves "" to the working directory: ``os.path.exists("")`` was true and a
+    cleanup's ``os.remove("")`` failed on /var/task (held-out eks-apply-own-secrets)."""
+    (tmp_path / "empty.py").write_text(textwrap.dedent('''
+        import os
+
+        def handler(event, context):
+            out = {"exists": os.path.exists(""), "isdir": os.path.isdir(""), "dot": sorted(os.listdir())}
+            for name, call in (("stat", lambda: os.stat("")), ("open", lambda: open("")), ("remove", lambda: os.remove("")),
+                               ("listdir", lambda: os.listdir("")), ("chdir", lambda: os.chdir(""))):
+                try:
+                    call()
+                except FileNotFoundError as e:
+                    out[name] = e.filename
+            return out
+    '''))
+    python_host.deploy("empty", tmp_path, FunctionConfig(handler="empty.handler"))
+    out = python_host.invoke("empty", {}).json()
+    assert out["exists"] is False and out["isdir"] is False and "empty.py" in out["dot"]  # listdir(): still "."
+    assert {k: out[k] for k in ("stat", "open", "remove", "listdir", "chdir")} == dict.fromkeys(("stat", "open", "remove", "listdir", "chdir"), "")

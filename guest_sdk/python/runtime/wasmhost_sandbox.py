@@ -52,6 +52,11 @@ library that assumes them:
   Read-only file system``); WASI refuses a read-only mount's write with ``EPERM``, a
   ``PermissionError``. ``open``, ``os.open``, ``os.mkdir`` (``makedirs``), ``os.remove``,
   ``os.unlink``, ``os.rmdir``, ``os.rename`` and ``os.replace`` answer Lambda's error.
+- The empty path: WASI resolves ``""`` to the working directory, so
+  ``os.path.exists("")`` was true and ``os.remove("")`` tried to remove /var/task
+  (cleanup code like ``if os.path.exists(path): os.remove(path)`` with a path never
+  set); on Linux it names nothing: ``open``, ``os.stat``, ``lstat``, ``listdir``,
+  ``scandir``, ``chdir`` and the functions above raise ``FileNotFoundError`` for it.
 - ``shutil.disk_usage`` of /tmp: the function's ephemeral storage (the runtime sets
   its size at init) and what /tmp holds; WASI has no ``statvfs``.
 - ``lzma``, ``bz2``, ``ctypes`` are native libraries the sandbox's CPython was built
@@ -367,6 +372,8 @@ _open = io.open
 
 def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
     path = file if type(file) is str else os.fspath(file) if isinstance(file, os.PathLike) else None
+    if file == "" or file == b"":
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), file)
     if path not in DEVICES:
         try:
             return _open(file, mode, buffering, encoding, errors, newline, closefd, opener)
@@ -398,12 +405,17 @@ def _read_only(exc, path, other=None):
     return OSError(errno.EROFS, os.strerror(errno.EROFS), path, None, other)
 
 
-def _lambdas_read_only(call):
-    def guarded(path, *args, **kwargs):
+def _as_on_linux(call):
+    """``call`` (an ``os`` function taking a path first) answering the empty path and a
+    read-only mount's refusal as Linux does on Lambda (see the module's docstring)."""
+    def guarded(*args, **kwargs):
+        path = args[0] if args else kwargs.get("path", kwargs.get("src"))  # listdir() and scandir(): "."
+        if path == "" or path == b"":
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
         try:
-            return call(path, *args, **kwargs)
+            return call(*args, **kwargs)
         except PermissionError as e:
-            other = args[0] if call.__name__ in ("rename", "replace") and args else kwargs.get("dst")
+            other = args[1] if call.__name__ in ("rename", "replace") and len(args) > 1 else kwargs.get("dst")
             error = None if kwargs.get("dir_fd") is not None else _read_only(e, path, other)  # dir_fd: a path we cannot tell
             if error is None:
                 raise
@@ -493,9 +505,10 @@ def _native_library(module):
 def install():
     socket.socket = SandboxSocket
     builtins.open = io.open = open
-    for name in ("open", "mkdir", "remove", "unlink", "rmdir", "rename", "replace"):
+    for name in ("open", "mkdir", "remove", "unlink", "rmdir", "rename", "replace", "stat", "lstat", "listdir", "scandir",
+                 "chdir"):
         call = getattr(os, name)
-        setattr(os, name, _lambdas_read_only(call))
+        setattr(os, name, _as_on_linux(call))
         for supports in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
             if call in supports:  # what shutil and pathlib ask before passing dir_fd
                 supports.add(getattr(os, name))
