@@ -13,6 +13,17 @@ removed, put back so that code written for them runs unchanged:
   with them).
 - For a python3.9 function, ``collections.Iterable`` and the other ABCs 3.10 removed
   from ``collections``.
+- For a python3.9 or 3.10 function, ``inspect.getargspec`` (3.11 removed it; libraries
+  of that time call it to see a callback's parameters).
+- For a python3.9-3.11 function, ``configparser.SafeConfigParser`` and
+  ``RawConfigParser.readfp`` (3.12 removed them; older libraries read their settings
+  with them).
+- For a python3.9-3.13 function, ``importlib.abc.ResourceReader``, ``Traversable`` and
+  ``TraversableResources`` (3.14 left them in ``importlib.resources.abc`` only).
+- For a python3.9-3.11 function, import finders with only the PEP 302 ``find_module``
+  (3.12 skips them): six before 1.16 makes ``six.moves`` with one, and urllib3 1.25
+  (botocore before 1.19 pins it) vendors that six, so ``urllib3.packages.six.moves``
+  failed to import. A python3.12+ function fails as on Lambda.
 
 The modules 3.12 and 3.13 removed (``distutils``, ``asyncore``, ``cgi``, ``imghdr``, ...)
 come from their ``standard-*`` redistributions (``wasmhost/runtimes/python.py``), for
@@ -22,7 +33,11 @@ as there).
 """
 
 import ast
+import collections
+import configparser
+import importlib.abc
 import importlib.util
+import inspect
 import pkgutil
 import sys
 import threading
@@ -118,6 +133,47 @@ def runtime_modules(runtime):
         sys.meta_path.insert(0, _Removed(frozenset(gone)))
     if version < (3, 10):
         _abc_aliases()
+    if version < (3, 11):
+        inspect.getargspec = getargspec
+    if version < (3, 12):
+        sys.meta_path.append(_LegacyFinders())
+        configparser.SafeConfigParser = configparser.ConfigParser
+        configparser.RawConfigParser.readfp = _readfp
+    if version < (3, 14):
+        from importlib.resources import abc  # noqa: PLC0415 - imported with importlib.resources (PRELOAD)
+        for name in ("ResourceReader", "Traversable", "TraversableResources"):
+            setattr(importlib.abc, name, getattr(abc, name))
+
+
+ArgSpec = collections.namedtuple("ArgSpec", "args varargs keywords defaults")
+
+
+def getargspec(func):
+    """3.10's: ``getfullargspec``'s first four, refusing what they cannot tell."""
+    args, varargs, varkw, defaults, kwonlyargs, _, annotations = inspect.getfullargspec(func)
+    if kwonlyargs or annotations:
+        raise ValueError("Function has keyword-only parameters or annotations, use inspect.signature() API which "
+                         "can support them")
+    return ArgSpec(args, varargs, varkw, defaults)
+
+
+def _readfp(self, fp, filename=None):
+    self.read_file(fp, source=filename)
+
+
+class _LegacyFinders:
+    """On ``sys.meta_path`` for a python3.9-3.11 function: asks each finder that has
+    ``find_module`` and no ``find_spec`` as 3.11's import system did (``_find_spec_legacy``),
+    once every finder with ``find_spec`` has found nothing."""
+
+    def find_spec(self, name, path, target=None):
+        for finder in sys.meta_path:
+            if hasattr(finder, "find_spec") or not hasattr(finder, "find_module"):
+                continue
+            loader = finder.find_module(name, path)
+            if loader is not None:
+                return importlib.util.spec_from_loader(name, loader)
+        return None
 
 
 def _abc_aliases():

@@ -13,17 +13,30 @@ as a child's is (``Process Process-1:`` and its traceback) with exit code 1. A `
 is a pair of in-memory connections; objects go through pickle as through a real pipe.
 Unlike a child process, the target shares the function's memory (a global it changes
 is changed). Semaphores fail as on Lambda.
+
+``multiprocessing.Manager()`` works on Lambda (its server process needs no /dev/shm):
+its proxies reach the objects the server holds. Processes here share the function's
+memory, so the manager hands out the objects themselves: ``list()`` a list, ``dict()``
+a dict, ``Queue()`` a ``queue.Queue``, ``Lock()`` threading's, ``Value``/``Array``/
+``Namespace`` the managers module's own; a target that changes one is seen by the
+parent, as through a proxy. A ``BaseManager`` subclass with types of its own still
+needs a server process and fails.
 """
 
+import builtins
 import collections
 import errno
 import itertools
 import os
+import queue
 import sys
+import threading
 import traceback
 
+import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
+import multiprocessing.pool
 import wasmhost_errors
 import wasmhost_sdk
 
@@ -159,10 +172,93 @@ def Pipe(duplex=True):
     return one, two
 
 
+# -- Manager ----------------------------------------------------------------------------------
+class InlineManager:
+    """``multiprocessing.Manager()`` (see the module's docstring): ``SyncManager``'s
+    methods, each giving the object a proxy would stand for."""
+
+    address = None
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def start(self, initializer=None, initargs=()):
+        if initializer is not None:
+            initializer(*initargs)
+
+    def connect(self):
+        pass
+
+    def shutdown(self):
+        pass
+
+    def join(self, timeout=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+
+    def list(self, sequence=()):
+        return builtins.list(sequence)
+
+    def dict(self, *args, **kwargs):
+        return builtins.dict(*args, **kwargs)
+
+    def Value(self, typecode, value, lock=True):
+        from multiprocessing import managers  # on first use: not in the runtime's snapshot
+        return managers.Value(typecode, value, lock)
+
+    def Array(self, typecode, sequence, lock=True):
+        from multiprocessing import managers
+        return managers.Array(typecode, sequence, lock)
+
+    def Namespace(self, **kwargs):
+        from multiprocessing import managers
+        return managers.Namespace(**kwargs)
+
+    def Queue(self, maxsize=0):
+        return queue.Queue(maxsize)
+
+    JoinableQueue = Queue
+
+    def Event(self):
+        return threading.Event()
+
+    def Lock(self):
+        return threading.Lock()
+
+    def RLock(self):
+        return threading.RLock()
+
+    def Semaphore(self, value=1):
+        return threading.Semaphore(value)
+
+    def BoundedSemaphore(self, value=1):
+        return threading.BoundedSemaphore(value)
+
+    def Condition(self, lock=None):
+        return threading.Condition(lock)
+
+    def Barrier(self, parties, action=None, timeout=None):
+        return threading.Barrier(parties, action, timeout)
+
+    def Pool(self, *args, **kwargs):  # semaphores in the server: it fails there as on Lambda
+        return multiprocessing.pool.Pool(*args, **kwargs)
+
+
+def _manager(self):
+    return InlineManager()
+
+
 def install():
     wasmhost_sdk.stand_in("_multiprocessing", _semaphores)
     multiprocessing.connection.Pipe = Pipe
     context = multiprocessing.context
+    context.BaseContext.Manager = _manager
+    multiprocessing.Manager = _manager.__get__(context._default_context)  # bound when multiprocessing was imported
     for name in ("Process", "ForkProcess", "SpawnProcess", "ForkServerProcess"):
         cls = getattr(context, name, None)
         if cls is not None:

@@ -35,6 +35,28 @@ library that assumes them:
   one it replaces, as Linux's does, and a ``time.sleep`` that reaches the due time
   calls the ``SIGALRM`` handler there (code running without sleeping cannot be
   interrupted: the host's timeout ends it instead).
+- ``resource`` (a C module WASI's CPython lacks; handlers import it to log their memory
+  or check their file limit): ``getrlimit`` answers Lambda's limits (1,024 open files,
+  742 processes, an 8 MB stack, 10 GB core files, 64 KB locked memory, the rest
+  unlimited: what a python3.12 function there reports) and
+  ``setrlimit`` keeps a lowered one, refusing a raise past the hard limit as Linux does;
+  ``getrusage`` gives the CPU time the instance used (``ru_maxrss`` is 0: the instance's memory is
+  the host's to measure, in the invocation's ``REPORT`` line).
+- ``/dev/null`` and ``/dev/urandom`` (``open(os.devnull, "w")`` to silence a chatty
+  library; older code reading random bytes from the device): WASI has no /dev, so
+  ``open`` answers these two paths with a file object of its own that discards what is
+  written and reads nothing (``null``) or ``os.urandom`` bytes; it has no file
+  descriptor (``fileno()`` fails saying why), and ``os.open`` of them still fails.
+- Writing outside /tmp (``open("report.csv", "w")`` in the working directory, a
+  common slip): Lambda's file system is read-only there (``OSError: [Errno 30]
+  Read-only file system``); WASI refuses a read-only mount's write with ``EPERM``, a
+  ``PermissionError``. ``open``, ``os.open``, ``os.mkdir`` (``makedirs``), ``os.remove``,
+  ``os.unlink``, ``os.rmdir``, ``os.rename`` and ``os.replace`` answer Lambda's error.
+- The empty path: WASI resolves ``""`` to the working directory, so
+  ``os.path.exists("")`` was true and ``os.remove("")`` tried to remove /var/task
+  (cleanup code like ``if os.path.exists(path): os.remove(path)`` with a path never
+  set); on Linux it names nothing: ``open``, ``os.stat``, ``lstat``, ``listdir``,
+  ``scandir``, ``chdir`` and the functions above raise ``FileNotFoundError`` for it.
 - ``shutil.disk_usage`` of /tmp: the function's ephemeral storage (the runtime sets
   its size at init) and what /tmp holds; WASI has no ``statvfs``.
 - ``lzma``, ``bz2``, ``ctypes`` are native libraries the sandbox's CPython was built
@@ -42,10 +64,14 @@ library that assumes them:
   says so (a ``try: import lzma`` fallback, as ``tarfile``'s, still takes its branch).
 """
 
+import builtins
 import collections
 import concurrent.futures
 import concurrent.futures.thread
 import errno
+import io
+import os
+import signal  # at the top: a function's own signal.py must not answer the alarm (see wasmhost_runtime)
 import socket
 import sys
 import threading
@@ -248,14 +274,158 @@ def _grp(module):
 
 def _ids():
     """WASI has no user ids: Lambda's."""
-    import os
     for name, value in (("getuid", USER[2]), ("geteuid", USER[2]), ("getgid", USER[3]), ("getegid", USER[3])):
         if not hasattr(os, name):
             setattr(os, name, lambda value=value: value)
 
 
+RLIM_INFINITY = -1
+RLIMITS = {"RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3, "RLIMIT_CORE": 4,
+           "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9,
+           "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13,
+           "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15}  # Linux's numbers
+# as Lambda answers (python3.12, x86_64, recorded against AWS in localstack's test_runtime_ulimits snapshot)
+LAMBDA_LIMITS = {7: (1024, 1024), 6: (742, 742), 3: (8 << 20, RLIM_INFINITY), 4: (10 << 30, 10 << 30),
+                 8: (65536, 65536)}
+
+
+def _resource(module):
+    module.__dict__.update(RLIMITS, RLIM_INFINITY=RLIM_INFINITY, RUSAGE_SELF=0, RUSAGE_CHILDREN=-1,
+                           RUSAGE_BOTH=-2, RUSAGE_THREAD=1, error=OSError)
+    limits = {}
+    fields = ("ru_utime ru_stime ru_maxrss ru_ixrss ru_idrss ru_isrss ru_minflt ru_majflt ru_nswap ru_inblock "
+              "ru_oublock ru_msgsnd ru_msgrcv ru_nsignals ru_nvcsw ru_nivcsw").split()
+    module.struct_rusage = struct = collections.namedtuple("struct_rusage", fields)
+
+    def known(which):
+        if which not in RLIMITS.values():
+            raise ValueError("invalid resource specified")
+        return limits.get(which, LAMBDA_LIMITS.get(which, (RLIM_INFINITY, RLIM_INFINITY)))
+
+    def getrlimit(which):
+        return known(which)
+
+    def setrlimit(which, new):
+        soft, hard = new  # a wrong shape fails as CPython's: a tuple of two integers
+        old_hard = known(which)[1]
+        if old_hard != RLIM_INFINITY and (hard == RLIM_INFINITY or hard > old_hard):
+            raise ValueError("not allowed to raise maximum limit")
+        if hard != RLIM_INFINITY and (soft == RLIM_INFINITY or soft > hard):
+            raise ValueError("current limit exceeds maximum limit")
+        limits[which] = (soft, hard)
+
+    def getrusage(who):
+        if who not in (0, -1, -2, 1):
+            raise ValueError("invalid who parameter")
+        used = time.process_time() - CPU_START if who != -1 else 0.0  # no children: a Process runs in this one
+        return struct(used, 0.0, *([0] * 14))
+
+    module.getrlimit, module.setrlimit, module.getrusage = getrlimit, setrlimit, getrusage
+    module.getpagesize = lambda: 4096  # Lambda's
+
+
+DEVICES = ("/dev/null", "/dev/urandom", "/dev/random")
+
+
+class Device(io.RawIOBase):
+    """``/dev/null`` or a random device, opened with ``open`` (see the module's docstring)."""
+
+    def __init__(self, name, mode):
+        super().__init__()
+        self.name, self.mode = name, mode
+        self._readable = "r" in mode or "+" in mode
+        self._writable = not ("r" in mode and "+" not in mode)
+
+    def readable(self):
+        return self._readable
+
+    def writable(self):
+        return self._writable
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=0):
+        return 0  # as Linux's devices answer: nothing to move through
+
+    def readinto(self, buffer):
+        if not self._readable:
+            raise io.UnsupportedOperation("read")
+        if self.name == "/dev/null":
+            return 0
+        view = memoryview(buffer).cast("B")
+        view[:] = os.urandom(len(view))
+        return len(view)
+
+    def write(self, data):
+        if not self._writable:
+            raise io.UnsupportedOperation("write")
+        return memoryview(data).nbytes
+
+    def fileno(self):
+        raise OSError(errno.EBADF, f"{self.name} has no file descriptor in wasmhost's WebAssembly sandbox (WASI has no "
+                                   "devices): it is a file object of the runtime's")
+
+
+_open = io.open
+
+
+def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
+    path = file if type(file) is str else os.fspath(file) if isinstance(file, os.PathLike) else None
+    if file == "" or file == b"":
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), file)
+    if path not in DEVICES:
+        try:
+            return _open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+        except PermissionError as e:
+            error = _read_only(e, file)
+            if error is None:
+                raise
+            raise error from None
+    raw = Device(path, mode)
+    if "b" in mode and buffering == 0:
+        return raw
+    buffered = (io.BufferedRandom if raw.readable() and raw.writable() else
+                io.BufferedReader if raw.readable() else io.BufferedWriter)(raw)
+    if "b" in mode:
+        return buffered
+    text = io.TextIOWrapper(buffered, encoding or "utf-8", errors, newline, line_buffering=buffering == 1)
+    text.mode = mode
+    return text
+
+
+def _read_only(exc, path, other=None):
+    """Lambda's error for ``exc`` if it is WASI refusing a write to a read-only mount (see
+    the module's docstring), else None."""
+    if exc.errno != errno.EPERM or not isinstance(path, (str, bytes, os.PathLike)):
+        return None
+    real = os.path.abspath(os.fsdecode(path))
+    if real == "/tmp" or real.startswith("/tmp/"):
+        return None
+    return OSError(errno.EROFS, os.strerror(errno.EROFS), path, None, other)
+
+
+def _as_on_linux(call):
+    """``call`` (an ``os`` function taking a path first) answering the empty path and a
+    read-only mount's refusal as Linux does on Lambda (see the module's docstring)."""
+    def guarded(*args, **kwargs):
+        path = args[0] if args else kwargs.get("path", kwargs.get("src"))  # listdir() and scandir(): "."
+        if path == "" or path == b"":
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+        try:
+            return call(*args, **kwargs)
+        except PermissionError as e:
+            other = args[1] if call.__name__ in ("rename", "replace") and len(args) > 1 else kwargs.get("dst")
+            error = None if kwargs.get("dir_fd") is not None else _read_only(e, path, other)  # dir_fd: a path we cannot tell
+            if error is None:
+                raise
+            raise error from None
+    guarded.__name__ = guarded.__qualname__ = call.__name__
+    guarded.__doc__ = call.__doc__
+    return guarded
+
+
 def _tzset():
-    import time
     if not hasattr(time, "tzset"):
         time.tzset = lambda: None
 
@@ -276,6 +446,7 @@ def _no_connection(*args, **kwargs):
 _alarm = None  # the pending SIGALRM's due time (time.monotonic()), if any
 _sleep = time.sleep
 TMP_BYTES = 512 << 20  # the function's ephemeral storage (set at init)
+CPU_START = 0.0  # time.process_time() when the instance began (set at init: the snapshot's clock counts from the build)
 
 
 def alarm(seconds):
@@ -299,13 +470,11 @@ def _sleep_until_alarm(secs):
 def _ring():
     global _alarm
     _alarm = None
-    import signal
     action = signal.getsignal(signal.SIGALRM)
     if callable(action):
         action(signal.SIGALRM, sys._getframe(2))
     elif action != signal.SIG_IGN:  # SIG_DFL: the alarm ends the process
         sys.stdout.flush()
-        import os
         os._exit(1)
 
 
@@ -313,7 +482,6 @@ DiskUsage = collections.namedtuple("usage", "total used free")  # shutil's, whic
 
 
 def disk_usage(path):
-    import os
     os.stat(path)  # a missing path fails as it would
     real = os.path.realpath(path)
     if real != "/tmp" and not real.startswith("/tmp/"):
@@ -336,13 +504,22 @@ def _native_library(module):
 
 def install():
     socket.socket = SandboxSocket
+    builtins.open = io.open = open
+    for name in ("open", "mkdir", "remove", "unlink", "rmdir", "rename", "replace", "stat", "lstat", "listdir", "scandir",
+                 "chdir"):
+        call = getattr(os, name)
+        setattr(os, name, _as_on_linux(call))
+        for supports in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
+            if call in supports:  # what shutil and pathlib ask before passing dir_fd
+                supports.add(getattr(os, name))
     concurrent.futures.thread.ThreadPoolExecutor.submit = _submit
     threading.Thread.start = _start_inline
     threading.Timer.start, threading.Timer.join, threading.Timer.is_alive = _start_timer, _join_timer, _timer_alive
     wasmhost_sdk.after_import("asyncio.selector_events", _no_self_pipe)
-    wasmhost_sdk.stand_in("fcntl", _fcntl)
+    wasmhost_sdk.stand_in("fcntl", _fcntl, fallback=True)
     wasmhost_sdk.stand_in("pwd", _pwd)
-    wasmhost_sdk.stand_in("grp", _grp)
+    wasmhost_sdk.stand_in("grp", _grp, fallback=True)
+    wasmhost_sdk.stand_in("resource", _resource, fallback=True)
     wasmhost_sdk.stand_in("_ssl", _ssl)
     socket.create_connection = _no_connection  # not a name lookup failing unexplained first
     import ssl
@@ -350,7 +527,6 @@ def install():
     _ids()
     _tzset()
     import shutil
-    import signal
     signal.alarm = alarm
     shutil.disk_usage = disk_usage
     time.sleep = _sleep_until_alarm

@@ -458,6 +458,7 @@ def _patch_sock_connect(selector_events):
 # -- import hooks ------------------------------------------------------------------------------
 _AFTER: dict = {}  # module name -> [patch(module)], run once the module has been executed
 _STANDINS: dict = {}  # module name -> fill(module): a module of ours answers the import instead
+_FALLBACKS: dict = {}  # the same, answered only when no folder on sys.path has the module
 
 
 def after_import(name, patch):
@@ -466,10 +467,13 @@ def after_import(name, patch):
     _AFTER.setdefault(name, []).append(patch)
 
 
-def stand_in(name, fill):
+def stand_in(name, fill, fallback=False):
     """Answer ``import name`` with a new module that ``fill(module)`` completes (for a
-    module whose own code cannot load in the sandbox)."""
-    _STANDINS[name] = fill
+    module whose own code cannot load in the sandbox). ``fallback``: only when no folder
+    on ``sys.path`` has a module of that name, for a standard-library module Lambda's
+    CPython keeps as a file in lib-dynload (``resource``, ``fcntl``, ``grp``): the code's
+    own ``resource.py`` comes first on Lambda's path, and so here."""
+    (_FALLBACKS if fallback else _STANDINS)[name] = fill
 
 
 class _StandInLoader(importlib.abc.Loader):
@@ -481,6 +485,15 @@ class _StandInLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         self.fill(module)
+
+
+class _Fallbacks(importlib.abc.MetaPathFinder):
+    """Last on ``sys.meta_path``: serves ``stand_in(..., fallback=True)`` once every other
+    finder has found nothing."""
+
+    def find_spec(self, name, path, target=None):
+        fill = _FALLBACKS.get(name)
+        return None if fill is None else importlib.machinery.ModuleSpec(name, _StandInLoader(fill), origin=__file__)
 
 
 class _ImportHooks(importlib.abc.MetaPathFinder):
@@ -518,6 +531,7 @@ def install():
     urllib.request._opener = None  # rebuilt with the HTTPS handler on first use
     if not any(isinstance(f, _ImportHooks) for f in sys.meta_path):
         sys.meta_path.insert(0, _ImportHooks())
+        sys.meta_path.append(_Fallbacks())
         after_import("requests.adapters", _patch_requests)
         after_import("urllib3.connection", _patch_urllib3_connection)
         after_import("urllib3.connectionpool", _patch_urllib3_pool)
