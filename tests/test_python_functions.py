@@ -27,7 +27,8 @@ def test_event_context_environment_and_working_directory(python_host, tmp_path):
         import os
         def lambda_handler(event, context):
             print("got", event["n"], "for", context.function_name)
-            env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "LAMBDA_", "_HANDLER", "TZ"))}
+            env = {k: v for k, v in os.environ.items()
+                   if k.startswith(("AWS_", "LAMBDA_", "_HANDLER", "TZ", "_AWS", "PWD", "LC_", "PYTHONPATH"))}
             return {"double": event["n"] * 2, "id": context.aws_request_id, "cwd": os.getcwd(),
                     "files": sorted(os.listdir(".")), "env": env, "arn": context.invoked_function_arn,
                     "version": context.function_version, "mb": context.memory_limit_in_mb,
@@ -53,6 +54,10 @@ def test_event_context_environment_and_working_directory(python_host, tmp_path):
     assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/py" and env["TZ"] == ":UTC"
     assert env["LAMBDA_TASK_ROOT"] == "/var/task" and env["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
     assert env["_HANDLER"] == "lambda_function.lambda_handler"
+    # what else Lambda's process has, which libraries read to know where they run
+    assert env["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001" and env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
+    assert env["AWS_XRAY_DAEMON_ADDRESS"] == f'{env["_AWS_XRAY_DAEMON_ADDRESS"]}:{env["_AWS_XRAY_DAEMON_PORT"]}'
+    assert env["PWD"] == "/var/task" and env["LC_CTYPE"] == "C.UTF-8" and env["PYTHONPATH"] == "/var/runtime"
     assert res.logs == "got 21 for py\n"
     assert python_host.invoke("py", {"n": 1}).value["double"] == 2
 

@@ -131,6 +131,8 @@ def test_error_paths(client):
                                Code={"ZipFile": b"\0asm\x01\0\0\0"})
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="reserved keys"):
         create(client, "envbad", "echo", Environment={"Variables": {"AWS_REGION": "x"}})
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="AWS_LAMBDA_RUNTIME_API"):
+        create(client, "envbad", "echo", Environment={"Variables": {"AWS_LAMBDA_RUNTIME_API": "evil:1"}})
     with pytest.raises(client.exceptions.InvalidRequestContentException):
         client.invoke(FunctionName="echo", Payload=b"{not json")
     with pytest.raises(ClientError) as e:

@@ -277,11 +277,17 @@ class RuntimeABI:
         name, version = meta.get("function_name", ""), meta.get("function_version", "$LATEST")
         arn = f"arn:aws:lambda:{cfg.region}:000000000000:function:{name}"
         group = f"/aws/lambda/{name}"
+        # what Lambda's process has beside the documented variables (a function may set these)
         env = {"PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8",
                "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:"
-                                  "/var/task/lib:/opt/lib"}
+                                  "/var/task/lib:/opt/lib",
+               "LC_CTYPE": "C.UTF-8", "PWD": TASK_ROOT, "SHLVL": "0", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+               "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000", "_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
+               "_AWS_XRAY_DAEMON_PORT": "2000"}
         if self.kind == "javascript":
             env["NODE_PATH"] = "/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules"
+        else:
+            env["PYTHONPATH"] = RUNTIME_DIR
         env.update(meta.get("env") or {})
         env.update({
             "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": version,
@@ -289,6 +295,7 @@ class RuntimeABI:
             "AWS_DEFAULT_REGION": cfg.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
             "AWS_LAMBDA_LOG_GROUP_NAME": group, "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if cfg.min_warm else "on-demand",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",  # libraries test it to know they run in Lambda
             "LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_DIR, "_HANDLER": self.handler,
             "TZ": ":UTC"})
         if cfg.log_format == "JSON":
