@@ -281,9 +281,6 @@ class ModelV:
             obj = self._make(data, st)
             _set_attr(obj, "__pydantic_fields_set__", set(fields_set))
             return obj
-        strict = self.strict if st.strict is None else st.strict
-        if strict and not st.json:
-            fail("model_type", x, {"class_name": self.name})
         if self.custom_init:
             if isinstance(x, dict):
                 return cls(**x)

@@ -29,7 +29,7 @@ MISSING = PydanticUndefined
 class Opts:
     __slots__ = ("json", "by_alias", "exclude_unset", "exclude_defaults", "exclude_none", "round_trip",
                  "fallback", "context", "timedelta", "bytes", "inf_nan", "temporal", "serialize_unknown",
-                 "exclude_computed", "warnings", "serialize_as_any")
+                 "exclude_computed", "warnings", "serialize_as_any", "model")
 
     def __init__(self, json=False, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False,
                  round_trip=False, fallback=None, context=None, timedelta="iso8601", bytes="utf8", inf_nan="null",
@@ -51,6 +51,7 @@ class Opts:
         self.exclude_computed = exclude_computed
         self.warnings = warnings
         self.serialize_as_any = serialize_as_any
+        self.model = None  # the model whose fields are being serialized (a field serializer's ``self``)
 
 
 class SerializationInfo:
@@ -194,7 +195,8 @@ def infer(x, o, include=None, exclude=None):
     if t is list or t is tuple or isinstance(x, (list, tuple)):
         return _seq(x, o, include, exclude, t is tuple and not o.json)
     ser = getattr(t, "__pydantic_serializer__", None)
-    if ser is not None and isinstance(ser, SchemaSerializer) and not isinstance(x, type):
+    if ser is not None and isinstance(ser, SchemaSerializer) and isinstance(ser._root, ModelWrapS) \
+            and not isinstance(x, type):
         return ser._root.ser(x, o, include, exclude)
     if isinstance(x, enum.Enum):
         return infer(x.value, o) if o.json else x
@@ -379,13 +381,14 @@ class FunctionS(S):
         self.ret = _build(spec["return_schema"], cfg, defs=defs) if spec.get("return_schema") else None
         self.inner = inner
         self.field_name = field_name
+        self.field_serializer = spec.get("is_field_serializer", False)
 
     def ser(self, x, o, include=None, exclude=None):
         when = self.when
         if when == "json" and not o.json or when == "unless-none" and x is None or \
                 when == "json-unless-none" and (not o.json or x is None):
             return self.inner.ser(x, o, include, exclude)
-        args = [x]
+        args = [o.model, x] if self.field_serializer else [x]
         if self.wrap:
             inner = self.inner
             args.append(lambda v, *_: inner.ser(v, o, include, exclude))
@@ -436,6 +439,7 @@ class ModelS(S):
             fields_set, extra = None, None
         by_alias = o.by_alias
         out = {}
+        parent, o.model = o.model, x
         filtered = include is not None or exclude is not None
         for name, alias, s, ex, default, exclude_if in self.fields:
             if ex:
@@ -485,6 +489,7 @@ class ModelS(S):
                 if o.exclude_none and v is None:
                     continue
                 out[alias if by_alias else name] = s.ser(v, o, ci, ce)
+        o.model = parent
         return out
 
 

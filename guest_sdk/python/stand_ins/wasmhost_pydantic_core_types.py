@@ -400,36 +400,50 @@ def _position(text: str, pos: int) -> str:
     return f"line {line} column {col}"
 
 
+def _open_bracket(text: str) -> str:
+    """The innermost bracket still open at the end of ``text`` ('' when none)."""
+    stack: list[str] = []
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
+
+
 def json_message(text: str, err: json.JSONDecodeError) -> str:
     """The ``jiter`` wording of a JSON syntax error (``Invalid JSON: ...``)."""
     pos = err.pos
-    if pos >= len(text.rstrip()) and err.msg.startswith(("Expecting", "Unterminated")):
-        what = "a string" if "string" in err.msg or "property name" in err.msg else "a value"
-        if err.msg.startswith("Expecting ',' delimiter") or err.msg.startswith("Expecting ':'"):
-            what = "a list" if text.lstrip().startswith("[") else "an object"
-        return f"EOF while parsing {what} at {_position(text, len(text))}"
+    if pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
+        bracket = _open_bracket(text)
+        last = text.rstrip()[-1:]
+        if err.msg.startswith("Unterminated string"):
+            what = "a string"
+        elif bracket == "[":
+            what = "a list"
+        elif bracket == "{" and last not in ":,":
+            what = "an object"
+        else:
+            what = "a value"
+        return f"EOF while parsing {what} at {_position(text, max(len(text) - 1, 0))}"
     msg = {"Expecting value": "expected value", "Extra data": "trailing characters",
            "Expecting property name enclosed in double quotes": "key must be a string",
-           "Expecting ':' delimiter": "expected `:`", "Invalid control character at": "control character (\\u0000-\\u001F) found while parsing a string",
+           "Expecting ':' delimiter": "expected `:`",
+           "Invalid control character at": "control character (\\u0000-\\u001F) found while parsing a string",
            }.get(err.msg)
     if msg is None:
         if err.msg.startswith("Expecting ',' delimiter"):
-            # which bracket is open: the innermost unclosed one before pos
-            depth = []
-            in_str = esc = False
-            for ch in text[:pos]:
-                if in_str:
-                    esc = (ch == "\\") and not esc
-                    if ch == '"' and not esc:
-                        in_str = False
-                    continue
-                if ch == '"':
-                    in_str = True
-                elif ch in "[{":
-                    depth.append(ch)
-                elif ch in "]}" and depth:
-                    depth.pop()
-            msg = "expected `,` or `]`" if depth and depth[-1] == "[" else "expected `,` or `}`"
+            msg = "expected `,` or `]`" if _open_bracket(text[:pos]) == "[" else "expected `,` or `}`"
         else:
             msg = err.msg.lower()
     return f"{msg} at {_position(text, pos)}"

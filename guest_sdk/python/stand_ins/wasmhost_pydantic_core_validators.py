@@ -945,12 +945,12 @@ class EnumV(V):
         if self.is_strict(st) and not st.json:
             fail("enum", x, {"expected": self.text})
         value = x
-        if self.sub_type == "int" and isinstance(x, (str, float)) and not st.json and not isinstance(x, bool):
+        if self.sub_type == "int" and isinstance(x, (str, float)) and not isinstance(x, bool):
             try:
                 value = IntV({}, {}).v(x, st)
             except ValError:
                 fail("enum", x, {"expected": self.text})
-        elif self.sub_type == "float" and isinstance(x, str) and not st.json:
+        elif self.sub_type == "float" and isinstance(x, str):
             try:
                 value = float(x)
             except ValueError:
@@ -1177,8 +1177,11 @@ class TaggedUnionV(V):
 
 
 # -- functions ------------------------------------------------------------------------------
-def call_user(fn, *args):
-    """Call a validator function, turning what it raises into validation errors."""
+def call_user(fn, *args, input=MISSING):
+    """Call a validator function, turning what it raises into validation errors (about
+    ``input``: the validator's own input, by default the function's first argument)."""
+    if input is MISSING:
+        input = args[0]
     try:
         return fn(*args)
     except ValError:
@@ -1186,15 +1189,15 @@ def call_user(fn, *args):
     except ValidationError as e:
         raise ValError([Line(l.kind, l.input, l.ctx, l.loc, l.custom) for l in e._lines]) from None
     except PydanticCustomError as e:
-        raise ValError([Line(e.type, args[0], e.context, custom=e.message_template)]) from None
+        raise ValError([Line(e.type, input, e.context, custom=e.message_template)]) from None
     except PydanticKnownError as e:
-        raise ValError([Line(e.type, args[0], e.context)]) from None
+        raise ValError([Line(e.type, input, e.context)]) from None
     except AssertionError as e:
-        raise ValError([Line("assertion_error", args[0], {"error": e})]) from None
+        raise ValError([Line("assertion_error", input, {"error": e})]) from None
     except (PydanticOmit, PydanticUseDefault):
         raise
     except ValueError as e:
-        raise ValError([Line("value_error", args[0], {"error": e})]) from None
+        raise ValError([Line("value_error", input, {"error": e})]) from None
 
 
 def _fn_label(fn):
@@ -1227,8 +1230,8 @@ class FunctionV(V):
             x = call_user(self.fn, x, self._info(st)) if self.info else call_user(self.fn, x)
             return self.inner.v(x, st)
         if k == "after":
-            x = self.inner.v(x, st)
-            return call_user(self.fn, x, self._info(st)) if self.info else call_user(self.fn, x)
+            y = self.inner.v(x, st)
+            return call_user(self.fn, y, self._info(st), input=x) if self.info else call_user(self.fn, y, input=x)
         if k == "plain":
             return call_user(self.fn, x, self._info(st)) if self.info else call_user(self.fn, x)
         handler = Handler(self.inner, st)

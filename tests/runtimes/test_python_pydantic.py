@@ -1,0 +1,116 @@
+"""pydantic v2 in the Python sandbox: pydantic-core's Rust module stood in for by pure Python
+(``guest_sdk/python/stand_ins/wasmhost_pydantic_core*.py``), under pydantic's own Python.
+
+Two kinds of check: the same script (``pydantic_cases.py``: models, errors, serialization)
+run here over the native module and over the stand-in (the very files functions get), whose
+outputs must be equal, error texts included; and a real handler deployed through a host,
+whose answers are checked against the host's native pydantic."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from wasmhost import FunctionConfig
+
+pydantic = pytest.importorskip("pydantic", reason="the differential tests need pydantic on the host (test extras)")
+
+STAND_INS = Path(__file__).resolve().parents[2] / "guest_sdk" / "python" / "stand_ins"
+CASES = Path(__file__).with_name("pydantic_cases.py")
+
+# run before a script: pydantic-core's native module is the stand-in, as in the sandbox
+STAND_IN = textwrap.dedent(f"""
+    import sys
+    sys.path.insert(0, {str(STAND_INS)!r})
+    import wasmhost_pydantic_core
+    sys.modules["pydantic_core._pydantic_core"] = wasmhost_pydantic_core
+""")
+
+
+def run(script: str, stand_in: bool) -> str:
+    proc = subprocess.run([sys.executable, "-c", (STAND_IN if stand_in else "") + script], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_the_stand_in_is_what_pydantic_imports():
+    out = run("import pydantic_core._pydantic_core as m; print(m.__file__)", stand_in=True)
+    assert "wasmhost_pydantic_core" in out
+
+
+def test_models_errors_and_dumps_match_the_native_module():
+    native = json.loads(run(CASES.read_text(), stand_in=False))
+    stand_in = json.loads(run(CASES.read_text(), stand_in=True))
+    assert len(native) > 50
+    assert [c[0] for c in stand_in] == [c[0] for c in native]
+    for got, want in zip(stand_in, native):
+        assert got == want, got[0]
+
+
+def test_error_table_is_pydantic_cores():
+    script = "import json, pydantic_core._pydantic_core as m; print(json.dumps(m.list_all_errors(), default=str))"
+    assert run(script, stand_in=True) == run(script, stand_in=False)
+
+
+APP = """
+    import json
+    from typing import Literal, Optional
+    from pydantic import BaseModel, Field, ValidationError, field_validator
+
+    class Item(BaseModel):
+        sku: str = Field(pattern=r"^[A-Z]{3}-\\d+$")
+        qty: int = Field(gt=0)
+        price: float
+
+    class Order(BaseModel):
+        order_id: int
+        status: Literal["new", "paid"] = "new"
+        items: list[Item]
+        note: Optional[str] = None
+
+        @field_validator("note")
+        @classmethod
+        def short(cls, v):
+            if v is not None and len(v) > 5:
+                raise ValueError("note too long")
+            return v
+
+    def handler(event, context):
+        try:
+            order = Order.model_validate_json(event["body"])
+        except ValidationError as e:
+            return {"statusCode": 422, "body": e.json(), "text": str(e)}
+        return {"statusCode": 200, "body": order.model_dump_json(), "total": sum(i.qty * i.price for i in order.items)}
+"""
+
+BODIES = ['{"order_id": "7", "items": [{"sku": "ABC-1", "qty": 2, "price": "1.5"}]}',
+          '{"order_id": "x", "status": "lost", "items": [{"sku": "abc", "qty": 0}], "note": "much too long"}',
+          '{"order_id": 1, "items": [',
+          ]
+
+
+def native_answer(body: str) -> dict:
+    namespace: dict = {}
+    exec(textwrap.dedent(APP), namespace)  # noqa: S102 - the handler's own code, on the host's native pydantic
+    return json.loads(json.dumps(namespace["handler"]({"body": body}, None)))
+
+
+def test_a_handler_validates_and_answers_as_native_pydantic(python_host, tmp_path):
+    code = tmp_path / "orders"
+    code.mkdir()
+    (code / "app.py").write_text(textwrap.dedent(APP))
+    (code / "requirements.txt").write_text(f"pydantic=={pydantic.VERSION}\n")
+    python_host.deploy("orders", code, FunctionConfig(handler="app.handler", runtime="python3.12", timeout_ms=60000))
+    for body in BODIES:
+        assert python_host.invoke("orders", {"body": body}).value == native_answer(body)
+
+
+def test_a_schema_type_not_covered_fails_naming_the_sandbox():
+    script = ("from pydantic_core import SchemaValidator\n"
+              "try:\n    SchemaValidator({'type': 'complex'})\nexcept Exception as e:\n    print(type(e).__name__, e)")
+    out = run(script, stand_in=True)
+    assert out.startswith("SchemaError") and "WebAssembly sandbox" in out
