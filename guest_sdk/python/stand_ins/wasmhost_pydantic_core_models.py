@@ -67,8 +67,13 @@ class _FieldsMixin:
         self.by_name = cfg.get("validate_by_name", cfg.get("populate_by_name", False))
         self.from_attributes = schema.get("from_attributes", cfg.get("from_attributes", False))
         self.extra = schema.get("extra_behavior") or cfg.get("extra_fields_behavior") or "ignore"
+        self.loc_by_alias = cfg.get("loc_by_alias", True)
 
     def _lookup(self, f, x, st, attrs):
+        value, loc = self._find(f, x, st, attrs)
+        return value, (loc if self.loc_by_alias else (f.name,))
+
+    def _find(self, f, x, st, attrs):
         by_alias = self.by_alias if st.by_alias is None else st.by_alias
         by_name = self.by_name if st.by_name is None else st.by_name
         if f.paths is not None and by_alias:
@@ -206,28 +211,32 @@ class ModelFieldsV(_FieldsMixin):
                 return True
         return False
 
-    def assign(self, obj_dict, name, value, st, extra_dict=None):
+    def assign(self, d, name, value, st):
+        """Validate ``value`` for field ``name`` of the dict ``d`` (a model's ``__dict__`` and
+        extras), updated in place: (fields dict, extras or None, {name})."""
+        extra = st.extra or self.extra
         f = self.by_field.get(name)
-        if f is None:
-            extra = st.extra or self.extra
-            if extra == "allow":
-                if self.extras_v is not None:
-                    value = self.extras_v.v(value, st).at(name) if False else self._extra_value(name, value, st)
-                return None, value
-            if extra == "forbid":
-                raise ValError([Line("no_such_attribute", value, {"attribute": name}, (name,))])
-            raise ValError([Line("no_such_attribute", value, {"attribute": name}, (name,))])
-        if f.frozen:
+        if f is not None and f.frozen:
             raise ValError([Line("frozen_field", value, None, (name,))])
-        data = {k: v for k, v in obj_dict.items() if k != name}
-        before, st.data = st.data, data
-        st.field_name = name
+        if f is None and extra != "allow":
+            raise ValError([Line("no_such_attribute", value, {"attribute": name}, (name,))])
+        v = f.v if f is not None else self.extras_v
+        before, st.data = st.data, {k: val for k, val in d.items() if k != name}
+        field_before, st.field_name = st.field_name, name
         try:
-            return f, f.v.v(value, st)
+            d[name] = v.v(value, st) if v is not None else value
         except ValError as e:
             raise e.at(name) from None
         finally:
             st.data = before
+            st.field_name = field_before
+        new_extra = None
+        if extra == "allow":
+            fields = {f.name: d.pop(f.name) for f in self.fields if f.name in d}
+            new_extra = dict(d)
+            d.clear()
+            d.update(fields)
+        return d, new_extra, {name}
 
     def _extra_value(self, name, value, st):
         try:
@@ -324,20 +333,17 @@ class ModelV:
             _set_attr(obj, "__dict__", {"root": new})
             obj.__pydantic_fields_set__.add("root")
             return obj
-        inner = self.inner
-        while not isinstance(inner, ModelFieldsV):
-            inner = getattr(inner, "inner", None) or inner.target
-        f, new = inner.assign(obj.__dict__, name, value, st)
-        if f is None:
-            extra = obj.__pydantic_extra__
-            if extra is not None:
-                extra[name] = new
-            obj.__pydantic_fields_set__.add(name)
-            return obj
         d = dict(obj.__dict__)
-        d[name] = new
-        _set_attr(obj, "__dict__", d)
-        obj.__pydantic_fields_set__.add(name)
+        if obj.__pydantic_extra__:
+            d.update(obj.__pydantic_extra__)
+        d[name] = value
+        inner = self.inner
+        while not hasattr(inner, "assign"):
+            inner = inner.inner if hasattr(inner, "inner") else inner.b.resolve(inner.ref)
+        new, extra, fields_set = inner.assign(d, name, value, st)
+        obj.__pydantic_fields_set__.update(fields_set)
+        _set_attr(obj, "__dict__", new)
+        _set_attr(obj, "__pydantic_extra__", extra)
         return obj
 
 

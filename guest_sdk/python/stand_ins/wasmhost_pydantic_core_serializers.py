@@ -29,7 +29,7 @@ MISSING = PydanticUndefined
 class Opts:
     __slots__ = ("json", "by_alias", "exclude_unset", "exclude_defaults", "exclude_none", "round_trip",
                  "fallback", "context", "timedelta", "bytes", "inf_nan", "temporal", "serialize_unknown",
-                 "exclude_computed", "warnings", "serialize_as_any", "model")
+                 "exclude_computed", "warnings", "serialize_as_any", "model", "field", "warns")
 
     def __init__(self, json=False, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False,
                  round_trip=False, fallback=None, context=None, timedelta="iso8601", bytes="utf8", inf_nan="null",
@@ -52,6 +52,14 @@ class Opts:
         self.warnings = warnings
         self.serialize_as_any = serialize_as_any
         self.model = None  # the model whose fields are being serialized (a field serializer's ``self``)
+        self.field = None  # and the field's name, for warnings
+        self.warns: list[str] = []  # values not of their schema's type (serialized by inference)
+
+    def unexpected(self, expected, x):
+        from wasmhost_pydantic_core_errors import _repr, truncate  # noqa: PLC0415
+        where = f"field_name='{self.field}', " if self.field is not None else ""
+        self.warns.append(f"PydanticSerializationUnexpectedValue(Expected `{expected}` - serialized value may not be "
+                          f"as expected [{where}input_value={truncate(_repr(x))}, input_type={type(x).__name__}])")
 
 
 class SerializationInfo:
@@ -219,6 +227,8 @@ def infer(x, o, include=None, exclude=None):
     if isinstance(x, datetime.time):
         return _iso_time(x)
     if isinstance(x, datetime.timedelta):
+        if o.temporal == "milliseconds":
+            return x.total_seconds() * 1000
         return _duration(x) if o.timedelta == "iso8601" and o.temporal == "iso8601" else x.total_seconds()
     if isinstance(x, (bytes, bytearray)):
         return _bytes_json(bytes(x), o)
@@ -329,8 +339,26 @@ class S:
         return infer(x, o, include, exclude)
 
 
-class FloatS(S):
+class TypedS(S):
+    """A scalar schema's values: of its type, or warned about and inferred."""
+
+    def __init__(self, name, types, exclude=()):
+        self.name = name
+        self.types = types
+        self.exclude = exclude
+
     def ser(self, x, o, include=None, exclude=None):
+        if not isinstance(x, self.types) or isinstance(x, self.exclude):
+            o.unexpected(self.name, x)
+        return infer(x, o, include, exclude)
+
+
+class FloatS(S):
+    name = "float"
+
+    def ser(self, x, o, include=None, exclude=None):
+        if not isinstance(x, (float, int)):
+            o.unexpected("float", x)
         if o.json and type(x) is int:
             x = float(x)
         if o.json and type(x) is float:
@@ -339,12 +367,16 @@ class FloatS(S):
 
 
 class ListS(S):
-    def __init__(self, item, as_tuple=False):
+    def __init__(self, item, as_tuple=False, kind="list"):
         self.item = item
         self.as_tuple = as_tuple
+        self.name = f"{kind}[{getattr(item, 'name', 'any')}]"
+        self.types = {"list": list, "set": (set, frozenset), "frozenset": (frozenset, set), "tuple": tuple}.get(
+            kind, (list, tuple, set, frozenset, collections.deque, collections.abc.Iterator))
 
     def ser(self, x, o, include=None, exclude=None):
-        if not isinstance(x, (list, tuple, set, frozenset, collections.deque)):
+        if not isinstance(x, self.types):
+            o.unexpected(self.name, x)
             return infer(x, o, include, exclude)
         if isinstance(x, (set, frozenset)) and not o.json:
             return type(x)(self.item.ser(i, o) for i in x)
@@ -358,6 +390,7 @@ class DictS(S):
 
     def ser(self, x, o, include=None, exclude=None):
         if not isinstance(x, dict):
+            o.unexpected(f"dict[{getattr(self.keys, 'name', 'any')}, {getattr(self.values, 'name', 'any')}]", x)
             return infer(x, o, include, exclude)
         return _dict(x, o, include, exclude, self.values, self.keys)
 
@@ -428,8 +461,8 @@ class ModelS(S):
         include, exclude = _as_filter(include), _as_filter(exclude)
         if self.kind == "model-fields":
             d = x.__dict__
-            fields_set = x.__pydantic_fields_set__
-            extra = x.__pydantic_extra__
+            fields_set = getattr(x, "__pydantic_fields_set__", None)
+            extra = getattr(x, "__pydantic_extra__", None)
         elif self.kind == "typed-dict":
             d, fields_set, extra = x, None, None
             if not isinstance(x, dict):
@@ -440,6 +473,7 @@ class ModelS(S):
         by_alias = o.by_alias
         out = {}
         parent, o.model = o.model, x
+        parent_field = o.field
         filtered = include is not None or exclude is not None
         for name, alias, s, ex, default, exclude_if in self.fields:
             if ex:
@@ -465,7 +499,9 @@ class ModelS(S):
                     pass
             if exclude_if is not None and exclude_if(v):
                 continue
+            o.field = name
             out[alias if by_alias else name] = s.ser(v, o, ci, ce)
+        o.field = parent_field
         if extra:
             for k, v in extra.items():
                 if filtered:
@@ -541,6 +577,12 @@ def _match_type(schema):
     return _TYPES.get(t)
 
 
+_SCALARS = {"int": ((int,), (bool,)), "str": ((str,),), "bool": ((bool,),), "bytes": ((bytes, bytearray),),
+            "none": ((type(None),),), "datetime": ((datetime.datetime,),),
+            "date": ((datetime.date,),), "time": ((datetime.time,),), "timedelta": ((datetime.timedelta,),),
+            "decimal": ((decimal.Decimal,),), "uuid": ((uuid.UUID,),)}
+
+
 class _Defs:
     def __init__(self):
         self.defs = {}
@@ -600,9 +642,12 @@ def _build_type(schema, cfg, defs):
         return RefS(schema["schema_ref"], defs, cfg)
     if t == "float":
         return FloatS()
+    scalar = _SCALARS.get(t)
+    if scalar is not None:
+        return TypedS(t, *scalar)
     if t in ("list", "set", "frozenset", "generator"):
         item = _build(schema["items_schema"], cfg, defs=defs) if schema.get("items_schema") else S()
-        return ListS(item)
+        return ListS(item, kind=t)
     if t == "tuple":
         items = schema.get("items_schema", [])
         if len(items) == 1 and schema.get("variadic_item_index") == 0:
@@ -670,7 +715,9 @@ class SchemaSerializer:
             raise ValueError(f"Invalid mode: {mode!r}")
         o = self._opts(mode == "json", by_alias, exclude_unset, exclude_defaults, exclude_none, round_trip, fallback,
                        context, exclude_computed_fields, warnings, serialize_as_any)
-        return self._root.ser(value, o, include, exclude)
+        out = self._root.ser(value, o, include, exclude)
+        _warn(o)
+        return out
 
     def to_json(self, value, *, indent=None, ensure_ascii=False, include=None, exclude=None, by_alias=None,
                 exclude_unset=False, exclude_defaults=False, exclude_none=False, exclude_computed_fields=False,
@@ -678,10 +725,22 @@ class SchemaSerializer:
                 polymorphic_serialization=None, context=None):
         o = self._opts(True, by_alias, exclude_unset, exclude_defaults, exclude_none, round_trip, fallback, context,
                        exclude_computed_fields, warnings, serialize_as_any)
-        return dumps(self._root.ser(value, o, include, exclude), indent, ensure_ascii)
+        out = self._root.ser(value, o, include, exclude)
+        _warn(o)
+        return dumps(out, indent, ensure_ascii)
 
     def __repr__(self):
         return "SchemaSerializer(...)"
+
+
+def _warn(o):
+    if not o.warns or o.warnings in (False, "none"):
+        return
+    text = "Pydantic serializer warnings:\n  " + "\n  ".join(o.warns)
+    if o.warnings == "error":
+        raise PydanticSerializationError(text)
+    import warnings  # noqa: PLC0415
+    warnings.warn(text, UserWarning, stacklevel=3)
 
 
 def dumps(data, indent=None, ensure_ascii=False) -> bytes:
