@@ -409,6 +409,23 @@ class TypedDictV(_FieldsMixin):
         return out
 
 
+def _typed_dict_assign(self, d, name, value, st):
+    f = next((f for f in self.fields if f.name == name), None)
+    if f is None:
+        if (st.extra or self.extra) != "allow":
+            raise ValError([Line("no_such_attribute", value, {"attribute": name}, (name,))])
+        d[name] = value
+        return d
+    try:
+        d[name] = f.v.v(value, st)
+    except ValError as e:
+        raise e.at(name) from None
+    return d
+
+
+TypedDictV.assign = _typed_dict_assign
+
+
 class DataclassArgsV(_FieldsMixin):
     has_default = False
     strict = False
@@ -483,29 +500,40 @@ class DataclassArgsV(_FieldsMixin):
         finally:
             st.data = before
         extra = st.extra or self.extra
-        if extra == "forbid" and not attrs:
+        if extra != "ignore" and not attrs:
             known = {f.name for f in self.fields} | {p[0] for f in self.fields if f.paths for p in f.paths}
             for k, val in kwargs.items():
-                if k not in known:
+                if k in known:
+                    continue
+                if extra == "forbid":
                     errors.append(Line("unexpected_keyword_argument", val, None, (k,)))
+                else:
+                    out[k] = val
         if errors:
             raise ValError(errors)
         return out, (tuple(init_only) if self.collect_init_only else None)
 
-    def assign(self, obj_dict, name, value, st):
+    def assign(self, obj, name, value, st):
+        """Validate ``value`` for field ``name`` of the dataclass ``obj``, set on it."""
         f = self.by_field.get(name)
+        extra = st.extra or self.extra
         if f is None:
-            raise ValError([Line("no_such_attribute", value, {"attribute": name}, (name,))])
+            if extra != "allow":
+                raise ValError([Line("no_such_attribute", value, {"attribute": name}, (name,))])
+            _set_attr(obj, name, value)
+            return obj
         if f.frozen:
             raise ValError([Line("frozen_field", value, None, (name,))])
-        data = {k: v for k, v in obj_dict.items() if k != name}
-        before, st.data = st.data, data
+        before = st.data
+        st.data = {g.name: getattr(obj, g.name) for g in self.fields if g.name != name and hasattr(obj, g.name)}
         try:
-            return f.v.v(value, st)
+            new = f.v.v(value, st)
         except ValError as e:
             raise e.at(name) from None
         finally:
             st.data = before
+        _set_attr(obj, name, new)
+        return obj
 
 
 class DataclassV:
@@ -559,10 +587,7 @@ class DataclassV:
     def assign(self, obj, name, value, st):
         if self.frozen:
             raise ValError([Line("frozen_instance", value, None, (name,))])
-        current = {f: getattr(obj, f) for f in self.fields if hasattr(obj, f)}
-        new = self.inner.assign(current, name, value, st)
-        current[name] = new
-        return current
+        return self.inner.assign(obj, name, value, st)
 
 
 class ArgumentsV:

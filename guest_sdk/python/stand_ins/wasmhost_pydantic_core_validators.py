@@ -1092,9 +1092,9 @@ class TaggedUnionV(V):
     def __init__(self, schema, cfg, b):
         self.choices = {}
         for tag, s in schema["choices"].items():
-            self.choices[tag] = s if isinstance(s, (int, str)) and not isinstance(s, dict) else b.build(s)
+            self.choices[tag] = s if not isinstance(s, dict) else b.build(s)
         for tag, s in list(self.choices.items()):
-            while not isinstance(s, V):
+            while not hasattr(s, "v"):
                 s = self.choices[s]
             self.choices[tag] = s
         self.disc = schema["discriminator"]
