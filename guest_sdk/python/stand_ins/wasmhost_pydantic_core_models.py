@@ -197,6 +197,7 @@ class ModelFieldsV(_FieldsMixin):
             model_extra = {}
         if errors:
             raise ValError(errors)
+        st.fset = (st.fset or 0) + len(fields_set) - (len(model_extra) if model_extra else 0)
         return out, model_extra, fields_set
 
     def _has_alias(self, k):
@@ -298,6 +299,8 @@ class ModelV:
         return self._make(x, st)
 
     def _make(self, x, st):
+        if st.exact > 1:
+            st.exact = 1  # a new model: not an exact match
         obj = self.cls.__new__(self.cls)
         self._fill(obj, x, st)
         return obj
@@ -387,6 +390,8 @@ class TypedDictV(_FieldsMixin):
                     for line in e.lines:
                         line.loc = loc + line.loc
                     errors.extend(e.lines)
+                except _omit():
+                    pass
         finally:
             st.data = before
         extra = st.extra or self.extra
@@ -511,6 +516,7 @@ class DataclassArgsV(_FieldsMixin):
                     out[k] = val
         if errors:
             raise ValError(errors)
+        st.fset = (st.fset or 0) + sum(1 for f in self.fields if f.name in out)
         return out, (tuple(init_only) if self.collect_init_only else None)
 
     def assign(self, obj, name, value, st):
@@ -570,6 +576,8 @@ class DataclassV:
             x = {f: getattr(x, f) for f in self.fields}
         elif (self.strict if st.strict is None else st.strict) and not st.json:
             fail("dataclass_exact_type", x, {"class_name": self.name})
+        if st.exact > 1:
+            st.exact = 1
         obj = cls.__new__(cls)
         self._fill(obj, x, st)
         return obj
@@ -661,6 +669,8 @@ class ArgumentsV:
                 for line in e.lines:
                     line.loc = loc + line.loc
                 errors.extend(e.lines)
+                continue
+            except _omit():
                 continue
             if loc and isinstance(loc[0], int):
                 out_args.append(value)

@@ -203,8 +203,7 @@ def infer(x, o, include=None, exclude=None):
     if t is list or t is tuple or isinstance(x, (list, tuple)):
         return _seq(x, o, include, exclude, t is tuple and not o.json)
     ser = getattr(t, "__pydantic_serializer__", None)
-    if ser is not None and isinstance(ser, SchemaSerializer) and isinstance(ser._root, ModelWrapS) \
-            and not isinstance(x, type):
+    if ser is not None and isinstance(ser, SchemaSerializer) and ser._of_instances and not isinstance(x, type):
         return ser._root.ser(x, o, include, exclude)
     if isinstance(x, enum.Enum):
         return infer(x.value, o) if o.json else x
@@ -697,6 +696,7 @@ class SchemaSerializer:
         self._defaults = dict(timedelta=c.get("ser_json_timedelta", "iso8601"), bytes=c.get("ser_json_bytes", "utf8"),
                               inf_nan=c.get("ser_json_inf_nan", "null"), temporal=c.get("ser_json_temporal", "iso8601"))
         self._by_alias = c.get("serialize_by_alias", False)
+        self._of_instances = _kind(schema) in ("model", "dataclass")  # a model's own: its instances infer by it
 
     def __reduce__(self):
         return SchemaSerializer, (self._schema, self._config)
@@ -731,6 +731,18 @@ class SchemaSerializer:
 
     def __repr__(self):
         return "SchemaSerializer(...)"
+
+
+def _kind(schema):
+    """The type of the schema a serializer's is, through definitions."""
+    defs = {}
+    while schema.get("type") in ("definitions", "definition-ref"):
+        if schema["type"] == "definitions":
+            defs.update((d["ref"], d) for d in schema["definitions"])
+            schema = schema["schema"]
+        else:
+            schema = defs.get(schema["schema_ref"], {})
+    return schema.get("type")
 
 
 def _warn(o):

@@ -26,12 +26,13 @@ from wasmhost_pydantic_core_types import (ArgsKwargs, JsonError, MultiHostUrl, P
                                           UrlError, loads, parse_url)
 
 MISSING = PydanticUndefined
+LAX, STRICT, EXACT = 0, 1, 2
 UNSUPPORTED = "is not supported by wasmhost's pure-Python pydantic-core stand-in (the WebAssembly sandbox cannot load pydantic-core's native module)"
 
 
 class State:
     __slots__ = ("strict", "from_attributes", "context", "json", "self_instance", "by_alias", "by_name", "extra",
-                 "data", "field_name", "config", "strings")
+                 "data", "field_name", "config", "strings", "exact", "fset")
 
     def __init__(self, strict=None, from_attributes=None, context=None, json=False, self_instance=None,
                  by_alias=None, by_name=None, extra=None, config=None):
@@ -47,6 +48,10 @@ class State:
         self.field_name = None
         self.config = config
         self.strings = False
+        # how exactly the input matched (EXACT, STRICT, LAX) and how many model fields it set:
+        # what a smart union picks its best member by, as pydantic-core does
+        self.exact = EXACT
+        self.fset = None
 
 
 class ValidationInfo:
@@ -118,6 +123,11 @@ def _check_numbers(x, checks):
 class AnyV(V):
     name = "any"
 
+    def v(self, x, st):
+        if st.exact > STRICT:
+            st.exact = STRICT
+        return x
+
 
 class NoneV(V):
     name = "none"
@@ -146,8 +156,11 @@ class IntV(V):
         elif t is bool:
             if self.is_strict(st):
                 fail("int_type", x)
+            st.exact = LAX
             x = int(x)
         elif isinstance(x, int):
+            if st.exact > STRICT:
+                st.exact = STRICT
             x = x.value if isinstance(x, enum.Enum) and not st.json else int(x)
             if self.is_strict(st) and not isinstance(x, int):
                 fail("int_type", x)
@@ -159,6 +172,7 @@ class IntV(V):
 
     def lax(self, x, st):
         strict = self.is_strict(st)
+        st.exact = LAX
         if isinstance(x, float):
             if strict and not st.json:
                 fail("int_type", x)
@@ -208,19 +222,19 @@ class FloatV(V):
         t = type(x)
         if t is float:
             pass
-        elif t is int:
+        elif t is int or isinstance(x, float) or isinstance(x, int) and t is not bool:
+            if st.exact > STRICT:
+                st.exact = STRICT
             x = float(x)
         elif t is bool:
             if self.is_strict(st):
                 fail("float_type", x)
-            x = float(x)
-        elif isinstance(x, float):
-            x = float(x)
-        elif isinstance(x, int) and not isinstance(x, bool):
+            st.exact = LAX
             x = float(x)
         elif self.is_strict(st):
             fail("float_type", x)
         elif isinstance(x, (str, bytes, bytearray)):
+            st.exact = LAX
             s = (x.decode() if not isinstance(x, str) else x).strip()
             try:
                 if not re.match(r"[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|infinity|nan)\Z", s, re.I):
@@ -229,6 +243,7 @@ class FloatV(V):
             except ValueError:
                 fail("float_parsing", x)
         elif isinstance(x, decimal.Decimal):
+            st.exact = LAX
             x = float(x)
         else:
             fail("float_type", x)
@@ -254,6 +269,7 @@ class BoolV(V):
             return x
         if self.is_strict(st):
             fail("bool_type", x)
+        st.exact = LAX
         if isinstance(x, (str, bytes, bytearray)):
             s = (x.decode(errors="replace") if not isinstance(x, str) else x).strip().lower()
             if s in _TRUE:
@@ -308,11 +324,14 @@ class StrV(V):
 
     def coerce(self, x, st):
         if isinstance(x, str):
+            if st.exact > STRICT:
+                st.exact = STRICT
             if isinstance(x, enum.Enum):
                 return x.value if isinstance(x.value, str) else str(x)
             return x
         if self.is_strict(st):
             fail("string_type", x)
+        st.exact = LAX
         if isinstance(x, (bytes, bytearray)):
             try:
                 return bytes(x).decode("utf-8")
@@ -338,6 +357,10 @@ class BytesV(V):
         if type(x) is bytes:
             pass
         elif isinstance(x, str) and (st.json or not self.is_strict(st)):
+            if not st.json:
+                st.exact = LAX
+            elif st.exact > STRICT:
+                st.exact = STRICT
             if st.json and self.mode == "base64":
                 import base64  # noqa: PLC0415
                 try:
@@ -354,6 +377,7 @@ class BytesV(V):
         elif isinstance(x, bytes):
             x = bytes(x)
         elif isinstance(x, bytearray) and not self.is_strict(st):
+            st.exact = LAX
             x = bytes(x)
         else:
             fail("bytes_type", x)
@@ -393,6 +417,8 @@ class DecimalV(V):
                 fail("decimal_parsing", x)
         else:
             fail("decimal_type", x)
+        if type(x) is not decimal.Decimal:
+            _lax(st)
         if not d.is_finite():
             if not self.allow_inf_nan:
                 fail("finite_number", x)
@@ -424,8 +450,8 @@ class DateV(V):
     def __init__(self, schema, cfg):
         self.strict = schema.get("strict", cfg.get("strict", False))
         _constraints(self, schema, ("gt", "ge", "lt", "le"))
-        if schema.get("now_op"):
-            _bad("date now_op (past/future dates)")
+        self.now_op = schema.get("now_op")
+        self.now_offset = schema.get("now_utc_offset")
 
     def v(self, x, st):
         t = type(x)
@@ -456,8 +482,16 @@ class DateV(V):
                 fail("date_from_datetime_inexact", x)
         else:
             fail("date_type", x)
+        if type(x) is not datetime.date:
+            _lax(st)
         if self.checks:
             _check_numbers(d, self.checks)
+        if self.now_op is not None:
+            today = _now(self.now_offset).date()
+            if self.now_op == "past" and not d < today:
+                fail("date_past", x)
+            if self.now_op == "future" and not d > today:
+                fail("date_future", x)
         return d
 
 
@@ -468,8 +502,8 @@ class DatetimeV(V):
         self.strict = schema.get("strict", cfg.get("strict", False))
         self.tz = schema.get("tz_constraint")
         _constraints(self, schema, ("gt", "ge", "lt", "le"))
-        if schema.get("now_op") or self.tz not in (None, "aware", "naive"):
-            _bad("datetime now_op / tz offsets (past/future, exact offsets)")
+        self.now_op = schema.get("now_op")
+        self.now_offset = schema.get("now_utc_offset")
 
     def v(self, x, st):
         if isinstance(x, datetime.datetime):
@@ -493,13 +527,35 @@ class DatetimeV(V):
                 fail("datetime_parsing", x, {"error": str(e)})
         else:
             fail("datetime_type", x)
-        if self.tz == "aware" and d.tzinfo is None:
-            fail("timezone_aware", x)
-        if self.tz == "naive" and d.tzinfo is not None:
-            fail("timezone_naive", x)
+        if not isinstance(x, datetime.datetime):
+            _lax(st)
+        if self.tz is not None:
+            offset = d.utcoffset()
+            if self.tz == "naive":
+                if offset is not None:
+                    fail("timezone_naive", x)
+            elif offset is None:
+                fail("timezone_aware", x)
+            elif self.tz != "aware" and offset.total_seconds() != self.tz:
+                fail("timezone_offset", x, {"tz_expected": self.tz, "tz_actual": int(offset.total_seconds())})
         if self.checks:
             _check_numbers(d, self.checks)
+        if self.now_op is not None:
+            now = _now(self.now_offset)
+            if d.utcoffset() is None:
+                now = now.replace(tzinfo=None)
+            if self.now_op == "past" and not d < now:
+                fail("datetime_past", x)
+            if self.now_op == "future" and not d > now:
+                fail("datetime_future", x)
         return d
+
+
+def _now(offset):
+    """Now, in the schema's UTC offset (seconds) or the local time zone."""
+    if offset is None:
+        return datetime.datetime.now().astimezone()
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(seconds=offset)))
 
 
 class TimeV(V):
@@ -524,6 +580,8 @@ class TimeV(V):
                 fail("time_parsing", x, {"error": str(e)})
         else:
             fail("time_type", x)
+        if not isinstance(x, datetime.time):
+            _lax(st)
         if self.checks:
             _check_numbers(d, self.checks)
         return d
@@ -548,6 +606,8 @@ class TimedeltaV(V):
             d = datetime.timedelta(seconds=x)
         else:
             fail("time_delta_type", x)
+        if not isinstance(x, datetime.timedelta):
+            _lax(st)
         if self.checks:
             _check_numbers(d, self.checks)
         return d
@@ -574,6 +634,8 @@ class UuidV(V):
                 u = self.parse(bytes(x).decode("latin-1"))
         else:
             fail("uuid_type", x)
+        if not isinstance(x, uuid.UUID):
+            _lax(st)
         if self.version is not None and u.version != self.version and u.int != 0:
             fail("uuid_version", x, {"expected_version": self.version})
         return u
@@ -623,6 +685,7 @@ class UrlV(V):
             text = x
         else:
             fail("url_type", x)
+        _lax(st)
         if self.max_length is not None and len(text) > self.max_length:
             fail("url_too_long", x, {"max_length": self.max_length})
         try:
@@ -646,6 +709,14 @@ _LAX_SEQUENCES = (list, tuple, set, frozenset, collections.deque, type({}.keys()
                   collections.abc.Generator, collections.abc.Iterator)
 
 
+def _lax(st):
+    """The input was coerced: a lax match (from JSON, where it is the only form, a strict one)."""
+    if not st.json:
+        st.exact = LAX
+    elif st.exact > STRICT:
+        st.exact = STRICT
+
+
 def _items(x, st, exact, strict, kind, allow_sets=True):
     """The items of a list/tuple/set input, or the error ``kind``."""
     if type(x) is exact:
@@ -658,6 +729,7 @@ def _items(x, st, exact, strict, kind, allow_sets=True):
         fail(kind, x)
     if isinstance(x, (str, bytes, bytearray, dict)) or isinstance(x, collections.abc.Mapping):
         fail(kind, x)
+    st.exact = LAX
     if isinstance(x, (list, tuple, collections.deque)) or (allow_sets and isinstance(x, (set, frozenset))) \
             or isinstance(x, (type({}.keys()), type({}.values()), collections.abc.Iterator)):
         return list(x)
@@ -759,6 +831,8 @@ class TupleV(V):
                 out.append(v.v(item, st))
             except ValError as e:
                 errors.extend(e.at(i).lines)
+            except PydanticOmit:
+                pass
         for i in range(n, len(head) + len(tail)):
             errors.append(Line("missing", items, None, (i,)))
         if errors:
@@ -780,6 +854,8 @@ class SetV(V):
         exact = frozenset if self.frozen else set
         kind = "frozen_set_type" if self.frozen else "set_type"
         if not st.json and isinstance(x, (set, frozenset)) and (type(x) is exact or not self.is_strict(st)):
+            if type(x) is not exact:
+                st.exact = LAX
             items = x
         else:
             items = _items(x, st, exact, self.is_strict(st), kind, allow_sets=True)
@@ -803,6 +879,7 @@ class DictV(V):
 
     def v(self, x, st):
         if type(x) is not dict:
+            st.exact = LAX
             if isinstance(x, dict) or (not self.is_strict(st) and not st.json
                                        and isinstance(x, collections.abc.Mapping)):
                 try:
@@ -820,6 +897,8 @@ class DictV(V):
             except ValError as e:
                 errors.extend(e.at("[key]").at(k).lines)
                 nk = MISSING
+            except PydanticOmit:
+                continue
             try:
                 nv = vv(val, st) if vv else val
             except ValError as e:
@@ -899,6 +978,7 @@ class LiteralV(V):
             hit = MISSING
         if hit is not MISSING:
             return hit
+        st.exact = LAX
         for e in self.expected:
             if type(e) is bool or type(x) is bool:
                 if x is e:
@@ -945,6 +1025,7 @@ class EnumV(V):
         if self.is_strict(st) and not st.json:
             fail("enum", x, {"expected": self.text})
         value = x
+        st.exact = LAX
         if self.sub_type == "int" and isinstance(x, (str, float)) and not isinstance(x, bool):
             try:
                 value = IntV({}, {}).v(x, st)
@@ -983,19 +1064,6 @@ class NullableV(V):
         return self.inner.v(x, st)
 
 
-class _Strict:
-    """Run a validator strictly (the first pass of a smart union)."""
-
-
-def _fields_set_count(value):
-    fs = getattr(value, "__pydantic_fields_set__", None)
-    if fs is not None:
-        return len(fs)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return len(dataclasses.fields(value))
-    return None
-
-
 class UnionV(V):
     def __init__(self, schema, cfg, b):
         self.choices = []
@@ -1015,53 +1083,43 @@ class UnionV(V):
     def v(self, x, st):
         if self.mode == "left_to_right":
             return self._first(x, st)
-        strict_before = st.strict
-        # exact type matches first (an int stays an int in Union[float, int])
-        tx = type(x)
-        for v, _ in self.choices:
-            exact = getattr(v, "exact", None) or _EXACT.get(type(v))
-            if exact is not None and (tx is exact if isinstance(exact, type) else tx in exact):
-                try:
-                    return v.v(x, st)
-                except ValError:
-                    pass
-                except PydanticOmit:
-                    raise
-        if not self.is_strict(st):
+        old_exact, old_fset, old_strict = st.exact, st.fset, st.strict
+        if self.strict and st.strict is None:
             st.strict = True
-            try:
-                best = MISSING
-                best_count = -1
-                for v, _ in self.choices:
-                    try:
-                        out = v.v(x, st)
-                    except ValError:
-                        continue
-                    count = _fields_set_count(out)
-                    if count is None:
-                        return out
-                    if count > best_count:
-                        best, best_count = out, count
-                if best is not MISSING:
-                    return best
-            finally:
-                st.strict = strict_before
         errors = []
-        best = MISSING
-        best_count = -1
-        for v, label in self.choices:
-            try:
-                out = v.v(x, st)
-            except ValError as e:
-                errors.extend(e.at(label).lines)
-                continue
-            count = _fields_set_count(out)
-            if count is None:
-                return out
-            if count > best_count:
-                best, best_count = out, count
-        if best is not MISSING:
-            return best
+        best = None
+        try:
+            for v, label in self.choices:
+                st.exact, st.fset = EXACT, None
+                try:
+                    out = v.v(x, st)
+                except ValError as e:
+                    if best is None:
+                        errors.extend(e.at(label).lines)
+                    continue
+                exact, fset = st.exact, st.fset
+                if exact == EXACT and fset is None:
+                    st.exact, st.fset = old_exact, old_fset
+                    return out
+                if best is None:
+                    best = (out, exact, fset)
+                else:
+                    cur_fset = best[2]
+                    if cur_fset is not None and fset is not None and cur_fset != fset:
+                        better = cur_fset < fset
+                    else:
+                        better = best[1] < exact
+                    if better:
+                        best = (out, exact, fset)
+        finally:
+            st.strict = old_strict
+        st.exact, st.fset = old_exact, old_fset
+        if best is not None:
+            if st.exact > best[1]:
+                st.exact = best[1]
+            if best[2] is not None:
+                st.fset = (st.fset or 0) + best[2]
+            return best[0]
         self._raise(x, errors)
 
     def _first(self, x, st):
@@ -1080,12 +1138,6 @@ class UnionV(V):
                 raise ValError([Line(kind, x, context)])
             raise ValError([Line(kind, x, context, custom=message)])
         raise ValError(errors)
-
-
-_EXACT = {IntV: int, FloatV: float, StrV: str, BoolV: bool, BytesV: bytes, NoneV: type(None),
-          DecimalV: decimal.Decimal, UuidV: uuid.UUID, DatetimeV: datetime.datetime, DateV: datetime.date,
-          TimeV: datetime.time, TimedeltaV: datetime.timedelta, ListV: list, DictV: dict, TupleV: tuple,
-          SetV: (set, frozenset)}
 
 
 class TaggedUnionV(V):
@@ -1290,6 +1342,7 @@ class LaxOrStrictV(V):
         try:
             return self.strict_v.v(x, st)
         except ValError:
+            st.exact = LAX
             return self.lax.v(x, st)
 
 
@@ -1359,6 +1412,7 @@ class CallableV(V):
 
     def v(self, x, st):
         if callable(x):
+            st.exact = LAX
             return x
         fail("callable_type", x)
 
