@@ -218,6 +218,24 @@ class ValError(Exception):
         return self
 
 
+def own_frames_removed(e):
+    """``e`` with the stand-in's frames taken out of its traceback: a handler's traceback
+    reads as with pydantic-core, whose Rust frames are not Python's."""
+    tb = e.__traceback__
+    head = prev = None
+    while tb is not None:
+        if not os.path.basename(tb.tb_frame.f_code.co_filename).startswith("wasmhost_pydantic_core"):
+            if prev is None:
+                head = tb
+            else:
+                prev.tb_next = tb
+            prev = tb
+        tb = tb.tb_next
+    if prev is not None:
+        prev.tb_next = None
+    return e.with_traceback(head)
+
+
 def fail(kind, input, ctx=None):
     raise ValError([Line(kind, input, ctx)])
 

@@ -21,7 +21,8 @@ import uuid
 
 import wasmhost_pydantic_core_temporal as T
 from wasmhost_pydantic_core_errors import (Line, PydanticCustomError, PydanticKnownError, PydanticOmit,
-                                           PydanticUseDefault, SchemaError, ValError, ValidationError, fail)
+                                           PydanticUseDefault, SchemaError, ValError, ValidationError, fail,
+                                           own_frames_removed)
 from wasmhost_pydantic_core_types import (ArgsKwargs, JsonError, MultiHostUrl, PydanticUndefined, Some, Url,
                                           UrlError, loads, parse_url)
 
@@ -1603,22 +1604,33 @@ class SchemaValidator:
     def __repr__(self):
         return f"SchemaValidator(title={self._title!r}, validator={self._v.name})"
 
+    def _error(self, e, x, st):
+        """What a validation that raised ``e`` raises: a ``ValidationError``, or the user's own
+        exception without this module's frames in its traceback (as pydantic-core's are not)."""
+        if isinstance(e, ValError):
+            return ValidationError(self._title, e.lines, "json" if st.json else "python")
+        if isinstance(e, PydanticOmit):
+            return SchemaError("Uncaught Omit error, please check your usage of `default` validators.")
+        if isinstance(e, RecursionError):
+            return ValidationError(self._title, [Line("recursion_loop", x)], "python")
+        return own_frames_removed(e)
+
     def _run(self, x, st):
+        """Validate; on failure, the exception to raise (raised by the caller, one frame deep)."""
         try:
-            return self._v.v(x, st)
-        except ValError as e:
-            raise ValidationError(self._title, e.lines, "json" if st.json else "python") from None
-        except PydanticOmit:
-            raise SchemaError("Uncaught Omit error, please check your usage of `default` validators.") from None
-        except RecursionError:
-            raise ValidationError(self._title, [Line("recursion_loop", x)], "python") from None
+            return self._v.v(x, st), None
+        except BaseException as e:  # noqa: BLE001 - each is answered as pydantic-core does
+            return None, self._error(e, x, st)
 
     def validate_python(self, input, *, strict=None, extra=None, from_attributes=None, context=None,
                         self_instance=None, allow_partial=False, by_alias=None, by_name=None):
         if allow_partial not in (False, "off"):
             raise NotImplementedError(f"allow_partial {UNSUPPORTED}")
-        return self._run(input, State(strict, from_attributes, context, False, self_instance, by_alias, by_name,
-                                      extra, self._config))
+        out, error = self._run(input, State(strict, from_attributes, context, False, self_instance, by_alias,
+                                            by_name, extra, self._config))
+        if error is not None:
+            raise error
+        return out
 
     def isinstance_python(self, input, **kw):
         try:
@@ -1637,14 +1649,20 @@ class SchemaValidator:
             data = loads(input, (self._config or {}).get("allow_inf_nan", True))
         except JsonError as e:
             raise ValidationError(self._title, [Line("json_invalid", input, {"error": str(e)})], "json") from None
-        return self._run(data, State(strict, None, context, True, self_instance, by_alias, by_name, extra,
-                                     self._config))
+        out, error = self._run(data, State(strict, None, context, True, self_instance, by_alias, by_name, extra,
+                                           self._config))
+        if error is not None:
+            raise error
+        return out
 
     def validate_strings(self, input, *, strict=None, extra=None, context=None, allow_partial=False,
                          by_alias=None, by_name=None):
         st = State(strict, None, context, True, None, by_alias, by_name, extra, self._config)
         st.strings = True
-        return self._run(input, st)
+        out, error = self._run(input, st)
+        if error is not None:
+            raise error
+        return out
 
     def validate_assignment(self, obj, field_name, field_value, *, strict=None, extra=None, from_attributes=None,
                             context=None, by_alias=None, by_name=None):
@@ -1656,8 +1674,9 @@ class SchemaValidator:
             raise TypeError(f"validate_assignment is not supported for {target.name}")
         try:
             return target.assign(obj, field_name, field_value, st)
-        except ValError as e:
-            raise ValidationError(self._title, e.lines, "python") from None
+        except BaseException as e:  # noqa: BLE001
+            error = self._error(e, field_value, st)
+        raise error
 
     def get_default_value(self, *, strict=None, context=None):
         if not self._v.has_default:
