@@ -30,9 +30,11 @@ STAND_IN = textwrap.dedent(f"""
 """)
 
 
-def run(script: str, stand_in: bool) -> str:
-    proc = subprocess.run([sys.executable, "-c", (STAND_IN if stand_in else "") + script], capture_output=True,
-                          text=True, timeout=300)
+def run(script: str, stand_in: bool, site: Path | None = None) -> str:
+    """``script``'s output, over the stand-in or the native module (of the pydantic in ``site``)."""
+    prelude = f"import sys\nsys.path.insert(0, {str(site)!r})\n" if site else ""
+    proc = subprocess.run([sys.executable, "-c", prelude + (STAND_IN if stand_in else "") + script],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -114,3 +116,24 @@ def test_a_schema_type_not_covered_fails_naming_the_sandbox():
               "try:\n    SchemaValidator({'type': 'complex'})\nexcept Exception as e:\n    print(type(e).__name__, e)")
     out = run(script, stand_in=True)
     assert out.startswith("SchemaError") and "WebAssembly sandbox" in out
+
+
+@pytest.mark.parametrize("version", ["2.5.3", "2.8.2", "2.10.6", "2.11.10"])
+def test_older_pydantic_versions_match_their_native_module(tmp_path, version):
+    """pydantic 2.5 to 2.11 (the pins corpora carry) over their own pydantic-core's Python layer:
+    the stand-in answers as each version's native module did (its wordings of the time)."""
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           "--target", str(tmp_path), f"pydantic=={version}"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    script = CASES.read_text()
+    assert json.loads(run(script, True, tmp_path)) == json.loads(run(script, False, tmp_path))
+
+
+def test_a_pydantic_core_too_old_fails_at_import_naming_the_versions_that_run(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           "--no-deps", "--target", str(tmp_path), "pydantic-core==2.10.1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    script = "try:\n" + textwrap.indent(STAND_IN + "import pydantic_core\n", "    ") + "except ImportError as e:\n    print(e)"
+    out = run(script, False, tmp_path)
+    assert "pydantic-core 2.10.1 cannot run in wasmhost's WebAssembly sandbox" in out and "pydantic>=2.5" in out

@@ -23,36 +23,32 @@ at import naming the versions that run.
 
 from __future__ import annotations
 
-import importlib.metadata
-
 from wasmhost_pydantic_core_errors import (PydanticCustomError, PydanticKnownError, PydanticOmit,  # noqa: F401
                                            PydanticSerializationError, PydanticSerializationUnexpectedValue,
                                            PydanticUseDefault, SchemaError, ValidationError, list_all_errors)
 from wasmhost_pydantic_core_serializers import SchemaSerializer, to_json, to_jsonable_python  # noqa: F401
-from wasmhost_pydantic_core_types import (ArgsKwargs, MultiHostUrl, PydanticUndefined,  # noqa: F401
-                                          PydanticUndefinedType, Some, TzInfo, Url, _schema_gather, from_json)
+from wasmhost_pydantic_core_types import (CORE, VERSION, ArgsKwargs, MultiHostUrl,  # noqa: F401
+                                          PydanticUndefined, PydanticUndefinedType, Some, TzInfo, Url,
+                                          _schema_gather, from_json)
 from wasmhost_pydantic_core_validators import SchemaValidator  # noqa: F401
 
 MIN_VERSION = (2, 14)
 SUPPORTED = "pydantic-core 2.14 or later (pydantic 2.5 or later)"
 
 
-def _installed() -> str:
-    try:
-        return importlib.metadata.version("pydantic_core")
-    except importlib.metadata.PackageNotFoundError:
-        return "2.50.5"
-
-
-__version__ = _installed()
-try:
-    _parts = tuple(int(p) for p in __version__.split(".")[:2])
-except ValueError:
-    _parts = MIN_VERSION
-if _parts < MIN_VERSION:
+__version__ = VERSION
+if CORE < MIN_VERSION:
     raise ImportError(f"pydantic-core {__version__} cannot run in wasmhost's WebAssembly sandbox: its native module "
                       f"is stood in for by pure Python for {SUPPORTED} only (pin 'pydantic>=2.5' in requirements.txt)",
                       name="pydantic_core._pydantic_core")
+
+
+def validate_core_schema(schema, *, strict=None):
+    """pydantic-core < 2.30 (pydantic < 2.11) checked a schema's shape here; the validators
+    built from it check what they use."""
+    return schema
+
+
 build_profile = "release"
 build_info = "wasmhost pure-Python stand-in"
 _recursion_limit = 255

@@ -21,7 +21,7 @@ import re
 import uuid
 
 from wasmhost_pydantic_core_errors import PydanticSerializationError, PydanticSerializationUnexpectedValue
-from wasmhost_pydantic_core_types import MultiHostUrl, PydanticUndefined, Url
+from wasmhost_pydantic_core_types import OLDEST, MultiHostUrl, PydanticUndefined, Url
 
 MISSING = PydanticUndefined
 
@@ -124,6 +124,8 @@ def _child(include, exclude, key):
 
 # -- inference ---------------------------------------------------------------------------------
 def _duration(td: datetime.timedelta) -> str:
+    if OLDEST:
+        return _old_duration(td)
     days, seconds, micro = td.days, td.seconds, td.microseconds
     sign = ""
     if days < 0:
@@ -144,6 +146,16 @@ def _duration(td: datetime.timedelta) -> str:
         if s or micro or not (h or m):
             out += f"{s}.{micro:06d}".rstrip("0").rstrip(".") + "S" if micro else f"{s}S"
     return out
+
+
+def _old_duration(td: datetime.timedelta) -> str:
+    """pydantic-core 2.14's form: days, then all the rest in seconds."""
+    sign = "-" if td.days < 0 else ""
+    if td.days < 0:
+        td = -td
+    seconds = f"{td.seconds}.{td.microseconds:06d}".rstrip("0").rstrip(".") if td.microseconds else str(td.seconds)
+    out = f"{sign}P{td.days}D" if td.days else f"{sign}P"
+    return out + (f"T{seconds}S" if td.seconds or td.microseconds or not td.days else "")
 
 
 def _iso_datetime(dt: datetime.datetime) -> str:
@@ -647,11 +659,14 @@ def _build_type(schema, cfg, defs):
     if t in ("list", "set", "frozenset", "generator"):
         item = _build(schema["items_schema"], cfg, defs=defs) if schema.get("items_schema") else S()
         return ListS(item, kind=t)
+    if t in ("tuple-positional", "tuple-variable"):
+        from wasmhost_pydantic_core_validators import tuple_schema  # noqa: PLC0415
+        schema, t = tuple_schema(schema), "tuple"
     if t == "tuple":
         items = schema.get("items_schema", [])
         if len(items) == 1 and schema.get("variadic_item_index") == 0:
-            return ListS(_build(items[0], cfg, defs=defs), as_tuple=True)
-        return ListS(S(), as_tuple=True)
+            return ListS(_build(items[0], cfg, defs=defs), as_tuple=True, kind="tuple")
+        return ListS(S(), as_tuple=True, kind="tuple")
     if t == "dict":
         k = _build(schema["keys_schema"], cfg, defs=defs) if schema.get("keys_schema") else S()
         v = _build(schema["values_schema"], cfg, defs=defs) if schema.get("values_schema") else S()

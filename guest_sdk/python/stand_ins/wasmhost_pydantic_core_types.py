@@ -7,10 +7,29 @@
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import re
 import types
 import urllib.parse
+
+
+def _core_version() -> str:
+    try:
+        return importlib.metadata.version("pydantic_core")
+    except importlib.metadata.PackageNotFoundError:
+        return "2.50.5"
+
+
+VERSION = _core_version()
+try:
+    CORE = tuple(int(p) for p in VERSION.split(".")[:2])
+except ValueError:
+    CORE = (2, 50)
+# wordings that changed between pydantic-core versions (pydantic 2.11's 2.33 and 2.12's 2.41)
+OLD_WORDS = CORE < (2, 35)
+# pydantic-core 2.14 (pydantic 2.5): datetimes did not fall back to dates, durations were "P1DT7200S"
+OLDEST = CORE < (2, 16)
 
 
 class PydanticUndefinedType:
@@ -102,7 +121,7 @@ class TzInfo(datetime.tzinfo):
         return dt + datetime.timedelta(seconds=self._seconds)
 
     def __repr__(self):
-        return f"TzInfo({self._seconds})"
+        return f"TzInfo({self.tzname(None)})" if OLD_WORDS else f"TzInfo({self._seconds})"
 
     def __str__(self):
         return self.tzname(None)

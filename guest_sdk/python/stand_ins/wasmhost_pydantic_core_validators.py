@@ -23,11 +23,12 @@ import wasmhost_pydantic_core_temporal as T
 from wasmhost_pydantic_core_errors import (Line, PydanticCustomError, PydanticKnownError, PydanticOmit,
                                            PydanticUseDefault, SchemaError, ValError, ValidationError, fail,
                                            own_frames_removed)
-from wasmhost_pydantic_core_types import (ArgsKwargs, JsonError, MultiHostUrl, PydanticUndefined, Some, Url,
-                                          UrlError, loads, parse_url)
+from wasmhost_pydantic_core_types import (CORE, OLD_WORDS, OLDEST, ArgsKwargs, JsonError, MultiHostUrl, PydanticUndefined,
+                                          Some, Url, UrlError, loads, parse_url)
 
 MISSING = PydanticUndefined
 LAX, STRICT, EXACT = 0, 1, 2
+OLD_TITLES = CORE < (2, 30)  # pydantic-core 2.27 (pydantic 2.10) titled a TypedDict's errors "typed-dict"
 UNSUPPORTED = "is not supported by wasmhost's pure-Python pydantic-core stand-in (the WebAssembly sandbox cannot load pydantic-core's native module)"
 
 
@@ -513,10 +514,8 @@ class DatetimeV(V):
             s = x if isinstance(x, str) else x.decode()
             try:
                 d = T.parse_datetime(s)
-            except T.ParseError as e:
-                fail("datetime_from_date_parsing", x, {"error": str(e)})
             except (ValueError, OverflowError) as e:
-                fail("datetime_from_date_parsing", x, {"error": str(e)})
+                fail("datetime_parsing" if OLDEST else "datetime_from_date_parsing", x, {"error": str(e)})
         elif self.is_strict(st):
             fail("datetime_type", x)
         elif isinstance(x, datetime.date):
@@ -648,6 +647,9 @@ class UuidV(V):
             text = text[1:-1]
         for i, c in enumerate(text):
             if c not in "0123456789abcdefABCDEF-":
+                if OLD_WORDS:
+                    fail("uuid_parsing", s, {"error": "invalid character: expected an optional prefix of `urn:uuid:` "
+                                                      f"followed by [0-9a-fA-F-], found `{c}` at {i + 1}"})
                 fail("uuid_parsing", s, {"error": f"invalid character: found `{c}` at {i}"})
         groups = text.split("-")
         if len(groups) == 1:
@@ -1521,6 +1523,22 @@ _NESTED = {"list": ListV, "tuple": TupleV, "dict": DictV, "generator": Generator
            "dataclass-args": DataclassArgsV, "arguments": ArgumentsV, "call": CallV}
 
 
+def tuple_schema(schema):
+    """pydantic-core < 2.16's two tuple schemas (pydantic 2.5) as the ``tuple`` schema that replaced them."""
+    out = {k: v for k, v in schema.items() if k not in ("items_schema", "extras_schema", "type")}
+    out["type"] = "tuple"
+    if schema["type"] == "tuple-variable":
+        out["items_schema"] = [schema.get("items_schema") or {"type": "any"}]
+        out["variadic_item_index"] = 0
+    else:
+        items = list(schema.get("items_schema", []))
+        if schema.get("extras_schema"):
+            out["variadic_item_index"] = len(items)
+            items.append(schema["extras_schema"])
+        out["items_schema"] = items
+    return out
+
+
 class Builder:
     """Builds a schema's validator tree; ``definitions`` by ref, resolved lazily (recursion)."""
 
@@ -1554,6 +1572,9 @@ class Builder:
             return RefV(ref, self)
         if ref is not None and ref in self.built:
             return self.built[ref]
+        if t in ("tuple-positional", "tuple-variable"):
+            schema = tuple_schema(schema)
+            t = "tuple"
         cfg = self.cfg
         if t in _SIMPLE:
             v = _SIMPLE[t](schema, cfg)
@@ -1695,8 +1716,9 @@ def _title(schema, v):
     if t in ("model", "dataclass"):
         return schema["cls"].__name__
     if t == "model-fields" or t == "typed-dict":
-        return schema.get("model_name") or schema.get("cls", type("x", (), {})).__name__ if t == "model-fields" else \
-            (schema.get("cls").__name__ if schema.get("cls") else "typed-dict")
+        if t == "model-fields":
+            return schema.get("model_name") or "model-fields"
+        return schema["cls"].__name__ if schema.get("cls") and not OLD_TITLES else "typed-dict"
     if t == "call":
         fn = schema["function"]
         return getattr(fn, "__name__", "call")
