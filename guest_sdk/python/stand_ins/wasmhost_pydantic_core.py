@@ -23,6 +23,8 @@ at import naming the versions that run.
 
 from __future__ import annotations
 
+import wasmhost_pydantic_core_py314
+
 from wasmhost_pydantic_core_errors import (PydanticCustomError, PydanticKnownError, PydanticOmit,  # noqa: F401
                                            PydanticSerializationError, PydanticSerializationUnexpectedValue,
                                            PydanticUseDefault, SchemaError, ValidationError, list_all_errors)
@@ -48,6 +50,8 @@ def validate_core_schema(schema, *, strict=None):
     built from it check what they use."""
     return schema
 
+
+wasmhost_pydantic_core_py314.install()  # pydantic < 2.12's models on the sandbox's Python 3.14
 
 build_profile = "release"
 build_info = "wasmhost pure-Python stand-in"

@@ -1,0 +1,96 @@
+"""pydantic 2.5 to 2.11 on the sandbox's CPython 3.14 (part of the pydantic-core stand-in, see
+``wasmhost_pydantic_core``).
+
+Why: Lambda's Python is 3.9-3.13; the sandbox's is 3.14, whose class bodies no longer fill
+``__annotations__`` but keep an ``__annotate__`` function (PEP 649/749). pydantic before 2.12
+reads a model's fields from ``namespace['__annotations__']`` in its metaclass, so every
+``BaseModel`` of those versions failed with "A non-annotated attribute was detected". When
+such a pydantic is imported, its metaclass is given the annotations first (as
+``annotationlib`` computes them, names not yet defined kept as forward references), which
+is what Python 3.12 put there; and pydantic < 2.8's test for ``Annotated`` asks it of the
+annotation's origin alone (see ``_patch_typing_extra``).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.metadata
+import sys
+
+
+
+def needed() -> bool:
+    if sys.version_info < (3, 14):
+        return False
+    try:
+        version = importlib.metadata.version("pydantic")
+        return tuple(int(p) for p in version.split(".")[:2]) < (2, 12)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+
+
+def _annotations(namespace) -> None:
+    if "__annotations__" in namespace:
+        return
+    annotate = namespace.get("__annotate__") or namespace.get("__annotate_func__")
+    if annotate is None:
+        return
+    import annotationlib  # noqa: PLC0415 - Python 3.14's
+    namespace["__annotations__"] = annotationlib.call_annotate_function(annotate, annotationlib.Format.FORWARDREF)
+
+
+def _patch_metaclass(module) -> None:
+    meta = module.ModelMetaclass
+    original = meta.__new__
+
+    def __new__(mcs, cls_name, bases, namespace, *args, **kwargs):
+        _annotations(namespace)
+        return original(mcs, cls_name, bases, namespace, *args, **kwargs)
+
+    meta.__new__ = staticmethod(__new__)
+
+
+def _patch_typing_extra(module) -> None:
+    """pydantic < 2.8 asked ``issubclass(origin, Annotated)`` of every annotation's origin;
+    3.14's ``typing.Union`` is a class, for which that raises instead of answering False."""
+    from typing_extensions import Annotated, get_origin  # noqa: PLC0415
+
+    def is_annotated(ann_type) -> bool:
+        return get_origin(ann_type) is Annotated
+
+    module.is_annotated = is_annotated
+
+
+PATCHES = {"pydantic._internal._model_construction": _patch_metaclass,
+           "pydantic._internal._typing_extra": _patch_typing_extra}
+
+
+class _Hook(importlib.abc.MetaPathFinder):
+    """Patches pydantic's modules (``PATCHES``) as they are imported."""
+
+    def __init__(self):
+        self.todo = dict(PATCHES)
+
+    def find_spec(self, name, path=None, target=None):
+        patch = self.todo.pop(name, None)
+        if patch is None:
+            return None
+        if not self.todo:
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            patch(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def install() -> None:
+    if needed():
+        sys.meta_path.insert(0, _Hook())
