@@ -111,6 +111,43 @@ def test_a_handler_validates_and_answers_as_native_pydantic(python_host, tmp_pat
         assert python_host.invoke("orders", {"body": body}).value == native_answer(body)
 
 
+CASES_APP = """
+    import contextlib, importlib, io, json, sys
+
+    def handler(event, context):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            sys.modules.pop("pydantic_cases", None)
+            importlib.import_module("pydantic_cases")
+        return json.loads(out.getvalue())
+"""
+
+
+@pytest.mark.parametrize("version", [pydantic.VERSION, "2.5.3", "2.10.6"])
+def test_the_cases_answer_in_the_sandbox_as_native_pydantic(python_host, tmp_path, version):
+    """The whole case file run by a deployed function, on the sandbox's Python 3.14, for the
+    host's pydantic and older pins (2.5 to 2.11 need their 3.14 fixes, ``_py314``), against the
+    same version's native module here."""
+    code = tmp_path / "cases"
+    code.mkdir()
+    (code / "app.py").write_text(textwrap.dedent(CASES_APP))
+    (code / "pydantic_cases.py").write_text(CASES.read_text())
+    (code / "requirements.txt").write_text(f"pydantic=={version}\n")
+    name = "cases" + version.replace(".", "")
+    python_host.deploy(name, code, FunctionConfig(handler="app.handler", runtime="python3.12", timeout_ms=120000))
+    site = None
+    if version != pydantic.VERSION:
+        site = tmp_path / "site"
+        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                               "--target", str(site), f"pydantic=={version}"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    native = json.loads(run(CASES.read_text(), False, site))
+    got = python_host.invoke(name, {}).value
+    assert [c[0] for c in got] == [c[0] for c in native]
+    for mine, want in zip(got, native):
+        assert mine == want, mine[0]
+
+
 def test_a_schema_type_not_covered_fails_naming_the_sandbox():
     script = ("from pydantic_core import SchemaValidator\n"
               "try:\n    SchemaValidator({'type': 'complex'})\nexcept Exception as e:\n    print(type(e).__name__, e)")

@@ -20,14 +20,11 @@ import sys
 
 
 
-def needed() -> bool:
-    if sys.version_info < (3, 14):
-        return False
+def _pydantic() -> tuple[int, ...]:
     try:
-        version = importlib.metadata.version("pydantic")
-        return tuple(int(p) for p in version.split(".")[:2]) < (2, 12)
+        return tuple(int(p) for p in importlib.metadata.version("pydantic").split(".")[:2])
     except (importlib.metadata.PackageNotFoundError, ValueError):
-        return False
+        return (0, 0)
 
 
 def _annotations(namespace) -> None:
@@ -62,15 +59,36 @@ def _patch_typing_extra(module) -> None:
     module.is_annotated = is_annotated
 
 
-PATCHES = {"pydantic._internal._model_construction": _patch_metaclass,
-           "pydantic._internal._typing_extra": _patch_typing_extra}
+def _patch_generate_schema(module) -> None:
+    """pydantic < 2.8 took any ``TypeVar.__default__`` for a default type; since 3.13 every
+    TypeVar has one, ``typing.NoDefault`` (RootModel, generic models): those are asked
+    about a TypeVar whose default these versions read as none."""
+    import typing  # noqa: PLC0415
+    no_default = getattr(typing, "NoDefault", None)
+    cls = module.GenerateSchema
+    original = cls._unsubstituted_typevar_schema
+
+    def _unsubstituted_typevar_schema(self, typevar):
+        if no_default is not None and getattr(typevar, "__default__", None) is no_default:
+            # a default of None reads as no default to these versions (as on Python 3.12)
+            typevar = typing.TypeVar(typevar.__name__, *typevar.__constraints__, bound=typevar.__bound__,
+                                     default=None)
+        return original(self, typevar)
+
+    cls._unsubstituted_typevar_schema = _unsubstituted_typevar_schema
+
+
+# module: (its patch, the first pydantic version that needs none)
+PATCHES = {"pydantic._internal._model_construction": (_patch_metaclass, (2, 12)),
+           "pydantic._internal._typing_extra": (_patch_typing_extra, (2, 8)),
+           "pydantic._internal._generate_schema": (_patch_generate_schema, (2, 8))}
 
 
 class _Hook(importlib.abc.MetaPathFinder):
     """Patches pydantic's modules (``PATCHES``) as they are imported."""
 
-    def __init__(self):
-        self.todo = dict(PATCHES)
+    def __init__(self, todo):
+        self.todo = todo
 
     def find_spec(self, name, path=None, target=None):
         patch = self.todo.pop(name, None)
@@ -92,5 +110,9 @@ class _Hook(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    if needed():
-        sys.meta_path.insert(0, _Hook())
+    if sys.version_info < (3, 14):
+        return
+    version = _pydantic()
+    todo = {name: patch for name, (patch, fixed) in PATCHES.items() if version < fixed}
+    if todo:
+        sys.meta_path.insert(0, _Hook(todo))
