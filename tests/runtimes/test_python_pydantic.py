@@ -123,7 +123,7 @@ CASES_APP = """
 """
 
 
-@pytest.mark.parametrize("version", [pydantic.VERSION, "2.5.3", "2.10.6"])
+@pytest.mark.parametrize("version", [pydantic.VERSION, "2.5.3", "2.8.2", "2.10.6", "2.11.10"])
 def test_the_cases_answer_in_the_sandbox_as_native_pydantic(python_host, tmp_path, version):
     """The whole case file run by a deployed function, on the sandbox's Python 3.14, for the
     host's pydantic and older pins (2.5 to 2.11 need their 3.14 fixes, ``_py314``), against the

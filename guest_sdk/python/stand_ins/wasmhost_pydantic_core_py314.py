@@ -48,15 +48,53 @@ def _patch_metaclass(module) -> None:
     meta.__new__ = staticmethod(__new__)
 
 
+def _materialize(obj) -> None:
+    """Give the classes of ``obj``'s MRO the ``__annotations__`` entry 3.12 put in their
+    ``__dict__`` (3.14 keeps an ``__annotate_func__`` there instead, and assigning
+    ``__annotations__`` fills a cache, not the entry these versions read)."""
+    import annotationlib  # noqa: PLC0415
+    import gc  # noqa: PLC0415
+    for base in getattr(obj, "__mro__", ()):
+        if "__annotations__" in base.__dict__ or "__annotate_func__" not in base.__dict__:
+            continue
+        try:
+            annotations = annotationlib.get_annotations(base, format=annotationlib.Format.FORWARDREF)
+        except Exception:  # noqa: BLE001 - left as it was: these versions then see no annotations, as before
+            continue
+        for namespace in gc.get_referents(base.__dict__):  # the class's own dict, behind its read-only proxy
+            if isinstance(namespace, dict):
+                namespace["__annotations__"] = annotations
+
+
+def _materializing(module, *names) -> None:
+    """``module``'s functions ``names``, taking a class first, given its annotations first."""
+    for name in names:
+        original = getattr(module, name, None)
+        if original is not None:
+            def call(obj, *args, _original=original, **kwargs):
+                _materialize(obj)
+                return _original(obj, *args, **kwargs)
+            setattr(module, name, call)
+
+
+def _patch_fields(module) -> None:
+    """Dataclass fields: pydantic < 2.12 kept those named in each base's ``__annotations__`` entry."""
+    _materializing(module, "collect_dataclass_fields")
+
+
 def _patch_typing_extra(module) -> None:
-    """pydantic < 2.8 asked ``issubclass(origin, Annotated)`` of every annotation's origin;
-    3.14's ``typing.Union`` is a class, for which that raises instead of answering False."""
+    """pydantic < 2.12 read a class's annotations from ``cls.__dict__['__annotations__']``
+    (TypedDicts, generics' bases), which 3.14 leaves empty; and pydantic < 2.8 asked
+    ``issubclass(origin, Annotated)`` of every annotation's origin, which raises for 3.14's
+    ``typing.Union`` class instead of answering False."""
     from typing_extensions import Annotated, get_origin  # noqa: PLC0415
 
-    def is_annotated(ann_type) -> bool:
-        return get_origin(ann_type) is Annotated
+    _materializing(module, "get_cls_type_hints", "get_cls_type_hints_lenient")
+    if _pydantic() < (2, 8):
+        def is_annotated(ann_type) -> bool:
+            return get_origin(ann_type) is Annotated
 
-    module.is_annotated = is_annotated
+        module.is_annotated = is_annotated
 
 
 def _patch_generate_schema(module) -> None:
@@ -80,7 +118,8 @@ def _patch_generate_schema(module) -> None:
 
 # module: (its patch, the first pydantic version that needs none)
 PATCHES = {"pydantic._internal._model_construction": (_patch_metaclass, (2, 12)),
-           "pydantic._internal._typing_extra": (_patch_typing_extra, (2, 8)),
+           "pydantic._internal._typing_extra": (_patch_typing_extra, (2, 12)),
+           "pydantic._internal._fields": (_patch_fields, (2, 12)),
            "pydantic._internal._generate_schema": (_patch_generate_schema, (2, 8))}
 
 
