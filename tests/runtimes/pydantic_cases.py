@@ -1,5 +1,13 @@
-import json, datetime, decimal, uuid, enum
-from typing import Optional, Union, Literal, Annotated, Any
+"""Models, inputs and dumps whose answers (values, error texts, JSON) the pydantic stand-in must
+give as pydantic-core does: run as a script, it prints them as JSON (test_python_pydantic.py runs
+it over both, here and in the sandbox)."""
+import datetime
+import decimal
+import enum
+import json
+import uuid
+from typing import Annotated, Literal, Optional, Union
+
 from pydantic import (BaseModel, Field, ValidationError, field_validator, model_validator, TypeAdapter, AliasPath,
                       AliasChoices, ConfigDict, computed_field, field_serializer, model_serializer, HttpUrl, Json,
                       RootModel, validate_call)
@@ -17,9 +25,13 @@ def rec(label, fn):
         out.append([label, "exc", type(e).__name__, str(e)])
 
 class Color(str, enum.Enum):
-    RED = "red"; BLUE = "blue"
+    RED = "red"
+    BLUE = "blue"
+
+
 class Num(enum.IntEnum):
-    ONE = 1; TWO = 2
+    ONE = 1
+    TWO = 2
 class Addr(BaseModel):
     street: str
     zip: Annotated[str, Field(pattern=r"^\d{5}$")]
@@ -68,8 +80,8 @@ inputs = [
     {"id": True, "userName": 5},
 ]
 for i, data in enumerate(inputs):
-    rec(f"user{i}", lambda: User.model_validate(data))
-    rec(f"userjson{i}", lambda: User.model_validate_json(json.dumps(data)))
+    rec(f"user{i}", lambda data=data: User.model_validate(data))
+    rec(f"userjson{i}", lambda data=data: User.model_validate_json(json.dumps(data)))
 u = User.model_validate(inputs[1])
 rec("dump", lambda: u.model_dump())
 rec("dumpjson", lambda: u.model_dump_json())
@@ -92,7 +104,7 @@ class Owner(BaseModel):
     pets: list[Annotated[Union[Cat, Dog], Field(discriminator="pet_type")]] = []
 for d in [{"pet": {"pet_type": "cat", "meows": "3"}}, {"pet": {"pet_type": "cow"}}, {"pet": {}},
           {"pet": {"pet_type": "dog", "barks": "x"}, "pets": [{"pet_type": "cat", "meows": 1}, 5]}]:
-    rec("owner", lambda: Owner.model_validate(d))
+    rec("owner", lambda d=d: Owner.model_validate(d))
 
 class Tree(BaseModel):
     value: int
@@ -116,7 +128,7 @@ class MV(BaseModel):
             raise ValueError("a must be <= b")
         return self
 for d in [{"ab": "1,2"}, {"ab": "3,2"}, {"a": 1}]:
-    rec("mv", lambda: MV.model_validate(d))
+    rec("mv", lambda d=d: MV.model_validate(d))
 
 class Ser(BaseModel):
     when: datetime.datetime
