@@ -172,9 +172,7 @@ class ModelFieldsV(_FieldsMixin):
             if extra == "allow":
                 model_extra = {}
             for k, val in x.items():
-                if k in used or k in self.names and not self._has_alias(k):
-                    continue
-                if self._is_lookup_key(k):
+                if k in used or self._is_lookup_key(k):
                     continue
                 if extra == "forbid":
                     errors.append(Line("extra_forbidden", val, None, (k,)))
@@ -199,9 +197,6 @@ class ModelFieldsV(_FieldsMixin):
             raise ValError(errors)
         st.fset = (st.fset or 0) + len(fields_set) - (len(model_extra) if model_extra else 0)
         return out, model_extra, fields_set
-
-    def _has_alias(self, k):
-        return False
 
     def _is_lookup_key(self, k):
         f = self.by_field.get(k)
@@ -466,7 +461,7 @@ class DataclassArgsV(_FieldsMixin):
             for i, a in enumerate(args):
                 if i >= len(self.positional):
                     errors.append(Line("unexpected_positional_argument", a, None, (i,)))
-            for i, f in enumerate(self.fields):
+            for f in self.fields:
                 if not f.init:
                     if f.v.has_default:
                         out[f.name] = f.v.default_value(st)
@@ -654,10 +649,10 @@ class ArgumentsV:
             else:
                 if p.v.has_default:
                     value = p.v.default_value(st)
-                    if mode == "positional_only" or (mode == "positional_or_keyword" and False):
+                    if mode == "positional_only":
                         out_args.append(value)
-                    elif mode == "keyword_only" or mode == "positional_or_keyword":
-                        out_kwargs[p.name] = value if mode != "positional_only" else value
+                    else:
+                        out_kwargs[p.name] = value
                     continue
                 kind = {"positional_only": "missing_positional_only_argument",
                         "keyword_only": "missing_keyword_only_argument"}.get(mode, "missing_argument")

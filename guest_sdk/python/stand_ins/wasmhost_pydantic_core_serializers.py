@@ -305,8 +305,6 @@ def _dict(x, o, include, exclude, value_ser=None, key_ser=None):
                 continue
         else:
             ci = ce = None
-        if o.exclude_none and v is None and False:
-            continue
         nk = key_ser.ser(k, o, None, None) if key_ser else k
         out[_key(nk, o)] = value_ser.ser(v, o, ci, ce) if value_ser else infer(v, o, ci, ce)
     return out
@@ -594,15 +592,6 @@ _SCALARS = {"int": ((int,), (bool,)), "str": ((str,),), "bool": ((bool,),), "byt
             "decimal": ((decimal.Decimal,),), "uuid": ((uuid.UUID,),)}
 
 
-class _Defs:
-    def __init__(self):
-        self.defs = {}
-        self.built = {}
-
-
-_state = _Defs()
-
-
 class RefS(S):
     def __init__(self, ref, defs, cfg):
         self.ref = ref
@@ -619,7 +608,6 @@ class RefS(S):
 def _build(schema, cfg, field_name=None, defs=None):
     if defs is None:
         defs = {}
-    t = schema.get("type")
     if schema.get("ref"):
         defs.setdefault(schema["ref"], schema)
     inner = _build_type(schema, cfg, defs)

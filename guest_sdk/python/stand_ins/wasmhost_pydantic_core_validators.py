@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections.abc
 import copy
-import dataclasses
 import datetime
 import decimal
 import enum
@@ -23,7 +22,7 @@ import wasmhost_pydantic_core_temporal as T
 from wasmhost_pydantic_core_errors import (Line, PydanticCustomError, PydanticKnownError, PydanticOmit,
                                            PydanticUseDefault, SchemaError, ValError, ValidationError, fail,
                                            own_frames_removed)
-from wasmhost_pydantic_core_types import (CORE, OLD_WORDS, OLDEST, ArgsKwargs, JsonError, MultiHostUrl, PydanticUndefined,
+from wasmhost_pydantic_core_types import (CORE, OLD_WORDS, OLDEST, JsonError, MultiHostUrl, PydanticUndefined,
                                           Some, Url, UrlError, loads, parse_url)
 
 MISSING = PydanticUndefined
@@ -182,8 +181,6 @@ class IntV(V):
                 fail("finite_number", x)
             if x != int(x):
                 fail("int_from_float", x)
-            if strict and st.json and False:
-                fail("int_type", x)
             return int(x)
         if strict:
             fail("int_type", x)
@@ -707,11 +704,6 @@ class UrlV(V):
 
 
 # -- containers ---------------------------------------------------------------------------
-_GENERATOR_TYPES = (collections.abc.Generator,)
-_LAX_SEQUENCES = (list, tuple, set, frozenset, collections.deque, type({}.keys()), type({}.values()),
-                  collections.abc.Generator, collections.abc.Iterator)
-
-
 def _lax(st):
     """The input was coerced: a lax match (from JSON, where it is the only form, a strict one)."""
     if not st.json:
@@ -964,7 +956,7 @@ class LiteralV(V):
     def __init__(self, schema, cfg):
         self.expected = list(schema["expected"])
         self.strict = schema.get("strict", cfg.get("strict", False))
-        self.text = _expected_text([e.value if isinstance(e, enum.Enum) and False else e for e in self.expected])
+        self.text = _expected_text(self.expected)
         self.name = f"literal[{', '.join(repr(e) for e in self.expected)}]"
         self.hashed = {}
         for e in self.expected:
@@ -1242,7 +1234,7 @@ def call_user(fn, *args, input=MISSING):
     except ValError:
         raise
     except ValidationError as e:
-        raise ValError([Line(l.kind, l.input, l.ctx, l.loc, l.custom) for l in e._lines]) from None
+        raise ValError([Line(line.kind, line.input, line.ctx, line.loc, line.custom) for line in e._lines]) from None
     except PydanticCustomError as e:
         raise ValError([Line(e.type, input, e.context, custom=e.message_template)]) from None
     except PydanticKnownError as e:
