@@ -154,17 +154,25 @@ class UrlError(ValueError):
 
 def _host(host: str, special: bool) -> str:
     if host.startswith("["):
-        return host.lower()
-    host = urllib.parse.unquote(host)
-    if special:
-        host = host.lower()
-        if not host.isascii():
-            try:
-                host = host.encode("idna").decode("ascii")
-            except UnicodeError:
-                raise UrlError("invalid international domain name") from None
-        if any(c in host for c in " #%/:<>?@[\\]^|"):
+        import ipaddress  # noqa: PLC0415
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1] if host.endswith(']') else '')}]"
+        except ValueError:
+            raise UrlError("invalid IPv6 address") from None
+    if not special:  # an opaque host: kept, non-ASCII percent-encoded
+        if any(c in host for c in " #/<>?@[\\]^|"):
             raise UrlError("invalid domain character")
+        return urllib.parse.quote(host, safe="!$&'()*+,;=-._~%:")
+    host = urllib.parse.unquote(host).lower()
+    try:
+        if not host.isascii():
+            host = host.encode("idna").decode("ascii")
+        elif "xn--" in host:
+            host.encode("ascii").decode("idna")  # punycode that does not decode
+    except UnicodeError:
+        raise UrlError("invalid international domain name") from None
+    if any(c in host for c in " #%/:<>?@[\\]^|") or any(ord(c) < 0x20 for c in host):
+        raise UrlError("invalid domain character")
     return host
 
 
@@ -175,6 +183,8 @@ class _Parts:
 def parse_url(text: str, multi: bool = False) -> _Parts:
     text = text.strip(" \t\n\r\x00")
     text = text.replace("\t", "").replace("\n", "").replace("\r", "")
+    if not text:
+        raise UrlError("input is empty")
     m = re.match(r"([A-Za-z][A-Za-z0-9+.\-]*):(.*)\Z", text, re.S)
     if not m:
         raise UrlError("relative URL without a base")
@@ -189,7 +199,7 @@ def parse_url(text: str, multi: bool = False) -> _Parts:
     rest, q, query = rest.partition("?")
     p.query = urllib.parse.quote(query, safe=_QUERY_SAFE) if q else None
     if rest.startswith("//") or (special and scheme != "file"):
-        rest = rest.lstrip("/") if special else rest[2:]
+        rest = rest.lstrip("/") if special and scheme != "file" else rest[2:]
         authority, slash, path = rest.partition("/")
         path = slash + path
         for part in authority.split(",") if multi else [authority]:
@@ -215,7 +225,7 @@ def parse_url(text: str, multi: bool = False) -> _Parts:
             path = "/"
     else:
         path = rest
-    p.path = urllib.parse.quote(path, safe=_PATH_SAFE) if (special or p.hosts) else urllib.parse.quote(path, safe=_PATH_SAFE + "?")
+    p.path = urllib.parse.quote(path, safe=_PATH_SAFE if special else _PATH_SAFE + "\\")
     if special:
         p.path = _dot_segments(p.path)
     return p
