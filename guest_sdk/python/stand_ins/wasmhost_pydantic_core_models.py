@@ -92,23 +92,22 @@ class _FieldsMixin:
             return MISSING, tuple(f.paths[0])
         return MISSING, (f.name,)
 
-    def _input(self, x, st, kind_args):
+    # the error for an input that is neither a dict nor (from_attributes) an object, by kind
+    WRONG_TYPE = {"model": "model_type", "dataclass": "dataclass_type"}
+
+    def _input(self, x, st):
         """The input as a dict (or an object read by attribute): (input, from_attributes)."""
-        if type(x) is dict:
-            return x, False
-        from_attrs = self.from_attributes if st.from_attributes is None else st.from_attributes
         if isinstance(x, dict):
             return x, False
+        from_attrs = self.from_attributes if st.from_attributes is None else st.from_attributes
         if not st.json and isinstance(x, collections.abc.Mapping) and not (self.strict if st.strict is None else st.strict):
             return dict(x), False
         if from_attrs and not st.json and not isinstance(x, (str, bytes, int, float, list, tuple)):
             return x, True
-        if self.model_name is not None and not from_attrs:
-            fail("model_type", x, {"class_name": self.model_name}) if self.kind == "model" else \
-                fail("dataclass_type", x, {"class_name": self.model_name}) if self.kind == "dataclass" else \
-                fail("dict_type", x)
         if from_attrs:
             fail("model_attributes_type", x)
+        if self.model_name is not None and self.kind in self.WRONG_TYPE:
+            fail(self.WRONG_TYPE[self.kind], x, {"class_name": self.model_name})
         fail("dict_type", x)
 
 
@@ -133,7 +132,7 @@ class ModelFieldsV(_FieldsMixin):
         self.names = set(self.by_field)
 
     def v(self, x, st):
-        x, attrs = self._input(x, st, None)
+        x, attrs = self._input(x, st)
         out = {}
         fields_set = set()
         errors = []
@@ -367,7 +366,7 @@ class TypedDictV(_FieldsMixin):
         self.keys = {f.name for f in self.fields} | {p[0] for f in self.fields if f.paths for p in f.paths}
 
     def v(self, x, st):
-        x, attrs = self._input(x, st, None)
+        x, attrs = self._input(x, st)
         out, errors = {}, []
         before, st.data = st.data, out
         try:
@@ -454,7 +453,7 @@ class DataclassArgsV(_FieldsMixin):
             args, kwargs = x.args, x.kwargs or {}
             attrs = False
         else:
-            kwargs, attrs = self._input(x, st, None)
+            kwargs, attrs = self._input(x, st)
         out, init_only, errors = {}, [], []
         before, st.data = st.data, out
         try:
