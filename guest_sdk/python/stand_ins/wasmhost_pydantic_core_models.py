@@ -130,6 +130,18 @@ class ModelFieldsV(_FieldsMixin):
         self.extras_v = b.build(schema["extras_schema"]) if schema.get("extras_schema") else None
         self.extras_keys_v = b.build(schema["extras_keys_schema"]) if schema.get("extras_keys_schema") else None
         self.names = set(self.by_field)
+        # the usual case, each field read from one key of a dict: (field, key, its location)
+        self.keyed = [(f, k, (k,)) for f, k in ((f, self._key(f)) for f in self.fields)]
+        if any(k is None for _, k, _ in self.keyed) or not self.loc_by_alias:
+            self.keyed = None
+
+    def _key(self, f):
+        if f.paths is None:
+            return f.name
+        if self.by_alias and not self.by_name and len(f.paths) == 1 and len(f.paths[0]) == 1 \
+                and isinstance(f.paths[0][0], str):
+            return f.paths[0][0]
+        return None
 
     def v(self, x, st):
         x, attrs = self._input(x, st)
@@ -139,9 +151,13 @@ class ModelFieldsV(_FieldsMixin):
         data_before, st.data = st.data, out
         field_before = st.field_name
         used = set()
+        keyed = self.keyed if not attrs and st.by_alias is None and st.by_name is None else None
         try:
-            for f in self.fields:
-                value, loc = self._lookup(f, x, st, attrs)
+            for f, key, loc in keyed or ((f, None, None) for f in self.fields):
+                if key is not None:
+                    value = x.get(key, MISSING)
+                else:
+                    value, loc = self._lookup(f, x, st, attrs)
                 st.field_name = f.name
                 if value is MISSING:
                     if f.v.has_default:
@@ -150,7 +166,7 @@ class ModelFieldsV(_FieldsMixin):
                         except ValError as e:
                             errors.extend(e.at(f.name).lines)
                         continue
-                    errors.append(Line("missing", x if not attrs else x, None, loc))
+                    errors.append(Line("missing", x, None, loc))
                     continue
                 used.add(loc[0])
                 try:
