@@ -140,7 +140,7 @@ class NoneV(V):
 
 
 _INT_RE = re.compile(r"\s*[+-]?\d+(_\d+)*\s*\Z")
-_INT_DOT_RE = re.compile(r"\s*([+-]?\d+)\.0*\s*\Z")
+_INT_DOT_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)\.0+\s*\Z")
 
 
 class IntV(V):
@@ -886,9 +886,13 @@ class DictV(V):
         out, errors = {}, []
         kv = self.keys.v if self.keys else None
         vv = self.values.v if self.values else None
+        key_st = st
+        if st.json and kv is not None and st.strict:  # JSON's keys are strings: read as the keys' type even when strict
+            key_st = copy.copy(st)
+            key_st.strict = False
         for k, val in x.items():
             try:
-                nk = kv(k, st) if kv else k
+                nk = kv(k, key_st) if kv else k
             except ValError as e:
                 errors.extend(e.at("[key]").at(k).lines)
                 nk = MISSING
