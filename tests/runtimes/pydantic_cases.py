@@ -188,4 +188,15 @@ rec("union_num", lambda: TypeAdapter(Union[float, int]).validate_python(1))
 rec("union_str", lambda: TypeAdapter(Union[int, str]).validate_python("1"))
 rec("opt_model", lambda: TypeAdapter(Optional[Addr]).validate_python({"street": 1}))
 rec("frozen", lambda: TypeAdapter(frozenset[int]).validate_python([1, "2"]))
+
+
+class Bounds(BaseModel):
+    f: float = Field(gt=0)
+    d: decimal.Decimal = Field(ge=0, max_digits=4)
+    s: str = Field(min_length=3)
+    n: int = Field(lt=10)
+
+
+rec("bounds", lambda: Bounds(f=0, d=-0.1, s=b"ab", n="12"))
+rec("bounds_ok", lambda: Bounds(f="1.5", d="12.5", s="abc", n=True).model_dump_json())
 print(json.dumps(out, indent=1))

@@ -90,24 +90,26 @@ def _bad(what):
     raise SchemaError(f"{what} {UNSUPPORTED}")
 
 
-def _constraints(self, schema, keys=("gt", "ge", "lt", "le", "multiple_of")):
-    self.checks = [(k, schema[k]) for k in keys if schema.get(k) is not None]
+def _constraints(self, schema, keys=("gt", "ge", "lt", "le", "multiple_of"), kind=None):
+    """The schema's bounds, as the validator's type (an error's context shows them so)."""
+    self.checks = [(k, schema[k] if kind is None else kind(schema[k])) for k in keys if schema.get(k) is not None]
 
 
-def _check_numbers(x, checks):
+def _check_numbers(x, checks, input):
+    """``x`` (the validated value) within its bounds; errors name the ``input`` given."""
     for k, bound in checks:
         if k == "gt":
             if not x > bound:
-                fail("greater_than", x, {"gt": bound})
+                fail("greater_than", input, {"gt": bound})
         elif k == "ge":
             if not x >= bound:
-                fail("greater_than_equal", x, {"ge": bound})
+                fail("greater_than_equal", input, {"ge": bound})
         elif k == "lt":
             if not x < bound:
-                fail("less_than", x, {"lt": bound})
+                fail("less_than", input, {"lt": bound})
         elif k == "le":
             if not x <= bound:
-                fail("less_than_equal", x, {"le": bound})
+                fail("less_than_equal", input, {"le": bound})
         elif k == "multiple_of":
             if isinstance(x, int) and isinstance(bound, int):
                 ok = x % bound == 0
@@ -117,7 +119,7 @@ def _check_numbers(x, checks):
                 r = math.fmod(x, bound)
                 ok = abs(r) < 1e-9 or abs(abs(r) - abs(bound)) < 1e-9
             if not ok:
-                fail("multiple_of", x, {"multiple_of": bound})
+                fail("multiple_of", input, {"multiple_of": bound})
 
 
 # -- scalars -----------------------------------------------------------------------------
@@ -151,6 +153,7 @@ class IntV(V):
         _constraints(self, schema)
 
     def v(self, x, st):
+        input = x
         t = type(x)
         if t is int:
             pass
@@ -168,7 +171,7 @@ class IntV(V):
         else:
             x = self.lax(x, st)
         if self.checks:
-            _check_numbers(x, self.checks)
+            _check_numbers(x, self.checks, input)
         return x
 
     def lax(self, x, st):
@@ -215,9 +218,10 @@ class FloatV(V):
     def __init__(self, schema, cfg):
         self.strict = schema.get("strict", cfg.get("strict", False))
         self.allow_inf_nan = schema.get("allow_inf_nan", cfg.get("allow_inf_nan", True))
-        _constraints(self, schema)
+        _constraints(self, schema, kind=float)
 
     def v(self, x, st):
+        input = x
         t = type(x)
         if t is float:
             pass
@@ -247,9 +251,9 @@ class FloatV(V):
         else:
             fail("float_type", x)
         if not self.allow_inf_nan and not math.isfinite(x):
-            fail("finite_number", x)
+            fail("finite_number", input)
         if self.checks:
-            _check_numbers(x, self.checks)
+            _check_numbers(x, self.checks, input)
         return x
 
 
@@ -303,6 +307,7 @@ class StrV(V):
                           or pattern is not None)
 
     def v(self, x, st):
+        input = x
         if type(x) is not str:
             x = self.coerce(x, st)
         if self.plain:
@@ -310,11 +315,11 @@ class StrV(V):
         if self.strip:
             x = x.strip()
         if self.min is not None and len(x) < self.min:
-            fail("string_too_short", x, {"min_length": self.min})
+            fail("string_too_short", input, {"min_length": self.min})
         if self.max is not None and len(x) > self.max:
-            fail("string_too_long", x, {"max_length": self.max})
+            fail("string_too_long", input, {"max_length": self.max})
         if self.pattern is not None and not self.pattern.search(x):
-            fail("string_pattern_mismatch", x, {"pattern": self.pattern_text})
+            fail("string_pattern_mismatch", input, {"pattern": self.pattern_text})
         if self.lower:
             x = x.lower()
         elif self.upper:
@@ -353,6 +358,7 @@ class BytesV(V):
         self.mode = cfg.get("val_json_bytes", "utf8")
 
     def v(self, x, st):
+        input = x
         if type(x) is bytes:
             pass
         elif isinstance(x, str) and (st.json or not self.is_strict(st)):
@@ -381,9 +387,9 @@ class BytesV(V):
         else:
             fail("bytes_type", x)
         if self.min is not None and len(x) < self.min:
-            fail("bytes_too_short", x, {"min_length": self.min})
+            fail("bytes_too_short", input, {"min_length": self.min})
         if self.max is not None and len(x) > self.max:
-            fail("bytes_too_long", x, {"max_length": self.max})
+            fail("bytes_too_long", input, {"max_length": self.max})
         return x
 
 
@@ -395,13 +401,13 @@ class DecimalV(V):
         self.allow_inf_nan = schema.get("allow_inf_nan", False)
         self.max_digits = schema.get("max_digits")
         self.decimal_places = schema.get("decimal_places")
-        _constraints(self, schema)
+        _constraints(self, schema, kind=lambda b: decimal.Decimal(str(b)))
 
     def v(self, x, st):
         if isinstance(x, decimal.Decimal):
             d = x
         elif self.is_strict(st) and not st.json:
-            fail("decimal_type", x)
+            fail("is_instance_of", x, {"class": "Decimal"})
         elif isinstance(x, bool):
             fail("decimal_type", x)
         elif isinstance(x, int):
@@ -438,7 +444,7 @@ class DecimalV(V):
                 if total - places > whole:
                     fail("decimal_whole_digits", x, {"whole_digits": whole})
         if self.checks:
-            _check_numbers(d, self.checks)
+            _check_numbers(d, self.checks, x)
         return d
 
 
@@ -484,7 +490,7 @@ class DateV(V):
         if type(x) is not datetime.date:
             _lax(st)
         if self.checks:
-            _check_numbers(d, self.checks)
+            _check_numbers(d, self.checks, x)
         if self.now_op is not None:
             today = _now(self.now_offset).date()
             if self.now_op == "past" and not d < today:
@@ -536,7 +542,7 @@ class DatetimeV(V):
             elif self.tz != "aware" and offset.total_seconds() != self.tz:
                 fail("timezone_offset", x, {"tz_expected": self.tz, "tz_actual": int(offset.total_seconds())})
         if self.checks:
-            _check_numbers(d, self.checks)
+            _check_numbers(d, self.checks, x)
         if self.now_op is not None:
             now = _now(self.now_offset)
             if d.utcoffset() is None:
@@ -580,7 +586,7 @@ class TimeV(V):
         if not isinstance(x, datetime.time):
             _lax(st)
         if self.checks:
-            _check_numbers(d, self.checks)
+            _check_numbers(d, self.checks, x)
         return d
 
 
@@ -606,7 +612,7 @@ class TimedeltaV(V):
         if not isinstance(x, datetime.timedelta):
             _lax(st)
         if self.checks:
-            _check_numbers(d, self.checks)
+            _check_numbers(d, self.checks, x)
         return d
 
 
