@@ -5,12 +5,16 @@ import datetime
 import decimal
 import enum
 import json
+import pathlib
 import uuid
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (BaseModel, Field, ValidationError, field_validator, model_validator, TypeAdapter, AliasPath,
                       AliasChoices, ConfigDict, computed_field, field_serializer, model_serializer, HttpUrl, Json,
                       RootModel, validate_call)
+from pydantic import (Base64Bytes, ByteSize, IPvAnyAddress, PositiveInt, SecretStr, StrictInt, UUID4, AnyUrl,
+                      AwareDatetime, condecimal, confloat, conint, conlist, constr)
+from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypedDict
 
@@ -199,4 +203,41 @@ class Bounds(BaseModel):
 
 rec("bounds", lambda: Bounds(f=0, d=-0.1, s=b"ab", n="12"))
 rec("bounds_ok", lambda: Bounds(f="1.5", d="12.5", s="abc", n=True).model_dump_json())
+
+class Types(BaseModel):
+    """pydantic's own types (built on pydantic-core's schemas), named by camel-case aliases."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, str_strip_whitespace=True)
+    secret: SecretStr
+    ip: IPvAnyAddress
+    count: conint(ge=1, le=5) = 1
+    code: constr(pattern=r"^[A-Z]{2}$") = "AB"
+    pos: PositiveInt = 1
+    uid: Optional[UUID4] = None
+    url: Optional[AnyUrl] = None
+    path: Optional[pathlib.Path] = None
+    b64: Optional[Base64Bytes] = None
+    size: Optional[ByteSize] = None
+    strict_i: StrictInt = 0
+    aware: Optional[AwareDatetime] = None
+    ratio: confloat(ge=0, le=1) = 0.5
+    price: condecimal(max_digits=5, decimal_places=2) = decimal.Decimal("1.00")
+    items: conlist(int, min_length=1, max_length=3) = [1]
+    any_field: Any = None
+
+
+TYPES = [{"secret": "s3cr3t", "ip": "10.0.0.1", "count": "3", "code": " XY ", "uid": "123e4567-e89b-42d3-a456-426614174000",
+          "url": "postgres://u:p@host:5432/db?x=1", "path": "/tmp/a", "b64": "aGVsbG8=", "size": "1.5 KiB", "strictI": 3,
+          "aware": "2020-01-01T00:00:00+02:00", "ratio": "0.25", "price": "12.34", "items": [1, "2"],
+          "anyField": {"a": [1]}},
+         {"secret": 1, "ip": "999.1.1.1", "count": 9, "code": "xyz", "pos": -1,
+          "uid": "123e4567-e89b-12d3-a456-426614174000", "url": "not a url", "b64": "!!", "size": "lots",
+          "strict_i": "3", "aware": "2020-01-01T00:00:00", "ratio": 2, "price": "1234.567", "items": []}]
+for data in TYPES:
+    rec("types", lambda data=data: Types.model_validate(data))
+    rec("types_dump", lambda data=data: Types.model_validate(data).model_dump())
+    rec("types_json", lambda data=data: Types.model_validate(data).model_dump_json(by_alias=True))
+    rec("types_mode_json", lambda data=data: Types.model_validate(data).model_dump(mode="json", exclude_none=True))
+rec("types_schema", lambda: json.dumps(Types.model_json_schema(), sort_keys=True))
+rec("dates_json", lambda: TypeAdapter(dict[str, list[datetime.date]]).validate_json('{"a": ["2020-01-01", "bad"]}'))
 print(json.dumps(out, indent=1))

@@ -46,9 +46,26 @@ if CORE < MIN_VERSION:
 
 
 def validate_core_schema(schema, *, strict=None):
-    """pydantic-core < 2.30 (pydantic < 2.11) checked a schema's shape here; the validators
-    built from it check what they use."""
+    """pydantic-core < 2.30 (pydantic < 2.11) checked a schema's shape here and gave back a
+    copy with its values as the schema of schemas types them (a float's bounds as floats, a
+    decimal's as Decimals: pydantic's JSON schema shows them so); the validators built from it
+    check what they use."""
+    if isinstance(schema, dict):
+        out = {k: validate_core_schema(v) for k, v in schema.items()}
+        kind = {"float": float, "decimal": _decimal}.get(schema.get("type"))
+        if kind is not None:
+            for key in ("gt", "ge", "lt", "le", "multiple_of"):
+                if isinstance(out.get(key), (int, float)) and not isinstance(out[key], bool):
+                    out[key] = kind(out[key])
+        return out
+    if isinstance(schema, list):
+        return [validate_core_schema(v) for v in schema]
     return schema
+
+
+def _decimal(value):
+    import decimal  # noqa: PLC0415
+    return decimal.Decimal(str(value))
 
 
 wasmhost_pydantic_core_py314.install()  # pydantic < 2.12's models on the sandbox's Python 3.14
