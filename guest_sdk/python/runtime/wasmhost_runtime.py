@@ -214,8 +214,13 @@ class _NativeFinder(importlib.abc.MetaPathFinder):
             return None  # a .py module or a regular package
         stand_in = STAND_INS.get(name)
         if stand_in is not None:
-            module = sys.modules.get(stand_in) or importlib.import_module(stand_in)  # the snapshot's, or a file's
-            return importlib.util.spec_from_loader(name, _StandIn(module))
+            try:  # the snapshot's, or a file of the bundled SDK folder (absent when boto3 is not installed for it)
+                module = sys.modules.get(stand_in) or importlib.import_module(stand_in)
+            except ModuleNotFoundError as e:
+                if e.name != stand_in:
+                    raise
+            else:
+                return importlib.util.spec_from_loader(name, _StandIn(module))
         # another version of a package with a stand-in runs (cryptography 2.x's _constant_time)
         runs = next((getattr(sys.modules.get(s), "SUPPORTED", None) for m, s in STAND_INS.items()
                      if m.partition(".")[0] == name.partition(".")[0]), None)
