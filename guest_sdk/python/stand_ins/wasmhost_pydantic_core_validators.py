@@ -718,28 +718,28 @@ def _lax(st):
         st.exact = STRICT
 
 
-def _items(x, st, exact, strict, kind, allow_sets=True):
-    """The items of a list/tuple/set input, or the error ``kind``."""
+def _items(x, st, exact, strict, kind):
+    """The items of a list/tuple/set input (lax: any sequence, set, view or iterator but a
+    string or mapping), or the error ``kind``."""
     if type(x) is exact:
         return x
     if st.json:
         if isinstance(x, list):
             return x
         fail(kind, x)
-    if strict:
+    if strict or isinstance(x, (str, bytes, bytearray, collections.abc.Mapping)):
         fail(kind, x)
-    if isinstance(x, (str, bytes, bytearray, dict)) or isinstance(x, collections.abc.Mapping):
-        fail(kind, x)
-    st.exact = LAX
-    if isinstance(x, (list, tuple, collections.deque)) or (allow_sets and isinstance(x, (set, frozenset))) \
-            or isinstance(x, (type({}.keys()), type({}.values()), collections.abc.Iterator)):
+    if isinstance(x, (list, tuple, set, frozenset, collections.deque, collections.abc.KeysView,
+                      collections.abc.ValuesView, collections.abc.ItemsView)):
+        st.exact = LAX
         return list(x)
-    if isinstance(x, (set, frozenset)):
-        fail(kind, x)
+    if isinstance(x, collections.abc.Iterator):  # read item by item: a bound stops an endless one
+        st.exact = LAX
+        return x
     fail(kind, x)
 
 
-def _length(x, n, lo, hi, field_type, partial_n=None):
+def _length(x, n, lo, hi, field_type):
     if lo is not None and n < lo:
         fail("too_short", x, {"field_type": field_type, "min_length": lo, "actual_length": n})
     if hi is not None and n > hi:
@@ -749,19 +749,16 @@ def _length(x, n, lo, hi, field_type, partial_n=None):
 def _each(items, item_v, st, hi=None, field_type="List", whole=None):
     out = []
     errors = []
-    if item_v is None:
-        out = list(items)
-    else:
-        iv = item_v.v
-        for i, item in enumerate(items):
-            try:
-                out.append(iv(item, st))
-            except ValError as e:
-                errors.extend(e.at(i).lines)
-            except PydanticOmit:
-                pass
-            if hi is not None and len(out) > hi:
-                fail("too_long", whole, {"field_type": field_type, "max_length": hi, "actual_length": None})
+    iv = item_v.v if item_v is not None else None
+    for i, item in enumerate(items):
+        try:
+            out.append(iv(item, st) if iv is not None else item)
+        except ValError as e:
+            errors.extend(e.at(i).lines)
+        except PydanticOmit:
+            pass
+        if hi is not None and len(out) > hi:
+            fail("too_long", whole, {"field_type": field_type, "max_length": hi, "actual_length": None})
     if errors:
         raise ValError(errors)
     return out
@@ -778,7 +775,10 @@ class ListV(V):
 
     def v(self, x, st):
         items = _items(x, st, list, self.is_strict(st), "list_type")
-        out = _each(items, self.item, st, self.max, "List", x) if self.item else list(items)
+        if self.item is None and self.max is None and type(items) is list:
+            out = list(items)
+        else:
+            out = _each(items, self.item, st, self.max, "List", x)
         _length(x, len(out), self.min, self.max, "List")
         return out
 
@@ -798,6 +798,8 @@ class TupleV(V):
 
     def v(self, x, st):
         items = _items(x, st, tuple, self.is_strict(st), "tuple_type")
+        if not isinstance(items, (list, tuple)):
+            items = list(items)
         n = len(items)
         out, errors = [], []
         if self.variadic is None:
@@ -859,8 +861,9 @@ class SetV(V):
                 st.exact = LAX
             items = x
         else:
-            items = _items(x, st, exact, self.is_strict(st), kind, allow_sets=True)
-        out = _each(items, self.item, st, None, "Set") if self.item else list(items)
+            items = _items(x, st, exact, self.is_strict(st), kind)
+        endless = isinstance(items, collections.abc.Iterator)  # bounded while read, unlike a sized input
+        out = _each(items, self.item, st, self.max if endless else None, "Frozenset" if self.frozen else "Set", x)
         try:
             result = exact(out)
         except TypeError:
