@@ -515,6 +515,10 @@ class MissingDefinitionError(LookupError):
         self.schema_reference = schema_reference
 
 
+# keys whose values are data, not schemas (a default or a literal may look like one)
+_NOT_SCHEMAS = frozenset({"metadata", "default", "expected", "members", "cls", "ref", "function"})
+
+
 def gather_schemas_for_cleaning(schema, definitions):
     """Which ``definition-ref`` schemas occur (a ref met once can be inlined: its schema is
     the value; more than once: None), and the schemas whose discriminator application
@@ -542,13 +546,8 @@ def gather_schemas_for_cleaning(schema, definitions):
                         walk(definitions[ref])
                 return
             for k, v in s.items():
-                if k in ("metadata", "serialization_function", "default", "function", "cls", "expected", "members",
-                         "ref", "json_schema_input_schema") and k != "serialization":
-                    if k == "metadata" or not isinstance(v, (dict, list)):
-                        continue
-                    if k in ("default", "expected", "members", "cls"):
-                        continue
-                walk(v)
+                if k not in _NOT_SCHEMAS and isinstance(v, (dict, list, tuple)):
+                    walk(v)
         elif isinstance(s, (list, tuple)):
             for v in s:
                 walk(v)
