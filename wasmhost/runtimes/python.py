@@ -48,6 +48,10 @@ STDLIB_BACKPORTS = ("standard-cgi", "standard-cgitb", "standard-chunk", "standar
 # it there, and handlers import it unpackaged). Its C speedups are left out: it falls back
 # to its pure-Python form.
 RUNTIME_PACKAGES = ("simplejson",)
+# Stand-ins for native modules that are too big for the runtime's snapshot (pydantic-core's):
+# shipped as files in the bundled SDK folder, imported by the runtime's finder on first use
+# (``STAND_INS`` in wasmhost_runtime.py), so a function that never needs one pays nothing.
+STAND_IN_DIR = SDK / "python" / "stand_ins"
 
 
 def componentize_py() -> str:
@@ -292,8 +296,9 @@ def _bundled_sdk(cache: Path) -> Path | None:
     if not dists:
         return None
     dists += [d for name in STDLIB_BACKPORTS + RUNTIME_PACKAGES for d in _closure((name,))]
+    stand_ins = sorted(STAND_IN_DIR.glob("*.py"))
     key = hashlib.sha256(" ".join([f"{d.metadata['Name']}=={d.version}" for d in dists] + [BOTOCORE_INDEX])
-                         .encode()).hexdigest()[:24]
+                         .encode() + content_digest(stand_ins, STAND_IN_DIR)).hexdigest()[:24]
     from .deploy import staged
 
     def fill(dest: Path) -> None:
@@ -314,6 +319,8 @@ def _bundled_sdk(cache: Path) -> Path | None:
         if data.is_dir():  # botocore's listing of its data, read from memory in the sandbox (wasmhost_botocore)
             listing = {str(d.relative_to(data)): sorted(os.listdir(d)) for d in [data, *data.rglob("*")] if d.is_dir()}
             (data / BOTOCORE_INDEX).write_text(json.dumps(listing, separators=(",", ":")))
+        for f in stand_ins:
+            shutil.copyfile(f, dest / f.name)
     return staged(cache / "python-sdk", key, fill)
 
 

@@ -189,7 +189,9 @@ def _setup_logging(log_format, log_level):
 # native modules with no pure-Python form of their own, and a stand-in in this runtime
 STAND_INS = {"rpds.rpds": "wasmhost_rpds",  # rpds-py: referencing's, so jsonschema's
              "cryptography.hazmat.bindings._rust": "wasmhost_cryptography",  # pyca/cryptography's Rust/OpenSSL
-             "orjson.orjson": "wasmhost_orjson", "ujson": "wasmhost_ujson"}  # native-only JSON packages
+             "orjson.orjson": "wasmhost_orjson", "ujson": "wasmhost_ujson",  # native-only JSON packages
+             # pydantic v2's Rust core: not in the snapshot but in the bundled SDK folder, imported on first use
+             "pydantic_core._pydantic_core": "wasmhost_pydantic_core"}
 
 
 class _NativeFinder(importlib.abc.MetaPathFinder):
@@ -212,9 +214,15 @@ class _NativeFinder(importlib.abc.MetaPathFinder):
             return None  # a .py module or a regular package
         stand_in = STAND_INS.get(name)
         if stand_in is not None:
-            return importlib.util.spec_from_loader(name, _StandIn(sys.modules[stand_in]))
+            try:  # the snapshot's, or a file of the bundled SDK folder (absent when boto3 is not installed for it)
+                module = sys.modules.get(stand_in) or importlib.import_module(stand_in)
+            except ModuleNotFoundError as e:
+                if e.name != stand_in:
+                    raise
+            else:
+                return importlib.util.spec_from_loader(name, _StandIn(module))
         # another version of a package with a stand-in runs (cryptography 2.x's _constant_time)
-        runs = next((getattr(sys.modules[s], "SUPPORTED", None) for m, s in STAND_INS.items()
+        runs = next((getattr(sys.modules.get(s), "SUPPORTED", None) for m, s in STAND_INS.items()
                      if m.partition(".")[0] == name.partition(".")[0]), None)
         raise ImportError(f"No module named '{name}': it is a native extension of the package "
                           f"'{package}', and native code cannot run in wasmhost's WebAssembly sandbox "
@@ -224,7 +232,8 @@ class _NativeFinder(importlib.abc.MetaPathFinder):
 
 class _StandIn(importlib.abc.Loader):
     """Gives the stand-in module already loaded (the runtime's files are in its snapshot,
-    not on a path) as the native module asked for."""
+    not on a path; the bigger stand-ins are files of the bundled SDK folder, imported on
+    first use) as the native module asked for."""
 
     def __init__(self, module):
         self.module = module
