@@ -81,7 +81,9 @@ NODE = os.environ.get("CORPUS_NODE", "node")
 
 # -- the corpus's code --------------------------------------------------------------------
 def git_dir(mirror: Path, repo: str) -> Path:
-    return mirror / repo.replace("/", "+") / "repo"
+    """A snapshot's git folder: ``fetch`` leaves a bare one, or now and then a clone's ``.git``."""
+    d = mirror / repo.replace("/", "+") / "repo"
+    return d / ".git" if (d / ".git").is_dir() else d
 
 
 def extract(mirror: Path, repo: str, folder: str, dest: Path) -> None:
@@ -287,7 +289,13 @@ def refused_at_deploy(message: str) -> dict:
     m = _DEPLOY.search(message)
     if m is None:
         return {"deploy_error": message}
-    return {"error": {"errorType": m.group(1), "errorMessage": m.group(2)}}
+    etype, text = m.group(1), m.group(2)
+    if etype in _PREFIXED:  # the invocation's id, as the Lambda API words a runtime's own failure
+        text = f"RequestId: {uuid.UUID(int=0)} Error: {text}"
+    return {"error": {"errorType": etype, "errorMessage": text}}
+
+
+_PREFIXED = ("Runtime.ExitError",)  # errors Lambda's API reports with "RequestId: <id> Error: " before them
 
 
 def needs_the_world(expected: Any) -> bool:
