@@ -11,6 +11,9 @@ library that assumes them:
   ``Future`` (``map``, ``as_completed``, ``wait`` work unchanged); a non-daemon
   ``Thread`` runs its target to completion in ``start()``. A daemon thread, which
   usually loops forever in the background, fails to start with a clear error.
+- anyio's ``to_thread.run_sync`` (Starlette's and FastAPI's ``run_in_threadpool``: every
+  plain ``def`` endpoint and dependency) runs the call in place, as ``submit`` does: its
+  worker thread would otherwise run inline too, waiting forever on a queue no thread fills.
 - ``threading.Timer``: ``start()`` does not wait for the interval (that would hold the
   handler up, which Lambda's timers never do): the timer is kept, and its function runs
   once it is due, at the end of the invocation that finds it so (a timer set to fire
@@ -502,6 +505,14 @@ def _native_library(module):
     raise ModuleNotFoundError(f"No module named '{name}': {NATIVE_LIBRARIES[name]}", name=name)
 
 
+def _to_thread_in_place(module):
+    async def run_sync(func, *args, abandon_on_cancel=False, cancellable=None, limiter=None):
+        return func(*args)
+
+    run_sync.__doc__ = module.run_sync.__doc__
+    module.run_sync = run_sync
+
+
 def install():
     socket.socket = SandboxSocket
     builtins.open = io.open = open
@@ -516,6 +527,7 @@ def install():
     threading.Thread.start = _start_inline
     threading.Timer.start, threading.Timer.join, threading.Timer.is_alive = _start_timer, _join_timer, _timer_alive
     wasmhost_sdk.after_import("asyncio.selector_events", _no_self_pipe)
+    wasmhost_sdk.after_import("anyio.to_thread", _to_thread_in_place)
     wasmhost_sdk.stand_in("fcntl", _fcntl, fallback=True)
     wasmhost_sdk.stand_in("pwd", _pwd)
     wasmhost_sdk.stand_in("grp", _grp, fallback=True)
