@@ -8,9 +8,13 @@ handlers taken from public examples (the corpus found each difference):
   awslambdaric formats it, and shows none of the runtime's own frames;
 - ``sys.exit()`` in a handler ends the runtime as on Lambda (cdk-patterns' Polly
   handler exits for a voice it does not know): ``Runtime.ExitError``, and the next
-  invocation runs in a new instance that imported the code again."""
+  invocation runs in a new instance that imported the code again;
+- ``traceback.format_exc()`` prints as the function's runtime prints (3.12: a
+  multi-line statement's first line only)."""
 
+import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +139,22 @@ def test_sys_exit_at_import_fails_the_deploy(python_host, tmp_path):
     (tmp_path / "app.py").write_text("import sys\nsys.exit('missing configuration')\ndef handler(e, c):\n    return 1\n")
     with pytest.raises(DeployError, match="^Runtime.ExitError: "):
         python_host.deploy("exits", tmp_path)
+
+
+TRACEBACKS = Path(__file__).with_name("tracebacks")
+
+
+@pytest.mark.parametrize("runtime", ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"])
+def test_tracebacks_read_as_the_functions_runtime_prints_them(python_host, runtime):
+    """``traceback.format_exc()`` of errors in statements of many shapes (a multi-line
+    call, operators, subscripts, wide characters, chained exceptions) equals what that
+    CPython printed for the same file (tracebacks/expected.json, recorded by record.py):
+    3.13 and the sandbox's 3.14 print a multi-line statement whole and mark whole-line
+    calls, 3.11/3.12 do neither, 3.9/3.10 print no markers."""
+    expected = json.loads((TRACEBACKS / "expected.json").read_text())[runtime]
+    name = "tb" + runtime.replace(".", "")
+    python_host.deploy(name, TRACEBACKS, FunctionConfig(handler="app.handler", runtime=runtime))
+    got = python_host.invoke(name, {}).json()
+    assert len(got) == len(expected) == 14
+    for text, want in zip(got, expected):
+        assert text == want

@@ -20,6 +20,7 @@ removed, put back so that code written for them runs unchanged:
   with them).
 - For a python3.9-3.13 function, ``importlib.abc.ResourceReader``, ``Traversable`` and
   ``TraversableResources`` (3.14 left them in ``importlib.resources.abc`` only).
+- For a python3.9-3.12 function, tracebacks as its runtime prints them (``wasmhost_traceback``).
 - For a python3.9-3.11 function, import finders with only the PEP 302 ``find_module``
   (3.12 skips them): six before 1.16 makes ``six.moves`` with one, and urllib3 1.25
   (botocore before 1.19 pins it) vendors that six, so ``urllib3.packages.six.moves``
@@ -44,6 +45,7 @@ import threading
 import types
 
 import wasmhost_sdk
+import wasmhost_traceback
 
 
 # -- asyncio ------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ def runtime_modules(runtime):
     gone = {name for since, names in REMOVED_IN.items() if version >= since for name in names}
     if gone:
         sys.meta_path.insert(0, _Removed(frozenset(gone)))
+    wasmhost_traceback.as_runtime(version)
     if version < (3, 10):
         _abc_aliases()
     if version < (3, 11):
