@@ -988,6 +988,31 @@ def test_system_error_names_as_node_gives_them(js_host, tmp_path):
     assert want["names"][:3] == ["ECONNREFUSED", "EAI_NONAME", "EAI_NODATA"] and len(want["map"]) > 80
 
 
+def test_a_response_has_the_headers_nodes_has(js_host, tmp_path):
+    """A fetch Response built by the code has the headers Node's (undici) gives it: the engine
+    added a content-length of its own to every body of known size, which hono's aws-lambda
+    adapter copied into each answer's headers. One the code names stays; `instanceof`,
+    subclasses and Response.json are the engine's as before."""
+    src = write(tmp_path, "index.js", """
+        class Mine extends Response {}
+        exports.handler = async () => {
+          const made = [new Response('Hello'), Response.json({ a: 1 }), Response.json([1], { status: 201 }),
+            new Response(new Uint8Array([1, 2, 3])), new Response(null, { status: 204 }),
+            new Response('abc', { headers: { 'Content-Length': '3' } }), new Response('abc', { headers: [['content-length', '3']] }),
+            new Response('abc', { headers: new Headers({ 'content-length': '3' }) }), new Response(new URLSearchParams('a=1')),
+            new Mine('sub')];
+          return { headers: made.map((r) => [...r.headers]), statuses: made.map((r) => r.status),
+                   kinds: [made[9] instanceof Response, made[9] instanceof Mine, made[1] instanceof Response, await made[9].text()] };
+        };
+    """)
+    node = subprocess.run(["node", "-e", "require('./index.js').handler().then((r) => console.log(JSON.stringify(r)))"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("responses", src, FunctionConfig(runtime="nodejs20.x"))
+    assert js_host.invoke("responses", {}).value == want
+    assert want["headers"][0] == [["content-type", "text/plain;charset=UTF-8"]] and want["kinds"] == [True, True, True, "sub"]
+
+
 def test_tcp_sockets_fail_saying_why_and_import_of_a_builtin_loads_it(js_host, tmp_path):
     """The sandbox has no TCP: a database client's socket (net.connect, new net.Socket().connect,
     tls.connect) fails as a socket fails in Node, an 'error' event with Node's shape (EACCES,
