@@ -1,9 +1,8 @@
 // An assignment to a `const` is a TypeError in Node only when it runs ("Assignment to
 // constant variable."); rolldown refuses the whole bundle for it (ILLEGAL_REASSIGNMENT), so a
-// handler with one on a path it never takes (Alexa's trivia sample, in a handler it never
-// reaches) could not deploy. The bundle is built again with each such assignment rewritten,
-// at the places rolldown reported, into code that evaluates what Node would evaluate and then
-// throws Node's TypeError.
+// handler with one on a path it rarely takes (Alexa's trivia sample) could not deploy. The
+// bundle is built again with each such assignment rewritten, at the places rolldown reported,
+// into code that evaluates what Node would evaluate and then throws Node's TypeError.
 import { editNodes } from "./ast_edit.mjs";
 
 const THROW = '(() => { throw new TypeError("Assignment to constant variable."); })()';
