@@ -1013,6 +1013,49 @@ def test_a_response_has_the_headers_nodes_has(js_host, tmp_path):
     assert want["headers"][0] == [["content-type", "text/plain;charset=UTF-8"]] and want["kinds"] == [True, True, True, "sub"]
 
 
+def test_fetch_answers_with_a_response_as_nodes(js_host, tmp_path, internet):
+    """fetch() answers with a Response as Node's does (it was an object of the runtime's own:
+    not `instanceof Response`, no `body` stream, clone() or blob()); a Request given to fetch
+    sends its own method, headers and body (it went as a bodiless GET); headers given as a
+    Headers object are sent (they were dropped); a 204's body is null, a manual redirect is the 3xx."""
+    src = write(tmp_path, "index.js", """
+        exports.handler = async (event) => {
+          const base = event.base;
+          const res = await fetch(`${base}/hello`);
+          const copy = res.clone();
+          const chunks = [];
+          for await (const chunk of res.body) chunks.push(...chunk);
+          const sent = async (...args) => {  // what the server got (names in lower case: the wire's case varies)
+            const doc = await (await fetch(...args)).json();
+            return { ...doc, headers: Object.fromEntries(Object.entries(doc.headers).map(([k, v]) => [k.toLowerCase(), v])) };
+          };
+          const echoed = await sent(new Request(`${base}/echo?q=1`, { method: 'PUT', body: 'payload', headers: { 'X-Mine': 'yes' } }));
+          const viaHeaders = await sent(`${base}/echo`, { headers: new Headers({ 'X-Token': 't1' }) });
+          const moved = await fetch(`${base}/redirect?to=/hello`, { redirect: 'manual' });
+          const followed = await fetch(`${base}/redirect?to=/hello`);
+          return {
+            kinds: [res instanceof Response, res.headers instanceof Headers, typeof res.body.getReader, res.type, res.ok,
+                    res.status, res.statusText, res.url === `${base}/hello`, res.redirected],
+            served: res.headers.get('x-served-by'), text: Buffer.from(chunks).toString(), cloned: await copy.text(),
+            blob: await (await (await fetch(`${base}/hello`)).blob()).text(),
+            echoed: [echoed.method, echoed.path, echoed.body, echoed.headers['x-mine'], echoed.headers['content-type']],
+            token: viaHeaders.headers['x-token'],
+            moved: [moved.status, moved.headers.get('location'), moved.redirected],
+            followed: [followed.status, followed.redirected, followed.url === `${base}/hello`, await followed.text()],
+          };
+        };
+    """)
+    base = internet.url
+    node = subprocess.run(["node", "-e", "require('./index.js').handler({base: process.argv[1]})"
+                           ".then((r) => console.log(JSON.stringify(r)))", base],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("fetches", src, FunctionConfig(runtime="nodejs20.x", allowed_hosts=(f"127.0.0.1:{internet.port}",)))
+    assert js_host.invoke("fetches", {"base": base}).value == want
+    assert want["kinds"][:4] == [True, True, "function", "basic"] and want["echoed"][:3] == ["PUT", "/echo?q=1", "payload"]
+    assert want["token"] == "t1" and want["moved"][0] == 302
+
+
 def test_tcp_sockets_fail_saying_why_and_import_of_a_builtin_loads_it(js_host, tmp_path):
     """The sandbox has no TCP: a database client's socket (net.connect, new net.Socket().connect,
     tls.connect) fails as a socket fails in Node, an 'error' event with Node's shape (EACCES,
