@@ -222,6 +222,46 @@ def test_a_syntax_error_is_worded_as_node_words_it(js_host, tmp_path, source):
     assert str(failed.value) == f"Runtime.UserCodeSyntaxError: {v8}"
 
 
+def test_an_assignment_to_a_const_fails_only_when_it_runs(js_host, tmp_path):
+    """Node throws "Assignment to constant variable." when such an assignment runs; the bundler
+    refused the whole file for it (ILLEGAL_REASSIGNMENT), so a handler with one on a path it
+    rarely takes (Alexa's trivia sample) could not deploy. Each event answers as in plain Node:
+    the other paths run, and a logical assignment that short-circuits assigns nothing."""
+    root = write(tmp_path / "fn", "index.js", """
+        const greeting = 'hi';
+        const empty = '';
+        let count = 0;
+        exports.handler = async (event) => {
+          count += 1;
+          if (event.path === 'set') greeting = (count += 10, event.value);
+          if (event.path === 'add') greeting += '!';
+          if (event.path === 'inc') greeting++;
+          if (event.path === 'or') greeting ||= 'never';
+          if (event.path === 'and') empty ||= 'now';
+          return [greeting, count];
+        };
+    """).parent
+    events = [{"path": p} for p in ("none", "set", "add", "inc", "or", "and", "none")]
+    node = subprocess.run(["node", "-e", """
+        const { handler } = require('./index.js');
+        (async () => { const out = [];
+          for (const e of JSON.parse(process.argv[1])) {
+            try { out.push(await handler(e)); } catch (err) { out.push([err.name, err.message]); } }
+          console.log(JSON.stringify(out)); })();
+    """, json.dumps(events)], cwd=root, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("consts", root, FunctionConfig(runtime="nodejs20.x"))
+    got = []
+    for event in events:
+        try:
+            got.append(js_host.invoke("consts", event).value)
+        except FunctionError as e:
+            doc = e.to_lambda()
+            got.append([doc["errorType"], doc["errorMessage"]])
+    assert got == want
+    assert want[1] == ["TypeError", "Assignment to constant variable."] and want[4] == ["hi", 15]  # the value was evaluated
+
+
 def test_a_missing_package_names_the_require_stack_as_node(js_host, tmp_path):
     """A package required in a module the handler's module requires, installed nowhere (an
     SDK v2 handler on nodejs20.x): Node's error names the chain of modules that led there,
@@ -924,6 +964,96 @@ def test_util_types_and_the_runtimes_node_version_as_node(js_host, tmp_path):
     for runtime, major, lts in (("nodejs18.x", "18", "Hydrogen"), ("nodejs22.x", "22", "Jod")):
         js_host.deploy(f"types{major}", src, FunctionConfig(runtime=runtime))
         assert js_host.invoke(f"types{major}", {}).value["version"] == [f"v{major}", major, lts]
+
+
+def test_system_error_names_as_node_gives_them(js_host, tmp_path):
+    """util.getSystemErrorName / getSystemErrorMap answer as Node on Linux: the AWS SDK v2 asks
+    the name of every network error's errno, so each call that failed (no credentials, a
+    host not allowed) threw "[unenv] util.getSystemErrorName is not implemented" instead of
+    its own error; wrong arguments fail in Node's words."""
+    src = write(tmp_path, "index.js", """
+        const util = require('util');
+        const attempt = (f) => { try { return f(); } catch (e) { return [e.name, e.code, e.message]; } };
+        exports.handler = async () => ({
+          names: [-111, -3008, -3007, -2, -13, -110, -4095, -99999].map((n) => util.getSystemErrorName(n)),
+          map: [...util.getSystemErrorMap()].sort((a, b) => a[0] - b[0]),
+          wrong: [111, -1.5, 'x', null].map((v) => attempt(() => util.getSystemErrorName(v))),
+        });
+    """)
+    node = subprocess.run(["node", "-e", "require('./index.js').handler().then((r) => console.log(JSON.stringify(r)))"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("syserr", src, FunctionConfig(runtime="nodejs20.x"))
+    assert js_host.invoke("syserr", {}).value == want
+    assert want["names"][:3] == ["ECONNREFUSED", "EAI_NONAME", "EAI_NODATA"] and len(want["map"]) > 80
+
+
+def test_a_response_has_the_headers_nodes_has(js_host, tmp_path):
+    """A fetch Response built by the code has the headers Node's (undici) gives it: the engine
+    added a content-length of its own to every body of known size, which hono's aws-lambda
+    adapter copied into each answer's headers. One the code names stays; `instanceof`,
+    subclasses and Response.json are the engine's as before."""
+    src = write(tmp_path, "index.js", """
+        class Mine extends Response {}
+        exports.handler = async () => {
+          const made = [new Response('Hello'), Response.json({ a: 1 }), Response.json([1], { status: 201 }),
+            new Response(new Uint8Array([1, 2, 3])), new Response(null, { status: 204 }),
+            new Response('abc', { headers: { 'Content-Length': '3' } }), new Response('abc', { headers: [['content-length', '3']] }),
+            new Response('abc', { headers: new Headers({ 'content-length': '3' }) }), new Response(new URLSearchParams('a=1')),
+            new Mine('sub')];
+          return { headers: made.map((r) => [...r.headers]), statuses: made.map((r) => r.status),
+                   kinds: [made[9] instanceof Response, made[9] instanceof Mine, made[1] instanceof Response, await made[9].text()] };
+        };
+    """)
+    node = subprocess.run(["node", "-e", "require('./index.js').handler().then((r) => console.log(JSON.stringify(r)))"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("responses", src, FunctionConfig(runtime="nodejs20.x"))
+    assert js_host.invoke("responses", {}).value == want
+    assert want["headers"][0] == [["content-type", "text/plain;charset=UTF-8"]] and want["kinds"] == [True, True, True, "sub"]
+
+
+def test_fetch_answers_with_a_response_as_nodes(js_host, tmp_path, internet):
+    """fetch() answers with a Response as Node's does (it was an object of the runtime's own:
+    not `instanceof Response`, no `body` stream, clone() or blob()); a Request given to fetch
+    sends its own method, headers and body (it went as a bodiless GET); headers given as a
+    Headers object are sent (they were dropped); a 204's body is null, a manual redirect is the 3xx."""
+    src = write(tmp_path, "index.js", """
+        exports.handler = async (event) => {
+          const base = event.base;
+          const res = await fetch(`${base}/hello`);
+          const copy = res.clone();
+          const chunks = [];
+          for await (const chunk of res.body) chunks.push(...chunk);
+          const sent = async (...args) => {  // what the server got (names in lower case: the wire's case varies)
+            const doc = await (await fetch(...args)).json();
+            return { ...doc, headers: Object.fromEntries(Object.entries(doc.headers).map(([k, v]) => [k.toLowerCase(), v])) };
+          };
+          const echoed = await sent(new Request(`${base}/echo?q=1`, { method: 'PUT', body: 'payload', headers: { 'X-Mine': 'yes' } }));
+          const viaHeaders = await sent(`${base}/echo`, { headers: new Headers({ 'X-Token': 't1' }) });
+          const moved = await fetch(`${base}/redirect?to=/hello`, { redirect: 'manual' });
+          const followed = await fetch(`${base}/redirect?to=/hello`);
+          return {
+            kinds: [res instanceof Response, res.headers instanceof Headers, typeof res.body.getReader, res.type, res.ok,
+                    res.status, res.statusText, res.url === `${base}/hello`, res.redirected],
+            served: res.headers.get('x-served-by'), text: Buffer.from(chunks).toString(), cloned: await copy.text(),
+            blob: await (await (await fetch(`${base}/hello`)).blob()).text(),
+            echoed: [echoed.method, echoed.path, echoed.body, echoed.headers['x-mine'], echoed.headers['content-type']],
+            token: viaHeaders.headers['x-token'],
+            moved: [moved.status, moved.headers.get('location'), moved.redirected],
+            followed: [followed.status, followed.redirected, followed.url === `${base}/hello`, await followed.text()],
+          };
+        };
+    """)
+    base = internet.url
+    node = subprocess.run(["node", "-e", "require('./index.js').handler({base: process.argv[1]})"
+                           ".then((r) => console.log(JSON.stringify(r)))", base],
+                          cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60)
+    want = json.loads(node.stdout)
+    js_host.deploy("fetches", src, FunctionConfig(runtime="nodejs20.x", allowed_hosts=(f"127.0.0.1:{internet.port}",)))
+    assert js_host.invoke("fetches", {"base": base}).value == want
+    assert want["kinds"][:4] == [True, True, "function", "basic"] and want["echoed"][:3] == ["PUT", "/echo?q=1", "payload"]
+    assert want["token"] == "t1" and want["moved"][0] == 302
 
 
 def test_tcp_sockets_fail_saying_why_and_import_of_a_builtin_loads_it(js_host, tmp_path):

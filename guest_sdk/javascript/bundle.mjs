@@ -29,6 +29,7 @@ import { umdRequirePlugin } from "./umd_require.mjs";
 import { missingModulePlugin } from "./missing_module.mjs";
 import { v8SyntaxMessage } from "./v8_syntax.mjs";
 import { dynamicImportPlugin } from "./dynamic_import.mjs";
+import { constAssignPlugin, constAssignments } from "./const_assign.mjs";
 import { zoneText } from "./zone_data.mjs";
 
 const [entry, out, ...modules] = process.argv.slice(2);
@@ -227,35 +228,47 @@ const nativePlugin = {
   },
 };
 const paths = modulePathsPlugin(process.cwd(), join(SDK, "node_modules"), modules.map((m) => resolve(m)));
-try {
-  const bundle = await rolldown({
-    input: entry,
-    platform: "node",
-    external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !DECODER.has(id) && !bundled(id, importer)
-      && !(id === "events" && (inStreams(importer) || importer === BUNDLED.get("events")))
-      && (builtins.has(id) || id.startsWith("node:")),
-    resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
-    plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
-      regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin,
-      missingModulePlugin([[process.cwd(), "/var/task"], ...modules.map((m) => [resolve(m), `/opt${m.slice(m.lastIndexOf("/nodejs/"))}`]),
-        [join(SDK, "node_modules"), "/var/runtime/node_modules"]], [...modules, join(SDK, "node_modules")]),
-      dynamicImportPlugin],
-    logLevel: "silent",
-    treeshake: false, // a handler module's side effects (and its exports) are its own business
-  });
-  // minify: false, as the code was written: rolldown's default pass removes "dead" code and
-  // inlines constants, which changes what Node would do and say (a let read before its
-  // declaration no longer throws; `const X = 1; new X()` fails as "1 is not a constructor")
-  let code, map = null;
+// the bundle, with `extra` plugins last among the transforms
+const build = (extra) => rolldown({
+  input: entry,
+  platform: "node",
+  external: (id, importer) => !OWN.has(id) && !PROMISES.has(id) && !DECODER.has(id) && !bundled(id, importer)
+    && !(id === "events" && (inStreams(importer) || importer === BUNDLED.get("events")))
+    && (builtins.has(id) || id.startsWith("node:")),
+  resolve: { modules: ["node_modules", ...modules, ...(hasSdk ? [join(SDK, "node_modules")] : [])] },
+  plugins: [moduleFormatPlugin(process.cwd()), paths, nativePlugin, sdkPlugin, registryPlugin, sloppyPlugin,
+    regexpPropertiesPlugin, umdRequirePlugin, computedRequirePlugin,
+    missingModulePlugin([[process.cwd(), "/var/task"], ...modules.map((m) => [resolve(m), `/opt${m.slice(m.lastIndexOf("/nodejs/"))}`]),
+      [join(SDK, "node_modules"), "/var/runtime/node_modules"]], [...modules, join(SDK, "node_modules")]),
+    dynamicImportPlugin, ...extra],
+  logLevel: "silent",
+  treeshake: false, // a handler module's side effects (and its exports) are its own business
+});
+// minify: false, as the code was written: rolldown's default pass removes "dead" code and
+// inlines constants, which changes what Node would do and say (a let read before its
+// declaration no longer throws; `const X = 1; new X()` fails as "1 is not a constructor")
+async function generate(bundle) {
   try {
-    ({ code, map } = (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named", minify: false,
-      sourcemap: "hidden", sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) })).output[0]);
+    return (await bundle.generate({ format: "cjs", codeSplitting: false, exports: "named", minify: false,
+      sourcemap: "hidden", sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) })).output[0];
   } catch (e) {
     // top-level await has no CommonJS form: an ES module, marked for the host to rewrite
     // (wasmhost/runtimes/esm.py) into a body the runtime runs as an async function
     if (!String(e.message || e).includes("top-level await")) throw e;
-    code = ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false, minify: false })).output[0].code;
+    return { code: ESM_MARK + (await bundle.generate({ format: "esm", codeSplitting: false, minify: false })).output[0].code,
+      map: null };
   }
+}
+try {
+  let output;
+  try {
+    output = await generate(await build([]));
+  } catch (e) {
+    const places = constAssignments(e.errors || []); // const reassignments only: Node throws them when run
+    if (!places) throw e;
+    output = await generate(await build([constAssignPlugin(places)]));
+  }
+  const { code, map } = output;
   const zones = zoneText(code); // the time zone database, for a function that names timeZone
   if (zones) writeFileSync(`${out}.zones`, zones);
   const split = lazyModules(code);

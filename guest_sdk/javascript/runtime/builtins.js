@@ -56,6 +56,7 @@ import * as m_vm from "unenv/node/vm";
 import * as m_wasi from "unenv/node/wasi";
 import * as m_worker_threads from "unenv/node/worker_threads";
 import utilTypes from "./util_types.js";
+import { getSystemErrorMap, getSystemErrorName } from "./syserrors.js";
 import { netSockets, tlsSockets } from "./net.js";
 
 const cjs = (ns) => (ns.default !== undefined ? ns.default : ns);
@@ -77,7 +78,7 @@ function callbackify(fn) {
   };
 }
 export const util = { ...cjs(util_ns), format, inspect, promisify, callbackify,
-  formatWithOptions: (o, ...a) => format(...a) };
+  formatWithOptions: (o, ...a) => format(...a), getSystemErrorMap, getSystemErrorName };
 util.types = utilTypes;
 // unenv's stand-ins for what Node 20 does not have: libraries test for these (pino's caller
 // takes util.getCallSites when present), so they are absent, as on Node 20

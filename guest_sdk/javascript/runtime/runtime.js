@@ -10,6 +10,8 @@ import { BUNDLE_URL, compiledFiles, installCallSites, installV8Stacks, setCodeFi
 import { mount } from "./fs.js";
 import { installIntl } from "./intl.js";
 import { installNormalize } from "./normalize.js";
+import { installResponse } from "./response.js";
+import { installStreamIteration } from "./readable_stream.js";
 import { installWebCrypto } from "./webcrypto.js";
 import process, { ProcessExit, setRuntime } from "./process.js";
 import { setMap } from "./sourcemap.js";
@@ -21,6 +23,8 @@ import { start as responseStart, write as responseWrite } from "wasmhost:runtime
 const TASK_ROOT = "/var/task";
 installIntl(); // StarlingMonkey has no ICU: Intl and toLocaleString as Node's in en-US and UTC
 installNormalize(); // nor String.prototype.normalize
+installResponse(); // Response without the engine's own content-length, as Node's
+installStreamIteration(); // for await over a web ReadableStream
 installWebCrypto(); // crypto.subtle over the runtime's Node crypto (the engine's traps on RSA keys)
 installV8Messages(); // JSON.parse's and TypeErrors' messages as Node's
 installCallSites(); // Error.prepareStackTrace's CallSites, as V8 gives them

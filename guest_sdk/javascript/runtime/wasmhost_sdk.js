@@ -42,7 +42,8 @@ class WasmhostHeaders {
   constructor(init) {
     this._map = new Map();
     if (init instanceof WasmhostHeaders) init = [...init.entries()];
-    if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
+    // pairs, or a Headers (the engine's too: fetch(url, { headers: new Headers(...) })), or a record
+    if (init && typeof init[Symbol.iterator] === "function") for (const [k, v] of init) this.append(k, v);
     else if (init) for (const k of Object.keys(init)) this.append(k, init[k]);
   }
   append(k, v) {
@@ -66,6 +67,7 @@ class WasmhostResponse {
     this.statusText = statusText;
     this.ok = status >= 200 && status < 300;
     this.headers = new WasmhostHeaders(headers);
+    this._pairs = headers; // as the server sent them: each Set-Cookie its own
     this.url = url;
     this.redirected = redirected;
     this._bytes = bytes;
@@ -119,12 +121,31 @@ function fetchSync(input, init = {}) {
   return new WasmhostResponse(status, doc.reason, doc.headers, fromLatin1(body), doc.url, doc.url !== url);
 }
 
-function fetch(input, init) {
-  try {
-    return Promise.resolve(fetchSync(input, init));
-  } catch (e) {
-    return Promise.reject(e);
+// fetch() answers with the engine's own Response, as Node's fetch answers with undici's: a
+// `Response` (instanceof), with a `body` stream, blob(), clone() (which the engine's Response
+// lacks: the bytes are at hand), its url and redirected; a Request given to it sends its own
+// method, headers and body, as Node's fetch does.
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+function fetched(raw) {
+  const res = new Response(NULL_BODY.has(raw.status) ? null : raw.bytes.slice(),
+    { status: raw.status, statusText: raw.statusText, headers: raw.headers });
+  return Object.defineProperties(res, { url: { value: raw.url }, redirected: { value: raw.redirected },
+    type: { value: "basic" }, clone: { value() {
+      if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
+      return fetched(raw);
+    } } });
+}
+
+async function fetch(input, init) {
+  if (typeof Request === "function" && input instanceof Request) {
+    const body = input.method === "GET" || input.method === "HEAD" ? undefined : new Uint8Array(await input.arrayBuffer());
+    init = { method: input.method, headers: [...input.headers], redirect: input.redirect, body, ...init };
+    input = input.url;
   }
+  const r = fetchSync(input, init);
+  if (typeof Response !== "function" || Response === WasmhostResponse) return r;
+  return fetched({ status: r.status, statusText: r.statusText, headers: r._pairs, bytes: r._take(), url: r.url,
+    redirected: r.redirected });
 }
 
 class KVError extends Error {
