@@ -179,8 +179,38 @@ def test_lambdas_answers_for_each_handler_style(js_host, tmp_path):
     assert errors["string"] == {"errorType": "string", "errorMessage": "plain failure", "trace": []}
     assert errors["rejects"]["errorType"] == "RangeError" and errors["rejects"]["trace"][0] == "RangeError: out of range"
     assert errors["timer"]["errorMessage"] == "in a timer"
-    assert errors["exit"]["errorType"] == "Runtime.ExitError"
+    assert errors["exit"] == {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited with error: exit status 3"}
     assert js_host.invoke("s_done", {}).value == {"done": True}
+
+
+def test_an_uncaught_exception_or_exit_ends_the_instance_as_lambdas_runtime_exits(js_host, tmp_path):
+    """Lambda's Node runtime exits after an uncaught exception (a throw in a timer: 129) or
+    ``process.exit()``, so the next invocation starts cold and imports the code again; an
+    error the handler throws or rejects with keeps the instance (and its state)."""
+    src = write(tmp_path, "state.js", """
+        let calls = 0;
+        exports.handler = async (event) => {
+          calls += 1;
+          if (event.mode === "throw") throw new Error("handled by the runtime");
+          if (event.mode === "exit") process.exit(0);
+          if (event.mode === "timer") return new Promise(() => { setTimeout(() => { throw new TypeError("late"); }, 1); });
+          return calls;
+        };
+    """)
+    js_host.deploy("state", src, FunctionConfig(handler="state.handler"))
+    assert js_host.invoke("state", {}).value == 1
+    with pytest.raises(FunctionError):
+        js_host.invoke("state", {"mode": "throw"})
+    assert js_host.invoke("state", {}).value == 3  # the same instance
+    with pytest.raises(FunctionError) as e:
+        js_host.invoke("state", {"mode": "timer"})
+    assert e.value.to_lambda()["errorType"] == "TypeError" and "\tERROR\tUncaught Exception {" in e.value.logs
+    assert js_host.invoke("state", {}).value == 1  # a new instance: the code loaded again
+    with pytest.raises(FunctionError) as e:
+        js_host.invoke("state", {"mode": "exit"})
+    assert e.value.to_lambda() == {"errorType": "Runtime.ExitError",
+                                   "errorMessage": "Runtime exited without providing a reason"}
+    assert js_host.invoke("state", {}).value == 1
 
 
 @pytest.mark.parametrize("files, handler, etype", [

@@ -83,11 +83,15 @@ function settled() {
   }, 0);
 }
 let uncaught = null; // the running invocation's reject: a throw in a timer fails it, as in Node
+let crashed = false; // an uncaught exception ended the invocation: Lambda's runtime exits after it
 const guarded = (fn, args) => {
   try {
     fn(...args);
   } catch (e) {
-    if (uncaught) uncaught(e);
+    if (uncaught) {
+      crashed = true;
+      uncaught(e);
+    }
   }
 };
 
@@ -565,15 +569,20 @@ export async function handle(event, rid, deadlineMs, requestJson) {
     ev = event;
   }
   let result;
+  crashed = false;
   try {
     result = await run(ev, Number(deadlineMs), rid);
   } catch (e) {
-    const doc = errorDoc(e);
-    if (e instanceof ProcessExit) {
-      doc.errorType = "Runtime.ExitError";
+    // Lambda's runtime process exits after process.exit() or an uncaught exception (129):
+    // the host ends this instance (instanceEnds), and the next invocation loads the code again
+    if (e instanceof ProcessExit) { // the process is gone: Lambda's platform answers for it
+      throw JSON.stringify({ errorType: "Runtime.ExitError", instanceEnds: true, errorMessage: e.code
+        ? `Runtime exited with error: exit status ${e.code}` : "Runtime exited without providing a reason" });
     }
-    lambdaConsole.error("Invoke Error", JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage,
-      stack: doc.trace }));
+    const doc = errorDoc(e);
+    lambdaConsole.error(crashed ? "Uncaught Exception" : "Invoke Error",
+      JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stack: doc.trace }));
+    if (crashed) doc.instanceEnds = true;
     throw JSON.stringify(doc);
   }
   if (result instanceof Streamed) return result.text;
