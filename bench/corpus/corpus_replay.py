@@ -181,7 +181,13 @@ def lambda_env(case: dict) -> dict[str, str]:
                                "/opt/lib", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "_X_AMZN_TRACE_ID": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};"
                                 "Sampled=0",
-            "_REQUEST_ID": str(uuid.uuid4()), **case.get("env", {})}
+            "_REQUEST_ID": str(uuid.uuid4()), "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+            # the execution role's credentials (the SDKs validate a request before sending it)
+            "AWS_ACCESS_KEY_ID": "ASIAREFERENCEKEY0000", "AWS_SECRET_ACCESS_KEY": "reference-secret",
+            "AWS_SESSION_TOKEN": "reference-token", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000", "_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
+            "_AWS_XRAY_DAEMON_PORT": "2000", "LC_CTYPE": "C.UTF-8", "PWD": "/var/task", "SHLVL": "0",
+            **case.get("env", {})}
 
 
 def reference(case: dict, root: Path, event: Any, work: Path) -> tuple[dict, str]:
@@ -279,7 +285,8 @@ _DEPLOY = re.compile(r"Could not deploy the function: (Runtime\.\w+|\w+): (.*)",
 _WORLD = ("Could not load credentials", "Unable to locate credentials", "NoCredentialsError", "getaddrinfo",
           "ENOTFOUND", "Name or service not known", "EAI_AGAIN", "Temporary failure in name resolution",
           "Failed to resolve", "NameResolutionError", "CredentialsProviderError",
-          "Cannot find module '@aws-sdk/", "Cannot find package '@aws-sdk/")  # the reference has some of the SDK
+          "Cannot find module '@aws-sdk/", "Cannot find package '@aws-sdk/", "Missing credentials in config",
+          "InvalidClientTokenId", "UnrecognizedClientException", "security token included in the request is invalid")  # the reference has some of the SDK
 # v3 packages Lambda includes, not all
 
 
