@@ -70,7 +70,7 @@ def test_os_errors_carry_linuxs_numbers_and_words(python_host, tmp_path):
 
 def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     (tmp_path / "app.py").write_text(textwrap.dedent('''
-        import json, logging, socket
+        import json, logging, socket, traceback
         def handler(event, context):
             if event == "logged":
                 try:
@@ -82,6 +82,11 @@ def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
                 from collections import not_there
             if event == "socket":
                 socket.create_connection(("example.com", 80))
+            if event == "socket-text":
+                try:
+                    socket.create_connection(("example.com", 80))
+                except OSError:
+                    return traceback.format_exc()
             return json.loads(event)
     '''))
     python_host.deploy("paths", tmp_path)
@@ -91,8 +96,8 @@ def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     logged = python_host.invoke("paths", "logged").logs  # logger.exception's traceback names them so too
     assert 'File "/var/lang/lib/python3.12/json/decoder.py"' in logged and 'File "/python/' not in logged
     # awslambdaric's format: frames from tuples (no ^^^ markers); in the log, indented with no-break spaces
-    assert doc["stackTrace"][0] == '  File "/var/task/app.py", line 14, in handler\n    return json.loads(event)\n'
-    assert '\n\u00a0\u00a0File "/var/task/app.py", line 14, in handler\n\u00a0\u00a0\u00a0\u00a0return json.loads(event)\n' \
+    assert doc["stackTrace"][0] == '  File "/var/task/app.py", line 19, in handler\n    return json.loads(event)\n'
+    assert '\n\u00a0\u00a0File "/var/task/app.py", line 19, in handler\n\u00a0\u00a0\u00a0\u00a0return json.loads(event)\n' \
         in err.logs
     files = [line.split('"')[1] for line in doc["stackTrace"]]
     assert files[0] == "/var/task/app.py"
@@ -102,6 +107,9 @@ def test_the_standard_library_is_named_at_lambdas_path(python_host, tmp_path):
     doc = _error(python_host, "paths", "socket").to_lambda()  # refused in the sandbox's stand-in for C code
     assert doc["errorType"] == "PermissionError"
     assert [line.split('"')[1] for line in doc["stackTrace"]] == ["/var/task/app.py"]
+    text = python_host.invoke("paths", "socket-text").json()  # nor does the code's own traceback show them
+    assert text.startswith("Traceback (most recent call last):\n  File \"/var/task/app.py\", line 16, in handler\n")
+    assert "wasmhost_" not in text and text.count('  File "') == 1 and "\nPermissionError: " in text
     doc = _error(python_host, "paths", "import").to_lambda()
     assert doc["errorMessage"] == ("cannot import name 'not_there' from 'collections' "
                                    "(/var/lang/lib/python3.12/collections/__init__.py)")

@@ -12,7 +12,9 @@ rest of the traceback (its header, chained exceptions, ``[Previous line repeated
 not change.
 
 Checked against what CPython 3.9-3.12 print for the same code (tests/runtimes/
-tracebacks/). What is not the traceback's form stays 3.14's: a list comprehension has no
+tracebacks/). For every version, frames of this runtime and of its stand-ins for native
+modules (pydantic-core's) are left out, as a native module's are. What is not the
+traceback's form stays 3.14's: a list comprehension has no
 frame of its own (3.12 inlined them; 3.11 shows one), and a few messages changed
 (``int // 0``: 3.12's "integer division or modulo by zero" is "division by zero").
 """
@@ -20,7 +22,10 @@ frame of its own (3.12 inlined them; 3.11 shows one), and a few messages changed
 import ast
 import functools
 import linecache
+import os
 import traceback
+
+import wasmhost_errors
 
 
 class _Anchors:
@@ -86,9 +91,18 @@ def _markers(fs, stripped):
     return f"    {pad}{'~' * left}{'^' * (right - left)}{'~' * (last - first - right)}\n"
 
 
+def _ours(filename):
+    """A frame of this runtime or of a stand-in shipped with it (pydantic-core's, in the
+    bundled SDK folder): C or Rust code on Lambda, whose frames a traceback never shows."""
+    return filename.startswith(wasmhost_errors.RUNTIME) or (
+        filename.startswith(SDK_SITES) and os.path.basename(filename).startswith("wasmhost_"))
+
+
 def _frame(markers):
     def format_frame_summary(self, frame_summary, **kwargs):
         """A frame as Python 3.11/3.12 (``markers``) or 3.9/3.10 print it."""
+        if _ours(frame_summary.filename):
+            return None
         row = [f'  File "{frame_summary.filename}", line {frame_summary.lineno}, in {frame_summary.name}\n']
         stripped = (frame_summary.line or "").strip()  # the statement's first line
         if stripped:
@@ -101,7 +115,18 @@ def _frame(markers):
     return format_frame_summary
 
 
+def _without_ours(format_frame_summary):
+    def without_ours(self, frame_summary, **kwargs):
+        return None if _ours(frame_summary.filename) else format_frame_summary(self, frame_summary, **kwargs)
+    return without_ours
+
+
 def as_runtime(version):
-    """Print tracebacks as Python ``version`` (a (major, minor) tuple) does, from 3.9 to 3.12."""
-    if version < (3, 13):
-        traceback.StackSummary.format_frame_summary = _frame(markers=version >= (3, 11))
+    """Print tracebacks as Python ``version`` (a (major, minor) tuple) does: 3.9 to 3.12's
+    frames in their form, and for every version none of the runtime's own frames."""
+    traceback.StackSummary.format_frame_summary = (_frame(markers=version >= (3, 11)) if version < (3, 13) else
+                                                   _without_ours(_FORMAT_FRAME))
+
+
+_FORMAT_FRAME = traceback.StackSummary.format_frame_summary
+SDK_SITES = "/var/lang/lib/python3."  # the bundled SDK folder's mount (runtimes/python.py SDK_SITE)
