@@ -240,4 +240,21 @@ for data in TYPES:
     rec("types_mode_json", lambda data=data: Types.model_validate(data).model_dump(mode="json", exclude_none=True))
 rec("types_schema", lambda: json.dumps(Types.model_json_schema(), sort_keys=True))
 rec("dates_json", lambda: TypeAdapter(dict[str, list[datetime.date]]).validate_json('{"a": ["2020-01-01", "bad"]}'))
+
+class Card(BaseModel):
+    number: str
+
+
+class Wire(BaseModel):
+    iban: str
+
+
+class Payment(BaseModel):
+    """A union of models used twice (so its models are definitions): its errors name each model."""
+    method: Union[Card, Wire]
+    fallbacks: list[Union[Card, Wire]] = []
+
+
+rec("union_models", lambda: Payment.model_validate({"method": {}, "fallbacks": [5]}))
+
 print(json.dumps(out, indent=1))

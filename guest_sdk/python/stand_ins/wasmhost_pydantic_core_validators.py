@@ -1079,14 +1079,13 @@ class UnionV(V):
             if isinstance(c, tuple):
                 v, label = b.build(c[0]), c[1]
             else:
-                v = b.build(c)
-                label = v.name
+                v, label = b.build(c), None  # named when it fails: a definition's name is known by then
             self.choices.append((v, label))
         self.mode = schema.get("mode", "smart")
         self.strict = schema.get("strict", cfg.get("strict", False))
         self.custom = (schema.get("custom_error_type"), schema.get("custom_error_message"),
                        schema.get("custom_error_context"))
-        self.name = f"union[{','.join(label for _, label in self.choices)}]"
+        self.name = f"union[{','.join(v.name if label is None else label for v, label in self.choices)}]"
 
     def v(self, x, st):
         if self.mode == "left_to_right":
@@ -1103,7 +1102,7 @@ class UnionV(V):
                     out = v.v(x, st)
                 except ValError as e:
                     if best is None:
-                        errors.extend(e.at(label).lines)
+                        errors.extend(e.at(v.name if label is None else label).lines)
                     continue
                 exact, fset = st.exact, st.fset
                 if exact == EXACT and fset is None:
@@ -1136,7 +1135,7 @@ class UnionV(V):
             try:
                 return v.v(x, st)
             except ValError as e:
-                errors.extend(e.at(label).lines)
+                errors.extend(e.at(v.name if label is None else label).lines)
         self._raise(x, errors)
 
     def _raise(self, x, errors):
@@ -1498,7 +1497,12 @@ class RefV(V):
         self.ref = ref
         self.b = b
         self.target = None
-        self.name = "..."
+
+    @property
+    def name(self):
+        """The definition's name once it is built; ``...`` before (a recursive schema's own
+        name, as pydantic-core's: union errors, named at error time, show the model's)."""
+        return "..." if self.target is None else self.target.name
 
     def v(self, x, st):
         t = self.target
