@@ -257,4 +257,8 @@ class Payment(BaseModel):
 
 rec("union_models", lambda: Payment.model_validate({"method": {}, "fallbacks": [5]}))
 
+rec("strict_uuid_enum", lambda: TypeAdapter(tuple[uuid.UUID, Color, Num]).validate_python(
+    (str(uuid.UUID(int=1)), "red", 1), strict=True))
+rec("union_enums", lambda: TypeAdapter(list[Union[Color, Num, None]]).validate_python(["x"]))
+
 print(json.dumps(out, indent=1))

@@ -627,7 +627,7 @@ class UuidV(V):
         if isinstance(x, uuid.UUID):
             u = x
         elif self.is_strict(st) and not st.json:
-            fail("uuid_type", x)
+            fail("is_instance_of", x, {"class": "UUID"})
         elif isinstance(x, str):
             u = self.parse(x)
         elif isinstance(x, (bytes, bytearray)):
@@ -1025,13 +1025,14 @@ class EnumV(V):
             except TypeError:
                 pass
         self.text = _expected_text([m.value for m in self.members])
-        self.name = self.cls.__name__
+        kind = {"str": "str-enum", "int": "int-enum", "float": "float-enum"}.get(self.sub_type, "enum")
+        self.name = f"{kind}[{self.cls.__name__}]"
 
     def v(self, x, st):
         if type(x) is self.cls or isinstance(x, self.cls):
             return x
         if self.is_strict(st) and not st.json:
-            fail("enum", x, {"expected": self.text})
+            fail("is_instance_of", x, {"class": self.cls.__name__})
         value = x
         st.exact = LAX
         if self.sub_type == "int" and isinstance(x, (str, float)) and not isinstance(x, bool):
