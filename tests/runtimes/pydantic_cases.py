@@ -261,4 +261,9 @@ rec("strict_uuid_enum", lambda: TypeAdapter(tuple[uuid.UUID, Color, Num]).valida
     (str(uuid.UUID(int=1)), "red", 1), strict=True))
 rec("union_enums", lambda: TypeAdapter(list[Union[Color, Num, None]]).validate_python(["x"]))
 
+# bodies cut short or mistyped (an empty POST body, a truncated upload): jiter's words and positions
+for body in ["", "\n", '{"a": 1,', '{"a": [1, tru', '{"a": [1,]}', '{"a": 1,}', '{\n  "a": 1\n', '{"a": 1.', '"\\x"',
+             '{"a": 1} nul', "\ufeff{}"]:
+    rec("json_syntax", lambda body=body: TypeAdapter(Json[dict]).validate_python(body))
+
 print(json.dumps(out, indent=1))
