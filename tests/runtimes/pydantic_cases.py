@@ -266,4 +266,18 @@ for body in ["", "\n", '{"a": 1,', '{"a": [1, tru', '{"a": [1,]}', '{"a": 1,}', 
              '{"a": 1} nul', "\ufeff{}"]:
     rec("json_syntax", lambda body=body: TypeAdapter(Json[dict]).validate_python(body))
 
+
+class Reading(BaseModel):
+    """inf/nan: kept in mode="json" Python values (an untyped one is None), null/strings in JSON text."""
+    value: float
+    extra: Any = None
+    series: list[float] = []
+
+
+for mode in ("null", "strings"):
+    Reading.model_config["ser_json_inf_nan"] = mode
+    Reading.model_rebuild(force=True)
+    reading = Reading(value=float("inf"), extra=float("nan"), series=[float("-inf")])
+    rec("inf_nan", lambda: [reading.model_dump(mode="json"), reading.model_dump_json()])
+
 print(json.dumps(out, indent=1))

@@ -29,7 +29,7 @@ MISSING = PydanticUndefined
 class Opts:
     __slots__ = ("json", "by_alias", "exclude_unset", "exclude_defaults", "exclude_none", "round_trip",
                  "fallback", "context", "timedelta", "bytes", "inf_nan", "temporal", "serialize_unknown",
-                 "exclude_computed", "warnings", "serialize_as_any", "model", "field", "warns")
+                 "exclude_computed", "warnings", "serialize_as_any", "model", "field", "warns", "text")
 
     def __init__(self, json=False, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False,
                  round_trip=False, fallback=None, context=None, timedelta="iso8601", bytes="utf8", inf_nan="null",
@@ -54,6 +54,7 @@ class Opts:
         self.model = None  # the model whose fields are being serialized (a field serializer's ``self``)
         self.field = None  # and the field's name, for warnings
         self.warns: list[str] = []  # values not of their schema's type (serialized by inference)
+        self.text = False  # JSON text is made of these values (else they are mode="json" Python values)
 
     def unexpected(self, expected, x):
         from wasmhost_pydantic_core_errors import _repr, truncate  # noqa: PLC0415
@@ -172,10 +173,12 @@ def _iso_time(t: datetime.time) -> str:
     return text
 
 
-def _float_json(x, o):
+def _float_json(x, o, typed=False):
     if math.isfinite(x):
         return x
     mode = o.inf_nan
+    if not o.text:  # mode="json" Python values: pydantic-core keeps a float field's inf/nan, an untyped one's too
+        return None if mode == "null" and not typed else x  # unless its JSON would be null
     if mode == "null":
         return None
     if mode == "strings":
@@ -371,7 +374,7 @@ class FloatS(S):
         if o.json and type(x) is int:
             x = float(x)
         if o.json and type(x) is float:
-            return _float_json(x, o)
+            return _float_json(x, o, typed=True)
         return infer(x, o, include, exclude)
 
 
@@ -728,6 +731,7 @@ class SchemaSerializer:
                 polymorphic_serialization=None, context=None):
         o = self._opts(True, by_alias, exclude_unset, exclude_defaults, exclude_none, round_trip, fallback, context,
                        exclude_computed_fields, warnings, serialize_as_any)
+        o.text = True
         out = self._root.ser(value, o, include, exclude)
         _warn(o)
         return dumps(out, indent, ensure_ascii)
@@ -777,6 +781,7 @@ def to_json(value, *, indent=None, ensure_ascii=False, include=None, exclude=Non
             polymorphic_serialization=None, context=None):
     o = Opts(True, by_alias, False, False, exclude_none, round_trip, fallback, context, timedelta_mode, bytes_mode,
              inf_nan_mode, temporal_mode, serialize_unknown, serialize_as_any=serialize_as_any)
+    o.text = True
     return dumps(infer(value, o, include, exclude), indent, ensure_ascii)
 
 
