@@ -280,4 +280,10 @@ for mode in ("null", "strings"):
     reading = Reading(value=float("inf"), extra=float("nan"), series=[float("-inf")])
     rec("inf_nan", lambda: [reading.model_dump(mode="json"), reading.model_dump_json()])
 
+# numbers as text: a timestamp for a date/datetime (a date only when it is midnight), not for a time or a duration
+for kind in (datetime.date, datetime.time, datetime.timedelta):
+    for text in ["12", "86400", "1700000000", "20240101", "-1", " 12", "0", "5", "", "P1DT", "PT", "p1d",
+                 "10:00:00.123456789", 1e20]:
+        rec("temporal_text", lambda kind=kind, text=text: TypeAdapter(kind).validate_python(text))
+
 print(json.dumps(out, indent=1))

@@ -482,7 +482,7 @@ class DateV(V):
             try:
                 d = T.date_from_number(x)
             except T.ParseError as e:
-                fail("date_parsing", x, {"error": str(e)})
+                fail("date_from_datetime_parsing", x, {"error": str(e)})
             if d is None:
                 fail("date_from_datetime_inexact", x)
         else:
@@ -606,7 +606,10 @@ class TimedeltaV(V):
             except (T.ParseError, OverflowError) as e:
                 fail("time_delta_parsing", x, {"error": str(e)})
         elif isinstance(x, (int, float)) and not isinstance(x, bool) and (st.json or not self.is_strict(st)):
-            d = datetime.timedelta(seconds=x)
+            try:
+                d = datetime.timedelta(seconds=x)
+            except OverflowError:
+                fail("time_delta_parsing", x, {"error": "durations may not exceed 999,999,999 days"})
         else:
             fail("time_delta_type", x)
         if not isinstance(x, datetime.timedelta):
