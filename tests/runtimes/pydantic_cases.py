@@ -286,4 +286,13 @@ for kind in (datetime.date, datetime.time, datetime.timedelta):
                  "10:00:00.123456789", 1e20]:
         rec("temporal_text", lambda kind=kind, text=text: TypeAdapter(kind).validate_python(text))
 
+
+class Blob(BaseModel):
+    """Bytes that are not UTF-8 (a gzipped Kinesis record): mode="json" lets the decoding error out, JSON text wraps it."""
+    data: bytes
+
+
+rec("bytes_not_utf8_python", lambda: Blob(data=b"\x1f\x8b\x08").model_dump(mode="json"))
+rec("bytes_not_utf8_json", lambda: Blob(data=b"\x1f\x8b\x08").model_dump_json())
+
 print(json.dumps(out, indent=1))

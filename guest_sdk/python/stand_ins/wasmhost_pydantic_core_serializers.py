@@ -193,17 +193,11 @@ def _bytes_json(b, o):
         return b.hex()
     try:
         return b.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PydanticSerializationError("Error serializing to JSON: invalid utf-8 sequence of 1 bytes from index "
-                                         f"{_bad_index(b)}") from None
-
-
-def _bad_index(b):
-    try:
-        b.decode()
     except UnicodeDecodeError as e:
-        return e.start
-    return 0
+        if not o.text:  # mode="json" Python values: pydantic-core lets the decoding error out
+            raise UnicodeDecodeError("utf-8", e.object, e.start, e.start + 1, "invalid utf-8") from None
+        raise PydanticSerializationError("Error serializing to JSON: invalid utf-8 sequence of 1 bytes from index "
+                                         f"{e.start}") from None
 
 
 def infer(x, o, include=None, exclude=None):
@@ -340,7 +334,12 @@ def _dataclass(x, o, include, exclude):
 
 def jsonable(x, lax=False):
     """``x`` as JSON values (``ValidationError.json()``'s inputs: unknown types by ``str``)."""
-    return infer(x, Opts(json=True, serialize_unknown=lax, inf_nan="constants"))
+    o = Opts(json=True, serialize_unknown=lax, inf_nan="constants")
+    o.text = True
+    try:
+        return infer(x, o)
+    except PydanticSerializationError as e:  # bytes that are not UTF-8
+        raise ValueError(str(e).replace("Error serializing", "Error serializing ValidationError", 1)) from None
 
 
 # -- schema-driven serializers --------------------------------------------------------------
