@@ -295,4 +295,20 @@ class Blob(BaseModel):
 rec("bytes_not_utf8_python", lambda: Blob(data=b"\x1f\x8b\x08").model_dump(mode="json"))
 rec("bytes_not_utf8_json", lambda: Blob(data=b"\x1f\x8b\x08").model_dump_json())
 
+# bytes given for numbers, decimals and dates: read as bytes (not UTF-8 just fails to parse), a Decimal takes none
+def parse_bytes(kind, raw):
+    try:
+        return TypeAdapter(kind).validate_python(raw)
+    except ValidationError as e:  # its .json() fails when the input is not UTF-8 (as rec would call it)
+        return str(e), e.errors(include_url=False), e.json() if raw.isascii() else None
+
+
+for kind in (int, float, decimal.Decimal, datetime.date, datetime.datetime, datetime.time, datetime.timedelta):
+    for raw in (b"12", b"\xff\x01"):
+        rec("bytes_input", lambda kind=kind, raw=raw: parse_bytes(kind, raw))
+try:
+    TypeAdapter(int).validate_python(b"\xff")
+except ValidationError as e:
+    rec("bytes_input_error_json", e.json)
+
 print(json.dumps(out, indent=1))

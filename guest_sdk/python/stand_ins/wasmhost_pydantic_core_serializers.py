@@ -339,7 +339,9 @@ def jsonable(x, lax=False):
     try:
         return infer(x, o)
     except PydanticSerializationError as e:  # bytes that are not UTF-8
-        raise ValueError(str(e).replace("Error serializing", "Error serializing ValidationError", 1)) from None
+        message = str(e)
+    # raised here, not in the except block: its context is the error being handled, as pydantic-core's
+    raise ValueError(message.replace("Error serializing", "Error serializing ValidationError", 1))
 
 
 # -- schema-driven serializers --------------------------------------------------------------

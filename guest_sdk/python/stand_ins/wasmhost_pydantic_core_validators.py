@@ -188,7 +188,7 @@ class IntV(V):
         if strict:
             fail("int_type", x)
         if isinstance(x, (str, bytes, bytearray)):
-            s = x.decode() if not isinstance(x, str) else x
+            s = x.decode("latin-1") if not isinstance(x, str) else x  # bytes are read as bytes: not UTF-8 just fails
             if _INT_RE.match(s):
                 return int(s)
             m = _INT_DOT_RE.match(s)
@@ -238,7 +238,7 @@ class FloatV(V):
             fail("float_type", x)
         elif isinstance(x, (str, bytes, bytearray)):
             st.exact = LAX
-            s = (x.decode() if not isinstance(x, str) else x).strip()
+            s = (x.decode("latin-1") if not isinstance(x, str) else x).strip()
             try:
                 if not re.match(r"[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|infinity|nan)\Z", s, re.I):
                     raise ValueError
@@ -414,8 +414,8 @@ class DecimalV(V):
             d = decimal.Decimal(x)
         elif isinstance(x, float):
             d = decimal.Decimal(str(x))
-        elif isinstance(x, (str, bytes)) and not (self.is_strict(st) and not st.json):
-            s = (x if isinstance(x, str) else x.decode()).strip()
+        elif isinstance(x, str) and not (self.is_strict(st) and not st.json):  # not bytes, as pydantic-core
+            s = x.strip()
             try:
                 d = decimal.Decimal(s)
             except decimal.InvalidOperation:
@@ -471,7 +471,7 @@ class DateV(V):
         elif isinstance(x, datetime.date):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
-            s = x if isinstance(x, str) else x.decode()
+            s = x if isinstance(x, str) else x.decode("latin-1")
             try:
                 d, inexact = T.parse_date(s)
             except T.ParseError as e:
@@ -514,7 +514,7 @@ class DatetimeV(V):
         if isinstance(x, datetime.datetime):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
-            s = x if isinstance(x, str) else x.decode()
+            s = x if isinstance(x, str) else x.decode("latin-1")
             try:
                 d = T.parse_datetime(s)
             except (ValueError, OverflowError) as e:
@@ -573,7 +573,7 @@ class TimeV(V):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
             try:
-                d = T.parse_time(x if isinstance(x, str) else x.decode())
+                d = T.parse_time(x if isinstance(x, str) else x.decode("latin-1"))
             except T.ParseError as e:
                 fail("time_parsing", x, {"error": str(e)})
         elif isinstance(x, (int, float)) and not isinstance(x, bool) and not self.is_strict(st):
@@ -602,7 +602,7 @@ class TimedeltaV(V):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
             try:
-                d = T.parse_duration(x if isinstance(x, str) else x.decode())
+                d = T.parse_duration(x if isinstance(x, str) else x.decode("latin-1"))
             except (T.ParseError, OverflowError) as e:
                 fail("time_delta_parsing", x, {"error": str(e)})
         elif isinstance(x, (int, float)) and not isinstance(x, bool) and (st.json or not self.is_strict(st)):
