@@ -311,4 +311,14 @@ try:
 except ValidationError as e:
     rec("bytes_input_error_json", e.json)
 
+# numbers: a Decimal from a JSON number has the number's digits (1.0 -> 1, 1e3 -> 1000), an int from a float fits
+# in 64 bits, text with a fraction is no int, digits are ASCII ones
+for body in ["1.0", "1e3", "-0.0", "19.99", "2.5e-7", "100"]:
+    rec("decimal_json", lambda body=body: TypeAdapter(decimal.Decimal).validate_json(body))
+    rec("decimal_json_dump", lambda body=body: TypeAdapter(dict[str, decimal.Decimal]).dump_json(
+        TypeAdapter(dict[str, decimal.Decimal]).validate_json('{"price": %s}' % body)))
+for kind in (int, float):
+    for value in [1e19, -1e20, 9e18, "1.5", ".5", "\u0663", "1\u0660"]:
+        rec("number_edges", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+
 print(json.dumps(out, indent=1))

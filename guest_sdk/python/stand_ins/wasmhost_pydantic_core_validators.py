@@ -141,8 +141,10 @@ class NoneV(V):
         fail("none_required", x)
 
 
-_INT_RE = re.compile(r"\s*[+-]?\d+(_\d+)*\s*\Z")
-_INT_DOT_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)\.0+\s*\Z")
+_INT_RE = re.compile(r"\s*[+-]?\d+(_\d+)*\s*\Z", re.ASCII)  # ASCII digits only, as pydantic-core
+_INT_DOT_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)\.0+\s*\Z", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|infinity|nan)\Z", re.I | re.ASCII)
+_I64 = 2 ** 63
 
 
 class IntV(V):
@@ -184,6 +186,8 @@ class IntV(V):
                 fail("finite_number", x)
             if x != int(x):
                 fail("int_from_float", x)
+            if not -_I64 <= x < _I64:
+                fail("int_parsing_size", x)
             return int(x)
         if strict:
             fail("int_type", x)
@@ -194,12 +198,6 @@ class IntV(V):
             m = _INT_DOT_RE.match(s)
             if m:
                 return int(m[1])
-            try:
-                f = float(s)
-            except ValueError:
-                fail("int_parsing", x)
-            if math.isfinite(f) and f != int(f) and re.match(r"\s*[+-]?\d*\.\d+\s*\Z", s):
-                fail("int_from_float", x)
             fail("int_parsing", x)
         if isinstance(x, decimal.Decimal):
             if not x.is_finite():
@@ -240,7 +238,7 @@ class FloatV(V):
             st.exact = LAX
             s = (x.decode("latin-1") if not isinstance(x, str) else x).strip()
             try:
-                if not re.match(r"[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|infinity|nan)\Z", s, re.I):
+                if not _FLOAT_RE.match(s):
                     raise ValueError
                 x = float(s)
             except ValueError:
@@ -393,6 +391,15 @@ class BytesV(V):
         return x
 
 
+def _json_float_text(x):
+    """A JSON number as pydantic-core makes a Decimal of it: the float's digits, written out
+    without exponent or a trailing '.0' (Rust's formatting: 1.0 -> 1, 1e3 -> 1000)."""
+    if not math.isfinite(x):
+        return str(x)
+    text = format(decimal.Decimal(repr(x)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class DecimalV(V):
     name = "decimal"
 
@@ -413,7 +420,7 @@ class DecimalV(V):
         elif isinstance(x, int):
             d = decimal.Decimal(x)
         elif isinstance(x, float):
-            d = decimal.Decimal(str(x))
+            d = decimal.Decimal(_json_float_text(x) if st.json else str(x))
         elif isinstance(x, str) and not (self.is_strict(st) and not st.json):  # not bytes, as pydantic-core
             s = x.strip()
             try:
