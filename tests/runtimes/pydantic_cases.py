@@ -321,4 +321,24 @@ for kind in (int, float):
     for value in [1e19, -1e20, 9e18, "1.5", ".5", "\u0663", "1\u0660"]:
         rec("number_edges", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
 
+
+class Checked(BaseModel):
+    """A model with an after validator (its schema wraps the model's): held where the type is not known."""
+    n: int
+
+    @model_validator(mode="after")
+    def positive(self):
+        if self.n < 0:
+            raise ValueError("negative")
+        return self
+
+
+class Envelope(BaseModel):
+    payload: Any = None
+    extras: dict[str, Any] = {}
+
+
+rec("any_holds_checked_model", lambda: [Envelope(payload=Checked(n=1), extras={"c": [Checked(n=2)]}).model_dump(),
+                                        Envelope(payload=Checked(n=1)).model_dump_json()])
+
 print(json.dumps(out, indent=1))

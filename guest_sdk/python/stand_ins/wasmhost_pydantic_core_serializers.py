@@ -742,14 +742,17 @@ class SchemaSerializer:
 
 
 def _kind(schema):
-    """The type of the schema a serializer's is, through definitions."""
+    """The type of the schema a serializer's is, through definitions and the validators
+    around it (a model's ``model_validator(mode="after")`` or ``"wrap"``)."""
     defs = {}
-    while schema.get("type") in ("definitions", "definition-ref"):
+    while schema.get("type") in ("definitions", "definition-ref", "function-before", "function-after", "function-wrap"):
         if schema["type"] == "definitions":
             defs.update((d["ref"], d) for d in schema["definitions"])
             schema = schema["schema"]
-        else:
+        elif schema["type"] == "definition-ref":
             schema = defs.get(schema["schema_ref"], {})
+        else:
+            schema = schema["schema"]
     return schema.get("type")
 
 
