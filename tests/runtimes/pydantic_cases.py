@@ -341,4 +341,45 @@ class Envelope(BaseModel):
 rec("any_holds_checked_model", lambda: [Envelope(payload=Checked(n=1), extras={"c": [Checked(n=2)]}).model_dump(),
                                         Envelope(payload=Checked(n=1)).model_dump_json()])
 
+
+class Budget(BaseModel):
+    """validate_assignment with model validators of each mode: each runs again on assignment."""
+    model_config = ConfigDict(validate_assignment=True)
+    spent: int = 0
+    limit: int = 10
+    seen: list = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def before(cls, data):
+        Budget.calls.append(["before", sorted(data) if isinstance(data, dict) else type(data).__name__])
+        return data
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def wrap(cls, data, handler):
+        Budget.calls.append(["wrap", type(data).__name__])
+        return handler(data)
+
+    @model_validator(mode="after")
+    def within(self):
+        if self.spent > self.limit:
+            raise ValueError("over budget")
+        return self
+
+
+def budget_assignments():
+    Budget.calls = []
+    b = Budget()
+    b.spent = "5"
+    for bad in (50, "x"):
+        try:
+            b.spent = bad
+        except ValidationError as e:
+            Budget.calls.append(str(e))
+    return Budget.calls, b.spent, sorted(b.model_fields_set)
+
+
+rec("assign_model_validators", budget_assignments)
+
 print(json.dumps(out, indent=1))

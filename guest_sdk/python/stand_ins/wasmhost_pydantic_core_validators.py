@@ -1307,12 +1307,38 @@ class FunctionV(V):
         handler = Handler(self.inner, st)
         return call_user(self.fn, x, handler, self._info(st)) if self.info else call_user(self.fn, x, handler)
 
+    def assign(self, obj, name, value, st):
+        """``validate_assignment`` through this function, as pydantic-core's: a before one is
+        given the object (a model's fields, as a dict) and the field keeps its new value
+        after it, an after one the object assigned to, a wrap one a handler that assigns."""
+        k = self.kind
+        if k == "plain":
+            raise TypeError(f"validate_assignment is not supported for {self.name}")
+        info = (self._info(st),) if self.info else ()
+        if k == "before":
+            x = call_user(self.fn, obj, *info)
+            if isinstance(x, dict):
+                x = {**x, name: value}
+            return assign(self.inner, x, name, value, st)
+        if k == "after":
+            return call_user(self.fn, assign(self.inner, obj, name, value, st), *info, input=obj)
+        return call_user(self.fn, obj, _AssignHandler(self.inner, st, (name, value)), *info)
+
     @property
     def has_default(self):
         return self.inner is not None and self.inner.has_default
 
     def default_value(self, st):
         return self.inner.default_value(st)
+
+
+def assign(v, obj, name, value, st):
+    """``v``'s ``validate_assignment`` of ``value`` to field ``name`` of ``obj``."""
+    while isinstance(v, RefV):
+        v = v.b.resolve(v.ref)
+    if not hasattr(v, "assign"):
+        raise TypeError(f"validate_assignment is not supported for {v.name}")
+    return v.assign(obj, name, value, st)
 
 
 class Handler:
@@ -1326,14 +1352,30 @@ class Handler:
 
     def __call__(self, x, outer_location=None):
         try:
-            return self._v.v(x, self._st)
+            return self._run(x)
         except ValError as e:
             if outer_location is not None:
                 e.at(outer_location)
             raise ValidationError("ValidatorCallable", e.lines, "json" if self._st.json else "python") from None
 
+    def _run(self, x):
+        return self._v.v(x, self._st)
+
     def __repr__(self):
         return f"ValidatorCallable({self._v.name})"
+
+
+class _AssignHandler(Handler):
+    """A wrap validator's handler during ``validate_assignment``: assigns to what it is given."""
+
+    __slots__ = ("_field",)
+
+    def __init__(self, v, st, field):
+        super().__init__(v, st)
+        self._field = field
+
+    def _run(self, x):
+        return assign(self._v, x, *self._field, self._st)
 
 
 class ChainV(V):
