@@ -382,4 +382,10 @@ def budget_assignments():
 
 rec("assign_model_validators", budget_assignments)
 
+# Literal: Python's equality (True and 1.0 are 1, a str enum's member its value), no parsing ('1' is not 1)
+for kind in (Literal[1, 2, "three"], Literal[True], Literal[Color.RED], Literal[None, 1]):
+    for value in ["1", 1.0, True, 1, "red", "True"]:
+        rec("literal_match", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+        rec("literal_match_strict", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value, strict=True))
+
 print(json.dumps(out, indent=1))
