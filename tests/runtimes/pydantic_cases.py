@@ -388,4 +388,10 @@ for kind in (Literal[1, 2, "three"], Literal[True], Literal[Color.RED], Literal[
         rec("literal_match", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
         rec("literal_match_strict", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value, strict=True))
 
+# max_length: a list counts what it reads and names the input's length, a tuple, set or dict what it keeps
+for kind in (conlist(int, max_length=2), Annotated[tuple[int, ...], Field(max_length=2)],
+             Annotated[set[int], Field(max_length=2)], Annotated[dict[str, int], Field(max_length=1)]):
+    for value in ([1, "x", 3, 4], ["a", "b", "c"], [1, 1, 1, 1], {"a": 1, "b": 2}, {"a": "x", "b": "y"}):
+        rec("max_length", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+
 print(json.dumps(out, indent=1))

@@ -756,19 +756,26 @@ def _length(x, n, lo, hi, field_type):
         fail("too_long", x, {"field_type": field_type, "max_length": hi, "actual_length": n})
 
 
+def _too_long(x, field_type, hi, actual=None):
+    fail("too_long", x, {"field_type": field_type, "max_length": hi, "actual_length": actual})
+
+
 def _each(items, item_v, st, hi=None, field_type="List", whole=None):
+    """The items validated. With ``hi``, pydantic-core's bound on a list's or tuple's: the
+    item after the ``hi``-th ends it (too_long, the errors so far dropped), naming the
+    input's length when it has one."""
     out = []
     errors = []
     iv = item_v.v if item_v is not None else None
     for i, item in enumerate(items):
+        if hi is not None and i >= hi:
+            _too_long(whole, field_type, hi, len(items) if isinstance(items, collections.abc.Sized) else None)
         try:
             out.append(iv(item, st) if iv is not None else item)
         except ValError as e:
             errors.extend(e.at(i).lines)
         except PydanticOmit:
             pass
-        if hi is not None and len(out) > hi:
-            fail("too_long", whole, {"field_type": field_type, "max_length": hi, "actual_length": None})
     if errors:
         raise ValError(errors)
     return out
@@ -808,6 +815,7 @@ class TupleV(V):
 
     def v(self, x, st):
         items = _items(x, st, tuple, self.is_strict(st), "tuple_type")
+        sized = isinstance(items, collections.abc.Sized)
         if not isinstance(items, (list, tuple)):
             items = list(items)
         n = len(items)
@@ -846,6 +854,8 @@ class TupleV(V):
                 errors.extend(e.at(i).lines)
             except PydanticOmit:
                 pass
+            if self.max is not None and len(out) > self.max:  # as pydantic-core's: once it outgrows it
+                _too_long(x, "Tuple", self.max, n if sized else None)
         for i in range(n, len(head) + len(tail)):
             errors.append(Line("missing", items, None, (i,)))
         if errors:
@@ -872,14 +882,27 @@ class SetV(V):
             items = x
         else:
             items = _items(x, st, exact, self.is_strict(st), kind)
-        endless = isinstance(items, collections.abc.Iterator)  # bounded while read, unlike a sized input
-        out = _each(items, self.item, st, self.max if endless else None, "Frozenset" if self.frozen else "Set", x)
-        try:
-            result = exact(out)
-        except TypeError:
-            fail("set_item_not_hashable", x)
-        _length(x, len(result), self.min, self.max, "Frozenset" if self.frozen else "Set")
-        return result
+        field_type = "Frozenset" if self.frozen else "Set"
+        result, errors = set(), []
+        iv = self.item.v if self.item is not None else None
+        for i, item in enumerate(items):
+            try:
+                value = iv(item, st) if iv is not None else item
+            except ValError as e:
+                errors.extend(e.at(i).lines)
+                continue
+            except PydanticOmit:
+                continue
+            try:
+                result.add(value)
+            except TypeError:
+                fail("set_item_not_hashable", x)
+            if self.max is not None and len(result) > self.max:  # as pydantic-core's: once the set outgrows it
+                _too_long(x, field_type, self.max)
+        if errors:
+            raise ValError(errors)
+        _length(x, len(result), self.min, None, field_type)
+        return exact(result) if self.frozen else result
 
 
 class DictV(V):
@@ -926,9 +949,11 @@ class DictV(V):
                 continue
             if nk is not MISSING:
                 out[nk] = nv
+                if self.max is not None and len(out) > self.max:  # as pydantic-core's: once it outgrows it
+                    _too_long(x, "Dictionary", self.max)
         if errors:
             raise ValError(errors)
-        _length(x, len(out), self.min, self.max, "Dictionary")
+        _length(x, len(out), self.min, None, "Dictionary")
         return out
 
 
