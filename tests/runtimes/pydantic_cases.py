@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (BaseModel, Field, ValidationError, field_validator, model_validator, TypeAdapter, AliasPath,
                       AliasChoices, ConfigDict, computed_field, field_serializer, model_serializer, HttpUrl, Json,
-                      RootModel, validate_call)
+                      RootModel, SerializeAsAny, validate_call)
 from pydantic import (Base64Bytes, ByteSize, IPvAnyAddress, PositiveInt, SecretStr, StrictInt, UUID4, AnyUrl,
                       AwareDatetime, condecimal, confloat, conint, conlist, constr)
 from pydantic.alias_generators import to_camel
@@ -393,5 +393,23 @@ for kind in (conlist(int, max_length=2), Annotated[tuple[int, ...], Field(max_le
              Annotated[set[int], Field(max_length=2)], Annotated[dict[str, int], Field(max_length=1)]):
     for value in ([1, "x", 3, 4], ["a", "b", "c"], [1, 1, 1, 1], {"a": 1, "b": 2}, {"a": "x", "b": "y"}):
         rec("max_length", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+
+
+class Animal(BaseModel):
+    name: str
+
+
+class Pet(Animal):
+    owner: str
+
+
+class Shelter(BaseModel):
+    """SerializeAsAny: a subclass's own fields are dumped, not only the declared type's."""
+    star: SerializeAsAny[Animal]
+    others: list[Animal] = []
+
+
+rec("serialize_as_any", lambda: [Shelter(star=Pet(name="rex", owner="ann"), others=[Pet(name="tom", owner="bo")]).model_dump(),
+                                 Shelter(star=Pet(name="rex", owner="ann")).model_dump_json()])
 
 print(json.dumps(out, indent=1))

@@ -426,6 +426,8 @@ class FunctionS(S):
         self.when = spec.get("when_used", "always")
         self.ret = _build(spec["return_schema"], cfg, defs=defs) if spec.get("return_schema") else None
         self.inner = inner
+        # a wrap function's handler: the spec's own schema when it has one (SerializeAsAny's: any)
+        self.handler = _build(spec["schema"], cfg, defs=defs) if self.wrap and spec.get("schema") else inner
         self.field_name = field_name
         self.field_serializer = spec.get("is_field_serializer", False)
 
@@ -436,8 +438,8 @@ class FunctionS(S):
             return self.inner.ser(x, o, include, exclude)
         args = [o.model, x] if self.field_serializer else [x]
         if self.wrap:
-            inner = self.inner
-            args.append(lambda v, *_: inner.ser(v, o, include, exclude))
+            handler = self.handler
+            args.append(lambda v, *_: handler.ser(v, o, include, exclude))
         if self.info:
             args.append(SerializationInfo(o, include, exclude, self.field_name))
         try:
@@ -620,6 +622,8 @@ def _build(schema, cfg, field_name=None, defs=None):
         return FunctionS(spec, inner, field_name, cfg, defs)
     if spec and spec.get("type") == "to-string":
         return _ToString(spec.get("when_used", "json-unless-none"), inner)
+    if spec and spec.get("type") == "any":  # SerializeAsAny: by the value's own type (a subclass's fields too)
+        return S()
     return inner
 
 
