@@ -412,4 +412,7 @@ class Shelter(BaseModel):
 rec("serialize_as_any", lambda: [Shelter(star=Pet(name="rex", owner="ann"), others=[Pet(name="tom", owner="bo")]).model_dump(),
                                  Shelter(star=Pet(name="rex", owner="ann")).model_dump_json()])
 
+# a URL of a scheme not allowed (its error lists them as pydantic-core does), through a wrap validator (HttpUrl's)
+rec("url_scheme", lambda: TypeAdapter(HttpUrl).validate_python("ftp://example.com"))
+
 print(json.dumps(out, indent=1))

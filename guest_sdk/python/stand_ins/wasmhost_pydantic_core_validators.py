@@ -709,8 +709,7 @@ class UrlV(V):
         except UrlError as e:
             fail("url_parsing", x, {"error": str(e)})
         if self.schemes and parts.scheme not in self.schemes:
-            expected = ", ".join(f"'{s}'" for s in self.schemes)
-            fail("url_scheme", x, {"expected_schemes": expected})
+            fail("url_scheme", x, {"expected_schemes": _expected_text(self.schemes)})
         if self.host_required and not any(h[2] for h in parts.hosts):
             if self.default_host:
                 parts = parse_url(f"{parts.scheme}://{self.default_host}{parts.path if parts.path != '/' else ''}", self.multi)
@@ -1298,8 +1297,8 @@ class FunctionV(V):
         self.kind = kind
         self.inner = b.build(schema["schema"]) if kind != "plain" else None
         self.cfg = cfg
-        if kind == "plain":
-            self.name = f"function-plain[{_fn_label(self.fn)}()]"
+        if kind in ("plain", "wrap"):  # pydantic-core names a wrap function without its inner schema
+            self.name = f"function-{kind}[{_fn_label(self.fn)}()]"
         else:
             self.name = f"function-{kind}[{_fn_label(self.fn)}(), {self.inner.name}]"
 
