@@ -415,4 +415,9 @@ rec("serialize_as_any", lambda: [Shelter(star=Pet(name="rex", owner="ann"), othe
 # a URL of a scheme not allowed (its error lists them as pydantic-core does), through a wrap validator (HttpUrl's)
 rec("url_scheme", lambda: TypeAdapter(HttpUrl).validate_python("ftp://example.com"))
 
+# include/exclude with an index counted from the end
+rec("exclude_from_end", lambda: [Payment(method={"number": "1"}, fallbacks=[{"iban": "A"}, {"number": "2"}, {"iban": "B"}])
+                                 .model_dump(exclude={"fallbacks": {-1: True, 0: {"iban"}}}),
+                                 TypeAdapter(list[int]).dump_python([1, 2, 3], include={-2})])
+
 print(json.dumps(out, indent=1))

@@ -307,8 +307,17 @@ def _dict(x, o, include, exclude, value_ser=None, key_ser=None):
     return out
 
 
+def _from_end(spec, n):
+    """A sequence's filter with its negative indexes counted from the end, as pydantic-core's."""
+    if spec is None or not any(type(k) is int and k < 0 for k in spec):
+        return spec
+    return {k + n if type(k) is int and k < 0 else k: v for k, v in spec.items()}
+
+
 def _seq(x, o, include, exclude, as_tuple=False, item_ser=None):
     include, exclude = _as_filter(include), _as_filter(exclude)
+    if (include or exclude) and hasattr(x, "__len__"):
+        include, exclude = _from_end(include, len(x)), _from_end(exclude, len(x))
     out = []
     for i, v in enumerate(x):
         if include is not None or exclude is not None:
