@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import collections.abc
+import copy
 import dataclasses
 import datetime
 import decimal
@@ -701,8 +702,23 @@ def _build_type(schema, cfg, defs):
     if t in ("model-fields", "typed-dict", "dataclass-args"):
         return ModelS(schema, cfg, defs)
     if t == "json":
-        return S()
+        return JsonS(_build(schema["schema"], cfg, defs=defs) if schema.get("schema") else S())
     return S()
+
+
+class JsonS(S):
+    """A ``Json[...]`` field's: its value, or with ``round_trip`` the JSON text it came as,
+    so that validating the dump reads it again (pydantic-core's)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def ser(self, x, o, include=None, exclude=None):
+        if not o.round_trip:
+            return self.inner.ser(x, o, include, exclude)
+        text = copy.copy(o)
+        text.json = text.text = True
+        return dumps(self.inner.ser(x, text, include, exclude)).decode()
 
 
 class SchemaSerializer:
