@@ -278,7 +278,7 @@ for mode in ("null", "strings"):
     Reading.model_config["ser_json_inf_nan"] = mode
     Reading.model_rebuild(force=True)
     reading = Reading(value=float("inf"), extra=float("nan"), series=[float("-inf")])
-    rec("inf_nan", lambda: [reading.model_dump(mode="json"), reading.model_dump_json()])
+    rec("inf_nan", lambda reading=reading: [reading.model_dump(mode="json"), reading.model_dump_json()])
 
 # numbers as text: a timestamp for a date/datetime (a date only when it is midnight), not for a time or a duration
 for kind in (datetime.date, datetime.time, datetime.timedelta):

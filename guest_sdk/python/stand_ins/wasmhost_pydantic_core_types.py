@@ -474,6 +474,8 @@ def json_message(text: str, err: json.JSONDecodeError) -> str:
         else:
             what = "a list" if bracket == "[" else "an object"
         return f"EOF while parsing {what} at {_eof_position(text)}"
+    if err.msg.startswith("Illegal trailing comma"):  # Python 3.13+ points at the comma, jiter at the bracket
+        pos = len(text) - len(text[pos + 1:].lstrip())
     if text[pos] in "]}" and text[:pos].rstrip().endswith(","):
         return f"trailing comma at {_position(text, pos)}"
     if err.msg.startswith("Invalid \\escape"):
