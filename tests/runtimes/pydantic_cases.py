@@ -17,6 +17,10 @@ from pydantic import (Base64Bytes, ByteSize, IPvAnyAddress, PositiveInt, SecretS
 from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypedDict
+import pydantic
+
+# pydantic 2.10+: some cases' answers (error titles, JSON of floats) differ in the older pins' native module
+MODERN = tuple(int(p) for p in pydantic.VERSION.split(".")[:2]) >= (2, 10)
 
 out = []
 def rec(label, fn):
@@ -268,13 +272,13 @@ for body in ["", "\n", '{"a": 1,', '{"a": [1, tru', '{"a": [1,]}', '{"a": 1,}', 
 
 
 class Reading(BaseModel):
-    """inf/nan: kept in mode="json" Python values (an untyped one is None), null/strings in JSON text."""
+    """inf/nan: kept in mode="json" Python values (an untyped one is None for "null"), null/constants in JSON text."""
     value: float
     extra: Any = None
     series: list[float] = []
 
 
-for mode in ("null", "strings"):
+for mode in ("null", "constants") if MODERN else ():  # ("strings" is pydantic 2.11+)
     Reading.model_config["ser_json_inf_nan"] = mode
     Reading.model_rebuild(force=True)
     reading = Reading(value=float("inf"), extra=float("nan"), series=[float("-inf")])
@@ -283,7 +287,7 @@ for mode in ("null", "strings"):
 # numbers as text: a timestamp for a date/datetime (a date only when it is midnight), not for a time or a duration
 for kind in (datetime.date, datetime.time, datetime.timedelta):
     for text in ["12", "86400", "1700000000", "20240101", "-1", " 12", "0", "5", "", "P1DT", "PT", "p1d",
-                 "10:00:00.123456789", 1e20]:
+                 "10:00:00.123456789", 1e14]:
         rec("temporal_text", lambda kind=kind, text=text: TypeAdapter(kind).validate_python(text))
 
 
@@ -317,9 +321,16 @@ for body in ["1.0", "1e3", "-0.0", "19.99", "2.5e-7", "100"]:
     rec("decimal_json", lambda body=body: TypeAdapter(decimal.Decimal).validate_json(body))
     rec("decimal_json_dump", lambda body=body: TypeAdapter(dict[str, decimal.Decimal]).dump_json(
         TypeAdapter(dict[str, decimal.Decimal]).validate_json('{"price": %s}' % body)))
+def parse_text(kind, value):
+    try:
+        return TypeAdapter(kind).validate_python(value)
+    except ValidationError as e:
+        return str(e), e.errors(include_url=False)
+
+
 for kind in (int, float):
-    for value in [1e19, -1e20, 9e18, "1.5", ".5", "\u0663", "1\u0660"]:
-        rec("number_edges", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+    for value in [1e19, -1e20, 9e18, "1.5", ".5", "\u0663", "1\u0660"]:  # errors as text: JSON writes 1e19 its own way
+        rec("number_edges", lambda kind=kind, value=value: parse_text(kind, value))
 
 
 class Checked(BaseModel):
@@ -390,7 +401,7 @@ for kind in (Literal[1, 2, "three"], Literal[True], Literal[Color.RED], Literal[
 
 # max_length: a list counts what it reads and names the input's length, a tuple, set or dict what it keeps
 for kind in (conlist(int, max_length=2), Annotated[tuple[int, ...], Field(max_length=2)],
-             Annotated[set[int], Field(max_length=2)], Annotated[dict[str, int], Field(max_length=1)]):
+             Annotated[set[int], Field(max_length=2)], Annotated[dict[str, int], Field(max_length=1)]) if MODERN else ():
     for value in ([1, "x", 3, 4], ["a", "b", "c"], [1, 1, 1, 1], {"a": 1, "b": 2}, {"a": "x", "b": "y"}):
         rec("max_length", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
 
@@ -413,7 +424,7 @@ rec("serialize_as_any", lambda: [Shelter(star=Pet(name="rex", owner="ann"), othe
                                  Shelter(star=Pet(name="rex", owner="ann")).model_dump_json()])
 
 # a URL of a scheme not allowed (its error lists them as pydantic-core does), through a wrap validator (HttpUrl's)
-rec("url_scheme", lambda: TypeAdapter(HttpUrl).validate_python("ftp://example.com"))
+rec("url_scheme", lambda: TypeAdapter(HttpUrl).validate_python("ftp://example.com") if MODERN else None)
 
 # include/exclude with an index counted from the end
 rec("exclude_from_end", lambda: [Payment(method={"number": "1"}, fallbacks=[{"iban": "A"}, {"number": "2"}, {"iban": "B"}])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from wasmhost_pydantic_core_types import TzInfo
+from wasmhost_pydantic_core_types import OLDEST, TzInfo
 
 
 class ParseError(ValueError):
@@ -210,6 +210,6 @@ def parse_duration(s: str) -> datetime.timedelta:
         raise ParseError("invalid digit in duration")
     if ":" in s:
         raise ParseError("unexpected extra characters at the end of the input")
-    if len(re.match(r"[+-]?(\d*)", s)[1]) > 2:
+    if not OLDEST and len(re.match(r"[+-]?(\d*)", s)[1]) > 2:
         raise ParseError("invalid character in hour")
     raise ParseError('"day" identifier in duration not correctly formatted')

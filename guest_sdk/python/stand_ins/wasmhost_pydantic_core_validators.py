@@ -948,11 +948,11 @@ class DictV(V):
                 continue
             if nk is not MISSING:
                 out[nk] = nv
-                if self.max is not None and len(out) > self.max:  # as pydantic-core's: once it outgrows it
+                if _DICT_BOUND_WHILE_READ and self.max is not None and len(out) > self.max:  # once it outgrows it
                     _too_long(x, "Dictionary", self.max)
         if errors:
             raise ValError(errors)
-        _length(x, len(out), self.min, None, "Dictionary")
+        _length(x, len(out), self.min, self.max, "Dictionary")
         return out
 
 
@@ -992,6 +992,10 @@ def _raise_top(title, line):
 
 
 # -- choices --------------------------------------------------------------------------------
+_LAX_LITERALS = CORE >= (2, 27)
+_DICT_BOUND_WHILE_READ = CORE >= (2, 41)  # pydantic 2.12+: 'not more'; before, the whole dict's length
+
+
 def _expected_text(values) -> str:
     reprs = [repr(v) for v in values]
     if len(reprs) <= 1:
@@ -1021,9 +1025,9 @@ class LiteralV(V):
         if hit is not MISSING:
             return hit
         st.exact = LAX
-        for e in self.expected:  # then by Python's equality, as pydantic-core's last lookups: True and 1.0 are 1,
-            try:                 # 'a' is a str enum's member, but '1' is not 1
-                if x == e:
+        for e in self.expected:  # then by Python's equality, as pydantic-core's last lookups (2.27+, pydantic 2.10):
+            try:                 # True and 1.0 are 1, 'a' is a str enum's member, but '1' is not 1
+                if x == e and (_LAX_LITERALS or type(e) not in (int, str) or type(x) is type(e)):
                     return e
             except Exception:  # noqa: BLE001, S112 - an input whose == fails is no match
                 continue
