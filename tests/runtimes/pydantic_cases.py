@@ -11,12 +11,16 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (BaseModel, Field, ValidationError, field_validator, model_validator, TypeAdapter, AliasPath,
                       AliasChoices, ConfigDict, computed_field, field_serializer, model_serializer, HttpUrl, Json,
-                      RootModel, validate_call)
+                      RootModel, SerializeAsAny, validate_call)
 from pydantic import (Base64Bytes, ByteSize, IPvAnyAddress, PositiveInt, SecretStr, StrictInt, UUID4, AnyUrl,
                       AwareDatetime, condecimal, confloat, conint, conlist, constr)
 from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypedDict
+import pydantic
+
+# pydantic 2.10+: some cases' answers (error titles, JSON of floats) differ in the older pins' native module
+MODERN = tuple(int(p) for p in pydantic.VERSION.split(".")[:2]) >= (2, 10)
 
 out = []
 def rec(label, fn):
@@ -240,4 +244,196 @@ for data in TYPES:
     rec("types_mode_json", lambda data=data: Types.model_validate(data).model_dump(mode="json", exclude_none=True))
 rec("types_schema", lambda: json.dumps(Types.model_json_schema(), sort_keys=True))
 rec("dates_json", lambda: TypeAdapter(dict[str, list[datetime.date]]).validate_json('{"a": ["2020-01-01", "bad"]}'))
+
+class Card(BaseModel):
+    number: str
+
+
+class Wire(BaseModel):
+    iban: str
+
+
+class Payment(BaseModel):
+    """A union of models used twice (so its models are definitions): its errors name each model."""
+    method: Union[Card, Wire]
+    fallbacks: list[Union[Card, Wire]] = []
+
+
+rec("union_models", lambda: Payment.model_validate({"method": {}, "fallbacks": [5]}))
+
+rec("strict_uuid_enum", lambda: TypeAdapter(tuple[uuid.UUID, Color, Num]).validate_python(
+    (str(uuid.UUID(int=1)), "red", 1), strict=True))
+rec("union_enums", lambda: TypeAdapter(list[Union[Color, Num, None]]).validate_python(["x"]))
+
+# bodies cut short or mistyped (an empty POST body, a truncated upload): jiter's words and positions
+for body in ["", "\n", '{"a": 1,', '{"a": [1, tru', '{"a": [1,]}', '{"a": 1,}', '{\n  "a": 1\n', '{"a": 1.', '"\\x"',
+             '{"a": 1} nul', "\ufeff{}"]:
+    rec("json_syntax", lambda body=body: TypeAdapter(Json[dict]).validate_python(body))
+
+
+class Reading(BaseModel):
+    """inf/nan: kept in mode="json" Python values (an untyped one is None for "null"), null/constants in JSON text."""
+    value: float
+    extra: Any = None
+    series: list[float] = []
+
+
+for mode in ("null", "constants") if MODERN else ():  # ("strings" is pydantic 2.11+)
+    Reading.model_config["ser_json_inf_nan"] = mode
+    Reading.model_rebuild(force=True)
+    reading = Reading(value=float("inf"), extra=float("nan"), series=[float("-inf")])
+    rec("inf_nan", lambda reading=reading: [reading.model_dump(mode="json"), reading.model_dump_json()])
+
+# numbers as text: a timestamp for a date/datetime (a date only when it is midnight), not for a time or a duration
+for kind in (datetime.date, datetime.time, datetime.timedelta):
+    for text in ["12", "86400", "1700000000", "20240101", "-1", " 12", "0", "5", "", "P1DT", "PT", "p1d",
+                 "10:00:00.123456789", 1e14]:
+        rec("temporal_text", lambda kind=kind, text=text: TypeAdapter(kind).validate_python(text))
+
+
+class Blob(BaseModel):
+    """Bytes that are not UTF-8 (a gzipped Kinesis record): mode="json" lets the decoding error out, JSON text wraps it."""
+    data: bytes
+
+
+rec("bytes_not_utf8_python", lambda: Blob(data=b"\x1f\x8b\x08").model_dump(mode="json"))
+rec("bytes_not_utf8_json", lambda: Blob(data=b"\x1f\x8b\x08").model_dump_json())
+
+# bytes given for numbers, decimals and dates: read as bytes (not UTF-8 just fails to parse), a Decimal takes none
+def parse_bytes(kind, raw):
+    try:
+        return TypeAdapter(kind).validate_python(raw)
+    except ValidationError as e:  # its .json() fails when the input is not UTF-8 (as rec would call it)
+        return str(e), e.errors(include_url=False), e.json() if raw.isascii() else None
+
+
+for kind in (int, float, decimal.Decimal, datetime.date, datetime.datetime, datetime.time, datetime.timedelta):
+    for raw in (b"12", b"\xff\x01"):
+        rec("bytes_input", lambda kind=kind, raw=raw: parse_bytes(kind, raw))
+try:
+    TypeAdapter(int).validate_python(b"\xff")
+except ValidationError as e:
+    rec("bytes_input_error_json", e.json)
+
+# numbers: a Decimal from a JSON number has the number's digits (1.0 -> 1, 1e3 -> 1000), an int from a float fits
+# in 64 bits, text with a fraction is no int, digits are ASCII ones
+for body in ["1.0", "1e3", "-0.0", "19.99", "2.5e-7", "100"]:
+    rec("decimal_json", lambda body=body: TypeAdapter(decimal.Decimal).validate_json(body))
+    rec("decimal_json_dump", lambda body=body: TypeAdapter(dict[str, decimal.Decimal]).dump_json(
+        TypeAdapter(dict[str, decimal.Decimal]).validate_json('{"price": %s}' % body)))
+def parse_text(kind, value):
+    try:
+        return TypeAdapter(kind).validate_python(value)
+    except ValidationError as e:
+        return str(e), e.errors(include_url=False)
+
+
+for kind in (int, float):
+    for value in [1e19, -1e20, 9e18, "1.5", ".5", "\u0663", "1\u0660"]:  # errors as text: JSON writes 1e19 its own way
+        rec("number_edges", lambda kind=kind, value=value: parse_text(kind, value))
+
+
+class Checked(BaseModel):
+    """A model with an after validator (its schema wraps the model's): held where the type is not known."""
+    n: int
+
+    @model_validator(mode="after")
+    def positive(self):
+        if self.n < 0:
+            raise ValueError("negative")
+        return self
+
+
+class Envelope(BaseModel):
+    payload: Any = None
+    extras: dict[str, Any] = {}
+
+
+rec("any_holds_checked_model", lambda: [Envelope(payload=Checked(n=1), extras={"c": [Checked(n=2)]}).model_dump(),
+                                        Envelope(payload=Checked(n=1)).model_dump_json()])
+
+
+class Budget(BaseModel):
+    """validate_assignment with model validators of each mode: each runs again on assignment."""
+    model_config = ConfigDict(validate_assignment=True)
+    spent: int = 0
+    limit: int = 10
+    seen: list = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def before(cls, data):
+        Budget.calls.append(["before", sorted(data) if isinstance(data, dict) else type(data).__name__])
+        return data
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def wrap(cls, data, handler):
+        Budget.calls.append(["wrap", type(data).__name__])
+        return handler(data)
+
+    @model_validator(mode="after")
+    def within(self):
+        if self.spent > self.limit:
+            raise ValueError("over budget")
+        return self
+
+
+def budget_assignments():
+    Budget.calls = []
+    b = Budget()
+    b.spent = "5"
+    for bad in (50, "x"):
+        try:
+            b.spent = bad
+        except ValidationError as e:
+            Budget.calls.append(str(e))
+    return Budget.calls, b.spent, sorted(b.model_fields_set)
+
+
+rec("assign_model_validators", budget_assignments)
+
+# Literal: Python's equality (True and 1.0 are 1, a str enum's member its value), no parsing ('1' is not 1)
+for kind in (Literal[1, 2, "three"], Literal[True], Literal[Color.RED], Literal[None, 1]):
+    for value in ["1", 1.0, True, 1, "red", "True"]:
+        rec("literal_match", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+        rec("literal_match_strict", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value, strict=True))
+
+# max_length: a list counts what it reads and names the input's length, a tuple, set or dict what it keeps
+for kind in (conlist(int, max_length=2), Annotated[tuple[int, ...], Field(max_length=2)],
+             Annotated[set[int], Field(max_length=2)], Annotated[dict[str, int], Field(max_length=1)]) if MODERN else ():
+    for value in ([1, "x", 3, 4], ["a", "b", "c"], [1, 1, 1, 1], {"a": 1, "b": 2}, {"a": "x", "b": "y"}):
+        rec("max_length", lambda kind=kind, value=value: TypeAdapter(kind).validate_python(value))
+
+
+class Animal(BaseModel):
+    name: str
+
+
+class Pet(Animal):
+    owner: str
+
+
+class Shelter(BaseModel):
+    """SerializeAsAny: a subclass's own fields are dumped, not only the declared type's."""
+    star: SerializeAsAny[Animal]
+    others: list[Animal] = []
+
+
+rec("serialize_as_any", lambda: [Shelter(star=Pet(name="rex", owner="ann"), others=[Pet(name="tom", owner="bo")]).model_dump(),
+                                 Shelter(star=Pet(name="rex", owner="ann")).model_dump_json()])
+
+# a URL of a scheme not allowed (its error lists them as pydantic-core does), through a wrap validator (HttpUrl's)
+rec("url_scheme", lambda: TypeAdapter(HttpUrl).validate_python("ftp://example.com") if MODERN else None)
+
+# include/exclude with an index counted from the end
+rec("exclude_from_end", lambda: [Payment(method={"number": "1"}, fallbacks=[{"iban": "A"}, {"number": "2"}, {"iban": "B"}])
+                                 .model_dump(exclude={"fallbacks": {-1: True, 0: {"iban"}}}),
+                                 TypeAdapter(list[int]).dump_python([1, 2, 3], include={-2})])
+
+# round_trip: a Json field dumps as the JSON text it is read from, so the dump validates again
+rec("json_round_trip", lambda: [J(payload='{"a": 1, "b": 2}').model_dump(round_trip=True),
+                                J(payload='{"a": 1}').model_dump_json(round_trip=True),
+                                J.model_validate_json(J(payload='{"a": 1}').model_dump_json(round_trip=True)).model_dump()])
+
 print(json.dumps(out, indent=1))

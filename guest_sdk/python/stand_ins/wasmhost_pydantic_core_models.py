@@ -350,10 +350,7 @@ class ModelV:
         if obj.__pydantic_extra__:
             d.update(obj.__pydantic_extra__)
         d[name] = value
-        inner = self.inner
-        while not hasattr(inner, "assign"):
-            inner = inner.inner if hasattr(inner, "inner") else inner.b.resolve(inner.ref)
-        new, extra, fields_set = inner.assign(d, name, value, st)
+        new, extra, fields_set = _import_v().assign(self.inner, d, name, value, st)
         obj.__pydantic_fields_set__.update(fields_set)
         _set_attr(obj, "__dict__", new)
         _set_attr(obj, "__pydantic_extra__", extra)

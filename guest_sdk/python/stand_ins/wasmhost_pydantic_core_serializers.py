@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import collections.abc
+import copy
 import dataclasses
 import datetime
 import decimal
@@ -29,7 +30,7 @@ MISSING = PydanticUndefined
 class Opts:
     __slots__ = ("json", "by_alias", "exclude_unset", "exclude_defaults", "exclude_none", "round_trip",
                  "fallback", "context", "timedelta", "bytes", "inf_nan", "temporal", "serialize_unknown",
-                 "exclude_computed", "warnings", "serialize_as_any", "model", "field", "warns")
+                 "exclude_computed", "warnings", "serialize_as_any", "model", "field", "warns", "text")
 
     def __init__(self, json=False, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False,
                  round_trip=False, fallback=None, context=None, timedelta="iso8601", bytes="utf8", inf_nan="null",
@@ -54,6 +55,7 @@ class Opts:
         self.model = None  # the model whose fields are being serialized (a field serializer's ``self``)
         self.field = None  # and the field's name, for warnings
         self.warns: list[str] = []  # values not of their schema's type (serialized by inference)
+        self.text = False  # JSON text is made of these values (else they are mode="json" Python values)
 
     def unexpected(self, expected, x):
         from wasmhost_pydantic_core_errors import _repr, truncate  # noqa: PLC0415
@@ -172,10 +174,12 @@ def _iso_time(t: datetime.time) -> str:
     return text
 
 
-def _float_json(x, o):
+def _float_json(x, o, typed=False):
     if math.isfinite(x):
         return x
     mode = o.inf_nan
+    if not o.text:  # mode="json" Python values: pydantic-core keeps a float field's inf/nan, an untyped one's too
+        return None if mode == "null" and not typed else x  # unless its JSON would be null
     if mode == "null":
         return None
     if mode == "strings":
@@ -190,17 +194,11 @@ def _bytes_json(b, o):
         return b.hex()
     try:
         return b.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PydanticSerializationError("Error serializing to JSON: invalid utf-8 sequence of 1 bytes from index "
-                                         f"{_bad_index(b)}") from None
-
-
-def _bad_index(b):
-    try:
-        b.decode()
     except UnicodeDecodeError as e:
-        return e.start
-    return 0
+        if not o.text:  # mode="json" Python values: pydantic-core lets the decoding error out
+            raise UnicodeDecodeError("utf-8", e.object, e.start, e.start + 1, "invalid utf-8") from None
+        raise PydanticSerializationError("Error serializing to JSON: invalid utf-8 sequence of 1 bytes from index "
+                                         f"{e.start}") from None
 
 
 def infer(x, o, include=None, exclude=None):
@@ -310,8 +308,17 @@ def _dict(x, o, include, exclude, value_ser=None, key_ser=None):
     return out
 
 
+def _from_end(spec, n):
+    """A sequence's filter with its negative indexes counted from the end, as pydantic-core's."""
+    if spec is None or not any(type(k) is int and k < 0 for k in spec):
+        return spec
+    return {k + n if type(k) is int and k < 0 else k: v for k, v in spec.items()}
+
+
 def _seq(x, o, include, exclude, as_tuple=False, item_ser=None):
     include, exclude = _as_filter(include), _as_filter(exclude)
+    if (include or exclude) and hasattr(x, "__len__"):
+        include, exclude = _from_end(include, len(x)), _from_end(exclude, len(x))
     out = []
     for i, v in enumerate(x):
         if include is not None or exclude is not None:
@@ -337,7 +344,14 @@ def _dataclass(x, o, include, exclude):
 
 def jsonable(x, lax=False):
     """``x`` as JSON values (``ValidationError.json()``'s inputs: unknown types by ``str``)."""
-    return infer(x, Opts(json=True, serialize_unknown=lax, inf_nan="constants"))
+    o = Opts(json=True, serialize_unknown=lax, inf_nan="constants")
+    o.text = True
+    try:
+        return infer(x, o)
+    except PydanticSerializationError as e:  # bytes that are not UTF-8
+        message = str(e)
+    # raised here, not in the except block: its context is the error being handled, as pydantic-core's
+    raise ValueError(message.replace("Error serializing", "Error serializing ValidationError", 1))
 
 
 # -- schema-driven serializers --------------------------------------------------------------
@@ -371,7 +385,7 @@ class FloatS(S):
         if o.json and type(x) is int:
             x = float(x)
         if o.json and type(x) is float:
-            return _float_json(x, o)
+            return _float_json(x, o, typed=True)
         return infer(x, o, include, exclude)
 
 
@@ -422,6 +436,8 @@ class FunctionS(S):
         self.when = spec.get("when_used", "always")
         self.ret = _build(spec["return_schema"], cfg, defs=defs) if spec.get("return_schema") else None
         self.inner = inner
+        # a wrap function's handler: the spec's own schema when it has one (SerializeAsAny's: any)
+        self.handler = _build(spec["schema"], cfg, defs=defs) if self.wrap and spec.get("schema") else inner
         self.field_name = field_name
         self.field_serializer = spec.get("is_field_serializer", False)
 
@@ -432,8 +448,8 @@ class FunctionS(S):
             return self.inner.ser(x, o, include, exclude)
         args = [o.model, x] if self.field_serializer else [x]
         if self.wrap:
-            inner = self.inner
-            args.append(lambda v, *_: inner.ser(v, o, include, exclude))
+            handler = self.handler
+            args.append(lambda v, *_: handler.ser(v, o, include, exclude))
         if self.info:
             args.append(SerializationInfo(o, include, exclude, self.field_name))
         try:
@@ -616,6 +632,8 @@ def _build(schema, cfg, field_name=None, defs=None):
         return FunctionS(spec, inner, field_name, cfg, defs)
     if spec and spec.get("type") == "to-string":
         return _ToString(spec.get("when_used", "json-unless-none"), inner)
+    if spec and spec.get("type") == "any":  # SerializeAsAny: by the value's own type (a subclass's fields too)
+        return S()
     return inner
 
 
@@ -684,8 +702,23 @@ def _build_type(schema, cfg, defs):
     if t in ("model-fields", "typed-dict", "dataclass-args"):
         return ModelS(schema, cfg, defs)
     if t == "json":
-        return S()
+        return JsonS(_build(schema["schema"], cfg, defs=defs) if schema.get("schema") else S())
     return S()
+
+
+class JsonS(S):
+    """A ``Json[...]`` field's: its value, or with ``round_trip`` the JSON text it came as,
+    so that validating the dump reads it again (pydantic-core's)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def ser(self, x, o, include=None, exclude=None):
+        if not o.round_trip:
+            return self.inner.ser(x, o, include, exclude)
+        text = copy.copy(o)
+        text.json = text.text = True
+        return dumps(self.inner.ser(x, text, include, exclude)).decode()
 
 
 class SchemaSerializer:
@@ -728,6 +761,7 @@ class SchemaSerializer:
                 polymorphic_serialization=None, context=None):
         o = self._opts(True, by_alias, exclude_unset, exclude_defaults, exclude_none, round_trip, fallback, context,
                        exclude_computed_fields, warnings, serialize_as_any)
+        o.text = True
         out = self._root.ser(value, o, include, exclude)
         _warn(o)
         return dumps(out, indent, ensure_ascii)
@@ -737,14 +771,17 @@ class SchemaSerializer:
 
 
 def _kind(schema):
-    """The type of the schema a serializer's is, through definitions."""
+    """The type of the schema a serializer's is, through definitions and the validators
+    around it (a model's ``model_validator(mode="after")`` or ``"wrap"``)."""
     defs = {}
-    while schema.get("type") in ("definitions", "definition-ref"):
+    while schema.get("type") in ("definitions", "definition-ref", "function-before", "function-after", "function-wrap"):
         if schema["type"] == "definitions":
             defs.update((d["ref"], d) for d in schema["definitions"])
             schema = schema["schema"]
-        else:
+        elif schema["type"] == "definition-ref":
             schema = defs.get(schema["schema_ref"], {})
+        else:
+            schema = schema["schema"]
     return schema.get("type")
 
 
@@ -777,6 +814,7 @@ def to_json(value, *, indent=None, ensure_ascii=False, include=None, exclude=Non
             polymorphic_serialization=None, context=None):
     o = Opts(True, by_alias, False, False, exclude_none, round_trip, fallback, context, timedelta_mode, bytes_mode,
              inf_nan_mode, temporal_mode, serialize_unknown, serialize_as_any=serialize_as_any)
+    o.text = True
     return dumps(infer(value, o, include, exclude), indent, ensure_ascii)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from wasmhost_pydantic_core_types import TzInfo
+from wasmhost_pydantic_core_types import OLDEST, TzInfo
 
 
 class ParseError(ValueError):
@@ -17,7 +17,7 @@ class ParseError(ValueError):
 
 _UTC = TzInfo(0)
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
-_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*\Z")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)\Z")  # a timestamp (no spaces: speedate's)
 
 
 def _digits(s, i, n, what):
@@ -142,7 +142,8 @@ def datetime_from_number(value) -> datetime.datetime:
 def parse_date(s: str) -> tuple[datetime.date | None, str | None]:
     """(the date, None), or (None, 'inexact') when it names a time of day, or raises."""
     if _NUMBER.match(s):
-        return date_from_number(float(s)), None
+        d = date_from_number(float(s))
+        return d, None if d is not None else "inexact"
     if len(s) == 10:
         return datetime.date(*parse_date_part(s)), None
     dt = parse_datetime(s)
@@ -159,8 +160,7 @@ def date_from_number(value) -> datetime.date | None:
 
 
 def parse_time(s: str) -> datetime.time:
-    if _NUMBER.match(s):
-        return time_from_number(float(s))
+    """A time of day from text (a number of seconds only as a number, not as text)."""
     (h, mi, sec, us), tz, j = parse_time_part(s, 0)
     if j != len(s):
         raise ParseError("unexpected extra characters at the end of the input")
@@ -180,15 +180,16 @@ def time_from_number(value) -> datetime.time:
 
 _ISO_DURATION = re.compile(
     r"([+-])?P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?"
-    r"(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?\Z", re.I)
-_DAYS_TIME = re.compile(r"([+-])?(?:(\d+) days?,? ?)?(?:(\d+):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?)?\Z")
+    r"(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?\Z")  # upper case only, as speedate
+_DAYS_TIME = re.compile(r"([+-])?(?:(\d+) days?,? ?)?(?:(\d+):(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?\Z")
 
 
 def parse_duration(s: str) -> datetime.timedelta:
-    if _NUMBER.match(s):
-        return datetime.timedelta(seconds=float(s))
+    """A duration from text: ISO 8601 or ``[-]D days, HH:MM:SS`` (a number of seconds only as a number)."""
+    if not s:
+        raise ParseError("input is too short")
     m = _ISO_DURATION.match(s)
-    if m and s.upper() not in ("P", "PT") and not s.upper().endswith("T"):
+    if m and s.lstrip("+-") not in ("P", "PT"):
         sign = -1 if m[1] == "-" else 1
         y, mo, w, d, h, mi, sec = (float(g.replace(",", ".")) if g else 0.0 for g in m.groups()[1:])
         return sign * datetime.timedelta(days=y * 365 + mo * 30 + w * 7 + d, hours=h, minutes=mi, seconds=sec)
@@ -197,16 +198,18 @@ def parse_duration(s: str) -> datetime.timedelta:
         sign = -1 if m[1] == "-" else 1
         days = int(m[2] or 0)
         h, mi, sec = int(m[3] or 0), int(m[4] or 0), int(m[5] or 0)
-        us = int((m[6] or "0").ljust(6, "0"))
+        us = int((m[6] or "0")[:6].ljust(6, "0"))
         if mi > 59:
             raise ParseError("minute value is outside expected range of 0-59")
         if sec > 59:
             raise ParseError("second value is outside expected range of 0-59")
         return sign * datetime.timedelta(days=days, hours=h, minutes=mi, seconds=sec, microseconds=us)
-    if s[:1] in "Pp" or s[1:2] in "Pp":
-        raise ParseError("invalid digit in duration" if len(s) > 1 else "input is too short")
+    if s[:1] == "P" or s[1:2] == "P":
+        raise ParseError("input is too short" if s.lstrip("+-") in ("P", "PT") else "invalid digit in duration")
     if s and not s[0].isdigit() and s[0] not in "+-":
         raise ParseError("invalid digit in duration")
     if ":" in s:
         raise ParseError("unexpected extra characters at the end of the input")
+    if not OLDEST and len(re.match(r"[+-]?(\d*)", s)[1]) > 2:
+        raise ParseError("invalid character in hour")
     raise ParseError('"day" identifier in duration not correctly formatted')

@@ -450,22 +450,38 @@ def _open_bracket(text: str) -> str:
     return stack[-1] if stack else ""
 
 
+# a number or literal cut short by the end of the text (jiter: EOF while parsing a value)
+_CUT_SHORT = re.compile(r"(?<![\w.+-])(?:-|-?\d+\.|-?\d+(?:\.\d+)?[eE][+-]?|tr?u?|fa?l?s?|nu?l?)\Z")
+
+
+def _eof_position(text: str) -> str:
+    """Where jiter says the text ended: the line after a final newline, column 0 there."""
+    return f"line {text.count(chr(10)) + 1} column {len(text) - text.rfind(chr(10)) - 1}"
+
+
 def json_message(text: str, err: json.JSONDecodeError) -> str:
     """The ``jiter`` wording of a JSON syntax error (``Invalid JSON: ...``)."""
     pos = err.pos
-    if pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
-        bracket = _open_bracket(text)
+    cut = _CUT_SHORT.search(text)
+    if err.msg.startswith("Unterminated string"):
+        return f"EOF while parsing a string at {_eof_position(text)}"
+    if pos >= len(text.rstrip()) or (cut is not None and pos >= cut.start()
+                                     and (pos > cut.start() or err.msg != "Extra data")):
         last = text.rstrip()[-1:]
-        if err.msg.startswith("Unterminated string"):
-            what = "a string"
-        elif bracket == "[":
-            what = "a list"
-        elif bracket == "{" and last not in ":,":
-            what = "an object"
-        else:
+        bracket = _open_bracket(text)
+        if cut is not None or last in ",:" or not bracket:
             what = "a value"
-        return f"EOF while parsing {what} at {_position(text, max(len(text) - 1, 0))}"
+        else:
+            what = "a list" if bracket == "[" else "an object"
+        return f"EOF while parsing {what} at {_eof_position(text)}"
+    if err.msg.startswith("Illegal trailing comma"):  # Python 3.13+ points at the comma, jiter at the bracket
+        pos = len(text) - len(text[pos + 1:].lstrip())
+    if text[pos] in "]}" and text[:pos].rstrip().endswith(","):
+        return f"trailing comma at {_position(text, pos)}"
+    if err.msg.startswith("Invalid \\escape"):
+        return f"invalid escape at {_position(text, pos + 1)}"
     msg = {"Expecting value": "expected value", "Extra data": "trailing characters",
+           "Unexpected UTF-8 BOM (decode using utf-8-sig)": "expected value",
            "Expecting property name enclosed in double quotes": "key must be a string",
            "Expecting ':' delimiter": "expected `:`",
            "Invalid control character at": "control character (\\u0000-\\u001F) found while parsing a string",

@@ -141,8 +141,10 @@ class NoneV(V):
         fail("none_required", x)
 
 
-_INT_RE = re.compile(r"\s*[+-]?\d+(_\d+)*\s*\Z")
-_INT_DOT_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)\.0+\s*\Z")
+_INT_RE = re.compile(r"\s*[+-]?\d+(_\d+)*\s*\Z", re.ASCII)  # ASCII digits only, as pydantic-core
+_INT_DOT_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)\.0+\s*\Z", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|infinity|nan)\Z", re.I | re.ASCII)
+_I64 = 2 ** 63
 
 
 class IntV(V):
@@ -184,22 +186,18 @@ class IntV(V):
                 fail("finite_number", x)
             if x != int(x):
                 fail("int_from_float", x)
+            if not -_I64 <= x < _I64:
+                fail("int_parsing_size", x)
             return int(x)
         if strict:
             fail("int_type", x)
         if isinstance(x, (str, bytes, bytearray)):
-            s = x.decode() if not isinstance(x, str) else x
+            s = x.decode("latin-1") if not isinstance(x, str) else x  # bytes are read as bytes: not UTF-8 just fails
             if _INT_RE.match(s):
                 return int(s)
             m = _INT_DOT_RE.match(s)
             if m:
                 return int(m[1])
-            try:
-                f = float(s)
-            except ValueError:
-                fail("int_parsing", x)
-            if math.isfinite(f) and f != int(f) and re.match(r"\s*[+-]?\d*\.\d+\s*\Z", s):
-                fail("int_from_float", x)
             fail("int_parsing", x)
         if isinstance(x, decimal.Decimal):
             if not x.is_finite():
@@ -238,9 +236,9 @@ class FloatV(V):
             fail("float_type", x)
         elif isinstance(x, (str, bytes, bytearray)):
             st.exact = LAX
-            s = (x.decode() if not isinstance(x, str) else x).strip()
+            s = (x.decode("latin-1") if not isinstance(x, str) else x).strip()
             try:
-                if not re.match(r"[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z|[+-]?(inf|infinity|nan)\Z", s, re.I):
+                if not _FLOAT_RE.match(s):
                     raise ValueError
                 x = float(s)
             except ValueError:
@@ -393,6 +391,15 @@ class BytesV(V):
         return x
 
 
+def _json_float_text(x):
+    """A JSON number as pydantic-core makes a Decimal of it: the float's digits, written out
+    without exponent or a trailing '.0' (Rust's formatting: 1.0 -> 1, 1e3 -> 1000)."""
+    if not math.isfinite(x):
+        return str(x)
+    text = format(decimal.Decimal(repr(x)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class DecimalV(V):
     name = "decimal"
 
@@ -413,9 +420,9 @@ class DecimalV(V):
         elif isinstance(x, int):
             d = decimal.Decimal(x)
         elif isinstance(x, float):
-            d = decimal.Decimal(str(x))
-        elif isinstance(x, (str, bytes)) and not (self.is_strict(st) and not st.json):
-            s = (x if isinstance(x, str) else x.decode()).strip()
+            d = decimal.Decimal(_json_float_text(x) if st.json else str(x))
+        elif isinstance(x, str) and not (self.is_strict(st) and not st.json):  # not bytes, as pydantic-core
+            s = x.strip()
             try:
                 d = decimal.Decimal(s)
             except decimal.InvalidOperation:
@@ -471,7 +478,7 @@ class DateV(V):
         elif isinstance(x, datetime.date):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
-            s = x if isinstance(x, str) else x.decode()
+            s = x if isinstance(x, str) else x.decode("latin-1")
             try:
                 d, inexact = T.parse_date(s)
             except T.ParseError as e:
@@ -482,7 +489,7 @@ class DateV(V):
             try:
                 d = T.date_from_number(x)
             except T.ParseError as e:
-                fail("date_parsing", x, {"error": str(e)})
+                fail("date_from_datetime_parsing", x, {"error": str(e)})
             if d is None:
                 fail("date_from_datetime_inexact", x)
         else:
@@ -514,7 +521,7 @@ class DatetimeV(V):
         if isinstance(x, datetime.datetime):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
-            s = x if isinstance(x, str) else x.decode()
+            s = x if isinstance(x, str) else x.decode("latin-1")
             try:
                 d = T.parse_datetime(s)
             except (ValueError, OverflowError) as e:
@@ -573,7 +580,7 @@ class TimeV(V):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
             try:
-                d = T.parse_time(x if isinstance(x, str) else x.decode())
+                d = T.parse_time(x if isinstance(x, str) else x.decode("latin-1"))
             except T.ParseError as e:
                 fail("time_parsing", x, {"error": str(e)})
         elif isinstance(x, (int, float)) and not isinstance(x, bool) and not self.is_strict(st):
@@ -602,11 +609,14 @@ class TimedeltaV(V):
             d = x
         elif isinstance(x, (str, bytes)) and (st.json or not self.is_strict(st)):
             try:
-                d = T.parse_duration(x if isinstance(x, str) else x.decode())
+                d = T.parse_duration(x if isinstance(x, str) else x.decode("latin-1"))
             except (T.ParseError, OverflowError) as e:
                 fail("time_delta_parsing", x, {"error": str(e)})
         elif isinstance(x, (int, float)) and not isinstance(x, bool) and (st.json or not self.is_strict(st)):
-            d = datetime.timedelta(seconds=x)
+            try:
+                d = datetime.timedelta(seconds=x)
+            except OverflowError:
+                fail("time_delta_parsing", x, {"error": "durations may not exceed 999,999,999 days"})
         else:
             fail("time_delta_type", x)
         if not isinstance(x, datetime.timedelta):
@@ -627,7 +637,7 @@ class UuidV(V):
         if isinstance(x, uuid.UUID):
             u = x
         elif self.is_strict(st) and not st.json:
-            fail("uuid_type", x)
+            fail("is_instance_of", x, {"class": "UUID"})
         elif isinstance(x, str):
             u = self.parse(x)
         elif isinstance(x, (bytes, bytearray)):
@@ -699,8 +709,7 @@ class UrlV(V):
         except UrlError as e:
             fail("url_parsing", x, {"error": str(e)})
         if self.schemes and parts.scheme not in self.schemes:
-            expected = ", ".join(f"'{s}'" for s in self.schemes)
-            fail("url_scheme", x, {"expected_schemes": expected})
+            fail("url_scheme", x, {"expected_schemes": _expected_text(self.schemes)})
         if self.host_required and not any(h[2] for h in parts.hosts):
             if self.default_host:
                 parts = parse_url(f"{parts.scheme}://{self.default_host}{parts.path if parts.path != '/' else ''}", self.multi)
@@ -746,19 +755,26 @@ def _length(x, n, lo, hi, field_type):
         fail("too_long", x, {"field_type": field_type, "max_length": hi, "actual_length": n})
 
 
+def _too_long(x, field_type, hi, actual=None):
+    fail("too_long", x, {"field_type": field_type, "max_length": hi, "actual_length": actual})
+
+
 def _each(items, item_v, st, hi=None, field_type="List", whole=None):
+    """The items validated. With ``hi``, pydantic-core's bound on a list's or tuple's: the
+    item after the ``hi``-th ends it (too_long, the errors so far dropped), naming the
+    input's length when it has one."""
     out = []
     errors = []
     iv = item_v.v if item_v is not None else None
     for i, item in enumerate(items):
+        if hi is not None and i >= hi:
+            _too_long(whole, field_type, hi, len(items) if isinstance(items, collections.abc.Sized) else None)
         try:
             out.append(iv(item, st) if iv is not None else item)
         except ValError as e:
             errors.extend(e.at(i).lines)
         except PydanticOmit:
             pass
-        if hi is not None and len(out) > hi:
-            fail("too_long", whole, {"field_type": field_type, "max_length": hi, "actual_length": None})
     if errors:
         raise ValError(errors)
     return out
@@ -798,6 +814,7 @@ class TupleV(V):
 
     def v(self, x, st):
         items = _items(x, st, tuple, self.is_strict(st), "tuple_type")
+        sized = isinstance(items, collections.abc.Sized)
         if not isinstance(items, (list, tuple)):
             items = list(items)
         n = len(items)
@@ -836,6 +853,8 @@ class TupleV(V):
                 errors.extend(e.at(i).lines)
             except PydanticOmit:
                 pass
+            if self.max is not None and len(out) > self.max:  # as pydantic-core's: once it outgrows it
+                _too_long(x, "Tuple", self.max, n if sized else None)
         for i in range(n, len(head) + len(tail)):
             errors.append(Line("missing", items, None, (i,)))
         if errors:
@@ -862,14 +881,27 @@ class SetV(V):
             items = x
         else:
             items = _items(x, st, exact, self.is_strict(st), kind)
-        endless = isinstance(items, collections.abc.Iterator)  # bounded while read, unlike a sized input
-        out = _each(items, self.item, st, self.max if endless else None, "Frozenset" if self.frozen else "Set", x)
-        try:
-            result = exact(out)
-        except TypeError:
-            fail("set_item_not_hashable", x)
-        _length(x, len(result), self.min, self.max, "Frozenset" if self.frozen else "Set")
-        return result
+        field_type = "Frozenset" if self.frozen else "Set"
+        result, errors = set(), []
+        iv = self.item.v if self.item is not None else None
+        for i, item in enumerate(items):
+            try:
+                value = iv(item, st) if iv is not None else item
+            except ValError as e:
+                errors.extend(e.at(i).lines)
+                continue
+            except PydanticOmit:
+                continue
+            try:
+                result.add(value)
+            except TypeError:
+                fail("set_item_not_hashable", x)
+            if self.max is not None and len(result) > self.max:  # as pydantic-core's: once the set outgrows it
+                _too_long(x, field_type, self.max)
+        if errors:
+            raise ValError(errors)
+        _length(x, len(result), self.min, None, field_type)
+        return exact(result) if self.frozen else result
 
 
 class DictV(V):
@@ -916,6 +948,8 @@ class DictV(V):
                 continue
             if nk is not MISSING:
                 out[nk] = nv
+                if _DICT_BOUND_WHILE_READ and self.max is not None and len(out) > self.max:  # once it outgrows it
+                    _too_long(x, "Dictionary", self.max)
         if errors:
             raise ValError(errors)
         _length(x, len(out), self.min, self.max, "Dictionary")
@@ -958,6 +992,10 @@ def _raise_top(title, line):
 
 
 # -- choices --------------------------------------------------------------------------------
+_LAX_LITERALS = CORE >= (2, 27)
+_DICT_BOUND_WHILE_READ = CORE >= (2, 41)  # pydantic 2.12+: 'not more'; before, the whole dict's length
+
+
 def _expected_text(values) -> str:
     reprs = [repr(v) for v in values]
     if len(reprs) <= 1:
@@ -970,7 +1008,7 @@ class LiteralV(V):
         self.expected = list(schema["expected"])
         self.strict = schema.get("strict", cfg.get("strict", False))
         self.text = _expected_text(self.expected)
-        self.name = f"literal[{', '.join(repr(e) for e in self.expected)}]"
+        self.name = f"literal[{','.join(repr(e) for e in self.expected)}]"
         self.hashed = {}
         for e in self.expected:
             try:
@@ -987,25 +1025,12 @@ class LiteralV(V):
         if hit is not MISSING:
             return hit
         st.exact = LAX
-        for e in self.expected:
-            if type(e) is bool or type(x) is bool:
-                if x is e:
+        for e in self.expected:  # then by Python's equality, as pydantic-core's last lookups (2.27+, pydantic 2.10):
+            try:                 # True and 1.0 are 1, 'a' is a str enum's member, but '1' is not 1
+                if x == e and (_LAX_LITERALS or type(e) not in (int, str) or type(x) is type(e)):
                     return e
+            except Exception:  # noqa: BLE001, S112 - an input whose == fails is no match
                 continue
-            if isinstance(e, enum.Enum):
-                if x is e or (not self.is_strict(st) and not isinstance(x, enum.Enum) and e.value == x
-                              and type(e.value) is type(x)):
-                    return e
-                continue
-            if type(e) is int and isinstance(x, int) and x == e:
-                return e
-            if type(e) is str and isinstance(x, str) and x == e:
-                return e
-            if not self.is_strict(st) and type(e) is int and isinstance(x, str):
-                if x.strip() == str(e):
-                    return e
-            if type(e) not in (int, str) and type(x) is type(e) and x == e:
-                return e
             if type(e) is bytes and isinstance(x, str) and not self.is_strict(st) and x.encode() == e:
                 return e
         fail("literal_error", x, {"expected": self.text})
@@ -1025,13 +1050,14 @@ class EnumV(V):
             except TypeError:
                 pass
         self.text = _expected_text([m.value for m in self.members])
-        self.name = self.cls.__name__
+        kind = {"str": "str-enum", "int": "int-enum", "float": "float-enum"}.get(self.sub_type, "enum")
+        self.name = f"{kind}[{self.cls.__name__}]"
 
     def v(self, x, st):
         if type(x) is self.cls or isinstance(x, self.cls):
             return x
         if self.is_strict(st) and not st.json:
-            fail("enum", x, {"expected": self.text})
+            fail("is_instance_of", x, {"class": self.cls.__name__})
         value = x
         st.exact = LAX
         if self.sub_type == "int" and isinstance(x, (str, float)) and not isinstance(x, bool):
@@ -1079,14 +1105,13 @@ class UnionV(V):
             if isinstance(c, tuple):
                 v, label = b.build(c[0]), c[1]
             else:
-                v = b.build(c)
-                label = v.name
+                v, label = b.build(c), None  # named when it fails: a definition's name is known by then
             self.choices.append((v, label))
         self.mode = schema.get("mode", "smart")
         self.strict = schema.get("strict", cfg.get("strict", False))
         self.custom = (schema.get("custom_error_type"), schema.get("custom_error_message"),
                        schema.get("custom_error_context"))
-        self.name = f"union[{','.join(label for _, label in self.choices)}]"
+        self.name = f"union[{','.join(v.name if label is None else label for v, label in self.choices)}]"
 
     def v(self, x, st):
         if self.mode == "left_to_right":
@@ -1103,7 +1128,7 @@ class UnionV(V):
                     out = v.v(x, st)
                 except ValError as e:
                     if best is None:
-                        errors.extend(e.at(label).lines)
+                        errors.extend(e.at(v.name if label is None else label).lines)
                     continue
                 exact, fset = st.exact, st.fset
                 if exact == EXACT and fset is None:
@@ -1136,7 +1161,7 @@ class UnionV(V):
             try:
                 return v.v(x, st)
             except ValError as e:
-                errors.extend(e.at(label).lines)
+                errors.extend(e.at(v.name if label is None else label).lines)
         self._raise(x, errors)
 
     def _raise(self, x, errors):
@@ -1276,8 +1301,8 @@ class FunctionV(V):
         self.kind = kind
         self.inner = b.build(schema["schema"]) if kind != "plain" else None
         self.cfg = cfg
-        if kind == "plain":
-            self.name = f"function-plain[{_fn_label(self.fn)}()]"
+        if kind in ("plain", "wrap"):  # pydantic-core names a wrap function without its inner schema
+            self.name = f"function-{kind}[{_fn_label(self.fn)}()]"
         else:
             self.name = f"function-{kind}[{_fn_label(self.fn)}(), {self.inner.name}]"
 
@@ -1297,12 +1322,38 @@ class FunctionV(V):
         handler = Handler(self.inner, st)
         return call_user(self.fn, x, handler, self._info(st)) if self.info else call_user(self.fn, x, handler)
 
+    def assign(self, obj, name, value, st):
+        """``validate_assignment`` through this function, as pydantic-core's: a before one is
+        given the object (a model's fields, as a dict) and the field keeps its new value
+        after it, an after one the object assigned to, a wrap one a handler that assigns."""
+        k = self.kind
+        if k == "plain":
+            raise TypeError(f"validate_assignment is not supported for {self.name}")
+        info = (self._info(st),) if self.info else ()
+        if k == "before":
+            x = call_user(self.fn, obj, *info)
+            if isinstance(x, dict):
+                x = {**x, name: value}
+            return assign(self.inner, x, name, value, st)
+        if k == "after":
+            return call_user(self.fn, assign(self.inner, obj, name, value, st), *info, input=obj)
+        return call_user(self.fn, obj, _AssignHandler(self.inner, st, (name, value)), *info)
+
     @property
     def has_default(self):
         return self.inner is not None and self.inner.has_default
 
     def default_value(self, st):
         return self.inner.default_value(st)
+
+
+def assign(v, obj, name, value, st):
+    """``v``'s ``validate_assignment`` of ``value`` to field ``name`` of ``obj``."""
+    while isinstance(v, RefV):
+        v = v.b.resolve(v.ref)
+    if not hasattr(v, "assign"):
+        raise TypeError(f"validate_assignment is not supported for {v.name}")
+    return v.assign(obj, name, value, st)
 
 
 class Handler:
@@ -1316,14 +1367,30 @@ class Handler:
 
     def __call__(self, x, outer_location=None):
         try:
-            return self._v.v(x, self._st)
+            return self._run(x)
         except ValError as e:
             if outer_location is not None:
                 e.at(outer_location)
             raise ValidationError("ValidatorCallable", e.lines, "json" if self._st.json else "python") from None
 
+    def _run(self, x):
+        return self._v.v(x, self._st)
+
     def __repr__(self):
         return f"ValidatorCallable({self._v.name})"
+
+
+class _AssignHandler(Handler):
+    """A wrap validator's handler during ``validate_assignment``: assigns to what it is given."""
+
+    __slots__ = ("_field",)
+
+    def __init__(self, v, st, field):
+        super().__init__(v, st)
+        self._field = field
+
+    def _run(self, x):
+        return assign(self._v, x, *self._field, self._st)
 
 
 class ChainV(V):
@@ -1498,7 +1565,12 @@ class RefV(V):
         self.ref = ref
         self.b = b
         self.target = None
-        self.name = "..."
+
+    @property
+    def name(self):
+        """The definition's name once it is built; ``...`` before (a recursive schema's own
+        name, as pydantic-core's: union errors, named at error time, show the model's)."""
+        return "..." if self.target is None else self.target.name
 
     def v(self, x, st):
         t = self.target
