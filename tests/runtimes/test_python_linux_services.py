@@ -8,7 +8,7 @@
 - ``signal.alarm``, a handler's guard against its own timeout;
 - ``shutil.disk_usage('/tmp')``: the function's ephemeral storage;
 - ``resource``: Lambda's limits, the CPU time used;
-- ``/dev/null`` and ``/dev/urandom`` opened with ``open``;
+- ``/dev/null``, ``/dev/urandom``, ``/dev/stdout`` and ``/dev/stderr`` opened with ``open``;
 - ``lzma``, ``bz2``, ``ctypes``: a ``ModuleNotFoundError`` that says why."""
 
 import textwrap
@@ -190,12 +190,21 @@ def test_dev_null_and_urandom_open_as_on_linux(python_host, tmp_path):
                 out["both"] = [both.write("x"), both.read()]
             out["plain"] = open(__file__).read(6)
             print("heard")
+            import logging
+            log = logging.getLogger("to-stdout")
+            log.addHandler(logging.FileHandler("/dev/stdout"))  # a handler some code logs through
+            log.propagate = False
+            log.warning("through the device")
+            with open("/dev/stderr", "w") as err:
+                err.write("to stderr\\n")
+            print("after")
             return out
     '''))
     python_host.deploy("devices", tmp_path, FunctionConfig())
     r = python_host.invoke("devices", {})
     out = r.json()
     assert out["silenced"] == 7 and out["wrote"] == 4 and "noise" not in r.logs and "heard" in r.logs
+    assert r.logs.endswith("heard\nthrough the device\nto stderr\nafter\n")  # /dev/stdout and stderr: the log, in order
     assert out["null"] == [0, 0]
     assert out["urandom"][0] == 16 and out["urandom"][1] > 16  # 64 random bytes: many distinct values
     assert out["readonly"] == "UnsupportedOperation" and "/dev/null has no file descriptor" in out["fileno"]

@@ -45,10 +45,11 @@ library that assumes them:
   ``setrlimit`` keeps a lowered one, refusing a raise past the hard limit as Linux does;
   ``getrusage`` gives the CPU time the instance used (``ru_maxrss`` is 0: the instance's memory is
   the host's to measure, in the invocation's ``REPORT`` line).
-- ``/dev/null`` and ``/dev/urandom`` (``open(os.devnull, "w")`` to silence a chatty
-  library; older code reading random bytes from the device): WASI has no /dev, so
-  ``open`` answers these two paths with a file object of its own that discards what is
-  written and reads nothing (``null``) or ``os.urandom`` bytes; it has no file
+- ``/dev/null``, ``/dev/urandom``, ``/dev/stdout`` and ``/dev/stderr`` (``open(os.devnull,
+  "w")`` to silence a chatty library; older code reading random bytes from the device;
+  ``logging.FileHandler("/dev/stdout")``): WASI has no /dev, so ``open`` answers these
+  paths with a file object of its own that discards what is written and reads nothing
+  (``null``), reads ``os.urandom`` bytes, or writes to the function's log; it has no file
   descriptor (``fileno()`` fails saying why), and ``os.open`` of them still fails.
 - Writing outside /tmp (``open("report.csv", "w")`` in the working directory, a
   common slip): Lambda's file system is read-only there (``OSError: [Errno 30]
@@ -71,6 +72,7 @@ import builtins
 import collections
 import concurrent.futures
 import concurrent.futures.thread
+import contextvars
 import errno
 import io
 import os
@@ -327,7 +329,8 @@ def _resource(module):
     module.getpagesize = lambda: 4096  # Lambda's
 
 
-DEVICES = ("/dev/null", "/dev/urandom", "/dev/random")
+DEVICES = ("/dev/null", "/dev/urandom", "/dev/random", "/dev/stdout", "/dev/stderr")
+STREAMS = {"/dev/stdout": "stdout", "/dev/stderr": "stderr"}  # what is written goes to the function's log
 
 
 class Device(io.RawIOBase):
@@ -363,6 +366,12 @@ class Device(io.RawIOBase):
     def write(self, data):
         if not self._writable:
             raise io.UnsupportedOperation("write")
+        stream = STREAMS.get(self.name)
+        if stream is not None:  # after what print() has buffered, as one process's writes to fd 1 are
+            stream = getattr(sys, stream)
+            stream.flush()
+            stream.buffer.write(bytes(data))
+            stream.buffer.flush()
         return memoryview(data).nbytes
 
     def fileno(self):
@@ -507,7 +516,7 @@ def _native_library(module):
 
 def _to_thread_in_place(module):
     async def run_sync(func, *args, abandon_on_cancel=False, cancellable=None, limiter=None):
-        return func(*args)
+        return contextvars.copy_context().run(func, *args)  # a copy, as anyio gives its worker thread
 
     run_sync.__doc__ = module.run_sync.__doc__
     module.run_sync = run_sync
