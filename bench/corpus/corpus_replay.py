@@ -286,6 +286,7 @@ _WORLD = ("Could not load credentials", "Unable to locate credentials", "NoCrede
           "ENOTFOUND", "Name or service not known", "EAI_AGAIN", "Temporary failure in name resolution",
           "Failed to resolve", "NameResolutionError", "CredentialsProviderError",
           "Cannot find module '@aws-sdk/", "Cannot find package '@aws-sdk/", "Missing credentials in config",
+          "Inaccessible host:",
           "InvalidClientTokenId", "UnrecognizedClientException", "security token included in the request is invalid")  # the reference has some of the SDK
 # v3 packages Lambda includes, not all
 
