@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
 from typing_extensions import TypedDict
 import pydantic
+import pydantic_core
 
 # pydantic 2.10+: some cases' answers (error titles, JSON of floats) differ in the older pins' native module
 MODERN = tuple(int(p) for p in pydantic.VERSION.split(".")[:2]) >= (2, 10)
@@ -425,6 +426,12 @@ rec("serialize_as_any", lambda: [Shelter(star=Pet(name="rex", owner="ann"), othe
 
 # a URL of a scheme not allowed (its error lists them as pydantic-core does), through a wrap validator (HttpUrl's)
 rec("url_scheme", lambda: TypeAdapter(HttpUrl).validate_python("ftp://example.com") if MODERN else None)
+# URLs built from parts: a path is put after "/" as it is (a leading "/" makes "//"), as the url crate does
+rec("url_build", lambda: [str(pydantic_core.Url.build(scheme="https", host="x.io", username="u", password="p",
+                                                      port=8443, path=p, query="q=1", fragment="f"))
+                          for p in (None, "p", "/a/b")]
+    + [str(pydantic_core.MultiHostUrl.build(scheme="postgres", hosts=[{"host": "a", "port": 5432},
+                                                                       {"host": "b", "username": "u"}], path="/db"))])
 
 # include/exclude with an index counted from the end
 rec("exclude_from_end", lambda: [Payment(method={"number": "1"}, fallbacks=[{"iban": "A"}, {"number": "2"}, {"iban": "B"}])

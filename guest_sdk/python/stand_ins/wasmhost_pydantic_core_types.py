@@ -257,6 +257,12 @@ def _netloc(user, password, host, port) -> str:
     return s + (host or "") + (f":{port}" if port is not None else "")
 
 
+def _url_text(scheme, netloc, path, query, fragment) -> str:
+    """What ``Url.build``/``MultiHostUrl.build`` parse: the parts joined as the url crate joins them."""
+    return (f"{scheme}://{netloc}" + ("/" + path if path else "") + ("?" + query if query else "")
+            + ("#" + fragment if fragment else ""))
+
+
 class _UrlBase:
     __slots__ = ("_p", "_s")
     _multi = False
@@ -380,15 +386,7 @@ class Url(_UrlBase):
 
     @classmethod
     def build(cls, *, scheme, host, username=None, password=None, port=None, path=None, query=None, fragment=None):
-        auth = ((username or "") + (f":{password}" if password else "") + "@") if username or password else ""
-        text = f"{scheme}://{auth}{host}" + (f":{port}" if port is not None else "")
-        if path:
-            text += "/" + path.lstrip("/")
-        if query:
-            text += "?" + query
-        if fragment:
-            text += "#" + fragment
-        return cls(text)
+        return cls(_url_text(scheme, _netloc(username, password, host, port), path, query, fragment))
 
 
 class MultiHostUrl(_UrlBase):
@@ -408,14 +406,7 @@ class MultiHostUrl(_UrlBase):
                               for h in hosts)
         else:
             netloc = _netloc(username, password, host, port)
-        text = f"{scheme}://{netloc}"
-        if path:
-            text += "/" + path.lstrip("/")
-        if query:
-            text += "?" + query
-        if fragment:
-            text += "#" + fragment
-        return cls(text)
+        return cls(_url_text(scheme, netloc, path, query, fragment))
 
 
 # -- JSON -----------------------------------------------------------------------------------
