@@ -203,11 +203,12 @@ class ComponentSandbox(GuestState):
         self._check_tmp()
         if not ok:
             doc = json.loads(out)
+            etype, message = doc.get("errorType", "Error"), doc.get("errorMessage", "")
             if doc.pop("instanceEnds", False):  # its runtime's process would have exited: a new instance follows
-                etype = doc.get("errorType", "Error")  # an exit is the platform's answer, worded as Python's (sandbox.py)
-                raise FunctionError(etype, doc.get("errorMessage", ""), document=None if etype == "Runtime.ExitError"
+                # an exit is the platform's answer (no document: worded and prefixed as Python's, sandbox.py)
+                raise FunctionError(etype, message, document=None if etype == "Runtime.ExitError"
                                     else doc).usage(self.fuel_used(), self.memory_size())
-            self.error = (doc.get("errorType", "Error"), doc.get("errorMessage", ""), doc)
+            self.error = (etype, message, doc)
             return b"", self.fuel_used(), self.memory_size()
         return out, self.fuel_used(), self.memory_size()
 
